@@ -1,0 +1,36 @@
+# Compile-fail tests: code that must NOT compile, and must fail with a given message.
+#
+# Each test is one .cpp whose first line is `// EXPECT-ERROR: <CMake regex>`. It becomes an
+# EXCLUDE_FROM_ALL object target built with the library's own flags, and a CTest test that builds
+# that target and passes only when the build fails AND the output matches the regex. Under g++ the
+# compiler's output must also fit in TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
+set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
+
+function(tshape_add_compile_fail_test src)
+  cmake_parse_arguments(CF "WILL_FAIL" "PREFIX" "" ${ARGN})
+  if(NOT CF_PREFIX)
+    set(CF_PREFIX compile_fail)
+  endif()
+  get_filename_component(name "${src}" NAME_WE)
+  file(STRINGS "${src}" expect REGEX "^// EXPECT-ERROR: ")
+  list(LENGTH expect n)
+  if(NOT n EQUAL 1)
+    message(FATAL_ERROR "${src}: needs exactly one '// EXPECT-ERROR: <regex>' line")
+  endif()
+  string(REGEX REPLACE "^// EXPECT-ERROR: " "" expect "${expect}")
+  set(target cf_${CF_PREFIX}_${name})
+  add_library(${target} OBJECT EXCLUDE_FROM_ALL "${src}")
+  target_link_libraries(${target} PRIVATE tshape_project_flags)
+  set(max_lines 0)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set(max_lines ${TSHAPE_MAX_ERROR_LINES})
+  endif()
+  add_test(NAME ${CF_PREFIX}.${name}
+           COMMAND ${CMAKE_COMMAND} -DTARGET=${target} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DCONFIG=$<CONFIG>
+                   "-DEXPECT=${expect}" -DMAX_LINES=${max_lines}
+                   -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/RunCompileFail.cmake)
+  set_tests_properties(${CF_PREFIX}.${name} PROPERTIES RESOURCE_LOCK tshape_build_tree LABELS compile_fail)
+  if(CF_WILL_FAIL)
+    set_tests_properties(${CF_PREFIX}.${name} PROPERTIES WILL_FAIL TRUE)
+  endif()
+endfunction()

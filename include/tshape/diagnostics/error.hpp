@@ -1,0 +1,214 @@
+// The one mechanism that turns a failed shape rule into a compiler error (design section 5).
+//
+// A rule never asserts. It returns either its result (a Shape) or `mismatch<Kind, Details...>`, a
+// value that says what is wrong. A fold over layers tags a mismatch with the layer's position and
+// carries it unchanged past every later layer. The class the user wrote (Sequential, Model, a call
+// operator, a loss) then reports it once:
+//
+//     static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
+//
+// The message is the rule in words; the condition names the diagnosis type, e.g.
+// `error::WRONG_RANK<error::at_layer<0>, Conv2D<32, Kernel<3, 3>>, error::expected_rank<3>,
+// error::but_got_shape<None, 28, 28>>`, so g++ prints the details on the note under the message
+// and clang on the same line. The same words serve run-time checks (diagnostics/runtime.hpp).
+#pragma once
+#include <string_view>
+#include <type_traits>
+
+#include "../shape/shape.hpp"
+
+// The words of each rule, shared by static_assert (which needs a literal) and run-time errors.
+#define TSHAPE_MSG_SHAPE_MISMATCH "tshape: the input's shape does not match what the layer expects"
+#define TSHAPE_MSG_WRONG_RANK \
+  "tshape: the layer needs an input of another rank (add a missing axis with expand_dims, e.g. a channel axis with expand_dims<-1>)"
+#define TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT \
+  "tshape: a 'valid' window is larger than its input (use Padding::same, a smaller window or a larger input)"
+#define TSHAPE_MSG_ELEMENT_COUNT_MISMATCH \
+  "tshape: the target shape holds a different number of elements than the input"
+#define TSHAPE_MSG_INVALID_OPTION "tshape: the layer's options cannot apply to its input"
+#define TSHAPE_MSG_DTYPE_MISMATCH \
+  "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
+#define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
+
+namespace tshape {
+
+/// Run-time twin of the error kinds, carried by shape_error and result<T>.
+enum class errc {
+  ok = 0,
+  shape_mismatch,
+  wrong_rank,
+  window_larger_than_input,
+  element_count_mismatch,
+  invalid_option,
+  dtype_mismatch,
+  loss_target_mismatch,
+  bad_data,  // a file or buffer that is not what it claims to be
+};
+
+/// The words of an error kind (the same text the compile-time report prints).
+constexpr std::string_view message(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "tshape: no error";
+    case errc::shape_mismatch: return TSHAPE_MSG_SHAPE_MISMATCH;
+    case errc::wrong_rank: return TSHAPE_MSG_WRONG_RANK;
+    case errc::window_larger_than_input: return TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT;
+    case errc::element_count_mismatch: return TSHAPE_MSG_ELEMENT_COUNT_MISMATCH;
+    case errc::invalid_option: return TSHAPE_MSG_INVALID_OPTION;
+    case errc::dtype_mismatch: return TSHAPE_MSG_DTYPE_MISMATCH;
+    case errc::loss_target_mismatch: return TSHAPE_MSG_LOSS_TARGET_MISMATCH;
+    case errc::bad_data: return "tshape: the data is not what it claims to be";
+  }
+  return "tshape: unknown error";
+}
+
+/// The vocabulary of diagnoses. Names read as a sentence in compiler output.
+namespace error {
+
+/// How a `dyn` extent prints in a diagnosis: `None`, as Keras prints it.
+enum none_t { None };
+template <int D>
+inline constexpr auto extent = D;
+template <>
+inline constexpr auto extent<dyn> = None;
+
+// Kinds: the head of a diagnosis, one per rule family, each with its words above.
+template <class... Details> struct SHAPE_MISMATCH {};
+template <class... Details> struct WRONG_RANK {};
+template <class... Details> struct WINDOW_LARGER_THAN_INPUT {};
+template <class... Details> struct ELEMENT_COUNT_MISMATCH {};
+template <class... Details> struct INVALID_OPTION {};
+template <class... Details> struct DTYPE_MISMATCH {};
+template <class... Details> struct LOSS_TARGET_MISMATCH {};
+
+// Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
+template <int I> struct at_layer {};
+struct at_model_input {};
+struct in_reshape {};
+struct in_squeeze {};
+struct in_expand_dims {};
+struct in_view_as {};
+
+// Details.
+template <auto... D> struct expected_input_shape {};
+template <auto... D> struct but_got_shape {};
+template <long long N> struct with_element_count {};
+template <int Rank> struct expected_rank {};
+template <int Rank> struct expected_rank_at_least {};
+template <int N> struct expected_element_count {};
+template <int N> struct element_count_not_divisible_by {};
+template <int... D> struct target_shape {};
+template <int Axis, int Extent> struct axis {};
+template <auto... D> struct window {};
+template <auto... D> struct input_extent {};
+template <class T> struct expected_dtype {};
+template <class T> struct but_got_dtype {};
+template <auto... D> struct model_output_shape {};
+template <auto... D> struct loss_target_shape {};
+struct more_than_one_inferred_axis {};
+struct axes_are_not_a_permutation {};
+struct axis_out_of_range {};
+struct axis_extent_is_not_1 {};
+template <class Layer> struct layer_is_not_recurrent {};
+
+// Fixes, spelled out inside the diagnosis where one is certain.
+template <int Axis> struct fix_with_expand_dims {};
+template <int Axis> struct fix_with_squeeze {};
+struct fix_with_flatten_or_reshape {};
+
+namespace detail {
+template <class S, int Batch>
+struct got_shape;
+template <int... D, int Batch>
+struct got_shape<Shape<D...>, Batch> {
+  using type = but_got_shape<extent<Batch>, extent<D>...>;
+  using expected = expected_input_shape<extent<Batch>, extent<D>...>;
+  using no_batch = but_got_shape<extent<D>...>;
+};
+}  // namespace detail
+
+/// `but_got_shape<None, D...>` for the per-sample shape S (a layer sees no batch; Keras prints None).
+template <class S, int Batch = dyn>
+using got = typename detail::got_shape<S, Batch>::type;
+/// `expected_input_shape<None, D...>` for the per-sample shape S.
+template <class S, int Batch = dyn>
+using expected = typename detail::got_shape<S, Batch>::expected;
+/// `but_got_shape<D...>` for a whole tensor's shape (its batch axis included).
+template <class S>
+using got_tensor = typename detail::got_shape<S, 0>::no_batch;
+
+}  // namespace error
+
+/// A rule's failure before it is placed: the kind and the details.
+template <template <class...> class Kind, class... Details>
+struct mismatch {};
+
+template <class T>
+struct is_mismatch : std::false_type {};
+template <template <class...> class Kind, class... Details>
+struct is_mismatch<mismatch<Kind, Details...>> : std::true_type {};
+template <class T>
+inline constexpr bool is_mismatch_v = is_mismatch<T>::value;
+
+namespace detail {
+/// A mismatch placed at a layer: what the shape fold carries past later layers.
+template <int Index, class Layer, class Mismatch>
+struct failure {};
+
+template <class T>
+struct is_failure : std::false_type {};
+template <int I, class L, class M>
+struct is_failure<failure<I, L, M>> : std::true_type {};
+
+template <class Place, class Layer, class M>
+struct place;
+template <class Place, class Layer, template <class...> class Kind, class... D>
+struct place<Place, Layer, mismatch<Kind, D...>> {
+  using type = Kind<Place, Layer, D...>;
+};
+template <class Place, template <class...> class Kind, class... D>
+struct place<Place, void, mismatch<Kind, D...>> {
+  using type = Kind<Place, D...>;
+};
+
+template <class R>
+struct diagnose {
+  using type = void;
+};
+template <int I, class L, class M>
+struct diagnose<failure<I, L, M>> {
+  using type = typename place<error::at_layer<I>, L, M>::type;
+};
+template <template <class...> class Kind, class... D>
+struct diagnose<mismatch<Kind, D...>> {
+  using type = Kind<D...>;
+};
+
+template <template <class...> class Kind, class D>
+struct only_kind {
+  using type = void;
+};
+template <template <class...> class Kind, class... X>
+struct only_kind<Kind, Kind<X...>> {
+  using type = Kind<X...>;
+};
+}  // namespace detail
+
+/// The diagnosis type of a rule's or a fold's result: `void` when there is no error.
+template <class R>
+using diagnosis_t = typename detail::diagnose<R>::type;
+
+/// The diagnosis placed at Place (e.g. `error::at_model_input`), naming Layer when it is not void.
+template <class Place, class Layer, class M>
+using placed_t = typename detail::place<Place, Layer, M>::type;
+
+/// D when it is of kind Kind, else void: one static_assert per kind reports only its own kind.
+template <template <class...> class Kind, class D>
+using only = typename detail::only_kind<Kind, D>::type;
+
+/// False exactly for a diagnosis; the condition of every reporting static_assert.
+template <class D>
+inline constexpr bool no_error = false;
+template <>
+inline constexpr bool no_error<void> = true;
+
+}  // namespace tshape

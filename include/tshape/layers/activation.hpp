@@ -1,0 +1,127 @@
+// Activations, as options of other layers (Dense<64, ReLU>) and as layers of their own
+// (Sequential<..., ReLU, ...>). Keras' class names are kept: ReLU, Softmax, LeakyReLU and ELU are
+// layer classes in Keras; the others appear there as Activation('sigmoid') etc.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include "../kernels/activation/activation.hpp"
+#include "../shape/shape.hpp"
+#include "layer.hpp"
+
+namespace tshape {
+
+namespace detail {
+struct activation_tag {};
+
+/// Applies the activation option Act to `rows` x `cols` floats in place (softmax: along each row).
+template <class Act>
+void apply_activation(float* y, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  if constexpr (Act::row_wise)
+    kernels::activation::softmax_rows(y, rows, cols);
+  else
+    kernels::activation::apply_inplace(Act::function(), y, rows * cols);
+}
+
+template <class Act, class In>
+struct activation_layer {
+  using input_shape = In;
+  using output_shape = In;
+  static constexpr long long param_count = 0;
+  static constexpr long long non_trainable_count = 0;
+  static constexpr std::size_t scratch_floats(int) { return 0; }
+
+  void forward(const float* x, float* y, int batch, float*) const {
+    constexpr std::ptrdiff_t n = sample_size<In>;
+    constexpr std::ptrdiff_t cols = In::rank > 0 ? last_extent_v<In> : 1;
+    std::copy(x, x + n * batch, y);
+    apply_activation<Act>(y, n * batch / std::max<std::ptrdiff_t>(cols, 1), cols);
+  }
+  template <class F>
+  void for_each_weight(F&&) {}
+  template <class F>
+  void for_each_weight(F&&) const {}
+  template <class R>
+  void initialize(R&) {}
+};
+
+/// The members shared by every activation spec; Fn is the element-wise math (kernels/activation).
+template <class Self, class Fn, bool RowWise = false>
+struct activation_spec : activation_tag {
+  static constexpr bool row_wise = RowWise;
+  static constexpr std::string_view keras_class = "Activation";
+  static constexpr std::string_view keras_name = "activation";
+  static constexpr Fn function() { return Fn{}; }
+  template <int... D>
+  static constexpr auto infer(Shape<D...> s) {
+    return s;
+  }
+  template <class In>
+  using bind = activation_layer<Self, In>;
+};
+}  // namespace detail
+
+template <class T>
+inline constexpr bool is_activation_v = std::is_base_of_v<detail::activation_tag, T>;
+template <class T>
+struct is_activation : std::bool_constant<is_activation_v<T>> {};
+
+/// Identity; the default activation of Dense and Conv2D.
+struct Linear : detail::activation_spec<Linear, kernels::activation::linear> {};
+/// max(x, 0).
+struct ReLU : detail::activation_spec<ReLU, kernels::activation::relu> {
+  static constexpr std::string_view keras_class = "ReLU";
+  static constexpr std::string_view keras_name = "re_lu";
+};
+/// 1 / (1 + exp(-x)), computed without overflow.
+struct Sigmoid : detail::activation_spec<Sigmoid, kernels::activation::sigmoid> {};
+struct Tanh : detail::activation_spec<Tanh, kernels::activation::tanh> {};
+/// exp(x - max) / sum over the last axis.
+struct Softmax : detail::activation_spec<Softmax, kernels::activation::linear, true> {
+  static constexpr std::string_view keras_class = "Softmax";
+  static constexpr std::string_view keras_name = "softmax";
+};
+/// log(1 + exp(x)).
+struct Softplus : detail::activation_spec<Softplus, kernels::activation::softplus> {};
+/// x * sigmoid(x) (also known as SiLU).
+struct Swish : detail::activation_spec<Swish, kernels::activation::swish> {};
+
+/// x for x > 0, else alpha * x, with alpha = Num / Den.
+template <int Num, int Den = 1>
+struct LeakyReLUAlpha : detail::activation_spec<LeakyReLUAlpha<Num, Den>, kernels::activation::leaky_relu> {
+  static constexpr std::string_view keras_class = "LeakyReLU";
+  static constexpr std::string_view keras_name = "leaky_re_lu";
+  static constexpr kernels::activation::leaky_relu function() { return {static_cast<float>(Num) / Den}; }
+};
+/// Keras' LeakyReLU layer: alpha 0.3. Another alpha: LeakyReLU::alpha<1, 10>.
+struct LeakyReLU : LeakyReLUAlpha<3, 10> {
+  template <int Num, int Den = 1>
+  using alpha = LeakyReLUAlpha<Num, Den>;
+  template <class In>
+  using bind = detail::activation_layer<LeakyReLU, In>;
+};
+
+/// x for x > 0, else alpha * (exp(x) - 1), with alpha = Num / Den.
+template <int Num, int Den = 1>
+struct ELUAlpha : detail::activation_spec<ELUAlpha<Num, Den>, kernels::activation::elu> {
+  static constexpr std::string_view keras_class = "ELU";
+  static constexpr std::string_view keras_name = "elu";
+  static constexpr kernels::activation::elu function() { return {static_cast<float>(Num) / Den}; }
+};
+/// Keras' ELU: alpha 1. Another alpha: ELU::alpha<1, 2>.
+struct ELU : ELUAlpha<1, 1> {
+  template <int Num, int Den = 1>
+  using alpha = ELUAlpha<Num, Den>;
+  template <class In>
+  using bind = detail::activation_layer<ELU, In>;
+};
+
+/// x * Phi(x), exact (erf). GELU::approximate is the tanh form.
+struct GELU : detail::activation_spec<GELU, kernels::activation::gelu> {
+  struct approximate : detail::activation_spec<approximate, kernels::activation::gelu> {
+    static constexpr kernels::activation::gelu function() { return {true}; }
+  };
+};
+
+}  // namespace tshape

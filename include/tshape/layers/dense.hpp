@@ -1,0 +1,89 @@
+// Dense<Units, Options...>: y = activation(x . kernel + bias), as Keras' Dense.
+//
+// Options, in any order: an activation (default Linear) and UseBias<false> (default: a bias).
+// The kernel is (in, units) as in Keras; `in` is inferred from the input's last axis, and an input of
+// rank > 1 is contracted along its last axis only, as Keras does: (T, in) -> (T, units).
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+#include "../kernels/gemm/gemm.hpp"
+#include "activation.hpp"
+#include "layer.hpp"
+
+namespace tshape {
+
+template <int Units, class... Options>
+struct Dense {
+  static_assert(Units > 0, "tshape: Dense<Units> needs a positive number of units");
+  static_assert(((is_activation_v<Options> || detail::is_use_bias<Options>::value) && ...),
+                "tshape: Dense's options are an activation (ReLU, Softmax, ...) and UseBias<false>");
+  static_assert(detail::count_options<is_activation, Options...> <= 1, "tshape: give Dense at most one activation");
+  static_assert(detail::count_options<detail::is_use_bias, Options...> <= 1, "tshape: give Dense at most one UseBias");
+
+  using activation = detail::option_t<is_activation, Linear, Options...>;
+  static constexpr bool use_bias = detail::option_t<detail::is_use_bias, UseBias<true>, Options...>::value;
+  static constexpr int units = Units;
+  static constexpr std::string_view keras_class = "Dense";
+  static constexpr std::string_view keras_name = "dense";
+
+  template <int... D>
+  static constexpr auto infer(Shape<D...>) {
+    if constexpr (sizeof...(D) == 0)
+      return mismatch<error::WRONG_RANK, error::expected_rank_at_least<1>, error::got<Shape<>>>{};
+    else
+      return replace_extent_t<Shape<D...>, -1, Units>{};
+  }
+
+  template <class In>
+  class bind {
+    static constexpr int in = last_extent_v<In>;
+
+   public:
+    using input_shape = In;
+    using output_shape = replace_extent_t<In, -1, Units>;
+    static constexpr long long param_count = 1LL * in * Units + (use_bias ? Units : 0);
+    static constexpr long long non_trainable_count = 0;
+    static constexpr std::size_t scratch_floats(int) { return 0; }
+
+    TensorView<float, Shape<in, Units>> kernel() { return kernel_.view(); }
+    TensorView<const float, Shape<in, Units>> kernel() const { return kernel_.view(); }
+    TensorView<float, Shape<Units>> bias() requires use_bias { return bias_.view(); }
+    TensorView<const float, Shape<Units>> bias() const requires use_bias { return bias_.view(); }
+
+    void forward(const float* x, float* y, int batch, float*) const {
+      const int rows = batch * static_cast<int>(detail::sample_size<In> / in);
+      const float* b = nullptr;
+      if constexpr (use_bias) b = bias_.data();
+      if constexpr (activation::row_wise) {
+        kernels::gemm::dense(rows, Units, in, x, kernel_.data(), b, y, kernels::activation::linear{});
+        detail::apply_activation<activation>(y, rows, Units);
+      } else {
+        kernels::gemm::dense(rows, Units, in, x, kernel_.data(), b, y, activation::function());
+      }
+    }
+
+    template <class F>
+    void for_each_weight(F&& f) {
+      f("kernel", kernel_.view());
+      if constexpr (use_bias) f("bias", bias_.view());
+    }
+    template <class F>
+    void for_each_weight(F&& f) const {
+      f("kernel", kernel_.view());
+      if constexpr (use_bias) f("bias", bias_.view());
+    }
+    template <class R>
+    void initialize(R& rng) {
+      detail::glorot_uniform(kernel_.view(), in, Units, rng);
+      if constexpr (use_bias) bias_.fill(0.0f);
+    }
+
+   private:
+    struct no_bias {};
+    Tensor<float, Shape<in, Units>> kernel_;
+    [[no_unique_address]] std::conditional_t<use_bias, Tensor<float, Shape<Units>>, no_bias> bias_;
+  };
+};
+
+}  // namespace tshape

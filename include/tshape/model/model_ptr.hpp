@@ -1,0 +1,68 @@
+// Owning a model on the heap and initializing its parameters.
+//
+//   auto net = make_model<Net>();      // parameters on the heap, Keras' default initializers
+//   static Net net;                    // or in static memory (e.g. on a microcontroller), zeros
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "../config.hpp"
+#include "../diagnostics/error.hpp"
+#include "../layers/layer.hpp"
+#include "../tensor/tensor.hpp"
+#include "sequential.hpp"
+
+namespace tshape {
+
+/// Sets every parameter with Keras' default initializer (glorot_uniform kernels, zero biases, ...),
+/// reproducibly from `seed`.
+template <class Net>
+void initialize(Net& net, std::uint64_t seed = 0) {
+  detail::rng r(seed);
+  net.initialize(r);
+}
+
+#ifndef TSHAPE_NO_HEAP
+/// A model on the heap that calls like the model itself: net(x), layer<I>(net), weights(net).
+template <class Net>
+class model_ptr {
+ public:
+  explicit model_ptr(std::unique_ptr<Net> p) : p_(std::move(p)) {}
+  Net& operator*() const noexcept { return *p_; }
+  Net* operator->() const noexcept { return p_.get(); }
+  Net* get() const noexcept { return p_.get(); }
+  /// net(x): the model's call, reported here too so that an error names this call and no other.
+  template <class X>
+    requires is_tensor<X>::value
+  auto operator()(const X& x) const {
+    using D = typename Net::template call_diagnosis<X>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D>)
+      return (*p_)(x);
+    else
+      return detail::failed_model_output{};
+  }
+
+ private:
+  std::unique_ptr<Net> p_;
+};
+
+/// A new model of type Net on the heap, initialized as Keras would (reproducibly from `seed`).
+template <class Net>
+model_ptr<Net> make_model(std::uint64_t seed = 0) {
+  static_assert(Net::has_input, "tshape: make_model needs a model whose first argument is Input<...>");
+  auto p = std::make_unique<Net>();
+  initialize(*p, seed);
+  return model_ptr<Net>(std::move(p));
+}
+
+template <class Net>
+void initialize(model_ptr<Net>& net, std::uint64_t seed = 0) {
+  initialize(*net, seed);
+}
+#endif
+
+}  // namespace tshape

@@ -1,0 +1,197 @@
+// Shape functions on tensors: expand_dims, squeeze and reshape return views of the same elements
+// (no copy); cast returns a new tensor. Each is checked at compile time where the extents are static,
+// and at run time (once, with the same words) where they are `dyn`.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <type_traits>
+
+#include "../diagnostics/error.hpp"
+#include "../diagnostics/runtime.hpp"
+#include "../diagnostics/shape_rules.hpp"
+#include "tensor.hpp"
+
+namespace tshape {
+
+namespace detail {
+template <class T>
+struct view_of;
+template <class T, class S>
+struct view_of<TensorView<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<Tensor<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<const TensorView<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<const Tensor<T, S>> {
+  using type = TensorView<const T, S>;
+};
+template <class X>
+using view_of_t = typename view_of<std::remove_reference_t<X>>::type;
+
+template <class X>
+auto as_view(X& x) {
+  return view_of_t<X>(x);
+}
+
+// Re-labels a view's elements with shape R, whose `dyn` extents come from `full` (all of R's extents).
+template <class R, class V>
+auto relabel(const V& v, const std::array<int, R::rank>& full) {
+  return TensorView<typename V::element_type, R>(v.data(), extents_store<R>::from_full(full).dyn_values);
+}
+
+template <class S, int Axis>
+inline constexpr bool axis_in_range = Axis >= -S::rank && Axis < S::rank;
+}  // namespace detail
+
+/// A view with a new axis of extent 1 at Axis (numpy-style; -1 appends, 0 prepends).
+template <int Axis, class X>
+  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+auto expand_dims(X&& x) {
+  using V = detail::view_of_t<X>;
+  using S = typename V::shape;
+  constexpr int rank = S::rank;
+  using D = diagnosis_t<std::conditional_t<(Axis < -(rank + 1) || Axis > rank),
+                                           mismatch<error::INVALID_OPTION, error::in_expand_dims, error::axis<Axis, 1>,
+                                                    error::axis_out_of_range, error::got_tensor<S>>,
+                                           void>>;
+  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  if constexpr (std::is_void_v<D>) {
+    constexpr int a = Axis < 0 ? Axis + rank + 1 : Axis;
+    V v = detail::as_view(x);
+    std::array<int, rank + 1> full{};
+    for (int i = 0, j = 0; i <= rank; ++i) full[i] = i == a ? 1 : v.extent(j++);
+    return detail::relabel<expand_dims_t<S, Axis>>(v, full);
+  } else {
+    return V{};
+  }
+}
+
+/// A view without axis Axis, whose extent must be 1.
+template <int Axis, class X>
+  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+auto squeeze(X&& x) {
+  using V = detail::view_of_t<X>;
+  using S = typename V::shape;
+  using D = diagnosis_t<std::conditional_t<
+      !detail::axis_in_range<S, Axis>,
+      mismatch<error::INVALID_OPTION, error::in_squeeze, error::axis<Axis, 1>, error::axis_out_of_range, error::got_tensor<S>>,
+      std::conditional_t<detail::axis_in_range<S, Axis> && extent_v<S, (detail::axis_in_range<S, Axis> ? Axis : 0)> != 1 &&
+                             extent_v<S, (detail::axis_in_range<S, Axis> ? Axis : 0)> != dyn,
+                         mismatch<error::INVALID_OPTION, error::in_squeeze, error::axis<Axis, 1>,
+                                  error::axis_extent_is_not_1, error::got_tensor<S>>,
+                         void>>>;
+  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  if constexpr (std::is_void_v<D>) {
+    constexpr int a = Axis < 0 ? Axis + S::rank : Axis;
+    V v = detail::as_view(x);
+    if (v.extent(a) != 1) {
+      static_text<96> d("squeeze<");
+      d.append(Axis).append(">: the axis has extent ").append(v.extent(a)).append(", not 1");
+      raise(make_error(errc::invalid_option, d.view()));
+    }
+    std::array<int, S::rank - 1> full{};
+    for (int i = 0, j = 0; i < S::rank; ++i)
+      if (i != a) full[j++] = v.extent(i);
+    return detail::relabel<squeeze_t<S, Axis>>(v, full);
+  } else {
+    return V{};
+  }
+}
+
+namespace detail {
+// The shape a reshape to Target gives for input S: Target with its -1 replaced when it is inferable.
+template <class S, class Target>
+constexpr auto reshape_result_array() {
+  constexpr auto v = check_reshape(S::extents, Target::extents);
+  auto out = Target::extents;
+  if (v.code == errc::ok && v.inferred_axis >= 0) out[v.inferred_axis] = static_cast<int>(v.inferred);
+  return out;
+}
+template <class S, class Target>
+using reshape_result_t = shape_from_array_t<reshape_result_array<S, Target>()>;
+
+template <class Place, class Layer, class S, class Target, class Got>
+constexpr auto reshape_rule() {
+  constexpr auto v = check_reshape(S::extents, Target::extents);
+  if constexpr (v.more_than_one_inferred)
+    return placed_t<Place, Layer, mismatch<error::INVALID_OPTION, error::more_than_one_inferred_axis>>{};
+  else if constexpr (v.code == errc::element_count_mismatch && v.inferred_axis >= 0)
+    return placed_t<Place, Layer,
+                    mismatch<error::ELEMENT_COUNT_MISMATCH, error::element_count_not_divisible_by<static_cast<int>(v.target)>,
+                             Got, error::with_element_count<v.count>>>{};
+  else if constexpr (v.code == errc::element_count_mismatch)
+    return placed_t<Place, Layer,
+                    mismatch<error::ELEMENT_COUNT_MISMATCH, error::expected_element_count<static_cast<int>(v.target)>, Got,
+                             error::with_element_count<v.count>>>{};
+  else
+    return reshape_result_t<S, Target>{};
+}
+
+template <int... D>
+struct reshape_target_tag {};
+}  // namespace detail
+
+/// A view of the same elements with shape Target (row-major); one extent may be -1 (inferred).
+template <class Target, class X>
+  requires is_shape_v<Target> && is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+auto reshape(X&& x) {
+  using V = detail::view_of_t<X>;
+  using S = typename V::shape;
+  using R = decltype(detail::reshape_rule<error::in_reshape, void, S, Target, error::got_tensor<S>>());
+  using D = std::conditional_t<is_shape_v<R>, void, R>;
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, D>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  if constexpr (is_shape_v<R>) {
+    V v = detail::as_view(x);
+    if constexpr (R::is_static && S::is_static) {
+      return detail::relabel<R>(v, R::extents);
+    } else {
+      const auto got = v.extents();
+      const auto rv = check_reshape(got, Target::extents);
+      if (rv.code != errc::ok) {
+        static_text<200> d("got ");
+        d.append(extents_text(got).view()).append(" (").append(rv.count).append(" elements), target ");
+        d.append(extents_text(Target::extents).view());
+        raise(make_error(rv.code, d.view()));
+      }
+      auto full = Target::extents;
+      if (rv.inferred_axis >= 0) full[rv.inferred_axis] = static_cast<int>(rv.inferred);
+      return detail::relabel<R>(v, full);
+    }
+  } else {
+    return TensorView<typename V::element_type, Target>{};
+  }
+}
+
+/// reshape<-1, 128>(x) is reshape<Shape<-1, 128>>(x).
+template <int... D, class X>
+  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+auto reshape(X&& x) {
+  return reshape<Shape<D...>>(x);
+}
+
+/// A new tensor with each element converted to U (e.g. int data for a float model).
+template <class U, class X>
+  requires is_tensor<std::remove_cvref_t<X>>::value
+auto cast(const X& x) {
+  auto v = detail::as_view(x);
+  using S = typename decltype(v)::shape;
+  auto out = [&] {
+    if constexpr (S::is_static)
+      return Tensor<U, S>();
+    else
+      return std::apply([](auto... e) { return Tensor<U, S>(e...); }, v.dyn_extents());
+  }();
+  std::transform(v.begin(), v.end(), out.begin(), [](auto e) { return static_cast<U>(e); });
+  return out;
+}
+
+}  // namespace tshape

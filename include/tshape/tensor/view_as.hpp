@@ -1,0 +1,97 @@
+// The checked bridge from run-time data to static types.
+//
+//   auto x = view_as<Shape<dyn, 28, 28, 1>>(ptr, {n, 28, 28, 1});   // data read from a file
+//   auto y = view_as<Shape<32, 20>>(dyn_view);                      // dyn -> static, checked
+//
+// Extents are checked once, here; a mismatch raises (diagnostics/runtime.hpp) with the rule's words
+// and, where one is certain, the fix ("add a channel axis with expand_dims<-1>"). try_view_as returns
+// a result<> instead, for code built without exceptions that must go on.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
+#include <span>
+
+#include "../diagnostics/error.hpp"
+#include "../diagnostics/runtime.hpp"
+#include "../diagnostics/shape_rules.hpp"
+#include "tensor.hpp"
+
+namespace tshape {
+
+namespace detail {
+template <class S, class T, class Dims>
+result<TensorView<T, S>> checked_view(T* data, const Dims& dims) {
+  std::array<int, 16> got{};
+  std::size_t rank = 0;
+  for (auto d : dims) {
+    if (rank == got.size()) return make_error(errc::wrong_rank, "the data has more than 16 axes");
+    if (d < 0 || static_cast<unsigned long long>(d) > static_cast<unsigned long long>(std::numeric_limits<int>::max()))
+      return make_error(errc::bad_data, "an extent of the data is negative or too large");
+    got[rank++] = static_cast<int>(d);
+  }
+  const std::span<const int> got_span(got.data(), rank);
+  const auto v = check_extents(got_span, S::extents);
+  if (v.code != errc::ok) return extents_error(v, got_span, S::extents);
+  if (data == nullptr && rank > 0) {
+    long long n = 1;
+    for (int e : got_span) n *= e;
+    if (n > 0) return make_error(errc::bad_data, "a null pointer for non-empty data");
+  }
+  return TensorView<T, S>(data, extents_store<S>::from_full(got).dyn_values);
+}
+}  // namespace detail
+
+/// A view of shape S over `data` whose extents are `dims` (any range of integers), checked.
+template <class S, class T, class Dims>
+  requires requires(const Dims& d) { std::begin(d); }
+result<TensorView<T, S>> try_view_as(T* data, const Dims& dims) {
+  return detail::checked_view<S>(data, dims);
+}
+template <class S, class T>
+result<TensorView<T, S>> try_view_as(T* data, std::initializer_list<long long> dims) {
+  return detail::checked_view<S>(data, dims);
+}
+
+/// As try_view_as, but a mismatch raises (throws tshape::shape_error, or calls the error handler).
+template <class S, class T, class Dims>
+  requires requires(const Dims& d) { std::begin(d); }
+TensorView<T, S> view_as(T* data, const Dims& dims) {
+  return detail::checked_view<S>(data, dims).value();
+}
+template <class S, class T>
+TensorView<T, S> view_as(T* data, std::initializer_list<long long> dims) {
+  return detail::checked_view<S>(data, dims).value();
+}
+
+/// A view seen as shape S: `dyn` extents become static after a run-time check. A rank difference or
+/// two different static extents are compile errors.
+template <class S, class T, class S2>
+TensorView<T, S> view_as(const TensorView<T, S2>& v) {
+  using D = diagnosis_t<std::conditional_t<
+      S::rank != S2::rank, mismatch<error::WRONG_RANK, error::in_view_as, error::expected_rank<S::rank>, error::got_tensor<S2>>,
+      std::conditional_t<!compatible_v<S, S2>,
+                         mismatch<error::SHAPE_MISMATCH, error::in_view_as, error::expected<drop_front_t<S>, S::extents[0]>,
+                                  error::got_tensor<S2>>,
+                         void>>>;
+  static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  if constexpr (std::is_void_v<D>)
+    return view_as<S>(v.data(), v.extents());
+  else
+    return {};
+}
+template <class S, class T, class S2>
+TensorView<T, S> view_as(Tensor<T, S2>& t) {
+  return view_as<S>(t.view());
+}
+template <class S, class T, class S2>
+TensorView<const T, S> view_as(const Tensor<T, S2>& t) {
+  return view_as<S>(t.view());
+}
+template <class S, class T, class S2>
+void view_as(Tensor<T, S2>&&) = delete;  // the view would outlive the tensor
+
+}  // namespace tshape

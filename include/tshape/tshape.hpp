@@ -1,0 +1,24 @@
+// tshape: neural networks whose tensor shapes are template parameters.
+// This umbrella header includes the whole public interface.
+#pragma once
+
+// The headers whose classes report shape errors come first, so that a compiler's "included from"
+// chain above an error is as short as it can be.
+#include "model/sequential.hpp"
+#include "model/model_ptr.hpp"
+
+#include "config.hpp"
+#include "diagnostics/error.hpp"
+#include "diagnostics/runtime.hpp"
+#include "diagnostics/shape_rules.hpp"
+#include "kernels/gemm/blas.hpp"
+#include "layers/activation.hpp"
+#include "layers/dense.hpp"
+#include "layers/input.hpp"
+#include "model/summary.hpp"
+#include "model/weights.hpp"
+#include "shape/shape.hpp"
+#include "shape/text.hpp"
+#include "tensor/ops.hpp"
+#include "tensor/tensor.hpp"
+#include "tensor/view_as.hpp"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tshape's build needs, skipping those already present.
+#   bash tests/install-deps.sh            everything the tests need
+#   bash tests/install-deps.sh --example  only what the flagship example needs
+set -euo pipefail
+
+packages=(cmake ninja-build g++ libboost1.81-dev libopenblas-dev)
+if [[ "${1:-}" != "--example" ]]; then
+  packages+=(clang catch2 python3 libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds and runs every test in every configuration, on a fresh Debian 12 machine (installs what is
+# missing). Each configuration gets its own build directory under build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/install-deps.sh
+start=$SECONDS
+jobs=$(nproc)
+
+# configure NAME [cmake options...]
+configure() {
+  local name=$1
+  shift
+  cmake -S . -B "build/$name" -G Ninja "$@" >"build/$name.configure.log" 2>&1 || {
+    cat "build/$name.configure.log"
+    return 1
+  }
+}
+# step NAME: prints a header with the elapsed time
+step() { printf '\n== %s  (%ds)\n' "$1" $((SECONDS - start)); }
+mkdir -p build
+
+step "g++, AVX-512 or the widest SIMD here, OpenBLAS: every test, compile-fail included"
+configure gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release
+cmake --build build/gcc -j "$jobs"
+ctest --test-dir build/gcc -j "$jobs" --output-on-failure
+
+step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included"
+configure clang-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHAPE_SANITIZE=address,undefined
+cmake --build build/clang-asan -j "$jobs"
+ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
+
+if grep -qw avx2 /proc/cpuinfo && grep -qw avx512f /proc/cpuinfo; then
+  step "g++, AVX2 kernels (-march=x86-64-v3): unit tests"
+  configure gcc-avx2 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_ARCH=x86-64-v3
+  cmake --build build/gcc-avx2 -j "$jobs" --target tshape_unit_tests
+  ctest --test-dir build/gcc-avx2 -j "$jobs" --output-on-failure -R '^unit\.'
+fi
+
+step "g++, portable scalar kernels without BLAS: unit tests"
+configure gcc-portable -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_USE_BLAS=OFF \
+  -DCMAKE_CXX_FLAGS=-DTSHAPE_FORCE_SCALAR
+cmake --build build/gcc-portable -j "$jobs" --target tshape_unit_tests
+ctest --test-dir build/gcc-portable -j "$jobs" --output-on-failure -R '^unit\.'
+
+step "clang, ThreadSanitizer: unit tests (inference from several threads)"
+configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHAPE_USE_BLAS=OFF \
+  -DTSHAPE_SANITIZE=thread
+cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
+ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
+
+step "consumers: find_package(tshape) after install, and add_subdirectory"
+rm -rf build/prefix
+cmake --install build/gcc --prefix build/prefix >/dev/null
+configure consumer-find -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -S tests/consumer
+cmake --build build/consumer-find && ./build/consumer-find/consumer
+configure consumer-subdir -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" -S tests/consumer
+cmake --build build/consumer-subdir && ./build/consumer-subdir/consumer
+
+step "all configurations passed"

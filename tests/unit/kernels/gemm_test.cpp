@@ -1,0 +1,87 @@
+#include <tshape/kernels/gemm/blas.hpp>
+#include <tshape/kernels/gemm/blocked.hpp>
+#include <tshape/kernels/gemm/gemm.hpp>
+#include <tshape/kernels/gemm/reference.hpp>
+
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "../support.hpp"
+
+using namespace tshape;
+using namespace tshape::kernels;
+
+namespace {
+// One product through ISA V's blocked kernel, compared with the reference.
+template <class V, class Act = activation::linear>
+void check_blocked(int M, int N, int K, bool bias, const Act& act = {}) {
+  INFO(V::name << " M=" << M << " N=" << N << " K=" << K << " bias=" << bias);
+  tshape_test::random_floats rnd(static_cast<std::uint64_t>(M * 1000003 + N * 1009 + K));
+  std::vector<float> a(static_cast<std::size_t>(M) * K), b(static_cast<std::size_t>(K) * N), c(static_cast<std::size_t>(M) * N, -7.0f),
+      expected(c.size()), bvec(N);
+  rnd.fill(a);
+  rnd.fill(b);
+  rnd.fill(bvec);
+  gemm::reference(M, N, K, a.data(), K, b.data(), N, bias ? bvec.data() : nullptr, expected.data(), N);
+  for (auto& e : expected) e = act(e);
+  gemm::blocked<V>(M, N, K, a.data(), K, b.data(), N, bias ? bvec.data() : nullptr, c.data(), N, act);
+  tshape_test::require_close(c, expected, 1e-5, 1e-5 * K);
+}
+
+template <class V>
+void check_many_shapes() {
+  // Odd sizes around every block edge, one row, one column, empty K.
+  for (int M : {1, 2, 3, 4, 5, 7, 8, 13, 32})
+    for (int N : {1, 3, 7, 8, 9, 10, 15, 16, 17, 31, 33, 64, 65, 129})
+      for (int K : {0, 1, 2, 5, 20, 33}) check_blocked<V>(M, N, K, (M + N + K) % 2 == 0);
+  check_blocked<V>(1, 128, 128, true);
+  check_blocked<V>(32, 10, 128, true);
+  check_blocked<V>(17, 300, 70, true, activation::relu{});
+  check_blocked<V>(5, 45, 9, true, activation::sigmoid{});
+  check_blocked<V>(6, 21, 9, true, activation::leaky_relu{0.3f});
+}
+}  // namespace
+
+TEST_CASE("gemm: the scalar (portable) kernel agrees with the reference", "[kernels][gemm]") {
+  check_many_shapes<simd::scalar>();
+}
+
+TEST_CASE("gemm: the native SIMD kernel agrees with the reference", "[kernels][gemm]") {
+  INFO("native ISA: " << simd::native::name);
+  check_many_shapes<simd::native>();
+}
+
+#if defined(TSHAPE_SIMD_AVX512)
+TEST_CASE("gemm: the AVX2 kernel agrees with the reference (on an AVX-512 build)", "[kernels][gemm]") {
+  check_many_shapes<simd::avx2>();
+}
+#endif
+
+TEST_CASE("gemm: the Dense dispatch (inline kernel or BLAS) agrees with the reference", "[kernels][gemm]") {
+  for (auto [M, N, K] : {std::tuple{1, 20, 128}, {1, 1024, 1024}, {32, 128, 10}, {32, 784, 128}, {64, 257, 129},
+                         {3, 1000, 999}, {128, 256, 128}}) {
+    INFO("M=" << M << " N=" << N << " K=" << K << " blas=" << gemm::uses_blas(M, N, K));
+    tshape_test::random_floats rnd(static_cast<std::uint64_t>(M + N + K));
+    std::vector<float> a(static_cast<std::size_t>(M) * K), b(static_cast<std::size_t>(K) * N), bias(N),
+        c(static_cast<std::size_t>(M) * N), expected(c.size());
+    rnd.fill(a);
+    rnd.fill(b);
+    rnd.fill(bias);
+    gemm::reference(M, N, K, a.data(), K, b.data(), N, bias.data(), expected.data(), N);
+    for (auto& e : expected) e = e > 0 ? e : 0;
+    gemm::dense(M, N, K, a.data(), b.data(), bias.data(), c.data(), activation::relu{});
+    tshape_test::require_close(c, expected, 1e-4, 1e-5 * K);
+  }
+}
+
+TEST_CASE("blas_info: says which BLAS runs and whether its kernels are generic", "[kernels][blas]") {
+  const auto info = blas_info();
+  CHECK(std::string(info.library).size() > 0);
+  CHECK(std::string(info.core).size() > 0);
+  CHECK(info.threads >= 1);
+  if (info.generic_core) CHECK_THAT(std::string(info.advice), Catch::Contains("OPENBLAS_CORETYPE"));
+#ifdef TSHAPE_NO_BLAS
+  CHECK(std::string(info.library) == "none");
+#endif
+}

@@ -1,0 +1,49 @@
+#include <tshape/tshape.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "../support.hpp"
+
+using namespace tshape;
+
+using Mlp = Sequential<Input<20>, Dense<64, ReLU>, ReLU, Dense<64>, Dense<10, Softmax>>;
+constexpr auto mlp = summary<Mlp>();
+static_assert(mlp.rows.size() == 4);
+static_assert(mlp.model_name == "sequential");
+static_assert(mlp.rows[0].name == "dense" && mlp.rows[0].class_name == "Dense");
+static_assert(mlp.rows[1].name == "re_lu" && mlp.rows[1].class_name == "ReLU");
+static_assert(mlp.rows[2].name == "dense_1" && mlp.rows[3].name == "dense_2");
+static_assert(mlp.rows[3].output_shape == "(None, 10)");
+static_assert(mlp.rows[0].params == 1344 && mlp.rows[1].params == 0);
+static_assert(mlp.total_params == 1344 + 4160 + 650 && mlp.non_trainable_params == 0);
+
+TEST_CASE("print_summary: Keras' classic table", "[model][summary]") {
+  std::ostringstream os;
+  print_summary<Sequential<Input<784>, Dense<256, ReLU>, Dense<10, Softmax>>>(os);
+  const std::string expected =
+      "Model: \"sequential\"\n"
+      "_________________________________________________________________\n"
+      "Layer (type)                 Output Shape              Param #   \n"
+      "=================================================================\n"
+      "dense (Dense)                (None, 256)               200960    \n"
+      "_________________________________________________________________\n"
+      "dense_1 (Dense)              (None, 10)                2570      \n"
+      "=================================================================\n"
+      "Total params: 203,530\n"
+      "Trainable params: 203,530\n"
+      "Non-trainable params: 0\n"
+      "_________________________________________________________________\n";
+  CHECK(os.str() == expected);
+}
+
+TEST_CASE("print_summary: long names are cut to their column, as Keras does", "[model][summary]") {
+  using Net = Sequential<Input<8>, LeakyReLU, Sequential<Dense<4>, Dense<3>>>;
+  std::ostringstream os;
+  print_summary<Net>(os);
+  CHECK_THAT(os.str(), Catch::Contains("leaky_re_lu (LeakyReLU)      (None, 8)                 0         \n"));
+  CHECK_THAT(os.str(), Catch::Contains("sequential_1 (Sequential)    (None, 3)                 51        \n"));
+  std::ostringstream big;
+  print_summary<Sequential<Input<1>, Dense<1000000>>>(big);
+  CHECK_THAT(big.str(), Catch::Contains("Total params: 2,000,000\n"));
+}
