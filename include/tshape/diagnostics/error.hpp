@@ -169,6 +169,10 @@ template <class Place, template <class...> class Kind, class... D>
 struct place<Place, void, mismatch<Kind, D...>> {
   using type = Kind<Place, D...>;
 };
+template <class Place, class Layer, int... D>
+struct place<Place, Layer, Shape<D...>> {  // a rule that gave a shape: nothing to report
+  using type = void;
+};
 
 template <class R>
 struct diagnose {
@@ -197,7 +201,8 @@ struct only_kind<Kind, Kind<X...>> {
 template <class R>
 using diagnosis_t = typename detail::diagnose<R>::type;
 
-/// The diagnosis placed at Place (e.g. `error::at_model_input`), naming Layer when it is not void.
+/// The diagnosis placed at Place (e.g. `error::at_model_input`), naming Layer when it is not void;
+/// void when M is a Shape (the rule passed).
 template <class Place, class Layer, class M>
 using placed_t = typename detail::place<Place, Layer, M>::type;
 

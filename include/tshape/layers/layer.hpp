@@ -23,6 +23,7 @@
 //   template <class Rng> void initialize(Rng& rng);    // Keras' default initializers
 //   and accessors named as Keras names the arrays: kernel(), bias(), ...
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -112,6 +113,30 @@ void glorot_uniform(const View& w, double fan_in, double fan_out, rng& r) {
 /// Per-sample element count of a shape (all extents static in a model).
 template <class S>
 inline constexpr std::ptrdiff_t sample_size = static_cast<std::ptrdiff_t>(S::static_size);
+
+/// The members of a bound layer that has no parameters and needs no scratch.
+struct no_parameters {
+  static constexpr long long param_count = 0;
+  static constexpr long long non_trainable_count = 0;
+  static constexpr std::size_t scratch_floats(int) { return 0; }
+  template <class F>
+  void for_each_weight(F&&) {}
+  template <class F>
+  void for_each_weight(F&&) const {}
+  template <class R>
+  void initialize(R&) {}
+};
+
+/// A bound layer that only gives its input another shape (Flatten, Reshape, Dropout at inference):
+/// the elements are copied in order.
+template <class In, class Out>
+struct relabel_layer : no_parameters {
+  using input_shape = In;
+  using output_shape = Out;
+  void forward(const float* x, float* y, int batch, float*) const {
+    std::copy(x, x + sample_size<In> * batch, y);
+  }
+};
 
 }  // namespace detail
 }  // namespace tshape
