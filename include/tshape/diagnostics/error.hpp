@@ -19,8 +19,9 @@
 
 // The words of each rule, shared by static_assert (which needs a literal) and run-time errors.
 #define TSHAPE_MSG_SHAPE_MISMATCH "tshape: the input's shape does not match what the layer expects"
-#define TSHAPE_MSG_WRONG_RANK \
-  "tshape: the layer needs an input of another rank (add a missing axis with expand_dims, e.g. a channel axis with expand_dims<-1>)"
+#define TSHAPE_MSG_WRONG_RANK                                                                                     \
+  "tshape: the input's rank is not the one the layer expects (add a missing axis with expand_dims, e.g. a channel " \
+  "axis with expand_dims<-1>; remove an extra axis of 1 with squeeze)"
 #define TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT \
   "tshape: a 'valid' window is larger than its input (use Padding::same, a smaller window or a larger input)"
 #define TSHAPE_MSG_ELEMENT_COUNT_MISMATCH \
