@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "../diagnostics/error.hpp"
 #include "../shape/shape.hpp"
@@ -55,16 +56,42 @@ namespace detail {
 template <class... T>
 struct type_list {};
 
+// Type I of a list, without recursion (so that long models stay within template depth limits):
+// the list becomes a class with one base per element, and overload resolution picks base I.
+template <std::size_t I, class T>
+struct type_slot {
+  using type = T;
+};
+template <class Is, class... T>
+struct type_slots;
+template <std::size_t... Is, class... T>
+struct type_slots<std::index_sequence<Is...>, T...> : type_slot<Is, T>... {};
+template <std::size_t I, class T>
+type_slot<I, T> pick_slot(const type_slot<I, T>&);
+
 template <std::size_t I, class List>
 struct type_at;
-template <std::size_t I, class First, class... Rest>
-struct type_at<I, type_list<First, Rest...>> : type_at<I - 1, type_list<Rest...>> {};
-template <class First, class... Rest>
-struct type_at<0, type_list<First, Rest...>> {
-  using type = First;
+template <std::size_t I, class... T>
+struct type_at<I, type_list<T...>> {
+  using type = typename decltype(pick_slot<I>(type_slots<std::index_sequence_for<T...>, T...>{}))::type;
 };
 template <std::size_t I, class List>
 using type_at_t = typename type_at<I, List>::type;
+
+/// Calls f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N-1, in order. Folds in chunks of
+/// 128, because compilers limit how many operands one fold expression may have (clang: 256).
+template <std::size_t Offset, class F, std::size_t... I>
+constexpr void for_each_index_chunk(F& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, Offset + I>{}), ...);
+}
+template <std::size_t N, std::size_t Offset = 0, class F>
+constexpr void for_each_index(F&& f) {
+  if constexpr (Offset < N) {
+    constexpr std::size_t n = N - Offset < 128 ? N - Offset : 128;
+    for_each_index_chunk<Offset>(f, std::make_index_sequence<n>{});
+    for_each_index<N, Offset + n>(f);
+  }
+}
 
 template <class T>
 struct is_use_bias : std::false_type {};
