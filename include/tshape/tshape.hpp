@@ -27,3 +27,4 @@
 #include "tensor/ops.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
+#include "train/losses.hpp"
