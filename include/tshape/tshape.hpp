@@ -11,6 +11,11 @@
 #include "diagnostics/error.hpp"
 #include "diagnostics/runtime.hpp"
 #include "diagnostics/shape_rules.hpp"
+#ifndef TSHAPE_NO_HEAP
+#include "io/npy.hpp"
+#include "io/npz.hpp"
+#include "io/weights.hpp"
+#endif
 #include "kernels/gemm/blas.hpp"
 #include "layers/activation.hpp"
 #include "layers/dense.hpp"
