@@ -54,8 +54,10 @@ step "consumers: find_package(tshape) after install, and add_subdirectory"
 rm -rf build/prefix
 cmake --install build/gcc --prefix build/prefix >/dev/null
 configure consumer-find -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -S tests/consumer
-cmake --build build/consumer-find && ./build/consumer-find/consumer
+cmake --build build/consumer-find
+./build/consumer-find/consumer
 configure consumer-subdir -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" -S tests/consumer
-cmake --build build/consumer-subdir && ./build/consumer-subdir/consumer
+cmake --build build/consumer-subdir
+./build/consumer-subdir/consumer
 
 step "all configurations passed"
