@@ -1,0 +1,24 @@
+// The smallest Dense kernel: one plain loop nest, bias and activation fused into the store. It is what
+// a microcontroller build runs (TSHAPE_COMPACT_KERNELS, config.hpp): a 16-32-32-4 MLP's forward pass
+// is then a few hundred bytes of code, where the register-blocked kernel instantiates dozens of tiles.
+#pragma once
+#include <cstddef>
+
+#include "../../config.hpp"
+
+namespace tshape::kernels::gemm {
+
+/// y (M x N) = act(x (M x K) * W (K x N) + bias), all row-major and contiguous; bias may be null.
+template <class Act>
+void compact(int M, int N, int K, const float* TSHAPE_RESTRICT x, const float* TSHAPE_RESTRICT W,
+             const float* TSHAPE_RESTRICT bias, float* TSHAPE_RESTRICT y, const Act& act) {
+  for (int i = 0; i < M; ++i, x += K, y += N)
+    for (int j = 0; j < N; ++j) {
+      float s = bias ? bias[j] : 0.0f;
+      const float* w = W + j;
+      for (int k = 0; k < K; ++k, w += N) s += x[k] * *w;
+      y[j] = act(s);
+    }
+}
+
+}  // namespace tshape::kernels::gemm
