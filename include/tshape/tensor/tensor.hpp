@@ -102,6 +102,12 @@ T* aligned_new(std::ptrdiff_t n) {
   auto bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(n, 1)) * sizeof(T);
   return static_cast<T*>(::operator new(bytes, std::align_val_t{TSHAPE_ALIGN}));
 }
+
+/// Selects the Tensor constructor that takes over a buffer from aligned_new.
+struct adopt_t {
+  explicit adopt_t() = default;
+};
+inline constexpr adopt_t adopt{};
 }  // namespace detail
 
 /// A non-owning, contiguous, row-major view of elements of type T (const T for read-only).
@@ -192,6 +198,14 @@ class Tensor {
       if (v < 0) raise(make_error(errc::bad_data, "a tensor extent cannot be negative"));
     allocate();
     std::fill(begin(), end(), T{});
+  }
+  /// Takes over `buffer` (from detail::aligned_new, at least size() elements, left as they are); the
+  /// buffer may be longer, e.g. when a model's call keeps its arena behind its result.
+  template <class... I>
+    requires(sizeof...(I) == S::dyn_count && sizeof...(I) > 0 && (std::is_integral_v<I> && ...))
+  Tensor(detail::adopt_t, std::unique_ptr<T[], detail::aligned_delete> buffer, I... dyn_extents)
+      : storage_(std::move(buffer)) {
+    ext_.dyn_values = {static_cast<int>(dyn_extents)...};
   }
   /// A static tensor from its elements in row-major order (their count is checked).
   Tensor(std::initializer_list<T> values) requires(S::is_static) {
