@@ -33,15 +33,16 @@ struct activation_layer {
   static constexpr std::size_t scratch_floats(int) { return 0; }
 
   void forward(const float* x, float* y, int batch, float*) const {
+    if (batch <= 0) return;  // also tells g++ that the sizes below are positive (-Wstringop-overflow)
     constexpr std::ptrdiff_t n = sample_size<In>;
     constexpr std::ptrdiff_t cols = In::rank > 0 ? last_extent_v<In> : 1;
     std::copy(x, x + n * batch, y);
     apply_activation<Act>(y, n * batch / std::max<std::ptrdiff_t>(cols, 1), cols);
   }
   template <class F>
-  void for_each_weight(F&&) {}
+  constexpr void for_each_weight(F&&) {}
   template <class F>
-  void for_each_weight(F&&) const {}
+  constexpr void for_each_weight(F&&) const {}
   template <class R>
   void initialize(R&) {}
 };

@@ -156,11 +156,11 @@ class chain {
   static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
 
   template <std::size_t I>
-  layer_type<I>& layer() {
+  constexpr layer_type<I>& layer() {
     return boost::hana::at_c<I>(layers_);
   }
   template <std::size_t I>
-  const layer_type<I>& layer() const {
+  constexpr const layer_type<I>& layer() const {
     return boost::hana::at_c<I>(layers_);
   }
 
@@ -177,11 +177,11 @@ class chain {
   /// Calls f(name_index, leaf) for every leaf layer, depth first; name_index is the layer's position
   /// in all_names<Model>() when this chain's own name sits at `base`.
   template <class F>
-  void visit_leaves(F&& f, int base) {
+  constexpr void visit_leaves(F&& f, int base) {
     visit_impl(*this, f, base);
   }
   template <class F>
-  void visit_leaves(F&& f, int base) const {
+  constexpr void visit_leaves(F&& f, int base) const {
     visit_impl(*this, f, base);
   }
 
@@ -191,7 +191,7 @@ class chain {
       [&]<std::size_t... I>(std::index_sequence<I...>) { (layer<I>().initialize(rng), ...); }(std::make_index_sequence<n>{});
   }
   template <class F>
-  void for_each_weight(F&& f) {
+  constexpr void for_each_weight(F&& f) {
     visit_leaves([&](int, auto& leaf) { leaf.for_each_weight(f); }, 0);
   }
 
@@ -230,7 +230,7 @@ class chain {
   }
 
   template <class Self, class F>
-  static void visit_impl(Self& self, F& f, int base) {
+  static constexpr void visit_impl(Self& self, F& f, int base) {
     if constexpr (ok) {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         int index = base + 1;

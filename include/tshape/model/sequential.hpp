@@ -382,7 +382,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
 /// The bound layer I of a model (0-based, Input excluded, as in Keras' summary), e.g.
 /// `layer<1>(net).kernel()`; works on a model and on a model_ptr.
 template <std::size_t I, class Net>
-decltype(auto) layer(Net& net) {
+constexpr decltype(auto) layer(Net& net) {
   if constexpr (requires { *net; net.get(); })
     return (*net).template layer<I>();
   else

@@ -244,13 +244,13 @@ class Tensor {
   Tensor& operator=(Tensor&& other) noexcept = default;
   ~Tensor() = default;
 
-  T* data() noexcept {
+  constexpr T* data() noexcept {
     if constexpr (inline_storage)
       return storage_.values;
     else
       return storage_.get();
   }
-  const T* data() const noexcept {
+  constexpr const T* data() const noexcept {
     if constexpr (inline_storage)
       return storage_.values;
     else
@@ -262,7 +262,7 @@ class Tensor {
     return view().template extent<Axis>();
   }
   std::array<int, S::rank> extents() const { return ext_.all(); }
-  std::ptrdiff_t size() const {
+  constexpr std::ptrdiff_t size() const {
     if constexpr (S::is_static)
       return static_cast<std::ptrdiff_t>(S::static_size);
     else
@@ -277,17 +277,17 @@ class Tensor {
   const T& operator()(I... idx) const {
     return data()[detail::offset_of<S>(ext_, idx...)];
   }
-  T& operator[](std::ptrdiff_t flat) { return data()[flat]; }
-  const T& operator[](std::ptrdiff_t flat) const { return data()[flat]; }
-  T* begin() { return data(); }
-  T* end() { return data() + size(); }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size(); }
+  constexpr T& operator[](std::ptrdiff_t flat) { return data()[flat]; }
+  constexpr const T& operator[](std::ptrdiff_t flat) const { return data()[flat]; }
+  constexpr T* begin() { return data(); }
+  constexpr T* end() { return data() + size(); }
+  constexpr const T* begin() const { return data(); }
+  constexpr const T* end() const { return data() + size(); }
 
   void fill(T v) { std::fill(begin(), end(), v); }
 
-  TensorView<T, S> view() { return TensorView<T, S>(data(), ext_.dyn_values); }
-  TensorView<const T, S> view() const { return TensorView<const T, S>(data(), ext_.dyn_values); }
+  constexpr TensorView<T, S> view() { return TensorView<T, S>(data(), ext_.dyn_values); }
+  constexpr TensorView<const T, S> view() const { return TensorView<const T, S>(data(), ext_.dyn_values); }
   /// A tensor converts to any view it could be seen as without a check (static -> dyn).
   template <class U, class S2>
     requires(detail::widens_v<S, S2> && std::is_convertible_v<T (*)[], U (*)[]>)
