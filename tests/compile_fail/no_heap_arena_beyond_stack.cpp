@@ -1,4 +1,4 @@
-// EXPECT-ERROR: TSHAPE_NO_HEAP.*forward.*NEEDS_HEAP<.*at_model_call, .*arena_bytes<16384>, .*stack_arena_bytes<4096>, .*fix_with_your_own_arena
+// EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*arena_bytes<16384>, .*stack_arena_bytes<4096>, .*fix_with_your_own_arena
 // TITLE: A static batch whose arena is larger than the stack allows, on a model built without a heap
 // SEED: -
 // KERAS: none; TensorFlow Lite Micro fails at run time: "Failed to resize buffer" from AllocateTensors()

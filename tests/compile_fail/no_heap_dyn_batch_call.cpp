@@ -1,4 +1,4 @@
-// EXPECT-ERROR: TSHAPE_NO_HEAP.*forward.*NEEDS_HEAP<.*at_model_call, .*result_shape<.*None, 4>, .*fix_with_your_own_output_and_arena
+// EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*result_shape<.*None, 4>, .*fix_with_your_own_output_and_arena
 // TITLE: A dyn batch called on a model built without a heap
 // SEED: -
 // KERAS: none (Keras allocates every result); TensorFlow Lite Micro fails at run time, in AllocateTensors()

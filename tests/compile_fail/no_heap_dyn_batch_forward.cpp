@@ -1,4 +1,4 @@
-// EXPECT-ERROR: TSHAPE_NO_HEAP.*forward.*NEEDS_HEAP<.*at_model_call, .*arena_bytes_per_sample<128>, .*fix_with_your_own_arena
+// EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*arena_bytes_per_sample<128>, .*fix_with_your_own_arena
 // TITLE: A dyn batch run into the caller's output, without an arena, on a model built without a heap
 // SEED: -
 // KERAS: none (Keras allocates its working memory); TensorFlow Lite Micro fails at run time, in AllocateTensors()

@@ -12,12 +12,11 @@ namespace tshape::kernels::gemm {
 template <class Act>
 void compact(int M, int N, int K, const float* TSHAPE_RESTRICT x, const float* TSHAPE_RESTRICT W,
              const float* TSHAPE_RESTRICT bias, float* TSHAPE_RESTRICT y, const Act& act) {
-  for (int i = 0; i < M; ++i, x += K, y += N)
-    for (int j = 0; j < N; ++j) {
+  for (std::ptrdiff_t i = 0; i < M; ++i)
+    for (std::ptrdiff_t j = 0; j < N; ++j) {
       float s = bias ? bias[j] : 0.0f;
-      const float* w = W + j;
-      for (int k = 0; k < K; ++k, w += N) s += x[k] * *w;
-      y[j] = act(s);
+      for (std::ptrdiff_t k = 0; k < K; ++k) s += x[i * K + k] * W[k * N + j];
+      y[i * N + j] = act(s);
     }
 }
 
