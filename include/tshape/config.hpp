@@ -10,7 +10,8 @@
 //   TSHAPE_NO_HEAP        nothing allocates: a model lives in a static object (no make_model, weights()
 //                         or print_summary), and a call that would need the heap is a compile error that
 //                         says so (a `dyn` batch's result, or an arena larger than the stack allows):
-//                         pass your own output and arena to forward(x, y, arena).
+//                         pass your own output and arena to forward(x, y, arena). (With exceptions on,
+//                         an error is still thrown, and throwing allocates: embedded builds add -fno-exceptions.)
 //   TSHAPE_STACK_ARENA_BYTES  largest activation arena a call puts on the stack (default 256 KiB); a
 //                         larger one comes from the heap, or under TSHAPE_NO_HEAP from the caller.
 //   TSHAPE_COMPACT_KERNELS  the smallest kernels (plain loops) instead of the register-blocked ones:
