@@ -1,14 +1,31 @@
 // Feature switches and target detection. Every other header includes this one first.
+// Define a switch before including tshape (or with -D...); each is honoured by every header.
 //
-//   TSHAPE_NO_BLAS        no OpenBLAS: Dense runs the fixed-size and portable GEMM kernels
-//   TSHAPE_NO_EXCEPTIONS  run-time errors go to an installable handler and to result<T> values
-//                         (defined automatically when the compiler has exceptions switched off)
-//   TSHAPE_NO_HEAP        nothing allocates; a `dyn` batch is a compile error that says why
-//   TSHAPE_STACK_ARENA_BYTES  largest activation arena a call puts on the stack (default 256 KiB)
+//   TSHAPE_NO_BLAS        no OpenBLAS: Dense runs tshape's own kernels (SIMD where the target has it,
+//                         e.g. NEON, else portable). Defined automatically when <cblas.h> is not found.
+//   TSHAPE_NO_EXCEPTIONS  nothing throws: a run-time error (data whose `dyn` extents break a rule, an arena
+//                         too small) calls the handler installed with set_error_handler, then aborts; the
+//                         try_ functions return it as a result<T> instead. Defined automatically when the
+//                         compiler has exceptions switched off (-fno-exceptions). No tshape code needs RTTI.
+//   TSHAPE_NO_HEAP        nothing allocates: a model lives in a static object (no make_model, weights()
+//                         or print_summary), and a call that would need the heap is a compile error that
+//                         says so (a `dyn` batch's result, or an arena larger than the stack allows):
+//                         pass your own output and arena to forward(x, y, arena). (With exceptions on,
+//                         an error is still thrown, and throwing allocates: embedded builds add -fno-exceptions.)
+//   TSHAPE_STACK_ARENA_BYTES  largest activation arena a call puts on the stack (default 256 KiB); a
+//                         larger one comes from the heap, or under TSHAPE_NO_HEAP from the caller.
+//   TSHAPE_COMPACT_KERNELS  the smallest kernels (plain loops) instead of the register-blocked ones:
+//                         for code size. Defined automatically under -Os on targets without SIMD.
 #pragma once
 
 #if !defined(TSHAPE_NO_EXCEPTIONS) && !defined(__cpp_exceptions)
 #define TSHAPE_NO_EXCEPTIONS 1
+#endif
+
+#if !defined(TSHAPE_NO_BLAS) && defined(__has_include)
+#if !__has_include(<cblas.h>)
+#define TSHAPE_NO_BLAS 1
+#endif
 #endif
 
 #ifndef TSHAPE_STACK_ARENA_BYTES
@@ -27,6 +44,10 @@
 #define TSHAPE_SIMD_NEON 1
 #else
 #define TSHAPE_SIMD_SCALAR 1
+#endif
+
+#if !defined(TSHAPE_COMPACT_KERNELS) && defined(__OPTIMIZE_SIZE__) && defined(TSHAPE_SIMD_SCALAR)
+#define TSHAPE_COMPACT_KERNELS 1
 #endif
 
 // Byte alignment of tensor storage: one cache line, enough for any SIMD load.

@@ -32,6 +32,8 @@
 #define TSHAPE_MSG_LOSS_TARGET_MISMATCH                                                                          \
   "tshape: the loss target's shape does not match the model's output (an output that still has spatial axes needs " \
   "GlobalAveragePooling2D or Flatten before its last Dense)"
+#define TSHAPE_MSG_NEEDS_HEAP \
+  "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
 
 namespace tshape {
 
@@ -82,6 +84,7 @@ template <class... Details> struct ELEMENT_COUNT_MISMATCH {};
 template <class... Details> struct INVALID_OPTION {};
 template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
+template <class... Details> struct NEEDS_HEAP {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};
@@ -91,6 +94,7 @@ struct in_squeeze {};
 struct in_expand_dims {};
 struct in_view_as {};
 template <class Loss> struct in_loss {};
+struct at_model_call {};
 
 // Details.
 template <auto... D> struct expected_input_shape {};
@@ -113,11 +117,17 @@ struct axes_are_not_a_permutation {};
 struct axis_out_of_range {};
 struct axis_extent_is_not_1 {};
 template <class Layer> struct layer_is_not_recurrent {};
+template <auto... D> struct result_shape {};
+template <long long Bytes> struct arena_bytes {};
+template <long long Bytes> struct arena_bytes_per_sample {};
+template <long long Bytes> struct stack_arena_bytes {};
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
 template <int Axis> struct fix_with_squeeze {};
 struct fix_with_flatten_or_reshape {};
+struct fix_with_your_own_output_and_arena {};
+struct fix_with_your_own_arena {};
 
 namespace detail {
 template <class S, int Batch>
@@ -129,6 +139,7 @@ struct got_shape<Shape<D...>, Batch> {
   using no_batch = but_got_shape<extent<D>...>;
   using model_output = model_output_shape<extent<D>...>;
   using loss_target = loss_target_shape<extent<D>...>;
+  using result = result_shape<extent<Batch>, extent<D>...>;
 };
 }  // namespace detail
 
@@ -141,6 +152,9 @@ using expected = typename detail::got_shape<S, Batch>::expected;
 /// `but_got_shape<D...>` for a whole tensor's shape (its batch axis included).
 template <class S>
 using got_tensor = typename detail::got_shape<S, 0>::no_batch;
+/// `result_shape<None, D...>` for the per-sample output shape S.
+template <class S, int Batch = dyn>
+using result = typename detail::got_shape<S, Batch>::result;
 
 }  // namespace error
 

@@ -2,8 +2,9 @@
 // `dyn` axes) is checked once at the boundary with the same words as the compile-time rule.
 //
 // With exceptions, a failed check throws tshape::shape_error (an std::invalid_argument).
-// Under TSHAPE_NO_EXCEPTIONS it calls the handler installed with set_error_handler and then aborts;
-// code that must go on uses the try_ forms, which return a result<T> carrying the error instead.
+// Under TSHAPE_NO_EXCEPTIONS it calls the handler installed with set_error_handler and then aborts
+// (under TSHAPE_NO_HEAP it traps instead: newlib's abort() links malloc); code that must go on uses
+// the try_ forms, which return a result<T> carrying the error instead. Nothing here needs RTTI.
 #pragma once
 #include <cstdlib>
 #include <optional>
@@ -71,7 +72,11 @@ inline error_handler set_error_handler(error_handler h) noexcept {
   throw shape_error(e);
 #else
   if (auto h = detail::installed_handler()) h(e);
+#if defined(TSHAPE_NO_HEAP) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_trap();
+#else
   std::abort();
+#endif
 #endif
 }
 
@@ -101,6 +106,25 @@ class result {
 
  private:
   std::optional<T> value_;
+  error_info error_{};
+};
+
+/// The outcome of an action that returns nothing: ok, or the error that stopped it.
+template <>
+class result<void> {
+ public:
+  result() = default;
+  result(const error_info& error) : error_(error) {}  // NOLINT: implicit by design
+
+  bool ok() const noexcept { return !error_; }
+  explicit operator bool() const noexcept { return ok(); }
+  const error_info& error() const noexcept { return error_; }
+  /// Reports the error (raise), if there is one.
+  void value() const {
+    if (!ok()) raise(error_);
+  }
+
+ private:
   error_info error_{};
 };
 

@@ -22,7 +22,7 @@ namespace tshape {
 
 /// Loads every parameter of `net` from an .npz archive; reports the first misfit without writing.
 template <class Net>
-result<bool> try_load_weights(Net& net, const std::string& path) {
+result<void> try_load_weights(Net& net, const std::string& path) {
   auto archive = try_read_npz(path);
   if (!archive) return archive.error();
   auto& members = archive.value();
@@ -51,13 +51,13 @@ result<bool> try_load_weights(Net& net, const std::string& path) {
   }
   for (std::size_t i = 0; i < targets.size(); ++i)
     std::memcpy(targets[i].values.data(), members[i].array.data.data(), members[i].array.data.size());
-  return true;
+  return {};
 }
 
 /// As try_load_weights, but a misfit raises (throws shape_error, or calls the error handler).
 template <class Net>
 void load_weights(Net& net, const std::string& path) {
-  (void)try_load_weights(net, path).value();
+  try_load_weights(net, path).value();
 }
 
 /// Saves every parameter of `net` as an .npz archive named as Keras names them ("dense/kernel").

@@ -46,10 +46,10 @@ struct Dense {
     static constexpr long long non_trainable_count = 0;
     static constexpr std::size_t scratch_floats(int) { return 0; }
 
-    TensorView<float, Shape<in, Units>> kernel() { return kernel_.view(); }
-    TensorView<const float, Shape<in, Units>> kernel() const { return kernel_.view(); }
-    TensorView<float, Shape<Units>> bias() requires use_bias { return bias_.view(); }
-    TensorView<const float, Shape<Units>> bias() const requires use_bias { return bias_.view(); }
+    constexpr TensorView<float, Shape<in, Units>> kernel() { return kernel_.view(); }
+    constexpr TensorView<const float, Shape<in, Units>> kernel() const { return kernel_.view(); }
+    constexpr TensorView<float, Shape<Units>> bias() requires use_bias { return bias_.view(); }
+    constexpr TensorView<const float, Shape<Units>> bias() const requires use_bias { return bias_.view(); }
 
     void forward(const float* x, float* y, int batch, float*) const {
       const int rows = batch * static_cast<int>(detail::sample_size<In> / in);
@@ -64,12 +64,12 @@ struct Dense {
     }
 
     template <class F>
-    void for_each_weight(F&& f) {
+    constexpr void for_each_weight(F&& f) {
       f("kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }
     template <class F>
-    void for_each_weight(F&& f) const {
+    constexpr void for_each_weight(F&& f) const {
       f("kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }

@@ -19,7 +19,8 @@
 //   void forward(const float* x, float* y, int batch, float* scratch) const;
 //       // y = layer(x) for `batch` samples, contiguous and row-major; x and y never overlap.
 //       // const: inference is safe from several threads at once on the same object.
-//   template <class F> void for_each_weight(F&& f);    // f(weight name, TensorView) in get_weights() order
+//   template <class F> constexpr void for_each_weight(F&& f);  // f(weight name, TensorView) in get_weights()
+//       // order; constexpr (with constexpr accessors), so that set_weights can build a model at compile time
 //   template <class Rng> void initialize(Rng& rng);    // Keras' default initializers
 //   and accessors named as Keras names the arrays: kernel(), bias(), ...
 #pragma once
@@ -147,9 +148,9 @@ struct no_parameters {
   static constexpr long long non_trainable_count = 0;
   static constexpr std::size_t scratch_floats(int) { return 0; }
   template <class F>
-  void for_each_weight(F&&) {}
+  constexpr void for_each_weight(F&&) {}
   template <class F>
-  void for_each_weight(F&&) const {}
+  constexpr void for_each_weight(F&&) const {}
   template <class R>
   void initialize(R&) {}
 };

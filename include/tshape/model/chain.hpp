@@ -167,11 +167,11 @@ class chain {
   static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
 
   template <std::size_t I>
-  layer_type<I>& layer() {
+  constexpr layer_type<I>& layer() {
     return boost::hana::at_c<I>(layers_);
   }
   template <std::size_t I>
-  const layer_type<I>& layer() const {
+  constexpr const layer_type<I>& layer() const {
     return boost::hana::at_c<I>(layers_);
   }
 
@@ -186,11 +186,11 @@ class chain {
   /// Calls f(name_index, leaf) for every leaf layer, depth first; name_index is the layer's position
   /// in all_names<Model>() when this chain's own name sits at `base`.
   template <class F>
-  void visit_leaves(F&& f, int base) {
+  constexpr void visit_leaves(F&& f, int base) {
     visit_impl(*this, f, base);
   }
   template <class F>
-  void visit_leaves(F&& f, int base) const {
+  constexpr void visit_leaves(F&& f, int base) const {
     visit_impl(*this, f, base);
   }
 
@@ -199,7 +199,7 @@ class chain {
     if constexpr (ok) for_each_index<n>([&](auto i) { layer<i>().initialize(rng); });
   }
   template <class F>
-  void for_each_weight(F&& f) {
+  constexpr void for_each_weight(F&& f) {
     visit_leaves([&](int, auto& leaf) { leaf.for_each_weight(f); }, 0);
   }
 
@@ -238,7 +238,7 @@ class chain {
   }
 
   template <class Self, class F>
-  static void visit_impl(Self& self, F& f, int base) {
+  static constexpr void visit_impl(Self& self, F& f, int base) {
     if constexpr (ok) {
       int index = base + 1;
       for_each_index<n>([&](auto i) {

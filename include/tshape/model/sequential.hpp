@@ -7,6 +7,19 @@
 //
 // Without an Input, Sequential<Layers...> is a block: a layer that adapts to whatever it is fed. With
 // an Input, used inside another model, it checks that it is fed the shape it declares.
+//
+// Memory. Net::param_bytes is the parameters' size; Net::arena_bytes(batch) is the working memory of a
+// forward pass besides its input and output (chain.hpp explains the layout), activation_bytes that of
+// one sample. Allocations per call (tests/embedded/allocations_test.cpp counts them):
+//   forward(x, y, arena)  none.
+//   forward(x, y)         none when the batch is static and its arena fits TSHAPE_STACK_ARENA_BYTES (the
+//                         arena is on the stack). Otherwise the arena is a per-thread buffer that grows
+//                         when a call needs more than any before it on that thread: at most one
+//                         allocation per call, and none once the thread has run its largest batch.
+//   net(x)                a static batch: as forward(x, y), the result is returned by value. A dyn batch:
+//                         exactly one, a block holding the result and, behind it, the pass's arena (so
+//                         the arena is freed with the result; forward(x, y) keeps only the output).
+// Under TSHAPE_NO_HEAP each case that would allocate is a compile error (NEEDS_HEAP) at the call.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +35,9 @@
 #include "../layers/input.hpp"
 #include "../tensor/tensor.hpp"
 #include "chain.hpp"
+
+#define TSHAPE_MSG_FORWARD_SHAPES \
+  "tshape: forward(x, y): x must fit the model's Input and y its output, with the same batch"
 
 namespace tshape {
 
@@ -87,6 +103,10 @@ struct failed_model_output {
   }
 };
 
+/// The batch of a call on x (shape SX) into y (shape SY): static when either says it, else dyn.
+template <class SX, class SY>
+inline constexpr int call_batch = SX::extents[0] != dyn ? SX::extents[0] : SY::extents[0];
+
 #ifndef TSHAPE_NO_HEAP
 /// Per-thread scratch for forward passes too large for the stack; grows, never shrinks.
 inline float* thread_arena(std::size_t floats) {
@@ -106,6 +126,42 @@ template <class First, class... Rest>
 class Sequential : public detail::sequential_parts<First, Rest...>::body {
   using parts = detail::sequential_parts<First, Rest...>;
   using body = typename parts::body;
+
+  static constexpr std::size_t output_size = [] {
+    if constexpr (parts::has_input) return static_cast<std::size_t>(body::output_shape::static_size);
+    else return std::size_t{0};
+  }();
+
+  template <int B, bool MakesResult>
+  static constexpr auto heap_rule() {
+#ifdef TSHAPE_NO_HEAP
+    if constexpr (B == dyn && MakesResult)
+      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::result<typename body::output_shape>,
+                                                  error::fix_with_your_own_output_and_arena>>{};
+    else if constexpr (B == dyn)
+      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes_per_sample<arena_bytes(1)>,
+                                                  error::fix_with_your_own_arena>>{};
+    else if constexpr (arena_bytes(B) > TSHAPE_STACK_ARENA_BYTES)
+      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes<arena_bytes(B)>,
+                                                  error::stack_arena_bytes<TSHAPE_STACK_ARENA_BYTES>,
+                                                  error::fix_with_your_own_arena>>{};
+    else
+      return std::type_identity<void>{};
+#else
+    return std::type_identity<void>{};
+#endif
+  }
+
+  // x fits the model's Input and y its output, with the same batch where both are static.
+  template <class SX, class SY>
+  static constexpr bool call_fits = [] {
+    if constexpr (parts::has_input)
+      return compatible_v<SX, prepend_t<dyn, typename body::input_shape>> &&
+             compatible_v<SY, prepend_t<dyn, typename body::output_shape>> &&
+             (SX::extents[0] == dyn || SY::extents[0] == dyn || SX::extents[0] == SY::extents[0]);
+    else
+      return false;
+  }();
 
  public:
   static constexpr std::string_view keras_class = "Sequential";
@@ -150,9 +206,23 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
 
+  /// Caller memory for forward(x, y, arena) on up to Batch samples: arena_bytes(Batch) bytes, aligned.
+  /// Firmware keeps one for the life of the program: `static Net::arena<> scratch;`.
+  template <int Batch = 1>
+  struct arena {
+    static_assert(Batch >= 1, "tshape: Net::arena<Batch> is for a positive number of samples");
+    static constexpr int batch = Batch;
+    alignas(TSHAPE_ALIGN) std::byte bytes[arena_bytes(Batch) > 0 ? arena_bytes(Batch) : 1];
+  };
+
   /// The diagnosis of a call on data X (void when X fits): what every call operator reports.
   template <class X>
   using call_diagnosis = typename decltype(detail::input_diagnosis<First, typename X::value_type, typename X::shape>())::type;
+
+  /// Under TSHAPE_NO_HEAP, the diagnosis of a call on batch B that would need the heap (void when it
+  /// would not): a result with a dyn batch (when the call makes one), or an arena beyond the stack's.
+  template <int B, bool MakesResult>
+  using heap_diagnosis = typename decltype(heap_rule<B, MakesResult>())::type;
 
   /// Runs the model on a batch x (a Tensor or TensorView): its first axis is the batch (static or dyn).
   /// Returns a new Tensor whose batch axis is x's.
@@ -165,17 +235,26 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
-    if constexpr (std::is_void_v<D> && std::is_void_v<diagnosis>) {
+    using H = std::conditional_t<std::is_void_v<D>, heap_diagnosis<S::extents[0], true>, void>;
+    static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
+    if constexpr (std::is_void_v<D> && std::is_void_v<diagnosis> && std::is_void_v<H>) {
       using Out = prepend_t<S::extents[0], typename body::output_shape>;
       const TensorView<const float, S> xv = x;
-      auto y = [&] {
-        if constexpr (S::extents[0] == dyn)
-          return Tensor<float, Out>(xv.template extent<0>());
-        else
-          return Tensor<float, Out>();
-      }();
-      forward(xv, y.view());
-      return y;
+      if constexpr (S::extents[0] == dyn) {
+#ifndef TSHAPE_NO_HEAP
+        // One allocation: the result, then the arena, aligned behind it.
+        const int batch = check_input(xv);
+        const std::size_t out = detail::round_floats(static_cast<std::size_t>(batch) * output_size);
+        std::unique_ptr<float[], detail::aligned_delete> block(
+            detail::aligned_new<float>(static_cast<std::ptrdiff_t>(out + body::arena_floats(batch))));
+        body::forward(xv.data(), block.get(), batch, block.get() + out);
+        return Tensor<float, Out>(detail::adopt, std::move(block), batch);
+#endif
+      } else {
+        Tensor<float, Out> y;
+        forward(xv, y.view());
+        return y;
+      }
     } else {
       return detail::failed_model_output{};
     }
@@ -186,65 +265,124 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   template <class TX, class SX, class SY>
     requires std::is_same_v<std::remove_const_t<TX>, float>
   void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) const {
-    const int batch = check_call(x, y);
-    constexpr int B = SX::extents[0] != dyn ? SX::extents[0] : SY::extents[0];
-    if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
-      alignas(TSHAPE_ALIGN) float arena[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
-      body::forward(x.data(), y.data(), batch, arena);
-    } else {
-#ifdef TSHAPE_NO_HEAP
-      static_assert(B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES,
-                    "tshape: TSHAPE_NO_HEAP is set and this forward pass needs more scratch than the stack allows: "
-                    "pass your own arena of arena_bytes(batch) bytes to forward(x, y, arena)");
-#else
-      body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
+    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
+    constexpr int B = detail::call_batch<SX, SY>;
+    using H = std::conditional_t<call_fits<SX, SY>, heap_diagnosis<B, false>, void>;
+    static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
+    if constexpr (call_fits<SX, SY> && std::is_void_v<H>) {
+      const int batch = check_call(x, y);
+      if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
+        alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
+        body::forward(x.data(), y.data(), batch, scratch);
+      } else {
+#ifndef TSHAPE_NO_HEAP
+        body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
+      }
     }
   }
-  /// y = model(x) with the caller's scratch: at least arena_bytes(batch) bytes, 64-byte aligned.
+
+  /// y = model(x) on the caller's arena (Net::arena<B>, B at least the batch). Allocates nothing, and
+  /// with static shapes checks everything at compile time: what firmware calls.
+  template <class TX, class SX, class SY, int B>
+    requires std::is_same_v<std::remove_const_t<TX>, float>
+  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, arena<B>& scratch) const {
+    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
+    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
+    constexpr int batch_type = detail::call_batch<SX, SY>;
+    static_assert(batch_type == dyn || batch_type <= B,
+                  "tshape: the arena is for fewer samples than the batch: use Net::arena<Batch> with Batch at least "
+                  "the batch");
+    if constexpr (call_fits<SX, SY>) {
+      const int batch = check_call(x, y);
+      if constexpr (batch_type == dyn) {
+        if (batch > B) raise(arena_error(sizeof(scratch.bytes), batch));
+      }
+      body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.bytes));
+    }
+  }
+
+  /// y = model(x) with the caller's scratch: at least arena_bytes(batch) bytes, 64-byte aligned (checked).
   template <class TX, class SX, class SY>
     requires std::is_same_v<std::remove_const_t<TX>, float>
-  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, std::span<std::byte> arena) const {
-    const int batch = check_call(x, y);
-    if (arena.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(arena.data()) % TSHAPE_ALIGN != 0) {
-      static_text<160> d("the arena has ");
-      d.append(static_cast<long long>(arena.size())).append(" bytes; this batch needs ");
-      d.append(static_cast<long long>(arena_bytes(batch))).append(", aligned to ").append(TSHAPE_ALIGN);
-      raise(make_error(errc::bad_data, d.view()));
+  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, std::span<std::byte> scratch) const {
+    try_forward(x, y, scratch).value();
+  }
+  /// As forward(x, y, scratch), but a run-time error (a `dyn` extent that does not fit, an arena too
+  /// small) comes back instead of being raised: for code built without exceptions that must go on.
+  template <class TX, class SX, class SY>
+    requires std::is_same_v<std::remove_const_t<TX>, float>
+  result<void> try_forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y,
+                           std::span<std::byte> scratch) const {
+    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
+    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
+    if constexpr (call_fits<SX, SY>) {
+      if (const auto e = call_error(x, y)) return e;
+      const int batch = x.template extent<0>();
+      if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
+        return arena_error(scratch.size(), batch);
+      body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.data()));
     }
-    body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(arena.data()));
+    return {};
   }
 
  private:
-  // Checks the shapes of a call; returns the batch. Static extents are checked at compile time.
-  template <class TX, class SX, class SY>
-  static int check_call(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) {
-    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
-    using Expected = prepend_t<dyn, typename body::input_shape>;
-    using ExpectedOut = prepend_t<dyn, typename body::output_shape>;
-    static_assert(compatible_v<SX, Expected> && compatible_v<SY, ExpectedOut> &&
-                      (SX::extents[0] == dyn || SY::extents[0] == dyn || SX::extents[0] == SY::extents[0]),
-                  "tshape: forward(x, y): x must fit the model's Input and y its output, with the same batch");
+  static error_info arena_error(std::size_t have, int batch) {
+    static_text<160> d("the arena has ");
+    d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
+    d.append(static_cast<long long>(arena_bytes(batch))).append(", aligned to ").append(TSHAPE_ALIGN);
+    return make_error(errc::bad_data, d.view());
+  }
+
+  // The run-time checks of x's `dyn` extents (static ones were checked at compile time); returns the batch.
+  template <class TX, class SX>
+  static int check_input(const TensorView<TX, SX>& x) {
     if constexpr (!drop_front_t<SX>::is_static) {
+      using Expected = prepend_t<dyn, typename body::input_shape>;
       const auto got = x.extents();
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }
+    return x.template extent<0>();
+  }
+
+  // The first run-time error of a call on x into y (none when they fit).
+  template <class TX, class SX, class SY>
+  static error_info call_error(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) {
+    using Expected = prepend_t<dyn, typename body::input_shape>;
+    using ExpectedOut = prepend_t<dyn, typename body::output_shape>;
+    if constexpr (!drop_front_t<SX>::is_static) {
+      const auto got = x.extents();
+      const auto v = check_extents(got, Expected::extents);
+      if (v.code != errc::ok) return extents_error(v, got, Expected::extents, "at the model's input");
+    }
     if constexpr (!drop_front_t<SY>::is_static) {
       const auto got = y.extents();
       const auto v = check_extents(got, ExpectedOut::extents);
-      if (v.code != errc::ok) raise(extents_error(v, got, ExpectedOut::extents, "the output tensor"));
+      if (v.code != errc::ok) return extents_error(v, got, ExpectedOut::extents, "the output tensor");
     }
     if (x.template extent<0>() != y.template extent<0>())
-      raise(make_error(errc::shape_mismatch, "forward(x, y): x and y have different batch sizes"));
-    return x.template extent<0>();
+      return make_error(errc::shape_mismatch, "forward(x, y): x and y have different batch sizes");
+    return {};
+  }
+
+  // Checks a call's `dyn` extents (raising on a mismatch); returns the batch. Static shapes cost nothing.
+  template <class TX, class SX, class SY>
+  static int check_call(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) {
+    if constexpr (SX::is_static && SY::is_static) {
+      return SX::extents[0];
+    } else {
+      if (const auto e = call_error(x, y)) raise(e);
+      return x.template extent<0>();
+    }
   }
 };
 
 /// The bound layer I of a model (0-based, Input excluded, as in Keras' summary), e.g.
 /// `layer<1>(net).kernel()`; works on a model and on a model_ptr.
 template <std::size_t I, class Net>
-decltype(auto) layer(Net& net) {
+constexpr decltype(auto) layer(Net& net) {
   if constexpr (requires { *net; net.get(); })
     return (*net).template layer<I>();
   else

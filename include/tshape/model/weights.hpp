@@ -1,6 +1,10 @@
 // Every parameter array of a model, in Keras' get_weights() order, with Keras-style names
 // ("conv2d/kernel", "dense_1/bias"), runtime extents and the floats themselves. Loaders, savers
 // and tests go through this one list.
+//
+// set_weights and from_weights take all parameters as one flat array (the arrays of get_weights(),
+// each in Keras' layout, back to back) and work at compile time:
+//   constexpr Net net = from_weights<Net>(values);   // the whole model in read-only memory (flash)
 #pragma once
 #include <array>
 #include <span>
@@ -8,6 +12,7 @@
 #include <utility>
 
 #include "../config.hpp"
+#include "../diagnostics/runtime.hpp"
 #include "../shape/text.hpp"
 #include "naming.hpp"
 
@@ -28,7 +33,7 @@ struct weight_ref {
 
 namespace detail {
 template <class Net>
-auto& model_of(Net& net) {
+constexpr auto& model_of(Net& net) {
   if constexpr (requires { *net; net.get(); })
     return *net;
   else
@@ -56,6 +61,42 @@ void for_each_weight(Net& net, F&& f) {
         });
       },
       0);
+}
+
+/// Keras' set_weights from one flat array of Net::param_count floats (see above); usable at compile time.
+template <class Net>
+constexpr void set_weights(Net& net, std::span<const float> values) {
+  auto& model = detail::model_of(net);
+  using M = std::remove_cvref_t<decltype(model)>;
+  if (values.size() != static_cast<std::size_t>(M::param_count))
+    raise(make_error(errc::element_count_mismatch, "set_weights: the array does not hold param_count floats"));
+  std::size_t i = 0;
+  model.visit_leaves(
+      [&](int, auto& leaf) {
+        leaf.for_each_weight([&](std::string_view, auto view) {
+          for (auto& v : view) v = values[i++];
+        });
+      },
+      0);
+}
+
+/// A model of type Net with the parameters `values` (Net::param_count floats, see above). As a
+/// constexpr variable it is built by the compiler and lives in read-only memory.
+template <class Net, std::size_t N>
+constexpr Net from_weights(const float (&values)[N]) {
+  static_assert(N == static_cast<std::size_t>(Net::param_count),
+                "tshape: from_weights needs exactly Net::param_count floats, in get_weights() order");
+  Net net{};
+  set_weights(net, std::span<const float>(values, N));
+  return net;
+}
+template <class Net, std::size_t N>
+constexpr Net from_weights(const std::array<float, N>& values) {
+  static_assert(N == static_cast<std::size_t>(Net::param_count),
+                "tshape: from_weights needs exactly Net::param_count floats, in get_weights() order");
+  Net net{};
+  set_weights(net, std::span<const float>(values.data(), N));
+  return net;
 }
 
 #ifndef TSHAPE_NO_HEAP

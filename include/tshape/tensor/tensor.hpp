@@ -102,6 +102,12 @@ T* aligned_new(std::ptrdiff_t n) {
   auto bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(n, 1)) * sizeof(T);
   return static_cast<T*>(::operator new(bytes, std::align_val_t{TSHAPE_ALIGN}));
 }
+
+/// Selects the Tensor constructor that takes over a buffer from aligned_new.
+struct adopt_t {
+  explicit adopt_t() = default;
+};
+inline constexpr adopt_t adopt{};
 }  // namespace detail
 
 /// A non-owning, contiguous, row-major view of elements of type T (const T for read-only).
@@ -193,6 +199,14 @@ class Tensor {
     allocate();
     std::fill(begin(), end(), T{});
   }
+  /// Takes over `buffer` (from detail::aligned_new, at least size() elements, left as they are); the
+  /// buffer may be longer, e.g. when a model's call keeps its arena behind its result.
+  template <class... I>
+    requires(sizeof...(I) == S::dyn_count && sizeof...(I) > 0 && (std::is_integral_v<I> && ...))
+  Tensor(detail::adopt_t, std::unique_ptr<T[], detail::aligned_delete> buffer, I... dyn_extents)
+      : storage_(std::move(buffer)) {
+    ext_.dyn_values = {static_cast<int>(dyn_extents)...};
+  }
   /// A static tensor from its elements in row-major order (their count is checked).
   Tensor(std::initializer_list<T> values) requires(S::is_static) {
     if (static_cast<long long>(values.size()) != S::static_size)
@@ -230,13 +244,13 @@ class Tensor {
   Tensor& operator=(Tensor&& other) noexcept = default;
   ~Tensor() = default;
 
-  T* data() noexcept {
+  constexpr T* data() noexcept {
     if constexpr (inline_storage)
       return storage_.values;
     else
       return storage_.get();
   }
-  const T* data() const noexcept {
+  constexpr const T* data() const noexcept {
     if constexpr (inline_storage)
       return storage_.values;
     else
@@ -248,7 +262,7 @@ class Tensor {
     return view().template extent<Axis>();
   }
   std::array<int, S::rank> extents() const { return ext_.all(); }
-  std::ptrdiff_t size() const {
+  constexpr std::ptrdiff_t size() const {
     if constexpr (S::is_static)
       return static_cast<std::ptrdiff_t>(S::static_size);
     else
@@ -263,17 +277,17 @@ class Tensor {
   const T& operator()(I... idx) const {
     return data()[detail::offset_of<S>(ext_, idx...)];
   }
-  T& operator[](std::ptrdiff_t flat) { return data()[flat]; }
-  const T& operator[](std::ptrdiff_t flat) const { return data()[flat]; }
-  T* begin() { return data(); }
-  T* end() { return data() + size(); }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size(); }
+  constexpr T& operator[](std::ptrdiff_t flat) { return data()[flat]; }
+  constexpr const T& operator[](std::ptrdiff_t flat) const { return data()[flat]; }
+  constexpr T* begin() { return data(); }
+  constexpr T* end() { return data() + size(); }
+  constexpr const T* begin() const { return data(); }
+  constexpr const T* end() const { return data() + size(); }
 
   void fill(T v) { std::fill(begin(), end(), v); }
 
-  TensorView<T, S> view() { return TensorView<T, S>(data(), ext_.dyn_values); }
-  TensorView<const T, S> view() const { return TensorView<const T, S>(data(), ext_.dyn_values); }
+  constexpr TensorView<T, S> view() { return TensorView<T, S>(data(), ext_.dyn_values); }
+  constexpr TensorView<const T, S> view() const { return TensorView<const T, S>(data(), ext_.dyn_values); }
   /// A tensor converts to any view it could be seen as without a check (static -> dyn).
   template <class U, class S2>
     requires(detail::widens_v<S, S2> && std::is_convertible_v<T (*)[], U (*)[]>)

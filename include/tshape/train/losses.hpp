@@ -95,8 +95,8 @@ struct SparseCategoricalCrossentropy {
 namespace detail {
 // The loss of prediction rows (rows x cols) against targets, with Keras' reduction: a mean over the
 // last axis (or the cross-entropy sum over classes), then a mean over the rows.
-template <class Loss>
-double reduce_loss(const float* p, const float* t, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+template <class Loss, class Target>
+double reduce_loss(const float* p, const Target* t, std::ptrdiff_t rows, std::ptrdiff_t cols) {
   if (rows == 0) return 0.0;
   const float lo = static_cast<float>(keras_epsilon), hi = 1.0f - static_cast<float>(keras_epsilon);
   double total = 0.0;
@@ -111,7 +111,7 @@ double reduce_loss(const float* p, const float* t, std::ptrdiff_t rows, std::ptr
         row -= t[r * cols + j] * std::log(std::clamp(static_cast<float>(pr[j] / s), lo, hi));
     } else if constexpr (std::is_same_v<Loss, SparseCategoricalCrossentropy>) {
       const auto label = static_cast<std::ptrdiff_t>(t[r]);
-      if (label < 0 || label >= cols || static_cast<float>(label) != t[r]) {
+      if (label < 0 || label >= cols || static_cast<double>(label) != static_cast<double>(t[r])) {
         static_text<96> d("a class index is ");
         d.append(static_cast<long long>(t[r])).append(", outside [0, ").append(static_cast<long long>(cols)).append(")");
         raise(make_error(errc::bad_data, d.view()));
@@ -159,15 +159,9 @@ float loss(const P& y_pred, const T& y_true) {
     }
     const std::ptrdiff_t cols = PS::rank > 0 ? pe[PS::rank - 1] : 1;
     const std::ptrdiff_t rows = cols > 0 ? p.size() / cols : 0;
-    // Targets as floats in the prediction's row layout (class indices: one per row).
+    // Targets in the prediction's row layout (class indices: one per row), of any arithmetic type.
     const TensorView<const typename T::value_type, TS> tv = y_true;
-    if constexpr (std::is_same_v<typename T::value_type, float>) {
-      return static_cast<float>(detail::reduce_loss<Loss>(p.data(), tv.data(), rows, cols));
-    } else {
-      auto tf = Tensor<float, Shape<dyn>>(static_cast<int>(tv.size()));
-      std::transform(tv.begin(), tv.end(), tf.begin(), [](auto v) { return static_cast<float>(v); });
-      return static_cast<float>(detail::reduce_loss<Loss>(p.data(), tf.data(), rows, cols));
-    }
+    return static_cast<float>(detail::reduce_loss<Loss>(p.data(), tv.data(), rows, cols));
   } else {
     return 0.0f;
   }

@@ -2,8 +2,8 @@
 //
 // Small products run the register-blocked kernel inline (no call overhead, no threads); large ones
 // call cblas_sgemm (or sgemv for one row) and fuse bias and activation into one pass over the result.
-// Without BLAS (TSHAPE_NO_BLAS) every size runs the blocked kernel. The crossover sizes below were
-// measured with bench/dense.
+// Without BLAS (TSHAPE_NO_BLAS) every size runs the blocked kernel, or under TSHAPE_COMPACT_KERNELS
+// (microcontrollers) the compact one. The crossover sizes below were measured with bench/dense.
 #pragma once
 #include <cstddef>
 
@@ -12,6 +12,7 @@
 #include "../simd/simd.hpp"
 #include "blas.hpp"
 #include "blocked.hpp"
+#include "compact.hpp"
 
 namespace tshape::kernels::gemm {
 
@@ -47,7 +48,11 @@ void dense(int M, int N, int K, const float* x, const float* W, const float* bia
     return;
   }
 #endif
+#ifdef TSHAPE_COMPACT_KERNELS
+  compact(M, N, K, x, W, bias, y, act);
+#else
   blocked<simd::native>(M, N, K, x, K, W, N, bias, y, N, act);
+#endif
 }
 
 }  // namespace tshape::kernels::gemm

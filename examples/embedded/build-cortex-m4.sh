@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the embedded example for a Cortex-M4 (arm-none-eabi-g++, newlib-nano), prints its sizes and
+# fails if the heap is linked in (malloc, _sbrk or operator new) or if the model's code outgrows 1 KiB.
+#   bash examples/embedded/build-cortex-m4.sh [output directory, default build/cortex-m4]
+# Needs the packages gcc-arm-none-eabi and libstdc++-arm-none-eabi-newlib, and Boost's headers.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:-$root/build/cortex-m4}
+mkdir -p "$out/include"
+
+# Only Boost may come from the host's /usr/include: its C headers would shadow newlib's.
+boost=$(dirname "$(find /usr/include -maxdepth 2 -name hana.hpp -path '*boost*' | head -n1)")
+[[ -d "$boost" ]] || { echo "Boost.Hana not found under /usr/include"; exit 1; }
+ln -sfn "$boost" "$out/include/boost"
+
+cxx=arm-none-eabi-g++
+flags=(-std=c++20 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -fno-exceptions -fno-rtti -Os
+       -ffunction-sections -fdata-sections -Wall -Wextra -Werror -DTSHAPE_NO_HEAP
+       -I"$root/include" -isystem "$out/include")
+link=(-specs=nano.specs -specs=nosys.specs -Wl,--gc-sections)
+
+"$cxx" "${flags[@]}" "$here/firmware.cpp" "$here/sensor_model.cpp" "${link[@]}" -Wl,-Map="$out/firmware.map" \
+  -o "$out/firmware.elf"
+"$cxx" "${flags[@]}" "$here/startup_only.cpp" "${link[@]}" -o "$out/startup_only.elf"
+
+section() { arm-none-eabi-size -A "$1" | awk -v s="$2" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }'; }
+text=$(section "$out/firmware.elf" .text)
+base=$(section "$out/startup_only.elf" .text)
+echo "Cortex-M4 firmware ($out/firmware.elf):"
+printf '  %-8s %6s B   (the C runtime alone: %s B, so %s B for the model and the loop)\n' .text "$text" "$base" $((text - base))
+printf '  %-8s %6s B   (the model: its parameters, in flash)\n' .rodata "$(section "$out/firmware.elf" .rodata)"
+printf '  %-8s %6s B\n' .data "$(section "$out/firmware.elf" .data)"
+printf '  %-8s %6s B   (the arena: 256 B)\n' .bss "$(section "$out/firmware.elf" .bss)"
+
+heap=$(arm-none-eabi-nm "$out/firmware.elf" | awk '{ print $NF }' | grep -E '^(_?malloc|_malloc_r|_sbrk|_sbrk_r|_Znw.*|_Zna.*)$' || true)
+if [[ -n "$heap" ]]; then
+  echo "FAILED: the firmware links the heap:" $heap
+  exit 1
+fi
+if ((text - base > 1024)); then
+  echo "FAILED: the model and its loop take $((text - base)) B of code, more than the 1 KiB budget"
+  exit 1
+fi
+echo "  no malloc, _sbrk or operator new linked"

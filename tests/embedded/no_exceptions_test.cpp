@@ -1,0 +1,125 @@
+// Built with -fno-exceptions -fno-rtti (and once more with TSHAPE_NO_HEAP): run-time errors reach the
+// installed handler, the try_ forms return them, and nothing allocates under TSHAPE_NO_HEAP (the
+// replaced operator new below fails the test). No Catch2 here: it needs exceptions.
+#include <tshape/tshape.hpp>
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string_view>
+
+#ifdef __cpp_exceptions
+#error "this test is built with -fno-exceptions"
+#endif
+#ifndef TSHAPE_NO_EXCEPTIONS
+#error "TSHAPE_NO_EXCEPTIONS follows -fno-exceptions"
+#endif
+
+using namespace tshape;
+
+namespace {
+int failures = 0;
+#define CHECK(cond)                                                \
+  do {                                                             \
+    if (!(cond)) {                                                 \
+      std::printf("%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                  \
+    }                                                              \
+  } while (0)
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// The handler leaves through longjmp: no object with a destructor lives between it and setjmp.
+std::jmp_buf back;
+error_info last_error;
+int handled = 0;
+void handler(const error_info& e) {
+  last_error = e;
+  ++handled;
+  std::longjmp(back, 1);
+}
+
+using Net = Sequential<Input<6>, Dense<8, ReLU>, Dense<3>>;
+Net net;  // static storage, zero parameters: the values do not matter here
+alignas(64) float in[4 * 6];
+alignas(64) float out[4 * 3];
+alignas(64) std::byte scratch[Net::arena_bytes(4)];
+}  // namespace
+
+#ifdef TSHAPE_NO_HEAP
+void* operator new(std::size_t) {
+  std::puts("operator new called under TSHAPE_NO_HEAP");
+  std::abort();
+}
+void* operator new(std::size_t, std::align_val_t) {
+  std::puts("operator new called under TSHAPE_NO_HEAP");
+  std::abort();
+}
+void operator delete(void*) noexcept {}
+void operator delete(void*, std::size_t) noexcept {}
+void operator delete(void*, std::align_val_t) noexcept {}
+void operator delete(void*, std::size_t, std::align_val_t) noexcept {}
+#endif
+
+int main() {
+  set_error_handler(handler);
+
+  // try_ forms: the error comes back, with the same words as the compile-time rule.
+  auto bad = try_view_as<Shape<dyn, 6>>(in, {4, 5});
+  CHECK(!bad.ok());
+  CHECK(bad.error().code == errc::shape_mismatch);
+  CHECK(contains(bad.error().what(), "got (4, 5), expected (None, 6)"));
+  auto x = try_view_as<Shape<dyn, 6>>(in, {4, 6}).value();
+  auto y = try_view_as<Shape<dyn, 3>>(out, {4, 3}).value();
+  CHECK(net.try_forward(x, y, std::span<std::byte>(scratch)).ok());
+  auto small = net.try_forward(x, y, std::span<std::byte>(scratch).first(16));
+  CHECK(!small.ok() && contains(small.error().what(), "this batch needs"));
+  auto y3 = try_view_as<Shape<dyn, 3>>(out, {3, 3}).value();
+  CHECK(contains(net.try_forward(x, y3, std::span<std::byte>(scratch)).error().what(), "different batch sizes"));
+
+  // The raising forms call the handler.
+  if (setjmp(back) == 0) {
+    view_as<Shape<dyn, 6>>(in, {4, 7});
+    CHECK(!"view_as returned after a mismatch");
+  }
+  CHECK(handled == 1 && last_error.code == errc::shape_mismatch);
+  if (setjmp(back) == 0) {
+    net.forward(x, y, std::span<std::byte>(scratch).first(16));
+    CHECK(!"forward returned with a short arena");
+  }
+  CHECK(handled == 2 && contains(last_error.what(), "this batch needs"));
+  static Net::arena<2> two;
+  if (setjmp(back) == 0) {
+    net.forward(x, y, two);  // a dyn batch of 4 on an arena for 2
+    CHECK(!"forward returned with an arena for fewer samples");
+  }
+  CHECK(handled == 3 && contains(last_error.what(), "this batch needs"));
+
+  // Static shapes: checked at compile time, nothing to raise.
+  static Net::arena<> one;
+  TensorView<const float, Shape<1, 6>> xs(in);
+  TensorView<float, Shape<1, 3>> ys(out);
+  net.forward(xs, ys, one);
+  net.forward(xs, ys);
+  Tensor<float, Shape<2, 6>> x2;
+  Tensor<float, Shape<2, 3>> y2 = net(x2);
+  CHECK(y2(1, 2) == 0.0f);
+
+#ifndef TSHAPE_NO_HEAP
+  // With a heap, dyn batches run too; a mismatch in a dyn extent reaches the handler.
+  Tensor<float, Shape<dyn, 6>> xd(5);
+  CHECK(net(xd).extent(0) == 5);
+  auto wide = view_as<Shape<dyn, dyn>>(in, {2, 6});
+  CHECK(net(wide).extent(0) == 2);
+  if (setjmp(back) == 0) {
+    auto narrow = view_as<Shape<dyn, dyn>>(in, {4, 5});
+    net(narrow);
+    CHECK(!"a call on data of the wrong width returned");
+  }
+  CHECK(handled == 4 && contains(last_error.what(), "at the model's input: got (4, 5), expected (None, 6)"));
+#endif
+
+  std::printf("%s: %d failure(s), %d error(s) handled\n", failures ? "FAILED" : "passed", failures, handled);
+  return failures == 0 ? 0 : 1;
+}
