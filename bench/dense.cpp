@@ -17,6 +17,8 @@
 //   --quick    a few rounds of a few calls each: a smoke test that also checks the variants agree
 //   --threads  run only with N BLAS threads (default: 1, then 2)
 //   --seconds  time budget per shape and thread count (default 1.5)
+//
+// Figures and how they were taken: bench/README.md.
 #include <tshape/tshape.hpp>
 
 #include <cblas.h>
@@ -155,20 +157,22 @@ row run_case(const options& opt, int threads, bool& agree) {
       clobber(by.data());
     }));
 
-  // Calibrate: calls per sample so that the slowest variant's sample takes ~1/40 of the budget
-  // (quick: one call of the slowest variant).
+  // Calibrate: calls per sample so that a sample takes ~50 us (or one call of the slowest variant):
+  // short samples are seldom cut by the scheduler on a shared machine, and the medians drop those
+  // that are. Quick: one call of the slowest variant.
   double slowest = 0;
   for (auto& v : vs) {
     v.sample(1);
     slowest = std::max(slowest, v.sample(opt.quick ? 1 : 3));
   }
-  const double sample_ns = opt.quick ? slowest : std::max(opt.seconds * 1e9 / 40 / vs.size(), slowest);
-  const int reps = std::max(1, static_cast<int>(sample_ns / slowest));
+  const double sample_ns = opt.quick ? slowest : std::max(50e3, slowest);
   std::vector<double> per_call(vs.size());
-  for (std::size_t k = 0; k < vs.size(); ++k) per_call[k] = std::max(vs[k].sample(reps), 1.0);
+  for (std::size_t k = 0; k < vs.size(); ++k)
+    per_call[k] = std::max(vs[k].sample(std::max(1, static_cast<int>(sample_ns / slowest))), 1.0);
   double round_ns = 0;
-  for (std::size_t k = 0; k < vs.size(); ++k) round_ns += per_call[k] * std::max(1, static_cast<int>(sample_ns / per_call[k]));
-  const int rounds = opt.quick ? 3 : std::clamp(static_cast<int>(opt.seconds * 1e9 / round_ns), 11, 401);
+  for (std::size_t k = 0; k < vs.size(); ++k)
+    round_ns += per_call[k] * std::max(1, static_cast<int>(sample_ns / per_call[k]));
+  const int rounds = opt.quick ? 3 : std::clamp(static_cast<int>(opt.seconds * 1e9 / round_ns), 11, 4001);
 
   // Each variant gets its own call count (similar time per sample); the order rotates every round.
   std::vector<int> calls(vs.size());

@@ -6,6 +6,7 @@
 // measured with bench/dense.
 #pragma once
 #include <cstddef>
+#include <type_traits>
 
 #include "../../config.hpp"
 #include "../activation/activation.hpp"
@@ -28,26 +29,64 @@ constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long lon
 #endif
 }
 
+namespace detail {
+
+/// y (M x N) = act(y + bias), one pass over the result (bias may be null).
+template <class Act>
+void bias_activation(int M, int N, const float* bias, float* y, const Act& act) {
+  using V = simd::native;
+  constexpr int W = V::width;
+  for (int i = 0; i < M; ++i) {
+    float* row = y + static_cast<std::ptrdiff_t>(i) * N;
+    if constexpr (Act::vectorized) {
+      int j = 0;
+      for (; j + W <= N; j += W) {
+        typename V::reg v = V::load(row + j);
+        if (bias) v = V::add(v, V::load(bias + j));
+        V::store(row + j, act.template apply<V>(v));
+      }
+      for (; j < N; ++j) row[j] = act(bias ? row[j] + bias[j] : row[j]);
+    } else {
+      if (bias)
+        for (int j = 0; j < N; ++j) row[j] = act(row[j] + bias[j]);
+      else
+        for (int j = 0; j < N; ++j) row[j] = act(row[j]);
+    }
+  }
+}
+
+#ifndef TSHAPE_NO_BLAS
+template <class Act>
+void blas_dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
+  if (M == 1)
+    cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, W, N, 0.0f, y, N);
+  if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(M, N, bias, y, act);
+}
+#endif
+
+}  // namespace detail
+
 /// y (M x N, row stride N) = act(x (M x K) * W (K x N) + bias); bias may be null.
 template <class Act>
 void dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0 || N <= 0) return;
 #ifndef TSHAPE_NO_BLAS
-  if (uses_blas(M, N, K)) {
-    if (M == 1)
-      cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, W, N, 0.0f, y, N);
-    for (int i = 0; i < M; ++i) {
-      float* row = y + static_cast<std::ptrdiff_t>(i) * N;
-      if (bias)
-        for (int j = 0; j < N; ++j) row[j] += bias[j];
-      activation::apply_inplace(act, row, N);
-    }
-    return;
-  }
+  if (uses_blas(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
 #endif
   blocked<simd::native>(M, N, K, x, K, W, N, bias, y, N, act);
+}
+
+/// The same for Dense, whose N (units) and K (input features) are known at compile time: the
+/// inline kernel's tiles and loops are fixed for them.
+template <int N, int K, class Act>
+void dense(int M, const float* x, const float* W, const float* bias, float* y, const Act& act) {
+  if (M <= 0) return;
+#ifndef TSHAPE_NO_BLAS
+  if (uses_blas(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
+#endif
+  blocked_fixed<simd::native, N, K>(M, x, K, W, N, bias, y, N, act);
 }
 
 }  // namespace tshape::kernels::gemm
