@@ -217,7 +217,7 @@ row run_case(const options& opt, int threads, bool& agree) {
           B,
           I,
           O,
-          kernels::gemm::uses_blas(B, O, I),
+          kernels::gemm::uses_blas(B, O, I, tshape::blas_threads()),
           median(t[0]),
           median(t[1]),
           median(blas),

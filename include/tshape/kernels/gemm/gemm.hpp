@@ -2,8 +2,7 @@
 //
 // Small products run the register-blocked kernel inline (no call overhead, no threads); large ones
 // call cblas_sgemm (or sgemv for one row) and fuse bias and activation into one pass over the result.
-// Without BLAS (TSHAPE_NO_BLAS) every size runs the blocked kernel. The crossover sizes below were
-// measured with bench/dense.
+// Without BLAS (TSHAPE_NO_BLAS) every size runs the blocked kernel.
 #pragma once
 #include <cstddef>
 #include <type_traits>
@@ -16,16 +15,24 @@
 
 namespace tshape::kernels::gemm {
 
-/// Multiply-adds above which BLAS beats the inline kernel (several rows / one row).
-inline constexpr long long blas_min_madds = 1LL << 20;
-inline constexpr long long blas_min_madds_one_row = 1LL << 20;
+/// Where BLAS takes over from the inline kernel, measured with bench/dense and a grid of shapes on
+/// AMD Zen 4 (bench/README.md). On one thread the inline kernel runs at the FMA peak as long as the
+/// weights fit in L2/L3 without packing, and beats OpenBLAS' sgemm there (it pays no packing, no
+/// call); beyond that, sgemm's packing wins. One row is a matrix-vector product bound by reading the
+/// weights, where sgemv streams them better once they leave L2. With more BLAS threads, BLAS also
+/// takes the large products that its threads speed up.
+inline constexpr long long inline_max_weights = 1LL << 20;          // K * N, several rows (4 MiB)
+inline constexpr long long inline_max_weights_one_row = 1LL << 16;  // K * N, one row (256 KiB)
+inline constexpr long long blas_min_madds_threaded = 1LL << 24;     // M * N * K, BLAS on several threads
 
-/// True when this product goes to BLAS.
-constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long long N, [[maybe_unused]] long long K) {
+/// True when this product goes to BLAS, given how many threads BLAS runs on.
+constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long long N, [[maybe_unused]] long long K,
+                         [[maybe_unused]] int blas_threads = 1) {
 #ifdef TSHAPE_NO_BLAS
   return false;
 #else
-  return M * N * K >= (M == 1 ? blas_min_madds_one_row : blas_min_madds);
+  if (M == 1) return K * N > inline_max_weights_one_row;
+  return K * N > inline_max_weights || (blas_threads > 1 && M * N * K >= blas_min_madds_threaded);
 #endif
 }
 
@@ -56,6 +63,12 @@ void bias_activation(int M, int N, const float* bias, float* y, const Act& act) 
 }
 
 #ifndef TSHAPE_NO_BLAS
+/// uses_blas with BLAS' thread count, asked only when it can change the answer.
+inline bool use_blas_now(long long M, long long N, long long K) {
+  if (uses_blas(M, N, K)) return true;
+  return M * N * K >= blas_min_madds_threaded && uses_blas(M, N, K, blas_threads());
+}
+
 template <class Act>
 void blas_dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M == 1)
@@ -73,7 +86,7 @@ template <class Act>
 void dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0 || N <= 0) return;
 #ifndef TSHAPE_NO_BLAS
-  if (uses_blas(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
+  if (detail::use_blas_now(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
 #endif
   blocked<simd::native>(M, N, K, x, K, W, N, bias, y, N, act);
 }
@@ -84,7 +97,7 @@ template <int N, int K, class Act>
 void dense(int M, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0) return;
 #ifndef TSHAPE_NO_BLAS
-  if (uses_blas(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
+  if (detail::use_blas_now(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
 #endif
   blocked_fixed<simd::native, N, K>(M, x, K, W, N, bias, y, N, act);
 }
