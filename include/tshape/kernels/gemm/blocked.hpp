@@ -283,6 +283,11 @@ void blocked(int M, int N, int K, const float* A, int lda, const float* B, int l
              const Act& act) {
   using blk = blocking<V>;
   constexpr tile t = blk::for_columns(blk::max_nv);
+  if (K <= 0) {  // no products: C = act(bias), and B (possibly null) is never touched
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] = act(bias ? bias[j] : 0.0f);
+    return;
+  }
   if (M == 1)
     detail::blocked_gemm<V, 1, blk::row_nv>(M, N, K, A, lda, B, ldb, bias, C, ldc, act);
   else
