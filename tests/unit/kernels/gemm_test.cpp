@@ -64,13 +64,15 @@ void check_fixed(const Act& act = {}) {
 template <class V>
 void check_fixed_shapes() {
   // N around the vector width and the column blocks (max_nv and row_nv vectors); K around the
-  // 16-float chunks of the one-row AVX-512 kernel.
+  // 16-float chunks of the one-row AVX-512 kernel and its 1 to 8 interleaved accumulator sets.
   check_fixed<V, 1, 1>();
   check_fixed<V, 7, 5>();
   check_fixed<V, 10, 128>();
   check_fixed<V, 16, 16>();
   check_fixed<V, 17, 17>();
   check_fixed<V, 33, 20>();
+  check_fixed<V, 40, 30>();
+  check_fixed<V, 5, 100>();
   check_fixed<V, 48, 2>();
   check_fixed<V, 64, 33>();
   check_fixed<V, 65, 15>();

@@ -3,8 +3,8 @@
 // C (M x N) = act(A (M x K) * B (K x N) + bias). B is in Keras' Dense layout (in, units), so a row of
 // B is contiguous along N: a micro-tile keeps MR rows x NV vectors of C in registers, broadcasts one
 // element of A per row and streams one row of B per k. Column tails use masked loads/stores; row
-// tails use tiles of 8, 4, 2 and 1 rows. Column blocks are the outer loop, so a K x (NV*W) panel of
-// B stays in cache across all rows.
+// tails use tiles of halving height (4, 2, 1 rows). Column blocks are the outer loop, so a K x (NV*W)
+// panel of B stays in cache across all rows. B is not packed: Dense's weights are used in place.
 //
 // Two entries: blocked<V>(M, N, K, ...) with every size known at run time, and
 // blocked_fixed<V, N, K>(M, ...) for Dense, whose N and K are template arguments: its tiles are
@@ -27,7 +27,7 @@ struct tile {
 };
 
 /// Register blocking per ISA, measured with bench/dense on AMD Zen 4 (bench/README.md).
-///   for_columns(vecs): the tile for M > 1 when a column block has `vecs` vectors;
+///   for_columns(vecs): the tile for M > 1 when a column block has `vecs` (<= max_nv) vectors;
 ///   max_nv:            widest column block for M > 1 (N beyond it is cut into blocks);
 ///   row_nv:            widest column block for M == 1.
 /// Registers needed: MR * NV accumulators, NV rows of B and one broadcast.
@@ -44,9 +44,7 @@ template <>
 struct blocking<simd::avx512> {  // 32 registers; every tile below runs at the FMA peak on Zen 4
   static constexpr int max_nv = 4;
   static constexpr int row_nv = 8;
-  static constexpr tile for_columns(int vecs) {
-    return vecs >= 3 ? tile{4, vecs} : tile{8, vecs};
-  }
+  static constexpr tile for_columns(int vecs) { return vecs >= 3 ? tile{4, vecs} : tile{8, vecs}; }
 };
 #endif
 #if defined(TSHAPE_SIMD_AVX512) || defined(TSHAPE_SIMD_AVX2)
@@ -141,23 +139,32 @@ TSHAPE_ALWAYS_INLINE void micro_tile(int K_, const float* TSHAPE_RESTRICT A, int
 // One row, K fixed, AVX-512. With one row, each k costs NV loads of B and one broadcast of A[k]; with
 // B in L1, loads are the bound (Zen 4: one 512-bit load per cycle), and a broadcast from memory takes
 // a load slot too. So A is loaded 16 floats at a time and each A[k] is broadcast from that register
-// with a lane permute, which runs beside the FMAs: (1, 20, 128) takes ~4 % less time.
-template <int NV, bool Partial, int J>
-TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[1][NV], __m512 a16, const float* brow, int last) {
+// with a lane permute, which runs beside the FMAs: 4-16 % less time than broadcasts from memory.
+// With few vectors, S interleaved sets of accumulators (k = s mod S) keep up to 8 FMA chains going,
+// so that the call's latency is not K chained FMAs; each set gets at least 8 values of k, or its
+// final sum costs more than it saves.
+template <int NV, int K>
+inline constexpr int row_sets = std::max(1, std::min(NV >= 8 ? 1 : NV >= 4 ? 2 : NV == 3 ? 3 : 8 / NV, K / 8));
+
+template <int NV, int K, bool Partial, int J>
+TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[row_sets<NV, K>][NV], __m512 a16, const float* brow, int last) {
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   const __m512 a = _mm512_maskz_permutexvar_ps(static_cast<__mmask16>(0xFFFF), _mm512_set1_epi32(J), a16);
+  constexpr int s = J % row_sets<NV, K>;
   for (int v = 0; v < NV; ++v)
-    acc[0][v] = simd::avx512::fma(a, load_vec<simd::avx512, Partial>(brow, v, NV, last), acc[0][v]);
+    acc[s][v] = simd::avx512::fma(a, load_vec<simd::avx512, Partial>(brow, v, NV, last), acc[s][v]);
 }
 
 template <int NV, bool Partial, int K, class Act>
 TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const float* TSHAPE_RESTRICT B, int ldb,
                                          const float* bias, float* TSHAPE_RESTRICT C, int last, const Act& act) {
   using V = simd::avx512;
-  __m512 acc[1][NV];
-  for (int v = 0; v < NV; ++v) acc[0][v] = V::zero();
+  constexpr int S = row_sets<NV, K>;
+  __m512 acc[S][NV];
+  for (int s = 0; s < S; ++s)
+    for (int v = 0; v < NV; ++v) acc[s][v] = V::zero();
   auto steps = [&]<int... J>(__m512 a16, const float* b, std::integer_sequence<int, J...>) {
-    (row_step<NV, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
+    (row_step<NV, K, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
   };
   for (int k = 0; k + 16 <= K; k += 16)
     steps(V::load(A + k), B + static_cast<std::ptrdiff_t>(k) * ldb, std::make_integer_sequence<int, 16>{});
@@ -165,7 +172,14 @@ TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const f
   if constexpr (rest > 0)
     steps(V::load_partial(A + (K - rest), rest), B + static_cast<std::ptrdiff_t>(K - rest) * ldb,
           std::make_integer_sequence<int, rest>{});
-  store_tile<V, 1, NV, Partial>(acc, bias, C, 0, last, act);
+  for (int n = S; n > 1; n = (n + 1) / 2) {  // pairwise: sets [h, n) join [0, n - h)
+    const int h = (n + 1) / 2;
+    for (int s = 0; s + h < n; ++s)
+      for (int v = 0; v < NV; ++v) acc[s][v] = V::add(acc[s][v], acc[s + h][v]);
+  }
+  __m512 sum[1][NV];
+  for (int v = 0; v < NV; ++v) sum[0][v] = acc[0][v];
+  store_tile<V, 1, NV, Partial>(sum, bias, C, 0, last, act);
 }
 #endif
 
@@ -234,7 +248,7 @@ TSHAPE_ALWAYS_INLINE void fixed_row_block(const float* A, const float* B, int ld
   constexpr int nv = (COLS + W - 1) / W;
   constexpr int last = COLS - (nv - 1) * W;
 #if defined(TSHAPE_SIMD_AVX512)
-  if constexpr (std::is_same_v<V, simd::avx512> && nv >= 4) {
+  if constexpr (std::is_same_v<V, simd::avx512>) {
     one_row_avx512<nv, last != W, K>(A, B, ldb, bias, C, last, act);
     return;
   }
