@@ -15,15 +15,17 @@
 
 namespace tshape::kernels::gemm {
 
-/// Where BLAS takes over from the inline kernel, measured with bench/dense and a grid of shapes on
-/// AMD Zen 4 (bench/README.md). On one thread the inline kernel runs at the FMA peak as long as the
-/// weights fit in L2/L3 without packing, and beats OpenBLAS' sgemm there (it pays no packing, no
-/// call); beyond that, sgemm's packing wins. One row is a matrix-vector product bound by reading the
-/// weights, where sgemv streams them better once they leave L2. With more BLAS threads, BLAS also
-/// takes the large products that its threads speed up.
+/// Where BLAS takes over from the inline kernel, measured on AMD Zen 4 with bench/dense and a grid
+/// of shapes (bench/README.md). On one thread the inline kernel runs at the FMA peak while the
+/// weights stay in cache without packing, and beats OpenBLAS' sgemm there (no packing, no call).
+/// Beyond 4 MiB of weights sgemm's packing wins; beyond ~2^27 multiply-adds (>1 ms) the two are
+/// even and sgemm is the more robust under cache pressure from other processes. One row is a
+/// matrix-vector product bound by reading the weights, where sgemv streams them better once they
+/// leave L2. With several BLAS threads, BLAS also takes the products its threads speed up.
 inline constexpr long long inline_max_weights = 1LL << 20;          // K * N, several rows (4 MiB)
 inline constexpr long long inline_max_weights_one_row = 1LL << 16;  // K * N, one row (256 KiB)
-inline constexpr long long blas_min_madds_threaded = 1LL << 24;     // M * N * K, BLAS on several threads
+inline constexpr long long blas_min_madds = 1LL << 27;              // M * N * K, one BLAS thread
+inline constexpr long long blas_min_madds_threaded = 1LL << 24;     // M * N * K, several BLAS threads
 
 /// True when this product goes to BLAS, given how many threads BLAS runs on.
 constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long long N, [[maybe_unused]] long long K,
@@ -32,7 +34,7 @@ constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long lon
   return false;
 #else
   if (M == 1) return K * N > inline_max_weights_one_row;
-  return K * N > inline_max_weights || (blas_threads > 1 && M * N * K >= blas_min_madds_threaded);
+  return K * N > inline_max_weights || M * N * K >= (blas_threads > 1 ? blas_min_madds_threaded : blas_min_madds);
 #endif
 }
 
