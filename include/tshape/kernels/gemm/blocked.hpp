@@ -146,11 +146,11 @@ TSHAPE_ALWAYS_INLINE void micro_tile(int K_, const float* TSHAPE_RESTRICT A, int
 template <int NV, int K>
 inline constexpr int row_sets = std::max(1, std::min(NV >= 8 ? 1 : NV >= 4 ? 2 : NV == 3 ? 3 : 8 / NV, K / 8));
 
-template <int NV, int K, bool Partial, int J>
-TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[row_sets<NV, K>][NV], __m512 a16, const float* brow, int last) {
+template <int S, int NV, bool Partial, int J>
+TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[S][NV], __m512 a16, const float* brow, int last) {
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   const __m512 a = _mm512_maskz_permutexvar_ps(static_cast<__mmask16>(0xFFFF), _mm512_set1_epi32(J), a16);
-  constexpr int s = J % row_sets<NV, K>;
+  constexpr int s = J % S;
   for (int v = 0; v < NV; ++v)
     acc[s][v] = simd::avx512::fma(a, load_vec<simd::avx512, Partial>(brow, v, NV, last), acc[s][v]);
 }
@@ -164,7 +164,7 @@ TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const f
   for (int s = 0; s < S; ++s)
     for (int v = 0; v < NV; ++v) acc[s][v] = V::zero();
   auto steps = [&]<int... J>(__m512 a16, const float* b, std::integer_sequence<int, J...>) {
-    (row_step<NV, K, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
+    (row_step<S, NV, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
   };
   for (int k = 0; k + 16 <= K; k += 16)
     steps(V::load(A + k), B + static_cast<std::ptrdiff_t>(k) * ldb, std::make_integer_sequence<int, 16>{});
