@@ -148,10 +148,12 @@ void check_dense_fixed() {
 
 TEST_CASE("gemm: Dense's fixed-size dispatch (inline kernel or BLAS) agrees with the reference", "[kernels][gemm]") {
 #ifndef TSHAPE_NO_BLAS  // both paths are taken below
-  static_assert(!gemm::uses_blas(1, 20, 128) && gemm::uses_blas(1, 1000, 1001) && gemm::uses_blas(4, 1100, 1000));
+  static_assert(!gemm::uses_blas(1, 20, 128) && !gemm::uses_blas(1, 128, 3000) && gemm::uses_blas(1, 1000, 1001) &&
+                gemm::uses_blas(4, 1100, 1000));
 #endif
   check_dense_fixed<1, 20, 128>();
   check_dense_fixed<1, 1000, 1001>();
+  check_dense_fixed<1, 100, 3000>();
   check_dense_fixed<3, 1000, 999>();
   check_dense_fixed<4, 1100, 1000>();
   check_dense_fixed<32, 128, 10>();

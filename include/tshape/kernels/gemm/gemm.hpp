@@ -20,10 +20,13 @@ namespace tshape::kernels::gemm {
 /// weights stay in cache without packing, and beats OpenBLAS' sgemm there (no packing, no call).
 /// Beyond 4 MiB of weights sgemm's packing wins; beyond ~2^27 multiply-adds (>1 ms) the two are
 /// even and sgemm is the more robust under cache pressure from other processes. One row is a
-/// matrix-vector product bound by reading the weights, where sgemv streams them better once they
-/// leave L2. With several BLAS threads, BLAS also takes the products its threads speed up.
+/// matrix-vector product bound by reading the weights: the inline kernel reads them in one
+/// sequential stream when N fits one column block (128 floats), and beats sgemv at any K there
+/// (1.1-1.5x); wider rows are read in strided blocks, where sgemv wins once they leave L2. With
+/// several BLAS threads, BLAS also takes the products its threads speed up.
 inline constexpr long long inline_max_weights = 1LL << 20;          // K * N, several rows (4 MiB)
-inline constexpr long long inline_max_weights_one_row = 1LL << 16;  // K * N, one row (256 KiB)
+inline constexpr long long inline_max_weights_one_row = 1LL << 16;  // K * N, one row (256 KiB) ...
+inline constexpr long long inline_max_columns_one_row = 128;        // ... unless N is at most this
 inline constexpr long long blas_min_madds = 1LL << 27;              // M * N * K, one BLAS thread
 inline constexpr long long blas_min_madds_threaded = 1LL << 24;     // M * N * K, several BLAS threads
 
@@ -33,7 +36,7 @@ constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long lon
 #ifdef TSHAPE_NO_BLAS
   return false;
 #else
-  if (M == 1) return K * N > inline_max_weights_one_row;
+  if (M == 1) return N > inline_max_columns_one_row && K * N > inline_max_weights_one_row;
   return K * N > inline_max_weights || M * N * K >= (blas_threads > 1 ? blas_min_madds_threaded : blas_min_madds);
 #endif
 }
