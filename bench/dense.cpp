@@ -13,10 +13,11 @@
 //   BLAS      the bare product, no bias: cblas_sgemm, and for batch 1 also cblas_sgemv (the faster
 //             of the two per round counts)
 //
-// Usage: dense [--quick] [--threads N] [--seconds S]
+// Usage: dense [--quick] [--threads N] [--seconds S] [--shape batch,in,out]
 //   --quick    a few rounds of a few calls each: a smoke test that also checks the variants agree
 //   --threads  run only with N BLAS threads (default: 1, then 2)
 //   --seconds  time budget per shape and thread count (default 1.5)
+//   --shape    run only this one of the shapes below, e.g. --shape 256,1024,1024
 //
 // Figures and how they were taken: bench/README.md.
 #include <tshape/tshape.hpp>
@@ -45,6 +46,7 @@ namespace {
 
 struct options {
   bool quick = false;
+  std::string shape;  // "batch,in,out": only this one
   double seconds = 1.5;
   std::vector<int> threads = {1, 2};
 };
@@ -246,8 +248,10 @@ int main(int argc, char** argv) {
       opt.threads = {std::atoi(argv[++i])};
     } else if (a == "--seconds" && i + 1 < argc) {
       opt.seconds = std::atof(argv[++i]);
+    } else if (a == "--shape" && i + 1 < argc) {
+      opt.shape = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--threads N] [--seconds S]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--threads N] [--seconds S] [--shape batch,in,out]\n", argv[0]);
       return 2;
     }
   }
@@ -278,12 +282,16 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       rows.push_back(r);
     };
-    report(run_case<1, 20, 128>(opt, th, agree));
-    report(run_case<1, 128, 128>(opt, th, agree));
-    report(run_case<32, 20, 128>(opt, th, agree));
-    report(run_case<32, 128, 10>(opt, th, agree));
-    report(run_case<32, 784, 128>(opt, th, agree));
-    report(run_case<256, 1024, 1024>(opt, th, agree));
+    auto run = [&]<int B, int I, int O>() {
+      if (opt.shape.empty() || opt.shape == std::to_string(B) + "," + std::to_string(I) + "," + std::to_string(O))
+        report(run_case<B, I, O>(opt, th, agree));
+    };
+    run.template operator()<1, 20, 128>();
+    run.template operator()<1, 128, 128>();
+    run.template operator()<32, 20, 128>();
+    run.template operator()<32, 128, 10>();
+    run.template operator()<32, 784, 128>();
+    run.template operator()<256, 1024, 1024>();
     std::printf("\n");
   }
   return agree ? 0 : 1;
