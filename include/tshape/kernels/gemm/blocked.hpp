@@ -155,6 +155,14 @@ TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[S][NV], __m512 a16, const float
     acc[s][v] = simd::avx512::fma(a, load_vec<simd::avx512, Partial>(brow, v, NV, last), acc[s][v]);
 }
 
+// Steps k0 + J for each lane J of a16 = A[k0 .. k0 + 16). A function, not a lambda: clang 14 left
+// a lambda out of line, with the accumulators in memory (3.5x slower).
+template <int S, int NV, bool Partial, int... J>
+TSHAPE_ALWAYS_INLINE void row_steps(__m512 (&acc)[S][NV], __m512 a16, const float* b, int ldb, int last,
+                                    std::integer_sequence<int, J...>) {
+  (row_step<S, NV, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
+}
+
 template <int NV, bool Partial, int K, class Act>
 TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const float* TSHAPE_RESTRICT B, int ldb,
                                          const float* bias, float* TSHAPE_RESTRICT C, int last, const Act& act) {
@@ -163,15 +171,14 @@ TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const f
   __m512 acc[S][NV];
   for (int s = 0; s < S; ++s)
     for (int v = 0; v < NV; ++v) acc[s][v] = V::zero();
-  auto steps = [&]<int... J>(__m512 a16, const float* b, std::integer_sequence<int, J...>) {
-    (row_step<S, NV, Partial, J>(acc, a16, b + static_cast<std::ptrdiff_t>(J) * ldb, last), ...);
-  };
   for (int k = 0; k + 16 <= K; k += 16)
-    steps(V::load(A + k), B + static_cast<std::ptrdiff_t>(k) * ldb, std::make_integer_sequence<int, 16>{});
+    row_steps<S, NV, Partial>(acc, V::load(A + k), B + static_cast<std::ptrdiff_t>(k) * ldb, ldb, last,
+                              std::make_integer_sequence<int, 16>{});
   constexpr int rest = K % 16;
   if constexpr (rest > 0)
-    steps(V::load_partial(A + (K - rest), rest), B + static_cast<std::ptrdiff_t>(K - rest) * ldb,
-          std::make_integer_sequence<int, rest>{});
+    row_steps<S, NV, Partial>(acc, V::load_partial(A + (K - rest), rest),
+                              B + static_cast<std::ptrdiff_t>(K - rest) * ldb, ldb, last,
+                              std::make_integer_sequence<int, rest>{});
   for (int n = S; n > 1; n = (n + 1) / 2) {  // pairwise: sets [h, n) join [0, n - h)
     const int h = (n + 1) / 2;
     for (int s = 0; s + h < n; ++s)
