@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tshape's build needs, skipping those already present.
-#   bash tests/install-deps.sh            everything the tests need
+#   bash tests/install-deps.sh            everything the tests and the bench need
 #   bash tests/install-deps.sh --example  only what the flagship example needs
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libboost1.81-dev libopenblas-dev)
 if [[ "${1:-}" != "--example" ]]; then
-  packages+=(clang catch2 python3 libclang-rt-14-dev)
+  packages+=(clang catch2 python3 libclang-rt-14-dev libeigen3-dev)
   # Cross builds: the Cortex-M4 firmware, and the tests on aarch64 under an emulator.
   packages+=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib g++-aarch64-linux-gnu qemu-user)
 fi

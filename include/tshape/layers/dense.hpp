@@ -56,10 +56,10 @@ struct Dense {
       const float* b = nullptr;
       if constexpr (use_bias) b = bias_.data();
       if constexpr (activation::row_wise) {
-        kernels::gemm::dense(rows, Units, in, x, kernel_.data(), b, y, kernels::activation::linear{});
+        kernels::gemm::dense<Units, in>(rows, x, kernel_.data(), b, y, kernels::activation::linear{});
         detail::apply_activation<activation>(y, rows, Units);
       } else {
-        kernels::gemm::dense(rows, Units, in, x, kernel_.data(), b, y, activation::function());
+        kernels::gemm::dense<Units, in>(rows, x, kernel_.data(), b, y, activation::function());
       }
     }
 

@@ -41,10 +41,62 @@ void check_many_shapes() {
   check_blocked<V>(5, 45, 9, true, activation::sigmoid{});
   check_blocked<V>(6, 21, 9, true, activation::leaky_relu{0.3f});
 }
+
+// The compile-time-N-and-K kernel (Dense's), over row counts around every tile height.
+template <class V, int N, int K, class Act = activation::linear>
+void check_fixed(const Act& act = {}) {
+  for (int M : {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 17, 32}) {
+    const bool bias = (M + N + K) % 2 == 0;
+    INFO(V::name << " fixed M=" << M << " N=" << N << " K=" << K << " bias=" << bias);
+    tshape_test::random_floats rnd(static_cast<std::uint64_t>(M * 7919 + N * 131 + K));
+    std::vector<float> a(static_cast<std::size_t>(M) * K), b(static_cast<std::size_t>(K) * N),
+        c(static_cast<std::size_t>(M) * N, -7.0f), expected(c.size()), bvec(N);
+    rnd.fill(a);
+    rnd.fill(b);
+    rnd.fill(bvec);
+    gemm::reference(M, N, K, a.data(), K, b.data(), N, bias ? bvec.data() : nullptr, expected.data(), N);
+    for (auto& e : expected) e = act(e);
+    gemm::blocked_fixed<V, N, K>(M, a.data(), K, b.data(), N, bias ? bvec.data() : nullptr, c.data(), N, act);
+    tshape_test::require_close(c, expected, 1e-5, 1e-5 * K);
+  }
+}
+
+template <class V>
+void check_fixed_shapes() {
+  // N around the vector width and the column blocks (max_nv and row_nv vectors); K around the
+  // 16-float chunks of the one-row AVX-512 kernel and its 1 to 8 interleaved accumulator sets.
+  check_fixed<V, 1, 1>();
+  check_fixed<V, 7, 5>();
+  check_fixed<V, 10, 128>();
+  check_fixed<V, 16, 16>();
+  check_fixed<V, 17, 17>();
+  check_fixed<V, 33, 20>();
+  check_fixed<V, 40, 30>();
+  check_fixed<V, 5, 100>();
+  check_fixed<V, 48, 2>();
+  check_fixed<V, 64, 33>();
+  check_fixed<V, 65, 15>();
+  check_fixed<V, 100, 31>();
+  check_fixed<V, 128, 20>();
+  check_fixed<V, 129, 47>();
+  check_fixed<V, 200, 64>();
+  check_fixed<V, 300, 3>();
+  check_fixed<V, 45, 9>(activation::sigmoid{});
+  check_fixed<V, 130, 21>(activation::relu{});
+}
 }  // namespace
 
 TEST_CASE("gemm: the scalar (portable) kernel agrees with the reference", "[kernels][gemm]") {
   check_many_shapes<simd::scalar>();
+}
+
+TEST_CASE("gemm: the scalar kernel with compile-time N and K agrees with the reference", "[kernels][gemm]") {
+  check_fixed_shapes<simd::scalar>();
+}
+
+TEST_CASE("gemm: the native SIMD kernel with compile-time N and K agrees with the reference", "[kernels][gemm]") {
+  INFO("native ISA: " << simd::native::name);
+  check_fixed_shapes<simd::native>();
 }
 
 TEST_CASE("gemm: the native SIMD kernel agrees with the reference", "[kernels][gemm]") {
@@ -55,6 +107,7 @@ TEST_CASE("gemm: the native SIMD kernel agrees with the reference", "[kernels][g
 #if defined(TSHAPE_SIMD_AVX512)
 TEST_CASE("gemm: the AVX2 kernel agrees with the reference (on an AVX-512 build)", "[kernels][gemm]") {
   check_many_shapes<simd::avx2>();
+  check_fixed_shapes<simd::avx2>();
 }
 #endif
 
@@ -73,6 +126,40 @@ TEST_CASE("gemm: the Dense dispatch (inline kernel or BLAS) agrees with the refe
     gemm::dense(M, N, K, a.data(), b.data(), bias.data(), c.data(), activation::relu{});
     tshape_test::require_close(c, expected, 1e-4, 1e-5 * K);
   }
+}
+
+namespace {
+// Dense's entry, N and K fixed: inline kernel or BLAS by size, with a fused bias and activation.
+template <int M, int N, int K>
+void check_dense_fixed() {
+  INFO("fixed M=" << M << " N=" << N << " K=" << K << " blas=" << gemm::uses_blas(M, N, K));
+  tshape_test::random_floats rnd(static_cast<std::uint64_t>(M * 3 + N * 5 + K));
+  std::vector<float> a(static_cast<std::size_t>(M) * K), b(static_cast<std::size_t>(K) * N), bias(N),
+      c(static_cast<std::size_t>(M) * N), expected(c.size());
+  rnd.fill(a);
+  rnd.fill(b);
+  rnd.fill(bias);
+  gemm::reference(M, N, K, a.data(), K, b.data(), N, bias.data(), expected.data(), N);
+  for (auto& e : expected) e = activation::leaky_relu{0.2f}(e);
+  gemm::dense<N, K>(M, a.data(), b.data(), bias.data(), c.data(), activation::leaky_relu{0.2f});
+  tshape_test::require_close(c, expected, 1e-4, 1e-5 * K);
+}
+}  // namespace
+
+TEST_CASE("gemm: Dense's fixed-size dispatch (inline kernel or BLAS) agrees with the reference", "[kernels][gemm]") {
+#ifndef TSHAPE_NO_BLAS  // both paths are taken below
+  static_assert(!gemm::uses_blas(1, 20, 128) && !gemm::uses_blas(1, 128, 3000) && gemm::uses_blas(1, 1000, 1001) &&
+                gemm::uses_blas(4, 1100, 1000));
+#endif
+  check_dense_fixed<1, 20, 128>();
+  check_dense_fixed<1, 1000, 1001>();
+  check_dense_fixed<1, 100, 3000>();
+  check_dense_fixed<3, 1000, 999>();
+  check_dense_fixed<4, 1100, 1000>();
+  check_dense_fixed<32, 128, 10>();
+  check_dense_fixed<32, 128, 784>();
+  check_dense_fixed<64, 257, 129>();
+  check_dense_fixed<200, 300, 1100>();
 }
 
 TEST_CASE("blas_info: says which BLAS runs and whether its kernels are generic", "[kernels][blas]") {

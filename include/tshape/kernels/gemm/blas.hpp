@@ -57,6 +57,14 @@ inline blas_description blas_info() {
 #endif
 }
 
+/// How many threads BLAS runs on (1 without OpenBLAS).
+inline int blas_threads() {
+#ifndef TSHAPE_NO_BLAS
+  if (openblas_get_num_threads) return openblas_get_num_threads();
+#endif
+  return 1;
+}
+
 /// Sets how many threads BLAS may use (OpenBLAS only; otherwise it does nothing).
 inline void set_blas_threads([[maybe_unused]] int n) {
 #ifndef TSHAPE_NO_BLAS

@@ -6,6 +6,7 @@
 // (microcontrollers) the compact one. The crossover sizes below were measured with bench/dense.
 #pragma once
 #include <cstddef>
+#include <type_traits>
 
 #include "../../config.hpp"
 #include "../activation/activation.hpp"
@@ -16,42 +17,103 @@
 
 namespace tshape::kernels::gemm {
 
-/// Multiply-adds above which BLAS beats the inline kernel (several rows / one row).
-inline constexpr long long blas_min_madds = 1LL << 20;
-inline constexpr long long blas_min_madds_one_row = 1LL << 20;
+/// Where BLAS takes over from the inline kernel, measured on AMD Zen 4 with bench/dense and a grid
+/// of shapes (bench/README.md). On one thread the inline kernel runs at the FMA peak while the
+/// weights stay in cache without packing, and beats OpenBLAS' sgemm there (no packing, no call).
+/// Beyond 4 MiB of weights sgemm's packing wins; beyond ~2^27 multiply-adds (>1 ms) the two are
+/// even and sgemm is the more robust under cache pressure from other processes. One row is a
+/// matrix-vector product bound by reading the weights: the inline kernel reads them in one
+/// sequential stream when N fits one column block (128 floats), and beats sgemv at any K there
+/// (1.1-1.5x); wider rows are read in strided blocks, where sgemv wins once they leave L2. With
+/// several BLAS threads, BLAS also takes the products its threads speed up.
+inline constexpr long long inline_max_weights = 1LL << 20;          // K * N, several rows (4 MiB)
+inline constexpr long long inline_max_weights_one_row = 1LL << 16;  // K * N, one row (256 KiB) ...
+inline constexpr long long inline_max_columns_one_row = 128;        // ... unless N is at most this
+inline constexpr long long blas_min_madds = 1LL << 27;              // M * N * K, one BLAS thread
+inline constexpr long long blas_min_madds_threaded = 1LL << 24;     // M * N * K, several BLAS threads
 
-/// True when this product goes to BLAS.
-constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long long N, [[maybe_unused]] long long K) {
+/// True when this product goes to BLAS, given how many threads BLAS runs on.
+constexpr bool uses_blas([[maybe_unused]] long long M, [[maybe_unused]] long long N, [[maybe_unused]] long long K,
+                         [[maybe_unused]] int blas_threads = 1) {
 #ifdef TSHAPE_NO_BLAS
   return false;
 #else
-  return M * N * K >= (M == 1 ? blas_min_madds_one_row : blas_min_madds);
+  if (M == 1) return N > inline_max_columns_one_row && K * N > inline_max_weights_one_row;
+  return K * N > inline_max_weights || M * N * K >= (blas_threads > 1 ? blas_min_madds_threaded : blas_min_madds);
 #endif
 }
+
+namespace detail {
+
+/// y (M x N) = act(y + bias), one pass over the result (bias may be null).
+template <class Act>
+void bias_activation(int M, int N, const float* bias, float* y, const Act& act) {
+  using V = simd::native;
+  constexpr int W = V::width;
+  for (int i = 0; i < M; ++i) {
+    float* row = y + static_cast<std::ptrdiff_t>(i) * N;
+    if constexpr (Act::vectorized) {
+      int j = 0;
+      for (; j + W <= N; j += W) {
+        typename V::reg v = V::load(row + j);
+        if (bias) v = V::add(v, V::load(bias + j));
+        V::store(row + j, act.template apply<V>(v));
+      }
+      for (; j < N; ++j) row[j] = act(bias ? row[j] + bias[j] : row[j]);
+    } else {
+      if (bias)
+        for (int j = 0; j < N; ++j) row[j] = act(row[j] + bias[j]);
+      else
+        for (int j = 0; j < N; ++j) row[j] = act(row[j]);
+    }
+  }
+}
+
+#ifndef TSHAPE_NO_BLAS
+/// uses_blas with BLAS' thread count, asked only when it can change the answer.
+inline bool use_blas_now(long long M, long long N, long long K) {
+  if (uses_blas(M, N, K)) return true;
+  return M * N * K >= blas_min_madds_threaded && uses_blas(M, N, K, blas_threads());
+}
+
+template <class Act>
+void blas_dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
+  if (M == 1)
+    cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, W, N, 0.0f, y, N);
+  if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(M, N, bias, y, act);
+}
+#endif
+
+}  // namespace detail
 
 /// y (M x N, row stride N) = act(x (M x K) * W (K x N) + bias); bias may be null.
 template <class Act>
 void dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0 || N <= 0) return;
 #ifndef TSHAPE_NO_BLAS
-  if (uses_blas(M, N, K)) {
-    if (M == 1)
-      cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, W, N, 0.0f, y, N);
-    for (int i = 0; i < M; ++i) {
-      float* row = y + static_cast<std::ptrdiff_t>(i) * N;
-      if (bias)
-        for (int j = 0; j < N; ++j) row[j] += bias[j];
-      activation::apply_inplace(act, row, N);
-    }
-    return;
-  }
+  if (detail::use_blas_now(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
 #endif
 #ifdef TSHAPE_COMPACT_KERNELS
   compact(M, N, K, x, W, bias, y, act);
 #else
   blocked<simd::native>(M, N, K, x, K, W, N, bias, y, N, act);
+#endif
+}
+
+/// The same for Dense, whose N (units) and K (input features) are known at compile time: the
+/// inline kernel's tiles and loops are fixed for them.
+template <int N, int K, class Act>
+void dense(int M, const float* x, const float* W, const float* bias, float* y, const Act& act) {
+  if (M <= 0) return;
+#ifndef TSHAPE_NO_BLAS
+  if (detail::use_blas_now(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
+#endif
+#ifdef TSHAPE_COMPACT_KERNELS
+  compact(M, N, K, x, W, bias, y, act);
+#else
+  blocked_fixed<simd::native, N, K>(M, x, K, W, N, bias, y, N, act);
 #endif
 }
 
