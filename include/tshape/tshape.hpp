@@ -20,6 +20,7 @@
 #include "layers/lstm.hpp"
 #include "layers/recurrent.hpp"
 #include "layers/simple_rnn.hpp"
+#include "model/stream.hpp"
 #include "model/summary.hpp"
 #include "model/weights.hpp"
 #include "shape/shape.hpp"

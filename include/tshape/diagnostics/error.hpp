@@ -109,6 +109,7 @@ struct axes_are_not_a_permutation {};
 struct axis_out_of_range {};
 struct axis_extent_is_not_1 {};
 template <class Layer> struct layer_is_not_recurrent {};
+struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at a time
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
