@@ -12,7 +12,7 @@
 //
 // Each call runs the whole model on one frame: a recurrent layer takes one step from the state it
 // kept at the last call (as Keras' stateful=True with one timestep per batch), layers that act on
-// each timestep alone (Dense, activations) act on this frame, and the layers after a recurrent layer
+// each timestep alone (Dense, activations, Dropout) act on this frame, and the layers after a recurrent layer
 // without ReturnSequences see its state as it is after this frame. So the output for frame t is what
 // the model gives for the sequence of frames 0..t: the last row of its output with ReturnSequences,
 // its output without. The numbers are those of the whole-sequence forward (tests: model/stream_test).
@@ -45,6 +45,10 @@
 #include "model_ptr.hpp"
 #include "sequential.hpp"
 
+#define TSHAPE_MSG_NOT_STREAMABLE  \
+  "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "  \
+  "(GoBackwards, Bidirectional, pooling over time), so the model cannot run one frame at a time"
+
 namespace tshape {
 
 namespace detail {
@@ -53,6 +57,12 @@ template <class L>
 struct is_dense : std::false_type {};
 template <int U, class... O>
 struct is_dense<Dense<U, O...>> : std::true_type {};
+
+/// A bound layer that gives its input unchanged (Dropout at inference).
+template <class B>
+struct is_identity : std::false_type {};
+template <class S>
+struct is_identity<relabel_layer<S, S>> : std::true_type {};
 
 /// How a stream runs one layer.
 enum class stream_kind {
@@ -90,7 +100,7 @@ struct stream_plan {
       return stream_kind::whole;
     else if constexpr (is_recurrent_v<L>)
       return L::go_backwards ? stream_kind::not_streamable : stream_kind::recurrent;
-    else if constexpr (is_dense<L>::value || is_activation_v<L> ||
+    else if constexpr (is_dense<L>::value || is_activation_v<L> || is_identity<bound<I>>::value ||
                        requires(const bound<I>& b, const float* x, float* y) { b.forward_rows(x, y, 1); })
       return stream_kind::rows;
     else
@@ -105,7 +115,9 @@ struct stream_plan {
   /// void, or the diagnosis of the first layer that cannot run in a stream.
   template <std::size_t I = 0>
   static constexpr auto first_problem() {
-    if constexpr (I == n)
+    if constexpr (!std::is_void_v<typename Net::diagnosis>)  // the model itself reports its error
+      return std::type_identity<void>{};
+    else if constexpr (I == n)
       return std::type_identity<void>{};
     else if constexpr (kind<I>() == stream_kind::not_streamable)
       return std::type_identity<error::INVALID_OPTION<error::at_layer<static_cast<int>(I)>, spec<I>,
@@ -128,9 +140,6 @@ class Stream {
                 "tshape: a stream runs a model of sequences, whose Input is <timesteps, features...>");
   using plan = detail::stream_plan<Net>;
   static constexpr std::size_t n = plan::n;
-  static_assert(no_error<typename plan::diagnosis>,
-                "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "
-                "(GoBackwards, Bidirectional, pooling over time), so the model cannot run one frame at a time");
 
   template <std::size_t I>
   static constexpr std::size_t frame_floats() {
@@ -177,7 +186,13 @@ class Stream {
   /// Floats of kept state (every recurrent layer's h, and c for LSTM).
   static constexpr std::size_t state_size = state_offset<n>();
 
-  explicit Stream(const Net& net) : net_(&net) { reset_state(); }
+  explicit Stream(const Net& net) : net_(&net) {
+    // Here rather than in the class, so that clang reports it alone (a class whose static_assert
+    // fails loses its members there, and every use of them is one more error). make_stream reports
+    // it one level closer to the user's line.
+    static_assert(no_error<typename plan::diagnosis>, TSHAPE_MSG_NOT_STREAMABLE);
+    reset_state();
+  }
 
   /// Forgets every frame seen: the next frame starts a new sequence (zero states, as Keras).
   void reset_state() { std::fill(std::begin(state_), std::end(state_), 0.0f); }
@@ -222,7 +237,7 @@ class Stream {
       l.step(in, out, Batch, state_ + state_offset<I>(), scratch_);
     } else if constexpr (kind == detail::stream_kind::whole) {
       l.forward(in, out, Batch, scratch_);
-    } else {
+    } else if constexpr (kind == detail::stream_kind::rows) {
       using F = typename plan::template frame_at<I>;
       constexpr int cols = last_extent_v<F>;
       constexpr int rows = static_cast<int>(F::static_size / cols) * Batch;
@@ -240,10 +255,12 @@ class Stream {
       } else if constexpr (is_activation_v<L>) {
         std::copy_n(in, static_cast<std::ptrdiff_t>(rows) * cols, out);
         detail::apply_activation<L>(out, rows, cols);
+      } else if constexpr (detail::is_identity<typename plan::template bound<I>>::value) {
+        std::copy_n(in, static_cast<std::ptrdiff_t>(rows) * cols, out);
       } else {
         l.forward_rows(in, out, rows);
       }
-    }
+    }  // not_streamable: reported by the class's static_assert, nothing to run
   }
 
   const Net* net_;
@@ -252,15 +269,34 @@ class Stream {
   alignas(TSHAPE_ALIGN) float scratch_[scratch_floats > 0 ? scratch_floats : 1]{};
 };
 
+namespace detail {
+/// What make_stream returns for a model it cannot stream, after reporting why: converts to anything,
+/// so that the one error is not followed by others.
+struct failed_stream {
+  template <class T>
+  operator T() const {  // NOLINT: implicit by design
+    return T{};
+  }
+};
+}  // namespace detail
+
 /// A stream over `net` (a model or a model_ptr): Batch independent streams side by side, zero states.
 template <int Batch = 1, class Net>
-Stream<Net, Batch> make_stream(const Net& net) {
-  return Stream<Net, Batch>(net);
+auto make_stream(const Net& net) {
+  static_assert(no_error<typename detail::stream_plan<Net>::diagnosis>, TSHAPE_MSG_NOT_STREAMABLE);
+  if constexpr (std::is_void_v<typename Net::diagnosis> && std::is_void_v<typename detail::stream_plan<Net>::diagnosis>)
+    return Stream<Net, Batch>(net);
+  else
+    return detail::failed_stream{};
 }
 #ifndef TSHAPE_NO_HEAP
 template <int Batch = 1, class Net>
-Stream<Net, Batch> make_stream(const model_ptr<Net>& net) {
-  return Stream<Net, Batch>(*net);
+auto make_stream(const model_ptr<Net>& net) {
+  static_assert(no_error<typename detail::stream_plan<Net>::diagnosis>, TSHAPE_MSG_NOT_STREAMABLE);
+  if constexpr (std::is_void_v<typename Net::diagnosis> && std::is_void_v<typename detail::stream_plan<Net>::diagnosis>)
+    return Stream<Net, Batch>(*net);
+  else
+    return detail::failed_stream{};
 }
 #endif
 

@@ -155,3 +155,13 @@ TEST_CASE("recurrent layers: static and dyn batches give the same numbers", "[la
     tshape_test::require_close(y1, std::vector<float>(ys.begin() + 2 * n, ys.begin() + 2 * n + 2), 1e-6, 1e-6);
   }
 }
+
+TEST_CASE("seed 004: GRU(64) then Dense(10) takes (samples, timesteps, features) and runs", "[layers][recurrent]") {
+  // The seed's model: 10 samples of 20 timesteps with 32 features, GRU(64), Dense(10). It is valid.
+  auto net = make_model<Seed004>();
+  Tensor<float, Shape<10, 20, 32>> x;
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x);
+  const Tensor<float, Shape<10, 10>> y = net(x);
+  for (float v : y) CHECK(std::isfinite(v));
+}
