@@ -229,6 +229,8 @@ class recurrent_layer {
 
   /// One timestep: x (batch, features) -> y (batch, units), from and into `state` (batch x
   /// state_size). What a stream calls once per frame; the same numbers as forward() over the frames.
+  /// Batch > 0 compiles the batch in (it must equal `batch`).
+  template <int Batch = 0>
   void step(const float* x, float* y, int batch, float* state, float* scratch) const {
     kernels::recurrent::step_rows r;
     r.rows = batch;
@@ -243,7 +245,7 @@ class recurrent_layer {
       r.c_stride = U;
     }
     r.work = scratch;
-    kernels::recurrent::step_fixed<kernels::simd::native, true, F, U>(Spec::cell(), weights(), r);
+    kernels::recurrent::step_fixed<kernels::simd::native, true, F, U, Batch>(Spec::cell(), weights(), r);
     std::copy_n(y, static_cast<std::ptrdiff_t>(batch) * U, state);
   }
 

@@ -234,7 +234,7 @@ class Stream {
     using L = typename plan::template spec<I>;
     constexpr auto kind = plan::template kind<I>();
     if constexpr (kind == detail::stream_kind::recurrent) {
-      l.step(in, out, Batch, state_ + state_offset<I>(), scratch_);
+      l.template step<Batch>(in, out, Batch, state_ + state_offset<I>(), scratch_);
     } else if constexpr (kind == detail::stream_kind::whole) {
       l.forward(in, out, Batch, scratch_);
     } else if constexpr (kind == detail::stream_kind::rows) {

@@ -21,6 +21,10 @@
 #include "../simd/math.hpp"
 #include "../simd/simd.hpp"
 
+// The loops over a tile's rows, vectors and gates must disappear at compile time, or the tile's
+// accumulators become an array in memory and every product goes through the stack.
+#define TSHAPE_UNROLL _Pragma("GCC unroll 32")
+
 namespace tshape::kernels::recurrent {
 
 /// A cell's parameters in Keras' layouts. G gate blocks of `units` columns each.
@@ -138,12 +142,17 @@ TSHAPE_ALWAYS_INLINE void accumulate(typename V::reg (&acc)[MR][NB][NS], int K, 
   for (int k = 0; k < K; ++k) {
     const float* wk = w + k * ldw;
     reg wv[NB][G];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b)
+      TSHAPE_UNROLL
       for (int g = 0; g < G; ++g)
         wv[b][g] = (Partial && b == NB - 1) ? V::load_partial(wk + g * U + b * W, last) : V::load(wk + g * U + b * W);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       const reg av = V::broadcast(a[r * lda + k]);
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b)
+        TSHAPE_UNROLL
         for (int g = 0; g < G; ++g) acc[r][b][slot[g]] = V::fma(av, wv[b][g], acc[r][b][slot[g]]);
     }
   }
@@ -155,6 +164,74 @@ struct context {
   step_rows s;
   int F, U;
 };
+
+/// For one row (a batch of one: a stream's step), acc[b] += sum_k a[k] * w[k][b*W] for one gate.
+/// One row has few independent sums, each a chain of K dependent FMAs: KS partial sums per vector
+/// keep enough of them in flight.
+template <class V, int NB, bool Partial>
+TSHAPE_ALWAYS_INLINE void accumulate_row(typename V::reg (&acc)[NB], int K, const float* a, const float* w,
+                                         std::ptrdiff_t ldw, int last) {
+  constexpr int W = V::width;
+  constexpr int KS = NB >= 4 ? 2 : (NB >= 2 ? 4 : 8);
+  using reg = typename V::reg;
+  reg part[KS][NB];
+  TSHAPE_UNROLL
+  for (int b = 0; b < NB; ++b) {
+    part[0][b] = acc[b];
+    TSHAPE_UNROLL
+    for (int s = 1; s < KS; ++s) part[s][b] = V::zero();
+  }
+  int k = 0;
+  for (; k + KS <= K; k += KS) {
+    TSHAPE_UNROLL
+    for (int s = 0; s < KS; ++s) {
+      const reg av = V::broadcast(a[k + s]);
+      const float* wk = w + (k + s) * ldw;
+      TSHAPE_UNROLL
+      for (int b = 0; b < NB; ++b) part[s][b] = V::fma(av, load<V, Partial>(wk + b * W, b == NB - 1, last), part[s][b]);
+    }
+  }
+  for (; k < K; ++k) {
+    const reg av = V::broadcast(a[k]);
+    TSHAPE_UNROLL
+    for (int b = 0; b < NB; ++b)
+      part[0][b] = V::fma(av, load<V, Partial>(w + k * ldw + b * W, b == NB - 1, last), part[0][b]);
+  }
+  TSHAPE_UNROLL
+  for (int step = 1; step < KS; step *= 2) {
+    TSHAPE_UNROLL
+    for (int s = 0; s + step < KS; s += 2 * step) {
+      TSHAPE_UNROLL
+      for (int b = 0; b < NB; ++b) part[s][b] = V::add(part[s][b], part[s + step][b]);
+    }
+  }
+  TSHAPE_UNROLL
+  for (int b = 0; b < NB; ++b) acc[b] = part[0][b];
+}
+
+/// One gate of one row: init[b] (bias, or the projected input) + x . kernel_g (fused) + h . recurrent_g.
+template <class V, bool Fused, int NB, bool Partial>
+TSHAPE_ALWAYS_INLINE void gate_row(typename V::reg (&acc)[NB], const context& c, int row, int col, int gate,
+                                   int gates, int last) {
+  const int U = c.U;
+  const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(gates) * U;
+  if constexpr (Fused)
+    accumulate_row<V, NB, Partial>(acc, c.F, c.s.x + row * c.s.x_stride, c.w.kernel + gate * U + col, ld, last);
+  accumulate_row<V, NB, Partial>(acc, U, c.s.h + row * c.s.h_stride, c.w.recurrent_kernel + gate * U + col, ld, last);
+}
+
+/// What gate g of one row starts from: the bias (fused) or the projected input.
+template <class V, bool Fused, int NB, bool Partial>
+TSHAPE_ALWAYS_INLINE void gate_init(typename V::reg (&acc)[NB], const context& c, int row, int col, int gate, int last) {
+  constexpr int W = V::width;
+  const int U = c.U;
+  const float* src = Fused ? c.w.bias : c.s.x + row * c.s.x_stride;
+  TSHAPE_UNROLL
+  for (int b = 0; b < NB; ++b) {
+    const std::ptrdiff_t j = gate * U + col + b * W;
+    acc[b] = load_or_zero<V, Partial>(src, j, b == NB - 1, last);
+  }
+}
 
 // Each Tiles struct below is one cell's tile: `slots` accumulators per row and vector, and
 // tile<V, MR, NB, Partial>(cell, context, row, col, last) for rows [row, row + MR) and the NB vectors
@@ -172,12 +249,14 @@ struct gru_tiles {
     const int U = c.U;
     const float* rb = c.w.recurrent_bias;
     reg acc[MR][NB][slots];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b) {
       const bool e = b == NB - 1;
       const int j = col + b * W;
       const reg rz = load_or_zero<V, Partial>(rb, j, e, last);
       const reg rr = load_or_zero<V, Partial>(rb, U + j, e, last);
       const reg rh = load_or_zero<V, Partial>(rb, 2 * U + j, e, last);
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) {
         const float* src = Fused ? c.w.bias : c.s.x + (row + r) * c.s.x_stride;  // bias, or the projected row
         acc[r][b][0] = V::add(rz, load_or_zero<V, Partial>(src, j, e, last));
@@ -191,9 +270,11 @@ struct gru_tiles {
                                                     c.w.kernel + col, 3 * U, U, last);
     accumulate<V, MR, NB, slots, Partial, 0, 1, 2>(acc, U, c.s.h + row * c.s.h_stride, c.s.h_stride,
                                                   c.w.recurrent_kernel + col, 3 * U, U, last);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       const float* hp = c.s.h + (row + r) * c.s.h_stride;
       float* ho = c.s.h_out + (row + r) * c.s.h_out_stride;
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b) {
         const bool e = b == NB - 1;
         const int j = col + b * W;
@@ -223,9 +304,12 @@ struct gru_gates_tiles {  // pass 1: work = [z rows | r*h_prev rows]
     using reg = typename V::reg;
     const int U = c.U;
     reg acc[MR][NB][slots];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b)
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) {
         const float* src = Fused ? c.w.bias : c.s.x + (row + r) * c.s.x_stride;
+        TSHAPE_UNROLL
         for (int g = 0; g < 2; ++g)
           acc[r][b][g] = load_or_zero<V, Partial>(src, g * U + col + b * W, b == NB - 1, last);
       }
@@ -234,10 +318,12 @@ struct gru_gates_tiles {  // pass 1: work = [z rows | r*h_prev rows]
                                                  c.w.kernel + col, 3 * U, U, last);
     accumulate<V, MR, NB, slots, Partial, 0, 1>(acc, U, c.s.h + row * c.s.h_stride, c.s.h_stride,
                                                c.w.recurrent_kernel + col, 3 * U, U, last);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       const float* hp = c.s.h + (row + r) * c.s.h_stride;
       float* z_out = c.s.work + (row + r) * U;
       float* rh_out = c.s.work + (c.s.rows + row + r) * U;
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b) {
         const bool e = b == NB - 1;
         const int j = col + b * W;
@@ -259,7 +345,9 @@ struct gru_candidate_tiles {  // pass 2: cand = act(x_h + (r*h).U_h), h' = z*h +
     using reg = typename V::reg;
     const int U = c.U;
     reg acc[MR][NB][slots];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b)
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) {
         const float* src = Fused ? c.w.bias : c.s.x + (row + r) * c.s.x_stride;
         acc[r][b][0] = load_or_zero<V, Partial>(src, 2 * U + col + b * W, b == NB - 1, last);
@@ -269,10 +357,12 @@ struct gru_candidate_tiles {  // pass 2: cand = act(x_h + (r*h).U_h), h' = z*h +
                                               c.w.kernel + 2 * U + col, 3 * U, U, last);
     accumulate<V, MR, NB, slots, Partial, 0>(acc, U, c.s.work + (c.s.rows + row) * U, U,
                                             c.w.recurrent_kernel + 2 * U + col, 3 * U, U, last);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       const float* hp = c.s.h + (row + r) * c.s.h_stride;
       const float* zr = c.s.work + (row + r) * U;
       float* ho = c.s.h_out + (row + r) * c.s.h_out_stride;
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b) {
         const bool e = b == NB - 1;
         const int j = col + b * W;
@@ -296,9 +386,12 @@ struct lstm_tiles {
     using reg = typename V::reg;
     const int U = c.U;
     reg acc[MR][NB][slots];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b)
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) {
         const float* src = Fused ? c.w.bias : c.s.x + (row + r) * c.s.x_stride;
+        TSHAPE_UNROLL
         for (int g = 0; g < 4; ++g) acc[r][b][g] = load_or_zero<V, Partial>(src, g * U + col + b * W, b == NB - 1, last);
       }
     if constexpr (Fused)
@@ -306,9 +399,11 @@ struct lstm_tiles {
                                                        c.w.kernel + col, 4 * U, U, last);
     accumulate<V, MR, NB, slots, Partial, 0, 1, 2, 3>(acc, U, c.s.h + row * c.s.h_stride, c.s.h_stride,
                                                      c.w.recurrent_kernel + col, 4 * U, U, last);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       float* cs = c.s.c + (row + r) * c.s.c_stride;
       float* ho = c.s.h_out + (row + r) * c.s.h_out_stride;
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b) {
         const bool e = b == NB - 1;
         const int j = col + b * W;
@@ -331,11 +426,28 @@ struct simple_tiles {
   static constexpr int slots = 1;
   template <class V, int MR, int NB, bool Partial>
   TSHAPE_ALWAYS_INLINE static void tile(const Cell& cell, const context& c, int row, int col, int last) {
+    if constexpr (MR == 1) {  // one row: split sums (accumulate_row) to have enough in flight
+      typename V::reg acc[NB];
+      gate_init<V, Fused, NB, Partial>(acc, c, row, col, 0, last);
+      gate_row<V, Fused, NB, Partial>(acc, c, row, col, 0, 1, last);
+      float* ho = c.s.h_out + row * c.s.h_out_stride;
+      TSHAPE_UNROLL
+      for (int b = 0; b < NB; ++b)
+        store<V, Partial>(ho + col + b * V::width, activate<V>(cell.act, acc[b]), b == NB - 1, last);
+    } else {
+      block_tile<V, MR, NB, Partial>(cell, c, row, col, last);
+    }
+  }
+
+  template <class V, int MR, int NB, bool Partial>
+  TSHAPE_ALWAYS_INLINE static void block_tile(const Cell& cell, const context& c, int row, int col, int last) {
     constexpr int W = V::width;
     using reg = typename V::reg;
     const int U = c.U;
     reg acc[MR][NB][slots];
+    TSHAPE_UNROLL
     for (int b = 0; b < NB; ++b)
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) {
         const float* src = Fused ? c.w.bias : c.s.x + (row + r) * c.s.x_stride;
         acc[r][b][0] = load_or_zero<V, Partial>(src, col + b * W, b == NB - 1, last);
@@ -345,8 +457,10 @@ struct simple_tiles {
                                               U, last);
     accumulate<V, MR, NB, slots, Partial, 0>(acc, U, c.s.h + row * c.s.h_stride, c.s.h_stride,
                                             c.w.recurrent_kernel + col, U, U, last);
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       float* ho = c.s.h_out + (row + r) * c.s.h_out_stride;
+      TSHAPE_UNROLL
       for (int b = 0; b < NB; ++b)
         store<V, Partial>(ho + col + b * W, activate<V>(cell.act, acc[r][b][0]), b == NB - 1, last);
     }
@@ -395,34 +509,44 @@ TSHAPE_ALWAYS_INLINE void row_block(const Cell& cell, const context& c, int row)
   }
 }
 
-template <class V, class Tiles, int FU, class Cell>
+// Every row block; Rows > 0: the row count is the constant Rows (a stream's batch).
+template <class V, class Tiles, int FU, int Rows, class Cell>
 TSHAPE_ALWAYS_INLINE void all_tiles(const Cell& cell, const context& c) {
   constexpr int MR = blocking<V>::max_rows;
+  const int rows = Rows > 0 ? Rows : c.s.rows;
   int row = 0;
-  for (; row + MR <= c.s.rows; row += MR) row_block<V, Tiles, MR, FU>(cell, c, row);
-  if constexpr (MR == 4) {
-    if (c.s.rows - row >= 2) {
+  for (; row + MR <= rows; row += MR) row_block<V, Tiles, MR, FU>(cell, c, row);
+  if constexpr (Rows > 0) {
+    if constexpr (MR == 4 && Rows % 4 >= 2) {
       row_block<V, Tiles, 2, FU>(cell, c, row);
       row += 2;
     }
-  }
-  if constexpr (MR > 1) {
-    if (row < c.s.rows) row_block<V, Tiles, 1, FU>(cell, c, row);
+    if constexpr (MR > 1 && Rows % 2 == 1) row_block<V, Tiles, 1, FU>(cell, c, row);
+  } else {
+    if constexpr (MR == 4) {
+      if (rows - row >= 2) {
+        row_block<V, Tiles, 2, FU>(cell, c, row);
+        row += 2;
+      }
+    }
+    if constexpr (MR > 1) {
+      if (row < rows) row_block<V, Tiles, 1, FU>(cell, c, row);
+    }
   }
 }
 
-template <class V, bool Fused, int FU, class Cell>
+template <class V, bool Fused, int FU, int Rows, class Cell>
 TSHAPE_ALWAYS_INLINE void step_body(const Cell& cell, const cell_weights& w, const step_rows& s, int F, int U) {
   const context c{w, s, F, U};
   if constexpr (Cell::gates == 4) {
-    all_tiles<V, lstm_tiles<Cell, Fused>, FU>(cell, c);
+    all_tiles<V, lstm_tiles<Cell, Fused>, FU, Rows>(cell, c);
   } else if constexpr (Cell::gates == 1) {
-    all_tiles<V, simple_tiles<Cell, Fused>, FU>(cell, c);
+    all_tiles<V, simple_tiles<Cell, Fused>, FU, Rows>(cell, c);
   } else if constexpr (Cell::reset_after) {
-    all_tiles<V, gru_tiles<Cell, Fused>, FU>(cell, c);
+    all_tiles<V, gru_tiles<Cell, Fused>, FU, Rows>(cell, c);
   } else {
-    all_tiles<V, gru_gates_tiles<Cell, Fused>, FU>(cell, c);
-    all_tiles<V, gru_candidate_tiles<Cell, Fused>, FU>(cell, c);
+    all_tiles<V, gru_gates_tiles<Cell, Fused>, FU, Rows>(cell, c);
+    all_tiles<V, gru_candidate_tiles<Cell, Fused>, FU, Rows>(cell, c);
   }
 }
 
@@ -432,13 +556,14 @@ TSHAPE_ALWAYS_INLINE void step_body(const Cell& cell, const cell_weights& w, con
 /// step multiplies them by w.kernel; else s.x holds projected rows (G*U, bias included).
 template <class V, bool Fused, class Cell>
 void step(const Cell& cell, const cell_weights& w, const step_rows& s, int features, int units) {
-  detail::step_body<V, Fused, 0>(cell, w, s, features, units);
+  detail::step_body<V, Fused, 0, 0>(cell, w, s, features, units);
 }
 
-/// The same with the sizes compiled in: every bound, mask and tile choice is a constant.
-template <class V, bool Fused, int F, int U, class Cell>
+/// The same with the sizes compiled in: every bound, mask and tile choice is a constant. Rows > 0
+/// also fixes s.rows (a stream's batch); 0 leaves it to run time.
+template <class V, bool Fused, int F, int U, int Rows = 0, class Cell>
 void step_fixed(const Cell& cell, const cell_weights& w, const step_rows& s) {
-  detail::step_body<V, Fused, U>(cell, w, s, F, U);
+  detail::step_body<V, Fused, U, Rows>(cell, w, s, F, U);
 }
 
 /// Floats of `work` a step needs (GRU with reset_after=false keeps z and r*h between its passes).
