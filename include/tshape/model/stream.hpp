@@ -289,6 +289,9 @@ auto make_stream(const Net& net) {
   else
     return detail::failed_stream{};
 }
+/// A stream refers to its model: not to a temporary one, which would be gone at the first call.
+template <int Batch = 1, class Net>
+void make_stream(const Net&&) = delete;
 #ifndef TSHAPE_NO_HEAP
 template <int Batch = 1, class Net>
 auto make_stream(const model_ptr<Net>& net) {

@@ -122,7 +122,7 @@ TSHAPE_ALWAYS_INLINE typename V::reg activate(const Fn& f, typename V::reg x) {
   }
 }
 
-/// The register blocking: at most MaxRows rows, and NB vectors such that the accumulators (rows x NB x
+/// The register blocking: at most max_rows rows, and NB vectors such that the accumulators (rows x NB x
 /// slots) fit the register file beside the weights being streamed.
 template <class V>
 struct blocking {
