@@ -6,7 +6,7 @@
 //              sensor reading in, one answer out).
 //                tshape stream   stream.step(x, y) on make_stream(Sequential<Input<T, 8>, GRU<32>>):
 //                                the call a user makes, state kept inside
-//                tshape layer    layer<0>(net).step(x, y, 1, state, scratch): the fused kernel alone
+//                tshape layer    layer<0>(net).step<1>(x, y, 1, state, scratch): the fused kernel alone
 //                Eigen           fixed-size Eigen matrices: W^T x + b, U^T h + b, gates with Eigen's
 //                                vectorised logistic() and tanh(), as a hand-written Eigen cell does
 //   sequence   batch 32, 100 timesteps, 32 inputs, 64 units, the last timestep's output.
@@ -60,10 +60,18 @@ double median(std::vector<double> v) {
 
 using clock_type = std::chrono::steady_clock;
 
+// A variant runs `reps` calls per sample inside its own loop, so that the call is inlined there as it
+// would be in a user's loop (a std::function call per step would add its own cost to every step).
 struct variant {
   std::string name;
-  std::function<void()> call;
+  std::function<void(int)> run;
 };
+template <class F>
+variant make_variant(std::string name, F f) {
+  return {std::move(name), [f](int reps) mutable {
+            for (int r = 0; r < reps; ++r) f();
+          }};
+}
 
 struct result {
   std::vector<double> median_ns;      // per variant
@@ -76,8 +84,7 @@ result measure(std::vector<variant>& vs, int reps, double seconds) {
   const std::size_t n = vs.size();
   std::vector<std::vector<double>> times(n);
   std::vector<std::vector<double>> ratios(n);
-  for (auto& v : vs)
-    for (int i = 0; i < reps; ++i) v.call();  // warm up
+  for (auto& v : vs) v.run(reps);  // warm up
   const auto start = clock_type::now();
   int round = 0;
   while (std::chrono::duration<double>(clock_type::now() - start).count() < seconds || round < 5) {
@@ -85,7 +92,7 @@ result measure(std::vector<variant>& vs, int reps, double seconds) {
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = (k + static_cast<std::size_t>(round)) % n;
       const auto t0 = clock_type::now();
-      for (int r = 0; r < reps; ++r) vs[i].call();
+      vs[i].run(reps);
       const auto t1 = clock_type::now();
       t[i] = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps;
     }
@@ -262,7 +269,7 @@ table_row step_case(const options& opt, bool& agree) {
   for (int t = 0; t < frames; ++t) {
     const float* x = xs.data() + t * F;
     stream.step(x, y_stream);
-    l.step(x, y_layer, 1, state, scratch);
+    l.template step<1>(x, y_layer, 1, state, scratch);
     eigen->step(x, y_eigen);
     if (!close(y_stream, y_eigen, U) || !close(y_layer, y_eigen, U)) {
       std::printf("%s step: tshape and Eigen disagree at frame %d\n", is_lstm ? "LSTM" : "GRU", t);
@@ -272,24 +279,24 @@ table_row step_case(const options& opt, bool& agree) {
   }
   int t_stream = 0, t_layer = 0, t_eigen = 0;
   std::vector<variant> vs = {
-      {"tshape stream",
-       [&] {
-         stream.step(xs.data() + t_stream * F, y_stream);
-         t_stream = (t_stream + 1) % frames;
-         clobber(y_stream);
-       }},
-      {"tshape layer step",
-       [&] {
-         l.step(xs.data() + t_layer * F, y_layer, 1, state, scratch);
-         t_layer = (t_layer + 1) % frames;
-         clobber(y_layer);
-       }},
-      {"Eigen",
-       [&] {
-         eigen->step(xs.data() + t_eigen * F, y_eigen);
-         t_eigen = (t_eigen + 1) % frames;
-         clobber(y_eigen);
-       }},
+      make_variant("tshape stream",
+                   [&] {
+                     stream.step(xs.data() + t_stream * F, y_stream);
+                     t_stream = (t_stream + 1) % frames;
+                     clobber(y_stream);
+                   }),
+      make_variant("tshape layer step",
+                   [&] {
+                     l.template step<1>(xs.data() + t_layer * F, y_layer, 1, state, scratch);
+                     t_layer = (t_layer + 1) % frames;
+                     clobber(y_layer);
+                   }),
+      make_variant("Eigen",
+                   [&] {
+                     eigen->step(xs.data() + t_eigen * F, y_eigen);
+                     t_eigen = (t_eigen + 1) % frames;
+                     clobber(y_eigen);
+                   }),
   };
   table_row row{is_lstm ? "LSTM" : "GRU", "batch 1, " + std::to_string(F) + " inputs, " + std::to_string(U) + " units",
                 {}, measure(vs, opt.quick ? 200 : 2000, opt.quick ? 0.05 : opt.seconds)};
@@ -317,16 +324,16 @@ table_row sequence_case(const options& opt, bool& agree) {
     agree = false;
   }
   std::vector<variant> vs = {
-      {"tshape",
-       [&] {
-         net->forward(x->view(), y->view());
-         clobber(y->data());
-       }},
-      {"Eigen",
-       [&] {
-         eigen.run(x->data(), y_eigen.data());
-         clobber(y_eigen.data());
-       }},
+      make_variant("tshape",
+                   [&] {
+                     net->forward(x->view(), y->view());
+                     clobber(y->data());
+                   }),
+      make_variant("Eigen",
+                   [&] {
+                     eigen.run(x->data(), y_eigen.data());
+                     clobber(y_eigen.data());
+                   }),
   };
   table_row row{is_lstm ? "LSTM" : "GRU",
                 "batch " + std::to_string(B) + ", " + std::to_string(T) + " timesteps, " + std::to_string(F) +
