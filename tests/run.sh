@@ -26,7 +26,9 @@ cmake --build build/gcc -j "$jobs"
 ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 
 step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included"
-configure clang-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHAPE_SANITIZE=address,undefined
+# Sanitizer builds: -O1 with line tables compiles in half the time of -O2 -g and still reports well.
+sanitized=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1")
+configure clang-asan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_SANITIZE=address,undefined
 cmake --build build/clang-asan -j "$jobs"
 ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
 
@@ -44,8 +46,7 @@ cmake --build build/gcc-portable -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/gcc-portable -j "$jobs" --output-on-failure -R '^unit\.'
 
 step "clang, ThreadSanitizer: unit tests (inference from several threads)"
-configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHAPE_USE_BLAS=OFF \
-  -DTSHAPE_SANITIZE=thread
+configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_USE_BLAS=OFF -DTSHAPE_SANITIZE=thread
 cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
 
@@ -53,8 +54,10 @@ step "consumers: find_package(tshape) after install, and add_subdirectory"
 rm -rf build/prefix
 cmake --install build/gcc --prefix build/prefix >/dev/null
 configure consumer-find -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -S tests/consumer
-cmake --build build/consumer-find && ./build/consumer-find/consumer
+cmake --build build/consumer-find
+./build/consumer-find/consumer
 configure consumer-subdir -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" -S tests/consumer
-cmake --build build/consumer-subdir && ./build/consumer-subdir/consumer
+cmake --build build/consumer-subdir
+./build/consumer-subdir/consumer
 
 step "all configurations passed"

@@ -11,6 +11,11 @@
 #include "diagnostics/error.hpp"
 #include "diagnostics/runtime.hpp"
 #include "diagnostics/shape_rules.hpp"
+#ifndef TSHAPE_NO_HEAP
+#include "io/npy.hpp"
+#include "io/npz.hpp"
+#include "io/weights.hpp"
+#endif
 #include "kernels/gemm/blas.hpp"
 #include "layers/activation.hpp"
 #include "layers/bidirectional.hpp"
@@ -33,3 +38,4 @@
 #include "tensor/ops.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
+#include "train/losses.hpp"

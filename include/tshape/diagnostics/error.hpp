@@ -29,7 +29,9 @@
 #define TSHAPE_MSG_INVALID_OPTION "tshape: the layer's options cannot apply to its input"
 #define TSHAPE_MSG_DTYPE_MISMATCH \
   "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
-#define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
+#define TSHAPE_MSG_LOSS_TARGET_MISMATCH                                                                          \
+  "tshape: the loss target's shape does not match the model's output (an output that still has spatial axes needs " \
+  "GlobalAveragePooling2D or Flatten before its last Dense)"
 
 namespace tshape {
 
@@ -88,6 +90,7 @@ struct in_reshape {};
 struct in_squeeze {};
 struct in_expand_dims {};
 struct in_view_as {};
+template <class Loss> struct in_loss {};
 
 // Details.
 template <auto... D> struct expected_input_shape {};
@@ -125,6 +128,8 @@ struct got_shape<Shape<D...>, Batch> {
   using type = but_got_shape<extent<Batch>, extent<D>...>;
   using expected = expected_input_shape<extent<Batch>, extent<D>...>;
   using no_batch = but_got_shape<extent<D>...>;
+  using model_output = model_output_shape<extent<D>...>;
+  using loss_target = loss_target_shape<extent<D>...>;
 };
 }  // namespace detail
 

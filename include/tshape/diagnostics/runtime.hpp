@@ -6,6 +6,7 @@
 // code that must go on uses the try_ forms, which return a result<T> carrying the error instead.
 #pragma once
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -81,25 +82,25 @@ class result {
   result(T value) : value_(std::move(value)) {}               // NOLINT: implicit by design
   result(const error_info& error) : error_(error) {}          // NOLINT: implicit by design
 
-  bool ok() const noexcept { return !error_; }
+  bool ok() const noexcept { return value_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
   const error_info& error() const noexcept { return error_; }
   /// The value; reports the error (raise) when there is none.
   T& value() & {
     if (!ok()) raise(error_);
-    return value_;
+    return *value_;
   }
   const T& value() const& {
     if (!ok()) raise(error_);
-    return value_;
+    return *value_;
   }
   T&& value() && {
     if (!ok()) raise(error_);
-    return std::move(value_);
+    return std::move(*value_);
   }
 
  private:
-  T value_{};
+  std::optional<T> value_;
   error_info error_{};
 };
 

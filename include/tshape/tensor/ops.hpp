@@ -15,32 +15,6 @@
 namespace tshape {
 
 namespace detail {
-template <class T>
-struct view_of;
-template <class T, class S>
-struct view_of<TensorView<T, S>> {
-  using type = TensorView<T, S>;
-};
-template <class T, class S>
-struct view_of<Tensor<T, S>> {
-  using type = TensorView<T, S>;
-};
-template <class T, class S>
-struct view_of<const TensorView<T, S>> {
-  using type = TensorView<T, S>;
-};
-template <class T, class S>
-struct view_of<const Tensor<T, S>> {
-  using type = TensorView<const T, S>;
-};
-template <class X>
-using view_of_t = typename view_of<std::remove_reference_t<X>>::type;
-
-template <class X>
-auto as_view(X& x) {
-  return view_of_t<X>(x);
-}
-
 // Re-labels a view's elements with shape R, whose `dyn` extents come from `full` (all of R's extents).
 template <class R, class V>
 auto relabel(const V& v, const std::array<int, R::rank>& full) {

@@ -306,4 +306,34 @@ struct is_tensor<Tensor<T, S>> : std::true_type {};
 template <class T, class S>
 struct is_tensor<TensorView<T, S>> : std::true_type {};
 
+namespace detail {
+/// The view type of a tensor or view X (const for a const tensor), and that view.
+template <class T>
+struct view_of;
+template <class T, class S>
+struct view_of<TensorView<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<Tensor<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<const TensorView<T, S>> {
+  using type = TensorView<T, S>;
+};
+template <class T, class S>
+struct view_of<const Tensor<T, S>> {
+  using type = TensorView<const T, S>;
+};
+template <class X>
+using view_of_t = typename view_of<std::remove_reference_t<X>>::type;
+
+template <class X>
+auto as_view(X& x) {
+  return view_of_t<X>(x);
+}
+
+}  // namespace detail
+
 }  // namespace tshape

@@ -18,7 +18,6 @@
 #include "../diagnostics/error.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
-#include "ops.hpp"
 #include "tensor.hpp"
 
 namespace tshape {

@@ -1,0 +1,56 @@
+#include <tshape/train/losses.hpp>
+
+#include <string>
+
+#include "../support.hpp"
+
+using namespace tshape;
+
+// The target rule: the prediction's shape, or (N,) against (N, 1); class indices drop the last axis.
+static_assert(detail::target_fits<Shape<32, 1>, Shape<32, 1>, detail::target_alignment::same>());
+static_assert(detail::target_fits<Shape<32, 1>, Shape<32>, detail::target_alignment::same>());
+static_assert(detail::target_fits<Shape<dyn, 10>, Shape<32, 10>, detail::target_alignment::same>());
+static_assert(!detail::target_fits<Shape<32, 5, 5, 1>, Shape<32, 1>, detail::target_alignment::same>());  // seed 002
+static_assert(!detail::target_fits<Shape<32, 3>, Shape<32>, detail::target_alignment::same>());
+static_assert(detail::target_fits<Shape<32, 10>, Shape<32>, detail::target_alignment::class_indices>());
+static_assert(detail::target_fits<Shape<32, 10>, Shape<32, 1>, detail::target_alignment::class_indices>());
+static_assert(!detail::target_fits<Shape<32, 10>, Shape<32, 10>, detail::target_alignment::class_indices>());
+
+TEST_CASE("losses: match tf.keras 2 on probabilities", "[train][losses]") {
+  tshape_test::reference ref("losses.txt");
+  Tensor<float, Shape<6, 3>> p, t;
+  ref.copy_to("p", p);
+  ref.copy_to("t", t);
+  CHECK(loss<MeanSquaredError>(p, t) == Approx(ref["mse"].values[0]).epsilon(1e-6));
+  CHECK(loss<MeanAbsoluteError>(p, t) == Approx(ref["mae"].values[0]).epsilon(1e-6));
+  CHECK(loss<BinaryCrossentropy>(p, t) == Approx(ref["bce"].values[0]).epsilon(1e-6));
+
+  Tensor<float, Shape<5, 4>> q, onehot;
+  Tensor<int, Shape<5>> labels;
+  ref.copy_to("q", q);
+  ref.copy_to("onehot", onehot);
+  ref.copy_to("labels", labels);
+  CHECK(loss<CategoricalCrossentropy>(q, onehot) == Approx(ref["cce"].values[0]).epsilon(1e-6));
+  CHECK(loss<SparseCategoricalCrossentropy>(q, labels) == Approx(ref["sparse_cce"].values[0]).epsilon(1e-6));
+  // (N, 1) labels and float labels are accepted too.
+  Tensor<float, Shape<5, 1>> labels_col;
+  for (int i = 0; i < 5; ++i) labels_col(i, 0) = static_cast<float>(labels(i));
+  CHECK(loss<SparseCategoricalCrossentropy>(q, labels_col) == Approx(ref["sparse_cce"].values[0]).epsilon(1e-6));
+}
+
+TEST_CASE("losses: (N,) targets line up with (N, 1) predictions, not broadcast to (N, N)", "[train][losses]") {
+  Tensor<float, Shape<4, 1>> p{0.0f, 1.0f, 2.0f, 3.0f};
+  Tensor<float, Shape<4>> t{0.0f, 1.0f, 2.0f, 5.0f};
+  CHECK(loss<MeanSquaredError>(p, t) == Approx(1.0));  // (2^2) / 4
+}
+
+TEST_CASE("losses: dyn extents are checked at run time with the same words", "[train][losses]") {
+  Tensor<float, Shape<dyn, 3>> p(4);
+  Tensor<float, Shape<dyn, 3>> t(5);
+  CHECK_THROWS_WITH((loss<MeanSquaredError>(p, t)),
+                    Catch::StartsWith(TSHAPE_MSG_LOSS_TARGET_MISMATCH) &&
+                        Catch::Contains("in loss mean_squared_error: model output (4, 3), target (5, 3)"));
+  Tensor<float, Shape<2, 3>> q{0.2f, 0.3f, 0.5f, 0.1f, 0.1f, 0.8f};
+  Tensor<int, Shape<2>> bad{0, 3};
+  CHECK_THROWS_WITH((loss<SparseCategoricalCrossentropy>(q, bad)), Catch::Contains("a class index is 3, outside [0, 3)"));
+}
