@@ -121,6 +121,7 @@ template <auto... D> struct result_shape {};
 template <long long Bytes> struct arena_bytes {};
 template <long long Bytes> struct arena_bytes_per_sample {};
 template <long long Bytes> struct stack_arena_bytes {};
+struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at a time
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};

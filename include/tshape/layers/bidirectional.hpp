@@ -1,0 +1,127 @@
+// Bidirectional<Layer>: Keras' Bidirectional wrapper with its default merge_mode='concat'.
+//
+//   Sequential<Input<100, 8>, Bidirectional<GRU<32>>, Dense<1>>                    (None, 64) -> (None, 1)
+//   Sequential<Input<100, 8>, Bidirectional<LSTM<32, ReturnSequences>>, Dense<1>>  (None, 100, 64) -> ...
+//
+// Two copies of Layer read the sequence: the forward one as Layer says, the backward one with
+// go_backwards flipped. Their outputs are concatenated on the last axis, forward first; with
+// ReturnSequences the backward outputs are put back in the input's time order first, as Keras does,
+// so output t holds both directions' states at input timestep t.
+//
+// Weights, in Keras' order and names: forward_<name>/kernel, forward_<name>/recurrent_kernel,
+// forward_<name>/bias, then the same for backward_<name>; forward_layer() and backward_layer() are
+// the two bound layers with Keras' accessors. As in Keras, the wrapped layer takes a name of its own
+// (a GRU after Bidirectional<GRU<...>> is gru_1).
+//
+// Layer must be a recurrent layer (GRU, LSTM, SimpleRNN): anything else is reported by the model
+// as INVALID_OPTION with layer_is_not_recurrent<Layer>.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include "../shape/text.hpp"
+#include "layer.hpp"
+#include "recurrent.hpp"
+
+namespace tshape {
+
+template <class Layer>
+struct Bidirectional {
+  static constexpr std::string_view keras_class = "Bidirectional";
+  static constexpr std::string_view keras_name = "bidirectional";
+  /// The wrapped layer, for naming: it takes a name, as the layer a Keras user passes in does.
+  using layers = detail::type_list<Layer>;
+
+  template <int... D>
+  static constexpr auto infer(Shape<D...> s) {
+    if constexpr (!is_recurrent_v<Layer>) {
+      return mismatch<error::INVALID_OPTION, error::layer_is_not_recurrent<Layer>>{};
+    } else {
+      using R = decltype(Layer::infer(s));
+      if constexpr (is_shape_v<R>)
+        return replace_extent_t<R, -1, 2 * last_extent_v<R>>{};
+      else
+        return R{};
+    }
+  }
+
+  template <class In>
+  class bind {
+    using forward_type = typename Layer::template bind<In>;
+    using backward_type = typename Layer::reversed::template bind<In>;
+    using half_shape = typename forward_type::output_shape;
+    static constexpr int U = Layer::units;
+    static constexpr int T = In::extents[0];
+    static constexpr std::size_t half_floats(int batch) {
+      return kernels::recurrent::detail::round_floats(static_cast<std::size_t>(detail::sample_size<half_shape>) *
+                                                      static_cast<std::size_t>(batch));
+    }
+
+   public:
+    using input_shape = In;
+    using output_shape = replace_extent_t<half_shape, -1, 2 * U>;
+    static constexpr long long param_count = forward_type::param_count + backward_type::param_count;
+    static constexpr long long non_trainable_count = 0;
+    static constexpr std::size_t scratch_floats(int batch) {
+      return 2 * half_floats(batch) + std::max(forward_type::scratch_floats(batch), backward_type::scratch_floats(batch));
+    }
+
+    forward_type& forward_layer() { return forward_; }
+    const forward_type& forward_layer() const { return forward_; }
+    backward_type& backward_layer() { return backward_; }
+    const backward_type& backward_layer() const { return backward_; }
+
+    void forward(const float* x, float* y, int batch, float* scratch) const {
+      float* f = scratch;
+      float* b = f + half_floats(batch);
+      float* rest = b + half_floats(batch);
+      forward_.forward(x, f, batch, rest);
+      backward_.forward(x, b, batch, rest);
+      // Rows of U units: one per sample, or per sample and timestep. Keras reverses the backward
+      // layer's sequence in time before the merge (whatever the wrapped layer's go_backwards).
+      constexpr int steps = half_shape::rank == 2 ? T : 1;
+      for (int n = 0; n < batch; ++n)
+        for (int t = 0; t < steps; ++t) {
+          const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
+          const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
+          std::copy_n(f + row * U, U, y + row * 2 * U);
+          std::copy_n(b + back_row * U, U, y + row * 2 * U + U);
+        }
+    }
+
+    template <class F>
+    void for_each_weight(F&& f) {
+      each_weight(*this, f);
+    }
+    template <class F>
+    void for_each_weight(F&& f) const {
+      each_weight(*this, f);
+    }
+    template <class R>
+    void initialize(R& r) {
+      forward_.initialize(r);
+      backward_.initialize(r);
+    }
+
+   private:
+    template <class Self, class F>
+    static void each_weight(Self& self, F& f) {
+      static_text<64> name;
+      auto named = [&](std::string_view direction) {
+        return [&, direction](std::string_view weight, auto view) {
+          name = static_text<64>(direction);
+          name.append(Layer::keras_name).append("/").append(weight);
+          f(name.view(), view);
+        };
+      };
+      self.forward_.for_each_weight(named("forward_"));
+      self.backward_.for_each_weight(named("backward_"));
+    }
+
+    forward_type forward_;
+    backward_type backward_;
+  };
+};
+
+}  // namespace tshape

@@ -1,0 +1,66 @@
+// GRU<Units, Options...>: Keras' GRU (tf.keras 2.x defaults: tanh, sigmoid recurrent activation,
+// a bias, reset_after=True).
+//
+//   Sequential<Input<100, 8>, GRU<32>, Dense<1>>                    (None, 32) -> (None, 1)
+//   Sequential<Input<100, 8>, GRU<32, ReturnSequences>, Dense<1>>   (None, 100, 32) -> (None, 100, 1)
+//
+// Options (layers/recurrent.hpp): ReturnSequences, GoBackwards, an activation, RecurrentActivation<A>,
+// UseBias<false>, ResetAfter<false>. Weights, Keras' layouts and gate order [z | r | h]:
+// kernel() (features, 3*units), recurrent_kernel() (units, 3*units), bias() (2, 3*units): the input
+// bias, then the recurrent one (reset_after=False: one row, (3*units,)). PyTorch's nn.GRU keeps the
+// gates as [r | z | n] in rows: kernel = swap the first two column blocks of weight_ih_l0.T (the same
+// for weight_hh_l0), bias rows = bias_ih_l0, bias_hh_l0 with the same swap.
+//
+// h' = z * h + (1 - z) * tanh(x_h + r * (h . U_h + b_rh)), z = sigmoid(x_z + h . U_z + b_z), likewise r.
+#pragma once
+#include <string_view>
+
+#include "recurrent.hpp"
+
+namespace tshape {
+
+template <int Units, class... Options>
+struct GRU : detail::recurrent_tag {
+  static_assert(Units > 0, "tshape: GRU<Units> needs a positive number of units");
+  static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
+                  is_activation_v<Options> || detail::is_recurrent_activation<Options>::value ||
+                  detail::is_use_bias<Options>::value || detail::is_reset_after<Options>::value) &&
+                 ...),
+                "tshape: GRU's options are ReturnSequences, GoBackwards, an activation (Tanh, ReLU, ...), "
+                "RecurrentActivation<...>, UseBias<false> and ResetAfter<false>");
+  static_assert(detail::count_options<detail::is_reset_after, Options...> <= 1, "tshape: give GRU at most one ResetAfter");
+
+ private:
+  using options = detail::recurrent_options<Options...>;
+
+ public:
+  static constexpr std::string_view keras_class = "GRU";
+  static constexpr std::string_view keras_name = "gru";
+  static constexpr int units = Units;
+  static constexpr int gates = 3;
+  static constexpr bool return_sequences = options::return_sequences;
+  static constexpr bool go_backwards = options::go_backwards;
+  static constexpr bool use_bias = options::use_bias;
+  static constexpr bool reset_after = detail::option_t<detail::is_reset_after, ResetAfter<true>, Options...>::value;
+  static constexpr int bias_rows = reset_after ? 2 : 1;
+  static constexpr int states = 1;
+  static constexpr bool unit_forget_bias = false;
+  using activation = typename options::activation;
+  using recurrent_activation = typename options::recurrent_activation;
+  /// The same layer going the other way (Bidirectional's backward layer).
+  using reversed = detail::reversed_spec_t<GRU, Units, Options...>;
+
+  static constexpr auto cell() {
+    return kernels::recurrent::gru<decltype(activation::function()), decltype(recurrent_activation::function()),
+                                   reset_after>{activation::function(), recurrent_activation::function()};
+  }
+
+  template <int... D>
+  static constexpr auto infer(Shape<D...>) {
+    return detail::recurrent_infer<Units, return_sequences, D...>();
+  }
+  template <class In>
+  using bind = detail::recurrent_layer<GRU, In>;
+};
+
+}  // namespace tshape

@@ -1,0 +1,167 @@
+// GRU, LSTM, SimpleRNN and Bidirectional: shape rules, options, parameter counts, layouts, names and
+// initializers. Their numbers against PyTorch are in recurrent_reference_test.cpp.
+#include <tshape/tshape.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "../support.hpp"
+
+using namespace tshape;
+
+// The shape rule: (timesteps, features) -> (units), or (timesteps, units) with ReturnSequences.
+static_assert(std::is_same_v<decltype(GRU<64>::infer(Shape<10, 8>{})), Shape<64>>);
+static_assert(std::is_same_v<decltype(LSTM<16, ReturnSequences>::infer(Shape<10, 8>{})), Shape<10, 16>>);
+static_assert(std::is_same_v<decltype(SimpleRNN<3, GoBackwards, ReturnSequences>::infer(Shape<7, 2>{})), Shape<7, 3>>);
+// Rank 1 (Keras' "expected ndim=3, found ndim=2"): the fix adds a feature axis.
+static_assert(std::is_same_v<decltype(LSTM<64>::infer(Shape<5>{})),
+                             mismatch<error::WRONG_RANK, error::expected_rank<2>, error::but_got_shape<error::None, 5>,
+                                      error::fix_with_expand_dims<-1>>>);
+static_assert(std::is_same_v<decltype(GRU<4>::infer(Shape<5, 6, 7>{})),
+                             mismatch<error::WRONG_RANK, error::expected_rank<2>,
+                                      error::but_got_shape<error::None, 5, 6, 7>>>);
+// Bidirectional concatenates; around a non-recurrent layer it is an option error.
+static_assert(std::is_same_v<decltype(Bidirectional<GRU<16>>::infer(Shape<10, 8>{})), Shape<32>>);
+static_assert(std::is_same_v<decltype(Bidirectional<LSTM<16, ReturnSequences>>::infer(Shape<10, 8>{})), Shape<10, 32>>);
+static_assert(std::is_same_v<decltype(Bidirectional<Dense<4>>::infer(Shape<10, 8>{})),
+                             mismatch<error::INVALID_OPTION, error::layer_is_not_recurrent<Dense<4>>>>);
+static_assert(is_mismatch_v<decltype(Bidirectional<GRU<4>>::infer(Shape<8>{}))>);
+
+// Keras' parameter counts.
+static_assert(GRU<16>::bind<Shape<10, 8>>::param_count == 1248);
+static_assert(GRU<16, ResetAfter<false>>::bind<Shape<10, 8>>::param_count == 1200);
+static_assert(LSTM<16>::bind<Shape<10, 8>>::param_count == 1600);
+static_assert(SimpleRNN<16>::bind<Shape<10, 8>>::param_count == 8 * 16 + 16 * 16 + 16);
+static_assert(GRU<16, UseBias<false>>::bind<Shape<10, 8>>::param_count == 3 * (16 * 8 + 16 * 16));
+static_assert(Bidirectional<LSTM<16>>::bind<Shape<10, 8>>::param_count == 3200);
+
+// Defaults and options in any order.
+static_assert(std::is_same_v<GRU<8>::activation, Tanh> && std::is_same_v<GRU<8>::recurrent_activation, Sigmoid>);
+static_assert(GRU<8>::reset_after && GRU<8>::use_bias && !GRU<8>::return_sequences && !GRU<8>::go_backwards);
+static_assert(std::is_same_v<LSTM<8, RecurrentActivation<Tanh>, ReLU, ReturnSequences>::activation, ReLU>);
+static_assert(std::is_same_v<LSTM<8, RecurrentActivation<Tanh>, ReLU, ReturnSequences>::recurrent_activation, Tanh>);
+static_assert(LSTM<8, GoBackwards, UseBias<false>>::go_backwards && !LSTM<8, GoBackwards, UseBias<false>>::use_bias);
+static_assert(LSTM<8>::unit_forget_bias && !LSTM<8, UnitForgetBias<false>>::unit_forget_bias);
+static_assert(std::is_same_v<GRU<8, ReturnSequences>::reversed, GRU<8, ReturnSequences, GoBackwards>>);
+static_assert(std::is_same_v<GRU<8, GoBackwards, ReLU>::reversed, GRU<8, ReLU>>);
+static_assert(is_recurrent_v<GRU<8>> && is_recurrent_v<LSTM<8>> && is_recurrent_v<SimpleRNN<8>> && !is_recurrent_v<Dense<8>>);
+
+// Seed 004: GRU(64) then Dense(10) is a valid model (the GRU gives (None, 64)).
+using Seed004 = Sequential<Input<20, 32>, GRU<64>, Dense<10>>;
+static_assert(std::is_same_v<Seed004::output_shape, Shape<10>>);
+static_assert(Seed004::param_count == 3 * (64 * 32 + 64 * 64) + 6 * 64 + 64 * 10 + 10);
+
+namespace {
+std::vector<int> dims(const weight_ref& w) { return {w.shape().begin(), w.shape().end()}; }
+}  // namespace
+
+TEST_CASE("recurrent layers: Keras' weight layouts, order and names", "[layers][recurrent]") {
+  using Net = Sequential<Input<10, 8>, GRU<16, ReturnSequences>, LSTM<4, ReturnSequences>, GRU<3, ResetAfter<false>>,
+                         Dense<1>>;
+  auto net = make_model<Net>();
+  auto w = weights(net);
+  REQUIRE(w.size() == 11);
+  CHECK(w[0].name == "gru/kernel");
+  CHECK(dims(w[0]) == std::vector<int>{8, 48});
+  CHECK(w[1].name == "gru/recurrent_kernel");
+  CHECK(dims(w[1]) == std::vector<int>{16, 48});
+  CHECK(w[2].name == "gru/bias");
+  CHECK(dims(w[2]) == std::vector<int>{2, 48});  // reset_after: input bias, recurrent bias
+  CHECK(w[3].name == "lstm/kernel");
+  CHECK(dims(w[3]) == std::vector<int>{16, 16});
+  CHECK(dims(w[4]) == std::vector<int>{4, 16});
+  CHECK(dims(w[5]) == std::vector<int>{16});
+  CHECK(w[6].name == "gru_1/kernel");
+  CHECK(dims(w[8]) == std::vector<int>{9});  // reset_after=False: one row
+  CHECK(w[9].name == "dense/kernel");
+  CHECK(w[0].values.data() == layer<0>(net).kernel().data());
+  CHECK(w[1].values.data() == layer<0>(net).recurrent_kernel().data());
+  long long total = 0;
+  for (auto& a : w) total += static_cast<long long>(a.values.size());
+  CHECK(total == Net::param_count);
+}
+
+TEST_CASE("recurrent layers: the summary reads as Keras'", "[layers][recurrent]") {
+  using Net = Sequential<Input<10, 8>, Bidirectional<GRU<16, ReturnSequences>>, GRU<4, ReturnSequences>, SimpleRNN<2>,
+                         Dense<1>>;
+  constexpr auto s = summary<Net>();
+  static_assert(s.rows[0].name == "bidirectional" && s.rows[0].class_name == "Bidirectional");
+  static_assert(s.rows[0].output_shape == "(None, 10, 32)");
+  static_assert(s.rows[0].params == 2 * 1248);
+  static_assert(s.rows[1].name == "gru_1" && s.rows[1].class_name == "GRU");  // the wrapped GRU took "gru"
+  static_assert(s.rows[1].output_shape == "(None, 10, 4)");
+  static_assert(s.rows[2].name == "simple_rnn" && s.rows[2].class_name == "SimpleRNN");
+  auto net = make_model<Net>();
+  auto w = weights(net);
+  REQUIRE(w.size() == 14);
+  CHECK(w[0].name == "bidirectional/forward_gru/kernel");
+  CHECK(w[2].name == "bidirectional/forward_gru/bias");
+  CHECK(w[3].name == "bidirectional/backward_gru/kernel");
+  CHECK(w[5].name == "bidirectional/backward_gru/bias");
+  CHECK(w[6].name == "gru_1/kernel");
+  CHECK(w[0].values.data() == layer<0>(net).forward_layer().kernel().data());
+  CHECK(w[3].values.data() == layer<0>(net).backward_layer().kernel().data());
+}
+
+TEST_CASE("recurrent layers: Keras' initializers", "[layers][recurrent]") {
+  using Net = Sequential<Input<5, 8>, LSTM<6, ReturnSequences>, GRU<4, ReturnSequences>, SimpleRNN<3, UseBias<false>>>;
+  auto net = make_model<Net>(7);
+  // glorot_uniform kernel: within sqrt(6 / (fan_in + fan_out)), fan_out = gates * units.
+  const float limit = std::sqrt(6.0f / (8 + 24));
+  for (float v : layer<0>(net).kernel()) CHECK(std::fabs(v) <= limit);
+  // Orthogonal recurrent kernel (units, gates*units): orthonormal rows.
+  auto check_orthonormal_rows = [](auto m, int rows, int cols) {
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < rows; ++j) {
+        double d = 0;
+        for (int k = 0; k < cols; ++k) d += static_cast<double>(m(i, k)) * m(j, k);
+        CHECK(std::fabs(d - (i == j ? 1.0 : 0.0)) < 1e-5);
+      }
+  };
+  check_orthonormal_rows(layer<0>(net).recurrent_kernel(), 6, 24);
+  check_orthonormal_rows(layer<1>(net).recurrent_kernel(), 4, 12);
+  check_orthonormal_rows(layer<2>(net).recurrent_kernel(), 3, 3);
+  // Zero biases, except LSTM's forget gate with unit_forget_bias.
+  auto b = layer<0>(net).bias();
+  for (int j = 0; j < 24; ++j) CHECK(b(j) == (j >= 6 && j < 12 ? 1.0f : 0.0f));
+  for (float v : layer<1>(net).bias()) CHECK(v == 0.0f);
+  // Different seeds, different weights; the same seed, the same.
+  auto again = make_model<Net>(7);
+  auto other = make_model<Net>(8);
+  CHECK(layer<1>(net).recurrent_kernel()(0, 0) == layer<1>(again).recurrent_kernel()(0, 0));
+  CHECK(layer<1>(net).recurrent_kernel()(0, 0) != layer<1>(other).recurrent_kernel()(0, 0));
+}
+
+TEST_CASE("recurrent layers: static and dyn batches give the same numbers", "[layers][recurrent]") {
+  using Net = Sequential<Input<6, 3>, GRU<5, ReturnSequences>, LSTM<4>, Dense<2>>;
+  auto net = make_model<Net>(3);
+  tshape_test::random_floats rnd(9);
+  Tensor<float, Shape<4, 6, 3>> xs;
+  rnd.fill(xs);
+  Tensor<float, Shape<dyn, 6, 3>> xd(4);
+  std::copy(xs.begin(), xs.end(), xd.begin());
+  auto ys = net(xs);
+  auto yd = net(xd);
+  static_assert(std::is_same_v<decltype(ys), Tensor<float, Shape<4, 2>>>);
+  static_assert(std::is_same_v<decltype(yd), Tensor<float, Shape<dyn, 2>>>);
+  REQUIRE(yd.extent(0) == 4);
+  tshape_test::require_close(ys, yd, 0, 0);
+  // Each sample alone gives what it gives in the batch.
+  for (int n = 0; n < 4; ++n) {
+    Tensor<float, Shape<1, 6, 3>> one;
+    std::copy(xs.begin() + n * 18, xs.begin() + (n + 1) * 18, one.begin());
+    auto y1 = net(one);
+    tshape_test::require_close(y1, std::vector<float>(ys.begin() + 2 * n, ys.begin() + 2 * n + 2), 1e-6, 1e-6);
+  }
+}
+
+TEST_CASE("seed 004: GRU(64) then Dense(10) takes (samples, timesteps, features) and runs", "[layers][recurrent]") {
+  // The seed's model: 10 samples of 20 timesteps with 32 features, GRU(64), Dense(10). It is valid.
+  auto net = make_model<Seed004>();
+  Tensor<float, Shape<10, 20, 32>> x;
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x);
+  const Tensor<float, Shape<10, 10>> y = net(x);
+  for (float v : y) CHECK(std::isfinite(v));
+}
