@@ -1,0 +1,259 @@
+// Direct NHWC convolution with register blocking, written once over a SIMD ISA (simd.hpp).
+//
+// The kernel (kh, kw, c, oc) is first repacked, per call, into blocks of NV vectors of output channels,
+// zero-padded to whole vectors: block [kh][kw][c][NV * width]. Repacking costs kh*kw*c*oc copies, far less
+// than the oh*ow times as many multiply-adds, and lets the inner loop stream one contiguous panel.
+// A tile keeps P output pixels (along a row) x NV vectors of channels in registers: per input cell it
+// loads NV weight vectors, broadcasts one input value per pixel, and does P * NV FMAs.
+// With dilation 1 the window row's kw * c inputs are contiguous, as are its weights, so the tile walks
+// them as one run. Inputs with padding are first copied into a zero-bordered sample, so no tile tests
+// bounds. First layers (1-4 input channels) take a dedicated tile whose channel loop is unrolled.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "../../config.hpp"
+#include "../simd/simd.hpp"
+#include "geometry.hpp"
+
+namespace tshape::kernels::conv {
+
+/// Register blocking per ISA: at most max_nv vectors of channels and `accumulators` registers of sums.
+template <class V>
+struct blocking {
+  static constexpr int max_nv = 4;
+  static constexpr int accumulators = 24;  // 32 registers: 24 sums, NV weights, broadcasts
+  static constexpr int max_p = 12;
+};
+template <>
+struct blocking<simd::scalar> {
+  static constexpr int max_nv = 4;
+  static constexpr int accumulators = 8;
+  static constexpr int max_p = 4;
+};
+#if defined(TSHAPE_SIMD_AVX512) || defined(TSHAPE_SIMD_AVX2)
+template <>
+struct blocking<simd::avx2> {  // 16 registers: 12 sums, 2 weights, 1 broadcast
+  static constexpr int max_nv = 2;
+  static constexpr int accumulators = 12;
+  static constexpr int max_p = 12;
+};
+#endif
+
+/// Output pixels per tile for NV vectors of channels.
+template <class V>
+constexpr int tile_pixels(int nv) {
+  const int p = blocking<V>::accumulators / nv;
+  return p < 1 ? 1 : (p > blocking<V>::max_p ? blocking<V>::max_p : p);
+}
+
+namespace detail {
+constexpr int round_up(int n, int m) { return (n + m - 1) / m * m; }
+constexpr std::size_t round_floats(std::size_t n) { return (n + 15) / 16 * 16; }
+}  // namespace detail
+
+/// Floats of the repacked kernel and bias for V.
+template <class V>
+constexpr std::size_t packed_floats(const window_geometry& g) {
+  const std::size_t ocp = static_cast<std::size_t>(detail::round_up(g.oc, V::width));
+  return static_cast<std::size_t>(g.kh) * g.kw * g.c * ocp + ocp;
+}
+
+/// Working memory of direct<V>: the repacked kernel, then one padded sample (when there is padding).
+template <class V>
+constexpr std::size_t direct_scratch_floats(const window_geometry& g) {
+  return detail::round_floats(packed_floats<V>(g)) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
+}
+
+/// Repacks kernel (kh, kw, c, oc) and bias (oc, or null) into `out` (packed_floats<V>(g) floats).
+template <class V>
+void pack(const window_geometry& g, const float* kernel, const float* bias, float* out) {
+  constexpr int W = V::width;
+  const int ocp = detail::round_up(g.oc, W);
+  const std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c;
+  for (int oc0 = 0; oc0 < ocp;) {
+    const int nb = std::min(blocking<V>::max_nv * W, ocp - oc0);
+    float* blk = out + cells * oc0;
+    for (std::ptrdiff_t k = 0; k < cells; ++k)
+      for (int j = 0; j < nb; ++j) blk[k * nb + j] = oc0 + j < g.oc ? kernel[k * g.oc + oc0 + j] : 0.0f;
+    oc0 += nb;
+  }
+  float* b = out + cells * ocp;
+  for (int o = 0; o < ocp; ++o) b[o] = (bias && o < g.oc) ? bias[o] : 0.0f;
+}
+
+namespace detail {
+
+// Where one tile reads and writes. x points at the first pixel's window corner in the (padded) sample.
+struct tile_args {
+  const float* x;
+  std::ptrdiff_t row_stride;    // floats between input rows
+  std::ptrdiff_t pixel_stride;  // floats between the windows of neighbouring output pixels (sw * c)
+  const float* w;               // the packed block
+  const float* bias;            // the packed bias at the block's first channel
+  float* y;                     // first pixel, first channel of the block
+  int valid;                    // real channels in the block (the rest is padding)
+};
+
+// P pixels x NV vectors. C > 0: a compile-time channel count (the first-layer path).
+template <class V, int P, int NV, int C, class Act>
+TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, const Act& act) {
+  using reg = typename V::reg;
+  constexpr int W = V::width;
+  constexpr int NB = NV * W;
+  reg acc[P][NV];
+  for (int v = 0; v < NV; ++v) {
+    const reg b = V::load(t.bias + v * W);
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  const float* TSHAPE_RESTRICT x = t.x;
+  const float* TSHAPE_RESTRICT w = t.w;
+  const std::ptrdiff_t ps = t.pixel_stride;
+  if constexpr (C > 0) {
+    const std::ptrdiff_t cell = static_cast<std::ptrdiff_t>(g.dw) * C;
+    for (int a = 0; a < g.kh; ++a) {
+      const float* xr = x + a * g.dh * t.row_stride;
+      for (int b = 0; b < g.kw; ++b, xr += cell, w += C * NB) {
+        for (int ci = 0; ci < C; ++ci) {
+          reg wv[NV];
+          for (int v = 0; v < NV; ++v) wv[v] = V::load(w + ci * NB + v * W);
+          for (int p = 0; p < P; ++p) {
+            const reg xv = V::broadcast(xr[p * ps + ci]);
+            for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
+          }
+        }
+      }
+    }
+  } else if (g.dw == 1) {
+    const int run = g.kw * g.c;  // a window row: kw cells of c channels, contiguous in x and in w
+    for (int a = 0; a < g.kh; ++a) {
+      const float* xr = x + a * g.dh * t.row_stride;
+      for (int j = 0; j < run; ++j, w += NB) {
+        reg wv[NV];
+        for (int v = 0; v < NV; ++v) wv[v] = V::load(w + v * W);
+        for (int p = 0; p < P; ++p) {
+          const reg xv = V::broadcast(xr[p * ps + j]);
+          for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
+        }
+      }
+    }
+  } else {
+    for (int a = 0; a < g.kh; ++a)
+      for (int b = 0; b < g.kw; ++b) {
+        const float* xr = x + a * g.dh * t.row_stride + static_cast<std::ptrdiff_t>(b) * g.dw * g.c;
+        for (int ci = 0; ci < g.c; ++ci, w += NB) {
+          reg wv[NV];
+          for (int v = 0; v < NV; ++v) wv[v] = V::load(w + v * W);
+          for (int p = 0; p < P; ++p) {
+            const reg xv = V::broadcast(xr[p * ps + ci]);
+            for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
+          }
+        }
+      }
+  }
+  for (int p = 0; p < P; ++p) {
+    float* yp = t.y + static_cast<std::ptrdiff_t>(p) * g.oc;
+    for (int v = 0; v < NV; ++v) {
+      const reg out = act.template apply<V>(acc[p][v]);
+      if ((v + 1) * W <= t.valid)
+        V::store(yp + v * W, out);
+      else if (v * W < t.valid)
+        V::store_partial(yp + v * W, out, t.valid - v * W);
+    }
+  }
+}
+
+// The last pixels of a row, fewer than a full tile: the tile of exactly `n` pixels.
+template <class V, int P, int NV, int C, class Act>
+TSHAPE_ALWAYS_INLINE void tail(int n, const window_geometry& g, const tile_args& t, const Act& act) {
+  if constexpr (P >= 1) {
+    if (n == P)
+      tile<V, P, NV, C>(g, t, act);
+    else
+      tail<V, P - 1, NV, C>(n, g, t, act);
+  }
+}
+
+// Output rows [oh0, oh1) of one block of NV vectors of channels.
+template <class V, int NV, int C, class Act>
+void block_rows(const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
+                const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
+  constexpr int P = tile_pixels<V>(NV);
+  tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid};
+  for (int i = oh0; i < oh1; ++i) {
+    const float* xrow = xs + static_cast<std::ptrdiff_t>(i) * g.sh * row_stride;
+    float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * g.oc;
+    int j = 0;
+    for (; j + P <= g.ow; j += P) {
+      t.x = xrow + j * t.pixel_stride;
+      t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
+      tile<V, P, NV, C>(g, t, act);
+    }
+    if (j < g.ow) {
+      t.x = xrow + j * t.pixel_stride;
+      t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
+      tail<V, P - 1, NV, C>(g.ow - j, g, t, act);
+    }
+  }
+}
+
+template <class V, int NV, int C, class Act>
+void block_dispatch(int nv, const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
+                    const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
+  if constexpr (NV > 1) {
+    if (nv < NV) return block_dispatch<V, NV - 1, C>(nv, g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+  }
+  block_rows<V, NV, C>(g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+}
+
+template <class V, int C, class Act>
+void sample_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
+                 const Act& act) {
+  constexpr int W = V::width;
+  const int ocp = round_up(g.oc, W);
+  const std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c;
+  const std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(g.padded() ? g.padded_w() : g.w) * g.c;
+  for (int oc0 = 0; oc0 < ocp;) {
+    const int nv = std::min(blocking<V>::max_nv, (ocp - oc0) / W);
+    block_dispatch<V, blocking<V>::max_nv, C>(nv, g, xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0,
+                                              ys + oc0, std::min(nv * W, g.oc - oc0), oh0, oh1, act);
+    oc0 += nv * W;
+  }
+}
+
+}  // namespace detail
+
+/// Output rows [oh0, oh1) of one sample: xs is the sample as the windows see it (padded when
+/// g.padded()), packed comes from pack<V>. Act must be vectorized (the caller applies the others).
+/// Separate samples or row ranges may run on separate threads over the same packed kernel.
+template <class V, class Act>
+void direct_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
+                 const Act& act) {
+  switch (g.c) {  // first layers: the channel loop unrolled
+    case 1: return detail::sample_rows<V, 1>(g, xs, packed, ys, oh0, oh1, act);
+    case 2: return detail::sample_rows<V, 2>(g, xs, packed, ys, oh0, oh1, act);
+    case 3: return detail::sample_rows<V, 3>(g, xs, packed, ys, oh0, oh1, act);
+    case 4: return detail::sample_rows<V, 4>(g, xs, packed, ys, oh0, oh1, act);
+    default: return detail::sample_rows<V, 0>(g, xs, packed, ys, oh0, oh1, act);
+  }
+}
+
+/// y (batch, oh, ow, oc) = act(conv(x (batch, h, w, c), kernel (kh, kw, c, oc)) + bias) with V's
+/// registers; bias may be null; scratch holds direct_scratch_floats<V>(g) floats, 64-byte aligned.
+template <class V, class Act>
+void direct(const window_geometry& g, const float* x, const float* kernel, const float* bias, float* y, int batch,
+            float* scratch, const Act& act) {
+  pack<V>(g, kernel, bias, scratch);
+  float* pad = scratch + detail::round_floats(packed_floats<V>(g));
+  for (int n = 0; n < batch; ++n) {
+    const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.input_floats());
+    if (g.padded()) {
+      pad_sample(g, xs, pad);
+      xs = pad;
+    }
+    direct_rows<V>(g, xs, scratch, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.output_floats()),
+                   0, g.oh, act);
+  }
+}
+
+}  // namespace tshape::kernels::conv

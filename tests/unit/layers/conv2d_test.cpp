@@ -1,0 +1,108 @@
+#include <tshape/tshape.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "../support.hpp"
+
+using namespace tshape;
+
+// Output shapes (keras-semantics.md section 2): valid drops, same is ceil(in / stride).
+static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<3, 3>>::infer(Shape<32, 32, 1>{})), Shape<30, 30, 32>>);
+static_assert(std::is_same_v<decltype(Conv2D<8, Kernel<3>, Padding::same>::infer(Shape<20, 20, 1>{})), Shape<20, 20, 8>>);
+static_assert(std::is_same_v<decltype(Conv2D<8, Kernel<3>, Strides<2>, Padding::same>::infer(Shape<8, 7, 3>{})),
+                             Shape<4, 4, 8>>);
+static_assert(std::is_same_v<decltype(Conv2D<4, Kernel<3, 2>, Strides<2, 1>>::infer(Shape<9, 6, 3>{})), Shape<4, 5, 4>>);
+static_assert(std::is_same_v<decltype(Conv2D<4, Kernel<3>, DilationRate<2>>::infer(Shape<9, 6, 3>{})), Shape<5, 2, 4>>);
+static_assert(std::is_same_v<decltype(Conv1D<16, Kernel<5>>::infer(Shape<30, 8>{})), Shape<26, 16>>);
+static_assert(std::is_same_v<decltype(Conv1D<16, Kernel<4>, Strides<2>, Padding::same>::infer(Shape<9, 8>{})),
+                             Shape<5, 16>>);
+// Keras' defaults: valid, stride 1, linear, a bias; options in any order.
+static_assert(!Conv2D<8, Kernel<3>>::opts::same && Conv2D<8, Kernel<3>>::opts::sh == 1);
+static_assert(std::is_same_v<Conv2D<8, Kernel<3>>::activation, Linear>);
+static_assert(std::is_same_v<Conv2D<8, ReLU, Padding::same, Kernel<3>>::activation, ReLU>);
+static_assert(Conv2D<32, Kernel<3, 3>>::bind<Shape<20, 20, 1>>::param_count == 320);
+static_assert(Conv2D<64, Kernel<3, 3>>::bind<Shape<10, 10, 32>>::param_count == 18'496);
+static_assert(Conv2D<64, Kernel<3, 3>, UseBias<false>>::bind<Shape<10, 10, 32>>::param_count == 18'432);
+static_assert(Conv1D<16, Kernel<5>>::bind<Shape<30, 8>>::param_count == 5 * 8 * 16 + 16);
+static_assert(std::is_same_v<decltype(std::declval<Conv1D<16, Kernel<5>>::bind<Shape<30, 8>>&>().kernel()),
+                             TensorView<float, Shape<5, 8, 16>>>);
+// The rules: rank, and a 'valid' window that does not fit.
+static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<3>>::infer(Shape<28, 28>{})),
+                             mismatch<error::WRONG_RANK, error::expected_rank<3>, error::but_got_shape<error::None, 28, 28>,
+                                      error::fix_with_expand_dims<-1>>>);
+static_assert(is_mismatch_v<decltype(Conv2D<32, Kernel<3>>::infer(Shape<1, 28, 28, 1>{}))>);
+static_assert(is_mismatch_v<decltype(Conv1D<32, Kernel<3>>::infer(Shape<28>{}))>);
+static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<5>>::infer(Shape<4, 9, 1>{})),
+                             mismatch<error::WINDOW_LARGER_THAN_INPUT, error::window<5, 5>, error::input_extent<4, 9>,
+                                      error::but_got_shape<error::None, 4, 9, 1>>>);
+static_assert(is_mismatch_v<decltype(Conv2D<32, Kernel<3>, DilationRate<2>>::infer(Shape<4, 9, 1>{}))>);
+static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<5>, Padding::same>::infer(Shape<4, 9, 1>{})), Shape<4, 9, 32>>);
+
+// Design section 1: the reference CNN.
+using Cnn = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, Padding::same, ReLU>, MaxPooling2D<Pool<2, 2>>,
+                       Conv2D<64, Kernel<3, 3>, Padding::same, ReLU>, MaxPooling2D<Pool<2, 2>>, GlobalAveragePooling2D,
+                       Dense<1, Sigmoid>>;
+static_assert(std::is_same_v<Cnn::output_shape, Shape<1>>);
+static_assert(Cnn::param_count == 18'881);
+
+// Seed 002: Dense right after a convolution applies to the last axis, as Keras does.
+using Seed002 = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, ReLU>, MaxPooling2D<>, Conv2D<64, Kernel<3, 3>, ReLU>,
+                           MaxPooling2D<>, Dense<1, Sigmoid>>;
+static_assert(std::is_same_v<Seed002::output_shape, Shape<3, 3, 1>>);
+
+TEST_CASE("Conv2D: the design's CNN prints Keras' classic summary", "[layers][conv2d][summary]") {
+  std::ostringstream os;
+  print_summary<Cnn>(os);
+  const std::string expected =
+      "Model: \"sequential\"\n"
+      "_________________________________________________________________\n"
+      "Layer (type)                 Output Shape              Param #   \n"
+      "=================================================================\n"
+      "conv2d (Conv2D)              (None, 20, 20, 32)        320       \n"
+      "_________________________________________________________________\n"
+      "max_pooling2d (MaxPooling2D) (None, 10, 10, 32)        0         \n"
+      "_________________________________________________________________\n"
+      "conv2d_1 (Conv2D)            (None, 10, 10, 64)        18496     \n"
+      "_________________________________________________________________\n"
+      "max_pooling2d_1 (MaxPooling2 (None, 5, 5, 64)          0         \n"
+      "_________________________________________________________________\n"
+      "global_average_pooling2d (Gl (None, 64)                0         \n"
+      "_________________________________________________________________\n"
+      "dense (Dense)                (None, 1)                 65        \n"
+      "=================================================================\n"
+      "Total params: 18,881\n"
+      "Trainable params: 18,881\n"
+      "Non-trainable params: 0\n"
+      "_________________________________________________________________\n";
+  CHECK(os.str() == expected);
+}
+
+TEST_CASE("Conv2D: runs the design's CNN on static and dyn batches", "[layers][conv2d]") {
+  auto net = make_model<Cnn>(3);
+  Tensor<float, Shape<4, 20, 20, 1>> x;
+  tshape_test::random_floats rnd(2);
+  rnd.fill(x);
+  Tensor<float, Shape<4, 1>> y = net(x);
+  for (float v : y) CHECK((v > 0.0f && v < 1.0f));
+  Tensor<float, Shape<dyn, 20, 20, 1>> xd{TensorView<const float, Shape<dyn, 20, 20, 1>>(x)};
+  tshape_test::require_close(net(xd), y, 0, 0);
+  auto w = weights(net);
+  REQUIRE(w.size() == 6);
+  CHECK(std::string(w[0].name.view()) == "conv2d/kernel");
+  CHECK((w[0].rank == 4 && w[0].extents[0] == 3 && w[0].extents[2] == 1 && w[0].extents[3] == 32));
+  CHECK(std::string(w[3].name.view()) == "conv2d_1/bias");
+}
+
+TEST_CASE("Conv2D: the seed 002 CNN's summary shows the (5, 5, 1) output of Dense", "[layers][conv2d][summary]") {
+  using Net = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, Padding::same, ReLU>, MaxPooling2D<Pool<2, 2>>,
+                         Conv2D<64, Kernel<3, 3>, Padding::same, ReLU>, MaxPooling2D<Pool<2, 2>>, Dense<1, Sigmoid>>;
+  static_assert(std::is_same_v<Net::output_shape, Shape<5, 5, 1>>);
+  std::ostringstream os;
+  print_summary<Net>(os);
+  CHECK_THAT(os.str(), Catch::Contains("dense (Dense)                (None, 5, 5, 1)           65        \n"));
+  auto net = make_model<Net>();
+  Tensor<float, Shape<dyn, 20, 20, 1>> x(32);
+  auto y = net(x);
+  static_assert(std::is_same_v<decltype(y), Tensor<float, Shape<dyn, 5, 5, 1>>>);
+}
