@@ -106,3 +106,53 @@ TEST_CASE("Conv2D: the seed 002 CNN's summary shows the (5, 5, 1) output of Dens
   auto y = net(x);
   static_assert(std::is_same_v<decltype(y), Tensor<float, Shape<dyn, 5, 5, 1>>>);
 }
+
+namespace {
+// Runs a one-layer model on reference case `name` (x, kernel, bias -> y) of conv.txt.
+template <class Layer, class In, class X>
+void check_conv(const std::string& name) {
+  INFO(name);
+  tshape_test::reference ref("conv.txt");
+  using Net = Sequential<In, Layer>;
+  auto net = make_model<Net>();
+  ref.copy_to(name + ".kernel", layer<0>(net).kernel());
+  ref.copy_to(name + ".bias", layer<0>(net).bias());
+  X x;
+  ref.copy_to(name + ".x", x);
+  tshape_test::require_close(net(x), ref[name + ".y"].values, 1e-5, 1e-5);
+}
+}  // namespace
+
+TEST_CASE("Conv2D: matches PyTorch with TensorFlow's padding", "[layers][conv2d]") {
+  check_conv<Conv2D<5, Kernel<3, 3>, Padding::same>, Input<7, 9, 3>, Tensor<float, Shape<2, 7, 9, 3>>>("conv_same");
+  check_conv<Conv2D<4, Kernel<3, 2>>, Input<8, 7, 2>, Tensor<float, Shape<2, 8, 7, 2>>>("conv_valid");
+  check_conv<Conv2D<4, Kernel<3>, Strides<2>, Padding::same>, Input<8, 8, 3>, Tensor<float, Shape<1, 8, 8, 3>>>(
+      "conv_s2_even");
+  check_conv<Conv2D<4, Kernel<3>, Strides<2>, Padding::same>, Input<7, 7, 3>, Tensor<float, Shape<1, 7, 7, 3>>>(
+      "conv_s2_odd");
+  check_conv<Conv2D<3, Kernel<3>, DilationRate<2>, Padding::same>, Input<9, 10, 2>, Tensor<float, Shape<1, 9, 10, 2>>>(
+      "conv_dilated");
+  check_conv<Conv2D<3, Kernel<4>, Strides<2>, Padding::same>, Input<9, 9, 2>, Tensor<float, Shape<1, 9, 9, 2>>>(
+      "conv_even");
+  check_conv<Conv2D<3, Kernel<2>, Padding::same>, Input<5, 6, 2>, Tensor<float, Shape<1, 5, 6, 2>>>("conv_even_s1");
+}
+
+TEST_CASE("Conv1D: matches PyTorch", "[layers][conv1d]") {
+  check_conv<Conv1D<5, Kernel<4>, Strides<2>, Padding::same>, Input<11, 3>, Tensor<float, Shape<2, 11, 3>>>(
+      "conv1d_same");
+  check_conv<Conv1D<5, Kernel<3>, DilationRate<2>>, Input<11, 3>, Tensor<float, Shape<2, 11, 3>>>("conv1d_valid");
+}
+
+TEST_CASE("Conv2D: the design's CNN matches PyTorch end to end", "[layers][conv2d]") {
+  tshape_test::reference ref("conv.txt");
+  auto net = make_model<Cnn>();
+  ref.copy_to("cnn.conv2d.kernel", layer<0>(net).kernel());
+  ref.copy_to("cnn.conv2d.bias", layer<0>(net).bias());
+  ref.copy_to("cnn.conv2d_1.kernel", layer<2>(net).kernel());
+  ref.copy_to("cnn.conv2d_1.bias", layer<2>(net).bias());
+  ref.copy_to("cnn.dense.kernel", layer<5>(net).kernel());
+  ref.copy_to("cnn.dense.bias", layer<5>(net).bias());
+  Tensor<float, Shape<dyn, 20, 20, 1>> x(3);
+  ref.copy_to("cnn.x", x);
+  tshape_test::require_close(net(x), ref["cnn.y"].values, 1e-5, 1e-6);
+}
