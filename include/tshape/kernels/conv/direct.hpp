@@ -163,36 +163,40 @@ TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, con
   }
 }
 
-// The last pixels of a row, fewer than a full tile: the tile of exactly `n` pixels.
+// The tile of exactly `n` pixels, n <= P. Sizes above P / 2 (what balanced rows use) have their own
+// instances of the first-layer tile; smaller ones take the generic tile (fewer instantiations).
 template <class V, int P, int NV, int C, class Act>
-TSHAPE_ALWAYS_INLINE void tail(int n, const window_geometry& g, const tile_args& t, const Act& act) {
+TSHAPE_ALWAYS_INLINE void tile_of(int n, const window_geometry& g, const tile_args& t, const Act& act) {
   if constexpr (P >= 1) {
+    constexpr int own = C > 0 && 2 * P <= tile_pixels<V>(NV) ? 0 : C;
     if (n == P)
-      tile<V, P, NV, C>(g, t, act);
+      tile<V, P, NV, own>(g, t, act);
     else
-      tail<V, P - 1, NV, C>(n, g, t, act);
+      tile_of<V, P - 1, NV, C>(n, g, t, act);
   }
 }
 
-// Output rows [oh0, oh1) of one block of NV vectors of channels.
+// Output rows [oh0, oh1) of one block of NV vectors of channels. A row of ow pixels is cut into
+// ceil(ow / P) tiles of nearly equal size (10 = 5 + 5 rather than 6 + 4), so that no tile is left
+// with few pixels, which would leave most registers idle.
 template <class V, int NV, int C, class Act>
 void block_rows(const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
                 const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
   constexpr int P = tile_pixels<V>(NV);
+  const int tiles = (g.ow + P - 1) / P, base = g.ow / tiles, wider = g.ow % tiles;
   tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid};
   for (int i = oh0; i < oh1; ++i) {
     const float* xrow = xs + static_cast<std::ptrdiff_t>(i) * g.sh * row_stride;
     float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * g.oc;
-    int j = 0;
-    for (; j + P <= g.ow; j += P) {
+    for (int k = 0, j = 0; k < tiles; ++k) {
+      const int n = base + (k < wider ? 1 : 0);
       t.x = xrow + j * t.pixel_stride;
       t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
-      tile<V, P, NV, C>(g, t, act);
-    }
-    if (j < g.ow) {
-      t.x = xrow + j * t.pixel_stride;
-      t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
-      tail<V, P - 1, NV, C>(g.ow - j, g, t, act);
+      if (n == P)
+        tile<V, P, NV, C>(g, t, act);
+      else
+        tile_of<V, P - 1, NV, C>(n, g, t, act);
+      j += n;
     }
   }
 }
