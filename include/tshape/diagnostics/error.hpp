@@ -19,8 +19,9 @@
 
 // The words of each rule, shared by static_assert (which needs a literal) and run-time errors.
 #define TSHAPE_MSG_SHAPE_MISMATCH "tshape: the input's shape does not match what the layer expects"
-#define TSHAPE_MSG_WRONG_RANK \
-  "tshape: the layer needs an input of another rank (add a missing axis with expand_dims, e.g. a channel axis with expand_dims<-1>)"
+#define TSHAPE_MSG_WRONG_RANK                                                                                     \
+  "tshape: the input's rank is not the one the layer expects (add a missing axis with expand_dims, e.g. a channel " \
+  "axis with expand_dims<-1>; remove an extra axis of 1 with squeeze)"
 #define TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT \
   "tshape: a 'valid' window is larger than its input (use Padding::same, a smaller window or a larger input)"
 #define TSHAPE_MSG_ELEMENT_COUNT_MISMATCH \
@@ -169,6 +170,10 @@ template <class Place, template <class...> class Kind, class... D>
 struct place<Place, void, mismatch<Kind, D...>> {
   using type = Kind<Place, D...>;
 };
+template <class Place, class Layer, int... D>
+struct place<Place, Layer, Shape<D...>> {  // a rule that gave a shape: nothing to report
+  using type = void;
+};
 
 template <class R>
 struct diagnose {
@@ -197,7 +202,8 @@ struct only_kind<Kind, Kind<X...>> {
 template <class R>
 using diagnosis_t = typename detail::diagnose<R>::type;
 
-/// The diagnosis placed at Place (e.g. `error::at_model_input`), naming Layer when it is not void.
+/// The diagnosis placed at Place (e.g. `error::at_model_input`), naming Layer when it is not void;
+/// void when M is a Shape (the rule passed).
 template <class Place, class Layer, class M>
 using placed_t = typename detail::place<Place, Layer, M>::type;
 

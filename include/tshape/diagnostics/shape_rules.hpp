@@ -121,6 +121,37 @@ constexpr reshape_verdict check_reshape(std::span<const int> from, std::span<con
   return v;
 }
 
+namespace detail {
+// The shape a reshape of S to Target gives: Target with its -1 replaced when it can be inferred now.
+template <class S, class Target>
+constexpr auto reshape_result_array() {
+  constexpr auto v = check_reshape(S::extents, Target::extents);
+  auto out = Target::extents;
+  if (v.code == errc::ok && v.inferred_axis >= 0) out[v.inferred_axis] = static_cast<int>(v.inferred);
+  return out;
+}
+
+template <class S, class Target, class Got>
+constexpr auto reshape_rule() {
+  constexpr auto v = check_reshape(S::extents, Target::extents);
+  if constexpr (v.more_than_one_inferred)
+    return mismatch<error::INVALID_OPTION, error::more_than_one_inferred_axis, Got>{};
+  else if constexpr (v.code == errc::element_count_mismatch && v.inferred_axis >= 0)
+    return mismatch<error::ELEMENT_COUNT_MISMATCH, error::element_count_not_divisible_by<static_cast<int>(v.target)>,
+                    Got, error::with_element_count<v.count>>{};
+  else if constexpr (v.code == errc::element_count_mismatch)
+    return mismatch<error::ELEMENT_COUNT_MISMATCH, error::expected_element_count<static_cast<int>(v.target)>, Got,
+                    error::with_element_count<v.count>>{};
+  else
+    return shape_from_array_t<reshape_result_array<S, Target>()>{};
+}
+}  // namespace detail
+
+/// Rule: the shape S reshaped to Target (one extent may be -1), or the mismatch that says why not.
+/// Got is how the input is shown in the diagnosis (e.g. error::got<S> inside a model).
+template <class S, class Target, class Got>
+using reshape_rule_t = decltype(detail::reshape_rule<S, Target, Got>());
+
 /// The run-time error for a failed check_extents, e.g.
 /// "...: got (60000, 28, 28), expected (None, 28, 28, 1): add a channel axis with expand_dims<-1>".
 inline error_info extents_error(const extents_verdict& v, std::span<const int> got, std::span<const int> expected,

@@ -25,12 +25,9 @@ void apply_activation(float* y, std::ptrdiff_t rows, std::ptrdiff_t cols) {
 }
 
 template <class Act, class In>
-struct activation_layer {
+struct activation_layer : no_parameters {
   using input_shape = In;
   using output_shape = In;
-  static constexpr long long param_count = 0;
-  static constexpr long long non_trainable_count = 0;
-  static constexpr std::size_t scratch_floats(int) { return 0; }
 
   void forward(const float* x, float* y, int batch, float*) const {
     constexpr std::ptrdiff_t n = sample_size<In>;
@@ -38,12 +35,6 @@ struct activation_layer {
     std::copy(x, x + n * batch, y);
     apply_activation<Act>(y, n * batch / std::max<std::ptrdiff_t>(cols, 1), cols);
   }
-  template <class F>
-  void for_each_weight(F&&) {}
-  template <class F>
-  void for_each_weight(F&&) const {}
-  template <class R>
-  void initialize(R&) {}
 };
 
 /// The members shared by every activation spec; Fn is the element-wise math (kernels/activation).

@@ -23,12 +23,14 @@
 //   template <class Rng> void initialize(Rng& rng);    // Keras' default initializers
 //   and accessors named as Keras names the arrays: kernel(), bias(), ...
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "../diagnostics/error.hpp"
 #include "../shape/shape.hpp"
@@ -54,16 +56,42 @@ namespace detail {
 template <class... T>
 struct type_list {};
 
+// Type I of a list, without recursion (so that long models stay within template depth limits):
+// the list becomes a class with one base per element, and overload resolution picks base I.
+template <std::size_t I, class T>
+struct type_slot {
+  using type = T;
+};
+template <class Is, class... T>
+struct type_slots;
+template <std::size_t... Is, class... T>
+struct type_slots<std::index_sequence<Is...>, T...> : type_slot<Is, T>... {};
+template <std::size_t I, class T>
+type_slot<I, T> pick_slot(const type_slot<I, T>&);
+
 template <std::size_t I, class List>
 struct type_at;
-template <std::size_t I, class First, class... Rest>
-struct type_at<I, type_list<First, Rest...>> : type_at<I - 1, type_list<Rest...>> {};
-template <class First, class... Rest>
-struct type_at<0, type_list<First, Rest...>> {
-  using type = First;
+template <std::size_t I, class... T>
+struct type_at<I, type_list<T...>> {
+  using type = typename decltype(pick_slot<I>(type_slots<std::index_sequence_for<T...>, T...>{}))::type;
 };
 template <std::size_t I, class List>
 using type_at_t = typename type_at<I, List>::type;
+
+/// Calls f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N-1, in order. Folds in chunks of
+/// 128, because compilers limit how many operands one fold expression may have (clang: 256).
+template <std::size_t Offset, class F, std::size_t... I>
+constexpr void for_each_index_chunk(F& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, Offset + I>{}), ...);
+}
+template <std::size_t N, std::size_t Offset = 0, class F>
+constexpr void for_each_index(F&& f) {
+  if constexpr (Offset < N) {
+    constexpr std::size_t n = N - Offset < 128 ? N - Offset : 128;
+    for_each_index_chunk<Offset>(f, std::make_index_sequence<n>{});
+    for_each_index<N, Offset + n>(f);
+  }
+}
 
 template <class T>
 struct is_use_bias : std::false_type {};
@@ -112,6 +140,30 @@ void glorot_uniform(const View& w, double fan_in, double fan_out, rng& r) {
 /// Per-sample element count of a shape (all extents static in a model).
 template <class S>
 inline constexpr std::ptrdiff_t sample_size = static_cast<std::ptrdiff_t>(S::static_size);
+
+/// The members of a bound layer that has no parameters and needs no scratch.
+struct no_parameters {
+  static constexpr long long param_count = 0;
+  static constexpr long long non_trainable_count = 0;
+  static constexpr std::size_t scratch_floats(int) { return 0; }
+  template <class F>
+  void for_each_weight(F&&) {}
+  template <class F>
+  void for_each_weight(F&&) const {}
+  template <class R>
+  void initialize(R&) {}
+};
+
+/// A bound layer that only gives its input another shape (Flatten, Reshape, Dropout at inference):
+/// the elements are copied in order.
+template <class In, class Out>
+struct relabel_layer : no_parameters {
+  using input_shape = In;
+  using output_shape = Out;
+  void forward(const float* x, float* y, int batch, float*) const {
+    std::copy(x, x + sample_size<In> * batch, y);
+  }
+};
 
 }  // namespace detail
 }  // namespace tshape

@@ -29,7 +29,7 @@ namespace tshape::detail {
 /// The shapes of one sample before the first layer and after each layer so far.
 template <class... S>
 struct trace {
-  using last = typename decltype((std::type_identity<S>{}, ...))::type;
+  using last = type_at_t<sizeof...(S) - 1, type_list<S...>>;
 };
 template <int I, class L>
 struct indexed {};
@@ -47,12 +47,30 @@ constexpr auto operator>>(failure<I, L, M> f, indexed<J, L2>) {
   return f;
 }
 
+// Up to 256 layers: one fold expression (the cheapest to compile). Beyond, clang refuses folds of
+// more operands, so longer models step one layer at a time (template depth grows with the length).
 template <class In, class Ls, class Is>
 struct propagate_impl;
 template <class In, class... Ls, std::size_t... Is>
+  requires(sizeof...(Ls) <= 256)
 struct propagate_impl<In, type_list<Ls...>, std::index_sequence<Is...>> {
   using type = decltype((trace<In>{} >> ... >> indexed<static_cast<int>(Is), Ls>{}));
 };
+
+template <class State, int I, class... Ls>
+struct propagate_stepwise {
+  using type = State;
+};
+template <class State, int I, class L, class... Ls>
+struct propagate_stepwise<State, I, L, Ls...> {
+  using type = typename propagate_stepwise<decltype(State{} >> indexed<I, L>{}), I + 1, Ls...>::type;
+};
+template <class In, class... Ls, std::size_t... Is>
+  requires(sizeof...(Ls) > 256)
+struct propagate_impl<In, type_list<Ls...>, std::index_sequence<Is...>> {
+  using type = typename propagate_stepwise<trace<In>, 0, Ls...>::type;
+};
+
 /// trace<In, S1, ..., Sn> when every layer takes its input, else failure<I, Layer, mismatch>.
 template <class In, class... Ls>
 using propagate_t = typename propagate_impl<In, type_list<Ls...>, std::index_sequence_for<Ls...>>::type;
@@ -121,20 +139,14 @@ class chain {
   using layer_type = std::remove_cvref_t<decltype(boost::hana::at_c<I>(std::declval<storage&>()))>;
 
   static constexpr long long param_count = [] {
-    if constexpr (ok)
-      return []<std::size_t... I>(std::index_sequence<I...>) {
-        return (0LL + ... + layer_type<I>::param_count);
-      }(std::make_index_sequence<n>{});
-    else
-      return 0LL;
+    long long total = 0;
+    if constexpr (ok) for_each_index<n>([&](auto i) { total += layer_type<i>::param_count; });
+    return total;
   }();
   static constexpr long long non_trainable_count = [] {
-    if constexpr (ok)
-      return []<std::size_t... I>(std::index_sequence<I...>) {
-        return (0LL + ... + layer_type<I>::non_trainable_count);
-      }(std::make_index_sequence<n>{});
-    else
-      return 0LL;
+    long long total = 0;
+    if constexpr (ok) for_each_index<n>([&](auto i) { total += layer_type<i>::non_trainable_count; });
+    return total;
   }();
   static constexpr long long trainable_count = param_count - non_trainable_count;
 
@@ -144,11 +156,10 @@ class chain {
       return 0;
     } else {
       std::size_t most = 0;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((most = std::max(most, activation_floats<I>(batch) + round_floats(layer_type<I>::scratch_floats(batch)) +
-                                    activation_floats<I + 1>(batch))),
-         ...);
-      }(std::make_index_sequence<n>{});
+      for_each_index<n>([&](auto i) {
+        most = std::max(most, activation_floats<i>(batch) + round_floats(layer_type<i>::scratch_floats(batch)) +
+                                  activation_floats<i + 1>(batch));
+      });
       return most;
     }
   }
@@ -168,9 +179,7 @@ class chain {
   void forward(const float* x, float* y, int batch, float* arena) const {
     if constexpr (ok) {
       const std::size_t total = arena_floats(batch);
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (run_layer<I>(x, y, batch, arena, total), ...);
-      }(std::make_index_sequence<n>{});
+      for_each_index<n>([&](auto i) { run_layer<i>(x, y, batch, arena, total); });
     }
   }
 
@@ -187,8 +196,7 @@ class chain {
 
   template <class R>
   void initialize(R& rng) {
-    if constexpr (ok)
-      [&]<std::size_t... I>(std::index_sequence<I...>) { (layer<I>().initialize(rng), ...); }(std::make_index_sequence<n>{});
+    if constexpr (ok) for_each_index<n>([&](auto i) { layer<i>().initialize(rng); });
   }
   template <class F>
   void for_each_weight(F&& f) {
@@ -232,19 +240,15 @@ class chain {
   template <class Self, class F>
   static void visit_impl(Self& self, F& f, int base) {
     if constexpr (ok) {
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        int index = base + 1;
-        (
-            [&] {
-              auto& l = self.template layer<I>();
-              if constexpr (is_chain<std::remove_cvref_t<decltype(l)>>::value)
-                l.visit_leaves(f, index);
-              else
-                f(index, l);
-              index += name_count<Ls>();
-            }(),
-            ...);
-      }(std::make_index_sequence<n>{});
+      int index = base + 1;
+      for_each_index<n>([&](auto i) {
+        auto& l = self.template layer<i>();
+        if constexpr (is_chain<std::remove_cvref_t<decltype(l)>>::value)
+          l.visit_leaves(f, index);
+        else
+          f(index, l);
+        index += name_count<type_at_t<i, type_list<Ls...>>>();
+      });
     }
   }
 

@@ -40,22 +40,27 @@ constexpr layer_name make_name(std::string_view base, int k) {
 template <class L>
 concept has_nested_layers = requires { typename L::layers; };
 
+template <class List>
+inline constexpr std::size_t list_size = 0;
+template <class... T>
+inline constexpr std::size_t list_size<type_list<T...>> = sizeof...(T);
+
 /// How many named things a spec is: itself, plus its layers' when it is a model.
 template <class L>
 constexpr int name_count() {
+  int count = 1;
   if constexpr (has_nested_layers<L>)
-    return []<class... In>(type_list<In...>) { return 1 + (0 + ... + name_count<In>()); }(typename L::layers{});
-  else
-    return 1;
+    for_each_index<list_size<typename L::layers>>(
+        [&](auto i) { count += name_count<type_at_t<i, typename L::layers>>(); });
+  return count;
 }
 
 template <class L, std::size_t N>
 constexpr void collect_names(name_counter& c, std::array<layer_name, N>& out, int& i) {
   out[i++] = make_name(L::keras_name, c.next(L::keras_name));
   if constexpr (has_nested_layers<L>)
-    []<class... In>(name_counter& cc, std::array<layer_name, N>& o, int& ii, type_list<In...>) {
-      (collect_names<In>(cc, o, ii), ...);
-    }(c, out, i, typename L::layers{});
+    for_each_index<list_size<typename L::layers>>(
+        [&](auto j) { collect_names<type_at_t<j, typename L::layers>>(c, out, i); });
 }
 
 /// Every name in model M, depth first: [0] is the model's own.
@@ -74,9 +79,9 @@ inline constexpr auto all_names_v = all_names<M>();
 /// The position in all_names<M>() of M's top-level layer I.
 template <class M, std::size_t I>
 constexpr int name_index() {
-  return []<std::size_t... J>(std::index_sequence<J...>) {
-    return 1 + (0 + ... + name_count<type_at_t<J, typename M::layers>>());
-  }(std::make_index_sequence<I>{});
+  int index = 1;
+  for_each_index<I>([&](auto j) { index += name_count<type_at_t<j, typename M::layers>>(); });
+  return index;
 }
 
 }  // namespace detail

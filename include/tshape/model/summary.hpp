@@ -39,19 +39,18 @@ template <class Net>
 constexpr auto summary() {
   static_assert(Net::has_input, "tshape: summary needs a model whose first argument is Input<...>");
   using L = typename Net::layers;
-  constexpr auto names = detail::all_names<Net>();
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    model_summary<sizeof...(I)> s;
-    s.model_name = names[0];
-    ((s.rows[I] = summary_row{names[detail::name_index<Net, I>()], detail::type_at_t<I, L>::keras_class,
-                              batch_shape_text<typename Net::template shape_at<I + 1>>(),
-                              Net::template layer_type<I>::param_count}),
-     ...);
-    s.total_params = Net::param_count;
-    s.non_trainable_params = Net::non_trainable_count;
-    s.trainable_params = Net::param_count - Net::non_trainable_count;
-    return s;
-  }(std::make_index_sequence<[]<class... X>(detail::type_list<X...>) { return sizeof...(X); }(L{})>{});
+  constexpr const auto& names = detail::all_names_v<Net>;
+  model_summary<detail::list_size<L>> s;
+  s.model_name = names[0];
+  detail::for_each_index<detail::list_size<L>>([&](auto i) {
+    s.rows[i] = summary_row{names[detail::name_index<Net, i>()], detail::type_at_t<i, L>::keras_class,
+                            batch_shape_text<typename Net::template shape_at<i + 1>>(),
+                            Net::template layer_type<i>::param_count};
+  });
+  s.total_params = Net::param_count;
+  s.non_trainable_params = Net::non_trainable_count;
+  s.trainable_params = Net::param_count - Net::non_trainable_count;
+  return s;
 }
 
 namespace detail {

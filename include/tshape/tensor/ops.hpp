@@ -106,76 +106,62 @@ auto squeeze(X&& x) {
   }
 }
 
+
 namespace detail {
-// The shape a reshape to Target gives for input S: Target with its -1 replaced when it is inferable.
-template <class S, class Target>
-constexpr auto reshape_result_array() {
-  constexpr auto v = check_reshape(S::extents, Target::extents);
-  auto out = Target::extents;
-  if (v.code == errc::ok && v.inferred_axis >= 0) out[v.inferred_axis] = static_cast<int>(v.inferred);
-  return out;
-}
-template <class S, class Target>
-using reshape_result_t = shape_from_array_t<reshape_result_array<S, Target>()>;
+template <class Target, class X>
+using reshape_diagnosis =
+    placed_t<error::in_reshape, void, reshape_rule_t<typename view_of_t<X>::shape, Target, error::got_tensor<typename view_of_t<X>::shape>>>;
 
-template <class Place, class Layer, class S, class Target, class Got>
-constexpr auto reshape_rule() {
-  constexpr auto v = check_reshape(S::extents, Target::extents);
-  if constexpr (v.more_than_one_inferred)
-    return placed_t<Place, Layer, mismatch<error::INVALID_OPTION, error::more_than_one_inferred_axis>>{};
-  else if constexpr (v.code == errc::element_count_mismatch && v.inferred_axis >= 0)
-    return placed_t<Place, Layer,
-                    mismatch<error::ELEMENT_COUNT_MISMATCH, error::element_count_not_divisible_by<static_cast<int>(v.target)>,
-                             Got, error::with_element_count<v.count>>>{};
-  else if constexpr (v.code == errc::element_count_mismatch)
-    return placed_t<Place, Layer,
-                    mismatch<error::ELEMENT_COUNT_MISMATCH, error::expected_element_count<static_cast<int>(v.target)>, Got,
-                             error::with_element_count<v.count>>>{};
-  else
-    return reshape_result_t<S, Target>{};
+// The view once the rule passed at compile time: dyn extents are checked here, at run time.
+template <class Target, class X>
+auto reshape_view(X& x) {
+  using V = view_of_t<X>;
+  using S = typename V::shape;
+  using R = reshape_rule_t<S, Target, void>;
+  V v = as_view(x);
+  if constexpr (R::is_static && S::is_static) {
+    return relabel<R>(v, R::extents);
+  } else {
+    const auto got = v.extents();
+    const auto rv = check_reshape(got, Target::extents);
+    if (rv.code != errc::ok) {
+      static_text<200> d("got ");
+      d.append(extents_text(got).view()).append(" (").append(rv.count).append(" elements), target ");
+      d.append(extents_text(Target::extents).view());
+      raise(make_error(rv.code, d.view()));
+    }
+    auto full = Target::extents;
+    if (rv.inferred_axis >= 0) full[rv.inferred_axis] = static_cast<int>(rv.inferred);
+    return relabel<R>(v, full);
+  }
 }
-
-template <int... D>
-struct reshape_target_tag {};
 }  // namespace detail
 
 /// A view of the same elements with shape Target (row-major); one extent may be -1 (inferred).
 template <class Target, class X>
   requires is_shape_v<Target> && is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
 auto reshape(X&& x) {
-  using V = detail::view_of_t<X>;
-  using S = typename V::shape;
-  using R = decltype(detail::reshape_rule<error::in_reshape, void, S, Target, error::got_tensor<S>>());
-  using D = std::conditional_t<is_shape_v<R>, void, R>;
+  using D = detail::reshape_diagnosis<Target, X>;
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, D>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
-  if constexpr (is_shape_v<R>) {
-    V v = detail::as_view(x);
-    if constexpr (R::is_static && S::is_static) {
-      return detail::relabel<R>(v, R::extents);
-    } else {
-      const auto got = v.extents();
-      const auto rv = check_reshape(got, Target::extents);
-      if (rv.code != errc::ok) {
-        static_text<200> d("got ");
-        d.append(extents_text(got).view()).append(" (").append(rv.count).append(" elements), target ");
-        d.append(extents_text(Target::extents).view());
-        raise(make_error(rv.code, d.view()));
-      }
-      auto full = Target::extents;
-      if (rv.inferred_axis >= 0) full[rv.inferred_axis] = static_cast<int>(rv.inferred);
-      return detail::relabel<R>(v, full);
-    }
-  } else {
-    return TensorView<typename V::element_type, Target>{};
-  }
+  if constexpr (std::is_void_v<D>)
+    return detail::reshape_view<Target>(x);
+  else
+    return TensorView<typename detail::view_of_t<X>::element_type, Target>{};
 }
 
-/// reshape<-1, 128>(x) is reshape<Shape<-1, 128>>(x).
-template <int... D, class X>
+/// reshape<-1, 128>(x) is reshape<Shape<-1, 128>>(x). (It reports its own errors, so that they
+/// name this call and no other.)
+template <int... E, class X>
   requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
 auto reshape(X&& x) {
-  return reshape<Shape<D...>>(x);
+  using D = detail::reshape_diagnosis<Shape<E...>, X>;
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, D>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  if constexpr (std::is_void_v<D>)
+    return detail::reshape_view<Shape<E...>>(x);
+  else
+    return TensorView<typename detail::view_of_t<X>::element_type, Shape<E...>>{};
 }
 
 /// A new tensor with each element converted to U (e.g. int data for a float model).

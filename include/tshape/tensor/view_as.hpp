@@ -13,10 +13,12 @@
 #include <iterator>
 #include <limits>
 #include <span>
+#include <type_traits>
 
 #include "../diagnostics/error.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
+#include "ops.hpp"
 #include "tensor.hpp"
 
 namespace tshape {
@@ -66,32 +68,34 @@ TensorView<T, S> view_as(T* data, std::initializer_list<long long> dims) {
   return detail::checked_view<S>(data, dims).value();
 }
 
-/// A view seen as shape S: `dyn` extents become static after a run-time check. A rank difference or
-/// two different static extents are compile errors.
-template <class S, class T, class S2>
-TensorView<T, S> view_as(const TensorView<T, S2>& v) {
-  using D = diagnosis_t<std::conditional_t<
-      S::rank != S2::rank, mismatch<error::WRONG_RANK, error::in_view_as, error::expected_rank<S::rank>, error::got_tensor<S2>>,
-      std::conditional_t<!compatible_v<S, S2>,
-                         mismatch<error::SHAPE_MISMATCH, error::in_view_as, error::expected<drop_front_t<S>, S::extents[0]>,
-                                  error::got_tensor<S2>>,
-                         void>>>;
+namespace detail {
+template <class S, class S2>
+constexpr auto view_as_rule() {
+  if constexpr (S::rank != S2::rank)
+    return std::type_identity<error::WRONG_RANK<error::in_view_as, error::expected_rank<S::rank>, error::got_tensor<S2>>>{};
+  else if constexpr (!compatible_v<S, S2>)
+    return std::type_identity<error::SHAPE_MISMATCH<error::in_view_as, error::expected<drop_front_t<S>, S::extents[0]>,
+                                                    error::got_tensor<S2>>>{};
+  else
+    return std::type_identity<void>{};
+}
+}  // namespace detail
+
+/// A tensor or view seen as shape S: `dyn` extents become static after a run-time check. A rank
+/// difference or two different static extents are compile errors.
+template <class S, class X>
+  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+auto view_as(X&& x) {
+  using V = detail::view_of_t<X>;
+  using D = typename decltype(detail::view_as_rule<S, typename V::shape>())::type;
   static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
-  if constexpr (std::is_void_v<D>)
+  if constexpr (std::is_void_v<D>) {
+    const V v = detail::as_view(x);
     return view_as<S>(v.data(), v.extents());
-  else
-    return {};
+  } else {
+    return TensorView<typename V::element_type, S>{};
+  }
 }
-template <class S, class T, class S2>
-TensorView<T, S> view_as(Tensor<T, S2>& t) {
-  return view_as<S>(t.view());
-}
-template <class S, class T, class S2>
-TensorView<const T, S> view_as(const Tensor<T, S2>& t) {
-  return view_as<S>(t.view());
-}
-template <class S, class T, class S2>
-void view_as(Tensor<T, S2>&&) = delete;  // the view would outlive the tensor
 
 }  // namespace tshape

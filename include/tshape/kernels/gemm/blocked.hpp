@@ -112,9 +112,9 @@ template <class V, int MR, int NR, class Act>
 void blocked_gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, const float* bias, float* C,
                   int ldc, const Act& act) {
   constexpr int step = NR * V::width;
-  for (int j = 0; j < N; j += step)
-    column_dispatch<V, MR, NR>(std::min(step, N - j), M, K, A, lda, B + j, ldb, bias ? bias + j : nullptr, C + j, ldc,
-                               act);
+  for (int j = 0; j < N; j += step)  // with K == 0, B may be null: no offset then
+    column_dispatch<V, MR, NR>(std::min(step, N - j), M, K, A, lda, K > 0 ? B + j : B, ldb, bias ? bias + j : nullptr,
+                               C + j, ldc, act);
 }
 }  // namespace detail
 

@@ -1,0 +1,75 @@
+// Permute<Dims...>: reorders one sample's axes, as Keras' Permute(dims). Dims are 1-based over the
+// sample's axes (the batch axis stays first): Permute<2, 1> swaps the two axes of a (steps, features)
+// sample. They must be a permutation of 1..rank.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "layer.hpp"
+
+namespace tshape {
+
+template <int... Dims>
+struct Permute {
+  static constexpr std::string_view keras_class = "Permute";
+  static constexpr std::string_view keras_name = "permute";
+  static constexpr std::array<int, sizeof...(Dims)> dims{Dims...};
+
+  static constexpr bool is_permutation() {
+    std::array<bool, sizeof...(Dims)> seen{};
+    for (int d : dims) {
+      if (d < 1 || d > static_cast<int>(dims.size()) || seen[static_cast<std::size_t>(d - 1)]) return false;
+      seen[static_cast<std::size_t>(d - 1)] = true;
+    }
+    return true;
+  }
+
+  template <int... S>
+  static constexpr auto infer(Shape<S...>) {
+    if constexpr (sizeof...(S) != sizeof...(Dims) || !is_permutation())
+      return mismatch<error::INVALID_OPTION, error::axes_are_not_a_permutation, error::expected_rank<sizeof...(Dims)>,
+                      error::got<Shape<S...>>>{};
+    else
+      return Shape<Shape<S...>::extents[Dims - 1]...>{};
+  }
+
+  template <class In>
+  struct bind : detail::no_parameters {
+    using input_shape = In;
+    using output_shape = decltype(infer(In{}));
+
+    // y[.., i_k, ..] = x[.., i_{dims[k]-1}, ..] for each sample: walk the output in order, keep the
+    // input offset in step through the input's strides.
+    void forward(const float* x, float* y, int batch, float*) const {
+      constexpr int rank = In::rank;
+      std::array<std::ptrdiff_t, rank> in_stride{};
+      std::ptrdiff_t s = 1;
+      for (int a = rank - 1; a >= 0; --a) {
+        in_stride[static_cast<std::size_t>(a)] = s;
+        s *= In::extents[static_cast<std::size_t>(a)];
+      }
+      std::array<std::ptrdiff_t, rank> step{};  // input stride of each output axis
+      for (int k = 0; k < rank; ++k) step[static_cast<std::size_t>(k)] = in_stride[static_cast<std::size_t>(dims[k] - 1)];
+      constexpr std::ptrdiff_t n = detail::sample_size<In>;
+      for (int b = 0; b < batch; ++b) {
+        const float* xs = x + b * n;
+        float* ys = y + b * n;
+        std::array<int, rank> idx{};
+        std::ptrdiff_t off = 0;
+        for (std::ptrdiff_t i = 0; i < n; ++i) {
+          ys[i] = xs[off];
+          for (int k = rank - 1; k >= 0; --k) {  // odometer over the output's axes
+            const auto uk = static_cast<std::size_t>(k);
+            off += step[uk];
+            if (++idx[uk] < output_shape::extents[uk]) break;
+            off -= step[uk] * idx[uk];
+            idx[uk] = 0;
+          }
+        }
+      }
+    }
+  };
+};
+
+}  // namespace tshape

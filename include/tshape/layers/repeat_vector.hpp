@@ -1,0 +1,37 @@
+// RepeatVector<N>: a (features,) sample becomes (N, features), the vector repeated N times, as
+// Keras' RepeatVector(n) (e.g. between an encoder and a recurrent decoder).
+#pragma once
+#include <algorithm>
+#include <string_view>
+
+#include "layer.hpp"
+
+namespace tshape {
+
+template <int N>
+struct RepeatVector {
+  static_assert(N > 0, "tshape: RepeatVector<N> repeats a positive number of times");
+  static constexpr std::string_view keras_class = "RepeatVector";
+  static constexpr std::string_view keras_name = "repeat_vector";
+
+  template <int... S>
+  static constexpr auto infer(Shape<S...>) {
+    if constexpr (sizeof...(S) != 1)
+      return mismatch<error::WRONG_RANK, error::expected_rank<1>, error::got<Shape<S...>>>{};
+    else
+      return Shape<N, S...>{};
+  }
+
+  template <class In>
+  struct bind : detail::no_parameters {
+    using input_shape = In;
+    using output_shape = Shape<N, In::extents[0]>;
+    void forward(const float* x, float* y, int batch, float*) const {
+      constexpr int f = In::extents[0];
+      for (int b = 0; b < batch; ++b)
+        for (int r = 0; r < N; ++r) std::copy(x + b * f, x + (b + 1) * f, y + (b * N + r) * f);
+    }
+  };
+};
+
+}  // namespace tshape

@@ -1,0 +1,29 @@
+// Reshape<D...>: one sample's elements seen with the extents D... (row-major, no data moves), as
+// Keras' Reshape(target_shape). One extent may be -1: it is inferred from the element count. That the
+// counts agree is proved at compile time; seed 001's Reshape((32*32*32,)) after a 'valid' 3x3
+// convolution of 32x32x1 (28,800 elements) does not compile.
+#pragma once
+#include <string_view>
+
+#include "../diagnostics/shape_rules.hpp"
+#include "layer.hpp"
+
+namespace tshape {
+
+template <int... D>
+struct Reshape {
+  static_assert(sizeof...(D) > 0, "tshape: Reshape<D...> needs a target shape");
+  static_assert(((D > 0 || D == -1) && ...), "tshape: Reshape's extents are positive, or -1 for one inferred extent");
+
+  static constexpr std::string_view keras_class = "Reshape";
+  static constexpr std::string_view keras_name = "reshape";
+
+  template <int... S>
+  static constexpr auto infer(Shape<S...>) {
+    return reshape_rule_t<Shape<S...>, Shape<D...>, error::got<Shape<S...>>>{};
+  }
+  template <class In>
+  using bind = detail::relabel_layer<In, decltype(infer(In{}))>;
+};
+
+}  // namespace tshape
