@@ -2,7 +2,7 @@
 // TITLE: GlobalAveragePooling1D after a layer that already gives one vector per sample
 // SEED: -
 // KERAS: ValueError: Input 0 of layer "global_average_pooling1d" is incompatible with the layer: expected ndim=3, found ndim=2. Full shape received: (None, 32)
-// FIX: pool a sequence (steps, features): put the pooling before the layer that flattens, or drop it.
+// FIX: GlobalMaxPooling1D already gave one vector per sample: keep one of the two global pools. (The suggested expand_dims<-1> fits data fed straight to the layer, not this case.)
 #include <tshape/tshape.hpp>
 using namespace tshape;
 

@@ -50,6 +50,15 @@ static_assert(Cnn::param_count == 18'881);
 using Seed002 = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, ReLU>, MaxPooling2D<>, Conv2D<64, Kernel<3, 3>, ReLU>,
                            MaxPooling2D<>, Dense<1, Sigmoid>>;
 static_assert(std::is_same_v<Seed002::output_shape, Shape<3, 3, 1>>);
+// Seed 002's CNNs as they should be: GlobalAveragePooling2D or Flatten before the Dense head.
+using Seed002Gap = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, ReLU>, MaxPooling2D<Pool<2, 2>>,
+                              Conv2D<64, Kernel<3, 3>, ReLU>, MaxPooling2D<Pool<2, 2>>, GlobalAveragePooling2D, Dense<1, Sigmoid>>;
+static_assert(std::is_same_v<Seed002Gap::output_shape, Shape<1>>);
+using Seed002Flatten = Sequential<Input<20, 20, 1>, Conv2D<32, Kernel<3, 3>, ReLU>, MaxPooling2D<Pool<2, 2>>,
+                                  Conv2D<64, Kernel<3, 3>, ReLU>, MaxPooling2D<Pool<2, 2>>, Flatten, Dense<64, ReLU>,
+                                  Dense<1, Sigmoid>>;
+static_assert(std::is_same_v<Seed002Flatten::shape_at<5>, Shape<3 * 3 * 64>>);
+static_assert(Seed002Flatten::param_count == 320 + 18'496 + (576 * 64 + 64) + 65);
 
 TEST_CASE("Conv2D: the design's CNN prints Keras' classic summary", "[layers][conv2d][summary]") {
   std::ostringstream os;
@@ -92,6 +101,17 @@ TEST_CASE("Conv2D: runs the design's CNN on static and dyn batches", "[layers][c
   CHECK(std::string(w[0].name.view()) == "conv2d/kernel");
   CHECK((w[0].rank == 4 && w[0].extents[0] == 3 && w[0].extents[2] == 1 && w[0].extents[3] == 32));
   CHECK(std::string(w[3].name.view()) == "conv2d_1/bias");
+}
+
+TEST_CASE("Conv2D: seed 002's corrected CNNs run on a dyn batch", "[layers][conv2d]") {
+  auto gap = make_model<Seed002Gap>(1);
+  auto flat = make_model<Seed002Flatten>(1);
+  Tensor<float, Shape<dyn, 20, 20, 1>> x(5);
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x);
+  auto a = gap(x);
+  auto b = flat(x);
+  CHECK((a.extent(0) == 5 && a.extent(1) == 1 && b.extent(0) == 5 && b.extent(1) == 1));
 }
 
 TEST_CASE("Conv2D: the seed 002 CNN's summary shows the (5, 5, 1) output of Dense", "[layers][conv2d][summary]") {
