@@ -2,7 +2,7 @@
 // the performance notes (NHWC fp32, bias, linear activation).
 //
 //   tshape   kernels::conv::conv2d, the call Conv2D's forward makes (repacks the kernel, pads the
-//            sample, runs the direct kernel; 1x1 runs the GEMM kernel). With 2 threads, the same
+//            sample, runs the direct kernel; 1x1 runs as a product over all pixels). With 2 threads, the same
 //            kernel calls split over samples (or rows, for batch 1) between the caller and one worker.
 //   oneDNN   convolution_forward, NHWC source and destination, weights in the layout oneDNN picks
 //            (reordered once, outside the timing), TensorFlow's pads given as padding_l / padding_r
@@ -11,8 +11,10 @@
 //
 // One thread: the three run in one process, interleaved sample by sample (the machine is shared and
 // noisy): each round takes one sample of each in a rotating order; a sample is `reps` back-to-back
-// calls. Reported: median time per call, GFLOP/s, % of the measured FMA peak of one core, and the
-// medians over rounds of the paired ratios t(peer) / t(tshape) (above 1: tshape is faster).
+// calls. Reported: median time per call; GFLOP/s and % of the measured FMA peak from the best
+// sample (the peak is a best-of too: on a shared machine the best sample is the one that had the core
+// to itself); the medians over rounds of the paired ratios t(peer) / t(tshape) (above 1: tshape is
+// faster), and in brackets the ratio of the best samples.
 // Two threads: oneDNN's OpenMP team and OpenBLAS's threads would oversubscribe the two cores in one
 // process, so oneDNN is timed in a child process (this program with --dnnl-child) and its median is
 // compared with the medians of the other two.
@@ -72,6 +74,8 @@ struct options {
 };
 
 inline void clobber(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
+
+double best_of(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -208,14 +212,16 @@ struct tshape_variant {
   void run2(worker& wk) {
     const auto& g = p.g;
     const int n = p.s.n;
-    if (tk::conv::is_pointwise(g)) {
-      const int rows = n * g.h * g.w, half = rows / 2;
-      auto part = [&](int r0, int r1) {
-        tk::gemm::blocked<tk::simd::native>(r1 - r0, g.oc, g.c, p.x.data() + static_cast<std::ptrdiff_t>(r0) * g.c, g.c,
-                                            p.kernel.data(), g.oc, p.bias.data(),
-                                            y.data() + static_cast<std::ptrdiff_t>(r0) * g.oc, g.oc, lin);
+    if (tk::conv::is_pointwise(g)) {  // one row of pixels, split in two
+      const int pixels = n * g.h * g.w, half = pixels / 2;
+      float* packed = scratch.data();
+      tk::conv::pack<tk::simd::native>(g, p.kernel.data(), p.bias.data(), packed);
+      auto part = [&](int q0, int q1) {
+        const auto gp = tk::make_geometry(1, q1 - q0, g.c, 1, 1, 1, 1, 1, 1, false, g.oc);
+        tk::conv::direct_rows<tk::simd::native>(gp, p.x.data() + static_cast<std::ptrdiff_t>(q0) * g.c, packed,
+                                                y.data() + static_cast<std::ptrdiff_t>(q0) * g.oc, 0, 1, lin);
       };
-      wk.run([&] { part(half, rows); }, [&] { part(0, half); });
+      wk.run([&] { part(half, pixels); }, [&] { part(0, half); });
       return;
     }
     float* packed = scratch.data();
@@ -368,18 +374,25 @@ std::vector<double> ratios(const std::vector<double>& peer, const std::vector<do
 
 void print_header(int threads, double peak) {
   std::printf("\n%d thread%s (peak %.0f GFLOP/s)\n", threads, threads > 1 ? "s" : "", peak * threads);
-  std::printf("%-27s %11s %11s %11s  %14s %14s %14s  %9s %9s\n", "shape (N,H,W,Cin->Cout)", "tshape us", "oneDNN us",
-              "im2col us", "tshape GF/%pk", "oneDNN GF/%pk", "im2col GF/%pk", "oneDNN/ts", "im2col/ts");
+  std::printf("%-26s %10s %10s %10s  %13s %13s %13s  %15s %15s\n", "shape (N,H,W,Cin->Cout)", "tshape us", "oneDNN us",
+              "im2col us", "tshape GF/pk", "oneDNN GF/pk", "im2col GF/pk", "oneDNN/tshape", "im2col/tshape");
 }
 
-void print_row(const problem& p, double ts, double dn, double im, double r_dn, double r_im, double peak) {
-  auto gf = [&](double t) { return p.flops() / t * 1e-9; };
-  char a[32], b[32], c[32];
-  std::snprintf(a, sizeof a, "%6.1f / %3.0f%%", gf(ts), 100 * gf(ts) / peak);
-  std::snprintf(b, sizeof b, "%6.1f / %3.0f%%", gf(dn), 100 * gf(dn) / peak);
-  std::snprintf(c, sizeof c, "%6.1f / %3.0f%%", gf(im), 100 * gf(im) / peak);
-  std::printf("%-27s %11.1f %11.1f %11.1f  %14s %14s %14s  %8.2fx %8.2fx\n", p.s.label, ts * 1e6, dn * 1e6, im * 1e6, a,
-              b, c, r_dn, r_im);
+struct timing {
+  double median, best;
+};
+timing summarize(const std::vector<double>& t) { return {median(t), best_of(t)}; }
+
+void print_row(const problem& p, timing ts, timing dn, timing im, double r_dn, double r_im, double peak) {
+  auto gf = [&](double t) { return t > 0 ? p.flops() / t * 1e-9 : 0.0; };
+  char a[32], b[32], c[32], d[32], e[32];
+  std::snprintf(a, sizeof a, "%5.1f / %3.0f%%", gf(ts.best), 100 * gf(ts.best) / peak);
+  std::snprintf(b, sizeof b, "%5.1f / %3.0f%%", gf(dn.best), 100 * gf(dn.best) / peak);
+  std::snprintf(c, sizeof c, "%5.1f / %3.0f%%", gf(im.best), 100 * gf(im.best) / peak);
+  std::snprintf(d, sizeof d, "%5.2fx (%5.2fx)", r_dn, dn.best / ts.best);
+  std::snprintf(e, sizeof e, "%5.2fx (%5.2fx)", r_im, im.best / ts.best);
+  std::printf("%-26s %10.1f %10.1f %10.1f  %13s %13s %13s  %15s %15s\n", p.s.label, ts.median * 1e6, dn.median * 1e6,
+              im.median * 1e6, a, b, c, d, e);
 }
 
 int dnnl_child(const options& o) {
@@ -388,7 +401,7 @@ int dnnl_child(const options& o) {
     problem p(s);
     dnnl_variant d(p);
     const auto t = time_interleaved({[&] { d.run(); }}, o);
-    std::printf("%.9g\n", median(t[0]));
+    std::printf("%.9g %.9g\n", median(t[0]), best_of(t[0]));
   }
   return 0;
 }
@@ -424,13 +437,13 @@ int main(int argc, char** argv) {
   for (int threads : o.threads) {
     tshape::set_blas_threads(threads);
     omp_set_num_threads(threads);
-    std::vector<double> child;
+    std::vector<timing> child;
     if (threads > 1) {  // oneDNN in its own process
       std::string cmd = std::string(argv[0]) + " --dnnl-child " + std::to_string(threads) + " --seconds " +
                         std::to_string(o.seconds) + (o.quick ? " --quick" : "");
       if (FILE* f = popen(cmd.c_str(), "r")) {
-        double v;
-        while (std::fscanf(f, "%lf", &v) == 1) child.push_back(v);
+        double m, b;
+        while (std::fscanf(f, "%lf %lf", &m, &b) == 2) child.push_back({m, b});
         pclose(f);
       }
     }
@@ -464,16 +477,17 @@ int main(int argc, char** argv) {
         std::printf("%s: the variants disagree with the reference (max |diff| %g)\n", s.label, worst);
         ++failures;
       }
-      double t_ts, t_dn, t_im, r_dn, r_im;
+      timing t_ts, t_dn, t_im;
+      double r_dn, r_im;
       if (threads == 1) {
         const auto t = time_interleaved({[&] { ts.run1(); }, [&] { dn->run(); }, [&] { im.run(); }}, o);
-        t_ts = median(t[0]), t_dn = median(t[1]), t_im = median(t[2]);
+        t_ts = summarize(t[0]), t_dn = summarize(t[1]), t_im = summarize(t[2]);
         r_dn = median(ratios(t[1], t[0])), r_im = median(ratios(t[2], t[0]));
-      } else {
+      } else {  // oneDNN ran in its own process: its median against tshape's
         const auto t = time_interleaved({[&] { ts.run2(*wk); }, [&] { im.run(); }}, o);
-        t_ts = median(t[0]), t_im = median(t[1]);
-        t_dn = k < child.size() ? child[k] : 0;
-        r_dn = t_dn / t_ts, r_im = median(ratios(t[1], t[0]));
+        t_ts = summarize(t[0]), t_im = summarize(t[1]);
+        t_dn = k < child.size() ? child[k] : timing{0, 0};
+        r_dn = t_dn.median / t_ts.median, r_im = median(ratios(t[1], t[0]));
       }
       print_row(p, t_ts, t_dn, t_im, r_dn, r_im, peak * threads);
       if (dn && o.quick) std::printf("  oneDNN implementation: %s\n", dn->impl.c_str());
