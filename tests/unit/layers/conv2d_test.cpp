@@ -1,5 +1,6 @@
 #include <tshape/tshape.hpp>
 
+#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -175,4 +176,27 @@ TEST_CASE("Conv2D: the design's CNN matches PyTorch end to end", "[layers][conv2
   Tensor<float, Shape<dyn, 20, 20, 1>> x(3);
   ref.copy_to("cnn.x", x);
   tshape_test::require_close(net(x), ref["cnn.y"].values, 1e-5, 1e-6);
+}
+
+TEST_CASE("Conv2D: row-wise and scalar activations apply per pixel", "[layers][conv2d]") {
+  auto net = make_model<Sequential<Input<5, 4, 3>, Conv2D<6, Kernel<3>, Padding::same, Softmax>>>(7);
+  Tensor<float, Shape<2, 5, 4, 3>> x;
+  tshape_test::random_floats rnd(8);
+  rnd.fill(x);
+  auto y = net(x);
+  for (int n = 0; n < 2; ++n)
+    for (int i = 0; i < 5; ++i)
+      for (int j = 0; j < 4; ++j) {
+        float s = 0;
+        for (int o = 0; o < 6; ++o) s += y(n, i, j, o);
+        CHECK(s == Approx(1.0f));
+      }
+  auto lin = make_model<Sequential<Input<9, 3>, Conv1D<5, Kernel<2>, Strides<2>>>>(3);
+  auto sig = make_model<Sequential<Input<9, 3>, Conv1D<5, Kernel<2>, Strides<2>, Sigmoid>>>(3);
+  Tensor<float, Shape<1, 9, 3>> s;
+  rnd.fill(s);
+  auto a = lin(s);
+  auto b = sig(s);
+  static_assert(std::is_same_v<decltype(a), Tensor<float, Shape<1, 4, 5>>>);
+  for (int k = 0; k < 20; ++k) CHECK(b[k] == Approx(1.0f / (1.0f + std::exp(-a[k]))));
 }
