@@ -99,26 +99,33 @@ struct aligned_buffer {
 /// trials (on a shared machine, the best trial is the one that had the core to itself).
 double measure_peak() {
 #if defined(__AVX512F__)
-  __m512 a[12];
-  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
+  // Twelve named accumulators (an array would be kept in memory and measure the loads instead).
+#define TSHAPE_BENCH_ACC(i) __m512 a##i = _mm512_set1_ps(0.001f * i);
+#define TSHAPE_BENCH_FMA(i) a##i = _mm512_fmadd_ps(a##i, b, c);
+  TSHAPE_BENCH_ACC(0) TSHAPE_BENCH_ACC(1) TSHAPE_BENCH_ACC(2) TSHAPE_BENCH_ACC(3) TSHAPE_BENCH_ACC(4)
+  TSHAPE_BENCH_ACC(5) TSHAPE_BENCH_ACC(6) TSHAPE_BENCH_ACC(7) TSHAPE_BENCH_ACC(8) TSHAPE_BENCH_ACC(9)
+  TSHAPE_BENCH_ACC(10) TSHAPE_BENCH_ACC(11)
   const __m512 b = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(1e-4f);
   double best = 0;
   for (int trial = 0; trial < 400; ++trial) {
     const long iters = 20'000;
     const auto t0 = clock_type::now();
     for (long k = 0; k < iters; ++k) {
-#pragma GCC unroll 12
-      for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
-      asm volatile("" : : "v"(a[0]));
+      TSHAPE_BENCH_FMA(0) TSHAPE_BENCH_FMA(1) TSHAPE_BENCH_FMA(2) TSHAPE_BENCH_FMA(3) TSHAPE_BENCH_FMA(4)
+      TSHAPE_BENCH_FMA(5) TSHAPE_BENCH_FMA(6) TSHAPE_BENCH_FMA(7) TSHAPE_BENCH_FMA(8) TSHAPE_BENCH_FMA(9)
+      TSHAPE_BENCH_FMA(10) TSHAPE_BENCH_FMA(11)
+      asm volatile("" : : "v"(a0));
     }
     const double dt = std::chrono::duration<double>(clock_type::now() - t0).count();
     best = std::max(best, iters * 12 * 32.0 / dt * 1e-9);
   }
   alignas(64) float lanes[16];
-  for (auto& v : a) {
+  for (const __m512& v : {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11}) {
     _mm512_store_ps(lanes, v);
     clobber(lanes);
   }
+#undef TSHAPE_BENCH_ACC
+#undef TSHAPE_BENCH_FMA
   return best;
 #else
   return 0;

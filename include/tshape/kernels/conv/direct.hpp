@@ -5,9 +5,9 @@
 // than the oh*ow times as many multiply-adds, and lets the inner loop stream one contiguous panel.
 // A tile keeps P output pixels (along a row) x NV vectors of channels in registers: per input cell it
 // loads NV weight vectors, broadcasts one input value per pixel, and does P * NV FMAs.
-// With dilation 1 the window row's kw * c inputs are contiguous, as are its weights, so the tile walks
-// them as one run. Inputs with padding are first copied into a zero-bordered sample, so no tile tests
-// bounds. First layers (1-4 input channels) take a dedicated tile whose channel loop is unrolled.
+// First layers (1-4 input channels, dilation 1) take a dedicated tile: a window row's kw * c inputs are
+// contiguous, as are its weights, so it walks them as one run instead of kw short channel loops.
+// Inputs with padding are first copied into a zero-bordered sample, so no tile tests bounds.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -95,8 +95,9 @@ struct tile_args {
   int valid;                    // real channels in the block (the rest is padding)
 };
 
-// P pixels x NV vectors. C > 0: a compile-time channel count (the first-layer path).
-template <class V, int P, int NV, int C, class Act>
+// P pixels x NV vectors. Flat: the first-layer form (dilation 1, few channels), which walks a window
+// row's kw * c inputs as one contiguous run; else the channel-rich form, a channel loop per window cell.
+template <class V, int P, int NV, bool Flat, class Act>
 TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, const Act& act) {
   using reg = typename V::reg;
   constexpr int W = V::width;
@@ -109,22 +110,7 @@ TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, con
   const float* TSHAPE_RESTRICT x = t.x;
   const float* TSHAPE_RESTRICT w = t.w;
   const std::ptrdiff_t ps = t.pixel_stride;
-  if constexpr (C > 0) {
-    const std::ptrdiff_t cell = static_cast<std::ptrdiff_t>(g.dw) * C;
-    for (int a = 0; a < g.kh; ++a) {
-      const float* xr = x + a * g.dh * t.row_stride;
-      for (int b = 0; b < g.kw; ++b, xr += cell, w += C * NB) {
-        for (int ci = 0; ci < C; ++ci) {
-          reg wv[NV];
-          for (int v = 0; v < NV; ++v) wv[v] = V::load(w + ci * NB + v * W);
-          for (int p = 0; p < P; ++p) {
-            const reg xv = V::broadcast(xr[p * ps + ci]);
-            for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
-          }
-        }
-      }
-    }
-  } else if (g.dw == 1) {
+  if constexpr (Flat) {
     const int run = g.kw * g.c;  // a window row: kw cells of c channels, contiguous in x and in w
     for (int a = 0; a < g.kh; ++a) {
       const float* xr = x + a * g.dh * t.row_stride;
@@ -166,13 +152,10 @@ TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, con
 // Rows [oh0, oh1) cut into tiles of N + 1 pixels (the first `wider` of them) and N pixels. Each size
 // pair is a function of its own: a row loop with every tile size inlined into it took minutes to
 // compile, while a call per tile (instead of inlining) cost first layers a quarter of their speed.
-// First-layer tiles of at most P / 2 pixels use the generic tile (fewer instantiations).
-template <class V, int NV, int C, int N, class Act>
+template <class V, int NV, bool Flat, int N, class Act>
 TSHAPE_NOINLINE void sized_rows(const window_geometry& g, tile_args t, const float* xs, float* ys, int oh0, int oh1,
                                 int tiles, int wider, const Act& act) {
   constexpr int P = tile_pixels<V>(NV);
-  constexpr int narrow_c = 2 * N <= P ? 0 : C;
-  constexpr int wide_c = 2 * (N + 1) <= P ? 0 : C;
   for (int i = oh0; i < oh1; ++i) {
     const float* xrow = xs + static_cast<std::ptrdiff_t>(i) * g.sh * t.row_stride;
     float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * g.oc;
@@ -181,52 +164,48 @@ TSHAPE_NOINLINE void sized_rows(const window_geometry& g, tile_args t, const flo
       t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
       if constexpr (N < P) {
         if (k < wider) {
-          tile<V, N + 1, NV, wide_c>(g, t, act);
+          tile<V, N + 1, NV, Flat>(g, t, act);
           j += N + 1;
           continue;
         }
       }
-      tile<V, N, NV, narrow_c>(g, t, act);
+      tile<V, N, NV, Flat>(g, t, act);
       j += N;
     }
   }
 }
 
-template <class V, int NV, int C, int N, class Act>
+template <class V, int NV, bool Flat, int N, class Act>
 void size_dispatch(int n, const window_geometry& g, const tile_args& t, const float* xs, float* ys, int oh0, int oh1,
                    int tiles, int wider, const Act& act) {
-  if constexpr (C > 0 && 2 * (N + 1) <= tile_pixels<V>(NV)) {  // small tiles: the generic ones
-    size_dispatch<V, NV, 0, N>(n, g, t, xs, ys, oh0, oh1, tiles, wider, act);
-  } else {
-    if constexpr (N > 1) {
-      if (n < N) return size_dispatch<V, NV, C, N - 1>(n, g, t, xs, ys, oh0, oh1, tiles, wider, act);
-    }
-    sized_rows<V, NV, C, N>(g, t, xs, ys, oh0, oh1, tiles, wider, act);
+  if constexpr (N > 1) {
+    if (n < N) return size_dispatch<V, NV, Flat, N - 1>(n, g, t, xs, ys, oh0, oh1, tiles, wider, act);
   }
+  sized_rows<V, NV, Flat, N>(g, t, xs, ys, oh0, oh1, tiles, wider, act);
 }
 
 // Output rows [oh0, oh1) of one block of NV vectors of channels. A row of ow pixels is cut into
 // ceil(ow / P) tiles of nearly equal size (10 = 5 + 5 rather than 6 + 4), so that no tile is left
 // with few pixels, which would leave most registers idle.
-template <class V, int NV, int C, class Act>
+template <class V, int NV, bool Flat, class Act>
 void block_rows(const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
                 const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
   constexpr int P = tile_pixels<V>(NV);
   const int tiles = (g.ow + P - 1) / P, base = g.ow / tiles, wider = g.ow % tiles;
   const tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid};
-  size_dispatch<V, NV, C, P>(base, g, t, xs, ys, oh0, oh1, tiles, wider, act);
+  size_dispatch<V, NV, Flat, P>(base, g, t, xs, ys, oh0, oh1, tiles, wider, act);
 }
 
-template <class V, int NV, int C, class Act>
+template <class V, int NV, bool Flat, class Act>
 void block_dispatch(int nv, const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
                     const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
   if constexpr (NV > 1) {
-    if (nv < NV) return block_dispatch<V, NV - 1, C>(nv, g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+    if (nv < NV) return block_dispatch<V, NV - 1, Flat>(nv, g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
   }
-  block_rows<V, NV, C>(g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+  block_rows<V, NV, Flat>(g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
 }
 
-template <class V, int C, class Act>
+template <class V, bool Flat, class Act>
 void sample_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
                  const Act& act) {
   constexpr int W = V::width;
@@ -235,7 +214,7 @@ void sample_rows(const window_geometry& g, const float* xs, const float* packed,
   const std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(g.padded() ? g.padded_w() : g.w) * g.c;
   for (int oc0 = 0; oc0 < ocp;) {
     const int nv = std::min(blocking<V>::max_nv, (ocp - oc0) / W);
-    block_dispatch<V, blocking<V>::max_nv, C>(nv, g, xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0,
+    block_dispatch<V, blocking<V>::max_nv, Flat>(nv, g, xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0,
                                               ys + oc0, std::min(nv * W, g.oc - oc0), oh0, oh1, act);
     oc0 += nv * W;
   }
@@ -249,13 +228,10 @@ void sample_rows(const window_geometry& g, const float* xs, const float* packed,
 template <class V, class Act>
 void direct_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
                  const Act& act) {
-  switch (g.c) {  // first layers: the channel loop unrolled
-    case 1: return detail::sample_rows<V, 1>(g, xs, packed, ys, oh0, oh1, act);
-    case 2: return detail::sample_rows<V, 2>(g, xs, packed, ys, oh0, oh1, act);
-    case 3: return detail::sample_rows<V, 3>(g, xs, packed, ys, oh0, oh1, act);
-    case 4: return detail::sample_rows<V, 4>(g, xs, packed, ys, oh0, oh1, act);
-    default: return detail::sample_rows<V, 0>(g, xs, packed, ys, oh0, oh1, act);
-  }
+  if (g.c <= 4 && g.dw == 1)  // first layers: the window row as one run
+    detail::sample_rows<V, true>(g, xs, packed, ys, oh0, oh1, act);
+  else
+    detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);
 }
 
 /// y (batch, oh, ow, oc) = act(conv(x (batch, h, w, c), kernel (kh, kw, c, oc)) + bias) with V's
