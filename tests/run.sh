@@ -20,11 +20,13 @@ configure() {
 step() { printf '\n== %s  (%ds)\n' "$1" $((SECONDS - start)); }
 mkdir -p build
 
-step "g++, AVX-512 or the widest SIMD here, OpenBLAS: every test, compile-fail included; the bench's smoke run"
+step "g++, AVX-512 or the widest SIMD here, OpenBLAS: every test, compile-fail included; the benches' smoke runs"
 configure gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_BUILD_BENCH=ON
 cmake --build build/gcc -j "$jobs"
 ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 ./build/gcc/bench/dense --quick
+./build/gcc/bench/conv --quick --threads 1
+./build/gcc/bench/recurrent --quick
 
 step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included"
 # Sanitizer builds: -O1 with line tables compiles in half the time of -O2 -g and still reports well.

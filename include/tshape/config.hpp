@@ -55,9 +55,11 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TSHAPE_ALWAYS_INLINE inline __attribute__((always_inline))
+#define TSHAPE_NOINLINE __attribute__((noinline))
 #define TSHAPE_RESTRICT __restrict__
 #else
 #define TSHAPE_ALWAYS_INLINE inline
+#define TSHAPE_NOINLINE
 #define TSHAPE_RESTRICT
 #endif
 

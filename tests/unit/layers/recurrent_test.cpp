@@ -165,3 +165,27 @@ TEST_CASE("seed 004: GRU(64) then Dense(10) takes (samples, timesteps, features)
   const Tensor<float, Shape<10, 10>> y = net(x);
   for (float v : y) CHECK(std::isfinite(v));
 }
+
+TEST_CASE("seeds 003/004: ReturnSequences, then GlobalAveragePooling1D, then Dense", "[layers][recurrent]") {
+  // The whole sequence of hidden states, averaged over the timesteps, then classified.
+  using Net = Sequential<Input<20, 32>, GRU<64, ReturnSequences>, GlobalAveragePooling1D, Dense<10, Softmax>>;
+  static_assert(std::is_same_v<Net::shape_at<1>, Shape<20, 64>>);
+  static_assert(std::is_same_v<Net::shape_at<2>, Shape<64>>);
+  static_assert(summary<Net>().rows[1].class_name == "GlobalAveragePooling1D");
+  auto net = make_model<Net>(3);
+  Tensor<float, Shape<dyn, 20, 32>> x(3);
+  tshape_test::random_floats rnd(6);
+  rnd.fill(x);
+  auto y = net(x);
+  // The same by hand: the GRU's sequence, its mean over time, then the Dense.
+  auto h = Sequential<Input<20, 32>, GRU<64, ReturnSequences>>{};
+  h.layer<0>() = layer<0>(net);
+  auto seq = h(x);
+  Tensor<float, Shape<3, 64>> mean;
+  for (int b = 0; b < 3; ++b)
+    for (int t = 0; t < 20; ++t)
+      for (int u = 0; u < 64; ++u) mean(b, u) += seq(b, t, u) / 20.0f;
+  Tensor<float, Shape<3, 10>> expected;
+  layer<2>(net).forward(mean.data(), expected.data(), 3, nullptr);
+  tshape_test::require_close(y, expected, 1e-5, 1e-6);
+}

@@ -1,0 +1,255 @@
+// Direct NHWC convolution with register blocking, written once over a SIMD ISA (simd.hpp).
+//
+// The kernel (kh, kw, c, oc) is first repacked, per call, into blocks of NV vectors of output channels,
+// zero-padded to whole vectors: block [kh][kw][c][NV * width]. Repacking costs kh*kw*c*oc copies, far less
+// than the oh*ow times as many multiply-adds, and lets the inner loop stream one contiguous panel.
+// A tile keeps P output pixels (along a row) x NV vectors of channels in registers: per input cell it
+// loads NV weight vectors, broadcasts one input value per pixel, and does P * NV FMAs.
+// First layers (1-4 input channels, dilation 1) take a dedicated tile: a window row's kw * c inputs are
+// contiguous, as are its weights, so it walks them as one run instead of kw short channel loops.
+// Inputs with padding are first copied into a zero-bordered sample, so no tile tests bounds.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "../../config.hpp"
+#include "../simd/simd.hpp"
+#include "geometry.hpp"
+
+namespace tshape::kernels::conv {
+
+/// Register blocking per ISA: at most max_nv vectors of channels and `accumulators` registers of sums.
+template <class V>
+struct blocking {
+  static constexpr int max_nv = 4;
+  static constexpr int accumulators = 24;  // 32 registers: 24 sums, NV weights, broadcasts
+  static constexpr int max_p = 12;
+};
+template <>
+struct blocking<simd::scalar> {
+  static constexpr int max_nv = 4;
+  static constexpr int accumulators = 8;
+  static constexpr int max_p = 4;
+};
+#if defined(TSHAPE_SIMD_AVX512) || defined(TSHAPE_SIMD_AVX2)
+template <>
+struct blocking<simd::avx2> {  // 16 registers: 12 sums, 2 weights, 1 broadcast
+  static constexpr int max_nv = 2;
+  static constexpr int accumulators = 12;
+  static constexpr int max_p = 12;
+};
+#endif
+
+/// Output pixels per tile for NV vectors of channels.
+template <class V>
+constexpr int tile_pixels(int nv) {
+  const int p = blocking<V>::accumulators / nv;
+  return p < 1 ? 1 : (p > blocking<V>::max_p ? blocking<V>::max_p : p);
+}
+
+namespace detail {
+constexpr int round_up(int n, int m) { return (n + m - 1) / m * m; }
+constexpr std::size_t round_floats(std::size_t n) { return (n + 15) / 16 * 16; }
+}  // namespace detail
+
+/// Floats of the repacked kernel and bias for V.
+template <class V>
+constexpr std::size_t packed_floats(const window_geometry& g) {
+  const std::size_t ocp = static_cast<std::size_t>(detail::round_up(g.oc, V::width));
+  return static_cast<std::size_t>(g.kh) * g.kw * g.c * ocp + ocp;
+}
+
+/// Working memory of direct<V>: the repacked kernel, then one padded sample (when there is padding).
+template <class V>
+constexpr std::size_t direct_scratch_floats(const window_geometry& g) {
+  return detail::round_floats(packed_floats<V>(g)) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
+}
+
+/// Repacks kernel (kh, kw, c, oc) and bias (oc, or null) into `out` (packed_floats<V>(g) floats).
+template <class V>
+void pack(const window_geometry& g, const float* kernel, const float* bias, float* out) {
+  constexpr int W = V::width;
+  const int ocp = detail::round_up(g.oc, W);
+  const std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c;
+  for (int oc0 = 0; oc0 < ocp;) {
+    const int nb = std::min(blocking<V>::max_nv * W, ocp - oc0);
+    float* blk = out + cells * oc0;
+    for (std::ptrdiff_t k = 0; k < cells; ++k)
+      for (int j = 0; j < nb; ++j) blk[k * nb + j] = oc0 + j < g.oc ? kernel[k * g.oc + oc0 + j] : 0.0f;
+    oc0 += nb;
+  }
+  float* b = out + cells * ocp;
+  for (int o = 0; o < ocp; ++o) b[o] = (bias && o < g.oc) ? bias[o] : 0.0f;
+}
+
+namespace detail {
+
+// Where one tile reads and writes. x points at the first pixel's window corner in the (padded) sample.
+struct tile_args {
+  const float* x;
+  std::ptrdiff_t row_stride;    // floats between input rows
+  std::ptrdiff_t pixel_stride;  // floats between the windows of neighbouring output pixels (sw * c)
+  const float* w;               // the packed block
+  const float* bias;            // the packed bias at the block's first channel
+  float* y;                     // first pixel, first channel of the block
+  int valid;                    // real channels in the block (the rest is padding)
+};
+
+// P pixels x NV vectors. Flat: the first-layer form (dilation 1, few channels), which walks a window
+// row's kw * c inputs as one contiguous run; else the channel-rich form, a channel loop per window cell.
+template <class V, int P, int NV, bool Flat, class Act>
+TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, const Act& act) {
+  using reg = typename V::reg;
+  constexpr int W = V::width;
+  constexpr int NB = NV * W;
+  reg acc[P][NV];
+  for (int v = 0; v < NV; ++v) {
+    const reg b = V::load(t.bias + v * W);
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  const float* TSHAPE_RESTRICT x = t.x;
+  const float* TSHAPE_RESTRICT w = t.w;
+  const std::ptrdiff_t ps = t.pixel_stride;
+  if constexpr (Flat) {
+    const int run = g.kw * g.c;  // a window row: kw cells of c channels, contiguous in x and in w
+    for (int a = 0; a < g.kh; ++a) {
+      const float* xr = x + a * g.dh * t.row_stride;
+      for (int j = 0; j < run; ++j, w += NB) {
+        reg wv[NV];
+        for (int v = 0; v < NV; ++v) wv[v] = V::load(w + v * W);
+        for (int p = 0; p < P; ++p) {
+          const reg xv = V::broadcast(xr[p * ps + j]);
+          for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
+        }
+      }
+    }
+  } else {
+    for (int a = 0; a < g.kh; ++a)
+      for (int b = 0; b < g.kw; ++b) {
+        const float* xr = x + a * g.dh * t.row_stride + static_cast<std::ptrdiff_t>(b) * g.dw * g.c;
+        for (int ci = 0; ci < g.c; ++ci, w += NB) {
+          reg wv[NV];
+          for (int v = 0; v < NV; ++v) wv[v] = V::load(w + v * W);
+          for (int p = 0; p < P; ++p) {
+            const reg xv = V::broadcast(xr[p * ps + ci]);
+            for (int v = 0; v < NV; ++v) acc[p][v] = V::fma(xv, wv[v], acc[p][v]);
+          }
+        }
+      }
+  }
+  for (int p = 0; p < P; ++p) {
+    float* yp = t.y + static_cast<std::ptrdiff_t>(p) * g.oc;
+    for (int v = 0; v < NV; ++v) {
+      const reg out = act.template apply<V>(acc[p][v]);
+      if ((v + 1) * W <= t.valid)
+        V::store(yp + v * W, out);
+      else if (v * W < t.valid)
+        V::store_partial(yp + v * W, out, t.valid - v * W);
+    }
+  }
+}
+
+// Rows [oh0, oh1) cut into tiles of N + 1 pixels (the first `wider` of them) and N pixels. Each size
+// pair is a function of its own: a row loop with every tile size inlined into it took minutes to
+// compile, while a call per tile (instead of inlining) cost first layers a quarter of their speed.
+template <class V, int NV, bool Flat, int N, class Act>
+TSHAPE_NOINLINE void sized_rows(const window_geometry& g, tile_args t, const float* xs, float* ys, int oh0, int oh1,
+                                int tiles, int wider, const Act& act) {
+  constexpr int P = tile_pixels<V>(NV);
+  for (int i = oh0; i < oh1; ++i) {
+    const float* xrow = xs + static_cast<std::ptrdiff_t>(i) * g.sh * t.row_stride;
+    float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * g.oc;
+    for (int k = 0, j = 0; k < tiles; ++k) {
+      t.x = xrow + j * t.pixel_stride;
+      t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
+      if constexpr (N < P) {
+        if (k < wider) {
+          tile<V, N + 1, NV, Flat>(g, t, act);
+          j += N + 1;
+          continue;
+        }
+      }
+      tile<V, N, NV, Flat>(g, t, act);
+      j += N;
+    }
+  }
+}
+
+template <class V, int NV, bool Flat, int N, class Act>
+void size_dispatch(int n, const window_geometry& g, const tile_args& t, const float* xs, float* ys, int oh0, int oh1,
+                   int tiles, int wider, const Act& act) {
+  if constexpr (N > 1) {
+    if (n < N) return size_dispatch<V, NV, Flat, N - 1>(n, g, t, xs, ys, oh0, oh1, tiles, wider, act);
+  }
+  sized_rows<V, NV, Flat, N>(g, t, xs, ys, oh0, oh1, tiles, wider, act);
+}
+
+// Output rows [oh0, oh1) of one block of NV vectors of channels. A row of ow pixels is cut into
+// ceil(ow / P) tiles of nearly equal size (10 = 5 + 5 rather than 6 + 4), so that no tile is left
+// with few pixels, which would leave most registers idle.
+template <class V, int NV, bool Flat, class Act>
+void block_rows(const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
+                const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
+  constexpr int P = tile_pixels<V>(NV);
+  const int tiles = (g.ow + P - 1) / P, base = g.ow / tiles, wider = g.ow % tiles;
+  const tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid};
+  size_dispatch<V, NV, Flat, P>(base, g, t, xs, ys, oh0, oh1, tiles, wider, act);
+}
+
+template <class V, int NV, bool Flat, class Act>
+void block_dispatch(int nv, const window_geometry& g, const float* xs, std::ptrdiff_t row_stride, const float* w,
+                    const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
+  if constexpr (NV > 1) {
+    if (nv < NV) return block_dispatch<V, NV - 1, Flat>(nv, g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+  }
+  block_rows<V, NV, Flat>(g, xs, row_stride, w, bias, ys, valid, oh0, oh1, act);
+}
+
+template <class V, bool Flat, class Act>
+void sample_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
+                 const Act& act) {
+  constexpr int W = V::width;
+  const int ocp = round_up(g.oc, W);
+  const std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c;
+  const std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(g.padded() ? g.padded_w() : g.w) * g.c;
+  for (int oc0 = 0; oc0 < ocp;) {
+    const int nv = std::min(blocking<V>::max_nv, (ocp - oc0) / W);
+    block_dispatch<V, blocking<V>::max_nv, Flat>(nv, g, xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0,
+                                              ys + oc0, std::min(nv * W, g.oc - oc0), oh0, oh1, act);
+    oc0 += nv * W;
+  }
+}
+
+}  // namespace detail
+
+/// Output rows [oh0, oh1) of one sample: xs is the sample as the windows see it (padded when
+/// g.padded()), packed comes from pack<V>. Act must be vectorized (the caller applies the others).
+/// Separate samples or row ranges may run on separate threads over the same packed kernel.
+template <class V, class Act>
+void direct_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
+                 const Act& act) {
+  if (g.c <= 4 && g.dw == 1)  // first layers: the window row as one run
+    detail::sample_rows<V, true>(g, xs, packed, ys, oh0, oh1, act);
+  else
+    detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);
+}
+
+/// y (batch, oh, ow, oc) = act(conv(x (batch, h, w, c), kernel (kh, kw, c, oc)) + bias) with V's
+/// registers; bias may be null; scratch holds direct_scratch_floats<V>(g) floats, 64-byte aligned.
+template <class V, class Act>
+void direct(const window_geometry& g, const float* x, const float* kernel, const float* bias, float* y, int batch,
+            float* scratch, const Act& act) {
+  pack<V>(g, kernel, bias, scratch);
+  float* pad = scratch + detail::round_floats(packed_floats<V>(g));
+  for (int n = 0; n < batch; ++n) {
+    const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.input_floats());
+    if (g.padded()) {
+      pad_sample(g, xs, pad);
+      xs = pad;
+    }
+    direct_rows<V>(g, xs, scratch, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.output_floats()),
+                   0, g.oh, act);
+  }
+}
+
+}  // namespace tshape::kernels::conv

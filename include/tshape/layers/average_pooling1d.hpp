@@ -1,0 +1,16 @@
+// AveragePooling1D: Keras' average pooling over (steps, channels) samples. Options: Pool<p> (default 2),
+// Strides<s> (default: the pool size), Padding (default valid; 'same' divides by the real cells).
+#pragma once
+#include <string_view>
+
+#include "pooling.hpp"
+
+namespace tshape {
+
+template <class... Options>
+struct AveragePooling1D : detail::pooling_layer<1, false, Options...> {
+  static constexpr std::string_view keras_class = "AveragePooling1D";
+  static constexpr std::string_view keras_name = "average_pooling1d";
+};
+
+}  // namespace tshape

@@ -1,0 +1,16 @@
+// AveragePooling2D: Keras' average pooling over (rows, cols, channels) samples. Options: Pool<ph, pw>
+// (default 2 x 2), Strides (default: the pool size), Padding (default valid; 'same' divides by the real cells).
+#pragma once
+#include <string_view>
+
+#include "pooling.hpp"
+
+namespace tshape {
+
+template <class... Options>
+struct AveragePooling2D : detail::pooling_layer<2, false, Options...> {
+  static constexpr std::string_view keras_class = "AveragePooling2D";
+  static constexpr std::string_view keras_name = "average_pooling2d";
+};
+
+}  // namespace tshape

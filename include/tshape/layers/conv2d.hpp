@@ -1,0 +1,181 @@
+// Conv2D<Filters, Options...>: Keras' 2D convolution on channels-last samples (rows, cols, channels).
+//
+// Options, in any order: Kernel<kh, kw> (required; Kernel<k> is k x k), Strides<sh, sw> (default 1),
+// Padding::valid (default) or Padding::same (TensorFlow's: the odd cell at the bottom/right),
+// DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
+// The kernel is (kh, kw, in_channels, filters) as in Keras (HWIO); cross-correlation, no flip.
+// Conv1D (conv1d.hpp) is the same layer over one spatial axis.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "../kernels/conv/conv.hpp"
+#include "activation.hpp"
+#include "layer.hpp"
+#include "options.hpp"
+
+namespace tshape {
+
+namespace detail {
+
+/// A sample's spatial extents as 2D (rows, cols): a 1D sample (steps, channels) has one row.
+template <int Rank, int... D>
+struct spatial {
+  static constexpr std::array<int, sizeof...(D)> e{D...};
+  static constexpr int rows = Rank == 2 ? e[0] : 1;
+  static constexpr int cols = e[Rank - 1];
+  static constexpr int channels = e[Rank];
+};
+
+/// The shape rule every windowed layer of spatial rank Rank shares: a sample of rank Rank + 1
+/// (channels last), and with 'valid' padding a window that fits. Gives void when the input is fine.
+template <int Rank, int WindowRows, int WindowCols, bool Same, int... D>
+constexpr auto window_rule() {
+  using S = Shape<D...>;
+  if constexpr (sizeof...(D) != Rank + 1) {
+    if constexpr (sizeof...(D) == Rank)  // no channel axis: seed 001 and 003's mistake
+      return mismatch<error::WRONG_RANK, error::expected_rank<Rank + 1>, error::got<S>, error::fix_with_expand_dims<-1>>{};
+    else
+      return mismatch<error::WRONG_RANK, error::expected_rank<Rank + 1>, error::got<S>>{};
+  } else {
+    using sp = spatial<Rank, D...>;
+    if constexpr (!Same && (sp::rows < WindowRows || sp::cols < WindowCols)) {
+      if constexpr (Rank == 2)
+        return mismatch<error::WINDOW_LARGER_THAN_INPUT, error::window<WindowRows, WindowCols>,
+                        error::input_extent<sp::rows, sp::cols>, error::got<S>>{};
+      else
+        return mismatch<error::WINDOW_LARGER_THAN_INPUT, error::window<WindowCols>, error::input_extent<sp::cols>,
+                        error::got<S>>{};
+    } else {
+      return;
+    }
+  }
+}
+
+/// Keras' options of a convolution over Rank spatial axes, checked and resolved to 2D (rows, cols).
+template <int Rank, class... Options>
+struct conv_options {
+  static_assert(((is_kernel<Options>::value || is_strides<Options>::value || is_padding<Options>::value ||
+                  is_dilation<Options>::value || is_activation_v<Options> || is_use_bias<Options>::value) &&
+                 ...),
+                "tshape: a convolution's options are Kernel<...>, Strides<...>, Padding::same or Padding::valid, "
+                "DilationRate<...>, an activation (ReLU, ...) and UseBias<false>");
+  static_assert(count_options<is_kernel, Options...> == 1, "tshape: give a convolution one Kernel<...> (its window)");
+  static_assert(count_options<is_strides, Options...> <= 1 && count_options<is_padding, Options...> <= 1 &&
+                    count_options<is_dilation, Options...> <= 1 && count_options<is_activation, Options...> <= 1 &&
+                    count_options<is_use_bias, Options...> <= 1,
+                "tshape: give each option of a convolution at most once");
+  using kernel_t = option_t<is_kernel, Kernel<1>, Options...>;
+  using strides_t = option_t<is_strides, Strides<1>, Options...>;
+  using dilation_t = option_t<is_dilation, DilationRate<1>, Options...>;
+  static_assert(window_option_fits<kernel_t, Rank>() && window_option_fits<strides_t, Rank>() &&
+                    window_option_fits<dilation_t, Rank>(),
+                "tshape: Kernel, Strides and DilationRate take positive values, one for every spatial axis or one for all");
+  static constexpr auto k = window_values<kernel_t, Rank>();
+  static constexpr auto s = window_values<strides_t, Rank>();
+  static constexpr auto d = window_values<dilation_t, Rank>();
+  static constexpr int kh = Rank == 2 ? k[0] : 1, kw = k[Rank - 1];
+  static constexpr int sh = Rank == 2 ? s[0] : 1, sw = s[Rank - 1];
+  static constexpr int dh = Rank == 2 ? d[0] : 1, dw = d[Rank - 1];
+  static_assert((sh == 1 && sw == 1) || (dh == 1 && dw == 1),
+                "tshape: Keras does not combine Strides > 1 with DilationRate > 1 in a convolution");
+  static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
+  using activation = option_t<is_activation, Linear, Options...>;
+  static constexpr bool use_bias = option_t<is_use_bias, UseBias<true>, Options...>::value;
+};
+
+/// A convolution with Filters filters over Rank spatial axes (1: Conv1D, 2: Conv2D).
+template <int Rank, int Filters, class... Options>
+struct conv_layer {
+  static_assert(Filters > 0, "tshape: a convolution needs a positive number of filters");
+  using opts = conv_options<Rank, Options...>;
+  using activation = typename opts::activation;
+  static constexpr bool use_bias = opts::use_bias;
+  static constexpr int filters = Filters;
+
+  template <int... D>
+  static constexpr auto infer(Shape<D...>) {
+    using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::same, D...>());
+    if constexpr (!std::is_void_v<R>) {
+      return R{};
+    } else {
+      using sp = spatial<Rank, D...>;
+      constexpr int oh = window_output(sp::rows, dilated(opts::kh, opts::dh), opts::sh, opts::same);
+      constexpr int ow = window_output(sp::cols, dilated(opts::kw, opts::dw), opts::sw, opts::same);
+      if constexpr (Rank == 2)
+        return Shape<oh, ow, Filters>{};
+      else
+        return Shape<ow, Filters>{};
+    }
+  }
+
+  template <class In>
+  class bind {
+    using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<Rank, D...>>{}; }(
+        In{}))::type;
+    static constexpr int C = sp::channels;
+    static constexpr kernels::window_geometry geometry =
+        kernels::make_geometry(sp::rows, sp::cols, C, opts::kh, opts::kw, opts::sh, opts::sw, opts::dh, opts::dw,
+                               opts::same, Filters);
+    using kernel_shape = std::conditional_t<Rank == 2, Shape<opts::kh, opts::kw, C, Filters>, Shape<opts::kw, C, Filters>>;
+
+   public:
+    using input_shape = In;
+    using output_shape = decltype(infer(In{}));
+    static constexpr long long param_count = 1LL * opts::kh * opts::kw * C * Filters + (use_bias ? Filters : 0);
+    static constexpr long long non_trainable_count = 0;
+    static constexpr std::size_t scratch_floats(int) { return kernels::conv::scratch_floats(geometry); }
+
+    /// (kh, kw, in_channels, filters) for Conv2D, (k, in_channels, filters) for Conv1D, as Keras.
+    TensorView<float, kernel_shape> kernel() { return kernel_.view(); }
+    TensorView<const float, kernel_shape> kernel() const { return kernel_.view(); }
+    TensorView<float, Shape<Filters>> bias() requires use_bias { return bias_.view(); }
+    TensorView<const float, Shape<Filters>> bias() const requires use_bias { return bias_.view(); }
+
+    void forward(const float* x, float* y, int batch, float* scratch) const {
+      const float* b = nullptr;
+      if constexpr (use_bias) b = bias_.data();
+      if constexpr (activation::row_wise) {
+        kernels::conv::conv2d(geometry, x, kernel_.data(), b, y, batch, scratch, kernels::activation::linear{});
+        apply_activation<activation>(y, static_cast<std::ptrdiff_t>(batch) * geometry.oh * geometry.ow, Filters);
+      } else {
+        kernels::conv::conv2d(geometry, x, kernel_.data(), b, y, batch, scratch, activation::function());
+      }
+    }
+
+    template <class F>
+    void for_each_weight(F&& f) {
+      f("kernel", kernel_.view());
+      if constexpr (use_bias) f("bias", bias_.view());
+    }
+    template <class F>
+    void for_each_weight(F&& f) const {
+      f("kernel", kernel_.view());
+      if constexpr (use_bias) f("bias", bias_.view());
+    }
+    /// Keras' defaults: glorot_uniform over the receptive field (fan_in = kh*kw*in, fan_out = kh*kw*filters).
+    template <class R>
+    void initialize(R& rng) {
+      constexpr double field = 1.0 * opts::kh * opts::kw;
+      glorot_uniform(kernel_.view(), field * C, field * Filters, rng);
+      if constexpr (use_bias) bias_.fill(0.0f);
+    }
+
+   private:
+    struct no_bias {};
+    Tensor<float, kernel_shape> kernel_;
+    [[no_unique_address]] std::conditional_t<use_bias, Tensor<float, Shape<Filters>>, no_bias> bias_;
+  };
+};
+
+}  // namespace detail
+
+template <int Filters, class... Options>
+struct Conv2D : detail::conv_layer<2, Filters, Options...> {
+  static constexpr std::string_view keras_class = "Conv2D";
+  static constexpr std::string_view keras_name = "conv2d";
+};
+
+}  // namespace tshape

@@ -1,0 +1,11 @@
+// EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*Conv2D<32, .*Kernel<3, 3>.*expected_rank<3>, .*but_got_shape<.*None, 28, 28>, .*fix_with_expand_dims<-1>
+// TITLE: Conv2D on images declared without a channel axis (28, 28)
+// SEED: 001
+// KERAS: ValueError: Input 0 of layer "conv2d" is incompatible with the layer: expected min_ndim=4, found ndim=3. Full shape received: (None, 28, 28)
+// FIX: declare the channel axis, Input<28, 28, 1>, and feed expand_dims<-1>(x): a grey image has one channel.
+#include <tshape/tshape.hpp>
+using namespace tshape;
+
+using Net = Sequential<Input<28, 28>, Conv2D<32, Kernel<3, 3>, ReLU>, MaxPooling2D<>, GlobalAveragePooling2D, Dense<10, Softmax>>;
+
+Net::output_shape scores;
