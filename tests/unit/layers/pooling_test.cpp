@@ -1,3 +1,5 @@
+// The pooling family: max_pooling1d.hpp, max_pooling2d.hpp, average_pooling1d.hpp, average_pooling2d.hpp,
+// global_average_pooling1d.hpp, global_average_pooling2d.hpp, global_max_pooling1d.hpp, global_max_pooling2d.hpp.
 #include <tshape/tshape.hpp>
 
 #include <string>
