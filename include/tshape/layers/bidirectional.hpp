@@ -90,13 +90,15 @@ struct Bidirectional {
         }
     }
 
+    /// f(weight name, view) in get_weights() order; `wrapped_name` is the name the wrapped layer
+    /// took in the model (gru_1 after another GRU), which weights(net) passes in.
     template <class F>
-    void for_each_weight(F&& f) {
-      each_weight(*this, f);
+    void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) {
+      each_weight(*this, f, wrapped_name);
     }
     template <class F>
-    void for_each_weight(F&& f) const {
-      each_weight(*this, f);
+    void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) const {
+      each_weight(*this, f, wrapped_name);
     }
     template <class R>
     void initialize(R& r) {
@@ -106,12 +108,12 @@ struct Bidirectional {
 
    private:
     template <class Self, class F>
-    static void each_weight(Self& self, F& f) {
+    static void each_weight(Self& self, F& f, std::string_view wrapped_name) {
       static_text<64> name;
       auto named = [&](std::string_view direction) {
         return [&, direction](std::string_view weight, auto view) {
           name = static_text<64>(direction);
-          name.append(Layer::keras_name).append("/").append(weight);
+          name.append(wrapped_name).append("/").append(weight);
           f(name.view(), view);
         };
       };

@@ -49,7 +49,7 @@ void for_each_weight(Net& net, F&& f) {
   constexpr const auto& names = detail::all_names_v<M>;
   model.visit_leaves(
       [&](int index, auto& leaf) {
-        leaf.for_each_weight([&](std::string_view weight, auto view) {
+        auto visit = [&](std::string_view weight, auto view) {
           weight_ref w;
           w.name = static_text<80>(names[index].view());
           w.name.append("/").append(weight);
@@ -58,7 +58,13 @@ void for_each_weight(Net& net, F&& f) {
           for (int i = 0; i < w.rank; ++i) w.extents[i] = e[i];
           w.values = std::span<float>(view.data(), static_cast<std::size_t>(view.size()));
           f(std::as_const(w));
-        });
+        };
+        // A wrapper (Bidirectional) names its arrays after the layer it wraps, whose own name
+        // comes right after the wrapper's in the model's list.
+        if constexpr (requires { leaf.for_each_weight(visit, std::string_view{}); })
+          leaf.for_each_weight(visit, names[index + 1].view());
+        else
+          leaf.for_each_weight(visit);
       },
       0);
 }

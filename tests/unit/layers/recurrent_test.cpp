@@ -102,6 +102,23 @@ TEST_CASE("recurrent layers: the summary reads as Keras'", "[layers][recurrent]"
   CHECK(w[6].name == "gru_1/kernel");
   CHECK(w[0].values.data() == layer<0>(net).forward_layer().kernel().data());
   CHECK(w[3].values.data() == layer<0>(net).backward_layer().kernel().data());
+
+TEST_CASE("recurrent layers: a wrapped layer keeps the name it took, as in Keras", "[layers][recurrent]") {
+  // Keras: gru, then Bidirectional(GRU(8)) whose GRU is gru_1, then Bidirectional(LSTM(2)).
+  using Net = Sequential<Input<10, 8>, GRU<16, ReturnSequences>, Bidirectional<GRU<8, ReturnSequences>>,
+                         Bidirectional<LSTM<2>>>;
+  auto net = make_model<Net>();
+  auto w = weights(net);
+  REQUIRE(w.size() == 15);
+  CHECK(w[0].name == "gru/kernel");
+  CHECK(w[3].name == "bidirectional/forward_gru_1/kernel");
+  CHECK(w[6].name == "bidirectional/backward_gru_1/kernel");
+  CHECK(w[8].name == "bidirectional/backward_gru_1/bias");
+  CHECK(w[9].name == "bidirectional_1/forward_lstm/kernel");
+  CHECK(w[14].name == "bidirectional_1/backward_lstm/bias");
+  constexpr auto s = summary<Net>();
+  static_assert(s.rows[1].name == "bidirectional" && s.rows[2].name == "bidirectional_1");
+}
 }
 
 TEST_CASE("recurrent layers: Keras' initializers", "[layers][recurrent]") {
