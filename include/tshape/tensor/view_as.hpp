@@ -1,6 +1,7 @@
 // The checked bridge from run-time data to static types.
 //
 //   auto x = view_as<Shape<dyn, 28, 28, 1>>(ptr, {n, 28, 28, 1});   // data read from a file
+//   auto b = view_as<Shape<dyn, 20>>(std::span(buffer), {n, 20});   // ... and the buffer's length too
 //   auto y = view_as<Shape<32, 20>>(dyn_view);                      // dyn -> static, checked
 //
 // Extents are checked once, here; a mismatch raises (diagnostics/runtime.hpp) with the rule's words
@@ -23,8 +24,9 @@
 namespace tshape {
 
 namespace detail {
+// `capacity` is the buffer's length in elements when the caller gave it (a span), else -1.
 template <class S, class T, class Dims>
-result<TensorView<T, S>> checked_view(T* data, const Dims& dims) {
+result<TensorView<T, S>> checked_view(T* data, const Dims& dims, long long capacity = -1) {
   std::array<int, 16> got{};
   std::size_t rank = 0;
   for (auto d : dims) {
@@ -36,11 +38,18 @@ result<TensorView<T, S>> checked_view(T* data, const Dims& dims) {
   const std::span<const int> got_span(got.data(), rank);
   const auto v = check_extents(got_span, S::extents);
   if (v.code != errc::ok) return extents_error(v, got_span, S::extents);
-  if (data == nullptr && rank > 0) {
-    long long n = 1;
-    for (int e : got_span) n *= e;
-    if (n > 0) return make_error(errc::bad_data, "a null pointer for non-empty data");
+  long long n = 1;  // the element count, which must fit an index
+  for (int e : got_span) {
+    if (e != 0 && n > std::numeric_limits<std::ptrdiff_t>::max() / static_cast<long long>(sizeof(T)) / e)
+      return make_error(errc::bad_data, "the extents hold more elements than memory can");
+    n *= e;
   }
+  if (capacity >= 0 && n != capacity) {
+    static_text<160> d("the buffer holds ");
+    d.append(capacity).append(" elements; extents ").append(extents_text(got_span).view()).append(" need ").append(n);
+    return make_error(errc::bad_data, d.view());
+  }
+  if (data == nullptr && n > 0) return make_error(errc::bad_data, "a null pointer for non-empty data");
   return TensorView<T, S>(data, extents_store<S>::from_full(got).dyn_values);
 }
 }  // namespace detail
@@ -56,6 +65,17 @@ result<TensorView<T, S>> try_view_as(T* data, std::initializer_list<long long> d
   return detail::checked_view<S>(data, dims);
 }
 
+/// The same over a buffer whose length is known: the extents must also account for every element.
+template <class S, class T, std::size_t N, class Dims>
+  requires requires(const Dims& d) { std::begin(d); }
+result<TensorView<T, S>> try_view_as(std::span<T, N> data, const Dims& dims) {
+  return detail::checked_view<S>(data.data(), dims, static_cast<long long>(data.size()));
+}
+template <class S, class T, std::size_t N>
+result<TensorView<T, S>> try_view_as(std::span<T, N> data, std::initializer_list<long long> dims) {
+  return detail::checked_view<S>(data.data(), dims, static_cast<long long>(data.size()));
+}
+
 /// As try_view_as, but a mismatch raises (throws tshape::shape_error, or calls the error handler).
 template <class S, class T, class Dims>
   requires requires(const Dims& d) { std::begin(d); }
@@ -65,6 +85,15 @@ TensorView<T, S> view_as(T* data, const Dims& dims) {
 template <class S, class T>
 TensorView<T, S> view_as(T* data, std::initializer_list<long long> dims) {
   return detail::checked_view<S>(data, dims).value();
+}
+template <class S, class T, std::size_t N, class Dims>
+  requires requires(const Dims& d) { std::begin(d); }
+TensorView<T, S> view_as(std::span<T, N> data, const Dims& dims) {
+  return try_view_as<S>(data, dims).value();
+}
+template <class S, class T, std::size_t N>
+TensorView<T, S> view_as(std::span<T, N> data, std::initializer_list<long long> dims) {
+  return try_view_as<S>(data, dims).value();
 }
 
 namespace detail {

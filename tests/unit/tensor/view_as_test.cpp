@@ -1,5 +1,6 @@
 #include <tshape/tensor/view_as.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,29 @@ TEST_CASE("view_as: wrong extents, negative extents and null data are rejected",
   CHECK_FALSE(r.ok());
   CHECK(r.error().code == errc::wrong_rank);
   CHECK_THAT(std::string(r.error().what()), Catch::Contains("add a channel axis with expand_dims<-1>"));
+}
+
+TEST_CASE("view_as: a buffer of known length must hold exactly what the extents say", "[tensor][view_as]") {
+  std::vector<float> data(600);
+  auto x = view_as<Shape<dyn, 20>>(std::span(data), {30, 20});
+  CHECK(x.extent(0) == 30);
+  CHECK(x.data() == data.data());
+  CHECK_THROWS_WITH((view_as<Shape<dyn, 20>>(std::span(data), {32, 20})),
+                    std::string(TSHAPE_MSG_BAD_DATA) + ": the buffer holds 600 elements; extents (32, 20) need 640");
+  auto r = try_view_as<Shape<dyn, 20>>(std::span<const float>(data).first(20), std::vector<int>{2, 20});
+  CHECK_FALSE(r.ok());
+  CHECK(r.error().code == errc::bad_data);
+  // The extents are checked against the static shape first, with the usual words.
+  CHECK_THROWS_WITH((view_as<Shape<dyn, 28, 28, 1>>(std::span(data), {1, 28, 28})),
+                    Catch::Contains("add a channel axis with expand_dims<-1>"));
+}
+
+TEST_CASE("view_as: extents whose product overflows are rejected", "[tensor][view_as]") {
+  float one = 0;
+  CHECK_THROWS_WITH((view_as<Shape<dyn, dyn, dyn>>(&one, {2147483647, 2147483647, 2147483647})),
+                    Catch::Contains("the extents hold more elements than memory can"));
+  // An empty axis makes any product zero.
+  CHECK(view_as<Shape<dyn, dyn>>(&one, {0, 2147483647}).size() == 0);
 }
 
 TEST_CASE("view_as: dyn to static is explicit and checked", "[tensor][view_as]") {
