@@ -101,7 +101,6 @@ void print_summary(std::ostream& os = std::cout) {
     os << detail::table_row(name.view(), s.rows[i].output_shape.view(), params.view()).view() << '\n';
     os << (i + 1 < s.rows.size() ? rule_line : double_line) << '\n';
   }
-  if (s.rows.empty()) os << double_line << '\n';
   os << "Total params: " << detail::thousands(s.total_params).view() << '\n';
   os << "Trainable params: " << detail::thousands(s.trainable_params).view() << '\n';
   os << "Non-trainable params: " << detail::thousands(s.non_trainable_params).view() << '\n';
