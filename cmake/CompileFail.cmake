@@ -1,9 +1,11 @@
 # Compile-fail tests: code that must NOT compile, and must fail with a given message.
 #
-# Each test is one .cpp whose first line is `// EXPECT-ERROR: <CMake regex>`. It becomes an
-# EXCLUDE_FROM_ALL object target built with the library's own flags, and a CTest test that builds
-# that target and passes only when the build fails AND the output matches the regex. Under g++ the
-# compiler's output must also fit in TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
+# Each test is one .cpp with two lines saying what the compiler must print:
+#   // EXPECT-MESSAGE: <CMake regex>   the words of the rule (the static_assert's message)
+#   // EXPECT-ERROR: <CMake regex>     the diagnosis: place, layer, what was expected, what it got
+# It becomes an EXCLUDE_FROM_ALL object target built with the library's own flags, and a CTest test
+# that builds that target and passes only when the build fails AND the output matches both. Under
+# g++ the compiler's output must also fit in TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
 set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
 
 function(tshape_add_compile_fail_test src)
@@ -18,6 +20,12 @@ function(tshape_add_compile_fail_test src)
     message(FATAL_ERROR "${src}: needs exactly one '// EXPECT-ERROR: <regex>' line")
   endif()
   string(REGEX REPLACE "^// EXPECT-ERROR: " "" expect "${expect}")
+  file(STRINGS "${src}" words REGEX "^// EXPECT-MESSAGE: ")
+  list(LENGTH words n)
+  if(NOT n EQUAL 1)
+    message(FATAL_ERROR "${src}: needs exactly one '// EXPECT-MESSAGE: <regex>' line")
+  endif()
+  string(REGEX REPLACE "^// EXPECT-MESSAGE: " "" words "${words}")
   set(target cf_${CF_PREFIX}_${name})
   add_library(${target} OBJECT EXCLUDE_FROM_ALL "${src}")
   target_link_libraries(${target} PRIVATE tshape_project_flags)
@@ -27,7 +35,7 @@ function(tshape_add_compile_fail_test src)
   endif()
   add_test(NAME ${CF_PREFIX}.${name}
            COMMAND ${CMAKE_COMMAND} -DTARGET=${target} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DCONFIG=$<CONFIG>
-                   "-DEXPECT=${expect}" -DMAX_LINES=${max_lines}
+                   "-DEXPECT=${expect}" "-DEXPECT_MESSAGE=${words}" -DMAX_LINES=${max_lines}
                    -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/RunCompileFail.cmake)
   set_tests_properties(${CF_PREFIX}.${name} PROPERTIES RESOURCE_LOCK tshape_build_tree LABELS compile_fail)
   if(CF_WILL_FAIL)

@@ -1,5 +1,6 @@
-# Runs one compile-fail test (see CompileFail.cmake): the build must fail with output matching EXPECT,
-# and the compiler's part of that output must be at most MAX_LINES lines (0: not checked).
+# Runs one compile-fail test (see CompileFail.cmake): the build must fail with output matching both
+# EXPECT_MESSAGE and EXPECT, and the compiler's part of that output must be at most MAX_LINES lines
+# (0: not checked).
 set(cfg)
 if(CONFIG)
   set(cfg --config ${CONFIG})
@@ -8,6 +9,9 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(rc EQUAL 0)
   message(FATAL_ERROR "${TARGET}: compiled, but it must fail to compile")
+endif()
+if(NOT out MATCHES "${EXPECT_MESSAGE}")
+  message(FATAL_ERROR "${TARGET}: failed to compile, but not with the words /${EXPECT_MESSAGE}/:\n${out}")
 endif()
 if(NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${TARGET}: failed to compile, but not with /${EXPECT}/:\n${out}")

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Generates docs/shape-errors.md, the error gallery, from tests/compile_fail/.
 
+It also refreshes the compiler output that README.md quotes (README_CASE under g++), so that the
+README shows what the compiler prints today.
+
 Each compile-fail test is one entry: the situation in Keras' terms (its header lines), the code, what
 g++ and clang really print for it, and the fix with its corrected twin (tests/compile_fail/fixed/).
 
@@ -16,13 +19,19 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = "tests/compile_fail"
 PAGE = "docs/shape-errors.md"
+README = "README.md"
+README_CASE = "data_shape_mismatch"
+README_LEAD = "g++ 12 prints, in full:"
 COMPILERS = [("g++", ["g++"]), ("clang", ["clang++"])]
 FLAGS = ["-std=c++20", "-fsyntax-only", "-Iinclude"]
-HEADER = re.compile(r"^// (EXPECT-ERROR|TITLE|SEED|KERAS|FIX): ?(.*)$")
+HEADER = re.compile(r"^// (EXPECT-MESSAGE|EXPECT-ERROR|TITLE|SEED|KERAS|FIX): ?(.*)$")
 
 
 def version(cmd):
-    out = subprocess.run(cmd + ["--version"], capture_output=True, text=True, check=True).stdout
+    try:
+        out = subprocess.run(cmd + ["--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return f"no {cmd[0]}"
     return out.splitlines()[0].strip()
 
 
@@ -74,13 +83,13 @@ def generate():
     for i, name in enumerate(names, 1):
         stem = name[:-4]
         meta, code = parse(f"{CASES}/{name}")
-        for key in ("EXPECT-ERROR", "TITLE", "SEED", "KERAS", "FIX"):
+        for key in ("EXPECT-MESSAGE", "EXPECT-ERROR", "TITLE", "SEED", "KERAS", "FIX"):
             if key not in meta:
                 sys.exit(f"{CASES}/{name}: missing the '// {key}:' header line")
         out += [f"## {i}. {meta['TITLE']}", ""]
         seed = meta["SEED"]
         where = f"Seed {seed}. " if seed[:1].isdigit() else (f"Seed: {seed}. " if seed not in ("-", "") else "")
-        out += [f"{where}What Keras says, at run time: `{meta['KERAS']}`", "", "```cpp", code, "```", ""]
+        out += [f"{where}What the Keras user sees: `{meta['KERAS']}`", "", "```cpp", code, "```", ""]
         for label, cmd in COMPILERS:
             text = compile_output(cmd, f"{CASES}/{name}").rstrip("\n")
             out += [f"{label} prints:", "", "```text", text, "```", ""]
@@ -90,6 +99,16 @@ def generate():
             sys.exit(f"{fixed}: every compile-fail case needs its corrected twin")
         out += ["```cpp", read(fixed), "```", "", f"(`{CASES}/{name}`, `{fixed}`)", ""]
     return "\n".join(out)
+
+
+def readme_with_output(text):
+    """README.md's text with the fenced block after README_LEAD replaced by README_CASE's g++ output."""
+    lines = text.split("\n")
+    lead = lines.index(README_LEAD)
+    start = lines.index("```", lead)
+    end = lines.index("```", start + 1)
+    output = compile_output(COMPILERS[0][1], f"{CASES}/{README_CASE}.cpp").rstrip("\n").split("\n")
+    return "\n".join(lines[: start + 1] + output + lines[end:])
 
 
 def main():
@@ -106,10 +125,19 @@ def main():
         if generate() + "\n" != current:
             print(f"{PAGE} is stale: run python3 docs/make_error_gallery.py and commit the result")
             return 1
-        print(f"{PAGE} is current")
+        with open(os.path.join(ROOT, README)) as fh:
+            readme = fh.read()
+        if readme_with_output(readme) != readme:
+            print(f"{README} quotes stale compiler output: run python3 docs/make_error_gallery.py and commit the result")
+            return 1
+        print(f"{PAGE} and the output {README} quotes are current")
         return 0
     with open(page_path, "w") as fh:
         fh.write(generate() + "\n")
+    with open(os.path.join(ROOT, README)) as fh:
+        readme = fh.read()
+    with open(os.path.join(ROOT, README), "w") as fh:
+        fh.write(readme_with_output(readme))
     return 0
 
 

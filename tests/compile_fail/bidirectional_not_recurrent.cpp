@@ -1,4 +1,5 @@
-// EXPECT-ERROR: INVALID_OPTION<.*at_layer<1>, .*Bidirectional<.*Dense<16>.*layer_is_not_recurrent<.*Dense<16>
+// EXPECT-MESSAGE: tshape: Bidirectional wraps a recurrent layer \(GRU, LSTM or SimpleRNN\)
+// EXPECT-ERROR: NOT_RECURRENT<.*at_layer<1>, .*Bidirectional<.*Dense<16>.*layer_is_not_recurrent<.*Dense<16>
 // TITLE: Bidirectional around a layer that is not recurrent
 // SEED: -
 // KERAS: KeyError: 'go_backwards' (Bidirectional builds its backward copy by flipping the wrapped layer's go_backwards, which Dense has not)

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*Conv1D<16, .*Kernel<5>.*expected_rank<2>, .*but_got_shape<.*None, 100>, .*fix_with_expand_dims<-1>
 // TITLE: Conv1D on a signal declared without a channel axis (100,)
 // SEED: -

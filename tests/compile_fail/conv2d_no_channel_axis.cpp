@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*Conv2D<32, .*Kernel<3, 3>.*expected_rank<3>, .*but_got_shape<.*None, 28, 28>, .*fix_with_expand_dims<-1>
 // TITLE: Conv2D on images declared without a channel axis (28, 28)
 // SEED: 001

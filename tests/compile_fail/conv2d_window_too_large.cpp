@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: a .valid. window is larger than its input
 // EXPECT-ERROR: WINDOW_LARGER_THAN_INPUT<.*at_layer<2>, .*Conv2D<16, .*Kernel<5, 5>.*window<5, 5>, .*input_extent<4, 4>
 // TITLE: A 'valid' 5x5 convolution on the 4x4 maps left by a first 5x5 convolution and a pooling
 // SEED: -

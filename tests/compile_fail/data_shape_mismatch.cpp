@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s shape does not match what the layer expects
 // EXPECT-ERROR: SHAPE_MISMATCH<.*at_model_input, .*Input<128>, .*expected_input_shape<.*None, 128>, .*but_got_shape<32, 20>
 // TITLE: Data with 20 features fed to a generator declared for 128
 // SEED: 000

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the loss target.s shape does not match the model.s output
 // EXPECT-ERROR: LOSS_TARGET_MISMATCH<.*in_loss<.*BinaryCrossentropy>, .*model_output_shape<32, 5, 5, 1>, .*loss_target_shape<32, 1>
 // TITLE: A CNN whose output still has its 5x5 feature map, against one label per image
 // SEED: 002

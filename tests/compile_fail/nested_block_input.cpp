@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s shape does not match what the layer expects
 // EXPECT-ERROR: SHAPE_MISMATCH<.*at_layer<1>, .*Sequential<.*Input<128>.*expected_input_shape<.*None, 128>, .*but_got_shape<.*None, 64>
 // TITLE: A block declared for (None, 128) placed after a layer that gives (None, 64)
 // SEED: 000

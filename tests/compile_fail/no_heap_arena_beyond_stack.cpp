@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: TSHAPE_NO_HEAP is set and this call needs heap memory
 // EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*arena_bytes<16384>, .*stack_arena_bytes<4096>, .*fix_with_your_own_arena
 // TITLE: A static batch whose arena is larger than the stack allows, on a model built without a heap
 // SEED: -

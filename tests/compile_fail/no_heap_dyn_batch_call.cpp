@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: TSHAPE_NO_HEAP is set and this call needs heap memory
 // EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*result_shape<.*None, 4>, .*fix_with_your_own_output_and_arena
 // TITLE: A dyn batch called on a model built without a heap
 // SEED: -

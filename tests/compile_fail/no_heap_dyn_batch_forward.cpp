@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: TSHAPE_NO_HEAP is set and this call needs heap memory
 // EXPECT-ERROR: NEEDS_HEAP<.*at_model_call, .*arena_bytes_per_sample<128>, .*fix_with_your_own_arena
 // TITLE: A dyn batch run into the caller's output, without an arena, on a model built without a heap
 // SEED: -

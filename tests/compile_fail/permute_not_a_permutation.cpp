@@ -1,4 +1,5 @@
-// EXPECT-ERROR: INVALID_OPTION<.*at_layer<1>, .*Permute<1, 1>, .*axes_are_not_a_permutation, .*expected_rank<2>, .*but_got_shape<.*None, 10, 64>
+// EXPECT-MESSAGE: tshape: the layer.s options cannot apply to its input
+// EXPECT-ERROR: INVALID_OPTION<.*at_layer<1>, .*Permute<1, 1>, .*axes_are_not_a_permutation, .*but_got_shape<.*None, 10, 64>
 // TITLE: Permute whose axes are not a permutation of the sample's axes
 // SEED: -
 // KERAS: ValueError: Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1.

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*MaxPooling2D<.*Pool<2, 2>.*expected_rank<3>, .*but_got_shape<.*None, 64, 64>, .*fix_with_expand_dims<-1>
 // TITLE: MaxPooling2D on samples without a channel axis (64, 64)
 // SEED: 003

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: a .valid. window is larger than its input
 // EXPECT-ERROR: WINDOW_LARGER_THAN_INPUT<.*at_layer<2>, .*MaxPooling2D<.*Pool<3, 3>.*window<3, 3>, .*input_extent<2, 2>
 // TITLE: A 'valid' 3x3 pooling on 2x2 maps
 // SEED: -

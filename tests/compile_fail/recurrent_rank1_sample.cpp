@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*LSTM<64>, .*expected_rank<2>, .*but_got_shape<.*None, 5>, .*fix_with_expand_dims<-1>
 // TITLE: An LSTM fed (samples, features) instead of (samples, timesteps, features)
 // SEED: 003

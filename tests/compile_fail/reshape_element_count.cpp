@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the target shape holds a different number of elements than the input
 // EXPECT-ERROR: ELEMENT_COUNT_MISMATCH<.*at_layer<0>, .*Reshape<32768>, .*expected_element_count<32768>, .*but_got_shape<.*None, 30, 30, 32>, .*with_element_count<28800>
 // TITLE: Reshape to 32*32*32 after a 'valid' 3x3 convolution of 32x32x1
 // SEED: 001

@@ -1,4 +1,5 @@
-// EXPECT-ERROR: INVALID_OPTION<.*at_layer<0>, .*GRU<32, .*GoBackwards>, .*reads_whole_sequence
+// EXPECT-MESSAGE: tshape: make_stream: this layer needs timesteps that have not come yet
+// EXPECT-ERROR: NOT_STREAMABLE<.*at_layer<0>, .*GRU<32, .*GoBackwards>, .*reads_whole_sequence
 // TITLE: A stream over a model that reads its sequence backwards
 // SEED: -
 // KERAS: no error: a stateful GRU(go_backwards=True) fed one timestep per call computes a forward GRU, silently

@@ -1,4 +1,5 @@
-// EXPECT-ERROR: INVALID_OPTION<.*in_expand_dims, .*axis<4, 1>, .*axis_out_of_range, .*but_got_shape<60000, 28, 28>
+// EXPECT-MESSAGE: tshape: expand_dims and squeeze take an axis the tensor has
+// EXPECT-ERROR: INVALID_AXIS<.*in_expand_dims, .*axis<4, 1>, .*axis_out_of_range, .*but_got_shape<60000, 28, 28>
 // TITLE: expand_dims at an axis past the end
 // SEED: 001
 // KERAS: numpy.exceptions.AxisError: axis 4 is out of bounds for array of dimension 4

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s shape does not match what the layer expects
 // EXPECT-ERROR: SHAPE_MISMATCH<.*in_view_as, .*expected_input_shape<32, 128>, .*but_got_shape<.*None, 20>
 // TITLE: A dyn-batch view seen as a static shape with other features
 // SEED: 000

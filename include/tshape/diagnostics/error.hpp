@@ -32,6 +32,12 @@
 #define TSHAPE_MSG_LOSS_TARGET_MISMATCH                                                                          \
   "tshape: the loss target's shape does not match the model's output (an output that still has spatial axes needs " \
   "GlobalAveragePooling2D or Flatten before its last Dense)"
+#define TSHAPE_MSG_INVALID_AXIS \
+  "tshape: expand_dims and squeeze take an axis the tensor has, and squeeze only an axis of extent 1"
+#define TSHAPE_MSG_NOT_RECURRENT "tshape: Bidirectional wraps a recurrent layer (GRU, LSTM or SimpleRNN)"
+#define TSHAPE_MSG_OUTPUT_MISMATCH \
+  "tshape: forward(x, y): y does not have the shape of the model's output for x's batch"
+#define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
 
@@ -45,8 +51,10 @@ enum class errc {
   window_larger_than_input,
   element_count_mismatch,
   invalid_option,
+  invalid_axis,
   dtype_mismatch,
   loss_target_mismatch,
+  output_mismatch,
   bad_data,  // a file or buffer that is not what it claims to be
 };
 
@@ -59,9 +67,11 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::window_larger_than_input: return TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT;
     case errc::element_count_mismatch: return TSHAPE_MSG_ELEMENT_COUNT_MISMATCH;
     case errc::invalid_option: return TSHAPE_MSG_INVALID_OPTION;
+    case errc::invalid_axis: return TSHAPE_MSG_INVALID_AXIS;
     case errc::dtype_mismatch: return TSHAPE_MSG_DTYPE_MISMATCH;
     case errc::loss_target_mismatch: return TSHAPE_MSG_LOSS_TARGET_MISMATCH;
-    case errc::bad_data: return "tshape: the data is not what it claims to be";
+    case errc::output_mismatch: return TSHAPE_MSG_OUTPUT_MISMATCH;
+    case errc::bad_data: return TSHAPE_MSG_BAD_DATA;
   }
   return "tshape: unknown error";
 }
@@ -82,13 +92,18 @@ template <class... Details> struct WRONG_RANK {};
 template <class... Details> struct WINDOW_LARGER_THAN_INPUT {};
 template <class... Details> struct ELEMENT_COUNT_MISMATCH {};
 template <class... Details> struct INVALID_OPTION {};
+template <class... Details> struct INVALID_AXIS {};
+template <class... Details> struct NOT_RECURRENT {};
+template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
+template <class... Details> struct OUTPUT_MISMATCH {};
 template <class... Details> struct NEEDS_HEAP {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};
 struct at_model_input {};
+struct at_model_output {};
 struct in_reshape {};
 struct in_squeeze {};
 struct in_expand_dims {};
@@ -98,6 +113,7 @@ struct at_model_call {};
 
 // Details.
 template <auto... D> struct expected_input_shape {};
+template <auto... D> struct expected_output_shape {};
 template <auto... D> struct but_got_shape {};
 template <long long N> struct with_element_count {};
 template <int Rank> struct expected_rank {};
@@ -126,7 +142,7 @@ struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
 template <int Axis> struct fix_with_squeeze {};
-struct fix_with_flatten_or_reshape {};
+template <int... D> struct fix_with_reshape {};
 struct fix_with_your_own_output_and_arena {};
 struct fix_with_your_own_arena {};
 
@@ -137,6 +153,7 @@ template <int... D, int Batch>
 struct got_shape<Shape<D...>, Batch> {
   using type = but_got_shape<extent<Batch>, extent<D>...>;
   using expected = expected_input_shape<extent<Batch>, extent<D>...>;
+  using expected_output = expected_output_shape<extent<Batch>, extent<D>...>;
   using no_batch = but_got_shape<extent<D>...>;
   using model_output = model_output_shape<extent<D>...>;
   using loss_target = loss_target_shape<extent<D>...>;
@@ -150,6 +167,9 @@ using got = typename detail::got_shape<S, Batch>::type;
 /// `expected_input_shape<None, D...>` for the per-sample shape S.
 template <class S, int Batch = dyn>
 using expected = typename detail::got_shape<S, Batch>::expected;
+/// `expected_output_shape<Batch, D...>` for the per-sample output shape S.
+template <class S, int Batch = dyn>
+using expected_output = typename detail::got_shape<S, Batch>::expected_output;
 /// `but_got_shape<D...>` for a whole tensor's shape (its batch axis included).
 template <class S>
 using got_tensor = typename detail::got_shape<S, 0>::no_batch;

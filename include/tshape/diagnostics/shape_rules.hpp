@@ -131,26 +131,28 @@ constexpr auto reshape_result_array() {
   return out;
 }
 
-template <class S, class Target, class Got>
+template <class S, class Target, class Got, class... Shown>
 constexpr auto reshape_rule() {
   constexpr auto v = check_reshape(S::extents, Target::extents);
   if constexpr (v.more_than_one_inferred)
-    return mismatch<error::INVALID_OPTION, error::more_than_one_inferred_axis, Got>{};
+    return mismatch<error::INVALID_OPTION, Shown..., error::more_than_one_inferred_axis, Got>{};
   else if constexpr (v.code == errc::element_count_mismatch && v.inferred_axis >= 0)
-    return mismatch<error::ELEMENT_COUNT_MISMATCH, error::element_count_not_divisible_by<static_cast<int>(v.target)>,
-                    Got, error::with_element_count<v.count>>{};
-  else if constexpr (v.code == errc::element_count_mismatch)
-    return mismatch<error::ELEMENT_COUNT_MISMATCH, error::expected_element_count<static_cast<int>(v.target)>, Got,
+    return mismatch<error::ELEMENT_COUNT_MISMATCH, Shown...,
+                    error::element_count_not_divisible_by<static_cast<int>(v.target)>, Got,
                     error::with_element_count<v.count>>{};
+  else if constexpr (v.code == errc::element_count_mismatch)
+    return mismatch<error::ELEMENT_COUNT_MISMATCH, Shown..., error::expected_element_count<static_cast<int>(v.target)>,
+                    Got, error::with_element_count<v.count>>{};
   else
     return shape_from_array_t<reshape_result_array<S, Target>()>{};
 }
 }  // namespace detail
 
 /// Rule: the shape S reshaped to Target (one extent may be -1), or the mismatch that says why not.
-/// Got is how the input is shown in the diagnosis (e.g. error::got<S> inside a model).
-template <class S, class Target, class Got>
-using reshape_rule_t = decltype(detail::reshape_rule<S, Target, Got>());
+/// Got is how the input is shown in the diagnosis (e.g. error::got<S> inside a model); Shown are
+/// details put first (the tensor function names its target, a Reshape layer's name already does).
+template <class S, class Target, class Got, class... Shown>
+using reshape_rule_t = decltype(detail::reshape_rule<S, Target, Got, Shown...>());
 
 /// The run-time error for a failed check_extents, e.g.
 /// "...: got (60000, 28, 28), expected (None, 28, 28, 1): add a channel axis with expand_dims<-1>".

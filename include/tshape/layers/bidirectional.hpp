@@ -14,7 +14,7 @@
 // (a GRU after Bidirectional<GRU<...>> is gru_1).
 //
 // Layer must be a recurrent layer (GRU, LSTM, SimpleRNN): anything else is reported by the model
-// as INVALID_OPTION with layer_is_not_recurrent<Layer>.
+// as NOT_RECURRENT with layer_is_not_recurrent<Layer>.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -36,7 +36,7 @@ struct Bidirectional {
   template <int... D>
   static constexpr auto infer(Shape<D...> s) {
     if constexpr (!is_recurrent_v<Layer>) {
-      return mismatch<error::INVALID_OPTION, error::layer_is_not_recurrent<Layer>>{};
+      return mismatch<error::NOT_RECURRENT, error::layer_is_not_recurrent<Layer>>{};
     } else {
       using R = decltype(Layer::infer(s));
       if constexpr (is_shape_v<R>)

@@ -1,6 +1,6 @@
 // Permute<Dims...>: reorders one sample's axes, as Keras' Permute(dims). Dims are 1-based over the
 // sample's axes (the batch axis stays first): Permute<2, 1> swaps the two axes of a (steps, features)
-// sample. They must be a permutation of 1..rank.
+// sample. They must be a permutation of 1..N, and N the sample's rank.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -27,9 +27,10 @@ struct Permute {
 
   template <int... S>
   static constexpr auto infer(Shape<S...>) {
-    if constexpr (sizeof...(S) != sizeof...(Dims) || !is_permutation())
-      return mismatch<error::INVALID_OPTION, error::axes_are_not_a_permutation, error::expected_rank<sizeof...(Dims)>,
-                      error::got<Shape<S...>>>{};
+    if constexpr (!is_permutation())
+      return mismatch<error::INVALID_OPTION, error::axes_are_not_a_permutation, error::got<Shape<S...>>>{};
+    else if constexpr (sizeof...(S) != sizeof...(Dims))
+      return mismatch<error::WRONG_RANK, error::expected_rank<sizeof...(Dims)>, error::got<Shape<S...>>>{};
     else
       return Shape<Shape<S...>::extents[Dims - 1]...>{};
   }

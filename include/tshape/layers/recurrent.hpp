@@ -123,6 +123,9 @@ template <int Units, bool ReturnSequences, int... D>
 constexpr auto recurrent_infer() {
   if constexpr (sizeof...(D) == 1)
     return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>, error::fix_with_expand_dims<-1>>{};
+  else if constexpr (sizeof...(D) > 2)  // e.g. (timesteps, rows, cols): one feature axis per timestep
+    return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>,
+                    error::fix_with_reshape<Shape<D...>::extents[0], static_cast<int>(Shape<D...>::static_size / Shape<D...>::extents[0])>>{};
   else if constexpr (sizeof...(D) != 2)
     return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>>{};
   else if constexpr (ReturnSequences)

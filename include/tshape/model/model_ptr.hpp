@@ -40,6 +40,7 @@ class model_ptr {
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
     if constexpr (std::is_void_v<D>)
       return (*p_)(x);
     else

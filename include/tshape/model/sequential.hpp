@@ -36,9 +36,6 @@
 #include "../tensor/tensor.hpp"
 #include "chain.hpp"
 
-#define TSHAPE_MSG_FORWARD_SHAPES \
-  "tshape: forward(x, y): x must fit the model's Input and y its output, with the same batch"
-
 namespace tshape {
 
 namespace detail {
@@ -73,8 +70,8 @@ constexpr auto input_diagnosis() {
   using Declared = typename InputLayer::shape;
   using Expected = prepend_t<dyn, Declared>;
   if constexpr (!std::is_same_v<std::remove_cv_t<T>, float>) {
-    return std::type_identity<
-        error::DTYPE_MISMATCH<error::at_model_input, error::expected_dtype<float>, error::but_got_dtype<T>>>{};
+    return std::type_identity<error::DTYPE_MISMATCH<error::at_model_input, InputLayer, error::expected_dtype<float>,
+                                                    error::but_got_dtype<std::remove_cv_t<T>>, error::got_tensor<S>>>{};
   } else {
     constexpr auto v = check_extents(S::extents, Expected::extents);
     if constexpr (v.code == errc::ok)
@@ -92,6 +89,25 @@ constexpr auto input_diagnosis() {
       return std::type_identity<
           error::SHAPE_MISMATCH<error::at_model_input, InputLayer, error::expected<Declared>, error::got_tensor<S>>>{};
   }
+}
+
+/// The diagnosis of forward(x, y) with views VX and VY (std::type_identity<void> when they fit): x
+/// as for a call, then y, which must be a writable float tensor of the output's shape for x's batch.
+template <class InputLayer, class Out, class VX, class VY>
+constexpr auto forward_diagnosis() {
+  using SX = typename VX::shape;
+  using SY = typename VY::shape;
+  using DX = typename decltype(input_diagnosis<InputLayer, typename VX::element_type, SX>())::type;
+  if constexpr (!std::is_void_v<DX>)
+    return std::type_identity<DX>{};
+  else if constexpr (!std::is_same_v<typename VY::element_type, float>)
+    return std::type_identity<error::OUTPUT_MISMATCH<error::at_model_output, error::expected_dtype<float>,
+                                                     error::but_got_dtype<typename VY::element_type>>>{};
+  else if constexpr (!compatible_v<SY, prepend_t<SX::extents[0], Out>>)
+    return std::type_identity<error::OUTPUT_MISMATCH<error::at_model_output,
+                                                     error::expected_output<Out, SX::extents[0]>, error::got_tensor<SY>>>{};
+  else
+    return std::type_identity<void>{};
 }
 
 /// What a call on a model that failed to compile returns: converts to anything, so that the one
@@ -132,6 +148,21 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     else return std::size_t{0};
   }();
 
+  template <class X>
+  static constexpr auto call_rule() {
+    if constexpr (parts::has_input)
+      return detail::input_diagnosis<First, typename X::value_type, typename X::shape>();
+    else
+      return std::type_identity<void>{};
+  }
+  template <class VX, class VY>
+  static constexpr auto forward_rule() {
+    if constexpr (parts::has_input)
+      return detail::forward_diagnosis<First, typename body::output_shape, VX, VY>();
+    else
+      return std::type_identity<void>{};
+  }
+
   template <int B, bool MakesResult>
   static constexpr auto heap_rule() {
 #ifdef TSHAPE_NO_HEAP
@@ -152,17 +183,6 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
 #endif
   }
 
-  // x fits the model's Input and y its output, with the same batch where both are static.
-  template <class SX, class SY>
-  static constexpr bool call_fits = [] {
-    if constexpr (parts::has_input)
-      return compatible_v<SX, prepend_t<dyn, typename body::input_shape>> &&
-             compatible_v<SY, prepend_t<dyn, typename body::output_shape>> &&
-             (SX::extents[0] == dyn || SY::extents[0] == dyn || SX::extents[0] == SY::extents[0]);
-    else
-      return false;
-  }();
-
  public:
   static constexpr std::string_view keras_class = "Sequential";
   static constexpr std::string_view keras_name = "sequential";
@@ -177,6 +197,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
 
   /// As a layer of another model: checks the declared Input (if any), then runs the fold.
   template <int... D>
@@ -217,7 +238,12 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
 
   /// The diagnosis of a call on data X (void when X fits): what every call operator reports.
   template <class X>
-  using call_diagnosis = typename decltype(detail::input_diagnosis<First, typename X::value_type, typename X::shape>())::type;
+  using call_diagnosis = typename decltype(call_rule<X>())::type;
+
+  /// The diagnosis of forward(x, y) on views VX, VY (void when they fit, and for a block, which
+  /// cannot be called).
+  template <class VX, class VY>
+  using forward_diagnosis = typename decltype(forward_rule<VX, VY>())::type;
 
   /// Under TSHAPE_NO_HEAP, the diagnosis of a call on batch B that would need the heap (void when it
   /// would not): a result with a dyn batch (when the call makes one), or an arena beyond the stack's.
@@ -232,12 +258,15 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
     using S = typename X::shape;
     using D = call_diagnosis<X>;
+    // One static_assert per kind of rule a call can break, here at the user's call: in a helper each
+    // would add its instantiation lines to every error.
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
     using H = std::conditional_t<std::is_void_v<D>, heap_diagnosis<S::extents[0], true>, void>;
     static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
-    if constexpr (std::is_void_v<D> && std::is_void_v<diagnosis> && std::is_void_v<H>) {
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis> && std::is_void_v<H>) {
       using Out = prepend_t<S::extents[0], typename body::output_shape>;
       const TensorView<const float, S> xv = x;
       if constexpr (S::extents[0] == dyn) {
@@ -252,7 +281,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
 #endif
       } else {
         Tensor<float, Out> y;
-        forward(xv, y.view());
+        run(xv, y.view());
         return y;
       }
     } else {
@@ -260,74 +289,114 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     }
   }
 
-  /// y = model(x) into the caller's tensor. Scratch goes on the stack when the batch is static and
-  /// small enough (TSHAPE_STACK_ARENA_BYTES), else in a per-thread buffer reused across calls.
-  template <class TX, class SX, class SY>
-    requires std::is_same_v<std::remove_const_t<TX>, float>
-  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) const {
+  /// y = model(x) into the caller's y; x and y are Tensors or TensorViews, y of the output's shape.
+  /// Scratch goes on the stack when the batch is static and small enough (TSHAPE_STACK_ARENA_BYTES),
+  /// else in a per-thread buffer reused across calls.
+  template <class X, class Y>
+    requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
+  void forward(const X& x, Y&& y) const {
     static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
-    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
-    constexpr int B = detail::call_batch<SX, SY>;
-    using H = std::conditional_t<call_fits<SX, SY>, heap_diagnosis<B, false>, void>;
+    using VX = detail::view_of_t<const X>;
+    using VY = detail::view_of_t<Y>;
+    using D = forward_diagnosis<VX, VY>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
+    constexpr int B = detail::call_batch<typename VX::shape, typename VY::shape>;
+    using H = std::conditional_t<std::is_void_v<D>, heap_diagnosis<B, false>, void>;
     static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
-    if constexpr (call_fits<SX, SY> && std::is_void_v<H>) {
-      const int batch = check_call(x, y);
-      if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
-        alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
-        body::forward(x.data(), y.data(), batch, scratch);
-      } else {
-#ifndef TSHAPE_NO_HEAP
-        body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
-#endif
-      }
-    }
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis> && std::is_void_v<H>) run(VX(x), detail::as_view(y));
   }
 
   /// y = model(x) on the caller's arena (Net::arena<B>, B at least the batch). Allocates nothing, and
   /// with static shapes checks everything at compile time: what firmware calls.
-  template <class TX, class SX, class SY, int B>
-    requires std::is_same_v<std::remove_const_t<TX>, float>
-  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, arena<B>& scratch) const {
+  template <class X, class Y, int B>
+    requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
+  void forward(const X& x, Y&& y, arena<B>& scratch) const {
     static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
-    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
-    constexpr int batch_type = detail::call_batch<SX, SY>;
+    using VX = detail::view_of_t<const X>;
+    using VY = detail::view_of_t<Y>;
+    using D = forward_diagnosis<VX, VY>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
+    constexpr int batch_type = detail::call_batch<typename VX::shape, typename VY::shape>;
     static_assert(batch_type == dyn || batch_type <= B,
                   "tshape: the arena is for fewer samples than the batch: use Net::arena<Batch> with Batch at least "
                   "the batch");
-    if constexpr (call_fits<SX, SY>) {
-      const int batch = check_call(x, y);
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>) {
+      const VX xv(x);
+      const VY yv = detail::as_view(y);
+      const int batch = check_call(xv, yv);
       if constexpr (batch_type == dyn) {
         if (batch > B) raise(arena_error(sizeof(scratch.bytes), batch));
       }
-      body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.bytes));
+      body::forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
     }
   }
 
   /// y = model(x) with the caller's scratch: at least arena_bytes(batch) bytes, 64-byte aligned (checked).
-  template <class TX, class SX, class SY>
-    requires std::is_same_v<std::remove_const_t<TX>, float>
-  void forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, std::span<std::byte> scratch) const {
-    try_forward(x, y, scratch).value();
+  template <class X, class Y>
+    requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
+  void forward(const X& x, Y&& y, std::span<std::byte> scratch) const {
+    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
+    using VX = detail::view_of_t<const X>;
+    using VY = detail::view_of_t<Y>;
+    using D = forward_diagnosis<VX, VY>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>) run_on(VX(x), detail::as_view(y), scratch).value();
   }
   /// As forward(x, y, scratch), but a run-time error (a `dyn` extent that does not fit, an arena too
   /// small) comes back instead of being raised: for code built without exceptions that must go on.
-  template <class TX, class SX, class SY>
-    requires std::is_same_v<std::remove_const_t<TX>, float>
-  result<void> try_forward(const TensorView<TX, SX>& x, const TensorView<float, SY>& y,
-                           std::span<std::byte> scratch) const {
+  template <class X, class Y>
+    requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
+  result<void> try_forward(const X& x, Y&& y, std::span<std::byte> scratch) const {
     static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
-    static_assert(!has_input || call_fits<SX, SY>, TSHAPE_MSG_FORWARD_SHAPES);
-    if constexpr (call_fits<SX, SY>) {
-      if (const auto e = call_error(x, y)) return e;
-      const int batch = x.template extent<0>();
-      if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
-        return arena_error(scratch.size(), batch);
-      body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.data()));
-    }
-    return {};
+    using VX = detail::view_of_t<const X>;
+    using VY = detail::view_of_t<Y>;
+    using D = forward_diagnosis<VX, VY>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>)
+      return run_on(VX(x), detail::as_view(y), scratch);
+    else
+      return {};
   }
 
  private:
+  // forward(x, y) once the types fit: the dyn extents are checked, then the pass runs.
+  template <class TX, class SX, class SY>
+  void run(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) const {
+    constexpr int B = detail::call_batch<SX, SY>;
+    const int batch = check_call(x, y);
+    if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
+      alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
+      body::forward(x.data(), y.data(), batch, scratch);
+    } else {
+#ifndef TSHAPE_NO_HEAP
+      body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+#endif
+    }
+  }
+
+  // forward(x, y, scratch) once the types fit.
+  template <class TX, class SX, class SY>
+  result<void> run_on(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, std::span<std::byte> scratch) const {
+    if (const auto e = call_error(x, y)) return e;
+    const int batch = x.template extent<0>();
+    if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
+      return arena_error(scratch.size(), batch);
+    body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.data()));
+    return {};
+  }
+
   static error_info arena_error(std::size_t have, int batch) {
     static_text<160> d("the arena has ");
     d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
@@ -359,11 +428,15 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     }
     if constexpr (!drop_front_t<SY>::is_static) {
       const auto got = y.extents();
-      const auto v = check_extents(got, ExpectedOut::extents);
-      if (v.code != errc::ok) return extents_error(v, got, ExpectedOut::extents, "the output tensor");
+      auto v = check_extents(got, ExpectedOut::extents);
+      v.code = v.code == errc::ok ? errc::ok : errc::output_mismatch;
+      if (v.code != errc::ok) return extents_error(v, got, ExpectedOut::extents, "y");
     }
-    if (x.template extent<0>() != y.template extent<0>())
-      return make_error(errc::shape_mismatch, "forward(x, y): x and y have different batch sizes");
+    if (x.template extent<0>() != y.template extent<0>()) {
+      static_text<96> d("x has a batch of ");
+      d.append(x.template extent<0>()).append(", y of ").append(y.template extent<0>());
+      return make_error(errc::output_mismatch, d.view());
+    }
     return {};
   }
 

@@ -23,7 +23,7 @@
 // allocation per call; step(x, y) on raw floats is the lowest-overhead form. One stream serves one
 // thread; several streams may share one model.
 //
-// What cannot stream is a compile error (INVALID_OPTION, reads_whole_sequence): a layer that reads
+// What cannot stream is a compile error (NOT_STREAMABLE, reads_whole_sequence): a layer that reads
 // timesteps to come or all of them before the first output (GoBackwards, Bidirectional, pooling or
 // flattening over time) before the last recurrent layer that drops the time axis. A layer type
 // that acts on each timestep alone but is not Dense or an activation can say so with a member
@@ -120,7 +120,7 @@ struct stream_plan {
     else if constexpr (I == n)
       return std::type_identity<void>{};
     else if constexpr (kind<I>() == stream_kind::not_streamable)
-      return std::type_identity<error::INVALID_OPTION<error::at_layer<static_cast<int>(I)>, spec<I>,
+      return std::type_identity<error::NOT_STREAMABLE<error::at_layer<static_cast<int>(I)>, spec<I>,
                                                       error::reads_whole_sequence>>{};
     else
       return first_problem<I + 1>();

@@ -4,6 +4,8 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 #include <tuple>
 #include <type_traits>
 
@@ -33,10 +35,10 @@ auto expand_dims(X&& x) {
   using S = typename V::shape;
   constexpr int rank = S::rank;
   using D = diagnosis_t<std::conditional_t<(Axis < -(rank + 1) || Axis > rank),
-                                           mismatch<error::INVALID_OPTION, error::in_expand_dims, error::axis<Axis, 1>,
+                                           mismatch<error::INVALID_AXIS, error::in_expand_dims, error::axis<Axis, 1>,
                                                     error::axis_out_of_range, error::got_tensor<S>>,
                                            void>>;
-  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::INVALID_AXIS, D>>, TSHAPE_MSG_INVALID_AXIS);
   if constexpr (std::is_void_v<D>) {
     constexpr int a = Axis < 0 ? Axis + rank + 1 : Axis;
     V v = detail::as_view(x);
@@ -56,20 +58,20 @@ auto squeeze(X&& x) {
   using S = typename V::shape;
   using D = diagnosis_t<std::conditional_t<
       !detail::axis_in_range<S, Axis>,
-      mismatch<error::INVALID_OPTION, error::in_squeeze, error::axis<Axis, 1>, error::axis_out_of_range, error::got_tensor<S>>,
+      mismatch<error::INVALID_AXIS, error::in_squeeze, error::axis<Axis, 1>, error::axis_out_of_range, error::got_tensor<S>>,
       std::conditional_t<detail::axis_in_range<S, Axis> && extent_v<S, (detail::axis_in_range<S, Axis> ? Axis : 0)> != 1 &&
                              extent_v<S, (detail::axis_in_range<S, Axis> ? Axis : 0)> != dyn,
-                         mismatch<error::INVALID_OPTION, error::in_squeeze, error::axis<Axis, 1>,
+                         mismatch<error::INVALID_AXIS, error::in_squeeze, error::axis<Axis, 1>,
                                   error::axis_extent_is_not_1, error::got_tensor<S>>,
                          void>>>;
-  static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::INVALID_AXIS, D>>, TSHAPE_MSG_INVALID_AXIS);
   if constexpr (std::is_void_v<D>) {
     constexpr int a = Axis < 0 ? Axis + S::rank : Axis;
     V v = detail::as_view(x);
     if (v.extent(a) != 1) {
       static_text<96> d("squeeze<");
       d.append(Axis).append(">: the axis has extent ").append(v.extent(a)).append(", not 1");
-      raise(make_error(errc::invalid_option, d.view()));
+      raise(make_error(errc::invalid_axis, d.view()));
     }
     std::array<int, S::rank - 1> full{};
     for (int i = 0, j = 0; i < S::rank; ++i)
@@ -82,9 +84,18 @@ auto squeeze(X&& x) {
 
 
 namespace detail {
+template <class Target>
+struct target_of;
+template <int... E>
+struct target_of<Shape<E...>> {
+  using type = error::target_shape<E...>;
+};
+
 template <class Target, class X>
 using reshape_diagnosis =
-    placed_t<error::in_reshape, void, reshape_rule_t<typename view_of_t<X>::shape, Target, error::got_tensor<typename view_of_t<X>::shape>>>;
+    placed_t<error::in_reshape, void,
+             reshape_rule_t<typename view_of_t<X>::shape, Target, error::got_tensor<typename view_of_t<X>::shape>,
+                            typename target_of<Target>::type>>;
 
 // The view once the rule passed at compile time: dyn extents are checked here, at run time.
 template <class Target, class X>
@@ -138,9 +149,20 @@ auto reshape(X&& x) {
     return TensorView<typename detail::view_of_t<X>::element_type, Shape<E...>>{};
 }
 
-/// A new tensor with each element converted to U (e.g. int data for a float model).
+namespace detail {
+/// Whether floating-point v truncates to a value integer type U holds (false for NaN): converting
+/// one that does not is undefined behaviour in C++, so cast checks it.
+template <class U, class E>
+constexpr bool truncates_into(E v) {
+  const E hi = std::ldexp(E(1), std::numeric_limits<U>::digits);  // 2^31 for int, 2^32 for unsigned
+  return std::is_signed_v<U> ? (v >= -hi && v < hi) : (v > E(-1) && v < hi);
+}
+}  // namespace detail
+
+/// A new tensor with each element converted to U (e.g. int data for a float model). A floating-point
+/// element that U cannot hold (NaN, infinity, out of range) is an error rather than undefined.
 template <class U, class X>
-  requires is_tensor<std::remove_cvref_t<X>>::value
+  requires is_tensor<std::remove_cvref_t<X>>::value && std::is_arithmetic_v<U>
 auto cast(const X& x) {
   auto v = detail::as_view(x);
   using S = typename decltype(v)::shape;
@@ -150,6 +172,18 @@ auto cast(const X& x) {
     else
       return std::apply([](auto... e) { return Tensor<U, S>(e...); }, v.dyn_extents());
   }();
+  using E = std::remove_cv_t<typename decltype(v)::element_type>;
+  if constexpr (std::is_integral_v<U> && std::is_floating_point_v<E>) {
+    long long i = 0;
+    for (const E e : v) {
+      if (!detail::truncates_into<U>(e)) {
+        static_text<128> d("cast: element ");
+        d.append(i).append(" (in row-major order) is NaN, infinite or out of the target type's range");
+        raise(make_error(errc::bad_data, d.view()));
+      }
+      ++i;
+    }
+  }
   std::transform(v.begin(), v.end(), out.begin(), [](auto e) { return static_cast<U>(e); });
   return out;
 }

@@ -1,3 +1,4 @@
+// EXPECT-MESSAGE: tshape: the input.s shape does not match what the layer expects
 // EXPECT-ERROR: SHAPE_MISMATCH
 // Valid code: the harness must report that it compiled.
 #include <tshape/tshape.hpp>

@@ -20,12 +20,12 @@ static_assert(std::is_same_v<decltype(LSTM<64>::infer(Shape<5>{})),
                                       error::fix_with_expand_dims<-1>>>);
 static_assert(std::is_same_v<decltype(GRU<4>::infer(Shape<5, 6, 7>{})),
                              mismatch<error::WRONG_RANK, error::expected_rank<2>,
-                                      error::but_got_shape<error::None, 5, 6, 7>>>);
+                                      error::but_got_shape<error::None, 5, 6, 7>, error::fix_with_reshape<5, 42>>>);
 // Bidirectional concatenates; around a non-recurrent layer it is an option error.
 static_assert(std::is_same_v<decltype(Bidirectional<GRU<16>>::infer(Shape<10, 8>{})), Shape<32>>);
 static_assert(std::is_same_v<decltype(Bidirectional<LSTM<16, ReturnSequences>>::infer(Shape<10, 8>{})), Shape<10, 32>>);
 static_assert(std::is_same_v<decltype(Bidirectional<Dense<4>>::infer(Shape<10, 8>{})),
-                             mismatch<error::INVALID_OPTION, error::layer_is_not_recurrent<Dense<4>>>>);
+                             mismatch<error::NOT_RECURRENT, error::layer_is_not_recurrent<Dense<4>>>>);
 static_assert(is_mismatch_v<decltype(Bidirectional<GRU<4>>::infer(Shape<8>{}))>);
 
 // Keras' parameter counts.
@@ -102,6 +102,7 @@ TEST_CASE("recurrent layers: the summary reads as Keras'", "[layers][recurrent]"
   CHECK(w[6].name == "gru_1/kernel");
   CHECK(w[0].values.data() == layer<0>(net).forward_layer().kernel().data());
   CHECK(w[3].values.data() == layer<0>(net).backward_layer().kernel().data());
+}
 
 TEST_CASE("recurrent layers: a wrapped layer keeps the name it took, as in Keras", "[layers][recurrent]") {
   // Keras: gru, then Bidirectional(GRU(8)) whose GRU is gru_1, then Bidirectional(LSTM(2)).
@@ -118,7 +119,6 @@ TEST_CASE("recurrent layers: a wrapped layer keeps the name it took, as in Keras
   CHECK(w[14].name == "bidirectional_1/backward_lstm/bias");
   constexpr auto s = summary<Net>();
   static_assert(s.rows[1].name == "bidirectional" && s.rows[2].name == "bidirectional_1");
-}
 }
 
 TEST_CASE("recurrent layers: Keras' initializers", "[layers][recurrent]") {

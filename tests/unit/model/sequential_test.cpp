@@ -110,5 +110,18 @@ TEST_CASE("Sequential: forward into caller memory, with a caller arena", "[model
   CHECK_THROWS_WITH(net->forward(x.view(), y.view(), std::span<std::byte>(arena).first(64)),
                     Catch::Contains("this batch needs"));
   Tensor<float, Shape<dyn, 10>> wrong_batch(4);
-  CHECK_THROWS_WITH(net->forward(x.view(), wrong_batch.view()), Catch::Contains("different batch sizes"));
+  CHECK_THROWS_WITH(net->forward(x.view(), wrong_batch.view()),
+                    std::string(TSHAPE_MSG_OUTPUT_MISMATCH) + ": x has a batch of 5, y of 4");
+  Tensor<float, Shape<dyn, dyn>> wide(5, 11);
+  CHECK_THROWS_WITH(net->forward(x, wide),
+                    std::string(TSHAPE_MSG_OUTPUT_MISMATCH) + ": y: got (5, 11), expected (None, 10)");
+  // Tensors are taken as they are, without .view().
+  Tensor<float, Shape<dyn, 10>> z(5);
+  net->forward(x, z);
+  tshape_test::require_close(z, y, 0, 0);
+  Tensor<float, Shape<5, 20>> xs;
+  Tensor<float, Shape<5, 10>> ys;
+  static Mlp::arena<5> scratch;
+  net->forward(xs, ys, scratch);
+  CHECK(ys(4, 9) == net(xs)(4, 9));
 }

@@ -1,5 +1,7 @@
 #include <tshape/tensor/ops.hpp>
 
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -62,4 +64,27 @@ TEST_CASE("cast: int data becomes float data", "[tensor][ops]") {
   static_assert(std::is_same_v<decltype(f), Tensor<float, Shape<dyn, 2>>>);
   CHECK(f(2, 1) == 9.0f);
   CHECK(cast<double>(f.view())(2, 1) == 9.0);
+}
+
+TEST_CASE("cast: a float an integer type cannot hold is an error, not undefined behaviour", "[tensor][ops]") {
+  Tensor<float, Shape<5>> ok{-2147483648.0f, -1.5f, 0.9f, 7.0f, 2147483520.0f};
+  auto i = cast<int>(ok);
+  CHECK(i(0) == -2147483647 - 1);
+  CHECK(i(1) == -1);  // truncation toward zero, as static_cast
+  CHECK(i(2) == 0);
+  CHECK(i(4) == 2147483520);
+  Tensor<float, Shape<3>> big{1.0f, 2147483648.0f, 3.0f};
+  CHECK_THROWS_WITH(cast<int>(big), std::string(TSHAPE_MSG_BAD_DATA) + ": cast: element 1 (in row-major order) is NaN, "
+                                                                   "infinite or out of the target type's range");
+  Tensor<float, Shape<2>> nan{0.0f, std::nanf("")};
+  CHECK_THROWS_AS(cast<int>(nan), shape_error);
+  Tensor<double, Shape<2>> inf{1.0, -std::numeric_limits<double>::infinity()};
+  CHECK_THROWS_AS(cast<long long>(inf), shape_error);
+  // Unsigned: (-1, 0) truncates to 0; -1 does not fit.
+  Tensor<float, Shape<2>> small{-0.5f, 255.0f};
+  CHECK(cast<unsigned char>(small)(1) == 255);
+  Tensor<float, Shape<1>> neg{-1.0f};
+  CHECK_THROWS_AS(cast<unsigned>(neg), shape_error);
+  Tensor<float, Shape<1>> over{256.0f};
+  CHECK_THROWS_AS(cast<unsigned char>(over), shape_error);
 }
