@@ -341,15 +341,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   template <class X, class Y>
     requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
   void forward(const X& x, Y&& y, std::span<std::byte> scratch) const {
-    static_assert(has_input, "tshape: a model needs an Input<...> as its first layer to be called");
-    using VX = detail::view_of_t<const X>;
-    using VY = detail::view_of_t<Y>;
-    using D = forward_diagnosis<VX, VY>;
-    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
-    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
-    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
-    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
-    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>) run_on(VX(x), detail::as_view(y), scratch).value();
+    try_forward(x, std::forward<Y>(y), scratch).value();
   }
   /// As forward(x, y, scratch), but a run-time error (a `dyn` extent that does not fit, an arena too
   /// small) comes back instead of being raised: for code built without exceptions that must go on.
@@ -364,10 +356,16 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
-    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>)
-      return run_on(VX(x), detail::as_view(y), scratch);
-    else
-      return {};
+    if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis>) {
+      const VX xv(x);
+      const VY yv = detail::as_view(y);
+      if (const auto e = call_error(xv, yv)) return e;
+      const int batch = xv.template extent<0>();
+      if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
+        return arena_error(scratch.size(), batch);
+      body::forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
+    }
+    return {};
   }
 
  private:
@@ -384,17 +382,6 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
       body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
     }
-  }
-
-  // forward(x, y, scratch) once the types fit.
-  template <class TX, class SX, class SY>
-  result<void> run_on(const TensorView<TX, SX>& x, const TensorView<float, SY>& y, std::span<std::byte> scratch) const {
-    if (const auto e = call_error(x, y)) return e;
-    const int batch = x.template extent<0>();
-    if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
-      return arena_error(scratch.size(), batch);
-    body::forward(x.data(), y.data(), batch, reinterpret_cast<float*>(scratch.data()));
-    return {};
   }
 
   static error_info arena_error(std::size_t have, int batch) {
