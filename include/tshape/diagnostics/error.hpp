@@ -37,6 +37,9 @@
 #define TSHAPE_MSG_NOT_RECURRENT "tshape: Bidirectional wraps a recurrent layer (GRU, LSTM or SimpleRNN)"
 #define TSHAPE_MSG_OUTPUT_MISMATCH \
   "tshape: forward(x, y): y does not have the shape of the model's output for x's batch"
+#define TSHAPE_MSG_VIEW_OF_TEMPORARY                                                                      \
+  "tshape: this returns a view of its argument's elements: give it a named Tensor or a view, not a temporary " \
+  "Tensor (whose elements are gone before the view is used)"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
@@ -99,6 +102,7 @@ template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
 template <class... Details> struct OUTPUT_MISMATCH {};
 template <class... Details> struct NEEDS_HEAP {};
+template <class... Details> struct VIEW_OF_TEMPORARY {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};

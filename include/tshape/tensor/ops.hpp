@@ -29,8 +29,9 @@ inline constexpr bool axis_in_range = Axis >= -S::rank && Axis < S::rank;
 
 /// A view with a new axis of extent 1 at Axis (numpy-style; -1 appends, 0 prepends).
 template <int Axis, class X>
-  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+  requires is_tensor<std::remove_cvref_t<X>>::value
 auto expand_dims(X&& x) {
+  static_assert(no_error<detail::temporary_tensor_diagnosis<error::in_expand_dims, X>>, TSHAPE_MSG_VIEW_OF_TEMPORARY);
   using V = detail::view_of_t<X>;
   using S = typename V::shape;
   constexpr int rank = S::rank;
@@ -52,8 +53,9 @@ auto expand_dims(X&& x) {
 
 /// A view without axis Axis, whose extent must be 1.
 template <int Axis, class X>
-  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+  requires is_tensor<std::remove_cvref_t<X>>::value
 auto squeeze(X&& x) {
+  static_assert(no_error<detail::temporary_tensor_diagnosis<error::in_squeeze, X>>, TSHAPE_MSG_VIEW_OF_TEMPORARY);
   using V = detail::view_of_t<X>;
   using S = typename V::shape;
   using D = diagnosis_t<std::conditional_t<
@@ -124,8 +126,9 @@ auto reshape_view(X& x) {
 
 /// A view of the same elements with shape Target (row-major); one extent may be -1 (inferred).
 template <class Target, class X>
-  requires is_shape_v<Target> && is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+  requires is_shape_v<Target> && is_tensor<std::remove_cvref_t<X>>::value
 auto reshape(X&& x) {
+  static_assert(no_error<detail::temporary_tensor_diagnosis<error::in_reshape, X>>, TSHAPE_MSG_VIEW_OF_TEMPORARY);
   using D = detail::reshape_diagnosis<Target, X>;
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, D>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);
@@ -138,8 +141,9 @@ auto reshape(X&& x) {
 /// reshape<-1, 128>(x) is reshape<Shape<-1, 128>>(x). (It reports its own errors, so that they
 /// name this call and no other.)
 template <int... E, class X>
-  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+  requires is_tensor<std::remove_cvref_t<X>>::value
 auto reshape(X&& x) {
+  static_assert(no_error<detail::temporary_tensor_diagnosis<error::in_reshape, X>>, TSHAPE_MSG_VIEW_OF_TEMPORARY);
   using D = detail::reshape_diagnosis<Shape<E...>, X>;
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, D>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, D>>, TSHAPE_MSG_INVALID_OPTION);

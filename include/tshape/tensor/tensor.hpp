@@ -348,6 +348,13 @@ auto as_view(X& x) {
   return view_of_t<X>(x);
 }
 
+/// The diagnosis when a function at Place that returns a view of X's elements is given a temporary
+/// Tensor (whose elements are gone before the view is used); void for a named tensor or any view.
+template <class Place, class X>
+using temporary_tensor_diagnosis =
+    std::conditional_t<!std::is_lvalue_reference_v<X> && !std::is_same_v<view_of_t<X>, std::remove_cvref_t<X>>,
+                       error::VIEW_OF_TEMPORARY<Place, error::got_tensor<typename view_of_t<X>::shape>>, void>;
+
 }  // namespace detail
 
 }  // namespace tshape

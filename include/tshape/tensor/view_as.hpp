@@ -112,8 +112,9 @@ constexpr auto view_as_rule() {
 /// A tensor or view seen as shape S: `dyn` extents become static after a run-time check. A rank
 /// difference or two different static extents are compile errors.
 template <class S, class X>
-  requires is_tensor<std::remove_cvref_t<X>>::value && (!std::is_rvalue_reference_v<X&&>)
+  requires is_tensor<std::remove_cvref_t<X>>::value
 auto view_as(X&& x) {
+  static_assert(no_error<detail::temporary_tensor_diagnosis<error::in_view_as, X>>, TSHAPE_MSG_VIEW_OF_TEMPORARY);
   using V = detail::view_of_t<X>;
   using D = typename decltype(detail::view_as_rule<S, typename V::shape>())::type;
   static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
