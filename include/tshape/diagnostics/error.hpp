@@ -108,6 +108,7 @@ template <class... Details> struct VIEW_OF_TEMPORARY {};
 template <int I> struct at_layer {};
 struct at_model_input {};
 struct at_model_output {};
+struct at_stream_input {};
 struct in_reshape {};
 struct in_squeeze {};
 struct in_expand_dims {};
@@ -118,6 +119,7 @@ struct at_model_call {};
 // Details.
 template <auto... D> struct expected_input_shape {};
 template <auto... D> struct expected_output_shape {};
+template <class FrameShape> struct expected_frame_shape {};
 template <auto... D> struct but_got_shape {};
 template <long long N> struct with_element_count {};
 template <int Rank> struct expected_rank {};

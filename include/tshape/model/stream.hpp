@@ -45,6 +45,8 @@
 #include "model_ptr.hpp"
 #include "sequential.hpp"
 
+#define TSHAPE_MSG_STREAM_FRAME \
+  "tshape: a stream takes one timestep of the model's Input (frame_shape), or Batch of them (Batch, frame...)"
 #define TSHAPE_MSG_NOT_STREAMABLE  \
   "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "  \
   "(GoBackwards, Bidirectional, pooling over time), so the model cannot run one frame at a time"
@@ -214,18 +216,32 @@ class Stream {
   auto operator()(const X& x) {
     using S = typename X::shape;
     constexpr bool batched = std::is_same_v<S, prepend_t<Batch, frame_shape>>;
-    static_assert(std::is_same_v<std::remove_cv_t<typename X::value_type>, float>,
-                  "tshape: the model computes in float; convert the frame first with tshape::cast<float>(x)");
-    static_assert(batched || (Batch == 1 && std::is_same_v<S, frame_shape>),
-                  "tshape: a stream's frame is one timestep of the model's Input: frame_shape, or (Batch, frame...)");
+    using D = typename decltype(frame_rule<typename X::value_type, S>())::type;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_STREAM_FRAME);
     using Out = std::conditional_t<batched, prepend_t<Batch, output_shape>, output_shape>;
     Tensor<float, Out> y;
-    const TensorView<const float, S> xv = x;
-    step(xv.data(), y.data());
+    if constexpr (std::is_void_v<D>) {
+      const TensorView<const float, S> xv = x;
+      step(xv.data(), y.data());
+    }
     return y;
   }
 
  private:
+  // A frame x of element type T and shape S: one timestep of the Input, alone or Batch of them.
+  template <class T, class S>
+  static constexpr auto frame_rule() {
+    if constexpr (!std::is_same_v<std::remove_cv_t<T>, float>)
+      return std::type_identity<error::DTYPE_MISMATCH<error::at_stream_input, error::expected_dtype<float>,
+                                                      error::but_got_dtype<std::remove_cv_t<T>>>>{};
+    else if constexpr (std::is_same_v<S, prepend_t<Batch, frame_shape>> || (Batch == 1 && std::is_same_v<S, frame_shape>))
+      return std::type_identity<void>{};
+    else
+      return std::type_identity<error::SHAPE_MISMATCH<error::at_stream_input, error::expected_frame_shape<frame_shape>,
+                                                      error::got_tensor<S>>>{};
+  }
+
   template <std::size_t I>
   void run(const float* x, float* y) {
     const float* in = I == 0 ? x : buffers_[(I + 1) % 2];
