@@ -40,6 +40,10 @@ struct blocking<simd::avx2> {  // 16 registers: 12 sums, 2 weights, 1 broadcast
 };
 #endif
 
+/// True when the first-layer tile runs (few channels, no column dilation: a window row's kw * c
+/// inputs are one contiguous run); else the channel-rich tile.
+constexpr bool uses_first_layer_tile(const window_geometry& g) { return g.c <= 4 && g.dw == 1; }
+
 /// Output pixels per tile for NV vectors of channels.
 template <class V>
 constexpr int tile_pixels(int nv) {
@@ -228,7 +232,7 @@ void sample_rows(const window_geometry& g, const float* xs, const float* packed,
 template <class V, class Act>
 void direct_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
                  const Act& act) {
-  if (g.c <= 4 && g.dw == 1)  // first layers: the window row as one run
+  if (uses_first_layer_tile(g))
     detail::sample_rows<V, true>(g, xs, packed, ys, oh0, oh1, act);
   else
     detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);
