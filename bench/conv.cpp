@@ -5,7 +5,8 @@
 //            user makes (it repacks the kernel, pads each sample, runs the direct kernel; 1x1 runs as a
 //            product over all pixels, see kernels/conv/conv.hpp). With 2 threads: the caller and one worker
 //            thread call forward on the same const model at once, each on half of the batch, as a user
-//            may (the library's Conv2D itself runs on the calling thread). A batch of 1 runs on one thread.
+//            may (the library's Conv2D itself runs on the calling thread). A batch of 1 runs on one thread,
+//            except a large 1x1, whose product (Dense's) goes to cblas_sgemm on BLAS' threads.
 //   oneDNN   convolution_forward, NHWC source and destination, weights in the layout oneDNN picks
 //            (reordered once, outside the timing), TensorFlow's pads given as padding_l / padding_r
 //   im2col   the patch matrix (batch*oh*ow, kh*kw*c) built per call, then cblas_sgemm against the
@@ -217,7 +218,8 @@ class worker {
 // Conv2D<oc, Kernel<k>, padding>> over the whole batch (the library's Conv2D runs on the calling thread).
 // Two threads: the same const model called from the caller and from one worker thread at once, each on
 // half of the batch (inference is const and keeps its scratch per thread). A batch of one cannot be
-// split that way: its two-thread figure is the one-thread call (the second core stays idle).
+// split that way: its two-thread figure is the one-thread call (the second core stays idle), unless
+// the layer hands its product to BLAS (a large 1x1), whose threads then run it.
 template <int H, int W, int C, int OC, int K, bool Same>
 struct tshape_variant {
   using Net = tshape::Sequential<tshape::Input<H, W, C>,
@@ -569,18 +571,19 @@ int run_threaded(const char* self, int threads, const options& o, double peak) {
     }
     print_row(p, ts[k].t, dn[k].t, im[k].t, dn[k].t.median / ts[k].t.median, im[k].t.median / ts[k].t.median,
               peak * threads);
-    if (shapes[k].n < 2) std::printf("  (batch 1: tshape ran on one thread)\n");
+    // A 1x1 convolution is Dense's product, which BLAS runs on its threads when it is large enough.
+    const bool blas = shapes[k].k == 1 && tshape::kernels::gemm::uses_blas(1LL * shapes[k].n * shapes[k].h * shapes[k].w,
+                                                                           shapes[k].oc, shapes[k].c, threads);
+    if (shapes[k].n < 2)
+      std::printf(blas ? "  (batch 1: the product ran in cblas_sgemm on %d threads)\n"
+                       : "  (batch 1: tshape ran on one thread of %d)\n",
+                  threads);
     if (de[k].present) {
       const double gf = p.flops() / de[k].t.best * 1e-9;
       std::printf("  the same 1x1 as Dense<%d> (kernels/gemm: %s): %.1f us, %.1f GF/s (%.0f%%); t(Dense) / t(Conv2D) "
                   "%.2fx (%.2fx)\n",
-                  shapes[k].oc,
-                  tshape::kernels::gemm::uses_blas(1LL * shapes[k].n * shapes[k].h * shapes[k].w, shapes[k].oc,
-                                                   shapes[k].c, threads)
-                      ? "cblas_sgemm"
-                      : "inline kernel",
-                  de[k].t.median * 1e6, gf, 100 * gf / (peak * threads), de[k].t.median / ts[k].t.median,
-                  de[k].t.best / ts[k].t.best);
+                  shapes[k].oc, blas ? "cblas_sgemm" : "inline kernel", de[k].t.median * 1e6, gf,
+                  100 * gf / (peak * threads), de[k].t.median / ts[k].t.median, de[k].t.best / ts[k].t.best);
     }
   }
   return failures;
