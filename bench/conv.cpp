@@ -1,28 +1,32 @@
 // bench/conv: tshape's Conv2D against oneDNN and against im2col + cblas_sgemm, for the seven shapes of
 // the performance notes (NHWC fp32, bias, linear activation).
 //
-//   tshape   kernels::conv::conv2d, the call Conv2D's forward makes (repacks the kernel, pads the
-//            sample, runs the direct kernel; 1x1 runs as a product over all pixels). With 2 threads, the same
-//            kernel calls split over samples (or rows, for batch 1) between the caller and one worker.
+//   tshape   net->forward(x, y) on Sequential<Input<h, w, c>, Conv2D<oc, Kernel<k>, padding>>, the call a
+//            user makes (it repacks the kernel, pads each sample, runs the direct kernel; 1x1 runs as a
+//            product over all pixels, see kernels/conv/conv.hpp). With 2 threads: the caller and one worker
+//            thread call forward on the same const model at once, each on half of the batch, as a user
+//            may (the library's Conv2D itself runs on the calling thread). A batch of 1 runs on one thread,
+//            except a large 1x1, whose product (Dense's) goes to cblas_sgemm on BLAS' threads.
 //   oneDNN   convolution_forward, NHWC source and destination, weights in the layout oneDNN picks
 //            (reordered once, outside the timing), TensorFlow's pads given as padding_l / padding_r
 //   im2col   the patch matrix (batch*oh*ow, kh*kw*c) built per call, then cblas_sgemm against the
 //            HWIO kernel and a bias pass (1x1: the product alone)
+//   Dense    for the 1x1 shape only: the same product as Sequential<Input<h, w, c>, Dense<oc>>, i.e.
+//            tshape's GEMM (kernels/gemm: its inline kernel, or cblas_sgemm where gemm::uses_blas says so)
 //
-// One thread: the three run in one process, interleaved sample by sample (the machine is shared and
+// One thread: the variants run in one process, interleaved sample by sample (the machine is shared and
 // noisy): each round takes one sample of each in a rotating order; a sample is `reps` back-to-back
 // calls. Reported: median time per call; GFLOP/s and % of the measured FMA peak from the best
 // sample (the peak is a best-of too: on a shared machine the best sample is the one that had the core
 // to itself); the medians over rounds of the paired ratios t(peer) / t(tshape) (above 1: tshape is
 // faster), and in brackets the ratio of the best samples.
-// Two threads: oneDNN's OpenMP team and OpenBLAS's threads would oversubscribe the two cores in one
-// process, so oneDNN is timed in a child process (this program with --dnnl-child) and its median is
-// compared with the medians of the other two.
+// Two threads: OpenBLAS' threads and oneDNN's OpenMP team keep spinning for a while after each call, and
+// in one process would take the cores from whichever variant runs next; so each variant is timed in a
+// process of its own (this program with --child NAME), one after the other, and the medians are compared.
 //
 // Usage: conv [--quick] [--threads N] [--seconds S]
-#include <tshape/kernels/conv/conv.hpp>
 #include <tshape/kernels/conv/reference.hpp>
-#include <tshape/kernels/gemm/blas.hpp>
+#include <tshape/tshape.hpp>
 
 #include <cblas.h>
 #include <omp.h>
@@ -40,6 +44,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <dnnl.hpp>
@@ -59,7 +65,7 @@ struct conv_shape {
   const char* label;
 };
 // The seven shapes of ../shared/notes/performance.md.
-const conv_shape shapes[] = {
+constexpr conv_shape shapes[] = {
     {1, 28, 28, 1, 32, 3, true, "1,28,28,1->32 3x3 same"},       {32, 20, 20, 1, 32, 3, true, "32,20,20,1->32 3x3 same"},
     {32, 10, 10, 32, 64, 3, true, "32,10,10,32->64 3x3 same"},   {1, 56, 56, 64, 64, 3, true, "1,56,56,64->64 3x3 same"},
     {8, 32, 32, 3, 32, 3, true, "8,32,32,3->32 3x3 same"},       {1, 112, 112, 32, 64, 1, true, "1,112,112,32->64 1x1"},
@@ -70,7 +76,6 @@ struct options {
   bool quick = false;
   double seconds = 2.0;
   std::vector<int> threads = {1, 2};
-  int dnnl_child = 0;  // > 0: time only oneDNN with this many threads, print medians
 };
 
 inline void clobber(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
@@ -209,55 +214,66 @@ class worker {
   std::thread thread_;
 };
 
-// tshape: what Conv2D::forward runs, and its two-thread split.
+// tshape: the calls a user makes. One thread: net->forward(x, y) on Sequential<Input<h, w, c>,
+// Conv2D<oc, Kernel<k>, padding>> over the whole batch (the library's Conv2D runs on the calling thread).
+// Two threads: the same const model called from the caller and from one worker thread at once, each on
+// half of the batch (inference is const and keeps its scratch per thread). A batch of one cannot be
+// split that way: its two-thread figure is the one-thread call (the second core stays idle), unless
+// the layer hands its product to BLAS (a large 1x1), whose threads then run it.
+template <int H, int W, int C, int OC, int K, bool Same>
 struct tshape_variant {
+  using Net = tshape::Sequential<tshape::Input<H, W, C>,
+                                 tshape::Conv2D<OC, tshape::Kernel<K>, std::conditional_t<Same, tshape::Padding::same,
+                                                                                          tshape::Padding::valid>>>;
+  using in_view = tshape::TensorView<const float, tshape::prepend_t<tshape::dyn, typename Net::input_shape>>;
+  using out_view = tshape::TensorView<float, tshape::prepend_t<tshape::dyn, typename Net::output_shape>>;
   const problem& p;
-  aligned_buffer<float> y, scratch, scratch2;
-  explicit tshape_variant(const problem& pr)
-      : p(pr), y(pr.out_floats()), scratch(tk::conv::scratch_floats(pr.g) + 16), scratch2(pr.g.padded_floats() + 16) {}
-  void run1() { tk::conv::conv2d(p.g, p.x.data(), p.kernel.data(), p.bias.data(), y.data(), p.s.n, scratch.data(), lin); }
-  void run2(worker& wk) {
-    const auto& g = p.g;
-    const int n = p.s.n;
-    if (tk::conv::is_pointwise(g)) {  // one row of pixels, split in two
-      const int pixels = n * g.h * g.w, half = pixels / 2;
-      float* packed = scratch.data();
-      tk::conv::pack<tk::simd::native>(g, p.kernel.data(), p.bias.data(), packed);
-      auto part = [&](int q0, int q1) {
-        const auto gp = tk::make_geometry(1, q1 - q0, g.c, 1, 1, 1, 1, 1, 1, false, g.oc);
-        tk::conv::direct_rows<tk::simd::native>(gp, p.x.data() + static_cast<std::ptrdiff_t>(q0) * g.c, packed,
-                                                y.data() + static_cast<std::ptrdiff_t>(q0) * g.oc, 0, 1, lin);
-      };
-      wk.run([&] { part(half, pixels); }, [&] { part(0, half); });
-      return;
-    }
-    float* packed = scratch.data();
-    tk::conv::pack<tk::simd::native>(g, p.kernel.data(), p.bias.data(), packed);
-    float* pad1 = scratch.data() + tk::conv::detail::round_floats(tk::conv::packed_floats<tk::simd::native>(g));
-    const auto in = static_cast<std::ptrdiff_t>(g.input_floats()), out = static_cast<std::ptrdiff_t>(g.output_floats());
-    if (n >= 2) {
-      auto samples = [&](int s0, int s1, float* pad) {
-        for (int i = s0; i < s1; ++i) {
-          const float* xs = p.x.data() + i * in;
-          if (g.padded()) {
-            tk::pad_sample(g, xs, pad);
-            xs = pad;
-          }
-          tk::conv::direct_rows<tk::simd::native>(g, xs, packed, y.data() + i * out, 0, g.oh, lin);
-        }
-      };
-      wk.run([&] { samples(n / 2, n, scratch2.data()); }, [&] { samples(0, n / 2, pad1); });
-    } else {
-      const float* xs = p.x.data();
-      if (g.padded()) {
-        tk::pad_sample(g, xs, pad1);
-        xs = pad1;
-      }
-      wk.run([&] { tk::conv::direct_rows<tk::simd::native>(g, xs, packed, y.data(), g.oh / 2, g.oh, lin); },
-             [&] { tk::conv::direct_rows<tk::simd::native>(g, xs, packed, y.data(), 0, g.oh / 2, lin); });
-    }
+  tshape::model_ptr<Net> net = tshape::make_model<Net>();
+  aligned_buffer<float> y;
+  explicit tshape_variant(const problem& pr) : p(pr), y(pr.out_floats()) {
+    auto& conv = tshape::layer<0>(net);
+    std::copy(p.kernel.data(), p.kernel.data() + p.kernel.n, conv.kernel().data());
+    std::copy(p.bias.data(), p.bias.data() + p.bias.n, conv.bias().data());
   }
-  tk::activation::linear lin;
+  // Samples [s0, s1) through the model.
+  void samples(int s0, int s1) const {
+    const auto in = static_cast<std::ptrdiff_t>(p.g.input_floats()), out = static_cast<std::ptrdiff_t>(p.g.output_floats());
+    const Net& model = *net;
+    model.forward(in_view(p.x.data() + s0 * in, {s1 - s0}), out_view(y.data() + s0 * out, {s1 - s0}));
+  }
+  void run1() const { samples(0, p.s.n); }
+  void run2(worker& wk) const {
+    const int n = p.s.n;
+    if (n < 2) return run1();
+    wk.run([&] { samples(n / 2, n); }, [&] { samples(0, n / 2); });
+  }
+  bool splits() const { return p.s.n >= 2; }
+};
+
+// A 1x1 convolution with stride 1 and no padding is Dense on the last axis: the same product through
+// Sequential<Input<h, w, c>, Dense<oc>>, i.e. kernels/gemm (the inline kernel, or cblas_sgemm where
+// gemm::uses_blas says so). Keras' 1x1 kernel (1, 1, c, oc) is Dense's (c, oc) as it is.
+template <int H, int W, int C, int OC>
+struct dense_variant {
+  using Net = tshape::Sequential<tshape::Input<H, W, C>, tshape::Dense<OC>>;
+  using in_view = tshape::TensorView<const float, tshape::prepend_t<tshape::dyn, typename Net::input_shape>>;
+  using out_view = tshape::TensorView<float, tshape::prepend_t<tshape::dyn, typename Net::output_shape>>;
+  const problem& p;
+  tshape::model_ptr<Net> net = tshape::make_model<Net>();
+  aligned_buffer<float> y;
+  explicit dense_variant(const problem& pr) : p(pr), y(pr.out_floats()) {
+    auto& dense = tshape::layer<0>(net);
+    std::copy(p.kernel.data(), p.kernel.data() + p.kernel.n, dense.kernel().data());
+    std::copy(p.bias.data(), p.bias.data() + p.bias.n, dense.bias().data());
+  }
+  void run() const {
+    const Net& model = *net;
+    model.forward(in_view(p.x.data(), {p.s.n}), out_view(y.data(), {p.s.n}));
+  }
+  /// Which kernel gemm::dense picks for this product with `threads` BLAS threads.
+  const char* path(int threads) const {
+    return tshape::kernels::gemm::uses_blas(1LL * p.s.n * H * W, OC, C, threads) ? "cblas_sgemm" : "inline kernel";
+  }
 };
 
 // oneDNN's convolution_forward on NHWC data.
@@ -402,104 +418,218 @@ void print_row(const problem& p, timing ts, timing dn, timing im, double r_dn, d
               im.median * 1e6, a, b, c, d, e);
 }
 
-int dnnl_child(const options& o) {
-  omp_set_num_threads(o.dnnl_child);
-  for (const auto& s : shapes) {
-    problem p(s);
-    dnnl_variant d(p);
-    const auto t = time_interleaved({[&] { d.run(); }}, o);
-    std::printf("%.9g %.9g\n", median(t[0]), best_of(t[0]));
+// The reference output of a problem, and the tolerance the variants must meet against it.
+std::vector<float> reference_output(const problem& p) {
+  std::vector<float> ref(p.out_floats());
+  tk::conv::reference(p.g, p.x.data(), p.kernel.data(), p.bias.data(), ref.data(), p.s.n);
+  return ref;
+}
+double tolerance(const conv_shape& s) { return 1e-4 * std::sqrt(static_cast<double>(s.k * s.k * s.c)); }
+
+struct none {};
+template <std::size_t I>
+using dense_for = std::conditional_t<shapes[I].k == 1, dense_variant<shapes[I].h, shapes[I].w, shapes[I].c, shapes[I].oc>, none>;
+template <std::size_t I>
+using tshape_for = tshape_variant<shapes[I].h, shapes[I].w, shapes[I].c, shapes[I].oc, shapes[I].k, shapes[I].same>;
+
+// One thread: every variant of shape I in this process, interleaved; checks them against the reference
+// first. Returns false when they disagree.
+template <std::size_t I>
+bool run_shape(const options& o, double peak) {
+  constexpr conv_shape s = shapes[I];
+  constexpr bool pointwise = s.k == 1;
+  problem p(s);
+  tshape_for<I> ts(p);
+  im2col_variant im(p);
+  dnnl_variant dn(p);
+  std::unique_ptr<dense_for<I>> de;
+  if constexpr (pointwise) de = std::make_unique<dense_for<I>>(p);
+
+  const auto ref = reference_output(p);
+  ts.run1();
+  im.run();
+  dn.run();
+  double worst = std::max({max_diff(ts.y.data(), ref.data(), ref.size()), max_diff(im.y.data(), ref.data(), ref.size()),
+                           max_diff(dn.out(), ref.data(), ref.size())});
+  if constexpr (pointwise) {
+    de->run();
+    worst = std::max(worst, max_diff(de->y.data(), ref.data(), ref.size()));
   }
+  const bool agree = worst <= tolerance(s);
+  if (!agree) std::printf("%s: the variants disagree with the reference (max |diff| %g)\n", s.label, worst);
+
+  std::vector<std::function<void()>> fs = {[&] { ts.run1(); }, [&] { dn.run(); }, [&] { im.run(); }};
+  if constexpr (pointwise) fs.push_back([&] { de->run(); });
+  const auto t = time_interleaved(fs, o);
+  print_row(p, summarize(t[0]), summarize(t[1]), summarize(t[2]), median(ratios(t[1], t[0])),
+            median(ratios(t[2], t[0])), peak);
+  if constexpr (pointwise) {
+    const timing t_de = summarize(t[3]);
+    const double gf = p.flops() / t_de.best * 1e-9;
+    std::printf("  the same 1x1 as Dense<%d> (kernels/gemm: %s): %.1f us, %.1f GF/s (%.0f%%); t(Dense) / t(Conv2D) "
+                "%.2fx (%.2fx)\n",
+                s.oc, de->path(1), t_de.median * 1e6, gf, 100 * gf / peak, median(ratios(t[3], t[0])),
+                t_de.best / summarize(t[0]).best);
+  }
+  if (o.quick) std::printf("  oneDNN implementation: %s\n", dn.impl.c_str());
+  return agree;
+}
+
+template <std::size_t... I>
+int run_shapes(const options& o, double peak, std::index_sequence<I...>) {
+  int failures = 0;
+  ((failures += run_shape<I>(o, peak) ? 0 : 1), ...);
+  return failures;
+}
+
+// Several threads: each variant in a process of its own (this program with --child NAME), since
+// OpenBLAS' threads keep spinning for a while after a call, and oneDNN's OpenMP team too: in one
+// process they would take the cores from the next variant. A child prints, per shape, the median
+// and best time per call and whether its output matched the reference ("- -" when it has none).
+template <std::size_t I>
+void child_shape(const std::string& name, const options& o, worker& wk) {
+  constexpr conv_shape s = shapes[I];
+  problem p(s);
+  const auto ref = reference_output(p);
+  std::vector<double> t;
+  bool ok = true;
+  auto check = [&](const float* y) { ok = max_diff(y, ref.data(), ref.size()) <= tolerance(s); };
+  if (name == "tshape") {
+    tshape_for<I> v(p);
+    v.run2(wk);
+    check(v.y.data());
+    t = time_interleaved({[&] { v.run2(wk); }}, o)[0];
+  } else if (name == "onednn") {
+    dnnl_variant v(p);
+    v.run();
+    check(v.out());
+    t = time_interleaved({[&] { v.run(); }}, o)[0];
+  } else if (name == "im2col") {
+    im2col_variant v(p);
+    v.run();
+    check(v.y.data());
+    t = time_interleaved({[&] { v.run(); }}, o)[0];
+  } else if constexpr (s.k == 1) {
+    dense_for<I> v(p);
+    v.run();
+    check(v.y.data());
+    t = time_interleaved({[&] { v.run(); }}, o)[0];
+  }
+  if (t.empty())
+    std::printf("- - 1\n");
+  else
+    std::printf("%.9g %.9g %d\n", median(t), best_of(t), ok ? 1 : 0);
+  std::fflush(stdout);
+}
+
+template <std::size_t... I>
+int child(const std::string& name, const options& o, int threads, std::index_sequence<I...>) {
+  tshape::set_blas_threads(threads);
+  omp_set_num_threads(threads);
+  worker wk;
+  (child_shape<I>(name, o, wk), ...);
   return 0;
+}
+
+struct child_result {
+  timing t{0, 0};
+  bool ok = true, present = false;
+};
+
+std::vector<child_result> run_child(const char* self, const std::string& name, int threads, const options& o) {
+  const std::string cmd = std::string(self) + " --child " + name + " --threads " + std::to_string(threads) +
+                          " --seconds " + std::to_string(o.seconds) + (o.quick ? " --quick" : "");
+  std::vector<child_result> r;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char a[64], b[64];
+    int ok = 0;
+    while (std::fscanf(f, "%63s %63s %d", a, b, &ok) == 3) {
+      child_result c;
+      if (std::strcmp(a, "-") != 0) c = {{std::atof(a), std::atof(b)}, ok != 0, true};
+      r.push_back(c);
+    }
+    pclose(f);
+  }
+  return r;
+}
+
+int run_threaded(const char* self, int threads, const options& o, double peak) {
+  const auto ts = run_child(self, "tshape", threads, o), dn = run_child(self, "onednn", threads, o),
+             im = run_child(self, "im2col", threads, o), de = run_child(self, "dense", threads, o);
+  print_header(threads, peak);
+  int failures = 0;
+  for (std::size_t k = 0; k < std::size(shapes); ++k) {
+    if (k >= ts.size() || k >= dn.size() || k >= im.size() || k >= de.size()) {
+      std::printf("%s: a child process did not report\n", shapes[k].label);
+      ++failures;
+      continue;
+    }
+    const problem p(shapes[k]);
+    if (!ts[k].ok || !dn[k].ok || !im[k].ok || !de[k].ok) {
+      std::printf("%s: the variants disagree with the reference\n", shapes[k].label);
+      ++failures;
+    }
+    print_row(p, ts[k].t, dn[k].t, im[k].t, dn[k].t.median / ts[k].t.median, im[k].t.median / ts[k].t.median,
+              peak * threads);
+    // A 1x1 convolution is Dense's product, which BLAS runs on its threads when it is large enough.
+    const bool blas = shapes[k].k == 1 && tshape::kernels::gemm::uses_blas(1LL * shapes[k].n * shapes[k].h * shapes[k].w,
+                                                                           shapes[k].oc, shapes[k].c, threads);
+    if (shapes[k].n < 2)
+      std::printf(blas ? "  (batch 1: the product ran in cblas_sgemm on %d threads)\n"
+                       : "  (batch 1: tshape ran on one thread of %d)\n",
+                  threads);
+    if (de[k].present) {
+      const double gf = p.flops() / de[k].t.best * 1e-9;
+      std::printf("  the same 1x1 as Dense<%d> (kernels/gemm: %s): %.1f us, %.1f GF/s (%.0f%%); t(Dense) / t(Conv2D) "
+                  "%.2fx (%.2fx)\n",
+                  shapes[k].oc, blas ? "cblas_sgemm" : "inline kernel", de[k].t.median * 1e6, gf,
+                  100 * gf / (peak * threads), de[k].t.median / ts[k].t.median, de[k].t.best / ts[k].t.best);
+    }
+  }
+  return failures;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   options o;
+  std::string child_name;
+  bool threads_given = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick"))
       o.quick = true;
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
-      o.threads = {std::atoi(argv[++i])};
+      o.threads = {std::atoi(argv[++i])}, threads_given = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc)
       o.seconds = std::atof(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dnnl-child") && i + 1 < argc)
-      o.dnnl_child = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--child") && i + 1 < argc)
+      child_name = argv[++i];
     else {
       std::fprintf(stderr, "usage: %s [--quick] [--threads N] [--seconds S]\n", argv[0]);
       return 2;
     }
   }
-  if (o.dnnl_child > 0) return dnnl_child(o);
+  const auto all = std::make_index_sequence<std::size(shapes)>{};
+  if (!child_name.empty()) return child(child_name, o, threads_given ? o.threads[0] : 2, all);
 
   const auto blas = tshape::blas_info();
-  std::printf("tshape SIMD: %s; im2col BLAS: %s %s%s%s\n", tshape::simd_name(), blas.library, blas.core,
-              blas.generic_core ? " (generic kernels: " : "", blas.generic_core ? blas.advice : "");
+  std::printf("tshape SIMD: %s; BLAS (im2col, and Dense's large products): %s %s%s%s\n", tshape::simd_name(),
+              blas.library, blas.core, blas.generic_core ? " (generic kernels: " : "",
+              blas.generic_core ? blas.advice : "");
   if (blas.generic_core) std::printf(")\n");
   const double peak = measure_peak();
   std::printf("measured FMA peak of one core: %.0f GFLOP/s\n", peak);
 
   int failures = 0;
   for (int threads : o.threads) {
-    tshape::set_blas_threads(threads);
-    omp_set_num_threads(threads);
-    std::vector<timing> child;
-    if (threads > 1) {  // oneDNN in its own process
-      std::string cmd = std::string(argv[0]) + " --dnnl-child " + std::to_string(threads) + " --seconds " +
-                        std::to_string(o.seconds) + (o.quick ? " --quick" : "");
-      if (FILE* f = popen(cmd.c_str(), "r")) {
-        double m, b;
-        while (std::fscanf(f, "%lf %lf", &m, &b) == 2) child.push_back({m, b});
-        pclose(f);
-      }
+    if (threads > 1) {
+      failures += run_threaded(argv[0], threads, o, peak);
+      continue;
     }
-    print_header(threads, peak);
-    std::unique_ptr<worker> wk;
-    if (threads > 1) wk = std::make_unique<worker>();
-    std::size_t k = 0;
-    for (const auto& s : shapes) {
-      problem p(s);
-      tshape_variant ts(p);
-      im2col_variant im(p);
-      std::unique_ptr<dnnl_variant> dn;
-      if (threads == 1) dn = std::make_unique<dnnl_variant>(p);
-      // The variants must agree before they are timed.
-      ts.run1();
-      im.run();
-      std::vector<float> ref(p.out_floats());
-      tk::conv::reference(p.g, p.x.data(), p.kernel.data(), p.bias.data(), ref.data(), s.n);
-      const double tol = 1e-4 * std::sqrt(static_cast<double>(s.k * s.k * s.c));
-      double worst = std::max(max_diff(ts.y.data(), ref.data(), ref.size()), max_diff(im.y.data(), ref.data(), ref.size()));
-      if (dn) {
-        dn->run();
-        worst = std::max(worst, max_diff(dn->out(), ref.data(), ref.size()));
-      }
-      if (threads > 1) {
-        std::fill(ts.y.data(), ts.y.data() + ts.y.n, 0.0f);
-        ts.run2(*wk);
-        worst = std::max(worst, max_diff(ts.y.data(), ref.data(), ref.size()));
-      }
-      if (worst > tol) {
-        std::printf("%s: the variants disagree with the reference (max |diff| %g)\n", s.label, worst);
-        ++failures;
-      }
-      timing t_ts, t_dn, t_im;
-      double r_dn, r_im;
-      if (threads == 1) {
-        const auto t = time_interleaved({[&] { ts.run1(); }, [&] { dn->run(); }, [&] { im.run(); }}, o);
-        t_ts = summarize(t[0]), t_dn = summarize(t[1]), t_im = summarize(t[2]);
-        r_dn = median(ratios(t[1], t[0])), r_im = median(ratios(t[2], t[0]));
-      } else {  // oneDNN ran in its own process: its median against tshape's
-        const auto t = time_interleaved({[&] { ts.run2(*wk); }, [&] { im.run(); }}, o);
-        t_ts = summarize(t[0]), t_im = summarize(t[1]);
-        t_dn = k < child.size() ? child[k] : timing{0, 0};
-        r_dn = t_dn.median / t_ts.median, r_im = median(ratios(t[1], t[0]));
-      }
-      print_row(p, t_ts, t_dn, t_im, r_dn, r_im, peak * threads);
-      if (dn && o.quick) std::printf("  oneDNN implementation: %s\n", dn->impl.c_str());
-      ++k;
-    }
+    tshape::set_blas_threads(1);
+    omp_set_num_threads(1);
+    print_header(1, peak);
+    failures += run_shapes(o, peak, all);
   }
   return failures == 0 ? 0 : 1;
 }

@@ -62,13 +62,14 @@ def pool2d(x, pool, strides, same, kind):
     return nhwc(total / count)  # divided by the real cells only
 
 
-def conv_case(name, n, h, w, c, f, k, strides=(1, 1), dilation=(1, 1), same=False):
+def conv_case(name, n, h, w, c, f, k, strides=(1, 1), dilation=(1, 1), same=False, use_bias=True):
     x = torch.randn(n, h, w, c)
     kernel = torch.randn(k[0], k[1], c, f) * 0.5
-    bias = torch.randn(f)
+    bias = torch.randn(f) if use_bias else None
     put(f"{name}.x", x)
     put(f"{name}.kernel", kernel)
-    put(f"{name}.bias", bias)
+    if use_bias:
+        put(f"{name}.bias", bias)
     put(f"{name}.y", conv2d(x, kernel, bias, strides, dilation, same))
 
 
@@ -152,10 +153,20 @@ h = pool2d(h, (2, 2), (2, 2), False, "max")
 h = torch.relu(conv2d(h, k2, b2, same=True))
 h = pool2d(h, (2, 2), (2, 2), False, "max")
 h = h.mean(dim=(1, 2))
-y = torch.sigmoid(h @ k3 + b3)
+logits = h @ k3 + b3
+y = torch.sigmoid(logits)
+# The sigmoid outputs sit where it is flat (near 0.94), so the test also checks what feeds it: the
+# pooled features of the convolution stack and the logits.
 for name, t in (("x", x), ("conv2d.kernel", k1), ("conv2d.bias", b1), ("conv2d_1.kernel", k2),
-                ("conv2d_1.bias", b2), ("dense.kernel", k3), ("dense.bias", b3), ("y", y)):
+                ("conv2d_1.bias", b2), ("dense.kernel", k3), ("dense.bias", b3), ("y", y), ("features", h),
+                ("logits", logits)):
     put(f"cnn.{name}", t)
+
+# Conv2D(use_bias=False), one case per kernel path: channel-rich (stride 2 on an even input, pads 0 / 1),
+# first layer (2 channels), and 1x1 (the matrix product over pixels).
+conv_case("conv_nobias", 2, 8, 8, 6, 7, (3, 3), strides=(2, 2), same=True, use_bias=False)
+conv_case("conv_nobias_first", 1, 7, 6, 2, 5, (3, 3), same=True, use_bias=False)
+conv_case("conv1x1_nobias", 2, 5, 6, 9, 11, (1, 1), use_bias=False)
 
 with open("conv.txt", "w") as fh:
     fh.write("\n".join(out) + "\n")

@@ -20,6 +20,15 @@ void check_pools() {
       {1, 4, 4, 1, 2, 2, 2, 2, false}, {2, 7, 5, 3, 2, 2, 2, 2, false},  {1, 8, 8, 17, 3, 3, 2, 2, true},
       {3, 9, 9, 33, 3, 3, 2, 2, true}, {1, 3, 3, 1, 2, 2, 1, 1, true},   {2, 7, 6, 5, 2, 3, 2, 3, false},
       {1, 1, 9, 16, 1, 4, 1, 3, true}, {2, 5, 5, 40, 5, 5, 1, 1, true}, {1, 6, 7, 2, 3, 2, 1, 2, true},
+      // Strides larger than the pool: cells between the windows are skipped.
+      {1, 9, 9, 3, 2, 2, 3, 3, false},    // 3 x 3 windows, rows and columns 2, 5, 8 unread
+      {2, 10, 7, 17, 2, 3, 4, 3, false},  // 3 x 2, different strides per axis
+      // ... with 'same': ceil(in / s) windows, the pad (if any) at the end.
+      {2, 7, 7, 16, 2, 2, 3, 3, true},    // pads 0 / 1: the last window has one real row and column
+      {1, 8, 8, 5, 2, 2, 3, 3, true},     // pad total 0: the last window ends on the last cell
+      {1, 9, 9, 4, 2, 2, 3, 3, true},     // pad total -1, i.e. none: the last cell is never read
+      {2, 11, 6, 20, 3, 2, 4, 5, true},   // rows pad 0 / 0, columns 0 / 1
+      {1, 9, 11, 33, 1, 2, 2, 3, true},   // a 1-row pool with row stride 2
   };
   tshape_test::random_floats rnd(5);
   for (const auto& k : cases) {
@@ -78,3 +87,15 @@ TEST_CASE("pool kernels: the native SIMD path matches the reference", "[kernels]
 TEST_CASE("pool kernels: the AVX2 path matches the reference", "[kernels][pool]") { check_pools<simd::avx2>(); }
 #endif
 TEST_CASE("pool kernels: the scalar path matches the reference", "[kernels][pool]") { check_pools<simd::scalar>(); }
+
+TEST_CASE("pool geometry: 'same' with strides larger than the pool pads only what the last window needs",
+          "[kernels][pool]") {
+  auto g = make_geometry(7, 7, 1, 2, 2, 3, 3, 1, 1, true, 1);  // windows at 0, 3, 6: the last needs row 7
+  CHECK((g.oh == 3 && g.pad_top == 0 && g.pad_bottom == 1));
+  g = make_geometry(8, 8, 1, 2, 2, 3, 3, 1, 1, true, 1);  // windows at 0, 3, 6 end on row 7
+  CHECK((g.oh == 3 && !g.padded()));
+  g = make_geometry(9, 9, 1, 2, 2, 3, 3, 1, 1, true, 1);  // (3 - 1) * 3 + 2 - 9 < 0: no pad, row 8 unread
+  CHECK((g.oh == 3 && !g.padded()));
+  g = make_geometry(11, 6, 1, 3, 2, 4, 5, 1, 1, true, 1);
+  CHECK((g.oh == 3 && g.ow == 2 && g.pad_top == 0 && g.pad_bottom == 0 && g.pad_left == 0 && g.pad_right == 1));
+}

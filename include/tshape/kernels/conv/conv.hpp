@@ -1,15 +1,21 @@
-// The convolution a layer calls, dispatched by shape at run time and by target at compile time:
-//   1x1 windows with stride 1 are a matrix product (batch*h*w, c) x (c, oc): all pixels of the batch
-//   become one long row of the direct kernel, whose tile is then a GEMM micro-kernel of 24 accumulators
-//   (it measured 1.5x faster than gemm::blocked's 16 on 1x112x112x32->64 with AVX-512);
-//   everything else runs the direct kernel (direct.hpp) on the widest SIMD the target has, with the
-//   first-layer tile for 1-4 input channels.
-// Activations that have a register form are fused into the stores; the others run in a second pass.
+// The convolution a layer calls, dispatched by shape at run time and by target at compile time
+// (path_of says which path a geometry takes):
+//   pointwise     1x1 windows with stride 1 and no padding are a matrix product (batch*h*w, c) x (c, oc):
+//                 Dense's GEMM (kernels/gemm/gemm.hpp), i.e. the register-blocked kernel, or
+//                 cblas_sgemm where gemm::uses_blas says so. On 1x112x112x32->64 bench/conv measured the
+//                 product 1.16x faster than the direct kernel given the pixels as one long row
+//                 (458 against 529 us on a Zen 4 core, bench/README.md);
+//   first_layer   the direct kernel (direct.hpp) with its first-layer tile: 1-4 input channels and
+//                 column dilation 1, a window row walked as one run;
+//   channel_rich  the direct kernel with a channel loop per window cell: everything else.
+// The direct kernel runs on the widest SIMD the target has. Activations that have a register form
+// are fused into the stores; the others run in a second pass.
 #pragma once
 #include <cstddef>
 
 #include "../../config.hpp"
 #include "../activation/activation.hpp"
+#include "../gemm/gemm.hpp"
 #include "../simd/simd.hpp"
 #include "direct.hpp"
 #include "geometry.hpp"
@@ -21,15 +27,18 @@ constexpr bool is_pointwise(const window_geometry& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
 }
 
-/// The pointwise product of `batch` samples as one row of pixels.
-constexpr window_geometry as_one_row(const window_geometry& g, int batch) {
-  return make_geometry(1, batch * g.h * g.w, g.c, 1, 1, 1, 1, 1, 1, false, g.oc);
+/// The kernel conv2d runs for a geometry.
+enum class conv_path { pointwise, first_layer, channel_rich };
+
+constexpr conv_path path_of(const window_geometry& g) {
+  if (is_pointwise(g)) return conv_path::pointwise;
+  return uses_first_layer_tile(g) ? conv_path::first_layer : conv_path::channel_rich;
 }
 
-/// Floats of working memory conv2d<V> needs for geometry g.
+/// Floats of working memory conv2d<V> needs for geometry g (none for the pointwise product).
 template <class V = simd::native>
 constexpr std::size_t scratch_floats(const window_geometry& g) {
-  return is_pointwise(g) ? detail::round_floats(packed_floats<V>(g)) : direct_scratch_floats<V>(g);
+  return is_pointwise(g) ? 0 : direct_scratch_floats<V>(g);
 }
 
 /// y (batch, oh, ow, oc) = act(conv(x, kernel) + bias), Keras' Conv2D on NHWC data and an HWIO kernel.
@@ -42,7 +51,8 @@ void conv2d(const window_geometry& g, const float* x, const float* kernel, const
     conv2d<V>(g, x, kernel, bias, y, batch, scratch, activation::linear{});
     activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.output_floats()));
   } else if (is_pointwise(g)) {
-    direct<V>(as_one_row(g, batch), x, kernel, bias, y, 1, scratch, act);
+    // The HWIO kernel (1, 1, c, oc) is Dense's (c, oc) as it is.
+    gemm::dense<V>(batch * g.h * g.w, g.oc, g.c, x, kernel, bias, y, act);
   } else {
     direct<V>(g, x, kernel, bias, y, batch, scratch, act);
   }

@@ -7,7 +7,8 @@
 // loads NV weight vectors, broadcasts one input value per pixel, and does P * NV FMAs.
 // First layers (1-4 input channels, dilation 1) take a dedicated tile: a window row's kw * c inputs are
 // contiguous, as are its weights, so it walks them as one run instead of kw short channel loops.
-// Inputs with padding are first copied into a zero-bordered sample, so no tile tests bounds.
+// Inputs with padding are first copied into a zero-bordered sample, so no tile tests bounds; the window
+// rows that fall on the top or bottom padding are skipped per output row (window_rows).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -39,6 +40,10 @@ struct blocking<simd::avx2> {  // 16 registers: 12 sums, 2 weights, 1 broadcast
   static constexpr int max_p = 12;
 };
 #endif
+
+/// True when the first-layer tile runs (few channels, no column dilation: a window row's kw * c
+/// inputs are one contiguous run); else the channel-rich tile.
+constexpr bool uses_first_layer_tile(const window_geometry& g) { return g.c <= 4 && g.dw == 1; }
 
 /// Output pixels per tile for NV vectors of channels.
 template <class V>
@@ -93,7 +98,21 @@ struct tile_args {
   const float* bias;            // the packed bias at the block's first channel
   float* y;                     // first pixel, first channel of the block
   int valid;                    // real channels in the block (the rest is padding)
+  int a0, a1;                   // the window rows to run: those on real input rows (window_rows)
 };
+
+// The window rows [a0, a1) of output row i that fall on real input rows. The others read only the
+// zeros of 'same' padding, so the tiles skip them: at 10x10 with a 3x3 window, 1 in 15 multiply-adds.
+struct row_range {
+  int a0, a1;
+};
+inline row_range window_rows(const window_geometry& g, int i) {
+  const int top = i * g.sh - g.pad_top;  // the input row under window row 0
+  const int a0 = top >= 0 ? 0 : (-top + g.dh - 1) / g.dh;
+  const int last = g.h - 1 - top;  // window rows a with a * dh <= last are on real rows
+  const int a1 = last < 0 ? 0 : std::min(g.kh, last / g.dh + 1);
+  return {a0, std::max(a0, a1)};
+}
 
 // P pixels x NV vectors. Flat: the first-layer form (dilation 1, few channels), which walks a window
 // row's kw * c inputs as one contiguous run; else the channel-rich form, a channel loop per window cell.
@@ -108,11 +127,11 @@ TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, con
     for (int p = 0; p < P; ++p) acc[p][v] = b;
   }
   const float* TSHAPE_RESTRICT x = t.x;
-  const float* TSHAPE_RESTRICT w = t.w;
+  const float* TSHAPE_RESTRICT w = t.w + static_cast<std::ptrdiff_t>(t.a0) * g.kw * g.c * NB;
   const std::ptrdiff_t ps = t.pixel_stride;
   if constexpr (Flat) {
     const int run = g.kw * g.c;  // a window row: kw cells of c channels, contiguous in x and in w
-    for (int a = 0; a < g.kh; ++a) {
+    for (int a = t.a0; a < t.a1; ++a) {
       const float* xr = x + a * g.dh * t.row_stride;
       for (int j = 0; j < run; ++j, w += NB) {
         reg wv[NV];
@@ -124,7 +143,7 @@ TSHAPE_ALWAYS_INLINE void tile(const window_geometry& g, const tile_args& t, con
       }
     }
   } else {
-    for (int a = 0; a < g.kh; ++a)
+    for (int a = t.a0; a < t.a1; ++a)
       for (int b = 0; b < g.kw; ++b) {
         const float* xr = x + a * g.dh * t.row_stride + static_cast<std::ptrdiff_t>(b) * g.dw * g.c;
         for (int ci = 0; ci < g.c; ++ci, w += NB) {
@@ -159,6 +178,8 @@ TSHAPE_NOINLINE void sized_rows(const window_geometry& g, tile_args t, const flo
   for (int i = oh0; i < oh1; ++i) {
     const float* xrow = xs + static_cast<std::ptrdiff_t>(i) * g.sh * t.row_stride;
     float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * g.oc;
+    const row_range rows = window_rows(g, i);
+    t.a0 = rows.a0, t.a1 = rows.a1;
     for (int k = 0, j = 0; k < tiles; ++k) {
       t.x = xrow + j * t.pixel_stride;
       t.y = yrow + static_cast<std::ptrdiff_t>(j) * g.oc;
@@ -192,7 +213,7 @@ void block_rows(const window_geometry& g, const float* xs, std::ptrdiff_t row_st
                 const float* bias, float* ys, int valid, int oh0, int oh1, const Act& act) {
   constexpr int P = tile_pixels<V>(NV);
   const int tiles = (g.ow + P - 1) / P, base = g.ow / tiles, wider = g.ow % tiles;
-  const tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid};
+  const tile_args t{nullptr, row_stride, static_cast<std::ptrdiff_t>(g.sw) * g.c, w, bias, nullptr, valid, 0, g.kh};
   size_dispatch<V, NV, Flat, P>(base, g, t, xs, ys, oh0, oh1, tiles, wider, act);
 }
 
@@ -228,7 +249,7 @@ void sample_rows(const window_geometry& g, const float* xs, const float* packed,
 template <class V, class Act>
 void direct_rows(const window_geometry& g, const float* xs, const float* packed, float* ys, int oh0, int oh1,
                  const Act& act) {
-  if (g.c <= 4 && g.dw == 1)  // first layers: the window row as one run
+  if (uses_first_layer_tile(g))
     detail::sample_rows<V, true>(g, xs, packed, ys, oh0, oh1, act);
   else
     detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);

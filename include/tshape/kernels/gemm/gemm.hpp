@@ -88,8 +88,9 @@ void blas_dense(int M, int N, int K, const float* x, const float* W, const float
 
 }  // namespace detail
 
-/// y (M x N, row stride N) = act(x (M x K) * W (K x N) + bias); bias may be null.
-template <class Act>
+/// y (M x N, row stride N) = act(x (M x K) * W (K x N) + bias); bias may be null. The inline kernel
+/// runs on V's registers (tests pick each ISA the target has; everything else takes the default).
+template <class V = simd::native, class Act>
 void dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0 || N <= 0) return;
 #ifndef TSHAPE_NO_BLAS
@@ -98,7 +99,7 @@ void dense(int M, int N, int K, const float* x, const float* W, const float* bia
 #ifdef TSHAPE_COMPACT_KERNELS
   compact(M, N, K, x, W, bias, y, act);
 #else
-  blocked<simd::native>(M, N, K, x, K, W, N, bias, y, N, act);
+  blocked<V>(M, N, K, x, K, W, N, bias, y, N, act);
 #endif
 }
 
