@@ -3,9 +3,10 @@
 # Each test is one .cpp with two lines saying what the compiler must print:
 #   // EXPECT-MESSAGE: <CMake regex>   the words of the rule (the static_assert's message)
 #   // EXPECT-ERROR: <CMake regex>     the diagnosis: place, layer, what was expected, what it got
-# It becomes an EXCLUDE_FROM_ALL object target built with the library's own flags, and a CTest test
-# that builds that target and passes only when the build fails AND the output matches both. Under
-# g++ the compiler's output must also fit in TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
+# It becomes an EXCLUDE_FROM_ALL object target with the library's own flags, and a CTest test that
+# runs that target's compile command (from compile_commands.json) and passes only when compiling
+# fails AND the output matches both. Under g++ the compiler's output must also fit in
+# TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
 set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
 
 # The regex of the one `// KEY: <regex>` line of src, into out.
@@ -30,15 +31,16 @@ function(tshape_add_compile_fail_test src)
   set(target cf_${CF_PREFIX}_${name})
   add_library(${target} OBJECT EXCLUDE_FROM_ALL "${src}")
   target_link_libraries(${target} PRIVATE tshape_project_flags)
+  set_target_properties(${target} PROPERTIES EXPORT_COMPILE_COMMANDS ON)  # the test runs its command
   set(max_lines 0)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     set(max_lines ${TSHAPE_MAX_ERROR_LINES})
   endif()
   add_test(NAME ${CF_PREFIX}.${name}
-           COMMAND ${CMAKE_COMMAND} -DTARGET=${target} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DCONFIG=$<CONFIG>
+           COMMAND ${CMAKE_COMMAND} -DSOURCE=${src} -DCOMMANDS=${CMAKE_BINARY_DIR}/compile_commands.json
                    "-DEXPECT=${expect}" "-DEXPECT_MESSAGE=${words}" -DMAX_LINES=${max_lines}
                    -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/RunCompileFail.cmake)
-  set_tests_properties(${CF_PREFIX}.${name} PROPERTIES RESOURCE_LOCK tshape_build_tree LABELS compile_fail)
+  set_tests_properties(${CF_PREFIX}.${name} PROPERTIES LABELS compile_fail)
   if(CF_WILL_FAIL)
     set_tests_properties(${CF_PREFIX}.${name} PROPERTIES WILL_FAIL TRUE)
   endif()

@@ -1,12 +1,40 @@
-# Runs one compile-fail test (see CompileFail.cmake): the build must fail with output matching both
-# EXPECT_MESSAGE and EXPECT, and the compiler's part of that output must be at most MAX_LINES lines
-# (0: not checked).
-set(cfg)
-if(CONFIG)
-  set(cfg --config ${CONFIG})
+# Runs one compile-fail test (see CompileFail.cmake): compiling SOURCE must fail with output matching
+# both EXPECT_MESSAGE and EXPECT, and the compiler's output must be at most MAX_LINES lines (0: not
+# checked). The command is the build's own for SOURCE, read from COMMANDS (compile_commands.json), so
+# tests run in parallel without a build tool in between.
+file(READ "${COMMANDS}" json)
+string(JSON count LENGTH "${json}")
+math(EXPR last "${count} - 1")
+set(command)
+foreach(i RANGE ${last})
+  string(JSON file GET "${json}" ${i} file)
+  if(file STREQUAL SOURCE)
+    string(JSON command GET "${json}" ${i} command)
+    string(JSON directory GET "${json}" ${i} directory)
+    break()
+  endif()
+endforeach()
+if(NOT command)
+  message(FATAL_ERROR "${SOURCE}: no compile command in ${COMMANDS}")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET} ${cfg}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+separate_arguments(command UNIX_COMMAND "${command}")
+# Only the diagnostics matter: check the syntax (templates are instantiated all the same) and write
+# neither an object nor a dependency file.
+set(args)
+set(skip_next FALSE)
+foreach(arg IN LISTS command)
+  if(skip_next)
+    set(skip_next FALSE)
+  elseif(arg MATCHES "^-(o|MF|MT|MQ)$")
+    set(skip_next TRUE)
+  elseif(NOT arg MATCHES "^-(MD|MMD)$")
+    list(APPEND args "${arg}")
+  endif()
+endforeach()
+list(APPEND args -fsyntax-only)
+execute_process(COMMAND ${args} WORKING_DIRECTORY "${directory}" RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                ERROR_VARIABLE out)
+set(TARGET "${SOURCE}")
 if(rc EQUAL 0)
   message(FATAL_ERROR "${TARGET}: compiled, but it must fail to compile")
 endif()
@@ -17,7 +45,7 @@ if(NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${TARGET}: failed to compile, but not with /${EXPECT}/:\n${out}")
 endif()
 if(MAX_LINES GREATER 0)
-  # The compiler's lines: everything but the build tool's own ([n/m], FAILED:, the command, ninja:/make:).
+  # The compiler's lines (a build tool's own, [n/m], FAILED: and the command after it, are not counted).
   # Lines become list items: first neutralise what CMake lists treat specially (; and brackets).
   string(REPLACE ";" "," text "${out}")
   string(REPLACE "[" "(" text "${text}")

@@ -11,6 +11,7 @@ g++ and clang really print for it, and the fix with its corrected twin (tests/co
     python3 docs/make_error_gallery.py --check   # exit 1 if the page is stale, 77 if the compilers
                                                  # differ from those that wrote it (cannot tell)
 """
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -64,6 +65,10 @@ def read(path):
 def generate():
     names = sorted(f for f in os.listdir(os.path.join(ROOT, CASES)) if f.endswith(".cpp"))
     versions = [version(cmd) for _, cmd in COMPILERS]
+    # Every case under every compiler, on all cores: each is a compiler run of a second or two.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        outputs = {(name, label): pool.submit(compile_output, cmd, f"{CASES}/{name}")
+                   for name in names for label, cmd in COMPILERS}
     out = [
         "# The error gallery",
         "",
@@ -91,7 +96,7 @@ def generate():
         where = f"Seed {seed}. " if seed[:1].isdigit() else (f"Seed: {seed}. " if seed not in ("-", "") else "")
         out += [f"{where}What the Keras user sees: `{meta['KERAS']}`", "", "```cpp", code, "```", ""]
         for label, cmd in COMPILERS:
-            text = compile_output(cmd, f"{CASES}/{name}").rstrip("\n")
+            text = outputs[(name, label)].result().rstrip("\n")
             out += [f"{label} prints:", "", "```text", text, "```", ""]
         out += [f"Fix: {meta['FIX']}", ""]
         fixed = f"{CASES}/fixed/{name}"
