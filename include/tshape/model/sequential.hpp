@@ -57,6 +57,7 @@ struct sequential_parts {
 template <int... D, class... Rest>
 struct sequential_parts<Input<D...>, Rest...> {
   static constexpr bool has_input = true;
+  using input_layer = Input<D...>;
   using layers = type_list<Rest...>;
   using body = chain<Shape<D...>, Rest...>;
   template <class>
@@ -110,6 +111,24 @@ constexpr auto forward_diagnosis() {
     return std::type_identity<void>{};
 }
 
+/// The diagnosis of a call on data X for a model of parts Parts (a block, which has no Input, cannot
+/// be called and has none: its call reports that alone).
+template <class Parts, class X>
+constexpr auto call_rule() {
+  if constexpr (Parts::has_input)
+    return input_diagnosis<typename Parts::input_layer, typename X::value_type, typename X::shape>();
+  else
+    return std::type_identity<void>{};
+}
+/// The same for forward(x, y) with views VX and VY.
+template <class Parts, class VX, class VY>
+constexpr auto forward_rule() {
+  if constexpr (Parts::has_input)
+    return forward_diagnosis<typename Parts::input_layer, typename Parts::body::output_shape, VX, VY>();
+  else
+    return std::type_identity<void>{};
+}
+
 /// What a call on a model that failed to compile returns: converts to anything, so that the one
 /// reported error is not followed by others in the code that uses the result.
 struct failed_model_output {
@@ -147,21 +166,6 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     if constexpr (parts::has_input) return static_cast<std::size_t>(body::output_shape::static_size);
     else return std::size_t{0};
   }();
-
-  template <class X>
-  static constexpr auto call_rule() {
-    if constexpr (parts::has_input)
-      return detail::input_diagnosis<First, typename X::value_type, typename X::shape>();
-    else
-      return std::type_identity<void>{};
-  }
-  template <class VX, class VY>
-  static constexpr auto forward_rule() {
-    if constexpr (parts::has_input)
-      return detail::forward_diagnosis<First, typename body::output_shape, VX, VY>();
-    else
-      return std::type_identity<void>{};
-  }
 
   template <int B, bool MakesResult>
   static constexpr auto heap_rule() {
@@ -238,12 +242,13 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
 
   /// The diagnosis of a call on data X (void when X fits): what every call operator reports.
   template <class X>
-  using call_diagnosis = typename decltype(call_rule<X>())::type;
+  using call_diagnosis = typename decltype(detail::call_rule<detail::sequential_parts<First, Rest...>, X>())::type;
 
   /// The diagnosis of forward(x, y) on views VX, VY (void when they fit, and for a block, which
   /// cannot be called).
   template <class VX, class VY>
-  using forward_diagnosis = typename decltype(forward_rule<VX, VY>())::type;
+  using forward_diagnosis =
+      typename decltype(detail::forward_rule<detail::sequential_parts<First, Rest...>, VX, VY>())::type;
 
   /// Under TSHAPE_NO_HEAP, the diagnosis of a call on batch B that would need the heap (void when it
   /// would not): a result with a dyn batch (when the call makes one), or an arena beyond the stack's.
