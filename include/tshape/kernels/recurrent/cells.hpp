@@ -187,8 +187,12 @@ TSHAPE_ALWAYS_INLINE void accumulate(typename V::reg (&acc)[MR][NB][NS], int K, 
     // costs only the loads of its weights, which are the bound here.
     for (int k0 = 0; k0 < K; k0 += 16) {
       const int n = std::min(K - k0, 16);
-      accumulate_lanes<NB, NS, Partial, Slot...>(acc, n == 16 ? V::load(a + k0) : V::load_partial(a + k0, n), n,
-                                                 w + k0 * ldw, ldw, U, last, std::make_integer_sequence<int, 16>{});
+      __m512 a16 = n == 16 ? V::load(a + k0) : V::load_partial(a + k0, n);
+#if defined(__GNUC__)
+      asm("" : "+v"(a16));  // opaque: clang 14 otherwise turns lane() back into broadcasts from memory
+#endif
+      accumulate_lanes<NB, NS, Partial, Slot...>(acc, a16, n, w + k0 * ldw, ldw, U, last,
+                                                 std::make_integer_sequence<int, 16>{});
     }
     return;
   }
