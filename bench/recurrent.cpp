@@ -14,6 +14,12 @@
 //                Eigen           one GEMM for the input projection of all timesteps, then per
 //                                timestep H . U (a 32 x 64 by 64 x G product) and the gates
 //
+// The step rows also compare with the fastest peer figure in notes/performance.md, RTNeural's fastest
+// backend on the same step (GRU 171 ns, LSTM 196 ns). RTNeural is not in Debian, so that figure is
+// a constant measured on the note's machine (a Xeon, g++ 12 -O3 -march=native), not in this run: the
+// ratio peer / tshape is of the peer's figure to tshape's median, not a paired ratio, and it carries
+// the difference between the two machines. The aim is a step 1.25x faster than the peer.
+//
 // Timing: the variants are interleaved sample by sample (the machine is shared and noisy); a sample
 // is `reps` back-to-back calls of one variant, and each round takes one sample of every variant in
 // a rotating order. Reported: each variant's median time per call (and its best sample, what a quiet
@@ -244,7 +250,13 @@ struct table_row {
   std::string cell, shape;
   std::vector<std::string> names;
   result r;
+  double peer_ns = 0;  // the peer figure from notes/performance.md (step rows), else 0
 };
+
+// RTNeural's fastest backend, one step at batch 1, 8 inputs, 32 units (notes/performance.md).
+constexpr double rtneural_gru_step_ns = 171, rtneural_lstm_step_ns = 196;
+// The aim: a step this much faster than the peer figure.
+constexpr double step_aim = 1.25;
 
 template <template <int, class...> class Cell, int F, int U>
 table_row step_case(const options& opt, bool& agree) {
@@ -299,7 +311,8 @@ table_row step_case(const options& opt, bool& agree) {
                    }),
   };
   table_row row{is_lstm ? "LSTM" : "GRU", "batch 1, " + std::to_string(F) + " inputs, " + std::to_string(U) + " units",
-                {}, measure(vs, opt.quick ? 200 : 2000, opt.quick ? 0.05 : opt.seconds)};
+                {}, measure(vs, opt.quick ? 200 : 2000, opt.quick ? 0.05 : opt.seconds),
+                is_lstm ? rtneural_lstm_step_ns : rtneural_gru_step_ns};
   for (auto& v : vs) row.names.push_back(v.name);
   return row;
 }
@@ -363,6 +376,20 @@ void print(const table_row& row) {
   const std::size_t e = row.names.size() - 1;
   for (std::size_t i = 0; i < e; ++i)
     std::printf(" %.2fx%s", row.r.ratio_vs_first[e] / row.r.ratio_vs_first[i], i + 1 < e ? "," : " |");
+  // The peer figure over each tshape variant's median, and whether the aim is met.
+  if (row.peer_ns > 0) {
+    std::printf(" %s:", format_time(row.peer_ns).c_str());
+    bool met = true;
+    for (std::size_t i = 0; i < e; ++i) {
+      const double ratio = row.peer_ns / row.r.median_ns[i];
+      met = met && ratio >= step_aim;
+      std::printf(" %.2fx%s", ratio, i + 1 < e ? "," : "");
+    }
+    std::printf(" (aim %.2fx, <= %s: %s) |", step_aim, format_time(row.peer_ns / step_aim).c_str(),
+                met ? "met" : "not met");
+  } else {
+    std::printf(" - |");
+  }
   std::printf("\n");
   std::fflush(stdout);
 }
@@ -387,8 +414,9 @@ int main(int argc, char** argv) {
               blas.threads, blas.generic_core ? "; " : "", blas.advice);
   std::printf("Eigen %d.%d.%d, SIMD: %s\n\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
               Eigen::SimdInstructionSetsInUse());
-  std::printf("| cell | case | time per call: median (best sample) | Eigen / tshape (median of paired ratios) |\n"
-              "|---|---|---|---|\n");
+  std::printf("| cell | case | time per call: median (best sample) | Eigen / tshape (median of paired ratios) | "
+              "RTNeural (notes/performance.md, its machine) / tshape median |\n"
+              "|---|---|---|---|---|\n");
   bool agree = true;
   print(step_case<GRU, 8, 32>(opt, agree));
   print(step_case<LSTM, 8, 32>(opt, agree));

@@ -185,27 +185,53 @@ TEST_CASE("recurrent kernels: another activation (ELU, applied lane by lane)", "
   check_many_shapes<simd::native, kind::lstm>(act::elu{0.5f}, act::sigmoid{});
 }
 
-TEST_CASE("recurrent kernels: fixed-size steps agree with the run-time sizes", "[kernels][recurrent]") {
-  tshape_test::random_floats rnd(5);
+namespace {
+
+// One fused step for B rows with the sizes at run time and with them compiled in: the same numbers,
+// to the bit (the same tiles in the same order), h and, for LSTM, c.
+template <kind K>
+void check_fixed_step(tshape_test::random_floats& rnd) {
   constexpr int F = 8, U = 32;
+  const auto cell = make_cell<K>(act::tanh{}, act::sigmoid{});
   for (int B : {1, 4, 7}) {
-    const params p(kind::gru, F, U, true, rnd);
-    std::vector<float> x(static_cast<std::size_t>(B) * F), h(static_cast<std::size_t>(B) * U), a(h.size()),
-        b(h.size());
+    INFO("cell " << static_cast<int>(K) << " B " << B);
+    const params p(K, F, U, true, rnd);
+    const auto n = static_cast<std::size_t>(B) * U;
+    std::vector<float> x(static_cast<std::size_t>(B) * F), h(n), c(n), h_run(n), h_fixed(n), work(2 * n);
     rnd.fill(x);
     rnd.fill(h);
+    rnd.fill(c, -2.0f, 2.0f);
+    std::vector<float> c_run = c, c_fixed = c;
     rk::step_rows r;
     r.rows = B;
     r.x = x.data();
     r.x_stride = F;
     r.h = h.data();
     r.h_stride = U;
-    r.h_out = a.data();
     r.h_out_stride = U;
-    const rk::gru<act::tanh, act::sigmoid, true> cell{};
-    rk::step<simd::native, true>(cell, p.weights(kind::gru, U), r, F, U);
-    r.h_out = b.data();
-    rk::step_fixed<simd::native, true, F, U>(cell, p.weights(kind::gru, U), r);
-    CHECK(a == b);
+    r.c_stride = U;
+    r.work = work.data();
+    r.h_out = h_run.data();
+    r.c = c_run.data();
+    rk::step<simd::native, true>(cell, p.weights(K, U), r, F, U);
+    r.h_out = h_fixed.data();
+    r.c = c_fixed.data();
+    rk::step_fixed<simd::native, true, F, U>(cell, p.weights(K, U), r);
+    CHECK(h_run == h_fixed);
+    CHECK(h_run != h);  // the step did write its output
+    if constexpr (K == kind::lstm) {
+      CHECK(c_run == c_fixed);
+      CHECK(c_run != c);
+    }
   }
+}
+
+}  // namespace
+
+TEST_CASE("recurrent kernels: fixed-size steps agree with the run-time sizes", "[kernels][recurrent]") {
+  tshape_test::random_floats rnd(5);
+  check_fixed_step<kind::gru>(rnd);
+  check_fixed_step<kind::gru_reset_before>(rnd);
+  check_fixed_step<kind::lstm>(rnd);
+  check_fixed_step<kind::simple>(rnd);
 }

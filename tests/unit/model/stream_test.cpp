@@ -1,6 +1,7 @@
-// Streams give, frame by frame, the numbers of the whole-sequence forward.
+// Streams give, frame by frame, the numbers of the whole-sequence forward, and PyTorch's.
 #include <tshape/tshape.hpp>
 
+#include <string>
 #include <vector>
 
 #include "../support.hpp"
@@ -46,7 +47,38 @@ std::vector<float> time_major(const Y& y, int batch, int steps, int out) {
   return r;
 }
 
+// Streams the reference input `name`.x (B, T, F) frame by frame through Sequential<Input<T, F>, L>
+// holding the reference weights; the output for frame t must be the reference sequence's output t
+// (`name`.y_seq, PyTorch in float64), whether L returns sequences or only its state.
+template <class L, int T, int F, int B>
+void check_stream_reference(const std::string& name) {
+  INFO(name);
+  const tshape_test::reference ref("recurrent.txt");
+  using Net = Sequential<Input<T, F>, L>;
+  auto net = make_model<Net>();
+  auto& l = layer<0>(net);
+  ref.copy_to(name + ".kernel", l.kernel());
+  ref.copy_to(name + ".recurrent_kernel", l.recurrent_kernel());
+  ref.copy_to(name + ".bias", l.bias());
+  Tensor<float, Shape<B, T, F>> x;
+  ref.copy_to(name + ".x", x);
+  auto stream = make_stream<B>(net);
+  static_assert(std::is_same_v<typename decltype(stream)::output_shape, Shape<L::units>>);
+  const auto& y = ref[name + ".y_seq"];
+  REQUIRE(y.dims == std::vector<int>{B, T, L::units});
+  tshape_test::require_close(stream_all(stream, x, B, T), time_major(y.values, B, T, L::units), 1e-5, 2e-6);
+}
+
 }  // namespace
+
+TEST_CASE("stream: frame by frame, the numbers of PyTorch's GRU, LSTM and RNN", "[model][stream][reference]") {
+  check_stream_reference<GRU<7, ReturnSequences>, 6, 5, 3>("gru");
+  check_stream_reference<GRU<17>, 9, 3, 1>("gru_b1");  // one stream, units beyond one vector
+  check_stream_reference<GRU<7, ResetAfter<false>>, 6, 5, 3>("gru_reset_before");
+  check_stream_reference<LSTM<7>, 6, 5, 3>("lstm");
+  check_stream_reference<LSTM<17, ReturnSequences>, 9, 3, 1>("lstm_b1");
+  check_stream_reference<SimpleRNN<9, ReturnSequences>, 5, 4, 2>("rnn");
+}
 
 TEST_CASE("stream: GRU, LSTM and SimpleRNN frame by frame equal the whole sequence", "[model][stream]") {
   constexpr int T = 12;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include "../../config.hpp"
 #include "../activation/activation.hpp"
@@ -131,6 +132,47 @@ struct blocking {
   static constexpr int vectors(int rows, int slots) { return std::clamp(budget / (rows * slots), 1, 4); }
 };
 
+#if defined(TSHAPE_SIMD_AVX512)
+/// Lane J of v in every lane: the 128-bit quarter that holds it, then the element within each
+/// quarter. Two shuffles with immediate operands (the quarter's is shared by four lanes), on ports
+/// that the FMAs leave free, where a broadcast from memory takes a load slot from the weights.
+template <int J>
+TSHAPE_ALWAYS_INLINE __m512 lane(__m512 v) {
+  // The masked forms: the plain ones trip g++ 12's -Wmaybe-uninitialized inside its own header.
+  constexpr __mmask16 all = 0xFFFF;
+  const __m512 quarter = _mm512_maskz_shuffle_f32x4(all, v, v, (J / 4) * 0x55);
+  return _mm512_maskz_permute_ps(all, quarter, (J % 4) * 0x55);
+}
+
+/// One row's acc[b][Slot_g] += a16[J] * w[J][g*U + b*16] for lane J of a16 (a[k0 .. k0 + 16)), if J < n.
+template <int J, int NB, int NS, bool Partial, int... Slot>
+TSHAPE_ALWAYS_INLINE void accumulate_lane(__m512 (&acc)[1][NB][NS], __m512 a16, int n, const float* w,
+                                          std::ptrdiff_t ldw, int U, int last) {
+  using V = simd::avx512;
+  constexpr int G = sizeof...(Slot);
+  constexpr int slot[G] = {Slot...};
+  if (J >= n) return;
+  const __m512 av = lane<J>(a16);
+  const float* wk = w + J * ldw;
+  TSHAPE_UNROLL
+  for (int b = 0; b < NB; ++b)
+    TSHAPE_UNROLL
+    for (int g = 0; g < G; ++g) {
+      const float* p = wk + g * U + b * V::width;
+      const __m512 wv = (Partial && b == NB - 1) ? V::load_partial(p, last) : V::load(p);
+      acc[0][b][slot[g]] = V::fma(av, wv, acc[0][b][slot[g]]);
+    }
+}
+
+// The lanes J < n of a16 in turn. A function, not a lambda: clang 14 leaves a lambda out of line,
+// with the accumulators in memory (kernels/gemm/blocked.hpp).
+template <int NB, int NS, bool Partial, int... Slot, int... J>
+TSHAPE_ALWAYS_INLINE void accumulate_lanes(__m512 (&acc)[1][NB][NS], __m512 a16, int n, const float* w,
+                                           std::ptrdiff_t ldw, int U, int last, std::integer_sequence<int, J...>) {
+  (accumulate_lane<J, NB, NS, Partial, Slot...>(acc, a16, n, w, ldw, U, last), ...);
+}
+#endif
+
 /// acc[r][b][Slot_g] += sum_k a[r][k] * w[k][g*U + b*W] for the gates g = 0, 1, ... (one per Slot).
 template <class V, int MR, int NB, int NS, bool Partial, int... Slot>
 TSHAPE_ALWAYS_INLINE void accumulate(typename V::reg (&acc)[MR][NB][NS], int K, const float* a, std::ptrdiff_t lda,
@@ -139,6 +181,22 @@ TSHAPE_ALWAYS_INLINE void accumulate(typename V::reg (&acc)[MR][NB][NS], int K, 
   constexpr int slot[G] = {Slot...};
   constexpr int W = V::width;
   using reg = typename V::reg;
+#if defined(TSHAPE_SIMD_AVX512)
+  if constexpr (MR == 1 && std::is_same_v<V, simd::avx512>) {
+    // One row (a stream's step): a[k] from a register of 16 of them (see lane()). Each k then
+    // costs only the loads of its weights, which are the bound here.
+    for (int k0 = 0; k0 < K; k0 += 16) {
+      const int n = std::min(K - k0, 16);
+      __m512 a16 = n == 16 ? V::load(a + k0) : V::load_partial(a + k0, n);
+#if defined(__GNUC__)
+      asm("" : "+v"(a16));  // opaque: clang 14 otherwise turns lane() back into broadcasts from memory
+#endif
+      accumulate_lanes<NB, NS, Partial, Slot...>(acc, a16, n, w + k0 * ldw, ldw, U, last,
+                                                 std::make_integer_sequence<int, 16>{});
+    }
+    return;
+  }
+#endif
   for (int k = 0; k < K; ++k) {
     const float* wk = w + k * ldw;
     reg wv[NB][G];

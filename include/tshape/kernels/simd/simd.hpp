@@ -29,7 +29,17 @@ struct scalar {
   static TSHAPE_ALWAYS_INLINE void store_partial(float* p, reg v, int n) {
     if (n > 0) *p = v;
   }
-  static TSHAPE_ALWAYS_INLINE reg fma(reg a, reg b, reg c) { return a * b + c; }
+  /// One rounding where the target has a fused multiply-add. Written as a * b + c there, the
+  /// compiler may fuse either product of an expression such as a * b + c * d, and it chose
+  /// differently for the same kernel instantiated twice (recurrent step_fixed vs step): the
+  /// numbers then differed in their last bits.
+  static TSHAPE_ALWAYS_INLINE reg fma(reg a, reg b, reg c) {
+#if defined(__FP_FAST_FMAF)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+  }
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return a + b; }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return a * b; }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return a > b ? a : b; }
