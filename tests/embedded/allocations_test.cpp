@@ -292,11 +292,9 @@ static_assert(kernels::gemm::uses_blas(1, 960, 1100) && kernels::gemm::uses_blas
 
 template <class M>
 const M& built(std::uint64_t seed) {
-  static M net = [&] {
-    M n;
-    initialize(n, seed);
-    return n;
-  }();
+  static M net;  // static storage: Wide's 4 MiB of parameters are not for the stack
+  static const bool ready = (initialize(net, seed), true);
+  (void)ready;
   return net;
 }
 
