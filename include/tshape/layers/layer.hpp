@@ -162,7 +162,9 @@ struct relabel_layer : no_parameters {
   using input_shape = In;
   using output_shape = Out;
   void forward(const float* x, float* y, int batch, float*) const {
-    std::copy(x, x + sample_size<In> * batch, y);
+    // No copy for no samples; the test also keeps g++ 12 from reading a negative batch as a copy of
+    // nearly SIZE_MAX bytes (-Wstringop-overflow).
+    if (batch > 0) std::copy_n(x, sample_size<In> * batch, y);
   }
 };
 

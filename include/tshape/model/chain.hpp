@@ -8,8 +8,21 @@
 //
 // The arena holds the intermediate activations (the input and output are the caller's): activation k
 // sits at the front of the arena when k is odd and at the back when k is even, so layer k's input and
-// output never overlap, and its scratch goes between them. Its size is therefore the largest
-// `input + scratch + output` of any layer, counting only intermediate activations.
+// output never overlap, and its scratch goes between them. Its size, arena_floats(batch), is therefore
+// the largest, over the layers, of input + scratch + output, where a layer's input counts only when a
+// layer came before it and its output only when one comes after it, and each of the three is rounded
+// up to 16 floats (64 bytes) so that every slot stays aligned.
+//
+// A layer's scratch is its scratch_floats(batch): none for Dense, activations, pooling and the layers
+// that only move values (Flatten, Reshape, ZeroPadding2D, ...), so for a model of those alone the
+// arena is the largest pair of consecutive intermediate activations; for a convolution, its kernel
+// repacked for the target's SIMD width and, with padding, one zero-bordered sample, the same for any
+// batch; BatchNormalization's fused scale and shift; for a recurrent layer, its state, the projected
+// inputs, the hidden states between steps (without ReturnSequences) and, for GRU with
+// ResetAfter<false>, z and r*h between a step's two passes; for Bidirectional, both directions' outputs
+// as well; for a nested model, its own arena. So arena_floats(batch) is at most batch times
+// arena_floats(1), often less (a convolution's scratch does not grow with the batch), and a model with
+// convolutions has a different arena on each target.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -150,7 +163,8 @@ class chain {
   }();
   static constexpr long long trainable_count = param_count - non_trainable_count;
 
-  /// Floats of working memory a forward pass over `batch` samples needs besides its input and output.
+  /// Floats of working memory a forward pass over `batch` samples needs besides its input and output:
+  /// the largest input + scratch + output of a layer, as the header says.
   static constexpr std::size_t arena_floats(int batch) {
     if constexpr (!ok || n == 0) {
       return 0;

@@ -8,17 +8,17 @@
 // Without an Input, Sequential<Layers...> is a block: a layer that adapts to whatever it is fed. With
 // an Input, used inside another model, it checks that it is fed the shape it declares.
 //
-// Memory. Net::param_bytes is the parameters' size; Net::arena_bytes(batch) is the working memory of a
-// forward pass besides its input and output (chain.hpp explains the layout), activation_bytes that of
-// one sample. Allocations per call (tests/embedded/allocations_test.cpp counts them):
+// Memory. Net::param_bytes: the parameters. Net::arena_bytes(batch): a forward pass's working memory
+// besides its input and output, the largest input + scratch + output of one layer, counting only
+// intermediate activations, each rounded up to 64 bytes (chain.hpp); activation_bytes = arena_bytes(1).
+// Allocations per call, as tests/embedded/allocations_test.cpp counts them (malloc too, on glibc):
 //   forward(x, y, arena)  none.
-//   forward(x, y)         none when the batch is static and its arena fits TSHAPE_STACK_ARENA_BYTES (the
-//                         arena is on the stack). Otherwise the arena is a per-thread buffer that grows
-//                         when a call needs more than any before it on that thread: at most one
-//                         allocation per call, and none once the thread has run its largest batch.
-//   net(x)                a static batch: as forward(x, y), the result is returned by value. A dyn batch:
-//                         exactly one, a block holding the result and, behind it, the pass's arena (so
-//                         the arena is freed with the result; forward(x, y) keeps only the output).
+//   forward(x, y)         none for a static batch whose arena fits TSHAPE_STACK_ARENA_BYTES (on the
+//                         stack). Otherwise a per-thread arena, grown when a call needs more than any
+//                         before it on that thread, in one allocation (on a thread's first, the C++
+//                         runtime also records the arena's release at thread exit: glibc callocs).
+//   net(x)                static batch: as forward(x, y). dyn batch: exactly one, the result with the
+//                         pass's arena behind it. (OpenBLAS on several threads mallocs in every sgemm.)
 // Under TSHAPE_NO_HEAP each case that would allocate is a compile error (NEEDS_HEAP) at the call.
 #pragma once
 #include <cstddef>
@@ -219,8 +219,8 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   template <class In>
   using bind = typename parts::template bound<In>;
 
-  /// Bytes of parameters, and of working memory for one sample's forward pass (input and output
-  /// excluded): what an embedded build budgets for.
+  /// Bytes of the parameters, and of the arena a forward pass on `batch` samples works in besides its
+  /// input and output (the header says what that is): what an embedded build budgets for.
   static constexpr std::size_t param_bytes = [] {
     if constexpr (has_input) return static_cast<std::size_t>(body::param_count) * sizeof(float);
     else return std::size_t{0};

@@ -31,8 +31,8 @@ template <class Cell>
 constexpr std::size_t sequence_scratch_floats(const sequence_shape& s) {
   const auto B = static_cast<std::size_t>(s.batch), T = static_cast<std::size_t>(s.timesteps);
   const auto U = static_cast<std::size_t>(s.units);
-  return detail::round_floats(B * T * Cell::gates * U)  // projected inputs
-         + 2 * detail::round_floats(B * U)              // hidden states between steps
+  return detail::round_floats(B * T * Cell::gates * U)                 // projected inputs
+         + (s.return_sequences ? 0 : 2 * detail::round_floats(B * U))  // hidden states between steps
          + detail::round_floats(step_work_floats<Cell>(s.batch, s.units));
 }
 
@@ -44,10 +44,12 @@ void sequence(const Cell& cell, const cell_weights& w, const sequence_shape& s, 
               float* c, float* scratch) {
   const int B = s.batch, T = s.timesteps, units = U > 0 ? U : s.units, features = F > 0 ? F : s.features;
   const int G = Cell::gates * units;
+  // With return_sequences every step writes its row of y, so the hidden states need no buffers.
+  const std::size_t hidden = s.return_sequences ? 0 : detail::round_floats(static_cast<std::size_t>(B) * units);
   float* xp = scratch;
   float* ping = xp + detail::round_floats(static_cast<std::size_t>(B) * T * G);
-  float* pong = ping + detail::round_floats(static_cast<std::size_t>(B) * units);
-  float* work = pong + detail::round_floats(static_cast<std::size_t>(B) * units);
+  float* pong = ping + hidden;
+  float* work = pong + hidden;
   gemm::dense(B * T, G, features, x, w.kernel, w.bias, xp, activation::linear{});
 
   cell_weights wr = w;
