@@ -40,6 +40,10 @@
 #define TSHAPE_MSG_VIEW_OF_TEMPORARY                                                                      \
   "tshape: this returns a view of its argument's elements: give it a named Tensor or a view, not a temporary " \
   "Tensor (whose elements are gone before the view is used)"
+#define TSHAPE_MSG_TARGET_DTYPE_MISMATCH \
+  "tshape: a sparse loss takes integer class indices as targets (convert them with tshape::cast<int>(y))"
+#define TSHAPE_MSG_SAMPLE_COUNT_MISMATCH "tshape: the data and the targets hold different numbers of samples"
+#define TSHAPE_MSG_NOT_TRAINABLE "tshape: a layer of this model has no backward pass, so the model cannot train"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
@@ -103,6 +107,9 @@ template <class... Details> struct LOSS_TARGET_MISMATCH {};
 template <class... Details> struct OUTPUT_MISMATCH {};
 template <class... Details> struct NEEDS_HEAP {};
 template <class... Details> struct VIEW_OF_TEMPORARY {};
+template <class... Details> struct TARGET_DTYPE_MISMATCH {};
+template <class... Details> struct SAMPLE_COUNT_MISMATCH {};
+template <class... Details> struct NOT_TRAINABLE {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};
@@ -115,6 +122,7 @@ struct in_expand_dims {};
 struct in_view_as {};
 template <class Loss> struct in_loss {};
 struct at_model_call {};
+struct in_training {};
 
 // Details.
 template <auto... D> struct expected_input_shape {};
@@ -134,6 +142,9 @@ template <class T> struct expected_dtype {};
 template <class T> struct but_got_dtype {};
 template <auto... D> struct model_output_shape {};
 template <auto... D> struct loss_target_shape {};
+template <auto N> struct data_samples {};
+template <auto N> struct target_samples {};
+template <class Layer> struct layer_has_no_backward {};
 struct more_than_one_inferred_axis {};
 struct axes_are_not_a_permutation {};
 struct axis_out_of_range {};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "../kernels/activation/activation.hpp"
 #include "../shape/shape.hpp"
@@ -24,17 +25,36 @@ void apply_activation(float* y, std::ptrdiff_t rows, std::ptrdiff_t cols) {
     kernels::activation::apply_inplace(Act::function(), y, rows * cols);
 }
 
+/// dz = dy * Act'(z) for `rows` x `cols` floats, from the pre-activation z or the output y (softmax:
+/// along each row, from y). dz may alias dy.
+template <class Act>
+void apply_activation_grad(const float* z, const float* y, const float* dy, float* dz, std::ptrdiff_t rows,
+                           std::ptrdiff_t cols) {
+  if constexpr (Act::row_wise)
+    kernels::activation::softmax_rows_grad(y, dy, dz, rows, cols);
+  else if constexpr (std::is_same_v<decltype(Act::function()), kernels::activation::linear>) {
+    if (dz != dy) std::copy_n(dy, rows * cols, dz);
+  } else
+    kernels::activation::apply_grad(Act::function(), z, y, dy, dz, rows * cols);
+}
+
 template <class Act, class In>
 struct activation_layer : no_parameters {
   using input_shape = In;
   using output_shape = In;
+  static constexpr std::ptrdiff_t cols = In::rank > 0 ? last_extent_v<In> : 1;
 
   void forward(const float* x, float* y, int batch, float*) const {
     if (batch <= 0) return;  // also tells g++ that the sizes below are positive (-Wstringop-overflow)
     constexpr std::ptrdiff_t n = sample_size<In>;
-    constexpr std::ptrdiff_t cols = In::rank > 0 ? last_extent_v<In> : 1;
     std::copy(x, x + n * batch, y);
     apply_activation<Act>(y, n * batch / std::max<std::ptrdiff_t>(cols, 1), cols);
+  }
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float*, float*,
+                activation_layer&, const train_context&) const {
+    if (!dx || batch <= 0) return;
+    constexpr std::ptrdiff_t n = sample_size<In>;
+    apply_activation_grad<Act>(x, y, dy, dx, n * batch / std::max<std::ptrdiff_t>(cols, 1), cols);
   }
 };
 
@@ -115,5 +135,13 @@ struct GELU : detail::activation_spec<GELU, kernels::activation::gelu> {
     static constexpr kernels::activation::gelu function() { return {true}; }
   };
 };
+
+namespace detail {
+/// True when a layer with the fused activation Act keeps its pre-activation for backward: the
+/// activation's derivative needs it, or it is the Softmax or Sigmoid whose logits a cross-entropy reads.
+template <class Act>
+inline constexpr bool keeps_pre_activation =
+    Act::row_wise || std::is_same_v<Act, Sigmoid> || !decltype(Act::function())::grad_from_output;
+}  // namespace detail
 
 }  // namespace tshape

@@ -5,9 +5,12 @@
 // rank > 1 is contracted along its last axis only, as Keras does: (T, in) -> (T, units).
 #pragma once
 #include <cstddef>
+#include <algorithm>
 #include <string_view>
+#include <type_traits>
 
 #include "../kernels/gemm/gemm.hpp"
+#include "../kernels/gemm/transposed.hpp"
 #include "activation.hpp"
 #include "layer.hpp"
 
@@ -60,6 +63,51 @@ struct Dense {
         detail::apply_activation<activation>(y, rows, Units);
       } else {
         kernels::gemm::dense<Units, in>(rows, x, kernel_.data(), b, y, activation::function());
+      }
+    }
+
+    // Training. saved: the pre-activation z, when the activation's derivative or a cross-entropy needs it.
+    static constexpr bool has_logits = detail::keeps_pre_activation<activation> && !std::is_same_v<activation, Linear>;
+    static constexpr std::size_t saved_floats(int batch) {
+      return has_logits ? static_cast<std::size_t>(batch) * detail::sample_size<output_shape> : 0;
+    }
+    /// dL/dz for the rows, unless dy already is (a linear activation, or logits).
+    static constexpr std::size_t backward_scratch_floats(int batch) {
+      return std::is_same_v<activation, Linear> ? 0 : static_cast<std::size_t>(batch) * detail::sample_size<output_shape>;
+    }
+    const float* logits(const float* saved) const { return saved; }
+
+    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
+      if constexpr (has_logits) {
+        const int rows = batch * static_cast<int>(detail::sample_size<In> / in);
+        const float* b = nullptr;
+        if constexpr (use_bias) b = bias_.data();
+        kernels::gemm::dense<Units, in>(rows, x, kernel_.data(), b, saved, kernels::activation::linear{});
+        if (rows > 0) std::copy_n(saved, static_cast<std::ptrdiff_t>(rows) * Units, y);
+        detail::apply_activation<activation>(y, rows, Units);
+      } else {
+        forward(x, y, batch, scratch);
+      }
+    }
+
+    void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                  float* scratch, bind& grad, const train_context& ctx) const {
+      const int rows = batch * static_cast<int>(detail::sample_size<In> / in);
+      if (rows <= 0) return;
+      const float* dz = dy;
+      if constexpr (!std::is_same_v<activation, Linear>) {
+        if (!ctx.dy_is_logits) {
+          detail::apply_activation_grad<activation>(saved, y, dy, scratch, rows, Units);
+          dz = scratch;
+        }
+      }
+      if (ctx.trainable) {
+        kernels::gemm::gemm_tn(in, Units, rows, x, dz, grad.kernel_.data());
+        if constexpr (use_bias) kernels::gemm::add_column_sums(rows, Units, dz, grad.bias_.data());
+      }
+      if (dx) {
+        std::fill_n(dx, static_cast<std::ptrdiff_t>(rows) * in, 0.0f);
+        kernels::gemm::gemm_nt(rows, in, Units, dz, kernel_.data(), dx);
       }
     }
 

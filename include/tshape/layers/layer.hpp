@@ -23,6 +23,23 @@
 //       // order; constexpr (with constexpr accessors), so that set_weights can build a model at compile time
 //   template <class Rng> void initialize(Rng& rng);    // Keras' default initializers
 //   and accessors named as Keras names the arrays: kernel(), bias(), ...
+//
+// Training. A bound layer that trains, or passes gradients on, also provides
+//   void backward(const float* x, const float* y, const float* dy, float* dx, int batch,
+//                 const float* saved, float* scratch, B& grad, const train_context& ctx) const;
+//       // given x and y of the forward_train that came before and dy = dL/dy, writes dx = dL/dx
+//       // (unless dx is null: nothing before wants it) and, when ctx.trainable, ADDS dL/dweight to
+//       // grad's arrays (grad is a bound layer of the same type: gradients mirror the weights, so
+//       // for_each_weight walks both alike). dy is dL/d(pre-activation) when ctx.dy_is_logits.
+// and, where it differs from the defaults (none, forward(), and the trainable arrays = all arrays),
+//   static constexpr std::size_t saved_floats(int batch);           // kept from forward_train for backward
+//   static constexpr std::size_t backward_scratch_floats(int batch); // working memory of backward
+//   void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&);
+//       // Keras' call(training=True): batch statistics, dropout masks; may update state (moving means)
+//   template <class F> void for_each_trainable(F&& f);               // the arrays an optimizer updates
+//   static constexpr bool has_logits;  const float* logits(const float* saved) const;
+//       // a fused Softmax or Sigmoid output: its pre-activation, which Keras' cross-entropies read
+// forward_train and backward each get max(scratch_floats, backward_scratch_floats) floats of scratch.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -44,6 +61,18 @@ template <class L>
 concept layer_spec = requires {
   { L::keras_class } -> std::convertible_to<std::string_view>;
   { L::keras_name } -> std::convertible_to<std::string_view>;
+};
+
+namespace detail {
+class rng;
+}
+
+/// What a training pass tells each layer (Keras' training= and trainable).
+struct train_context {
+  detail::rng* rng = nullptr;  // dropout's masks
+  bool training = true;        // false: every layer as at inference (BatchNormalization's moving statistics)
+  bool trainable = true;       // false: a frozen layer, no weight gradients (and, as Keras 2, BN at inference)
+  bool dy_is_logits = false;   // the last layer's dy is dL/d(pre-activation) (Keras' cross-entropy on logits)
 };
 
 /// Option: Dense<64, ReLU, UseBias<false>> drops the bias, as Keras' use_bias=False.
@@ -114,7 +143,7 @@ using option_t = typename find_option<Pred, Default, Options...>::type;
 template <template <class> class Pred, class... Options>
 inline constexpr int count_options = (0 + ... + (Pred<Options>::value ? 1 : 0));
 
-/// A small, fast, reproducible generator for initializers (splitmix64).
+/// A small, fast, reproducible generator for initializers, shuffles and dropout (splitmix64).
 class rng {
  public:
   explicit constexpr rng(std::uint64_t seed = 0) : state_(seed) {}
@@ -142,6 +171,42 @@ void glorot_uniform(const View& w, double fan_in, double fan_out, rng& r) {
 template <class S>
 inline constexpr std::ptrdiff_t sample_size = static_cast<std::ptrdiff_t>(S::static_size);
 
+// The training members of a bound layer, with their defaults (see the header).
+template <class B>
+constexpr std::size_t saved_floats_of(int batch) {
+  if constexpr (requires { B::saved_floats(batch); })
+    return B::saved_floats(batch);
+  else
+    return 0;
+}
+template <class B>
+constexpr std::size_t backward_scratch_of(int batch) {
+  if constexpr (requires { B::backward_scratch_floats(batch); })
+    return B::backward_scratch_floats(batch);
+  else
+    return 0;
+}
+template <class B>
+void forward_train_of(B& layer, const float* x, float* y, int batch, float* saved, float* scratch,
+                      const train_context& ctx) {
+  if constexpr (requires { layer.forward_train(x, y, batch, saved, scratch, ctx); })
+    layer.forward_train(x, y, batch, saved, scratch, ctx);
+  else
+    layer.forward(x, y, batch, scratch);
+}
+template <class B, class F>
+constexpr void for_each_trainable_of(B& layer, F&& f) {
+  if constexpr (requires { layer.for_each_trainable(f); })
+    layer.for_each_trainable(f);
+  else
+    layer.for_each_weight(f);
+}
+/// True for a bound layer that can pass gradients back (every layer that trains has backward()).
+template <class B>
+concept has_backward = requires(const B& l, B& g, const float* c, float* m, const train_context& ctx) {
+  l.backward(c, c, c, m, 0, c, m, g, ctx);
+};
+
 /// The members of a bound layer that has no parameters and needs no scratch.
 struct no_parameters {
   static constexpr long long param_count = 0;
@@ -165,6 +230,10 @@ struct relabel_layer : no_parameters {
     // No copy for no samples; the test also keeps g++ 12 from reading a negative batch as a copy of
     // nearly SIZE_MAX bytes (-Wstringop-overflow).
     if (batch > 0) std::copy_n(x, sample_size<In> * batch, y);
+  }
+  void backward(const float*, const float*, const float* dy, float* dx, int batch, const float*, float*,
+                relabel_layer&, const train_context&) const {
+    if (dx && batch > 0) std::copy_n(dy, sample_size<In> * batch, dx);
   }
 };
 

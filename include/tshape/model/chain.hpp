@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <algorithm>
 #include <utility>
 
 #include <boost/hana/at.hpp>
@@ -212,6 +213,91 @@ class chain {
   void initialize(R& rng) {
     if constexpr (ok) for_each_index<n>([&](auto i) { layer<i>().initialize(rng); });
   }
+
+  // ---- Training (layers/layer.hpp has the contract; train/ drives it) --------------------------------
+  //
+  // `saved` holds, from forward_train to backward: every intermediate activation (layer I's input is
+  // activation I), then each layer's own saved floats, then two buffers that carry dL/d(activation)
+  // backwards. `scratch` is each layer's working memory in turn: the largest of them.
+
+  /// True when every layer can pass gradients back.
+  static constexpr bool trainable_layers = [] {
+    bool all = true;
+    if constexpr (ok) for_each_index<n>([&](auto i) { all = all && has_backward<layer_type<i>>; });
+    return all;
+  }();
+
+  static constexpr std::size_t saved_floats(int batch) {
+    if constexpr (!ok || n == 0) {
+      return 0;
+    } else {
+      std::size_t total = 0, widest = 0;
+      for_each_index<n>([&](auto i) {
+        total += activation_floats<i>(batch) + round_floats(saved_floats_of<layer_type<i>>(batch));
+        widest = std::max(widest, activation_floats<i>(batch));
+      });
+      return total + 2 * widest;
+    }
+  }
+  static constexpr std::size_t backward_scratch_floats(int batch) {
+    std::size_t most = 0;
+    if constexpr (ok)
+      for_each_index<n>([&](auto i) {
+        most = std::max({most, round_floats(layer_type<i>::scratch_floats(batch)),
+                         round_floats(backward_scratch_of<layer_type<i>>(batch))});
+      });
+    return most;
+  }
+
+  /// The forward pass of training (Keras' training=True), keeping what backward needs in `saved`.
+  /// frozen (optional, one flag per layer) marks layers that do not train (Keras' trainable=False).
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
+                     const bool* frozen = nullptr) {
+    if constexpr (ok) {
+      for_each_index<n>([&](auto i) {
+        const float* in = i == 0 ? x : activation_ptr<i>(saved, batch);
+        float* out = i + 1 == n ? y : activation_ptr<i + 1>(saved, batch);
+        train_context c = ctx;
+        c.trainable = ctx.trainable && !(frozen && frozen[i]);
+        forward_train_of(layer<i>(), in, out, batch, layer_saved_ptr<i>(saved, batch), scratch, c);
+      });
+    }
+  }
+
+  /// The backward pass after forward_train(x, y, ...): dx = dL/dx from dy = dL/dy (dx may be null),
+  /// and dL/dweights added to grad's arrays (except those of frozen layers).
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                float* scratch, chain& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+    if constexpr (ok && n > 0) {
+      float* ping = gradient_ptr(saved, batch, 0);
+      float* pong = gradient_ptr(saved, batch, 1);
+      backward_from<n - 1>(x, y, dy, dx, batch, saved, scratch, grad, ctx, frozen, ping, pong);
+    }
+  }
+  /// The last layer's pre-activation, when it has one (a fused Softmax or Sigmoid), after forward_train.
+  static constexpr bool has_logits = [] {
+    if constexpr (ok && n > 0) {
+      if constexpr (requires { layer_type<n - 1>::has_logits; }) return layer_type<n - 1>::has_logits;
+    }
+    return false;
+  }();
+  const float* logits(const float* saved, int batch) const {
+    if constexpr (has_logits)
+      return layer<n - 1>().logits(layer_saved_ptr<n - 1>(saved, batch));
+    else
+      return nullptr;
+  }
+  /// The fused activation of the last layer (Linear when it has none): what a cross-entropy checks.
+  using output_activation = typename decltype([] {
+    if constexpr (ok && n > 0) {
+      if constexpr (requires { typename type_at_t<n - 1, type_list<Ls...>>::activation; })
+        return std::type_identity<typename type_at_t<n - 1, type_list<Ls...>>::activation>{};
+      else
+        return std::type_identity<void>{};
+    } else {
+      return std::type_identity<void>{};
+    }
+  }())::type;
   template <class F>
   constexpr void for_each_weight(F&& f) {
     visit_leaves([&](int, auto& leaf) { leaf.for_each_weight(f); }, 0);
@@ -251,6 +337,48 @@ class chain {
     layer<I>().forward(in, out, batch, scratch);
   }
 
+  // The saved layout of training (see saved_floats).
+  template <std::size_t K>
+  static float* activation_ptr(float* saved, int batch) {
+    std::size_t off = 0;
+    for_each_index<K>([&](auto k) { off += activation_floats<k>(batch); });
+    return saved + off;
+  }
+  template <std::size_t K>
+  static const float* activation_ptr(const float* saved, int batch) {
+    return activation_ptr<K>(const_cast<float*>(saved), batch);
+  }
+  template <std::size_t I>
+  static float* layer_saved_ptr(float* saved, int batch) {
+    std::size_t off = 0;
+    for_each_index<n>([&](auto k) { off += activation_floats<k>(batch); });
+    for_each_index<I>([&](auto k) { off += round_floats(saved_floats_of<layer_type<k>>(batch)); });
+    return saved + off;
+  }
+  template <std::size_t I>
+  static const float* layer_saved_ptr(const float* saved, int batch) {
+    return layer_saved_ptr<I>(const_cast<float*>(saved), batch);
+  }
+  static float* gradient_ptr(const float* saved, int batch, int which) {
+    std::size_t widest = 0;
+    for_each_index<n>([&](auto k) { widest = std::max(widest, activation_floats<k>(batch)); });
+    return const_cast<float*>(saved) + (saved_floats(batch) - (2 - which) * widest);
+  }
+  // Layer I's backward, then the layers before it; the gradients alternate between ping and pong.
+  template <std::size_t I>
+  void backward_from(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                     float* scratch, chain& grad, const train_context& ctx, const bool* frozen, float* ping,
+                     float* pong) const {
+    const float* in = I == 0 ? x : activation_ptr<I>(saved, batch);
+    const float* out = I + 1 == n ? y : activation_ptr<I + 1>(saved, batch);
+    float* din = I == 0 ? dx : ping;
+    train_context c = ctx;
+    c.trainable = ctx.trainable && !(frozen && frozen[I]);
+    c.dy_is_logits = ctx.dy_is_logits && I + 1 == n;
+    layer<I>().backward(in, out, dy, din, batch, layer_saved_ptr<I>(saved, batch), scratch, grad.template layer<I>(), c);
+    if constexpr (I > 0) backward_from<I - 1>(x, y, ping, dx, batch, saved, scratch, grad, ctx, frozen, pong, ping);
+  }
+
   template <class Self, class F>
   static constexpr void visit_impl(Self& self, F& f, int base) {
     if constexpr (ok) {
@@ -271,5 +399,15 @@ class chain {
 
 template <class In, class... Ls>
 struct is_chain<chain<In, Ls...>> : std::true_type {};
+
+/// A model seen as its chain (Sequential's own forward overloads hide the chain's).
+template <class In, class... Ls>
+constexpr chain<In, Ls...>& as_chain(chain<In, Ls...>& c) {
+  return c;
+}
+template <class In, class... Ls>
+constexpr const chain<In, Ls...>& as_chain(const chain<In, Ls...>& c) {
+  return c;
+}
 
 }  // namespace tshape::detail

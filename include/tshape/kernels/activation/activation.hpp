@@ -15,7 +15,9 @@ namespace tshape::kernels::activation {
 
 struct linear {
   static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = true;
   float operator()(float x) const { return x; }
+  float grad(float, float) const { return 1.0f; }
   template <class V>
   typename V::reg apply(typename V::reg x) const {
     return x;
@@ -24,7 +26,9 @@ struct linear {
 
 struct relu {
   static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = true;
   float operator()(float x) const { return x > 0.0f ? x : 0.0f; }
+  float grad(float, float y) const { return y > 0.0f ? 1.0f : 0.0f; }  // 0 at 0, as TensorFlow
   template <class V>
   typename V::reg apply(typename V::reg x) const {
     return V::max(x, V::zero());
@@ -34,7 +38,9 @@ struct relu {
 struct leaky_relu {
   float alpha = 0.3f;
   static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = false;
   float operator()(float x) const { return x > 0.0f ? x : alpha * x; }
+  float grad(float x, float) const { return x > 0.0f ? 1.0f : alpha; }
   template <class V>
   typename V::reg apply(typename V::reg x) const {
     // For 0 <= alpha <= 1, leaky_relu(x) = max(x, alpha * x): one multiply and one max.
@@ -48,6 +54,8 @@ struct leaky_relu {
 
 struct sigmoid {
   static constexpr bool vectorized = false;
+  static constexpr bool grad_from_output = true;
+  float grad(float, float y) const { return y * (1.0f - y); }
   float operator()(float x) const {
     if (x >= 0.0f) return 1.0f / (1.0f + std::exp(-x));
     const float e = std::exp(x);
@@ -57,13 +65,17 @@ struct sigmoid {
 
 struct tanh {
   static constexpr bool vectorized = false;
+  static constexpr bool grad_from_output = true;
+  float grad(float, float y) const { return 1.0f - y * y; }
   float operator()(float x) const { return std::tanh(x); }
 };
 
 struct elu {
   float alpha = 1.0f;
   static constexpr bool vectorized = false;
+  static constexpr bool grad_from_output = false;
   float operator()(float x) const { return x > 0.0f ? x : alpha * std::expm1(x); }
+  float grad(float x, float) const { return x > 0.0f ? 1.0f : alpha * std::exp(x); }
 };
 
 struct gelu {
@@ -76,16 +88,35 @@ struct gelu {
     }
     return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
   }
+  static constexpr bool grad_from_output = false;
+  float grad(float x, float) const {
+    if (approximate) {
+      constexpr float c = 0.7978845608028654f;
+      const float u = c * (x + 0.044715f * x * x * x);
+      const float t = std::tanh(u);
+      return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * x * x);
+    }
+    // Phi(x) + x * phi(x)
+    return 0.5f * (1.0f + std::erf(x * 0.7071067811865476f)) + x * 0.3989422804014327f * std::exp(-0.5f * x * x);
+  }
 };
 
 struct softplus {
   static constexpr bool vectorized = false;
   float operator()(float x) const { return (x > 0.0f ? x : 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
+  // sigmoid(x) = 1 - exp(-softplus(x)), from the output without cancellation.
+  static constexpr bool grad_from_output = true;
+  float grad(float, float y) const { return -std::expm1(-y); }
 };
 
 struct swish {
   static constexpr bool vectorized = false;
   float operator()(float x) const { return x * sigmoid{}(x); }
+  static constexpr bool grad_from_output = false;
+  float grad(float x, float y) const {
+    const float s = sigmoid{}(x);
+    return s + y * (1.0f - s);
+  }
 };
 
 /// Applies an element-wise activation to n floats in place.
@@ -112,6 +143,25 @@ inline void softmax_rows(float* p, std::ptrdiff_t rows, std::ptrdiff_t cols) {
     }
     const float inv = 1.0f / s;
     for (std::ptrdiff_t j = 0; j < cols; ++j) row[j] *= inv;
+  }
+}
+
+/// dx = dy * act'(x) for n elements, act' from the pre-activation x or the output y (whichever the
+/// activation needs: grad_from_output says; the other may be null). dx may alias dy.
+template <class Act>
+void apply_grad(const Act& act, const float* x, const float* y, const float* dy, float* dx, std::ptrdiff_t n) {
+  for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * act.grad(x ? x[i] : 0.0f, y ? y[i] : 0.0f);
+}
+
+/// The softmax's backward along rows: dx = y * (dy - sum(dy * y)), from the output y. dx may alias dy.
+inline void softmax_rows_grad(const float* y, const float* dy, float* dx, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  for (std::ptrdiff_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* gr = dy + r * cols;
+    float* o = dx + r * cols;
+    double dot = 0.0;
+    for (std::ptrdiff_t j = 0; j < cols; ++j) dot += static_cast<double>(gr[j]) * yr[j];
+    for (std::ptrdiff_t j = 0; j < cols; ++j) o[j] = yr[j] * (gr[j] - static_cast<float>(dot));
   }
 }
 

@@ -1,0 +1,448 @@
+// One training step at a time, as Keras' train_on_batch:
+//
+//   auto net = make_model<Net>();
+//   auto trainer = make_trainer(net, SparseCategoricalCrossentropy{}, Adam{});
+//   float l = trainer.step(x_batch, y_batch);      // forward (training=True), loss, backward, update
+//   float v = trainer.test_step(x_batch, y_batch); // the loss at inference (Keras' test_on_batch)
+//
+// Shapes are checked when the step is compiled: the data against the model's Input, the targets
+// against the model's output for the data's batch (the loss rule), the samples of both, the targets'
+// element type for a sparse loss, and that every layer has a backward pass.
+//
+// Memory. The gradients and the optimizer's slots mirror the model's parameters: each is a model of
+// the same type (Opt::slots of them), so the optimizer walks them as it walks the weights. A step's
+// working memory, arena_floats(batch), holds the prediction and its gradient, the activations and
+// what each layer keeps for backward, and the layers' scratch. All of it is a constexpr of the model,
+// the optimizer and the batch: train_bytes<Net, Opt>(batch). make_trainer puts it on the heap (the
+// arena grows to the largest batch seen, in one allocation; a step then allocates nothing);
+// trainer_storage<Net, Opt, Batch> holds it in static memory for builds without a heap.
+#pragma once
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+#include "../config.hpp"
+#include "../diagnostics/error.hpp"
+#include "../diagnostics/runtime.hpp"
+#include "../layers/layer.hpp"
+#include "../layers/activation.hpp"
+#include "../model/sequential.hpp"
+#include "../model/weights.hpp"
+#include "../tensor/tensor.hpp"
+#include "losses.hpp"
+#include "optimizers.hpp"
+
+namespace tshape {
+
+namespace detail {
+
+template <class Net>
+inline constexpr std::size_t top_layer_count = list_size<typename Net::layers>;
+
+/// The floats of a step's arena on `batch` samples: prediction, its gradient, saved, scratch.
+template <class Net>
+constexpr std::size_t train_arena_floats(int batch) {
+  const std::size_t out = round_floats(static_cast<std::size_t>(batch) * sample_size<typename Net::output_shape>);
+  return 2 * out + round_floats(Net::saved_floats(batch)) +
+         std::max(round_floats(Net::arena_floats(batch)), Net::backward_scratch_floats(batch));
+}
+
+/// The index of the first top-level layer without a backward pass, or -1.
+template <class Net, std::size_t... I>
+constexpr int first_untrainable(std::index_sequence<I...>) {
+  int first = -1, i = 0;
+  ((first < 0 && !has_backward<typename Net::template layer_type<I>> ? first = i : 0, ++i), ...);
+  return first;
+}
+/// That layer as a diagnosis (void when every layer has a backward pass).
+template <class Net>
+constexpr auto trainable_rule() {
+  constexpr int first = first_untrainable<Net>(std::make_index_sequence<top_layer_count<Net>>{});
+  if constexpr (first < 0) {
+    return std::type_identity<void>{};
+  } else {
+    using L = type_at_t<static_cast<std::size_t>(first), typename Net::layers>;
+    return std::type_identity<error::NOT_TRAINABLE<error::at_layer<first>, L, error::layer_has_no_backward<L>>>{};
+  }
+}
+
+/// The diagnosis of a step on data X and targets Y with Loss (void when they fit): the data as for
+/// a call, then the samples, the targets' element type (sparse losses) and the loss rule.
+template <class Net, class Loss, class X, class Y>
+constexpr auto step_rule() {
+  using SX = typename X::shape;
+  using SY = typename Y::shape;
+  using DX = typename Net::template call_diagnosis<X>;
+  constexpr int nx = SX::extents[0], ny = SY::rank > 0 ? SY::extents[0] : 1;
+  if constexpr (!std::is_void_v<DX>)
+    return std::type_identity<DX>{};
+  else if constexpr (nx != dyn && ny != dyn && nx != ny)
+    return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<nx>,
+                                                           error::target_samples<ny>, error::got_tensor<SY>>>{};
+  else if constexpr (Loss::alignment == target_alignment::class_indices && !std::is_integral_v<typename Y::value_type>)
+    return std::type_identity<error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>,
+                                                           error::but_got_dtype<typename Y::value_type>>>{};
+  else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
+    return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
+                                                    error::but_got_dtype<typename Y::value_type>>>{};
+  else
+    return std::type_identity<loss_diagnosis<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, SY>>{};
+}
+
+/// Whether a cross-entropy reads the cached logits of the model's Softmax or Sigmoid output, as tf.keras 2.
+template <class Net, class Loss>
+constexpr bool reads_cached_logits() {
+  if constexpr (!Net::has_logits) {
+    return false;
+  } else {
+    using A = typename Net::output_activation;
+    if constexpr (std::is_same_v<Loss, BinaryCrossentropy>)
+      return std::is_same_v<A, Sigmoid>;
+    else if constexpr (std::is_same_v<Loss, CategoricalCrossentropy> || std::is_same_v<Loss, SparseCategoricalCrossentropy>)
+      return std::is_same_v<A, Softmax>;
+    else
+      return false;
+  }
+}
+
+/// At most this many arrays per leaf layer (Bidirectional's six).
+inline constexpr int max_leaf_arrays = 8;
+
+struct leaf_arrays {
+  std::array<float*, max_leaf_arrays> data{};
+  std::array<std::size_t, max_leaf_arrays> size{};
+  int count = 0;
+};
+template <class Leaf>
+leaf_arrays trainable_arrays(Leaf& leaf) {
+  leaf_arrays a;
+  for_each_trainable_of(leaf, [&](auto&&, auto view) {
+    a.data[a.count] = view.data();
+    a.size[a.count] = static_cast<std::size_t>(view.size());
+    ++a.count;
+  });
+  return a;
+}
+
+template <std::size_t K, class C, class F>
+void zip_leaves_inner(C& net, C& grad, const std::array<C*, K>& slots, F& f, int top) {
+  for_each_index<list_size<typename C::layers>>([&](auto i) {
+    auto& l = net.template layer<i>();
+    using L = std::remove_cvref_t<decltype(l)>;
+    std::array<L*, K> s{};
+    for (std::size_t k = 0; k < K; ++k) s[k] = &slots[k]->template layer<i>();
+    if constexpr (is_chain<L>::value)
+      zip_leaves_inner<K>(l, grad.template layer<i>(), s, f, top);
+    else
+      f(top, l, grad.template layer<i>(), s);
+  });
+}
+
+/// f(top-level index, leaf of net, the same leaf of grad, of each slot model) for every leaf layer.
+template <std::size_t K, class C, class F>
+void zip_leaves(C& net, C& grad, C* slots, F& f, int top) {
+  for_each_index<list_size<typename C::layers>>([&](auto i) {
+    auto& l = net.template layer<i>();
+    using L = std::remove_cvref_t<decltype(l)>;
+    const int index = top < 0 ? static_cast<int>(i) : top;
+    if constexpr (is_chain<L>::value) {
+      std::array<L*, K> inner{};
+      for (std::size_t k = 0; k < K; ++k) inner[k] = &slots[k].template layer<i>();
+      zip_leaves_inner<K>(l, grad.template layer<i>(), inner, f, index);
+    } else {
+      std::array<L*, K> s{};
+      for (std::size_t k = 0; k < K; ++k) s[k] = &slots[k].template layer<i>();
+      f(index, l, grad.template layer<i>(), s);
+    }
+  });
+}
+}  // namespace detail
+
+/// Bytes of everything a train step of Net with Opt on `batch` samples needs besides the model: the
+/// gradients, the optimizer's slots and the step's arena (its activations, saved values and scratch).
+template <class Net, class Opt>
+constexpr std::size_t train_bytes(int batch) {
+  return (1 + Opt::slots) * Net::param_bytes + detail::train_arena_floats<Net>(batch) * sizeof(float);
+}
+
+/// A train step's memory in one object, for builds without a heap: `static trainer_storage<Net, Adam, 32> s;`.
+template <class Net, class Opt, int Batch>
+struct trainer_storage {
+  static constexpr int batch = Batch;
+  Net gradients{};
+  std::array<Net, Opt::slots> slots{};
+  alignas(TSHAPE_ALIGN) float arena[detail::train_arena_floats<Net>(Batch)];
+};
+
+template <class Net, class Loss, class Opt>
+class trainer {
+  static_assert(Net::has_input, "tshape: a trainer needs a model whose first argument is Input<...>");
+  using D = typename decltype(detail::trainable_rule<Net>())::type;
+  static_assert(no_error<only<error::NOT_TRAINABLE, D>>, TSHAPE_MSG_NOT_TRAINABLE);
+  static constexpr std::size_t layer_count = detail::top_layer_count<Net>;
+  static constexpr std::size_t out_floats = detail::sample_size<typename Net::output_shape>;
+
+ public:
+  using model_type = Net;
+  using loss_type = Loss;
+  using optimizer_type = Opt;
+  static constexpr bool cached_logits = detail::reads_cached_logits<Net, Loss>();
+
+  /// The diagnosis of a step on data X and targets Y (void when they fit).
+  template <class X, class Y>
+  using step_diagnosis = typename decltype(detail::step_rule<Net, Loss, X, Y>())::type;
+
+#ifndef TSHAPE_NO_HEAP
+  /// Gradients, slots and the arena on the heap.
+  trainer(Net& net, Loss loss, Opt opt, std::uint64_t seed = 0)
+      : net_(&net), loss_(loss), opt_(opt), rng_(seed ^ 0x5DEECE66DULL) {
+    owned_grads_ = std::make_unique<Net>();
+    owned_slots_ = std::make_unique<std::array<Net, Opt::slots>>();
+    grads_ = owned_grads_.get();
+    slots_ = owned_slots_->data();
+    reset_slots();
+  }
+#endif
+  /// Everything in the caller's storage (no heap); steps take at most Batch samples.
+  template <int Batch>
+  trainer(Net& net, Loss loss, Opt opt, trainer_storage<Net, Opt, Batch>& storage, std::uint64_t seed = 0)
+      : net_(&net), loss_(loss), opt_(opt), rng_(seed ^ 0x5DEECE66DULL) {
+    grads_ = &storage.gradients;
+    slots_ = storage.slots.data();
+    arena_ = storage.arena;
+    capacity_ = Batch;
+    reset_slots();
+  }
+
+  Net& model() { return *net_; }
+  Opt& optimizer() { return opt_; }
+  const Opt& optimizer() const { return opt_; }
+  Loss& loss() { return loss_; }
+  /// Updates applied so far (Keras' optimizer.iterations).
+  std::int64_t iterations() const { return iterations_; }
+  void set_iterations(std::int64_t n) { iterations_ = n; }
+  /// The optimizer's state: Opt::slots models of Net's type, whose arrays mirror the weights.
+  Net& slot(int k) { return slots_[k]; }
+  /// The gradients of the last step, a model of Net's type.
+  Net& gradients() { return *grads_; }
+
+  /// Keras' layer.trainable = false for top-level layer `index` (0-based, Input excluded): its
+  /// weights stay as they are, and a frozen BatchNormalization runs in inference mode (Keras 2).
+  void set_trainable(std::size_t index, bool trainable) {
+    if (index >= layer_count) raise(make_error(errc::invalid_option, "set_trainable: no layer of that index"));
+    frozen_[index] = !trainable;
+  }
+  bool trainable(std::size_t index) const { return index < layer_count && !frozen_[index]; }
+
+  /// One training step on a batch (Keras' train_on_batch): the mean loss of the batch before the
+  /// update. When the loss is not finite, no weight is changed and the loss is returned.
+  template <class X, class Y>
+    requires is_tensor<X>::value && is_tensor<Y>::value
+  float step(const X& x, const Y& y) {
+    using DS = step_diagnosis<X, Y>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+    static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    if constexpr (std::is_void_v<DS>) {
+      return run(x, y, true);
+    } else {
+      return 0.0f;
+    }
+  }
+
+  /// The loss of a batch at inference (Keras' test_on_batch); the prediction stays in output().
+  template <class X, class Y>
+    requires is_tensor<X>::value && is_tensor<Y>::value
+  float test_step(const X& x, const Y& y) {
+    using DS = step_diagnosis<X, Y>;
+    static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+    static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    if constexpr (std::is_void_v<DS>) {
+      return run(x, y, false);
+    } else {
+      return 0.0f;
+    }
+  }
+
+  /// The prediction of the last step or test step: batch x the output's size, row-major.
+  std::span<const float> output() const { return {arena_, static_cast<std::size_t>(last_batch_) * out_floats}; }
+  int last_batch() const { return last_batch_; }
+
+  /// Sets every optimizer slot to its starting value (a fresh optimizer), and the iterations to 0.
+  void reset_slots() {
+    for (int k = 0; k < Opt::slots; ++k) {
+      const float v = detail::initial_slot(opt_, k);
+      for_each_weight(slots_[k], [&](const weight_ref& w) { std::fill(w.values.begin(), w.values.end(), v); });
+    }
+    iterations_ = 0;
+  }
+
+ private:
+  template <class X, class Y>
+  float run(const X& x, const Y& y, bool training) {
+    using SX = typename X::shape;
+    using SY = typename Y::shape;
+    const TensorView<const float, SX> xv = x;
+    const TensorView<const typename Y::value_type, SY> yv = y;
+    const int batch = xv.template extent<0>();
+    // The dyn extents, once, at the boundary: the data, the samples, the targets.
+    if constexpr (!SX::is_static) {
+      using Expected = prepend_t<dyn, typename Net::input_shape>;
+      const auto got = xv.extents();
+      const auto v = check_extents(got, Expected::extents);
+      if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
+    }
+    const auto ye = yv.extents();
+    if (SY::rank > 0 && ye[0] != batch) {
+      static_text<120> d("the data has ");
+      d.append(batch).append(" samples, the targets ").append(ye[0]);
+      raise(make_error(errc::shape_mismatch, d.view()));
+    }
+    std::array<int, Net::output_shape::rank + 1> pe{};
+    pe[0] = batch;
+    for (int i = 0; i < Net::output_shape::rank; ++i) pe[i + 1] = Net::output_shape::extents[i];
+    if (const auto e = detail::target_error<Loss>(pe, ye)) raise(e);
+    if (batch <= 0) return 0.0f;
+    ensure_arena(batch);
+
+    float* pred = arena_;
+    const std::size_t out = detail::round_floats(static_cast<std::size_t>(batch) * out_floats);
+    float* dpred = pred + out;
+    float* saved = dpred + out;
+    float* work = saved + detail::round_floats(Net::saved_floats(batch));
+    last_batch_ = batch;
+
+    train_context ctx;
+    ctx.rng = &rng_;
+    ctx.training = training;
+    ctx.trainable = training;
+    if (training) {
+      net_->forward_train(xv.data(), pred, batch, saved, work, ctx, frozen_.data());
+    } else {
+      detail::as_chain(*net_).forward(xv.data(), pred, batch, work);
+    }
+    const std::ptrdiff_t cols = Net::output_shape::rank > 0 ? last_extent_v<typename Net::output_shape> : 1;
+    const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(out_floats) / cols;
+    bool logits = false;
+    if constexpr (requires { loss_.from_logits; }) logits = loss_.from_logits;
+    const float* p = pred;
+    bool from_cache = false;
+    if constexpr (cached_logits) {
+      if (!logits && training) {
+        p = net_->logits(saved, batch);
+        logits = from_cache = true;
+      }
+    }
+    const double l = detail::reduce_loss(loss_, p, yv.data(), rows, cols, logits, training ? dpred : nullptr);
+    if (!training || !std::isfinite(l)) return static_cast<float>(l);
+
+    zero_gradients();
+    ctx.dy_is_logits = from_cache;
+    net_->backward(xv.data(), pred, dpred, nullptr, batch, saved, work, *grads_, ctx, frozen_.data());
+    apply_update();
+    return static_cast<float>(l);
+  }
+
+  void ensure_arena(int batch) {
+    if (batch <= capacity_) return;
+#ifndef TSHAPE_NO_HEAP
+    if (!owned_grads_) raise(make_error(errc::bad_data, "the batch is larger than the trainer_storage's"));
+    owned_arena_.reset(detail::aligned_new<float>(static_cast<std::ptrdiff_t>(detail::train_arena_floats<Net>(batch))));
+    arena_ = owned_arena_.get();
+    capacity_ = batch;
+#else
+    raise(make_error(errc::bad_data, "the batch is larger than the trainer_storage's"));
+#endif
+  }
+
+  void zero_gradients() {
+    detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, zero_leaf_, -1);
+  }
+
+  void apply_update() {
+    ++iterations_;
+    float global_scale = 1.0f;
+    if (opt_.global_clipnorm > 0.0f) {
+      double total = 0.0;
+      auto sum = [&](int top, auto&, auto& g, auto&) {
+        if (frozen_[static_cast<std::size_t>(top)]) return;
+        const auto a = detail::trainable_arrays(g);
+        for (int j = 0; j < a.count; ++j) total += detail::squared_norm(a.data[j], a.size[j]);
+      };
+      detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, sum, -1);
+      const double norm = std::sqrt(total);
+      if (norm > opt_.global_clipnorm) global_scale = static_cast<float>(opt_.global_clipnorm / norm);
+    }
+    auto update = [&](int top, auto& w, auto& g, auto& s) {
+      if (frozen_[static_cast<std::size_t>(top)]) return;
+      const auto wa = detail::trainable_arrays(w);
+      const auto ga = detail::trainable_arrays(g);
+      std::array<detail::leaf_arrays, Opt::slots> sa;
+      for (int k = 0; k < Opt::slots; ++k) sa[k] = detail::trainable_arrays(*s[k]);
+      for (int j = 0; j < wa.count; ++j) {
+        detail::clip_gradient(opt_, ga.data[j], ga.size[j], global_scale);
+        std::array<float*, Opt::slots> slot_ptrs{};
+        for (int k = 0; k < Opt::slots; ++k) slot_ptrs[k] = sa[k].data[j];
+        opt_.apply(wa.data[j], ga.data[j], slot_ptrs.data(), wa.size[j], iterations_);
+      }
+    };
+    detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, update, -1);
+  }
+
+  struct zero_leaf {
+    template <class L, class S>
+    void operator()(int, L&, L& g, S&) const {
+      const auto a = detail::trainable_arrays(g);
+      for (int j = 0; j < a.count; ++j) std::fill_n(a.data[j], a.size[j], 0.0f);
+    }
+  };
+
+  Net* net_;
+  Loss loss_;
+  Opt opt_;
+  detail::rng rng_;
+  Net* grads_ = nullptr;
+  Net* slots_ = nullptr;
+  float* arena_ = nullptr;
+  int capacity_ = 0;
+  int last_batch_ = 0;
+  std::int64_t iterations_ = 0;
+  std::array<bool, layer_count> frozen_{};
+  zero_leaf zero_leaf_{};
+#ifndef TSHAPE_NO_HEAP
+  std::unique_ptr<Net> owned_grads_;
+  std::unique_ptr<std::array<Net, Opt::slots>> owned_slots_;
+  std::unique_ptr<float[], detail::aligned_delete> owned_arena_;
+#endif
+};
+
+#ifndef TSHAPE_NO_HEAP
+/// A trainer for `net` (a model or a model_ptr) with a loss and an optimizer, its memory on the heap.
+template <class N, class Loss, class Opt>
+auto make_trainer(N& net, Loss loss, Opt opt, std::uint64_t seed = 0) {
+  auto& model = detail::model_of(net);
+  using Net = std::remove_cvref_t<decltype(model)>;
+  return trainer<Net, Loss, Opt>(model, loss, opt, seed);
+}
+#endif
+/// A trainer whose memory is the caller's trainer_storage (no heap).
+template <class N, class Loss, class Opt, int Batch>
+auto make_trainer(N& net, Loss loss, Opt opt, trainer_storage<std::remove_cvref_t<decltype(detail::model_of(net))>, Opt, Batch>& storage,
+                  std::uint64_t seed = 0) {
+  auto& model = detail::model_of(net);
+  using Net = std::remove_cvref_t<decltype(model)>;
+  return trainer<Net, Loss, Opt>(model, loss, opt, storage, seed);
+}
+
+}  // namespace tshape
