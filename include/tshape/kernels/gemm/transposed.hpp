@@ -55,16 +55,9 @@ TSHAPE_ALWAYS_INLINE void axpy(float s, const float* x, float* y, int n) {
 }
 }  // namespace detail
 
-/// C (M x N, row stride N) += A (M x K) * B^T with B stored as (N x K).
+/// C (M x N, row stride N) += A (M x K) * B^T with B stored as (N x K): tshape's loops on V.
 template <class V = simd::native>
-void gemm_nt(int M, int N, int K, const float* A, const float* B, float* C) {
-  if (M <= 0 || N <= 0 || K <= 0) return;
-#ifndef TSHAPE_NO_BLAS
-  if (1LL * M * N * K >= transposed_blas_min_madds) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, K, B, K, 1.0f, C, N);
-    return;
-  }
-#endif
+void gemm_nt_loops(int M, int N, int K, const float* A, const float* B, float* C) {
   for (int i = 0; i < M; ++i) {
     const float* a = A + static_cast<std::ptrdiff_t>(i) * K;
     float* c = C + static_cast<std::ptrdiff_t>(i) * N;
@@ -84,7 +77,31 @@ void gemm_nt(int M, int N, int K, const float* A, const float* B, float* C) {
   }
 }
 
-/// C (M x N, row stride N) += A^T * B with A stored as (K x M) and B as (K x N).
+/// C (M x N, row stride N) += A^T * B with A stored as (K x M) and B as (K x N): tshape's loops on V.
+template <class V = simd::native>
+void gemm_tn_loops(int M, int N, int K, const float* A, const float* B, float* C) {
+  for (int k = 0; k < K; ++k) {
+    const float* a = A + static_cast<std::ptrdiff_t>(k) * M;
+    const float* b = B + static_cast<std::ptrdiff_t>(k) * N;
+    for (int i = 0; i < M; ++i)
+      if (a[i] != 0.0f) detail::axpy<V>(a[i], b, C + static_cast<std::ptrdiff_t>(i) * N, N);
+  }
+}
+
+/// C (M x N) += A (M x K) * B^T, B stored (N x K): BLAS for large products, else the loops.
+template <class V = simd::native>
+void gemm_nt(int M, int N, int K, const float* A, const float* B, float* C) {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+#ifndef TSHAPE_NO_BLAS
+  if (1LL * M * N * K >= transposed_blas_min_madds) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, K, B, K, 1.0f, C, N);
+    return;
+  }
+#endif
+  gemm_nt_loops<V>(M, N, K, A, B, C);
+}
+
+/// C (M x N) += A^T * B, A stored (K x M), B (K x N): BLAS for large products, else the loops.
 template <class V = simd::native>
 void gemm_tn(int M, int N, int K, const float* A, const float* B, float* C) {
   if (M <= 0 || N <= 0 || K <= 0) return;
@@ -94,12 +111,7 @@ void gemm_tn(int M, int N, int K, const float* A, const float* B, float* C) {
     return;
   }
 #endif
-  for (int k = 0; k < K; ++k) {
-    const float* a = A + static_cast<std::ptrdiff_t>(k) * M;
-    const float* b = B + static_cast<std::ptrdiff_t>(k) * N;
-    for (int i = 0; i < M; ++i)
-      if (a[i] != 0.0f) detail::axpy<V>(a[i], b, C + static_cast<std::ptrdiff_t>(i) * N, N);
-  }
+  gemm_tn_loops<V>(M, N, K, A, B, C);
 }
 
 /// bias_grad (N) += the sum of the rows of dz (M x N).
