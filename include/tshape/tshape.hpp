@@ -14,6 +14,7 @@
 #ifndef TSHAPE_NO_HEAP
 #include "io/npy.hpp"
 #include "io/npz.hpp"
+#include "io/training_state.hpp"
 #include "io/weights.hpp"
 #endif
 #include "kernels/gemm/blas.hpp"
@@ -52,3 +53,5 @@
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
 #include "train/losses.hpp"
+#include "train/optimizers.hpp"
+#include "train/trainer.hpp"

@@ -1,0 +1,87 @@
+// A trainer's whole state in one .npz archive, to resume training where it stopped: the model's
+// weights (named as save_weights names them, "dense/kernel"), each optimizer slot's arrays
+// ("optimizer/slot0/dense/kernel"), and the optimizer's iteration count ("optimizer/iterations", an
+// int64 scalar), which Adam's bias correction depends on.
+//
+//   save_training_state(trainer, "checkpoint.npz");
+//   ... later, with a trainer of the same model, loss and optimizer type:
+//   load_training_state(trainer, "checkpoint.npz");   // every array checked; nothing written on a misfit
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../model/weights.hpp"
+#include "../train/trainer.hpp"
+#include "npz.hpp"
+
+namespace tshape {
+
+namespace detail {
+/// Every array of a trainer's state: (name, weight_ref), weights first, then the slots.
+template <class Trainer>
+std::vector<std::pair<std::string, weight_ref>> state_arrays(Trainer& t) {
+  std::vector<std::pair<std::string, weight_ref>> out;
+  for_each_weight(t.model(), [&](const weight_ref& w) { out.emplace_back(std::string(w.name.view()), w); });
+  for (int k = 0; k < Trainer::optimizer_type::slots; ++k)
+    for_each_weight(t.slot(k), [&](const weight_ref& w) {
+      out.emplace_back("optimizer/slot" + std::to_string(k) + "/" + std::string(w.name.view()), w);
+    });
+  return out;
+}
+}  // namespace detail
+
+/// Writes the model's weights, the optimizer's slots and its iteration count to an .npz archive.
+template <class Trainer>
+void save_training_state(Trainer& t, const std::string& path) {
+  std::vector<std::pair<std::string, std::vector<std::byte>>> members;
+  for (const auto& [name, w] : detail::state_arrays(t)) {
+    std::vector<long long> shape(w.shape().begin(), w.shape().end());
+    members.emplace_back(name, detail::encode_npy("<f4", shape, std::as_bytes(std::span<const float>(w.values))));
+  }
+  const std::int64_t iterations = t.iterations();
+  members.emplace_back("optimizer/iterations",
+                       detail::encode_npy("<i8", std::span<const long long>{},
+                                          std::as_bytes(std::span<const std::int64_t>(&iterations, 1))));
+  write_npz(path, members);
+}
+
+/// Restores what save_training_state wrote; the first misfit is returned and nothing is written.
+template <class Trainer>
+result<void> try_load_training_state(Trainer& t, const std::string& path) {
+  auto archive = try_read_npz(path);
+  if (!archive) return archive.error();
+  std::map<std::string, const npy_array*> by_name;
+  for (const auto& m : archive.value()) by_name[m.name] = &m.array;
+  const auto targets = detail::state_arrays(t);
+  for (const auto& [name, w] : targets) {
+    const auto it = by_name.find(name);
+    if (it == by_name.end())
+      return make_error(errc::shape_mismatch, path + ": no array " + name + " (a state of another model or optimizer?)");
+    const npy_array& a = *it->second;
+    if (a.dtype != "<f4") return make_error(errc::dtype_mismatch, path + ": " + name + " is not float32");
+    std::vector<int> got(a.shape.begin(), a.shape.end());
+    const auto v = check_extents(got, w.shape());
+    if (v.code != errc::ok) return extents_error(v, got, w.shape(), path + ": " + name);
+  }
+  const auto it = by_name.find("optimizer/iterations");
+  if (it == by_name.end() || it->second->dtype != "<i8" || it->second->data.size() != sizeof(std::int64_t))
+    return make_error(errc::bad_data, path + ": no int64 optimizer/iterations");
+  for (const auto& [name, w] : targets)
+    std::memcpy(w.values.data(), by_name[name]->data.data(), w.values.size() * sizeof(float));
+  std::int64_t iterations = 0;
+  std::memcpy(&iterations, it->second->data.data(), sizeof iterations);
+  t.set_iterations(iterations);
+  return {};
+}
+
+/// As try_load_training_state, but a misfit raises.
+template <class Trainer>
+void load_training_state(Trainer& t, const std::string& path) {
+  try_load_training_state(t, path).value();
+}
+
+}  // namespace tshape
