@@ -44,6 +44,11 @@
   "tshape: a sparse loss takes integer class indices as targets (convert them with tshape::cast<int>(y))"
 #define TSHAPE_MSG_SAMPLE_COUNT_MISMATCH "tshape: the data and the targets hold different numbers of samples"
 #define TSHAPE_MSG_NOT_TRAINABLE "tshape: a layer of this model has no backward pass, so the model cannot train"
+#define TSHAPE_MSG_MERGE_SHAPE_MISMATCH \
+  "tshape: a merge layer's inputs have shapes it cannot combine (equal shapes, or axes of 1 that broadcast)"
+#define TSHAPE_MSG_CONCATENATE_MISMATCH \
+  "tshape: Concatenate's inputs must have the same shape except along the concatenation axis"
+#define TSHAPE_MSG_DOT_MISMATCH "tshape: Dot's inputs differ in extent along the axes it multiplies together"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
@@ -110,6 +115,9 @@ template <class... Details> struct VIEW_OF_TEMPORARY {};
 template <class... Details> struct TARGET_DTYPE_MISMATCH {};
 template <class... Details> struct SAMPLE_COUNT_MISMATCH {};
 template <class... Details> struct NOT_TRAINABLE {};
+template <class... Details> struct MERGE_SHAPE_MISMATCH {};
+template <class... Details> struct CONCATENATE_MISMATCH {};
+template <class... Details> struct DOT_MISMATCH {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};
@@ -145,6 +153,9 @@ template <auto... D> struct loss_target_shape {};
 template <auto N> struct data_samples {};
 template <auto N> struct target_samples {};
 template <class Layer> struct layer_has_no_backward {};
+template <auto... D> struct input_shape {};        // one input of a merge, per sample: input_shape<None, 8, 8, 16>
+template <int Axis> struct concatenation_axis {};
+template <int... Axes> struct dot_axes {};
 struct more_than_one_inferred_axis {};
 struct axes_are_not_a_permutation {};
 struct axis_out_of_range {};
