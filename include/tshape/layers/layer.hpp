@@ -40,6 +40,17 @@
 //   static constexpr bool has_logits;  const float* logits(const float* saved) const;
 //       // a fused Softmax or Sigmoid output: its pre-activation, which Keras' cross-entropies read
 // forward_train and backward each get max(scratch_floats, backward_scratch_floats) floats of scratch.
+//
+// Merge layers (Add, Concatenate, ...: several inputs, functional models only) differ in three places:
+//   static constexpr bool is_merge = true;
+//   template <class... S> static constexpr auto infer_merge(S...);
+//       // S... are the inputs' per-sample Shapes (at least two): the output Shape, or a mismatch whose
+//       // details name every input's shape (error::input_shape<None, D...> each) and what is wrong
+//   template <class... In> using bind = ...;             // bound for inputs of shapes In...
+// and the bound layer's forward and backward take one pointer per input:
+//   void forward(const float* const* x, float* y, int batch, float* scratch) const;
+//   void backward(const float* const* x, const float* y, const float* dy, float* const* dx, int batch,
+//                 const float* saved, float* scratch, B& grad, const train_context& ctx) const;  // dx[i] may be null
 #pragma once
 #include <algorithm>
 #include <cmath>
