@@ -6,6 +6,7 @@
 // chain above an error is as short as it can be.
 #include "model/sequential.hpp"
 #include "model/model_ptr.hpp"
+#include "model/functional.hpp"
 
 #include "config.hpp"
 #include "diagnostics/error.hpp"

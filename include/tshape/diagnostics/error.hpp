@@ -49,6 +49,11 @@
 #define TSHAPE_MSG_CONCATENATE_MISMATCH \
   "tshape: Concatenate's inputs must have the same shape except along the concatenation axis"
 #define TSHAPE_MSG_DOT_MISMATCH "tshape: Dot's inputs differ in extent along the axes it multiplies together"
+#define TSHAPE_MSG_SHARED_LAYER_MISMATCH \
+  "tshape: a shared layer is applied to tensors of different shapes (its one set of weights fits one shape)"
+#define TSHAPE_MSG_GRAPH_DISCONNECTED "tshape: an output depends on an Input that is not among the model's inputs"
+#define TSHAPE_MSG_INPUT_NOT_USED "tshape: an Input of the model is not used by any of its outputs"
+#define TSHAPE_MSG_WRONG_TENSOR_COUNT "tshape: the model is called with a different number of tensors than it has Inputs"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
@@ -118,6 +123,10 @@ template <class... Details> struct NOT_TRAINABLE {};
 template <class... Details> struct MERGE_SHAPE_MISMATCH {};
 template <class... Details> struct CONCATENATE_MISMATCH {};
 template <class... Details> struct DOT_MISMATCH {};
+template <class... Details> struct SHARED_LAYER_MISMATCH {};
+template <class... Details> struct GRAPH_DISCONNECTED {};
+template <class... Details> struct INPUT_NOT_USED {};
+template <class... Details> struct WRONG_TENSOR_COUNT {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};
@@ -156,6 +165,13 @@ template <class Layer> struct layer_has_no_backward {};
 template <auto... D> struct input_shape {};        // one input of a merge, per sample: input_shape<None, 8, 8, 16>
 template <int Axis> struct concatenation_axis {};
 template <int... Axes> struct dot_axes {};
+template <class... Layers> struct inputs_from {};    // the layers that produced a merge's inputs
+template <class Layer> struct unknown_input {};      // an Input an output depends on, not given to the model
+template <class Layer> struct unused_input {};
+template <int N> struct model_inputs {};
+template <int N> struct but_called_with {};
+template <auto... D> struct first_applied_to {};
+template <auto... D> struct then_applied_to {};
 struct more_than_one_inferred_axis {};
 struct axes_are_not_a_permutation {};
 struct axis_out_of_range {};
@@ -186,6 +202,9 @@ struct got_shape<Shape<D...>, Batch> {
   using model_output = model_output_shape<extent<D>...>;
   using loss_target = loss_target_shape<extent<D>...>;
   using result = result_shape<extent<Batch>, extent<D>...>;
+  using input = input_shape<extent<Batch>, extent<D>...>;
+  using first_applied = first_applied_to<extent<Batch>, extent<D>...>;
+  using then_applied = then_applied_to<extent<Batch>, extent<D>...>;
 };
 }  // namespace detail
 

@@ -60,7 +60,7 @@ struct activation_layer : no_parameters {
 
 /// The members shared by every activation spec; Fn is the element-wise math (kernels/activation).
 template <class Self, class Fn, bool RowWise = false>
-struct activation_spec : activation_tag {
+struct activation_spec : activation_tag, functional_call<Self> {
   static constexpr bool row_wise = RowWise;
   static constexpr std::string_view keras_class = "Activation";
   static constexpr std::string_view keras_name = "activation";

@@ -8,7 +8,7 @@
 namespace tshape {
 
 template <class... Options>
-struct AveragePooling1D : detail::pooling_layer<1, false, Options...> {
+struct AveragePooling1D : detail::pooling_layer<1, false, Options...>, detail::functional_call<AveragePooling1D<Options...>> {
   static constexpr std::string_view keras_class = "AveragePooling1D";
   static constexpr std::string_view keras_name = "average_pooling1d";
 };

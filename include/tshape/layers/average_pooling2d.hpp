@@ -8,7 +8,7 @@
 namespace tshape {
 
 template <class... Options>
-struct AveragePooling2D : detail::pooling_layer<2, false, Options...> {
+struct AveragePooling2D : detail::pooling_layer<2, false, Options...>, detail::functional_call<AveragePooling2D<Options...>> {
   static constexpr std::string_view keras_class = "AveragePooling2D";
   static constexpr std::string_view keras_name = "average_pooling2d";
 };

@@ -10,7 +10,7 @@
 namespace tshape {
 
 template <int Filters, class... Options>
-struct Conv1D : detail::conv_layer<1, Filters, Options...> {
+struct Conv1D : detail::conv_layer<1, Filters, Options...>, detail::functional_call<Conv1D<Filters, Options...>> {
   static constexpr std::string_view keras_class = "Conv1D";
   static constexpr std::string_view keras_name = "conv1d";
 };

@@ -17,7 +17,7 @@
 namespace tshape {
 
 template <int Units, class... Options>
-struct Dense {
+struct Dense : detail::functional_call<Dense<Units, Options...>> {
   static_assert(Units > 0, "tshape: Dense<Units> needs a positive number of units");
   static_assert(((is_activation_v<Options> || detail::is_use_bias<Options>::value) && ...),
                 "tshape: Dense's options are an activation (ReLU, Softmax, ...) and UseBias<false>");

@@ -8,7 +8,7 @@
 
 namespace tshape {
 
-struct Flatten {
+struct Flatten : detail::functional_call<Flatten> {
   static constexpr std::string_view keras_class = "Flatten";
   static constexpr std::string_view keras_name = "flatten";
 

@@ -7,7 +7,7 @@
 
 namespace tshape {
 
-struct GlobalAveragePooling1D : detail::global_pooling_layer<1, false> {
+struct GlobalAveragePooling1D : detail::global_pooling_layer<1, false>, detail::functional_call<GlobalAveragePooling1D> {
   static constexpr std::string_view keras_class = "GlobalAveragePooling1D";
   static constexpr std::string_view keras_name = "global_average_pooling1d";
 };

@@ -6,7 +6,7 @@
 
 namespace tshape {
 
-struct GlobalAveragePooling2D : detail::global_pooling_layer<2, false> {
+struct GlobalAveragePooling2D : detail::global_pooling_layer<2, false>, detail::functional_call<GlobalAveragePooling2D> {
   static constexpr std::string_view keras_class = "GlobalAveragePooling2D";
   static constexpr std::string_view keras_name = "global_average_pooling2d";
 };

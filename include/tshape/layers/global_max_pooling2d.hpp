@@ -6,7 +6,7 @@
 
 namespace tshape {
 
-struct GlobalMaxPooling2D : detail::global_pooling_layer<2, true> {
+struct GlobalMaxPooling2D : detail::global_pooling_layer<2, true>, detail::functional_call<GlobalMaxPooling2D> {
   static constexpr std::string_view keras_class = "GlobalMaxPooling2D";
   static constexpr std::string_view keras_name = "global_max_pooling2d";
 };

@@ -20,7 +20,7 @@
 namespace tshape {
 
 template <int Units, class... Options>
-struct GRU : detail::recurrent_tag {
+struct GRU : detail::recurrent_tag, detail::functional_call<GRU<Units, Options...>> {
   static_assert(Units > 0, "tshape: GRU<Units> needs a positive number of units");
   static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
                   is_activation_v<Options> || detail::is_recurrent_activation<Options>::value ||

@@ -62,6 +62,7 @@
 #include <utility>
 
 #include "../diagnostics/error.hpp"
+#include "node.hpp"
 #include "../shape/shape.hpp"
 #include "../tensor/tensor.hpp"
 

@@ -19,7 +19,7 @@
 namespace tshape {
 
 template <int Units, class... Options>
-struct LSTM : detail::recurrent_tag {
+struct LSTM : detail::recurrent_tag, detail::functional_call<LSTM<Units, Options...>> {
   static_assert(Units > 0, "tshape: LSTM<Units> needs a positive number of units");
   static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
                   is_activation_v<Options> || detail::is_recurrent_activation<Options>::value ||

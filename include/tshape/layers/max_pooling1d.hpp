@@ -8,7 +8,7 @@
 namespace tshape {
 
 template <class... Options>
-struct MaxPooling1D : detail::pooling_layer<1, true, Options...> {
+struct MaxPooling1D : detail::pooling_layer<1, true, Options...>, detail::functional_call<MaxPooling1D<Options...>> {
   static constexpr std::string_view keras_class = "MaxPooling1D";
   static constexpr std::string_view keras_name = "max_pooling1d";
 };

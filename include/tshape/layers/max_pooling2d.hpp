@@ -8,7 +8,7 @@
 namespace tshape {
 
 template <class... Options>
-struct MaxPooling2D : detail::pooling_layer<2, true, Options...> {
+struct MaxPooling2D : detail::pooling_layer<2, true, Options...>, detail::functional_call<MaxPooling2D<Options...>> {
   static constexpr std::string_view keras_class = "MaxPooling2D";
   static constexpr std::string_view keras_name = "max_pooling2d";
 };

@@ -11,7 +11,7 @@
 namespace tshape {
 
 template <int... D>
-struct Reshape {
+struct Reshape : detail::functional_call<Reshape<D...>> {
   static_assert(sizeof...(D) > 0, "tshape: Reshape<D...> needs a target shape");
   static_assert(((D > 0 || D == -1) && ...), "tshape: Reshape's extents are positive, or -1 for one inferred extent");
 

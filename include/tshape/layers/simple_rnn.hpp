@@ -14,7 +14,7 @@
 namespace tshape {
 
 template <int Units, class... Options>
-struct SimpleRNN : detail::recurrent_tag {
+struct SimpleRNN : detail::recurrent_tag, detail::functional_call<SimpleRNN<Units, Options...>> {
   static_assert(Units > 0, "tshape: SimpleRNN<Units> needs a positive number of units");
   static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
                   is_activation_v<Options> || detail::is_use_bias<Options>::value) &&

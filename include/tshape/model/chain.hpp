@@ -178,6 +178,8 @@ class chain {
       return most;
     }
   }
+  /// forward() by another name, which the model classes' own forward overloads do not hide.
+  void run_forward(const float* x, float* y, int batch, float* arena) const { forward(x, y, batch, arena); }
   /// As a layer inside another model, the arena is this chain's scratch.
   static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
 
@@ -400,14 +402,6 @@ class chain {
 template <class In, class... Ls>
 struct is_chain<chain<In, Ls...>> : std::true_type {};
 
-/// A model seen as its chain (Sequential's own forward overloads hide the chain's).
-template <class In, class... Ls>
-constexpr chain<In, Ls...>& as_chain(chain<In, Ls...>& c) {
-  return c;
-}
-template <class In, class... Ls>
-constexpr const chain<In, Ls...>& as_chain(const chain<In, Ls...>& c) {
-  return c;
-}
+
 
 }  // namespace tshape::detail

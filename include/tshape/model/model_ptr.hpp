@@ -47,6 +47,13 @@ class model_ptr {
       return detail::failed_model_output{};
   }
 
+  /// net(x1, x2, ...): a functional model of several Inputs (its call reports its own errors).
+  template <class... X>
+    requires(sizeof...(X) > 1 && (is_tensor<X>::value && ...))
+  auto operator()(const X&... x) const {
+    return (*p_)(x...);
+  }
+
  private:
   std::unique_ptr<Net> p_;
 };

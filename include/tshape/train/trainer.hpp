@@ -330,7 +330,7 @@ class trainer {
     if (training) {
       net_->forward_train(xv.data(), pred, batch, saved, work, ctx, frozen_.data());
     } else {
-      detail::as_chain(*net_).forward(xv.data(), pred, batch, work);
+      net_->run_forward(xv.data(), pred, batch, work);
     }
     const std::ptrdiff_t cols = Net::output_shape::rank > 0 ? last_extent_v<typename Net::output_shape> : 1;
     const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(out_floats) / cols;

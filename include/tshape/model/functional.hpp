@@ -1,0 +1,874 @@
+// Keras' functional API: models whose layers form a graph (branches, merges, several inputs and
+// outputs, shared layers), checked when the program compiles.
+//
+//   constexpr auto image = Input<32, 32, 3>{};
+//   constexpr auto x = Conv2D<16, Kernel<3, 3>, Padding::same, ReLU>{}(image);
+//   constexpr auto y = Conv2D<16, Kernel<3, 3>, Padding::same>{}(x);
+//   constexpr auto out = Dense<10, Softmax>{}(GlobalAveragePooling2D{}(ReLU{}(Add{}(x, y))));
+//   using Net = decltype(model(image, out));         // several: model(inputs(a, b), outputs(c, d))
+//   auto net = make_model<Net>();
+//
+// A tensor is a type (model/graph.hpp says what makes two tensors one). The model's layers are in
+// Keras' order (model.layers), so weights(net), load_weights and the summary match a Keras model
+// built the same way; layer<I>(net) counts in that order, Inputs excluded.
+//
+// Shapes are propagated along the graph when the type is named; a layer that cannot take what it is
+// given is reported once, at the model, with the layer's position, the layer, what it expected and
+// what it got (a merge: every input's shape and the layers that produced them). So is an output that
+// depends on an Input the model is not given, an Input no output uses, a shared layer applied to
+// tensors of different shapes, and a call with the wrong number of tensors.
+//
+// Memory. The forward arena reuses buffers: a tensor's buffer is free once the last layer that reads
+// it has run, and the next tensor takes the lowest free offset that fits it (first fit, in the order
+// the layers run). arena_floats(batch) is the most that is alive at once plus the largest scratch of
+// a layer, computed at compile time for a static batch. Training keeps every tensor, and a gradient
+// buffer for each, as backward needs them.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "../config.hpp"
+#include "../diagnostics/error.hpp"
+#include "../diagnostics/runtime.hpp"
+#include "../diagnostics/shape_rules.hpp"
+#include "../layers/input.hpp"
+#include "../layers/layer.hpp"
+#include "../tensor/tensor.hpp"
+#include "chain.hpp"
+#include "graph.hpp"
+#include "sequential.hpp"
+
+namespace tshape {
+
+template <class... T>
+struct Inputs {};
+template <class... T>
+struct Outputs {};
+/// The inputs of a model with several: model(inputs(image, meta), outputs(...)).
+template <class... T>
+  requires(detail::is_input_tensor_v<T> && ...)
+constexpr Inputs<T...> inputs(const T&...) {
+  return {};
+}
+/// The outputs of a model with several.
+template <class... T>
+  requires(detail::is_symbolic_v<T> && ...)
+constexpr Outputs<T...> outputs(const T&...) {
+  return {};
+}
+
+template <class In, class Out>
+class Model;
+
+namespace detail {
+
+/// A graph failure before it is placed: node K's rule gave the mismatch M.
+template <int K, class M>
+struct node_failure {};
+
+template <class Spec, class... S>
+constexpr auto infer_node() {
+  if constexpr (requires { Spec::is_merge; })
+    return Spec::infer_merge(S{}...);
+  else if constexpr (sizeof...(S) == 1)
+    return Spec::infer(S{}...);
+  else
+    return mismatch<error::WRONG_TENSOR_COUNT, error::model_inputs<1>, error::but_called_with<sizeof...(S)>>{};
+}
+
+// The shapes of the nodes, in topological order, or the first node_failure.
+template <class Nodes, class Shapes, std::size_t K, std::size_t N>
+struct infer_nodes {
+  using type = Shapes;
+};
+template <class Nodes, class... S, std::size_t K, std::size_t N>
+  requires(K < N)
+struct infer_nodes<Nodes, type_list<S...>, K, N> {
+  using node = type_at_t<K, Nodes>;
+  template <class... In>
+  static constexpr auto rule(type_list<In...>) {
+    if constexpr (is_input_tensor_v<node>)
+      return typename node::shape{};
+    else
+      return infer_node<typename node_parts<node>::spec,
+                        type_at_t<static_cast<std::size_t>(index_in_v<In, Nodes>), type_list<S...>>...>();
+  }
+  using result = decltype(rule(typename node_parts<node>::inputs{}));
+  using type = typename std::conditional_t<is_shape_v<result>,
+                                           infer_nodes<Nodes, type_list<S..., result>, K + 1, N>,
+                                           std::type_identity<node_failure<static_cast<int>(K), result>>>::type;
+};
+
+template <class T>
+struct is_node_failure : std::false_type {};
+template <int K, class M>
+struct is_node_failure<node_failure<K, M>> : std::true_type {};
+
+template <class I, class O>
+struct graph_body;
+
+}  // namespace detail
+
+namespace detail {
+
+/// Whether key K of a graph's keys is an Input.
+template <class Keys>
+struct key_info;
+template <class... K>
+struct key_info<type_list<K...>> {
+  static constexpr std::array<bool, sizeof...(K)> is_input{is_input_tensor_v<K>...};
+};
+
+// The spec of a layer key: Shared<Tag, Spec> as it is, a node's spec otherwise.
+template <class Key>
+struct spec_of {
+  using type = typename node_parts<Key>::spec;
+};
+template <class Tag, class Spec>
+struct spec_of<Shared<Tag, Spec>> {
+  using type = Shared<Tag, Spec>;
+};
+
+template <class... I, class... O>
+class graph_body<type_list<I...>, type_list<O...>> {
+ public:
+  using graph_type = graph<O...>;
+  using nodes = typename graph_type::nodes;
+  static constexpr int n = graph_type::n;
+  static constexpr auto& table = graph_type::nodes_table;
+
+ private:
+  using shape_result = typename infer_nodes<nodes, type_list<>, 0, static_cast<std::size_t>(n)>::type;
+  static constexpr bool shapes_ok = !is_node_failure<shape_result>::value;
+  using keys = typename graph_type::keys;
+  static constexpr auto& key_is_input = key_info<keys>::is_input;
+  static constexpr int input_layers = [] {
+    int c = 0;
+    for (int k : graph_type::keras_order) c += key_is_input[k] ? 1 : 0;
+    return c;
+  }();
+
+ public:
+  static constexpr int layer_count = graph_type::layer_count - input_layers;
+  /// keys index of layer I (Keras' order, Inputs excluded).
+  static constexpr std::array<int, layer_count> layer_keys = [] {
+    std::array<int, layer_count> out{};
+    int j = 0;
+    for (int k : graph_type::keras_order)
+      if (!key_is_input[k]) out[j++] = k;
+    return out;
+  }();
+  /// The Inputs in Keras' order (the summary's InputLayer rows): keys indices.
+  static constexpr std::array<int, input_layers> input_keys = [] {
+    std::array<int, input_layers> out{};
+    int j = 0;
+    for (int k : graph_type::keras_order)
+      if (key_is_input[k]) out[j++] = k;
+    return out;
+  }();
+
+ private:
+  template <std::size_t L>
+  using key_type = type_at_t<static_cast<std::size_t>(layer_keys[L]), keys>;
+  template <class Ls>
+  struct specs_list;
+  template <std::size_t... Ls>
+  struct specs_list<std::index_sequence<Ls...>> {
+    using type = type_list<typename spec_of<key_type<Ls>>::type...>;
+  };
+
+ public:
+  /// The layers' specs in Keras' order (what layer<I> counts, and names come from).
+  using layers = typename specs_list<std::make_index_sequence<static_cast<std::size_t>(layer_count)>>::type;
+
+  /// The first node of each layer (for a shared layer, its first application), and the layer of each node.
+  static constexpr std::array<int, layer_count> first_node = [] {
+    std::array<int, layer_count> out{};
+    for (int l = 0; l < layer_count; ++l) {
+      out[l] = -1;
+      for (int k = n - 1; k >= 0; --k)
+        if (table.key[k] == layer_keys[l]) out[l] = k;
+    }
+    return out;
+  }();
+  static constexpr std::array<int, n> layer_of = [] {
+    std::array<int, n> out{};
+    for (int k = 0; k < n; ++k) {
+      out[k] = -1;
+      for (int l = 0; l < layer_count; ++l)
+        if (table.key[k] == layer_keys[l]) out[k] = l;
+    }
+    return out;
+  }();
+  static constexpr std::array<int, n> model_input = [] {
+    std::array<int, n> out{};
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) { out[k] = index_in_v<type_at_t<k, nodes>, type_list<I...>>; });
+    return out;
+  }();
+  static constexpr std::array<int, n> model_output = [] {
+    std::array<int, n> out{};
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) { out[k] = index_in_v<type_at_t<k, nodes>, type_list<O...>>; });
+    return out;
+  }();
+  /// The last node (in running order) that reads node k; -1 when none does.
+  static constexpr std::array<int, n> last_use = [] {
+    std::array<int, n> out{};
+    for (auto& v : out) v = -1;
+    for (int k = 0; k < n; ++k)
+      for (int j = 0; j < table.input_count[k]; ++j) out[table.inputs[k][j]] = k;
+    return out;
+  }();
+
+ private:
+  template <class T>
+  struct shape_traits {
+    template <std::size_t K>
+    using shape = Shape<>;
+  };
+  template <class... S>
+  struct shape_traits<type_list<S...>> {
+    template <std::size_t K>
+    using shape = type_at_t<K, type_list<S...>>;
+  };
+
+ public:
+  /// One sample's shape of node K.
+  template <std::size_t K>
+  using node_shape = typename shape_traits<shape_result>::template shape<K>;
+  template <class In>
+  struct input_shapes_of;
+  template <class... In>
+  struct input_shapes_of<type_list<In...>> {
+    using type = type_list<node_shape<static_cast<std::size_t>(index_in_v<In, nodes>)>...>;
+  };
+  /// The per-sample shapes of node K's inputs.
+  template <std::size_t K>
+  using input_shapes = typename input_shapes_of<typename node_parts<type_at_t<K, nodes>>::inputs>::type;
+
+ private:
+  // ---- The diagnosis --------------------------------------------------------------------------------
+  // A node failure placed at its layer, with a merge's inputs and the layers that produced them.
+  template <class F>
+  struct place_failure {
+    using type = void;
+  };
+  template <int K, template <class...> class Kind, class... D>
+  struct place_failure<node_failure<K, mismatch<Kind, D...>>> {
+    using N = type_at_t<static_cast<std::size_t>(K), nodes>;
+    template <class... In>
+    static auto producers(type_list<In...>) -> error::inputs_from<typename node_parts<In>::spec...>;
+    using spec = typename node_parts<N>::spec;
+    using from = decltype(producers(typename node_parts<N>::inputs{}));
+    using type = std::conditional_t<requires { spec::is_merge; }, Kind<error::at_layer<layer_of[K]>, spec, D..., from>,
+                                    Kind<error::at_layer<layer_of[K]>, spec, D...>>;
+  };
+
+  template <std::size_t... K>
+  static constexpr int first_unknown_input(std::index_sequence<K...>) {
+    int f = -1;
+    ((f < 0 && is_input_tensor_v<type_at_t<K, nodes>> && index_in_v<type_at_t<K, nodes>, type_list<I...>> < 0
+          ? f = static_cast<int>(K)
+          : 0),
+     ...);
+    return f;
+  }
+  static constexpr int unknown_input = first_unknown_input(std::make_index_sequence<static_cast<std::size_t>(n)>{});
+  static constexpr int unused_input = [] {
+    int f = -1, i = 0;
+    ((f < 0 && index_in_v<I, nodes> < 0 ? f = i : 0, ++i), ...);
+    return f;
+  }();
+  static constexpr auto connection_rule() {
+    if constexpr (unknown_input >= 0)
+      return std::type_identity<error::GRAPH_DISCONNECTED<error::unknown_input<type_at_t<unknown_input, nodes>>>>{};
+    else if constexpr (unused_input >= 0)
+      return std::type_identity<error::INPUT_NOT_USED<error::unused_input<type_at_t<unused_input, type_list<I...>>>>>{};
+    else
+      return std::type_identity<void>{};
+  }
+  using connection_diagnosis = typename decltype(connection_rule())::type;
+
+  // A shared layer applied to inputs of different shapes: the first such node, or -1.
+  static constexpr int bad_shared = [] {
+    int f = -1;
+    if constexpr (shapes_ok)
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if constexpr (!is_input_tensor_v<type_at_t<k, nodes>>) {
+          constexpr int first = first_node[layer_of[k]];
+          if constexpr (first != static_cast<int>(k)) {
+            if (f < 0 && !std::is_same_v<input_shapes<static_cast<std::size_t>(first)>, input_shapes<k>>)
+              f = static_cast<int>(k);
+          }
+        }
+      });
+    return f;
+  }();
+  static constexpr auto shared_rule() {
+    if constexpr (bad_shared < 0) {
+      return std::type_identity<void>{};
+    } else {
+      constexpr int first = first_node[layer_of[bad_shared]];
+      using A = type_at_t<0, input_shapes<static_cast<std::size_t>(first)>>;
+      using B = type_at_t<0, input_shapes<static_cast<std::size_t>(bad_shared)>>;
+      return std::type_identity<error::SHARED_LAYER_MISMATCH<
+          error::at_layer<layer_of[bad_shared]>, typename node_parts<type_at_t<bad_shared, nodes>>::spec,
+          typename error::detail::got_shape<A, dyn>::first_applied, typename error::detail::got_shape<B, dyn>::then_applied>>{};
+    }
+  }
+
+ public:
+  static constexpr bool ok = shapes_ok;
+  /// void, or the one error the model reports.
+  using diagnosis = typename std::conditional_t<
+      !std::is_void_v<connection_diagnosis>, std::type_identity<connection_diagnosis>,
+      std::conditional_t<!shapes_ok, place_failure<shape_result>, decltype(shared_rule())>>::type;
+  static constexpr bool valid = std::is_void_v<diagnosis>;
+
+ private:
+  template <std::size_t L, class Shapes>
+  struct bind_layer;
+  template <std::size_t L, class... S>
+  struct bind_layer<L, type_list<S...>> {
+    using type = typename type_at_t<L, layers>::template bind<S...>;
+  };
+  template <class Ls>
+  struct bound_layers {
+    using type = boost::hana::tuple<>;
+  };
+  template <std::size_t... Ls>
+  struct bound_layers<std::index_sequence<Ls...>> {
+    using type = boost::hana::tuple<
+        typename bind_layer<Ls, input_shapes<static_cast<std::size_t>(first_node[Ls])>>::type...>;
+  };
+  using storage = typename std::conditional_t<
+      valid, bound_layers<std::make_index_sequence<static_cast<std::size_t>(layer_count)>>,
+      std::type_identity<boost::hana::tuple<>>>::type;
+
+ public:
+  template <std::size_t L>
+  using layer_type = std::remove_cvref_t<decltype(boost::hana::at_c<L>(std::declval<storage&>()))>;
+  template <std::size_t L>
+  constexpr layer_type<L>& layer() {
+    return boost::hana::at_c<L>(layers_);
+  }
+  template <std::size_t L>
+  constexpr const layer_type<L>& layer() const {
+    return boost::hana::at_c<L>(layers_);
+  }
+
+  static constexpr int input_count = sizeof...(I);
+  static constexpr int output_count = sizeof...(O);
+  /// One sample's shape of model input J and output J.
+  template <std::size_t J>
+  using input_shape_at = typename type_at_t<J, type_list<I...>>::shape;
+  template <std::size_t J>
+  using output_shape_at = std::conditional_t<valid, node_shape<static_cast<std::size_t>(index_in_v<type_at_t<J, type_list<O...>>, nodes>)>, Shape<>>;
+  using input_shape = input_shape_at<0>;
+  using output_shape = output_shape_at<0>;
+
+  static constexpr long long param_count = [] {
+    long long total = 0;
+    if constexpr (valid) for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) { total += layer_type<l>::param_count; });
+    return total;
+  }();
+  static constexpr long long non_trainable_count = [] {
+    long long total = 0;
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) { total += layer_type<l>::non_trainable_count; });
+    return total;
+  }();
+  static constexpr long long trainable_count = param_count - non_trainable_count;
+
+  // ---- Memory ---------------------------------------------------------------------------------------
+  template <std::size_t K>
+  static constexpr std::size_t node_floats(int batch) {
+    return round_floats(static_cast<std::size_t>(sample_size<node_shape<K>>) * static_cast<std::size_t>(batch));
+  }
+  /// Whether node K lives in the arena (not an input, not an output: those are the caller's).
+  static constexpr bool in_arena(int k) { return !table.is_input[k] && model_output[k] < 0; }
+
+  struct plan_type {
+    std::array<std::size_t, n> offset{};
+    std::size_t activations = 0;  // the high-water mark of the tensors alive at once
+    std::size_t scratch = 0;      // the largest scratch of a layer
+  };
+  /// Where each tensor of a forward pass on `batch` samples sits in the arena (see the header).
+  static constexpr plan_type plan(int batch) {
+    plan_type p;
+    std::array<std::size_t, n> size{};
+    if constexpr (valid) for_each_index<static_cast<std::size_t>(n)>([&](auto k) { size[k] = node_floats<k>(batch); });
+    std::array<bool, n> live{};
+    for (int k = 0; k < n; ++k) {
+      for (int j = 0; j < k; ++j)
+        if (live[j] && last_use[j] < k) live[j] = false;
+      if (!in_arena(k)) continue;
+      // First fit: the lowest offset (0 or the end of a live tensor) where no live tensor overlaps.
+      std::size_t best = ~std::size_t{0};
+      for (int c = -1; c < k; ++c) {
+        if (c >= 0 && !live[c]) continue;
+        const std::size_t o = c < 0 ? 0 : p.offset[c] + size[c];
+        bool fits = true;
+        for (int j = 0; j < k && fits; ++j)
+          if (live[j] && o < p.offset[j] + size[j] && p.offset[j] < o + size[k]) fits = false;
+        if (fits && o < best) best = o;
+      }
+      p.offset[k] = best;
+      live[k] = true;
+      p.activations = std::max(p.activations, best + size[k]);
+    }
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(layer_count)>(
+          [&](auto l) { p.scratch = std::max(p.scratch, round_floats(layer_type<l>::scratch_floats(batch))); });
+    return p;
+  }
+  /// Floats of a forward pass's arena on `batch` samples, besides the inputs and outputs.
+  static constexpr std::size_t arena_floats(int batch) {
+    const auto p = plan(batch);
+    return p.activations + p.scratch;
+  }
+  /// What the same tensors would take without reuse: the sum of every intermediate tensor.
+  static constexpr std::size_t unshared_activation_floats(int batch) {
+    std::size_t total = 0;
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if (in_arena(static_cast<int>(k))) total += node_floats<k>(batch);
+      });
+    return total;
+  }
+  static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
+
+  // ---- Forward ---------------------------------------------------------------------------------------
+  /// ys[j] = output j of the model on the inputs xs, for `batch` samples; `arena` has arena_floats(batch).
+  void forward(const float* const* xs, float* const* ys, int batch, float* arena) const {
+    if constexpr (valid) {
+      const plan_type p = plan(batch);
+      float* scratch = arena + p.activations;
+      auto at = [&](int k) -> float* {
+        if (model_input[k] >= 0) return const_cast<float*>(xs[model_input[k]]);
+        if (model_output[k] >= 0) return ys[model_output[k]];
+        return arena + p.offset[k];
+      };
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if constexpr (!table.is_input[k]) run_node<k>(at, batch, scratch);
+      });
+    }
+  }
+  /// As a layer of another model (one input, one output).
+  void forward(const float* x, float* y, int batch, float* scratch) const {
+    const float* xs[1] = {x};
+    float* ys[1] = {y};
+    forward(xs, ys, batch, scratch);
+  }
+  void run_forward(const float* x, float* y, int batch, float* arena) const { forward(x, y, batch, arena); }
+
+  // ---- Training ---------------------------------------------------------------------------------------
+  static constexpr std::size_t max_node_floats(int batch) {
+    std::size_t most = 0;
+    if constexpr (valid) for_each_index<static_cast<std::size_t>(n)>([&](auto k) { most = std::max(most, node_floats<k>(batch)); });
+    return most;
+  }
+  // saved: [every arena tensor][each node's saved][a gradient per node][max_inputs buffers for dx]
+  static constexpr std::size_t saved_floats(int batch) {
+    std::size_t total = 0;
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if constexpr (!table.is_input[k]) {
+          if (in_arena(static_cast<int>(k))) total += node_floats<k>(batch);
+          total += round_floats(saved_floats_of<layer_type<static_cast<std::size_t>(layer_of[k])>>(batch));
+        }
+        total += node_floats<k>(batch);
+      });
+    return total + static_cast<std::size_t>(graph_type::max_inputs) * max_node_floats(batch);
+  }
+  static constexpr std::size_t backward_scratch_floats(int batch) {
+    std::size_t most = 0;
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) {
+        most = std::max({most, round_floats(layer_type<l>::scratch_floats(batch)),
+                         round_floats(backward_scratch_of<layer_type<l>>(batch))});
+      });
+    return most;
+  }
+  static constexpr bool trainable_layers = [] {
+    bool all = true;
+    if constexpr (valid) for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) { all = all && has_backward<layer_type<l>>; });
+    return all;
+  }();
+
+  /// Training's forward pass (one input, one output), keeping every tensor for backward.
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
+                     const bool* frozen = nullptr) {
+    if constexpr (valid) {
+      const auto t = training_layout(batch);
+      auto at = [&](int k) -> float* {
+        if (model_input[k] >= 0) return const_cast<float*>(x);
+        if (model_output[k] >= 0) return y;
+        return saved + t.tensor[k];
+      };
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if constexpr (!table.is_input[k]) {
+          constexpr std::size_t l = static_cast<std::size_t>(layer_of[k]);
+          train_context c = ctx;
+          c.trainable = ctx.trainable && !(frozen && frozen[l]);
+          auto& layer_ref = layer<l>();
+          float* out = at(k);
+          if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
+            std::array<const float*, graph_type::max_inputs> in{};
+            for (int j = 0; j < table.input_count[k]; ++j) in[j] = at(table.inputs[k][j]);
+            if constexpr (requires { layer_ref.forward_train(in.data(), out, batch, saved, scratch, c); })
+              layer_ref.forward_train(in.data(), out, batch, saved + t.layer_saved[k], scratch, c);
+            else
+              layer_ref.forward(in.data(), out, batch, scratch);
+          } else {
+            forward_train_of(layer_ref, at(table.inputs[k][0]), out, batch, saved + t.layer_saved[k], scratch, c);
+          }
+        }
+      });
+    }
+  }
+
+  /// Backward after forward_train(x, y, ...): dx (may be null) from dy, weight gradients into grad.
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                float* scratch, graph_body& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+    if constexpr (valid) {
+      const auto t = training_layout(batch);
+      float* base = const_cast<float*>(saved);
+      auto at = [&](int k) -> const float* {
+        if (model_input[k] >= 0) return x;
+        if (model_output[k] >= 0) return y;
+        return base + t.tensor[k];
+      };
+      auto grad_of = [&](int k) -> float* { return model_output[k] >= 0 ? const_cast<float*>(dy) : base + t.gradient[k]; };
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if (model_output[k] < 0) std::fill_n(base + t.gradient[k], node_floats<k>(batch), 0.0f);
+      });
+      backward_from<static_cast<std::size_t>(n) - 1>(at, grad_of, base + t.dx, batch, base, t, scratch, grad, ctx, frozen);
+      if (dx) {
+        for (int k = 0; k < n; ++k)
+          if (model_input[k] == 0) std::copy_n(grad_of(k), static_cast<std::size_t>(batch) * sample_size<input_shape>, dx);
+      }
+    }
+  }
+  /// The one output's pre-activation, when its layer keeps one (a fused Softmax or Sigmoid): what
+  /// Keras' cross-entropies read (train/trainer.hpp).
+  static constexpr int output_node = [] {
+    int k = -1;
+    for (int j = 0; j < n; ++j)
+      if (model_output[j] == 0) k = j;
+    return k;
+  }();
+  static constexpr bool has_logits = [] {
+    if constexpr (valid && sizeof...(O) == 1 && output_node >= 0 && !table.is_input[output_node]) {
+      using L = layer_type<static_cast<std::size_t>(layer_of[output_node])>;
+      if constexpr (requires { L::has_logits; }) return L::has_logits;
+    }
+    return false;
+  }();
+  const float* logits(const float* saved, int batch) const {
+    if constexpr (has_logits)
+      return layer<static_cast<std::size_t>(layer_of[output_node])>().logits(saved + training_layout(batch).layer_saved[output_node]);
+    else
+      return nullptr;
+  }
+  using output_activation = typename decltype([] {
+    if constexpr (has_logits)
+      return std::type_identity<typename type_at_t<static_cast<std::size_t>(layer_of[output_node]), layers>::activation>{};
+    else
+      return std::type_identity<void>{};
+  }())::type;
+
+  // ---- Weights ---------------------------------------------------------------------------------------
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) {
+    visit_impl(*this, f, base);
+  }
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) const {
+    visit_impl(*this, f, base);
+  }
+  template <class R>
+  void initialize(R& rng) {
+    if constexpr (valid) for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) { layer<l>().initialize(rng); });
+  }
+  template <class F>
+  constexpr void for_each_weight(F&& f) {
+    visit_leaves([&](int, auto& leaf) { leaf.for_each_weight(f); }, 0);
+  }
+
+ private:
+  struct training_layout_type {
+    std::array<std::size_t, n> tensor{}, layer_saved{}, gradient{};
+    std::size_t dx = 0;
+  };
+  static constexpr training_layout_type training_layout(int batch) {
+    training_layout_type t;
+    std::size_t off = 0;
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      if (in_arena(static_cast<int>(k))) {
+        t.tensor[k] = off;
+        off += node_floats<k>(batch);
+      }
+    });
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      if constexpr (!table.is_input[k]) {
+        t.layer_saved[k] = off;
+        off += round_floats(saved_floats_of<layer_type<static_cast<std::size_t>(layer_of[k])>>(batch));
+      }
+    });
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      t.gradient[k] = off;
+      off += node_floats<k>(batch);
+    });
+    t.dx = off;
+    return t;
+  }
+
+  template <std::size_t K, class At>
+  void run_node(At& at, int batch, float* scratch) const {
+    constexpr std::size_t l = static_cast<std::size_t>(layer_of[K]);
+    if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
+      std::array<const float*, graph_type::max_inputs> in{};
+      for (int j = 0; j < table.input_count[K]; ++j) in[j] = at(table.inputs[K][j]);
+      layer<l>().forward(in.data(), at(static_cast<int>(K)), batch, scratch);
+    } else {
+      layer<l>().forward(at(table.inputs[K][0]), at(static_cast<int>(K)), batch, scratch);
+    }
+  }
+
+  template <std::size_t K, class At, class GradOf>
+  void backward_from(At& at, GradOf& grad_of, float* dx_buffers, int batch, float* base, const training_layout_type& t,
+                     float* scratch, graph_body& grad, const train_context& ctx, const bool* frozen) const {
+    if constexpr (!table.is_input[K]) {
+      constexpr std::size_t l = static_cast<std::size_t>(layer_of[K]);
+      train_context c = ctx;
+      c.trainable = ctx.trainable && !(frozen && frozen[l]);
+      c.dy_is_logits = ctx.dy_is_logits && model_output[K] >= 0;
+      const std::size_t width = max_node_floats(batch);
+      std::array<float*, graph_type::max_inputs> dxs{};
+      for (int j = 0; j < table.input_count[K]; ++j) dxs[j] = dx_buffers + static_cast<std::size_t>(j) * width;
+      const float* out = at(static_cast<int>(K));
+      const float* saved_k = base + t.layer_saved[K];
+      if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
+        std::array<const float*, graph_type::max_inputs> in{};
+        for (int j = 0; j < table.input_count[K]; ++j) in[j] = at(table.inputs[K][j]);
+        layer<l>().backward(in.data(), out, grad_of(static_cast<int>(K)), dxs.data(), batch, saved_k, scratch,
+                            grad.template layer<l>(), c);
+      } else {
+        layer<l>().backward(at(table.inputs[K][0]), out, grad_of(static_cast<int>(K)), dxs[0], batch, saved_k, scratch,
+                            grad.template layer<l>(), c);
+      }
+      // Each input's gradient adds up over the layers that read it.
+      for (int j = 0; j < table.input_count[K]; ++j) {
+        const int p = table.inputs[K][j];
+        float* g = grad_of(p);
+        const std::size_t count = static_cast<std::size_t>(batch) * node_sample_floats(p);
+        for (std::size_t i = 0; i < count; ++i) g[i] += dxs[j][i];
+      }
+    }
+    if constexpr (K > 0) backward_from<K - 1>(at, grad_of, dx_buffers, batch, base, t, scratch, grad, ctx, frozen);
+  }
+  static constexpr std::size_t node_sample_floats(int k) {
+    std::size_t s = 0;
+    for_each_index<static_cast<std::size_t>(n)>([&](auto j) {
+      if (static_cast<int>(j) == k) s = static_cast<std::size_t>(sample_size<node_shape<j>>);
+    });
+    return s;
+  }
+
+  template <class Self, class F>
+  static constexpr void visit_impl(Self& self, F& f, int base) {
+    if constexpr (valid) {
+      int index = base + 1;
+      for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) {
+        auto& leaf = self.template layer<l>();
+        if constexpr (is_chain<std::remove_cvref_t<decltype(leaf)>>::value)
+          leaf.visit_leaves(f, index);
+        else
+          f(index, leaf);
+        index += name_count<type_at_t<l, layers>>();
+      });
+    }
+  }
+
+  storage layers_{};
+};
+
+template <class... I, class... O>
+struct is_chain<graph_body<type_list<I...>, type_list<O...>>> : std::true_type {};
+
+}  // namespace detail
+
+/// A functional model: its Inputs and its Outputs, tensors of model/graph.hpp.
+template <class... I, class... O>
+class Model<Inputs<I...>, Outputs<O...>> : public detail::graph_body<detail::type_list<I...>, detail::type_list<O...>>,
+                                           public detail::functional_call<Model<Inputs<I...>, Outputs<O...>>> {
+  using body = detail::graph_body<detail::type_list<I...>, detail::type_list<O...>>;
+  template <std::size_t J>
+  using type_at_graph_input = detail::type_at_t<J, detail::type_list<I...>>;
+  template <std::size_t J, class... X>
+  using type_at_graph_tensor = detail::type_at_t<J, detail::type_list<X...>>;
+
+ public:
+  static constexpr std::string_view keras_class = "Functional";
+  static constexpr std::string_view keras_name = "model";
+  static constexpr bool has_input = true;
+  using typename body::layers;
+
+  using diagnosis = typename body::diagnosis;
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
+  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
+  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
+  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+
+  /// As a layer of another model (one input, one output): the declared Input's shape, then the outputs.
+  template <int... D>
+  static constexpr auto infer(Shape<D...>) {
+    using Declared = typename body::input_shape;
+    if constexpr (body::input_count != 1 || body::output_count != 1)
+      return mismatch<error::WRONG_TENSOR_COUNT, error::model_inputs<body::input_count>, error::but_called_with<1>>{};
+    else if constexpr (!compatible_v<Shape<D...>, Declared>)
+      return mismatch<error::SHAPE_MISMATCH, error::expected<Declared>, error::got<Shape<D...>>>{};
+    else if constexpr (!body::valid)
+      return mismatch<error::SHAPE_MISMATCH, error::expected<Declared>, error::got<Shape<D...>>>{};
+    else
+      return typename body::output_shape{};
+  }
+  template <class In>
+  using bind = body;
+
+  static constexpr std::size_t param_bytes = static_cast<std::size_t>(body::param_count) * sizeof(float);
+  static constexpr std::size_t arena_bytes(int batch) { return body::arena_floats(batch) * sizeof(float); }
+  static constexpr std::size_t activation_bytes = arena_bytes(1);
+
+  /// The diagnosis of a call on data X (one input): as Sequential's.
+  template <class X>
+  using call_diagnosis = std::conditional_t<
+      body::input_count == 1,
+      typename decltype(detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape>())::type,
+      error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<body::input_count>, error::but_called_with<1>>>;
+
+  using detail::functional_call<Model>::operator();
+
+  /// Runs the model on data (one Tensor or TensorView per Input, samples first); returns a Tensor, or a
+  /// std::tuple of them for several outputs.
+  template <class... X>
+    requires((is_tensor<X>::value && ...) && sizeof...(X) > 0)
+  auto operator()(const X&... x) const {
+    using D = typename decltype(call_rule<X...>())::type;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D> && body::valid) {
+      const std::array<const float*, sizeof...(X)> xs{TensorView<const float, typename X::shape>(x).data()...};
+      const int batch = check_batch(x...);
+      constexpr int B = type_at_graph_tensor<0, X...>::shape::extents[0];
+      auto outs = make_outputs<B>(batch, std::make_index_sequence<sizeof...(O)>{});
+      std::array<float*, sizeof...(O)> ys{};
+      [&]<std::size_t... J>(std::index_sequence<J...>) { ((ys[J] = std::get<J>(outs).data()), ...); }(
+          std::make_index_sequence<sizeof...(O)>{});
+#ifndef TSHAPE_NO_HEAP
+      body::forward(xs.data(), ys.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+#endif
+      if constexpr (sizeof...(O) == 1)
+        return std::move(std::get<0>(outs));
+      else
+        return outs;
+    } else {
+      return detail::failed_model_output{};
+    }
+  }
+
+ private:
+  template <class... X>
+  static constexpr auto call_rule() {
+    if constexpr (sizeof...(X) != sizeof...(I)) {
+      return std::type_identity<error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<sizeof...(I)>,
+                                                          error::but_called_with<sizeof...(X)>>>{};
+    } else {
+      return first_error<0, X...>();
+    }
+  }
+  template <std::size_t J, class... X>
+  static constexpr auto first_error() {
+    if constexpr (J == sizeof...(X)) {
+      return std::type_identity<void>{};
+    } else {
+      using XJ = type_at_graph_tensor<J, X...>;
+      using D = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename XJ::value_type, typename XJ::shape>())::type;
+      if constexpr (!std::is_void_v<D>)
+        return std::type_identity<D>{};
+      else
+        return first_error<J + 1, X...>();
+    }
+  }
+  template <class... X>
+  static int check_batch(const X&... x) {
+    const std::array<int, sizeof...(X)> batches{x.template extent<0>()...};
+    for (int b : batches)
+      if (b != batches[0]) raise(make_error(errc::shape_mismatch, "the model's inputs hold different numbers of samples"));
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      (check_input<J>(x), ...);
+    }(std::make_index_sequence<sizeof...(X)>{});
+    return batches[0];
+  }
+  template <std::size_t J, class X>
+  static void check_input(const X& x) {
+    using S = typename X::shape;
+    if constexpr (!drop_front_t<S>::is_static) {
+      using Expected = prepend_t<dyn, typename type_at_graph_input<J>::shape>;
+      const auto got = TensorView<const float, S>(x).extents();
+      const auto v = check_extents(got, Expected::extents);
+      if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
+    }
+  }
+  template <int B, std::size_t... J>
+  static auto make_outputs(int batch, std::index_sequence<J...>) {
+    if constexpr (B == dyn)
+      return std::tuple<Tensor<float, prepend_t<dyn, typename body::template output_shape_at<J>>>...>(
+          Tensor<float, prepend_t<dyn, typename body::template output_shape_at<J>>>(batch)...);
+    else
+      return std::tuple<Tensor<float, prepend_t<B, typename body::template output_shape_at<J>>>...>{};
+  }
+};
+
+/// The functional model from the Input `in` to the tensor `out`.
+template <class In, class Out>
+  requires(detail::is_input_tensor_v<In> && detail::is_symbolic_v<Out>)
+constexpr Model<Inputs<In>, Outputs<Out>> model(const In&, const Out&) {
+  return {};
+}
+/// A model of several inputs and outputs: model(inputs(a, b), outputs(c, d)).
+template <class... I, class... O>
+constexpr Model<Inputs<I...>, Outputs<O...>> model(Inputs<I...>, Outputs<O...>) {
+  return {};
+}
+template <class In, class... O>
+  requires detail::is_input_tensor_v<In>
+constexpr Model<Inputs<In>, Outputs<O...>> model(const In&, Outputs<O...>) {
+  return {};
+}
+template <class... I, class Out>
+  requires detail::is_symbolic_v<Out>
+constexpr Model<Inputs<I...>, Outputs<Out>> model(Inputs<I...>, const Out&) {
+  return {};
+}
+
+}  // namespace tshape

@@ -1,0 +1,146 @@
+// Functional models: the graph's order (Keras'), shapes, shared layers, the arena's reuse, and the
+// forward and backward passes against the same layers as a Sequential.
+#include <tshape/model/functional.hpp>
+#include <tshape/tshape.hpp>
+
+#include <string>
+#include <vector>
+
+#include "../support.hpp"
+#include "../train/gradient_check.hpp"
+
+using namespace tshape;
+
+namespace {
+// A two-input merge written against the merge contract (layers/layer.hpp), so that these tests do
+// not depend on the library's own merge layers: y = x0 + 2 x1.
+struct TestMerge : detail::functional_call<TestMerge> {
+  static constexpr std::string_view keras_class = "TestMerge";
+  static constexpr std::string_view keras_name = "test_merge";
+  static constexpr bool is_merge = true;
+  template <class A, class B>
+  static constexpr auto infer_merge(A, B) {
+    if constexpr (std::is_same_v<A, B>)
+      return A{};
+    else
+      return mismatch<error::MERGE_SHAPE_MISMATCH, error::got<A>, error::got<B>>{};
+  }
+  template <class A, class B>
+  struct bind : detail::no_parameters {
+    using output_shape = A;
+    static constexpr std::ptrdiff_t size = detail::sample_size<A>;
+    void forward(const float* const* x, float* y, int batch, float*) const {
+      for (std::ptrdiff_t i = 0; i < size * batch; ++i) y[i] = x[0][i] + 2.0f * x[1][i];
+    }
+    void backward(const float* const*, const float*, const float* dy, float* const* dx, int batch, const float*, float*,
+                  bind&, const train_context&) const {
+      for (std::ptrdiff_t i = 0; i < size * batch; ++i) {
+        if (dx[0]) dx[0][i] = dy[i];
+        if (dx[1]) dx[1][i] = 2.0f * dy[i];
+      }
+    }
+  };
+};
+
+constexpr auto in = Input<6>{};
+constexpr auto a = Dense<4>{}(in);
+constexpr auto b = Dense<4, Tanh>{}(in);
+constexpr auto merged = TestMerge{}(a, b);
+constexpr auto out = Dense<2, Softmax>{}(ReLU{}(merged));
+using Branchy = decltype(model(in, out));
+
+struct encoder;
+constexpr Shared<encoder, Dense<5, Tanh>> enc{};
+constexpr auto left = Input<3>{};
+constexpr auto e1 = enc(left);
+constexpr auto e2 = enc(Dense<3>{}(left));
+using Siamese = decltype(model(left, Dense<1>{}(TestMerge{}(e1, e2))));
+
+template <class Net>
+std::vector<std::string> names(Net& net) {
+  std::vector<std::string> out;
+  for (const auto& w : weights(net)) out.emplace_back(w.name.view());
+  return out;
+}
+}  // namespace
+
+// Keras' order: by depth from the outputs, then as met walking back from them.
+static_assert(std::is_same_v<Branchy::layers, detail::type_list<Dense<4>, Dense<4, Tanh>, TestMerge, ReLU, Dense<2, Softmax>>>);
+static_assert(std::is_same_v<Branchy::output_shape, Shape<2>>);
+static_assert(Branchy::param_count == 28 + 28 + 10);
+// A shared layer is one layer, with one set of weights.
+static_assert(Siamese::layer_count == 4);
+static_assert(Siamese::param_count == (3 * 5 + 5) + (3 * 3 + 3) + 6);
+
+TEST_CASE("functional: weights in Keras' order with Keras' names", "[model][functional]") {
+  auto net = make_model<Branchy>();
+  CHECK(names(*net) == std::vector<std::string>{"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias",
+                                                 "dense_2/kernel", "dense_2/bias"});
+}
+
+TEST_CASE("functional: a chain as a graph computes what the Sequential computes, forward and training", "[model][functional]") {
+  constexpr auto x0 = Input<5>{};
+  constexpr auto y0 = Dense<3, Softmax>{}(Dense<7, ReLU>{}(Dense<4, Tanh>{}(x0)));
+  using Graph = decltype(model(x0, y0));
+  using Seq = Sequential<Input<5>, Dense<4, Tanh>, Dense<7, ReLU>, Dense<3, Softmax>>;
+  auto g = make_model<Graph>(3);
+  auto s = make_model<Seq>(3);
+  Tensor<float, Shape<dyn, 5>> x(9);
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x);
+  auto yg = g(x);
+  auto ys = s(x);
+  for (std::ptrdiff_t i = 0; i < yg.size(); ++i) CHECK(yg[i] == ys[i]);
+  Tensor<int, Shape<dyn>> labels(9);
+  for (int i = 0; i < 9; ++i) labels(i) = i % 3;
+  auto tg = make_trainer(g, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.01f});
+  auto ts = make_trainer(s, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.01f});
+  for (int step = 0; step < 4; ++step) CHECK(tg.step(x, labels) == Approx(ts.step(x, labels)).epsilon(1e-6));
+}
+
+TEST_CASE("functional: branches, merges and shared layers pass gradients back", "[model][functional][train]") {
+  tshape_test::check_gradients<Branchy>(3);
+  tshape_test::check_gradients<Siamese>(2);
+}
+
+TEST_CASE("functional: the arena reuses the buffers of tensors no layer reads any more", "[model][functional][memory]") {
+  constexpr auto x0 = Input<64>{};
+  constexpr auto h = Dense<64>{}(Dense<64>{}(Dense<64>{}(Dense<64>{}(x0))));
+  using Deep = decltype(model(x0, Dense<1>{}(h)));
+  // Four intermediate tensors of 64 floats each, but never more than two alive at once.
+  STATIC_REQUIRE(Deep::unshared_activation_floats(1) == 4 * 64);
+  STATIC_REQUIRE(Deep::plan(1).activations == 2 * 64);
+  auto net = make_model<Deep>();
+  Tensor<float, Shape<2, 64>> x;
+  x.fill(0.5f);
+  auto y = net(x);
+  using Seq = Sequential<Input<64>, Dense<64>, Dense<64>, Dense<64>, Dense<64>, Dense<1>>;
+  auto s = make_model<Seq>();
+  set_weights(*s, [&] {
+    std::vector<float> all;
+    for (const auto& w : weights(net)) all.insert(all.end(), w.values.begin(), w.values.end());
+    return all;
+  }());
+  auto ys = s(x);
+  CHECK(y(0, 0) == Approx(ys(0, 0)));
+  CHECK(y(1, 0) == Approx(ys(1, 0)));
+}
+
+TEST_CASE("functional: several inputs and outputs", "[model][functional]") {
+  constexpr auto image = Input<4, 4, 1>{};
+  constexpr auto meta = Input<3>{};
+  constexpr auto f = Dense<5, ReLU>{}(Flatten{}(image));
+  constexpr auto m = Dense<5, ReLU>{}(meta);
+  constexpr auto joint = TestMerge{}(f, m);
+  using Two = decltype(model(inputs(image, meta), outputs(Dense<1, Sigmoid>{}(joint), Dense<3, Softmax>{}(joint))));
+  auto net = make_model<Two>(2);
+  Tensor<float, Shape<2, 4, 4, 1>> xi;
+  Tensor<float, Shape<2, 3>> xm;
+  xi.fill(0.25f);
+  xm.fill(-0.5f);
+  auto [p, q] = net(xi, xm);
+  STATIC_REQUIRE(std::is_same_v<decltype(p), Tensor<float, Shape<2, 1>>>);
+  STATIC_REQUIRE(std::is_same_v<decltype(q), Tensor<float, Shape<2, 3>>>);
+  CHECK(q(0, 0) + q(0, 1) + q(0, 2) == Approx(1.0f));
+  CHECK(p(0, 0) == p(1, 0));
+}
