@@ -113,7 +113,7 @@ template <int K, class M>
 struct is_node_failure<node_failure<K, M>> : std::true_type {};
 
 template <class I, class O>
-struct graph_body;
+class graph_body;
 
 }  // namespace detail
 
