@@ -11,7 +11,7 @@
 
 using namespace tshape;
 
-namespace {
+namespace functional_test {
 // A two-input merge written against the merge contract (layers/layer.hpp), so that these tests do
 // not depend on the library's own merge layers: y = x0 + 2 x1.
 struct TestMerge : detail::functional_call<TestMerge> {
@@ -62,7 +62,8 @@ std::vector<std::string> names(Net& net) {
   for (const auto& w : weights(net)) out.emplace_back(w.name.view());
   return out;
 }
-}  // namespace
+}  // namespace functional_test
+using namespace functional_test;
 
 // Keras' order: by depth from the outputs, then as met walking back from them.
 static_assert(std::is_same_v<Branchy::layers, detail::type_list<Dense<4>, Dense<4, Tanh>, TestMerge, ReLU, Dense<2, Softmax>>>);
