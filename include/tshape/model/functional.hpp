@@ -37,6 +37,7 @@
 
 #include "../config.hpp"
 #include "../diagnostics/error.hpp"
+#include "../diagnostics/report.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
 #include "../layers/input.hpp"
@@ -708,9 +709,10 @@ struct is_chain<graph_body<type_list<I...>, type_list<O...>>> : std::true_type {
 
 /// A functional model: its Inputs and its Outputs, tensors of model/graph.hpp.
 template <class... I, class... O>
-class Model<Inputs<I...>, Outputs<O...>> : public detail::graph_body<detail::type_list<I...>, detail::type_list<O...>>,
-                                           public detail::functional_call<Model<Inputs<I...>, Outputs<O...>>> {
+class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<Inputs<I...>, Outputs<O...>>> {
   using body = detail::graph_body<detail::type_list<I...>, detail::type_list<O...>>;
+  // The graph's layers, held rather than inherited (as Sequential's, for the same reason).
+  body body_{};
   template <std::size_t J>
   using type_at_graph_input = detail::type_at_t<J, detail::type_list<I...>>;
   template <std::size_t J, class... X>
@@ -720,11 +722,76 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::graph_body<detail::typ
   static constexpr std::string_view keras_class = "Functional";
   static constexpr std::string_view keras_name = "model";
   static constexpr bool has_input = true;
-  using typename body::layers;
+
+  // ---- The graph's members (detail::graph_body), forwarded -------------------------------------------
+  using layers = typename body::layers;
+  using graph_type = typename body::graph_type;
+  using graph = body;
+  static constexpr int layer_count = body::layer_count;
+  static constexpr int input_count = body::input_count;
+  static constexpr int output_count = body::output_count;
+  static constexpr bool ok = body::ok;
+  static constexpr bool valid = body::valid;
+  using input_shape = typename body::input_shape;
+  using output_shape = typename body::output_shape;
+  template <std::size_t J>
+  using input_shape_at = typename body::template input_shape_at<J>;
+  template <std::size_t J>
+  using output_shape_at = typename body::template output_shape_at<J>;
+  template <std::size_t L>
+  using layer_type = typename body::template layer_type<L>;
+  static constexpr long long param_count = body::param_count;
+  static constexpr long long non_trainable_count = body::non_trainable_count;
+  static constexpr long long trainable_count = body::trainable_count;
+  static constexpr bool trainable_layers = body::trainable_layers;
+  static constexpr bool has_logits = body::has_logits;
+  using output_activation = typename body::output_activation;
+  using plan_type = typename body::plan_type;
+  static constexpr plan_type plan(int batch) { return body::plan(batch); }
+  static constexpr std::size_t arena_floats(int batch) { return body::arena_floats(batch); }
+  static constexpr std::size_t unshared_activation_floats(int batch) { return body::unshared_activation_floats(batch); }
+  static constexpr std::size_t saved_floats(int batch) { return body::saved_floats(batch); }
+  static constexpr std::size_t backward_scratch_floats(int batch) { return body::backward_scratch_floats(batch); }
+  template <std::size_t L>
+  constexpr auto& layer() {
+    return body_.template layer<L>();
+  }
+  template <std::size_t L>
+  constexpr const auto& layer() const {
+    return body_.template layer<L>();
+  }
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) {
+    body_.visit_leaves(f, base);
+  }
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) const {
+    body_.visit_leaves(f, base);
+  }
+  template <class R>
+  void initialize(R& rng) {
+    body_.initialize(rng);
+  }
+  template <class F>
+  constexpr void for_each_weight(F&& f) {
+    body_.for_each_weight(f);
+  }
+  void run_forward(const float* x, float* y, int batch, float* arena) const { body_.forward(x, y, batch, arena); }
+  /// The forward pass on raw rows, one pointer per Input and per output.
+  void run_forward(const float* const* xs, float* const* ys, int batch, float* arena) const {
+    body_.forward(xs, ys, batch, arena);
+  }
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
+                     const bool* frozen = nullptr) {
+    body_.forward_train(x, y, batch, saved, scratch, ctx, frozen);
+  }
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                float* scratch, Model& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+    body_.backward(x, y, dy, dx, batch, saved, scratch, grad.body_, ctx, frozen);
+  }
+  const float* logits(const float* saved, int batch) const { return body_.logits(saved, batch); }
 
   using diagnosis = typename body::diagnosis;
-  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
-  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
@@ -735,6 +802,8 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::graph_body<detail::typ
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
   static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
   static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 
   /// As a layer of another model (one input, one output): the declared Input's shape, then the outputs.
@@ -785,7 +854,7 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::graph_body<detail::typ
       [&]<std::size_t... J>(std::index_sequence<J...>) { ((ys[J] = std::get<J>(outs).data()), ...); }(
           std::make_index_sequence<sizeof...(O)>{});
 #ifndef TSHAPE_NO_HEAP
-      body::forward(xs.data(), ys.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+      body_.forward(xs.data(), ys.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
       if constexpr (sizeof...(O) == 1)
         return std::move(std::get<0>(outs));

@@ -63,7 +63,11 @@ template <class Net>
 model_ptr<Net> make_model(std::uint64_t seed = 0) {
   static_assert(Net::has_input, "tshape: make_model needs a model whose first argument is Input<...>");
   auto p = std::make_unique<Net>();
-  initialize(*p, seed);
+  // The member, not the free initialize(): overload resolution between that and the model_ptr overload
+  // would ask whether Net derives from model_ptr, and for clang that makes a model that failed its
+  // rule invalid, so that every later use of it is another error.
+  detail::rng r(seed);
+  p->initialize(r);
   return model_ptr<Net>(std::move(p));
 }
 

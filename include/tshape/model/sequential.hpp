@@ -30,6 +30,7 @@
 
 #include "../config.hpp"
 #include "../diagnostics/error.hpp"
+#include "../diagnostics/report.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
 #include "../layers/input.hpp"
@@ -44,6 +45,21 @@ namespace detail {
 struct unbound_block {
   static constexpr bool ok = true;
   using diagnosis = void;
+  using input_shape = Shape<>;
+  using output_shape = Shape<>;
+  template <std::size_t I>
+  using shape_at = Shape<>;
+  template <std::size_t I>
+  using layer_type = void;
+  using output_activation = void;
+  static constexpr long long param_count = 0;
+  static constexpr long long non_trainable_count = 0;
+  static constexpr long long trainable_count = 0;
+  static constexpr bool trainable_layers = false;
+  static constexpr bool has_logits = false;
+  static constexpr std::size_t arena_floats(int) { return 0; }
+  static constexpr std::size_t saved_floats(int) { return 0; }
+  static constexpr std::size_t backward_scratch_floats(int) { return 0; }
 };
 
 template <class First, class... Rest>
@@ -129,14 +145,6 @@ constexpr auto forward_rule() {
     return std::type_identity<void>{};
 }
 
-/// What a call on a model that failed to compile returns: converts to anything, so that the one
-/// reported error is not followed by others in the code that uses the result.
-struct failed_model_output {
-  template <class T>
-  operator T() const {  // NOLINT: implicit by design
-    return T{};
-  }
-};
 
 /// The batch of a call on x (shape SX) into y (shape SY): static when either says it, else dyn.
 template <class SX, class SY>
@@ -158,9 +166,12 @@ inline float* thread_arena(std::size_t floats) {
 }  // namespace detail
 
 template <class First, class... Rest>
-class Sequential : public detail::sequential_parts<First, Rest...>::body {
+class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   using parts = detail::sequential_parts<First, Rest...>;
   using body = typename parts::body;
+  // The layers, held rather than inherited: clang marks a class whose rule failed as invalid, and then
+  // refuses to convert it to a base, so that every use of an inherited member would be one more error.
+  body body_{};
 
   static constexpr std::size_t output_size = [] {
     if constexpr (parts::has_input) return static_cast<std::size_t>(body::output_shape::static_size);
@@ -194,7 +205,62 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   using layers = typename parts::layers;
   static constexpr bool has_input = parts::has_input;
 
-  /// The report: one static_assert per kind of rule, of which at most one fails.
+  // ---- The bound layers' members (model/chain.hpp), forwarded ----------------------------------------
+  static constexpr bool ok = body::ok;
+  using input_shape = typename body::input_shape;
+  using output_shape = typename body::output_shape;
+  /// One sample's shape after layer I (I = 0 is the input).
+  template <std::size_t I>
+  using shape_at = typename body::template shape_at<I>;
+  /// The bound type of layer I.
+  template <std::size_t I>
+  using layer_type = typename body::template layer_type<I>;
+  static constexpr long long param_count = body::param_count;
+  static constexpr long long non_trainable_count = body::non_trainable_count;
+  static constexpr long long trainable_count = body::trainable_count;
+  static constexpr bool trainable_layers = body::trainable_layers;
+  static constexpr bool has_logits = body::has_logits;
+  using output_activation = typename body::output_activation;
+  static constexpr std::size_t arena_floats(int batch) { return body::arena_floats(batch); }
+  static constexpr std::size_t saved_floats(int batch) { return body::saved_floats(batch); }
+  static constexpr std::size_t backward_scratch_floats(int batch) { return body::backward_scratch_floats(batch); }
+  template <std::size_t I>
+  constexpr auto& layer() {
+    return body_.template layer<I>();
+  }
+  template <std::size_t I>
+  constexpr const auto& layer() const {
+    return body_.template layer<I>();
+  }
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) {
+    body_.visit_leaves(f, base);
+  }
+  template <class F>
+  constexpr void visit_leaves(F&& f, int base) const {
+    body_.visit_leaves(f, base);
+  }
+  template <class R>
+  void initialize(R& rng) {
+    body_.initialize(rng);
+  }
+  template <class F>
+  constexpr void for_each_weight(F&& f) {
+    body_.for_each_weight(f);
+  }
+  /// The forward pass on raw rows (model/chain.hpp): what trainers and benches call.
+  void run_forward(const float* x, float* y, int batch, float* arena) const { body_.forward(x, y, batch, arena); }
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
+                     const bool* frozen = nullptr) {
+    body_.forward_train(x, y, batch, saved, scratch, ctx, frozen);
+  }
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                float* scratch, Sequential& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+    body_.backward(x, y, dy, dx, batch, saved, scratch, grad.body_, ctx, frozen);
+  }
+  const float* logits(const float* saved, int batch) const { return body_.logits(saved, batch); }
+
+  /// The report (diagnostics/report.hpp): one static_assert per kind of rule, of which at most one fails.
   using diagnosis = typename body::diagnosis;
   static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
@@ -202,6 +268,13 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
+  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
+  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
+  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 
   /// As a layer of another model: checks the declared Input (if any), then runs the fold.
   template <int... D>
@@ -281,7 +354,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
         const std::size_t out = detail::round_floats(static_cast<std::size_t>(batch) * output_size);
         std::unique_ptr<float[], detail::aligned_delete> block(
             detail::aligned_new<float>(static_cast<std::ptrdiff_t>(out + body::arena_floats(batch))));
-        body::forward(xv.data(), block.get(), batch, block.get() + out);
+        body_.forward(xv.data(), block.get(), batch, block.get() + out);
         return Tensor<float, Out>(detail::adopt, std::move(block), batch);
 #endif
       } else {
@@ -338,7 +411,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
       if constexpr (batch_type == dyn) {
         if (batch > B) raise(arena_error(sizeof(scratch.bytes), batch));
       }
-      body::forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
+      body_.forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
     }
   }
 
@@ -368,7 +441,7 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
       const int batch = xv.template extent<0>();
       if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
         return arena_error(scratch.size(), batch);
-      body::forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
+      body_.forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
     }
     return {};
   }
@@ -381,10 +454,10 @@ class Sequential : public detail::sequential_parts<First, Rest...>::body {
     const int batch = check_call(x, y);
     if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
       alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
-      body::forward(x.data(), y.data(), batch, scratch);
+      body_.forward(x.data(), y.data(), batch, scratch);
     } else {
 #ifndef TSHAPE_NO_HEAP
-      body::forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+      body_.forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
     }
   }
