@@ -1,11 +1,17 @@
 #!/usr/bin/python3
 """Reference learning curves: small MLPs trained with Keras' optimizers, in float64.
 
-Two models from fixed weights (written out in Keras' layouts, get_weights() order: Dense kernel
+Four models from fixed weights (written out in Keras' layouts, get_weights() order: Dense kernel
 (in, units), bias (units,)):
   mlp_ce:  20 -> Dense(16, relu) -> Dense(3, softmax), sparse categorical cross-entropy. As tf.keras 2
            does for a softmax output, the loss is computed from the cached logits: mean(lse(z) - z_y).
   mlp_mse: 20 -> Dense(12, tanh) -> Dense(4), mean squared error.
+  mlp_bn:  20 -> Dense(16, no bias) -> BatchNormalization -> ReLU -> Dense(3, softmax), as mlp_ce.
+  bn_fused: (2, 2, 5) -> BatchNormalization -> Flatten -> Dense(3, softmax), as mlp_ce (the samples
+           are the same 20 values, reshaped).
+The batch normalizations train as Keras 2 does (the batch's statistics; moving ones with momentum
+0.99, the variance unbiased on the fused path of rank-4 batches), and their moving statistics after
+training are written out too.
 A fixed data set of 36 samples, batches of 8 in order (no shuffle; the last batch has 4), 3 epochs.
 Each batch's loss is the one before its update (train_on_batch); an epoch's loss is Keras' running
 mean of them weighted by batch size.
@@ -93,13 +99,36 @@ def mlp_bn(p, xb):
     return torch.relu(h) @ p[5] + p[6]
 
 
-# name: (weights, forward, loss, indices of the trainable arrays)
+def bn_fused_weights():
+    # BatchNormalization over 5 channels: gamma, beta, moving_mean, moving_variance; Dense(3).
+    ws = [rng.uniform(0.8, 1.2, 5).astype(np.float32), rng.uniform(-0.1, 0.1, 5).astype(np.float32),
+          rng.uniform(-0.2, 0.2, 5).astype(np.float32), rng.uniform(0.8, 1.5, 5).astype(np.float32)]
+    return ws + weights([20, 3])
+
+
+def bn_fused(p, xb):
+    """The 20 inputs as a (2, 2, 5) sample -> BatchNormalization -> Flatten -> Dense. A rank-4 batch:
+    Keras 2's fused path, which moves the moving variance towards the UNBIASED batch variance."""
+    h = xb.reshape(-1, 2, 2, 5)
+    n = h.shape[0] * 4
+    mean = h.mean(dim=(0, 1, 2))
+    var = ((h - mean) ** 2).mean(dim=(0, 1, 2))
+    with torch.no_grad():
+        momentum = f32(0.99)
+        p[2].copy_(p[2] * momentum + mean * (1 - momentum))
+        p[3].copy_(p[3] * momentum + var * n / max(n - 1, 1) * (1 - momentum))
+    h = p[0] * (h - mean) / torch.sqrt(var + f32(1e-3)) + p[1]
+    return h.reshape(-1, 20) @ p[4] + p[5]
+
+
+# name: (weights, forward, loss, indices of the trainable arrays, indices of the moving statistics)
 MODELS = {
-    "mlp_ce": (weights([20, 16, 3]), mlp(torch.relu), "sparse_ce", [0, 1, 2, 3]),
-    "mlp_mse": (weights([20, 12, 4]), mlp(torch.tanh), "mse", [0, 1, 2, 3]),
-    "mlp_bn": (bn_weights(), mlp_bn, "sparse_ce", [0, 1, 2, 5, 6]),
+    "mlp_ce": (weights([20, 16, 3]), mlp(torch.relu), "sparse_ce", [0, 1, 2, 3], []),
+    "mlp_mse": (weights([20, 12, 4]), mlp(torch.tanh), "mse", [0, 1, 2, 3], []),
+    "mlp_bn": (bn_weights(), mlp_bn, "sparse_ce", [0, 1, 2, 5, 6], [3, 4]),
+    "bn_fused": (bn_fused_weights(), bn_fused, "sparse_ce", [0, 1, 4, 5], [2, 3]),
 }
-for name, (ws, _, _, _) in MODELS.items():
+for name, (ws, _, _, _, _) in MODELS.items():
     for i, w in enumerate(ws):
         put(f"{name}.w{i}", w)
 
@@ -176,7 +205,7 @@ def adagrad(lr, initial_accumulator_value=0.1, epsilon=1e-7):
 
 
 def train(model, apply, clipnorm=0.0, global_clipnorm=0.0, torch_optimizer=None):
-    ws, forward, loss, trainable = MODELS[model]
+    ws, forward, loss, trainable, _ = MODELS[model]
     params = [torch.tensor(w, dtype=torch.float64, requires_grad=i in trainable) for i, w in enumerate(ws)]
     trained = [params[i] for i in trainable]
     states = [dict() for _ in trained]
@@ -238,9 +267,10 @@ for model in MODELS:
         curve, params = train(model, **kw)
         put(f"{model}.{run}", curve)
         print(f"{model}.{run}: {curve}")
-        if model == "mlp_bn":  # the moving statistics after training
-            put(f"{model}.{run}.moving_mean", params[3].detach())
-            put(f"{model}.{run}.moving_variance", params[4].detach())
+        moving = MODELS[model][4]
+        if moving:  # the moving statistics after training
+            put(f"{model}.{run}.moving_mean", params[moving[0]].detach())
+            put(f"{model}.{run}.moving_variance", params[moving[1]].detach())
     # torch.optim.SGD's momentum and nesterov are Keras' rules with m = -lr * buffer: the same curves.
     for run, nesterov in (("sgd_momentum", False), ("sgd_nesterov", True)):
         lr, mom = f32(0.05), f32(0.9)
@@ -255,7 +285,7 @@ for model in MODELS:
     assert not np.allclose(ref, keras, rtol=1e-3, atol=0), (model, ref, keras)
 
 # The clipping runs must clip: the gradient norms of the first batch, for the record.
-for model, (ws, forward, loss, trainable) in MODELS.items():
+for model, (ws, forward, loss, trainable, _) in MODELS.items():
     params = [torch.tensor(w, dtype=torch.float64, requires_grad=i in trainable) for i, w in enumerate(ws)]
     yb = torch.tensor(labels[:BATCH]) if loss == "sparse_ce" else torch.tensor(targets[:BATCH], dtype=torch.float64)
     batch_loss(params, forward, loss, torch.tensor(x[:BATCH], dtype=torch.float64), yb).backward()

@@ -22,6 +22,15 @@ using MlpMse = Sequential<Input<features>, Dense<12, Tanh>, Dense<4>>;
 // BatchNormalization with the batch's statistics, its moving statistics compared after training. No
 // bias before it: its gradient is zero but for rounding, which Adam's step would turn into a drift.
 using MlpBn = Sequential<Input<features>, Dense<16, UseBias<false>>, BatchNormalization, ReLU, Dense<3, Softmax>>;
+// A rank-3 sample: Keras 2's fused BatchNormalization, whose moving variance follows the unbiased one.
+using BnFused = Sequential<Input<2, 2, 5>, BatchNormalization, Flatten, Dense<3, Softmax>>;
+
+template <class Net>
+struct moving_statistics_at : std::integral_constant<int, -1> {};
+template <>
+struct moving_statistics_at<MlpBn> : std::integral_constant<int, 1> {};
+template <>
+struct moving_statistics_at<BnFused> : std::integral_constant<int, 0> {};
 
 const tshape_test::reference& ref() {
   static const tshape_test::reference r("training.txt");
@@ -40,7 +49,8 @@ auto load(const std::string& model) {
 template <int B, class Trainer>
 float step(Trainer& t, int b0) {
   using Loss = typename Trainer::loss_type;
-  Tensor<float, Shape<B, features>> x;
+  using Net = typename Trainer::model_type;
+  Tensor<float, prepend_t<B, typename Net::input_shape>> x;  // the 20 values of a sample, in any shape
   const auto& xs = ref()["x"].values;
   for (int k = 0; k < B * features; ++k) x[k] = static_cast<float>(xs[static_cast<std::size_t>(b0 * features + k)]);
   if constexpr (std::is_same_v<Loss, SparseCategoricalCrossentropy>) {
@@ -48,7 +58,7 @@ float step(Trainer& t, int b0) {
     for (int k = 0; k < B; ++k) y[k] = static_cast<int>(ref()["labels"].values[static_cast<std::size_t>(b0 + k)]);
     return t.step(x, y);
   } else {
-    constexpr int outs = last_extent_v<typename Trainer::model_type::output_shape>;
+    constexpr int outs = last_extent_v<typename Net::output_shape>;
     Tensor<float, Shape<B, outs>> y;
     for (int k = 0; k < B * outs; ++k) y[k] = static_cast<float>(ref()["targets"].values[static_cast<std::size_t>(b0 * outs + k)]);
     return t.step(x, y);
@@ -74,10 +84,10 @@ void check_curve(const std::string& model, const std::string& run, Opt opt) {
     INFO(model << "." << run << ", epoch " << e + 1 << ": got " << got << ", expected " << expected[static_cast<std::size_t>(e)]);
     CHECK(got == Approx(expected[static_cast<std::size_t>(e)]).epsilon(1e-4));
   }
-  if constexpr (std::is_same_v<Net, MlpBn>) {
+  if constexpr (constexpr int bn = moving_statistics_at<Net>::value; bn >= 0) {
     INFO(model << "." << run << ": the moving statistics");
-    tshape_test::require_close(layer<1>(net).moving_mean(), ref()[model + "." + run + ".moving_mean"].values, 1e-4, 1e-5);
-    tshape_test::require_close(layer<1>(net).moving_variance(), ref()[model + "." + run + ".moving_variance"].values, 1e-4, 1e-5);
+    tshape_test::require_close(layer<bn>(net).moving_mean(), ref()[model + "." + run + ".moving_mean"].values, 1e-4, 1e-5);
+    tshape_test::require_close(layer<bn>(net).moving_variance(), ref()[model + "." + run + ".moving_variance"].values, 1e-4, 1e-5);
   }
 }
 
@@ -115,4 +125,5 @@ TEST_CASE("learning curves: an MLP with tanh and mean squared error follows Kera
 TEST_CASE("learning curves: an MLP with BatchNormalization follows Keras' optimizers and moving statistics",
           "[train][reference]") {
   check_all_optimizers<MlpBn, SparseCategoricalCrossentropy>("mlp_bn");
+  check_all_optimizers<BnFused, SparseCategoricalCrossentropy>("bn_fused");
 }
