@@ -12,6 +12,7 @@
 // towards the biased one. Both are kept here. A frozen layer (train_context::trainable false) runs as
 // at inference, as Keras 2 does: the moving statistics normalize and stay as they are.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
@@ -88,7 +89,8 @@ struct BatchNormalization {
       }
       float* variance = inv_std;  // until the coefficients are made
       kernels::norm::batch_moments(x, rows, C, mean, variance, scratch);
-      const float unbiased = fused_update ? static_cast<float>(rows) / static_cast<float>(std::max<std::ptrdiff_t>(rows - 1, 1)) : 1.0f;
+      const float unbiased =
+          fused_update ? static_cast<float>(rows) / static_cast<float>(std::max<std::ptrdiff_t>(rows - 1, 1)) : 1.0f;
       for (int i = 0; i < C; ++i) {
         mean_[i] = mean_[i] * momentum + mean[i] * (1.0f - momentum);
         variance_[i] = variance_[i] * momentum + variance[i] * unbiased * (1.0f - momentum);
@@ -106,8 +108,8 @@ struct BatchNormalization {
       if (rows <= 0) return;
       float* sum_dy = scratch;
       float* sum_dy_xhat = scratch + C;
-      kernels::norm::batch_norm_backward(x, dy, dx, rows, C, gamma_.data(), saved, saved + C, uses_batch_statistics(ctx),
-                                         sum_dy, sum_dy_xhat, scratch + 2 * C);
+      kernels::norm::batch_norm_backward(x, dy, dx, rows, C, gamma_.data(), saved, saved + C,
+                                         uses_batch_statistics(ctx), sum_dy, sum_dy_xhat, scratch + 2 * C);
       if (ctx.trainable)
         for (int i = 0; i < C; ++i) {
           grad.gamma_[i] += sum_dy_xhat[i];

@@ -46,7 +46,8 @@ struct Dropout {
         std::fill_n(saved, n, 1.0f);
         return;
       }
-      if (!ctx.rng) raise(make_error(errc::invalid_option, "Dropout in training draws its masks from train_context::rng, which is null"));
+      if (!ctx.rng)
+        raise(make_error(errc::invalid_option, "Dropout in training draws its masks from train_context::rng, which is null"));
       const auto drop = static_cast<float>(rate);
       const auto scale = static_cast<float>(1.0 / (1.0 - rate));
       for (std::ptrdiff_t i = 0; i < n; ++i) {
