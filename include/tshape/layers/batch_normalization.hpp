@@ -3,11 +3,22 @@
 // (PyTorch's default is 1e-5: convert with care). Four arrays of `channels` floats, in Keras'
 // get_weights() order gamma, beta, moving_mean, moving_variance; the moving statistics count as
 // non-trainable parameters, as in Keras' summary.
+//
+// Training (Keras 2's call(training=True)): each channel is normalized with the batch's mean and
+// biased variance over every axis but the last, and the moving statistics follow them with momentum
+// 0.99: moving = moving * 0.99 + batch_statistic * 0.01. Keras 2 takes its fused path for rank-4
+// batches (samples of rank 3, e.g. Conv2D outputs), which moves the variance towards the UNBIASED
+// batch variance (times n / (n - 1), n the values per channel); its plain path, for every other rank,
+// towards the biased one. Both are kept here. A frozen layer (train_context::trainable false) runs as
+// at inference, as Keras 2 does: the moving statistics normalize and stay as they are.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "../kernels/norm/batch_norm.hpp"
+#include "../kernels/norm/batch_norm_train.hpp"
 #include "layer.hpp"
 
 namespace tshape {
@@ -16,6 +27,7 @@ struct BatchNormalization {
   static constexpr std::string_view keras_class = "BatchNormalization";
   static constexpr std::string_view keras_name = "batch_normalization";
   static constexpr float epsilon = 1e-3f;
+  static constexpr float momentum = 0.99f;
 
   template <int... D>
   static constexpr auto infer(Shape<D...> s) {
@@ -56,6 +68,62 @@ struct BatchNormalization {
       kernels::norm::scale_shift(x, y, rows, C, scale, shift);
     }
 
+    // Training. saved: the mean and 1 / sqrt(variance + epsilon) that normalized, per channel (the
+    // batch's, or the moving ones at inference); backward recomputes x_hat from them and x.
+    static constexpr bool fused_update = In::rank == 3;
+    static constexpr std::size_t saved_floats(int) { return 2 * static_cast<std::size_t>(C); }
+    /// Per channel: the sums of dy and dy * x_hat, and a block's partial sums.
+    static constexpr std::size_t backward_scratch_floats(int) { return 3 * static_cast<std::size_t>(C); }
+
+    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx) {
+      float* mean = saved;
+      float* inv_std = saved + C;
+      const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * (detail::sample_size<In> / C);
+      if (!uses_batch_statistics(ctx) || rows <= 0) {
+        forward(x, y, batch, scratch);
+        for (int i = 0; i < C; ++i) {
+          mean[i] = mean_[i];
+          inv_std[i] = 1.0f / std::sqrt(variance_[i] + epsilon);
+        }
+        return;
+      }
+      float* variance = inv_std;  // until the coefficients are made
+      kernels::norm::batch_moments(x, rows, C, mean, variance, scratch);
+      const float unbiased =
+          fused_update ? static_cast<float>(rows) / static_cast<float>(std::max<std::ptrdiff_t>(rows - 1, 1)) : 1.0f;
+      for (int i = 0; i < C; ++i) {
+        mean_[i] = mean_[i] * momentum + mean[i] * (1.0f - momentum);
+        variance_[i] = variance_[i] * momentum + variance[i] * unbiased * (1.0f - momentum);
+      }
+      float* scale = scratch;
+      float* shift = scratch + C;
+      kernels::norm::batch_norm_coefficients(C, gamma_.data(), beta_.data(), mean, variance, epsilon, scale, shift);
+      kernels::norm::scale_shift(x, y, rows, C, scale, shift);
+      for (int i = 0; i < C; ++i) inv_std[i] = 1.0f / std::sqrt(variance[i] + epsilon);
+    }
+
+    void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved,
+                  float* scratch, bind& grad, const train_context& ctx) const {
+      const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * (detail::sample_size<In> / C);
+      if (rows <= 0) return;
+      float* sum_dy = scratch;
+      float* sum_dy_xhat = scratch + C;
+      kernels::norm::batch_norm_backward(x, dy, dx, rows, C, gamma_.data(), saved, saved + C,
+                                         uses_batch_statistics(ctx), sum_dy, sum_dy_xhat, scratch + 2 * C);
+      if (ctx.trainable)
+        for (int i = 0; i < C; ++i) {
+          grad.gamma_[i] += sum_dy_xhat[i];
+          grad.beta_[i] += sum_dy[i];
+        }
+    }
+
+    /// The optimizer's arrays: gamma and beta (the moving statistics are not trained).
+    template <class F>
+    void for_each_trainable(F&& f) {
+      f("gamma", gamma_.view());
+      f("beta", beta_.view());
+    }
+
     template <class F>
     void for_each_weight(F&& f) {
       f("gamma", gamma_.view());
@@ -80,6 +148,9 @@ struct BatchNormalization {
     }
 
    private:
+    /// Keras 2's training=True, unless the layer is frozen (which Keras 2 runs at inference).
+    static bool uses_batch_statistics(const train_context& ctx) { return ctx.training && ctx.trainable; }
+
     Tensor<float, channels> gamma_, beta_, mean_, variance_;
   };
 };

@@ -1,8 +1,15 @@
 // Dropout<Rate<Num, Den>>: Keras' Dropout(rate = Num / Den). At inference it is the identity (Keras
 // scales during training, so nothing is rescaled here); it keeps its place in summaries and names.
+//
+// Training (Keras' call(training=True)), inverted dropout: each element is kept with probability
+// 1 - rate, drawn from train_context::rng, and the kept ones are scaled by 1 / (1 - rate), so that
+// the expected output is the input. With training false it stays the identity.
 #pragma once
+#include <algorithm>
+#include <cstddef>
 #include <string_view>
 
+#include "../diagnostics/runtime.hpp"
 #include "layer.hpp"
 
 namespace tshape {
@@ -25,7 +32,37 @@ struct Dropout {
     return s;
   }
   template <class In>
-  using bind = detail::relabel_layer<In, In>;
+  struct bind : detail::relabel_layer<In, In> {
+    /// The factor of each element in the last forward_train: 0 (dropped) or 1 / (1 - rate).
+    static constexpr std::size_t saved_floats(int batch) {
+      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(detail::sample_size<In>);
+    }
+
+    void forward_train(const float* x, float* y, int batch, float* saved, float*, const train_context& ctx) const {
+      if (batch <= 0) return;
+      const std::ptrdiff_t n = detail::sample_size<In> * batch;
+      if (!ctx.training || rate == 0.0) {
+        std::copy_n(x, n, y);
+        std::fill_n(saved, n, 1.0f);
+        return;
+      }
+      if (!ctx.rng)
+        raise(make_error(errc::invalid_option, "Dropout in training draws its masks from train_context::rng, which is null"));
+      const auto drop = static_cast<float>(rate);
+      const auto scale = static_cast<float>(1.0 / (1.0 - rate));
+      for (std::ptrdiff_t i = 0; i < n; ++i) {
+        saved[i] = ctx.rng->uniform(0.0f, 1.0f) >= drop ? scale : 0.0f;
+        y[i] = x[i] * saved[i];
+      }
+    }
+
+    void backward(const float*, const float*, const float* dy, float* dx, int batch, const float* saved, float*, bind&,
+                  const train_context&) const {
+      if (!dx || batch <= 0) return;
+      const std::ptrdiff_t n = detail::sample_size<In> * batch;
+      for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * saved[i];
+    }
+  };
 };
 
 }  // namespace tshape

@@ -40,9 +40,22 @@ struct Permute {
     using input_shape = In;
     using output_shape = decltype(infer(In{}));
 
-    // y[.., i_k, ..] = x[.., i_{dims[k]-1}, ..] for each sample: walk the output in order, keep the
-    // input offset in step through the input's strides.
+    // y[.., i_k, ..] = x[.., i_{dims[k]-1}, ..] for each sample.
     void forward(const float* x, float* y, int batch, float*) const {
+      for_each_sample(batch, [&](std::ptrdiff_t b, std::ptrdiff_t i, std::ptrdiff_t off) { y[b + i] = x[b + off]; });
+    }
+    /// The inverse permutation: each dy goes back to the place its x came from.
+    void backward(const float*, const float*, const float* dy, float* dx, int batch, const float*, float*, bind&,
+                  const train_context&) const {
+      if (!dx) return;
+      for_each_sample(batch, [&](std::ptrdiff_t b, std::ptrdiff_t i, std::ptrdiff_t off) { dx[b + off] = dy[b + i]; });
+    }
+
+   private:
+    // f(sample offset, output element i, input element off) for every element of every sample: walk
+    // the output in order, and keep the input offset in step through the input's strides.
+    template <class F>
+    static void for_each_sample(int batch, F&& f) {
       constexpr int rank = In::rank;
       std::array<std::ptrdiff_t, rank> in_stride{};
       std::ptrdiff_t s = 1;
@@ -54,12 +67,10 @@ struct Permute {
       for (int k = 0; k < rank; ++k) step[static_cast<std::size_t>(k)] = in_stride[static_cast<std::size_t>(dims[k] - 1)];
       constexpr std::ptrdiff_t n = detail::sample_size<In>;
       for (int b = 0; b < batch; ++b) {
-        const float* xs = x + b * n;
-        float* ys = y + b * n;
         std::array<int, rank> idx{};
         std::ptrdiff_t off = 0;
         for (std::ptrdiff_t i = 0; i < n; ++i) {
-          ys[i] = xs[off];
+          f(b * n, i, off);
           for (int k = rank - 1; k >= 0; --k) {  // odometer over the output's axes
             const auto uk = static_cast<std::size_t>(k);
             off += step[uk];

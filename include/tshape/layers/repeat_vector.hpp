@@ -31,6 +31,18 @@ struct RepeatVector {
       for (int b = 0; b < batch; ++b)
         for (int r = 0; r < N; ++r) std::copy(x + b * f, x + (b + 1) * f, y + (b * N + r) * f);
     }
+    /// dx: the sum of dy over the repeats.
+    void backward(const float*, const float*, const float* dy, float* dx, int batch, const float*, float*, bind&,
+                  const train_context&) const {
+      if (!dx) return;
+      constexpr int f = In::extents[0];
+      for (int b = 0; b < batch; ++b) {
+        float* dxb = dx + b * f;
+        std::copy(dy + b * N * f, dy + (b * N + 1) * f, dxb);
+        for (int r = 1; r < N; ++r)
+          for (int j = 0; j < f; ++j) dxb[j] += dy[(b * N + r) * f + j];
+      }
+    }
   };
 };
 

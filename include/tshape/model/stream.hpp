@@ -60,11 +60,11 @@ struct is_dense : std::false_type {};
 template <int U, class... O>
 struct is_dense<Dense<U, O...>> : std::true_type {};
 
-/// A bound layer that gives its input unchanged (Dropout at inference).
-template <class B>
-struct is_identity : std::false_type {};
+/// A bound layer that gives its input unchanged: relabel_layer<S, S> or one built on it (Dropout).
 template <class S>
-struct is_identity<relabel_layer<S, S>> : std::true_type {};
+std::true_type identity_base(const relabel_layer<S, S>*);
+std::false_type identity_base(const void*);
+template <class B> struct is_identity : decltype(identity_base(static_cast<const B*>(nullptr))) {};
 
 /// How a stream runs one layer.
 enum class stream_kind {
