@@ -224,6 +224,7 @@ void evaluate_batches(const XV& x, const YV& y, int batch_size, Metrics& ms, Run
   for_each_in(ms, [](auto& m) { m.reset(); });
   double loss_sum = 0.0;
   int seen = 0, step = 0;
+  Logs running;
   for (int start = 0; start < n; start += batch_size) {
     const int count = std::min(batch_size, n - start);
     const auto xb = batch_view<BX>(x.data() + start * sx, xe, count);
@@ -232,7 +233,6 @@ void evaluate_batches(const XV& x, const YV& y, int batch_size, Metrics& ms, Run
     seen += count;
     update_metrics<Net>(ms, pred(), yb.data(), count, sy);
     if (bar) {
-      Logs running;
       running.set("loss", loss_sum / seen);
       log_metrics(running, ms, "");
       bar->update(++step, running, start + count >= n);
@@ -335,6 +335,7 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   ctx.steps = steps;
   ctx.out = out;
   History history;
+  Logs batch_logs;  // the same keys every batch: set in place, no allocation after the first
   Logs logs;
   for_each_in(cbs, [&](auto& c) {
     if constexpr (requires { c.train_begin(ctx); }) c.train_begin(ctx);
@@ -383,14 +384,15 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
       loss_sum += static_cast<double>(l) * count;
       seen += count;
       update_metrics<Net>(ms, trainer.output().data(), yp, count, sy);
-      logs.clear();
-      logs.set("loss", loss_sum / seen);
-      log_metrics(logs, ms, "");
-      bar.update(b + 1, logs, false);
+      batch_logs.set("loss", loss_sum / seen);
+      log_metrics(batch_logs, ms, "");
+      bar.update(b + 1, batch_logs, false);
       for_each_in(cbs, [&](auto& c) {
-        if constexpr (requires { c.batch_end(b, std::as_const(logs), ctx); }) c.batch_end(b, std::as_const(logs), ctx);
+        if constexpr (requires { c.batch_end(b, std::as_const(batch_logs), ctx); })
+          c.batch_end(b, std::as_const(batch_logs), ctx);
       });
     }
+    logs = batch_logs;
     if (validates) {
       auto vm = ms;
       auto run = [&](const auto& xb, const auto& yb) { return trainer.test_step(xb, yb); };

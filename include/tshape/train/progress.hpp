@@ -83,7 +83,8 @@ class progress_bar {
     const double time_per_step = step_duration(current, now);
     if (verbose_ == 1) {
       if (!finalize && (!dynamic_ || (drawn_ && seconds(last_update_, now) < 0.05))) return;
-      std::string line;
+      std::string& line = line_;  // reused: no allocation once it is long enough
+      line.clear();
       if (dynamic_) line += '\r';
       detail::append_format(line, "%*d/%d [", detail::digit_count(target_), current, target_);
       const int filled = target_ > 0 ? static_cast<int>(width_ * (static_cast<double>(current) / target_)) : width_;
@@ -120,7 +121,8 @@ class progress_bar {
       drawn_ = true;
       last_update_ = now;
     } else if (verbose_ == 2 && finalize) {
-      std::string line;
+      std::string& line = line_;  // reused: no allocation once it is long enough
+      line.clear();
       detail::append_format(line, "%*d/%d", detail::digit_count(target_), current, target_);
       const double epoch_seconds = seconds(start_, now);
       detail::append_format(line, " - %.0fs", epoch_seconds);
@@ -172,6 +174,7 @@ class progress_bar {
   bool drawn_ = false;
   bool finished_ = false;
   int drawn_width_ = 0;
+  std::string line_;
 };
 
 }  // namespace tshape

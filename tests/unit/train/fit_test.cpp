@@ -3,7 +3,9 @@
 #include <tshape/tshape.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <new>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -13,6 +15,27 @@
 #include "../support.hpp"
 
 using namespace tshape;
+
+// Every allocation of this program is counted, to show that a batch of fit allocates nothing.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // free() in the replaced operator delete, inlined
+#endif
+static long long allocations = 0;
+void* operator new(std::size_t n) {
+  ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  ++allocations;
+  const auto align = static_cast<std::size_t>(a);
+  if (void* p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -163,6 +186,24 @@ TEST_CASE("fit: the shuffles are reproducible from the seed", "[train][fit]") {
   CHECK(a == run(11, true));
   CHECK(a != run(12, true));
   CHECK(a != run(11, false));
+}
+
+TEST_CASE("fit: after the first batch, a batch allocates nothing", "[train][fit]") {
+  const toy_data d(60);
+  auto net = make_model<Net>();
+  struct counter {
+    std::vector<long long> at_batch_end;
+    void batch_end(int, const Logs&, fit_context&) { at_batch_end.push_back(allocations); }
+  } count;
+  count.at_batch_end.reserve(64);
+  const auto text = captured([&](std::FILE* f) {
+    fit(net, d.x, d.y, SparseCategoricalCrossentropy{}, Adam{},
+        {.epochs = 3, .batch_size = 8, .validation_split = 0.2, .verbose = 1, .output = f},
+        metrics<SparseCategoricalAccuracy, Accuracy>, count);
+  });
+  REQUIRE(count.at_batch_end.size() == 18);  // 48 samples to train on: 6 batches, 3 epochs
+  for (int e = 0; e < 3; ++e)
+    for (int b = 1; b < 6; ++b) CHECK(count.at_batch_end[e * 6 + b] == count.at_batch_end[e * 6 + b - 1]);
 }
 
 TEST_CASE("fit: the data and the targets have the same number of samples, checked before training", "[train][fit]") {
