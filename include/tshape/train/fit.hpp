@@ -341,13 +341,14 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
     if constexpr (requires { c.train_begin(ctx); }) c.train_begin(ctx);
   });
   for (int epoch = o.initial_epoch; epoch < o.epochs && !ctx.stop_training; ++epoch) {
-    for_each_in(cbs, [&](auto& c) {
-      if constexpr (requires { c.epoch_begin(epoch, ctx); }) c.epoch_begin(epoch, ctx);
-    });
+    // The progress first, then the callbacks (Keras puts its ProgbarLogger first in the list).
     if (o.verbose > 0 && o.epochs > 1) {
       std::fprintf(out, "Epoch %d/%d\n", epoch + 1, o.epochs);
       std::fflush(out);
     }
+    for_each_in(cbs, [&](auto& c) {
+      if constexpr (requires { c.epoch_begin(epoch, ctx); }) c.epoch_begin(epoch, ctx);
+    });
     progress_bar bar(out, steps, o.verbose, dynamic);
     if (o.shuffle)
       for (int i = n - 1; i > 0; --i) {  // Fisher-Yates

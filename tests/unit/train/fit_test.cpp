@@ -174,6 +174,24 @@ TEST_CASE("fit: validation_split takes the last fraction of the samples, before 
                     Catch::Contains("training data contains 10 samples, which is not sufficient to split it"));
 }
 
+TEST_CASE("fit: static batches train as dyn ones do", "[train][fit]") {
+  const toy_data d(24);
+  Tensor<float, Shape<24, 4>> x;
+  Tensor<int, Shape<24>> y;
+  std::copy(d.x.begin(), d.x.end(), x.begin());
+  std::copy(d.y.begin(), d.y.end(), y.begin());
+  auto a = make_model<Net>(5);
+  auto b = make_model<Net>(5);
+  const auto ha = fit(a, x, y, SparseCategoricalCrossentropy{}, Adam{}, {.epochs = 2, .batch_size = 5, .verbose = 0});
+  const auto hb = fit(b, d.x, d.y, SparseCategoricalCrossentropy{}, Adam{}, {.epochs = 2, .batch_size = 5, .verbose = 0});
+  CHECK(ha["loss"] == hb["loss"]);
+  CHECK(weights_of(a) == weights_of(b));
+  const auto [la] = evaluate(a, x, y, SparseCategoricalCrossentropy{});
+  const auto [lb] = evaluate(b, d.x, d.y, SparseCategoricalCrossentropy{});
+  CHECK(la == lb);
+  CHECK(predict(a, x, 7).extent(0) == 24);
+}
+
 TEST_CASE("fit: the shuffles are reproducible from the seed", "[train][fit]") {
   const toy_data d(50);
   auto run = [&](std::uint64_t seed, bool shuffle) {
