@@ -172,8 +172,9 @@ std::ptrdiff_t per_sample(const std::array<int, R>& extents) {
   raise(make_error(errc::shape_mismatch, d.view()));
 }
 
-/// The checks of data and targets at the boundary, once: their samples, and the data's dyn extents.
-template <class Net, class XV, class YV>
+/// The checks of data and targets at the boundary, once: their samples, the data's dyn extents, and
+/// the targets against the model's output through the loss (the words of a step's checks).
+template <class Net, class Loss, class XV, class YV>
 void check_fit_data(const XV& x, const YV& y) {
   using SX = typename XV::shape;
   const int n = x.template extent<0>();
@@ -184,6 +185,10 @@ void check_fit_data(const XV& x, const YV& y) {
     const auto v = check_extents(got, Expected::extents);
     if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
   }
+  std::array<int, Net::output_shape::rank + 1> pe{};
+  pe[0] = n;
+  for (int i = 0; i < Net::output_shape::rank; ++i) pe[static_cast<std::size_t>(i) + 1] = Net::output_shape::extents[i];
+  if (const auto e = target_error<Loss>(pe, y.extents())) raise(e);
 }
 
 template <class Net>
@@ -286,8 +291,9 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   using BY = replace_extent_t<SY, 0, dyn>;
   constexpr bool has_validation_data = std::tuple_size_v<Validation> > 0;
 
-  check_fit_data<Net>(x_all, y_all);
-  if constexpr (has_validation_data) check_fit_data<Net>(std::get<0>(validation).x, std::get<0>(validation).y);
+  using Loss = typename Tr::loss_type;
+  check_fit_data<Net, Loss>(x_all, y_all);
+  if constexpr (has_validation_data) check_fit_data<Net, Loss>(std::get<0>(validation).x, std::get<0>(validation).y);
   if (o.epochs < 0 || o.batch_size < 1 || o.initial_epoch < 0)
     raise(make_error(errc::invalid_option, "fit: epochs and initial_epoch must be at least 0, batch_size at least 1"));
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
@@ -486,7 +492,7 @@ History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_option
 namespace detail {
 template <class Net, class Loss, class XV, class YV, class Metrics>
 auto evaluate_model(const Net& net, const Loss& loss, const XV& x, const YV& y, const evaluate_options& o, Metrics ms) {
-  check_fit_data<Net>(x, y);
+  check_fit_data<Net, Loss>(x, y);
   if (o.batch_size < 1) raise(make_error(errc::invalid_option, "evaluate: batch_size must be at least 1"));
   const int n = x.template extent<0>();
   const int batch = std::max(1, std::min(o.batch_size, n));

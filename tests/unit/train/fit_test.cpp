@@ -237,6 +237,14 @@ TEST_CASE("fit: the data and the targets have the same number of samples, checke
   Tensor<int, Shape<dyn>> labels(10);
   CHECK_THROWS_WITH((fit(net, wide, labels, SparseCategoricalCrossentropy{}, Adam{}, {.verbose = 0})),
                     Catch::Contains("at the model's input"));
+  // One-hot targets whose width is known at run time: checked against the output before training.
+  Tensor<float, Shape<dyn, 4>> x10(10);
+  Tensor<float, Shape<dyn, dyn>> onehot(10, 4);
+  CHECK_THROWS_WITH((fit(net, x10, onehot, CategoricalCrossentropy{}, Adam{}, {.verbose = 0})),
+                    Catch::StartsWith(TSHAPE_MSG_LOSS_TARGET_MISMATCH) &&
+                        Catch::Contains("in loss categorical_crossentropy: model output (10, 3), target (10, 4)"));
+  CHECK_THROWS_WITH((evaluate(net, x10, onehot, CategoricalCrossentropy{})),
+                    Catch::Contains("in loss categorical_crossentropy: model output (10, 3), target (10, 4)"));
 }
 
 TEST_CASE("fit: progress text as tf.keras 2 prints it", "[train][fit][progress]") {
