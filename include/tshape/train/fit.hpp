@@ -127,8 +127,11 @@ auto metrics_of(E&& e) {
 template <class E>
 auto callbacks_of(E&& e) {
   using D = std::remove_cvref_t<E>;
-  if constexpr (callback<D> && !metric<D> && !is_metric_list<D>::value)
+  if constexpr (callback<D> && !metric<D> && !is_metric_list<D>::value) {
+    static_assert(!std::is_const_v<std::remove_reference_t<E>>,
+                  "tshape: a callback keeps state as training goes: pass it as a non-const variable or a temporary");
     return std::tuple<E>(std::forward<E>(e));
+  }
   else
     return std::tuple<>{};
 }
@@ -274,7 +277,7 @@ class trainer_context final : public fit_context {
 
 [[noreturn]] inline void raise_non_finite_loss(float loss, int epoch, int epochs, int batch, int steps) {
   static_text<240> d("the loss is ");
-  d.append(std::isnan(loss) ? "nan" : "inf").append(" at epoch ").append(epoch).append("/").append(epochs);
+  d.append(std::isnan(loss) ? "nan" : (loss < 0 ? "-inf" : "inf")).append(" at epoch ").append(epoch).append("/").append(epochs);
   d.append(", batch ").append(batch).append("/").append(steps);
   d.append(" (counted from 1); that batch changed no weight, and training stops (Keras' TerminateOnNaN)");
   raise(make_error(errc::bad_data, d.view()));
