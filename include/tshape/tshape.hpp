@@ -54,5 +54,13 @@
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
 #include "train/losses.hpp"
+#include "train/metrics.hpp"
 #include "train/optimizers.hpp"
 #include "train/trainer.hpp"
+#ifndef TSHAPE_NO_HEAP
+// fit, evaluate and predict: vectors, files and the progress output, for hosted builds only.
+#include "train/callbacks.hpp"
+#include "train/fit.hpp"
+#include "train/history.hpp"
+#include "train/progress.hpp"
+#endif
