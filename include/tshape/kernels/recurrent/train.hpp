@@ -298,7 +298,6 @@ struct bptt {
         gemm::blocked_fixed<V, U, G>(B, ds, G, ut, U, nullptr, tmp, U, linear);
         for (std::ptrdiff_t i = 0; i < bu; ++i) dh[i] += tmp[i];
       } else if constexpr (is_gru) {
-        const float* rh = extra + s * bu;
         float* dzr = dhp + s * B * 2 * U;
         float* dcs = dhc + s * bu;
         for (int b = 0; b < B; ++b) {
