@@ -121,3 +121,77 @@ TEST_CASE("backward: stacked recurrent layers with Dense on top match finite dif
                              Dense<2, Tanh>>>(3, smooth());
   check_gradients<Sequential<Input<5, 3>, Dense<4, Tanh>, Bidirectional<GRU<4, ReturnSequences>>, Dense<2>>>(1, smooth());
 }
+
+// ---- Against PyTorch's autograd ---------------------------------------------------------------------
+
+namespace {
+
+template <class Bound>
+void load(const tshape_test::reference& ref, const std::string& name, Bound& l) {
+  ref.copy_to(name + ".kernel", l.kernel());
+  ref.copy_to(name + ".recurrent_kernel", l.recurrent_kernel());
+  if constexpr (requires { l.bias(); }) ref.copy_to(name + ".bias", l.bias());
+}
+template <class Bound>
+void compare(const tshape_test::reference& ref, const std::string& name, Bound& g) {
+  INFO(name);
+  tshape_test::require_close(g.kernel(), ref[name + ".dkernel"].values, 1e-4, 2e-5);
+  tshape_test::require_close(g.recurrent_kernel(), ref[name + ".drecurrent_kernel"].values, 1e-4, 2e-5);
+  if constexpr (requires { g.bias(); }) tshape_test::require_close(g.bias(), ref[name + ".dbias"].values, 1e-4, 2e-5);
+}
+
+// L = sum(r * y) on the reference's x, weights and r: dL/dx and dL/dweights against autograd's.
+template <class L, int T, int F, int B>
+void check_reference(const std::string& name) {
+  INFO(name);
+  const tshape_test::reference ref("recurrent_grad.txt");
+  using Net = Sequential<Input<T, F>, L>;
+  auto net = std::make_unique<Net>();
+  auto grad = std::make_unique<Net>();
+  for_each_weight(*grad, [](const weight_ref& w) { std::fill(w.values.begin(), w.values.end(), 0.0f); });
+  if constexpr (requires { layer<0>(*net).forward_layer(); }) {
+    load(ref, name + ".forward", layer<0>(*net).forward_layer());
+    load(ref, name + ".backward", layer<0>(*net).backward_layer());
+  } else {
+    load(ref, name, layer<0>(*net));
+  }
+  std::vector<float> x(static_cast<std::size_t>(B) * T * F), dx(x.size());
+  std::vector<float> r(static_cast<std::size_t>(B) * detail::sample_size<typename Net::output_shape>), y(r.size());
+  ref.copy_to(name + ".x", x);
+  ref.copy_to(name + ".r", r);
+  std::vector<float> saved(Net::saved_floats(B) + 16);
+  std::vector<float> scratch(std::max(Net::arena_floats(B), Net::backward_scratch_floats(B)) + 16);
+  train_context ctx;
+  net->forward_train(x.data(), y.data(), B, saved.data(), scratch.data(), ctx);
+  net->backward(x.data(), y.data(), r.data(), dx.data(), B, saved.data(), scratch.data(), *grad, ctx);
+  tshape_test::require_close(dx, ref[name + ".dx"].values, 1e-4, 2e-5);
+  if constexpr (requires { layer<0>(*grad).forward_layer(); }) {
+    compare(ref, name + ".forward", layer<0>(*grad).forward_layer());
+    compare(ref, name + ".backward", layer<0>(*grad).backward_layer());
+  } else {
+    compare(ref, name, layer<0>(*grad));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("backward: GRU's gradients match PyTorch's autograd", "[train][backward][recurrent][reference]") {
+  check_reference<GRU<4, ReturnSequences>, 5, 3, 3>("gru_seq");
+  check_reference<GRU<7, GoBackwards>, 6, 5, 2>("gru_back");
+  check_reference<GRU<5, ReturnSequences, GoBackwards, UseBias<false>>, 5, 3, 1>("gru_nobias");
+  check_reference<GRU<4, ResetAfter<false>, ReturnSequences>, 5, 3, 3>("gru_reset_before");
+  check_reference<GRU<7, ResetAfter<false>, GoBackwards>, 5, 4, 2>("gru_reset_before_back");
+}
+
+TEST_CASE("backward: LSTM's and SimpleRNN's gradients match PyTorch's autograd", "[train][backward][recurrent][reference]") {
+  check_reference<LSTM<4, ReturnSequences>, 5, 3, 3>("lstm_seq");
+  check_reference<LSTM<7, GoBackwards>, 6, 5, 2>("lstm_back");
+  check_reference<LSTM<5, ReturnSequences, GoBackwards, UseBias<false>>, 5, 3, 1>("lstm_nobias");
+  check_reference<SimpleRNN<7>, 5, 3, 3>("rnn");
+  check_reference<SimpleRNN<4, ReLU, ReturnSequences, GoBackwards>, 5, 3, 2>("rnn_relu_seq");
+}
+
+TEST_CASE("backward: Bidirectional's gradients match PyTorch's autograd", "[train][backward][recurrent][reference]") {
+  check_reference<Bidirectional<GRU<4, ReturnSequences>>, 5, 3, 2>("bi_gru_seq");
+  check_reference<Bidirectional<LSTM<5>>, 4, 4, 3>("bi_lstm");
+}
