@@ -195,3 +195,50 @@ TEST_CASE("backward: Bidirectional's gradients match PyTorch's autograd", "[trai
   check_reference<Bidirectional<GRU<4, ReturnSequences>>, 5, 3, 2>("bi_gru_seq");
   check_reference<Bidirectional<LSTM<5>>, 4, 4, 3>("bi_lstm");
 }
+
+// ---- Whole training steps ----------------------------------------------------------------------------
+
+namespace {
+
+// The sign of the first feature's sum over time, two classes: learnable by any of the layers.
+template <class Net>
+void check_training_lowers_loss(int steps, float learning_rate) {
+  constexpr int T = Net::input_shape::extents[0], F = Net::input_shape::extents[1], B = 32;
+  auto net = make_model<Net>();
+  initialize(net, 9);
+  Adam adam;
+  adam.learning_rate = learning_rate;
+  auto trainer = make_trainer(net, SparseCategoricalCrossentropy{}, adam);
+  tshape_test::random_floats gen(12);
+  Tensor<float, Shape<B, T, F>> x;
+  Tensor<int, Shape<B>> labels;
+  auto batch = [&] {
+    gen.fill(x);
+    for (int n = 0; n < B; ++n) {
+      float s = 0.0f;
+      for (int t = 0; t < T; ++t) s += x(n, t, 0);
+      labels(n) = s > 0.0f ? 1 : 0;
+    }
+  };
+  double first = 0.0, last = 0.0;
+  for (int i = 0; i < steps; ++i) {
+    batch();
+    const float l = trainer.step(x, labels);
+    REQUIRE(std::isfinite(l));
+    if (i < 10) first += l / 10.0;
+    if (i >= steps - 10) last += l / 10.0;
+  }
+  INFO("mean loss of the first ten steps " << first << ", of the last ten " << last);
+  CHECK(last < 0.5 * first);
+}
+
+}  // namespace
+
+TEST_CASE("training: Adam on recurrent classifiers lowers the loss", "[train][recurrent]") {
+  check_training_lowers_loss<Sequential<Input<10, 3>, GRU<8>, Dense<2, Softmax>>>(150, 0.01f);
+  check_training_lowers_loss<Sequential<Input<10, 3>, LSTM<8>, Dense<2, Softmax>>>(150, 0.01f);
+  check_training_lowers_loss<Sequential<Input<10, 3>, SimpleRNN<8>, Dense<2, Softmax>>>(150, 0.01f);
+  // Bidirectional's six arrays reach the optimizer through for_each_trainable_of.
+  check_training_lowers_loss<Sequential<Input<10, 3>, Bidirectional<GRU<6, ReturnSequences>>, GRU<4, ResetAfter<false>>,
+                                        Dense<2, Softmax>>>(150, 0.01f);
+}
