@@ -49,6 +49,22 @@ inline void activate_span(const Fn& f, const float* in, float* out, int n) {
   if (i < n) V::store_partial(out + i, detail::activate<V>(f, V::load_partial(in + i, n - i)), n - i);
 }
 
+/// C (M x N) += A^T B, A stored (K x M), B (K x N). Below BLAS' crossover (gemm.hpp: where the inline
+/// kernel beats sgemm) A is transposed into `work` (M x K) and the product goes through the blocked
+/// kernel into work + round(M x K) (M x N), then into C; else gemm_tn. work: products_floats(M, N, K).
+constexpr std::size_t products_floats(long long M, long long N, long long K) {
+  return round(static_cast<std::size_t>(M * K)) + round(static_cast<std::size_t>(M * N));
+}
+inline void add_tn(int M, int N, int K, const float* A, const float* B, float* C, float* work) {
+  if (gemm::uses_blas(M, N, K)) return gemm::gemm_tn(M, N, K, A, B, C);
+  float* at = work;
+  float* prod = work + round(static_cast<std::size_t>(M) * K);
+  for (int k = 0; k < K; ++k)
+    for (int i = 0; i < M; ++i) at[static_cast<std::ptrdiff_t>(i) * K + k] = A[static_cast<std::ptrdiff_t>(k) * M + i];
+  gemm::blocked<simd::native>(M, N, K, at, K, B, N, nullptr, prod, N, activation::linear{});
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(M) * N; ++i) C[i] += prod[i];
+}
+
 template <class Cell, bool = (Cell::gates > 1)>
 struct recurrent_act_of {
   using type = decltype(Cell::recurrent_act);
@@ -110,7 +126,13 @@ struct bptt {
   static constexpr std::size_t backward_scratch_floats(int batch) {
     using train_detail::round;
     const auto B = static_cast<std::size_t>(batch);
-    return 2 * round(B * T * G) + round(std::size_t{G} * U) + 3 * round(B * U) + (is_gru && !reset_after ? round(std::size_t{U} * G) : 0);
+    return 2 * round(B * T * G) + round(std::size_t{G} * U) + 3 * round(B * U) +
+           (is_gru && !reset_after ? round(std::size_t{U} * G) : 0) + products_floats(batch);
+  }
+  /// The products over all timesteps (train_detail::add_tn), and kernel^T for dx.
+  static constexpr std::size_t products_floats(int batch) {
+    const long long rows = 1LL * batch * T, wide = std::max(F, U);
+    return std::max(train_detail::products_floats(wide, G, rows), train_detail::round(std::size_t{F} * G));
   }
   static constexpr std::size_t scratch_floats(int batch) {
     return std::max(forward_scratch_floats(batch), backward_scratch_floats(batch));
@@ -246,6 +268,8 @@ struct bptt {
     float* dh = ut + round(std::size_t{G} * U);
     float* tmp = dh + round(static_cast<std::size_t>(bu));
     float* dc = tmp + round(static_cast<std::size_t>(bu));
+    float* du = dc + round(static_cast<std::size_t>(bu));  // reset_before: dU before it is added
+    float* work = du + (is_gru && !reset_after ? round(std::size_t{U} * G) : 0);
     for (int k = 0; k < G; ++k)
       for (int j = 0; j < U; ++j) ut[k * U + j] = w.recurrent_kernel[j * G + k];
     std::fill_n(dh, bu, 0.0f);
@@ -273,120 +297,155 @@ struct bptt {
       const float* hp = H + s * bu;
       const float* gs = is_simple ? nullptr : gates + s * bg;
       const float* ps = keep_pre ? pre + s * bg : nullptr;
-      auto pre_at = [&](std::ptrdiff_t i) { return keep_pre ? ps[i] : 0.0f; };
       auto dxrow = [&](int b) { return dxp + (static_cast<std::ptrdiff_t>(b) * T + t) * G; };
+      auto pre_row = [&](int b) { return keep_pre ? ps + b * G : nullptr; };
       if constexpr (is_gru && reset_after) {
         const float* hh = extra + s * bu;
         float* ds = dhp + s * bg;
-        for (int b = 0; b < B; ++b) {
-          const float* gr = gs + b * G;
-          float* dxr = dxrow(b);
-          float* dr = ds + b * G;
-          for (int j = 0; j < U; ++j) {
-            const std::ptrdiff_t i = static_cast<std::ptrdiff_t>(b) * G + j;
-            const float z = gr[j], r = gr[U + j], cand = gr[2 * U + j], d = dh[b * U + j];
-            const float dcand = d * (1.0f - z) * act.grad(pre_at(i + 2 * U), cand);
-            const float dz = d * (hp[b * U + j] - cand) * ract.grad(pre_at(i), z);
-            const float drr = dcand * hh[b * U + j] * ract.grad(pre_at(i + U), r);
-            dxr[j] = dr[j] = dz;
-            dxr[U + j] = dr[U + j] = drr;
-            dxr[2 * U + j] = dcand;
-            dr[2 * U + j] = dcand * r;
-            dh[b * U + j] = d * z;
-          }
-        }
+        for (int b = 0; b < B; ++b)
+          gru_row(act, ract, gs + b * G, pre_row(b), hp + b * U, hh + b * U, dh + b * U, dxrow(b), ds + b * G);
         gemm::blocked_fixed<V, U, G>(B, ds, G, ut, U, nullptr, tmp, U, linear);
         for (std::ptrdiff_t i = 0; i < bu; ++i) dh[i] += tmp[i];
       } else if constexpr (is_gru) {
         float* dzr = dhp + s * B * 2 * U;
         float* dcs = dhc + s * bu;
-        for (int b = 0; b < B; ++b) {
-          const float* gr = gs + b * G;
-          float* dxr = dxrow(b);
-          for (int j = 0; j < U; ++j) {
-            const std::ptrdiff_t i = static_cast<std::ptrdiff_t>(b) * G + j;
-            const float z = gr[j], cand = gr[2 * U + j], d = dh[b * U + j];
-            const float dcand = d * (1.0f - z) * act.grad(pre_at(i + 2 * U), cand);
-            const float dz = d * (hp[b * U + j] - cand) * ract.grad(pre_at(i), z);
-            dxr[2 * U + j] = dcs[b * U + j] = dcand;
-            dxr[j] = dzr[b * 2 * U + j] = dz;
-            dh[b * U + j] = d * z;
-          }
-        }
+        for (int b = 0; b < B; ++b)
+          gru_before_row(act, ract, gs + b * G, pre_row(b), hp + b * U, dh + b * U, dxrow(b), dzr + b * 2 * U,
+                         dcs + b * U);
         // d(r*h) = dcand . U_h^T; it reaches r and h.
         gemm::blocked_fixed<V, U, U>(B, dcs, U, ut + 2 * U * U, U, nullptr, tmp, U, linear);
-        for (int b = 0; b < B; ++b) {
-          const float* gr = gs + b * G;
-          float* dxr = dxrow(b);
-          for (int j = 0; j < U; ++j) {
-            const std::ptrdiff_t i = static_cast<std::ptrdiff_t>(b) * G + j;
-            const float r = gr[U + j], drh = tmp[b * U + j];
-            const float drr = drh * hp[b * U + j] * ract.grad(pre_at(i + U), r);
-            dxr[U + j] = dzr[b * 2 * U + U + j] = drr;
-            dh[b * U + j] += drh * r;
-          }
-        }
+        for (int b = 0; b < B; ++b)
+          gru_before_reset_row(ract, gs + b * G, pre_row(b), hp + b * U, tmp + b * U, dh + b * U, dxrow(b),
+                               dzr + b * 2 * U);
         gemm::blocked_fixed<V, U, 2 * U>(B, dzr, 2 * U, ut, U, nullptr, tmp, U, linear);
         for (std::ptrdiff_t i = 0; i < bu; ++i) dh[i] += tmp[i];
       } else if constexpr (is_lstm) {
-        const float* cp = C + s * bu;
-        const float* cn = C + (s + 1) * bu;
-        const float* ac = AC + s * bu;
         float* ds = dhp + s * bg;
         for (int b = 0; b < B; ++b) {
-          const float* gr = gs + b * G;
-          float* dxr = dxrow(b);
-          float* dr = ds + b * G;
-          for (int j = 0; j < U; ++j) {
-            const std::ptrdiff_t i = static_cast<std::ptrdiff_t>(b) * G + j, k = static_cast<std::ptrdiff_t>(b) * U + j;
-            const float ig = gr[j], fg = gr[U + j], gg = gr[2 * U + j], og = gr[3 * U + j], d = dh[k];
-            const float dcv = dc[k] + d * og * act.grad(cn[k], ac[k]);
-            dxr[j] = dr[j] = dcv * gg * ract.grad(pre_at(i), ig);
-            dxr[U + j] = dr[U + j] = dcv * cp[k] * ract.grad(pre_at(i + U), fg);
-            dxr[2 * U + j] = dr[2 * U + j] = dcv * ig * act.grad(pre_at(i + 2 * U), gg);
-            dxr[3 * U + j] = dr[3 * U + j] = d * ac[k] * ract.grad(pre_at(i + 3 * U), og);
-            dc[k] = dcv * fg;
-          }
+          const std::ptrdiff_t k = static_cast<std::ptrdiff_t>(b) * U;
+          lstm_row(act, ract, gs + b * G, pre_row(b), C + s * bu + k, C + (s + 1) * bu + k, AC + s * bu + k, dh + k,
+                   dc + k, dxrow(b), ds + b * G);
         }
         gemm::blocked_fixed<V, U, G>(B, ds, G, ut, U, nullptr, dh, U, linear);
       } else {
-        const float* hn = H + (s + 1) * bu;
-        const float* p = keep_pre ? pre + s * bu : nullptr;
         float* ds = dhp + s * bg;
         for (int b = 0; b < B; ++b) {
-          float* dxr = dxrow(b);
-          for (int j = 0; j < U; ++j) {
-            const std::ptrdiff_t k = static_cast<std::ptrdiff_t>(b) * U + j;
-            dxr[j] = ds[k] = dh[k] * act.grad(keep_pre ? p[k] : 0.0f, hn[k]);
-          }
+          const std::ptrdiff_t k = static_cast<std::ptrdiff_t>(b) * U;
+          simple_row(act, keep_pre ? ps + k : nullptr, H + (s + 1) * bu + k, dh + k, dxrow(b), ds + k);
         }
         gemm::blocked_fixed<V, U, U>(B, ds, U, ut, U, nullptr, dh, U, linear);
       }
     }
 
     const int rows = B * T;
-    if (g.kernel) gemm::gemm_tn(F, G, rows, x, dxp, g.kernel);
+    if (g.kernel) train_detail::add_tn(F, G, rows, x, dxp, g.kernel, work);
     if (g.bias) gemm::add_column_sums(rows, G, dxp, g.bias);
     if (g.recurrent_kernel) {
       if constexpr (is_gru && !reset_after) {
         // The z and r columns from h, the candidate's from r*h; summed apart, then added column-wise.
-        float* du = dc + round(static_cast<std::size_t>(bu));
         std::fill_n(du, std::ptrdiff_t{U} * G, 0.0f);
-        gemm::gemm_tn(U, 2 * U, rows, H, dhp, du);
-        gemm::gemm_tn(U, U, rows, extra, dhc, du + 2 * U * U);
+        train_detail::add_tn(U, 2 * U, rows, H, dhp, du, work);
+        train_detail::add_tn(U, U, rows, extra, dhc, du + 2 * U * U, work);
         for (int k = 0; k < U; ++k) {
           float* out = g.recurrent_kernel + k * G;
           for (int j = 0; j < 2 * U; ++j) out[j] += du[k * 2 * U + j];
           for (int j = 0; j < U; ++j) out[2 * U + j] += du[2 * U * U + k * U + j];
         }
       } else {
-        gemm::gemm_tn(U, G, rows, H, dhp, g.recurrent_kernel);
+        train_detail::add_tn(U, G, rows, H, dhp, g.recurrent_kernel, work);
       }
     }
     if (g.recurrent_bias) gemm::add_column_sums(rows, G, dhp, g.recurrent_bias);
     if (dx) {
-      std::fill_n(dx, static_cast<std::ptrdiff_t>(rows) * F, 0.0f);
-      gemm::gemm_nt(rows, F, G, dxp, w.kernel, dx);
+      if (gemm::uses_blas(rows, F, G)) {
+        std::fill_n(dx, static_cast<std::ptrdiff_t>(rows) * F, 0.0f);
+        gemm::gemm_nt(rows, F, G, dxp, w.kernel, dx);
+      } else {  // dx = dxp . kernel^T through the blocked kernel, kernel transposed (G, F)
+        for (int k = 0; k < G; ++k)
+          for (int f = 0; f < F; ++f) work[k * F + f] = w.kernel[f * G + k];
+        gemm::blocked_fixed<V, F, G>(rows, dxp, G, work, F, nullptr, dx, F, linear);
+      }
+    }
+  }
+
+ private:
+  // One batch entry's gate gradients at one step, from dh (and, LSTM, the carried dc): into dx's
+  // projected rows (dxr) and the recurrent products' (dr). Restrict: the units vectorize.
+  // GRU reset_after: dh becomes its direct part, dh * z.
+  static void gru_row(const act_type& act, const recurrent_act_type& ract, const float* TSHAPE_RESTRICT gr,
+                      const float* TSHAPE_RESTRICT pr, const float* TSHAPE_RESTRICT hp, const float* TSHAPE_RESTRICT hh,
+                      float* TSHAPE_RESTRICT dh, float* TSHAPE_RESTRICT dxr, float* TSHAPE_RESTRICT dr) {
+    for (int j = 0; j < U; ++j) {
+      const float z = gr[j], r = gr[U + j], cand = gr[2 * U + j], d = dh[j];
+      const float dcand = d * (1.0f - z) * act.grad(keep_pre ? pr[2 * U + j] : 0.0f, cand);
+      const float dz = d * (hp[j] - cand) * ract.grad(keep_pre ? pr[j] : 0.0f, z);
+      const float drr = dcand * hh[j] * ract.grad(keep_pre ? pr[U + j] : 0.0f, r);
+      dxr[j] = dz;
+      dr[j] = dz;
+      dxr[U + j] = drr;
+      dr[U + j] = drr;
+      dxr[2 * U + j] = dcand;
+      dr[2 * U + j] = dcand * r;
+      dh[j] = d * z;
+    }
+  }
+  // GRU reset_before, first half: the candidate's and z's gradients (dcs, the candidate's alone).
+  static void gru_before_row(const act_type& act, const recurrent_act_type& ract, const float* TSHAPE_RESTRICT gr,
+                             const float* TSHAPE_RESTRICT pr, const float* TSHAPE_RESTRICT hp, float* TSHAPE_RESTRICT dh,
+                             float* TSHAPE_RESTRICT dxr, float* TSHAPE_RESTRICT dzr, float* TSHAPE_RESTRICT dcs) {
+    for (int j = 0; j < U; ++j) {
+      const float z = gr[j], cand = gr[2 * U + j], d = dh[j];
+      const float dcand = d * (1.0f - z) * act.grad(keep_pre ? pr[2 * U + j] : 0.0f, cand);
+      const float dz = d * (hp[j] - cand) * ract.grad(keep_pre ? pr[j] : 0.0f, z);
+      dxr[2 * U + j] = dcand;
+      dcs[j] = dcand;
+      dxr[j] = dz;
+      dzr[j] = dz;
+      dh[j] = d * z;
+    }
+  }
+  // Second half, from drh = d(r*h): r's gradient, and h's through r*h.
+  static void gru_before_reset_row(const recurrent_act_type& ract, const float* TSHAPE_RESTRICT gr,
+                                   const float* TSHAPE_RESTRICT pr, const float* TSHAPE_RESTRICT hp,
+                                   const float* TSHAPE_RESTRICT drh, float* TSHAPE_RESTRICT dh, float* TSHAPE_RESTRICT dxr,
+                                   float* TSHAPE_RESTRICT dzr) {
+    for (int j = 0; j < U; ++j) {
+      const float r = gr[U + j];
+      const float drr = drh[j] * hp[j] * ract.grad(keep_pre ? pr[U + j] : 0.0f, r);
+      dxr[U + j] = drr;
+      dzr[U + j] = drr;
+      dh[j] += drh[j] * r;
+    }
+  }
+  // LSTM: dc is the gradient carried from the next step, and leaves as this step's to the previous.
+  static void lstm_row(const act_type& act, const recurrent_act_type& ract, const float* TSHAPE_RESTRICT gr,
+                       const float* TSHAPE_RESTRICT pr, const float* TSHAPE_RESTRICT cp, const float* TSHAPE_RESTRICT cn,
+                       const float* TSHAPE_RESTRICT ac, const float* TSHAPE_RESTRICT dh, float* TSHAPE_RESTRICT dc,
+                       float* TSHAPE_RESTRICT dxr, float* TSHAPE_RESTRICT dr) {
+    for (int j = 0; j < U; ++j) {
+      const float ig = gr[j], fg = gr[U + j], gg = gr[2 * U + j], og = gr[3 * U + j], d = dh[j];
+      const float dcv = dc[j] + d * og * act.grad(cn[j], ac[j]);
+      const float di = dcv * gg * ract.grad(keep_pre ? pr[j] : 0.0f, ig);
+      const float df = dcv * cp[j] * ract.grad(keep_pre ? pr[U + j] : 0.0f, fg);
+      const float dg = dcv * ig * act.grad(keep_pre ? pr[2 * U + j] : 0.0f, gg);
+      const float dout = d * ac[j] * ract.grad(keep_pre ? pr[3 * U + j] : 0.0f, og);
+      dxr[j] = di;
+      dr[j] = di;
+      dxr[U + j] = df;
+      dr[U + j] = df;
+      dxr[2 * U + j] = dg;
+      dr[2 * U + j] = dg;
+      dxr[3 * U + j] = dout;
+      dr[3 * U + j] = dout;
+      dc[j] = dcv * fg;
+    }
+  }
+  static void simple_row(const act_type& act, const float* TSHAPE_RESTRICT pr, const float* TSHAPE_RESTRICT h,
+                         const float* TSHAPE_RESTRICT dh, float* TSHAPE_RESTRICT dxr, float* TSHAPE_RESTRICT dr) {
+    for (int j = 0; j < U; ++j) {
+      const float d = dh[j] * act.grad(keep_pre ? pr[j] : 0.0f, h[j]);
+      dxr[j] = d;
+      dr[j] = d;
     }
   }
 };
