@@ -13,6 +13,9 @@
 // the two bound layers with Keras' accessors. As in Keras, the wrapped layer takes a name of its own
 // (a GRU after Bidirectional<GRU<...>> is gru_1).
 //
+// Training: each direction keeps its own saved floats, and backward splits dy the way the merge
+// joined the outputs (the backward half back in its own time order); dx is the sum of both.
+//
 // Layer must be a recurrent layer (GRU, LSTM, SimpleRNN): anything else is reported by the model
 // as NOT_RECURRENT with layer_is_not_recurrent<Layer>.
 #pragma once
