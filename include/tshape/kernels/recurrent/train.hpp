@@ -117,7 +117,8 @@ struct bptt {
   // Scratch of forward: the projected inputs (B, T, G) and one step's recurrent product (B, G).
   // Of backward: the gradients of the projected inputs (B, T, G) and of the recurrent products
   // (T, B, G), the recurrent kernel transposed (G, U), dh, a product's result and (LSTM) dc, (B, U)
-  // each, and for reset_before the recurrent kernel's gradient before it is added (U, G).
+  // each, for reset_before the recurrent kernel's gradient before it is added (U, G), and the
+  // working memory of the products over all timesteps (products_floats).
   static constexpr std::size_t forward_scratch_floats(int batch) {
     using train_detail::round;
     const auto B = static_cast<std::size_t>(batch);
