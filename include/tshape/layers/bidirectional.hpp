@@ -13,6 +13,9 @@
 // the two bound layers with Keras' accessors. As in Keras, the wrapped layer takes a name of its own
 // (a GRU after Bidirectional<GRU<...>> is gru_1).
 //
+// Training: each direction keeps its own saved floats, and backward splits dy the way the merge
+// joined the outputs (the backward half back in its own time order); dx is the sum of both.
+//
 // Layer must be a recurrent layer (GRU, LSTM, SimpleRNN): anything else is reported by the model
 // as NOT_RECURRENT with layer_is_not_recurrent<Layer>.
 #pragma once
@@ -78,16 +81,54 @@ struct Bidirectional {
       float* rest = b + half_floats(batch);
       forward_.forward(x, f, batch, rest);
       backward_.forward(x, b, batch, rest);
-      // Rows of U units: one per sample, or per sample and timestep. Keras reverses the backward
-      // layer's sequence in time before the merge (whatever the wrapped layer's go_backwards).
+      merge(f, b, y, batch);
+    }
+
+    // ---- Training: each direction's own passes, the outputs split and merged as forward() does. ----
+    // saved: both directions' outputs, then each one's saved floats. Backward's scratch: both halves
+    // of dy, the backward direction's dx, then the directions' own scratch.
+    static constexpr std::size_t saved_floats(int batch) {
+      return 2 * half_floats(batch) + round(detail::saved_floats_of<forward_type>(batch)) +
+             round(detail::saved_floats_of<backward_type>(batch));
+    }
+    static constexpr std::size_t backward_scratch_floats(int batch) {
+      return 2 * half_floats(batch) + round(static_cast<std::size_t>(batch) * detail::sample_size<In>) +
+             std::max({forward_type::scratch_floats(batch), backward_type::scratch_floats(batch),
+                       detail::backward_scratch_of<forward_type>(batch), detail::backward_scratch_of<backward_type>(batch)});
+    }
+
+    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx) {
+      float* f = saved;
+      float* b = f + half_floats(batch);
+      float* fs = b + half_floats(batch);
+      float* bs = fs + round(detail::saved_floats_of<forward_type>(batch));
+      detail::forward_train_of(forward_, x, f, batch, fs, scratch, ctx);
+      detail::forward_train_of(backward_, x, b, batch, bs, scratch, ctx);
+      merge(f, b, y, batch);
+    }
+    void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved, float* scratch,
+                  bind& grad, const train_context& ctx) const {
+      const float* f = saved;
+      const float* b = f + half_floats(batch);
+      const float* fs = b + half_floats(batch);
+      const float* bs = fs + round(detail::saved_floats_of<forward_type>(batch));
+      float* df = scratch;
+      float* db = df + half_floats(batch);
+      float* dx_back = db + half_floats(batch);
+      float* rest = dx_back + round(static_cast<std::size_t>(batch) * detail::sample_size<In>);
+      // The merge's inverse: each direction's share of dy, the backward one's back in its own order.
       constexpr int steps = half_shape::rank == 2 ? T : 1;
       for (int n = 0; n < batch; ++n)
         for (int t = 0; t < steps; ++t) {
           const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
           const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
-          std::copy_n(f + row * U, U, y + row * 2 * U);
-          std::copy_n(b + back_row * U, U, y + row * 2 * U + U);
+          std::copy_n(dy + row * 2 * U, U, df + row * U);
+          std::copy_n(dy + row * 2 * U + U, U, db + back_row * U);
         }
+      forward_.backward(x, f, df, dx, batch, fs, rest, grad.forward_, ctx);
+      backward_.backward(x, b, db, dx ? dx_back : nullptr, batch, bs, rest, grad.backward_, ctx);
+      if (dx)
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(batch) * detail::sample_size<In>; ++i) dx[i] += dx_back[i];
     }
 
     /// f(weight name, view) in get_weights() order; `wrapped_name` is the name the wrapped layer
@@ -107,6 +148,20 @@ struct Bidirectional {
     }
 
    private:
+    static constexpr std::size_t round(std::size_t n) { return kernels::recurrent::detail::round_floats(n); }
+    // Rows of U units: one per sample, or per sample and timestep. Keras reverses the backward
+    // layer's sequence in time before the merge (whatever the wrapped layer's go_backwards).
+    static void merge(const float* f, const float* b, float* y, int batch) {
+      constexpr int steps = half_shape::rank == 2 ? T : 1;
+      for (int n = 0; n < batch; ++n)
+        for (int t = 0; t < steps; ++t) {
+          const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
+          const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
+          std::copy_n(f + row * U, U, y + row * 2 * U);
+          std::copy_n(b + back_row * U, U, y + row * 2 * U + U);
+        }
+    }
+
     template <class Self, class F>
     static void each_weight(Self& self, F& f, std::string_view wrapped_name) {
       static_text<64> name;

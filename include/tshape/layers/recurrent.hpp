@@ -19,6 +19,8 @@
 //   kernel() (features, G*units), recurrent_kernel() (units, G*units), bias() (G*units) or, for
 //   GRU's reset_after, (2, 3*units): Keras' arrays with Keras' gate order;
 //   state_size, step() and forward_stateful(): the state a stream keeps between calls (model/stream.hpp).
+// Training (kernels/recurrent/train.hpp): forward_train keeps every step's state and gates, backward
+// runs backpropagation through the whole sequence.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -28,6 +30,7 @@
 
 #include "../kernels/recurrent/cells.hpp"
 #include "../kernels/recurrent/sequence.hpp"
+#include "../kernels/recurrent/train.hpp"
 #include "../kernels/simd/simd.hpp"
 #include "activation.hpp"
 #include "layer.hpp"
@@ -250,6 +253,30 @@ class recurrent_layer {
     r.work = scratch;
     kernels::recurrent::step_fixed<kernels::simd::native, true, F, U, Batch>(Spec::cell(), weights(), r);
     std::copy_n(y, static_cast<std::ptrdiff_t>(batch) * U, state);
+  }
+
+  // ---- Training ----------------------------------------------------------------------------------
+  using bptt_type = kernels::recurrent::bptt<cell_type, T, F, U>;
+  static constexpr std::size_t saved_floats(int batch) { return bptt_type::saved_floats(batch); }
+  /// Covers forward_train's scratch too (the projected inputs), which scratch_floats may not.
+  static constexpr std::size_t backward_scratch_floats(int batch) { return bptt_type::scratch_floats(batch); }
+
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
+    bptt_type::forward(Spec::cell(), weights(), batch, Spec::return_sequences, Spec::go_backwards, x, y, saved, scratch);
+  }
+  void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved, float* scratch,
+                recurrent_layer& grad, const train_context& ctx) const {
+    kernels::recurrent::cell_gradients g;
+    if (ctx.trainable) {
+      g.kernel = grad.kernel_.data();
+      g.recurrent_kernel = grad.recurrent_kernel_.data();
+      if constexpr (use_bias) {
+        g.bias = grad.bias_.data();
+        if constexpr (Spec::bias_rows == 2) g.recurrent_bias = grad.bias_.data() + G;
+      }
+    }
+    bptt_type::backward(Spec::cell(), weights(), batch, Spec::return_sequences, Spec::go_backwards, x, dy, dx, saved,
+                        scratch, g);
   }
 
   template <class Fn>
