@@ -23,7 +23,7 @@
 
 namespace tshape {
 
-struct BatchNormalization {
+struct BatchNormalization : detail::functional_call<BatchNormalization> {
   static constexpr std::string_view keras_class = "BatchNormalization";
   static constexpr std::string_view keras_name = "batch_normalization";
   static constexpr float epsilon = 1e-3f;

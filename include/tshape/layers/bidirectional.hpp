@@ -30,7 +30,7 @@
 namespace tshape {
 
 template <class Layer>
-struct Bidirectional {
+struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
   static constexpr std::string_view keras_class = "Bidirectional";
   static constexpr std::string_view keras_name = "bidirectional";
   /// The wrapped layer, for naming: it takes a name, as the layer a Keras user passes in does.

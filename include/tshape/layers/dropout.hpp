@@ -22,7 +22,7 @@ struct Rate {
 };
 
 template <class R>
-struct Dropout {
+struct Dropout : detail::functional_call<Dropout<R>> {
   static constexpr double rate = R::value;
   static constexpr std::string_view keras_class = "Dropout";
   static constexpr std::string_view keras_name = "dropout";

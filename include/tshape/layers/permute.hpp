@@ -11,7 +11,7 @@
 namespace tshape {
 
 template <int... Dims>
-struct Permute {
+struct Permute : detail::functional_call<Permute<Dims...>> {
   static constexpr std::string_view keras_class = "Permute";
   static constexpr std::string_view keras_name = "permute";
   static constexpr std::array<int, sizeof...(Dims)> dims{Dims...};

@@ -9,7 +9,7 @@
 namespace tshape {
 
 template <int N>
-struct RepeatVector {
+struct RepeatVector : detail::functional_call<RepeatVector<N>> {
   static_assert(N > 0, "tshape: RepeatVector<N> repeats a positive number of times");
   static constexpr std::string_view keras_class = "RepeatVector";
   static constexpr std::string_view keras_name = "repeat_vector";
