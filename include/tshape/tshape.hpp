@@ -6,6 +6,8 @@
 // chain above an error is as short as it can be.
 #include "model/sequential.hpp"
 #include "model/model_ptr.hpp"
+#include "train/losses.hpp"
+#include "train/trainer.hpp"
 
 #include "config.hpp"
 #include "diagnostics/error.hpp"
@@ -51,4 +53,4 @@
 #include "tensor/ops.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
-#include "train/losses.hpp"
+#include "train/optimizers.hpp"

@@ -83,14 +83,12 @@ constexpr auto step_rule() {
   else if constexpr (nx != dyn && ny != dyn && nx != ny)
     return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<nx>,
                                                            error::target_samples<ny>, error::got_tensor<SY>>>{};
-  else if constexpr (Loss::alignment == target_alignment::class_indices && !std::is_integral_v<typename Y::value_type>)
-    return std::type_identity<error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>,
-                                                           error::but_got_dtype<typename Y::value_type>>>{};
   else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
     return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
                                                     error::but_got_dtype<typename Y::value_type>>>{};
-  else
-    return std::type_identity<loss_diagnosis<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, SY>>{};
+  else  // the loss's own rule: a sparse loss's integer targets, then the shapes
+    return std::type_identity<
+        loss_rule<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, typename Y::value_type, SY>>{};
 }
 
 /// Whether a cross-entropy reads the cached logits of the model's Softmax or Sigmoid output, as tf.keras 2.
@@ -427,13 +425,34 @@ class trainer {
 #endif
 };
 
+namespace detail {
+/// What make_trainer returns for a model that cannot train, once it has said so: every step compiles
+/// and does nothing, so that the one error is the rule's and not a cascade of the code that follows.
+struct failed_trainer {
+  template <class... A>
+  float step(const A&...) { return 0.0f; }
+  template <class... A>
+  float test_step(const A&...) { return 0.0f; }
+  void set_trainable(std::size_t, bool) {}
+  bool trainable(std::size_t) const { return false; }
+  std::int64_t iterations() const { return 0; }
+};
+}  // namespace detail
+
+// make_trainer reports the model's rule itself (rather than leaving it to trainer's class): an error
+// in the function the user called is a few lines shorter, and it is the only one.
 #ifndef TSHAPE_NO_HEAP
 /// A trainer for `net` (a model or a model_ptr) with a loss and an optimizer, its memory on the heap.
 template <class N, class Loss, class Opt>
 auto make_trainer(N& net, Loss loss, Opt opt, std::uint64_t seed = 0) {
   auto& model = detail::model_of(net);
   using Net = std::remove_cvref_t<decltype(model)>;
-  return trainer<Net, Loss, Opt>(model, loss, opt, seed);
+  using D = typename decltype(detail::trainable_rule<Net>())::type;
+  static_assert(no_error<only<error::NOT_TRAINABLE, D>>, TSHAPE_MSG_NOT_TRAINABLE);
+  if constexpr (std::is_void_v<D>)
+    return trainer<Net, Loss, Opt>(model, loss, opt, seed);
+  else
+    return detail::failed_trainer{};
 }
 #endif
 /// A trainer whose memory is the caller's trainer_storage (no heap).
@@ -442,7 +461,12 @@ auto make_trainer(N& net, Loss loss, Opt opt, trainer_storage<std::remove_cvref_
                   std::uint64_t seed = 0) {
   auto& model = detail::model_of(net);
   using Net = std::remove_cvref_t<decltype(model)>;
-  return trainer<Net, Loss, Opt>(model, loss, opt, storage, seed);
+  using D = typename decltype(detail::trainable_rule<Net>())::type;
+  static_assert(no_error<only<error::NOT_TRAINABLE, D>>, TSHAPE_MSG_NOT_TRAINABLE);
+  if constexpr (std::is_void_v<D>)
+    return trainer<Net, Loss, Opt>(model, loss, opt, storage, seed);
+  else
+    return detail::failed_trainer{};
 }
 
 }  // namespace tshape
