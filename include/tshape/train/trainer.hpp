@@ -279,10 +279,15 @@ class trainer {
 
   /// Sets every optimizer slot to its starting value (a fresh optimizer), and the iterations to 0.
   void reset_slots() {
-    for (int k = 0; k < Opt::slots; ++k) {
-      const float v = detail::initial_slot(opt_, k);
-      for_each_weight(slots_[k], [&](const weight_ref& w) { std::fill(w.values.begin(), w.values.end(), v); });
-    }
+    // Leaf by leaf, as the update walks them (for_each_weight would also build each weight's name).
+    auto fill = [&](int, auto&, auto&, auto& s) {
+      for (int k = 0; k < Opt::slots; ++k) {
+        const float v = detail::initial_slot(opt_, k);
+        const auto a = detail::trainable_arrays(*s[k]);
+        for (int j = 0; j < a.count; ++j) std::fill_n(a.data[j], a.size[j], v);
+      }
+    };
+    detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, fill, -1);
     iterations_ = 0;
   }
 
@@ -301,16 +306,20 @@ class trainer {
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }
-    const auto ye = yv.extents();
-    if (SY::rank > 0 && ye[0] != batch) {
-      static_text<120> d("the data has ");
-      d.append(batch).append(" samples, the targets ").append(ye[0]);
-      raise(make_error(errc::shape_mismatch, d.view()));
+    // Static shapes passed step_rule when this compiled: the run-time twins are for dyn extents only
+    // (which also keeps their text formatting out of a firmware that trains on static batches).
+    if constexpr (!(SX::is_static && SY::is_static)) {
+      const auto ye = yv.extents();
+      if (SY::rank > 0 && ye[0] != batch) {
+        static_text<120> d("the data has ");
+        d.append(batch).append(" samples, the targets ").append(ye[0]);
+        raise(make_error(errc::shape_mismatch, d.view()));
+      }
+      std::array<int, Net::output_shape::rank + 1> pe{};
+      pe[0] = batch;
+      for (int i = 0; i < Net::output_shape::rank; ++i) pe[i + 1] = Net::output_shape::extents[i];
+      if (const auto e = detail::target_error<Loss>(pe, ye)) raise(e);
     }
-    std::array<int, Net::output_shape::rank + 1> pe{};
-    pe[0] = batch;
-    for (int i = 0; i < Net::output_shape::rank; ++i) pe[i + 1] = Net::output_shape::extents[i];
-    if (const auto e = detail::target_error<Loss>(pe, ye)) raise(e);
     if (batch <= 0) return 0.0f;
     ensure_arena(batch);
 
