@@ -4,10 +4,11 @@
 // model that trains is a mutable copy of it in RAM (.bss, filled from flash at start-up and by
 // reset()), and the trainer freezes its first two layers. The alternative, only the last layer's
 // 132 weights in RAM (a flash feature extractor feeding a separate Sequential<Input<32>, Dense<4>>),
-// would need about 2 KiB instead of 27 KiB, but splits the model in two: the copy keeps it one Keras
-// model, with trainable = False on two layers, whose weights can be saved and compared whole. The
-// gradients and SGD's slot mirror the whole model too (the trainer's memory is laid out per model),
-// so frozen layers cost their size in RAM three times; sensor_finetune.hpp states the budget.
+// would need about 3 KiB (with the eight windows' features) instead of 27 KiB, but splits the model
+// in two: the copy keeps it one Keras model, with trainable = False on two layers, whose weights can
+// be saved and compared whole. The gradients and SGD's slot mirror the whole model too (the
+// trainer's memory is laid out per model), so frozen layers cost their size in RAM three times;
+// sensor_finetune.hpp states the budget.
 #include "sensor_finetune.hpp"
 
 #include <tshape/model/weights.hpp>
