@@ -30,7 +30,9 @@
 #include "../diagnostics/runtime.hpp"
 #include "../layers/layer.hpp"
 #include "../layers/activation.hpp"
-#include "../model/sequential.hpp"
+// chain.hpp, not sequential.hpp: a second path to sequential.hpp (../model/) makes clang name that
+// file by it in every model error, include/tshape/train/../model/sequential.hpp.
+#include "../model/chain.hpp"
 #include "../model/weights.hpp"
 #include "../tensor/tensor.hpp"
 #include "losses.hpp"
