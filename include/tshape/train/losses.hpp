@@ -8,7 +8,8 @@
 //
 // Targets as Keras aligns them: the same shape as the prediction, or (N,) against (N, 1). Sparse
 // categorical targets are class indices: the prediction's shape without its last axis (or with a
-// last axis of 1), and integers: a float target does not compile. Values follow tf.keras 2.x on probabilities (clipped to [1e-7, 1 - 1e-7]).
+// last axis of 1), and integers: a float target does not compile. Values follow tf.keras 2.x on
+// probabilities (clipped to [1e-7, 1 - 1e-7]).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -269,9 +270,7 @@ error_info target_error(const PE& pe, const TE& te) {
   d.append(", target ").append(extents_text(te).view());
   return make_error(errc::loss_target_mismatch, d.view());
 }
-}  // namespace detail
 
-namespace detail {
 /// The loss of predictions and targets whose static shapes and types already passed loss_rule.
 template <class Loss, class P, class T>
 float checked_loss(const Loss& fn, const P& y_pred, const T& y_true) {
