@@ -7,6 +7,8 @@
 #include "model/sequential.hpp"
 #include "model/model_ptr.hpp"
 #include "model/functional.hpp"
+#include "train/losses.hpp"
+#include "train/trainer.hpp"
 
 #include "config.hpp"
 #include "diagnostics/error.hpp"
@@ -53,10 +55,8 @@
 #include "tensor/ops.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
-#include "train/losses.hpp"
 #include "train/metrics.hpp"
 #include "train/optimizers.hpp"
-#include "train/trainer.hpp"
 #ifndef TSHAPE_NO_HEAP
 // fit, evaluate and predict: vectors, files and the progress output, for hosted builds only.
 #include "train/callbacks.hpp"

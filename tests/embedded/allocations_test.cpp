@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -380,4 +381,57 @@ TEST_CASE("allocations: a product large enough for BLAS", "[allocations]") {
   set_blas_threads(1);
   check_model<Wide, 1, 4>(built<Wide>(14));
   set_blas_threads(threads);
+}
+
+// Training (train/trainer.hpp): make_trainer takes the gradients and the optimizer's slots from the
+// heap when it is made, and the step's arena at the first step of a batch larger than any before;
+// every other step allocates nothing. On a trainer_storage nothing allocates at all.
+namespace {
+using Mlp = Sequential<Input<16>, Dense<32, ReLU>, Dropout<Rate<1, 10>>, Dense<4, Softmax>>;
+
+template <int B>
+struct batch_data {
+  Tensor<float, Shape<B, 16>> x;
+  Tensor<int, Shape<B>> y;
+  batch_data() {
+    fill(x, 0.04f);
+    for (int n = 0; n < B; ++n) y(n) = n % 4;
+  }
+};
+}  // namespace
+
+TEST_CASE("allocations: a train step allocates nothing after the first of its batch size", "[allocations][train]") {
+  static Mlp net;
+  initialize(net, 21);
+  batch_data<8> small;
+  batch_data<32> large;
+  Tensor<float, Shape<dyn, 16>> x_dyn(8);
+  for (std::ptrdiff_t i = 0; i < x_dyn.size(); ++i) x_dyn[i] = small.x[i];
+  std::optional<trainer<Mlp, SparseCategoricalCrossentropy, Adam>> t;
+  CHECK(allocations_of([&] { t.emplace(make_trainer(net, SparseCategoricalCrossentropy{}, Adam{})); }) == 2);  // the gradients and the slots
+  CHECK(allocations_of([&] { t->step(small.x, small.y); }) == 1);  // the arena, for 8 samples
+  for (int i = 0; i < 3; ++i) CHECK(allocations_of([&] { t->step(small.x, small.y); }) == 0);
+  CHECK(allocations_of([&] { t->step(x_dyn, small.y); }) == 0);  // a dyn batch of the same size
+  CHECK(allocations_of([&] { t->test_step(small.x, small.y); }) == 0);
+  CHECK(allocations_of([&] { t->step(large.x, large.y); }) == 1);  // grows once
+  CHECK(allocations_of([&] { t->step(large.x, large.y); }) == 0);
+  CHECK(allocations_of([&] { t->step(small.x, small.y); }) == 0);
+  t->set_trainable(0, false);
+  CHECK(allocations_of([&] { t->step(small.x, small.y); }) == 0);
+}
+
+TEST_CASE("allocations: a trainer on a trainer_storage never allocates", "[allocations][train]") {
+  static Mlp net;
+  static trainer_storage<Mlp, Adam, 32> storage;
+  initialize(net, 22);
+  batch_data<8> small;
+  batch_data<32> large;
+  CHECK(allocations_of([&] {
+          auto t = make_trainer(net, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.01f}, storage);
+          for (int i = 0; i < 3; ++i) t.step(small.x, small.y);
+          t.step(large.x, large.y);
+          t.test_step(large.x, large.y);
+          t.set_trainable(1, false);
+          t.step(small.x, small.y);
+        }) == 0);
 }

@@ -373,12 +373,17 @@ class chain {
                      float* pong) const {
     const float* in = I == 0 ? x : activation_ptr<I>(saved, batch);
     const float* out = I + 1 == n ? y : activation_ptr<I + 1>(saved, batch);
-    float* din = I == 0 ? dx : ping;
+    // When the caller wants no dx and every layer before this one is frozen (fine-tuning the last
+    // layers), no gradient needs to go further back: this layer writes no dx and the pass ends here.
+    bool below_frozen = dx == nullptr && frozen != nullptr;
+    for (std::size_t k = 0; k < I && below_frozen; ++k) below_frozen = frozen[k];
+    float* din = I == 0 ? dx : (below_frozen ? nullptr : ping);
     train_context c = ctx;
     c.trainable = ctx.trainable && !(frozen && frozen[I]);
     c.dy_is_logits = ctx.dy_is_logits && I + 1 == n;
     layer<I>().backward(in, out, dy, din, batch, layer_saved_ptr<I>(saved, batch), scratch, grad.template layer<I>(), c);
-    if constexpr (I > 0) backward_from<I - 1>(x, y, ping, dx, batch, saved, scratch, grad, ctx, frozen, pong, ping);
+    if constexpr (I > 0)
+      if (!below_frozen) backward_from<I - 1>(x, y, ping, dx, batch, saved, scratch, grad, ctx, frozen, pong, ping);
   }
 
   template <class Self, class F>

@@ -760,6 +760,18 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   constexpr const auto& layer() const {
     return body_.template layer<L>();
   }
+  /// The position (in layer<I>'s count) of the layer that computes tensor T, as Keras' get_layer.
+  template <class T>
+    requires detail::is_node<T>::value
+  static constexpr std::size_t layer_index_of = static_cast<std::size_t>(
+      body::layer_of[static_cast<std::size_t>(detail::index_in_v<T, typename body::nodes>)]);
+  /// The bound layer that computes tensor t: net.layer(x) for `constexpr auto x = Dense<8>{}(...)`.
+  template <class T>
+    requires detail::is_node<T>::value
+  constexpr auto& layer(const T&) {
+    static_assert(detail::index_in_v<T, typename body::nodes> >= 0, "tshape: this tensor is not one of the model's");
+    return body_.template layer<layer_index_of<T>>();
+  }
   template <class F>
   constexpr void visit_leaves(F&& f, int base) {
     body_.visit_leaves(f, base);
@@ -917,6 +929,16 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
       return std::tuple<Tensor<float, prepend_t<B, typename body::template output_shape_at<J>>>...>{};
   }
 };
+
+/// The bound layer of a functional model that computes tensor t (a model or a model_ptr).
+template <class Net, class T>
+  requires detail::is_node<T>::value
+constexpr auto& layer(Net& net, const T& t) {
+  if constexpr (requires { *net; net.get(); })
+    return (*net).layer(t);
+  else
+    return net.layer(t);
+}
 
 /// The functional model from the Input `in` to the tensor `out`.
 template <class In, class Out>

@@ -8,7 +8,8 @@
 //
 // Targets as Keras aligns them: the same shape as the prediction, or (N,) against (N, 1). Sparse
 // categorical targets are class indices: the prediction's shape without its last axis (or with a
-// last axis of 1). Values follow tf.keras 2.x on probabilities (clipped to [1e-7, 1 - 1e-7]).
+// last axis of 1), and integers: a float target does not compile. Values follow tf.keras 2.x on
+// probabilities (clipped to [1e-7, 1 - 1e-7]).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -56,6 +57,15 @@ using loss_diagnosis = std::conditional_t<
     target_fits<P, T, Loss::alignment>(), void,
     error::LOSS_TARGET_MISMATCH<error::in_loss<Loss>, typename error::detail::got_shape<P, 0>::model_output,
                                 typename error::detail::got_shape<T, 0>::loss_target>>;
+
+/// The diagnosis of a loss on predictions of shape P against targets of element type Target and
+/// shape T (void when they fit): a sparse loss's targets are integer class indices, then the shapes.
+/// A float label such as 2.9999 would name a class only by the accident of a cast.
+template <class Loss, class P, class Target, class T>
+using loss_rule = std::conditional_t<
+    Loss::alignment == target_alignment::class_indices && !std::is_integral_v<Target>,
+    error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>, error::but_got_dtype<Target>>,
+    loss_diagnosis<Loss, P, T>>;
 }  // namespace detail
 
 /// mean((p - t)^2) over the last axis, then over the rest.
@@ -260,7 +270,25 @@ error_info target_error(const PE& pe, const TE& te) {
   d.append(", target ").append(extents_text(te).view());
   return make_error(errc::loss_target_mismatch, d.view());
 }
+
+/// The loss of predictions and targets whose static shapes and types already passed loss_rule.
+template <class Loss, class P, class T>
+float checked_loss(const Loss& fn, const P& y_pred, const T& y_true) {
+  using PS = typename P::shape;
+  using TS = typename T::shape;
+  const TensorView<const float, PS> p = y_pred;
+  const TensorView<const typename T::value_type, TS> tv = y_true;
+  if (const auto e = target_error<Loss>(p.extents(), tv.extents())) raise(e);
+  const std::ptrdiff_t cols = PS::rank > 0 ? p.extents()[PS::rank - 1] : 1;
+  const std::ptrdiff_t rows = cols > 0 ? p.size() / cols : 0;
+  bool logits = false;
+  if constexpr (requires { fn.from_logits; }) logits = fn.from_logits;
+  return static_cast<float>(reduce_loss(fn, p.data(), tv.data(), rows, cols, logits));
+}
 }  // namespace detail
+
+// Both spellings report the rule themselves: an error in the function the user called is the
+// shortest the compiler prints (no "required from" chain through the other).
 
 /// Keras' loss of predictions `y_pred` against targets `y_true` (tensors or views, batch first),
 /// reduced as Keras' default "sum_over_batch_size". Shapes are checked at compile time where static.
@@ -268,28 +296,25 @@ error_info target_error(const PE& pe, const TE& te) {
 template <class Loss, class P, class T>
   requires is_tensor<P>::value && is_tensor<T>::value
 float loss(const Loss& fn, const P& y_pred, const T& y_true) {
-  using PS = typename P::shape;
-  using TS = typename T::shape;
-  using D = detail::loss_diagnosis<Loss, PS, TS>;
+  using D = detail::loss_rule<Loss, typename P::shape, typename T::value_type, typename T::shape>;
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, D>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, D>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
-  if constexpr (std::is_void_v<D>) {
-    const TensorView<const float, PS> p = y_pred;
-    const TensorView<const typename T::value_type, TS> tv = y_true;
-    if (const auto e = detail::target_error<Loss>(p.extents(), tv.extents())) raise(e);
-    const std::ptrdiff_t cols = PS::rank > 0 ? p.extents()[PS::rank - 1] : 1;
-    const std::ptrdiff_t rows = cols > 0 ? p.size() / cols : 0;
-    bool logits = false;
-    if constexpr (requires { fn.from_logits; }) logits = fn.from_logits;
-    return static_cast<float>(detail::reduce_loss(fn, p.data(), tv.data(), rows, cols, logits));
-  } else {
+  if constexpr (std::is_void_v<D>)
+    return detail::checked_loss(fn, y_pred, y_true);
+  else
     return 0.0f;
-  }
 }
 /// loss<BinaryCrossentropy>(p, t): the loss with Keras' default arguments.
 template <class Loss, class P, class T>
   requires is_tensor<P>::value && is_tensor<T>::value
 float loss(const P& y_pred, const T& y_true) {
-  return loss(Loss{}, y_pred, y_true);
+  using D = detail::loss_rule<Loss, typename P::shape, typename T::value_type, typename T::shape>;
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, D>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, D>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  if constexpr (std::is_void_v<D>)
+    return detail::checked_loss(Loss{}, y_pred, y_true);
+  else
+    return 0.0f;
 }
 
 }  // namespace tshape

@@ -30,7 +30,9 @@
 #include "../diagnostics/runtime.hpp"
 #include "../layers/layer.hpp"
 #include "../layers/activation.hpp"
-#include "../model/sequential.hpp"
+// chain.hpp, not sequential.hpp: a second path to sequential.hpp (../model/) makes clang name that
+// file by it in every model error, include/tshape/train/../model/sequential.hpp.
+#include "../model/chain.hpp"
 #include "../model/weights.hpp"
 #include "../tensor/tensor.hpp"
 #include "losses.hpp"
@@ -83,14 +85,12 @@ constexpr auto step_rule() {
   else if constexpr (nx != dyn && ny != dyn && nx != ny)
     return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<nx>,
                                                            error::target_samples<ny>, error::got_tensor<SY>>>{};
-  else if constexpr (Loss::alignment == target_alignment::class_indices && !std::is_integral_v<typename Y::value_type>)
-    return std::type_identity<error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>,
-                                                           error::but_got_dtype<typename Y::value_type>>>{};
   else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
     return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
                                                     error::but_got_dtype<typename Y::value_type>>>{};
-  else
-    return std::type_identity<loss_diagnosis<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, SY>>{};
+  else  // the loss's own rule: a sparse loss's integer targets, then the shapes
+    return std::type_identity<
+        loss_rule<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, typename Y::value_type, SY>>{};
 }
 
 /// Whether a cross-entropy reads the cached logits of the model's Softmax or Sigmoid output, as tf.keras 2.
@@ -281,10 +281,15 @@ class trainer {
 
   /// Sets every optimizer slot to its starting value (a fresh optimizer), and the iterations to 0.
   void reset_slots() {
-    for (int k = 0; k < Opt::slots; ++k) {
-      const float v = detail::initial_slot(opt_, k);
-      for_each_weight(slots_[k], [&](const weight_ref& w) { std::fill(w.values.begin(), w.values.end(), v); });
-    }
+    // Leaf by leaf, as the update walks them (for_each_weight would also build each weight's name).
+    auto fill = [&](int, auto&, auto&, auto& s) {
+      for (int k = 0; k < Opt::slots; ++k) {
+        const float v = detail::initial_slot(opt_, k);
+        const auto a = detail::trainable_arrays(*s[k]);
+        for (int j = 0; j < a.count; ++j) std::fill_n(a.data[j], a.size[j], v);
+      }
+    };
+    detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, fill, -1);
     iterations_ = 0;
   }
 
@@ -303,16 +308,20 @@ class trainer {
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }
-    const auto ye = yv.extents();
-    if (SY::rank > 0 && ye[0] != batch) {
-      static_text<120> d("the data has ");
-      d.append(batch).append(" samples, the targets ").append(ye[0]);
-      raise(make_error(errc::shape_mismatch, d.view()));
+    // Static shapes passed step_rule when this compiled: the run-time twins are for dyn extents only
+    // (which also keeps their text formatting out of a firmware that trains on static batches).
+    if constexpr (!(SX::is_static && SY::is_static)) {
+      const auto ye = yv.extents();
+      if (SY::rank > 0 && ye[0] != batch) {
+        static_text<120> d("the data has ");
+        d.append(batch).append(" samples, the targets ").append(ye[0]);
+        raise(make_error(errc::shape_mismatch, d.view()));
+      }
+      std::array<int, Net::output_shape::rank + 1> pe{};
+      pe[0] = batch;
+      for (int i = 0; i < Net::output_shape::rank; ++i) pe[i + 1] = Net::output_shape::extents[i];
+      if (const auto e = detail::target_error<Loss>(pe, ye)) raise(e);
     }
-    std::array<int, Net::output_shape::rank + 1> pe{};
-    pe[0] = batch;
-    for (int i = 0; i < Net::output_shape::rank; ++i) pe[i + 1] = Net::output_shape::extents[i];
-    if (const auto e = detail::target_error<Loss>(pe, ye)) raise(e);
     if (batch <= 0) return 0.0f;
     ensure_arena(batch);
 
@@ -427,13 +436,34 @@ class trainer {
 #endif
 };
 
+namespace detail {
+/// What make_trainer returns for a model that cannot train, once it has said so: every step compiles
+/// and does nothing, so that the one error is the rule's and not a cascade of the code that follows.
+struct failed_trainer {
+  template <class... A>
+  float step(const A&...) { return 0.0f; }
+  template <class... A>
+  float test_step(const A&...) { return 0.0f; }
+  void set_trainable(std::size_t, bool) {}
+  bool trainable(std::size_t) const { return false; }
+  std::int64_t iterations() const { return 0; }
+};
+}  // namespace detail
+
+// make_trainer reports the model's rule itself (rather than leaving it to trainer's class): an error
+// in the function the user called is a few lines shorter, and it is the only one.
 #ifndef TSHAPE_NO_HEAP
 /// A trainer for `net` (a model or a model_ptr) with a loss and an optimizer, its memory on the heap.
 template <class N, class Loss, class Opt>
 auto make_trainer(N& net, Loss loss, Opt opt, std::uint64_t seed = 0) {
   auto& model = detail::model_of(net);
   using Net = std::remove_cvref_t<decltype(model)>;
-  return trainer<Net, Loss, Opt>(model, loss, opt, seed);
+  using D = typename decltype(detail::trainable_rule<Net>())::type;
+  static_assert(no_error<only<error::NOT_TRAINABLE, D>>, TSHAPE_MSG_NOT_TRAINABLE);
+  if constexpr (std::is_void_v<D>)
+    return trainer<Net, Loss, Opt>(model, loss, opt, seed);
+  else
+    return detail::failed_trainer{};
 }
 #endif
 /// A trainer whose memory is the caller's trainer_storage (no heap).
@@ -442,7 +472,12 @@ auto make_trainer(N& net, Loss loss, Opt opt, trainer_storage<std::remove_cvref_
                   std::uint64_t seed = 0) {
   auto& model = detail::model_of(net);
   using Net = std::remove_cvref_t<decltype(model)>;
-  return trainer<Net, Loss, Opt>(model, loss, opt, storage, seed);
+  using D = typename decltype(detail::trainable_rule<Net>())::type;
+  static_assert(no_error<only<error::NOT_TRAINABLE, D>>, TSHAPE_MSG_NOT_TRAINABLE);
+  if constexpr (std::is_void_v<D>)
+    return trainer<Net, Loss, Opt>(model, loss, opt, storage, seed);
+  else
+    return detail::failed_trainer{};
 }
 
 }  // namespace tshape

@@ -1,6 +1,8 @@
 #include <tshape/train/losses.hpp>
 
+#include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "../support.hpp"
 
@@ -15,6 +17,12 @@ static_assert(!detail::target_fits<Shape<32, 3>, Shape<32>, detail::target_align
 static_assert(detail::target_fits<Shape<32, 10>, Shape<32>, detail::target_alignment::class_indices>());
 static_assert(detail::target_fits<Shape<32, 10>, Shape<32, 1>, detail::target_alignment::class_indices>());
 static_assert(!detail::target_fits<Shape<32, 10>, Shape<32, 10>, detail::target_alignment::class_indices>());
+// A sparse loss's targets are integers: float labels are a diagnosis, not a cast.
+static_assert(std::is_void_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 10>, int, Shape<32, 1>>>);
+static_assert(std::is_same_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 10>, float, Shape<32, 1>>,
+                             error::TARGET_DTYPE_MISMATCH<error::in_loss<SparseCategoricalCrossentropy>,
+                                                          error::expected_dtype<int>, error::but_got_dtype<float>>>);
+static_assert(std::is_void_v<detail::loss_rule<BinaryCrossentropy, Shape<32, 1>, float, Shape<32, 1>>>);
 
 TEST_CASE("losses: match tf.keras 2 on probabilities", "[train][losses]") {
   tshape_test::reference ref("losses.txt");
@@ -32,9 +40,9 @@ TEST_CASE("losses: match tf.keras 2 on probabilities", "[train][losses]") {
   ref.copy_to("labels", labels);
   CHECK(loss<CategoricalCrossentropy>(q, onehot) == Approx(ref["cce"].values[0]).epsilon(1e-6));
   CHECK(loss<SparseCategoricalCrossentropy>(q, labels) == Approx(ref["sparse_cce"].values[0]).epsilon(1e-6));
-  // (N, 1) labels and float labels are accepted too.
-  Tensor<float, Shape<5, 1>> labels_col;
-  for (int i = 0; i < 5; ++i) labels_col(i, 0) = static_cast<float>(labels(i));
+  // (N, 1) labels are accepted too, and any integer type.
+  Tensor<std::int64_t, Shape<5, 1>> labels_col;
+  for (int i = 0; i < 5; ++i) labels_col(i, 0) = labels(i);
   CHECK(loss<SparseCategoricalCrossentropy>(q, labels_col) == Approx(ref["sparse_cce"].values[0]).epsilon(1e-6));
 }
 

@@ -1,0 +1,21 @@
+// EXPECT-MESSAGE: tshape: the loss target.s shape does not match the model.s output
+// EXPECT-ERROR: LOSS_TARGET_MISMATCH<.*in_loss<.*BinaryCrossentropy>, .*model_output_shape<32, 5, 5, 1>, .*loss_target_shape<32, 1>
+// TITLE: Training a CNN whose output still has its 5x5 feature map against one label per image
+// SEED: 002
+// KERAS: ValueError: logits and labels must have the same shape ((32, 5, 5, 1) vs (32, 1)), when training starts
+// FIX: reduce the feature map before the last Dense (GlobalAveragePooling2D, or Flatten as here): Dense acts on the last axis only, so after a convolution it keeps the spatial axes.
+#include <tshape/tshape.hpp>
+#include <cstdio>
+using namespace tshape;
+
+// The CNN's last feature map is (5, 5, 64); Dense acts on its last axis only.
+using Head = Sequential<Input<5, 5, 64>, Dense<1, Sigmoid>>;
+
+int main() {
+  auto head = make_model<Head>();
+  auto trainer = make_trainer(head, BinaryCrossentropy{}, Adam{});
+  Tensor<float, Shape<32, 5, 5, 64>> features;
+  Tensor<float, Shape<32, 1>> labels;
+  float l = trainer.step(features, labels);
+  std::printf("loss %f\n", l);
+}
