@@ -28,6 +28,9 @@
 #include <string_view>
 #include <type_traits>
 
+#include "../kernels/activation/activation.hpp"
+#include "../kernels/gemm/gemm.hpp"
+#include "../kernels/gemm/transposed.hpp"
 #include "merging.hpp"
 
 namespace tshape {
@@ -162,28 +165,34 @@ inline void l2_normalize_middle_grad(const float* x, float* g, std::ptrdiff_t be
   }
 }
 
-/// One sample: x is [P, d, Q], y is [R, d, S]; out[p, q, r, s] = sum_k x[p, k, q] * y[r, k, s].
-/// With Q = S = 1 (both contracted along their last axis) each output is a contiguous dot product.
+/// One sample: x is [P, D, Q], y is [R, D, S]; out[p, q, r, s] = sum_k x[p, k, q] * y[r, k, s].
+/// The three forms a model meets are matrix products (kernels/gemm): both contracted along their
+/// last axis (Q = S = 1: attention scores, x y^T), x's last against y's first (Q = R = 1: x y), and
+/// both along their first (P = R = 1: x^T y). Any other pair of axes runs the plain loops.
 template <std::ptrdiff_t P, std::ptrdiff_t D, std::ptrdiff_t Q, std::ptrdiff_t R, std::ptrdiff_t S>
 void dot_sample(const float* x, const float* y, float* out) {
+  using namespace kernels::gemm;
+  constexpr int p = static_cast<int>(P), d = static_cast<int>(D), q = static_cast<int>(Q), r = static_cast<int>(R),
+                s = static_cast<int>(S);
   if constexpr (Q == 1 && S == 1) {
-    for (std::ptrdiff_t p = 0; p < P; ++p)
-      for (std::ptrdiff_t r = 0; r < R; ++r) {
-        float acc = 0.0f;
-        for (std::ptrdiff_t k = 0; k < D; ++k) acc += x[p * D + k] * y[r * D + k];
-        out[p * R + r] = acc;
-      }
+    std::fill_n(out, P * R, 0.0f);
+    gemm_nt(p, r, d, x, y, out);
+  } else if constexpr (Q == 1 && R == 1) {
+    dense<s, d>(p, x, y, nullptr, out, kernels::activation::linear{});
+  } else if constexpr (P == 1 && R == 1) {
+    std::fill_n(out, Q * S, 0.0f);
+    gemm_tn(q, s, d, x, y, out);
   } else {
-    for (std::ptrdiff_t p = 0; p < P; ++p)
-      for (std::ptrdiff_t q = 0; q < Q; ++q) {
-        float* o = out + (p * Q + q) * R * S;
+    for (std::ptrdiff_t i = 0; i < P; ++i)
+      for (std::ptrdiff_t j = 0; j < Q; ++j) {
+        float* o = out + (i * Q + j) * R * S;
         std::fill_n(o, R * S, 0.0f);
         for (std::ptrdiff_t k = 0; k < D; ++k) {
-          const float xv = x[(p * D + k) * Q + q];
-          for (std::ptrdiff_t r = 0; r < R; ++r) {
-            const float* yr = y + (r * D + k) * S;
-            float* orow = o + r * S;
-            for (std::ptrdiff_t s = 0; s < S; ++s) orow[s] += xv * yr[s];
+          const float xv = x[(i * D + k) * Q + j];
+          for (std::ptrdiff_t m = 0; m < R; ++m) {
+            const float* ym = y + (m * D + k) * S;
+            float* om = o + m * S;
+            for (std::ptrdiff_t n = 0; n < S; ++n) om[n] += xv * ym[n];
           }
         }
       }
@@ -191,32 +200,58 @@ void dot_sample(const float* x, const float* y, float* out) {
 }
 
 /// dx[p, k, q] = sum_{r,s} g[p, q, r, s] y[r, k, s] and dy[r, k, s] = sum_{p,q} g[p, q, r, s] x[p, k, q],
-/// for one sample; either may be null.
+/// for one sample; either may be null. The same three matrix products as dot_sample, transposed.
 template <std::ptrdiff_t P, std::ptrdiff_t D, std::ptrdiff_t Q, std::ptrdiff_t R, std::ptrdiff_t S>
 void dot_sample_grad(const float* x, const float* y, const float* g, float* dx, float* dy) {
-  if (dy) std::fill_n(dy, R * D * S, 0.0f);
-  for (std::ptrdiff_t p = 0; p < P; ++p)
-    for (std::ptrdiff_t q = 0; q < Q; ++q) {
-      const float* gr = g + (p * Q + q) * R * S;
-      for (std::ptrdiff_t k = 0; k < D; ++k) {
-        const std::ptrdiff_t xi = (p * D + k) * Q + q;
-        if (dx) {
-          float acc = 0.0f;
-          for (std::ptrdiff_t r = 0; r < R; ++r) {
-            const float* yr = y + (r * D + k) * S;
-            for (std::ptrdiff_t s = 0; s < S; ++s) acc += gr[r * S + s] * yr[s];
+  using namespace kernels::gemm;
+  constexpr int p = static_cast<int>(P), d = static_cast<int>(D), q = static_cast<int>(Q), r = static_cast<int>(R),
+                s = static_cast<int>(S);
+  if constexpr (Q == 1 && S == 1) {  // out = x y^T (P x R)
+    if (dx) dense<d, r>(p, g, y, nullptr, dx, kernels::activation::linear{});
+    if (dy) {
+      std::fill_n(dy, R * D, 0.0f);
+      gemm_tn(r, d, p, g, x, dy);
+    }
+  } else if constexpr (Q == 1 && R == 1) {  // out = x y (P x S)
+    if (dx) {
+      std::fill_n(dx, P * D, 0.0f);
+      gemm_nt(p, d, s, g, y, dx);
+    }
+    if (dy) {
+      std::fill_n(dy, D * S, 0.0f);
+      gemm_tn(d, s, p, x, g, dy);
+    }
+  } else if constexpr (P == 1 && R == 1) {  // out = x^T y (Q x S)
+    if (dx) {
+      std::fill_n(dx, D * Q, 0.0f);
+      gemm_nt(d, q, s, y, g, dx);
+    }
+    if (dy) dense<s, q>(d, x, g, nullptr, dy, kernels::activation::linear{});
+  } else {
+    if (dy) std::fill_n(dy, R * D * S, 0.0f);
+    for (std::ptrdiff_t i = 0; i < P; ++i)
+      for (std::ptrdiff_t j = 0; j < Q; ++j) {
+        const float* gr = g + (i * Q + j) * R * S;
+        for (std::ptrdiff_t k = 0; k < D; ++k) {
+          const std::ptrdiff_t xi = (i * D + k) * Q + j;
+          if (dx) {
+            float acc = 0.0f;
+            for (std::ptrdiff_t m = 0; m < R; ++m) {
+              const float* ym = y + (m * D + k) * S;
+              for (std::ptrdiff_t n = 0; n < S; ++n) acc += gr[m * S + n] * ym[n];
+            }
+            dx[xi] = acc;
           }
-          dx[xi] = acc;
-        }
-        if (dy) {
-          const float xv = x[xi];
-          for (std::ptrdiff_t r = 0; r < R; ++r) {
-            float* dyr = dy + (r * D + k) * S;
-            for (std::ptrdiff_t s = 0; s < S; ++s) dyr[s] += gr[r * S + s] * xv;
+          if (dy) {
+            const float xv = x[xi];
+            for (std::ptrdiff_t m = 0; m < R; ++m) {
+              float* dym = dy + (m * D + k) * S;
+              for (std::ptrdiff_t n = 0; n < S; ++n) dym[n] += gr[m * S + n] * xv;
+            }
           }
         }
       }
-    }
+  }
 }
 
 template <int P0, int P1, bool Norm, class X, class Y, class Out>

@@ -349,6 +349,10 @@ TEST_CASE("merge: Dot along each pair of axes, plain and normalized", "[layers][
   check_dot<Dot<Axes<1, 2>>, Shape<5, 3>, Shape<4, 5>>(2, 1, 5, 3, 4, 1);        // first against last
   check_dot<Dot<Axes<1>>, Shape<5, 3>, Shape<5, 2>>(3, 1, 5, 3, 1, 2);           // first axes
   check_dot<Dot<Axes<2, -2>>, Shape<2, 4, 3>, Shape<3, 4, 2>>(2, 2, 4, 3, 3, 2); // middle axes, rank 3
+  // Large enough for BLAS (when the build has it): scores, a product, and x^T y.
+  check_dot<Dot<Axes<2>>, Shape<40, 64>, Shape<36, 64>>(2, 40, 64, 1, 36, 1);
+  check_dot<Dot<Axes<2, 1>>, Shape<40, 64>, Shape<64, 48>>(2, 40, 64, 1, 1, 48);
+  check_dot<Dot<Axes<1>>, Shape<64, 40>, Shape<64, 48>>(2, 1, 64, 40, 1, 48);
   check_dot<Dot<Axes<-1>, Normalize<true>>, Shape<9>, Shape<9>>(4, 1, 9, 1, 1, 1);  // cosine similarity
   check_dot<Dot<Axes<1, 2>, Normalize<true>>, Shape<5, 3>, Shape<4, 5>>(2, 1, 5, 3, 4, 1);
   // Cosine similarity of parallel and orthogonal vectors.
