@@ -213,6 +213,20 @@ static_assert(ResNet::param_count == (6 * 8 + 8) + (8 * 5 + 5) + (5 * 8 + 8) + (
 static_assert(std::is_same_v<ResNet::output_shape, Shape<3>>);
 static_assert(Residual<Dense<4>>::keras_class == "Functional" && Residual<Dense<4>>::keras_name == "residual");
 
+// A model with a block built by the compiler from one flat array (get_weights() order).
+namespace {
+using Small = Sequential<Input<3>, Residual<Dense<2, Tanh>, Dense<3>>, Dense<1>>;
+constexpr auto small_values = [] {
+  std::array<float, Small::param_count> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i);
+  return a;
+}();
+constexpr Small small_built = from_weights<Small>(small_values);
+static_assert(layer<0>(small_built).layer<0>().kernel()(2, 1) == small_values[2 * 2 + 1]);
+static_assert(layer<0>(small_built).layer<1>().bias()(2) == small_values[8 + 6 + 2]);
+static_assert(layer<1>(small_built).kernel()(1, 0) == small_values[8 + 9 + 1]);
+}  // namespace
+
 TEST_CASE("backward: Residual blocks match finite differences", "[train][backward][residual]") {
   // ReLU's kink: a seed whose pre-activations stay off 0 by more than the difference step.
   tshape_test::gradient_check_options off_kink;
