@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "../diagnostics/error.hpp"
+#include "../kernels/merge/elementwise.hpp"
 #include "../shape/shape.hpp"
 #include "layer.hpp"
 
@@ -181,24 +182,24 @@ struct broadcast_plan {
   }
 };
 
-// The element-wise operations. combine folds the inputs left to right, as Keras does
-// (((x0 + x1) + x2) ...); grad<k> is d(output)/d(input k) times dy at one element, from every
-// input's value there.
+// The element-wise operations: the forward kernel's operation (kernels/merge, which folds the inputs
+// left to right as Keras does: ((x0 + x1) + x2) ...), and grad<k>, d(output)/d(input k) times dy
+// at one element, from every input's value there.
 struct add_op {
-  static constexpr float combine(float a, float b) { return a + b; }
-  static constexpr float finish(float v, int) { return v; }
+  static constexpr kernels::merge::op kernel = kernels::merge::op::add;
+  static constexpr bool mean = false;
   template <std::size_t k, std::size_t K>
   static constexpr float grad(float dy, const float (&)[K]) { return dy; }
 };
 struct subtract_op {
-  static constexpr float combine(float a, float b) { return a - b; }
-  static constexpr float finish(float v, int) { return v; }
+  static constexpr kernels::merge::op kernel = kernels::merge::op::subtract;
+  static constexpr bool mean = false;
   template <std::size_t k, std::size_t K>
   static constexpr float grad(float dy, const float (&)[K]) { return k == 0 ? dy : -dy; }
 };
 struct multiply_op {
-  static constexpr float combine(float a, float b) { return a * b; }
-  static constexpr float finish(float v, int) { return v; }
+  static constexpr kernels::merge::op kernel = kernels::merge::op::multiply;
+  static constexpr bool mean = false;
   template <std::size_t k, std::size_t K>
   static constexpr float grad(float dy, const float (&v)[K]) {
     float g = dy;
@@ -208,8 +209,8 @@ struct multiply_op {
   }
 };
 struct average_op {
-  static constexpr float combine(float a, float b) { return a + b; }
-  static constexpr float finish(float v, int n) { return v / static_cast<float>(n); }
+  static constexpr kernels::merge::op kernel = kernels::merge::op::add;
+  static constexpr bool mean = true;
   template <std::size_t k, std::size_t K>
   static constexpr float grad(float dy, const float (&)[K]) { return dy / static_cast<float>(K); }
 };
@@ -217,9 +218,9 @@ struct average_op {
 /// tie to its first argument (and Keras folds its inputs left to right).
 template <bool Max>
 struct extreme_op {
+  static constexpr kernels::merge::op kernel = Max ? kernels::merge::op::maximum : kernels::merge::op::minimum;
+  static constexpr bool mean = false;
   static constexpr bool beats(float a, float b) { return Max ? a > b : a < b; }
-  static constexpr float combine(float a, float b) { return beats(b, a) ? b : a; }
-  static constexpr float finish(float v, int) { return v; }
   template <std::size_t k, std::size_t K>
   static constexpr float grad(float dy, const float (&v)[K]) {
     bool first = true;
@@ -276,7 +277,11 @@ class elementwise_merge : public no_parameters {
       const std::ptrdiff_t n = out_size * batch;
       for_each_index<K>([&](auto kc) {
         constexpr std::size_t k = decltype(kc)::value;
-        if (dx[k]) grad_row<k, grad_store::assign>(x, dy, dx[k], n, std::make_index_sequence<K>{}, ones());
+        if (!dx[k]) return;
+        if constexpr (std::is_same_v<Op, add_op>)
+          std::copy_n(dy, n, dx[k]);  // Add passes dy on as it is
+        else
+          grad_row<k, grad_store::assign>(x, dy, dx[k], n, std::make_index_sequence<K>{}, ones());
       });
     } else {
       for_each_index<K>([&](auto kc) {
@@ -316,17 +321,11 @@ class elementwise_merge : public no_parameters {
   }
   static constexpr auto row_strides() { return row_strides_of(std::make_index_sequence<K>{}); }
 
-  // y[i] = finish(x0[i] op x1[i] op ...), each input read at its stride (0: one repeated value).
+  // y[i] = x0[i] op x1[i] op ..., each input read at its stride (0: one repeated value).
   template <std::size_t... J, std::ptrdiff_t... S>
   static void forward_row(const float* const* x, float* y, std::ptrdiff_t len, std::index_sequence<J...>,
                           strides<S...>) {
-    const std::array<const float*, K> xr{x[J]...};
-    for (std::ptrdiff_t i = 0; i < len; ++i) {
-      const float v[K] = {xr[J][i * S]...};
-      float acc = v[0];
-      for (std::size_t j = 1; j < K; ++j) acc = Op::combine(acc, v[j]);
-      y[i] = Op::finish(acc, static_cast<int>(K));
-    }
+    kernels::merge::combine_row<kernels::simd::native, Op::kernel, Op::mean, S...>(x, y, len);
   }
 
   // Row of input k's gradient: d[i] (=, += or summed) grad<k>(dy[i], every input's value at i).
