@@ -6,11 +6,12 @@
 // right, a missing leading axis counts as 1, and along each axis the extents are equal or one is 1.
 // The batch is never broadcast (every input has the same samples).
 //
-// Running. The common case, every input of the output's size, is one plain loop over batch x size
-// floats per input. With broadcasting, the output is walked in rows: axes along which every input is
-// either whole or broadcast alike are merged, the last merged axis is the row, and each input's row
-// is contiguous (stride 1) or one repeated value (stride 0), both known at compile time. A broadcast
-// input's gradient is the sum of the output gradients that read it.
+// Running. The common case, every input of the output's size, is one row of batch x size floats.
+// With broadcasting, the output is walked in rows: axes along which every input is either whole or
+// broadcast alike are merged, the last merged axis is the row, and each input's row is contiguous
+// (stride 1) or one repeated value (stride 0), both known at compile time. A row of the forward pass
+// runs on SIMD registers (kernels/merge/elementwise.hpp); the gradients' rows are plain loops the
+// compiler vectorizes. A broadcast input's gradient is the sum of the output gradients that read it.
 #pragma once
 #include <algorithm>
 #include <array>
