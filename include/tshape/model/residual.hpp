@@ -18,6 +18,8 @@
 #include <type_traits>
 
 #include "../diagnostics/error.hpp"
+#include "../kernels/merge/elementwise.hpp"
+#include "../kernels/simd/simd.hpp"
 #include "../layers/layer.hpp"
 #include "../shape/shape.hpp"
 #include "chain.hpp"
@@ -56,7 +58,7 @@ class residual_layer {
   void forward(const float* x, float* y, int batch, float* scratch) const {
     if (batch <= 0) return;
     f_.forward(x, y, batch, scratch);
-    add_into(y, x, n * static_cast<std::size_t>(batch));
+    sum(y, x, y, n * static_cast<std::size_t>(batch));
   }
 
   // Training. saved: f's own saved values, then f(x), whose last layer's backward reads it (y is f(x) + x).
@@ -69,8 +71,7 @@ class residual_layer {
     if (batch <= 0) return;
     float* fx = saved + round_floats(body::saved_floats(batch));
     f_.forward_train(x, fx, batch, saved, scratch, ctx);
-    const std::size_t count = n * static_cast<std::size_t>(batch);
-    for (std::size_t i = 0; i < count; ++i) y[i] = fx[i] + x[i];
+    sum(fx, x, y, n * static_cast<std::size_t>(batch));
   }
 
   /// dx = dy + f's dx (the identity path and the block's).
@@ -83,7 +84,7 @@ class residual_layer {
     train_context c = ctx;
     c.dy_is_logits = false;  // y is f(x) + x: no layer's pre-activation
     f_.backward(x, fx, dy, dx, batch, saved, scratch, grad.f_, c);
-    if (dx) add_into(dx, dy, n * static_cast<std::size_t>(batch));
+    if (dx) sum(dx, dy, dx, n * static_cast<std::size_t>(batch));
   }
 
   template <class F>
@@ -108,8 +109,11 @@ class residual_layer {
   }
 
  private:
-  static void add_into(float* y, const float* x, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) y[i] += x[i];
+  /// out = a + b (out may be a), on SIMD registers as Add's.
+  static void sum(const float* a, const float* b, float* out, std::size_t count) {
+    const float* in[2] = {a, b};
+    kernels::merge::combine_row<kernels::simd::native, kernels::merge::op::add, false, 1, 1>(
+        in, out, static_cast<std::ptrdiff_t>(count));
   }
 
   body f_{};

@@ -49,6 +49,13 @@ void check_rows() {
     merge::combine_row<simd::scalar, Op, Mean, S...>(ptrs.data(), twin.data(), n);
     CHECK(y == twin);  // the same operations in the same order: equal bit for bit
     CHECK(y[static_cast<std::size_t>(n)] == -7.0f);  // nothing written past the row
+    if constexpr (strides[0] == 1) {  // in place: y is the first input itself
+      std::vector<float> inout = xs[0];
+      auto in = ptrs;
+      in[0] = inout.data();
+      merge::combine_row<V, Op, Mean, S...>(in.data(), inout.data(), n);
+      if (n > 0) CHECK(std::vector<float>(inout.begin(), inout.begin() + n) == std::vector<float>(twin.begin(), twin.begin() + n));
+    }
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       std::vector<float> v;
       for (std::size_t k = 0; k < K; ++k) v.push_back(xs[k][static_cast<std::size_t>(i * strides[k])]);

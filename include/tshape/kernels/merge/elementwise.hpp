@@ -118,7 +118,8 @@ void combine_row(const float* const* x, float* y, std::ptrdiff_t n, std::index_s
 }  // namespace detail
 
 /// y[0..n) = x0 op x1 op ... (/ K when Mean), input k read at stride S[k] (1, or 0: one value).
-/// x holds one pointer per stride; y does not overlap any input.
+/// x holds one pointer per stride. y may be a contiguous input itself (in place: each element is
+/// read before it is written), but never overlaps one otherwise.
 template <class V, op Op, bool Mean, std::ptrdiff_t... S>
 void combine_row(const float* const* x, float* y, std::ptrdiff_t n) {
   static_assert(sizeof...(S) >= 1 && ((S == 0 || S == 1) && ...), "tshape: strides are 0 or 1, one per input");
