@@ -268,6 +268,8 @@ class dot_layer : public no_parameters {
   static constexpr std::size_t scratch_floats(int batch) {
     return Norm ? static_cast<std::size_t>(batch) * static_cast<std::size_t>(nx + ny) : 0;
   }
+  /// backward normalizes the inputs again, in the same place.
+  static constexpr std::size_t backward_scratch_floats(int batch) { return scratch_floats(batch); }
 
   void forward(const float* const* in, float* out, int batch, float* scratch) const {
     if (batch <= 0) return;

@@ -121,6 +121,7 @@ constexpr std::array<int, Cap> aligned_extents() {
 template <class Out, class... In>
 constexpr auto make_broadcast_layout() {
   constexpr std::size_t K = sizeof...(In);
+  static_assert(K <= 64, "tshape: an element-wise merge takes at most 64 inputs");
   constexpr int R = Out::rank;
   constexpr std::size_t cap = static_cast<std::size_t>(R) + 1;
   broadcast_layout<cap, K> l;
