@@ -1,0 +1,19 @@
+// Add: x0 + x1 + ... , as Keras' Add: the inputs' sum, element by element.
+//
+// A merge layer (functional models): two or more inputs, whose per-sample shapes broadcast as NumPy's (aligned
+// on the right; along each axis equal extents, or 1). Otherwise the rule gives
+// mismatch<error::MERGE_SHAPE_MISMATCH, error::input_shape<None, D...>...>, one input_shape per input.
+// No parameters. layers/merging.hpp has the shape rule and the loops.
+#pragma once
+#include <string_view>
+
+#include "merging.hpp"
+
+namespace tshape {
+
+struct Add : detail::elementwise_merge_spec<detail::add_op, 2, 0> {
+  static constexpr std::string_view keras_class = "Add";
+  static constexpr std::string_view keras_name = "add";
+};
+
+}  // namespace tshape
