@@ -18,8 +18,8 @@ constexpr auto meta = Input<5>{};
 constexpr auto seen = Dense<16, ReLU>{}(Flatten{}(Conv2D<4, Kernel<3, 3>, Padding::same, ReLU>{}(image)));
 constexpr auto known = Dense<8, ReLU>{}(meta);
 constexpr auto joint = Concatenate<>{}(seen, known);
-constexpr auto alarm = Dense<1, Sigmoid>{}(joint);
-constexpr auto kind = Dense<3, Softmax>{}(joint);
-using Net = decltype(model(inputs(image, meta), outputs(alarm, kind)));
+constexpr auto alarm_probability = Dense<1, Sigmoid>{}(joint);
+constexpr auto category = Dense<3, Softmax>{}(joint);
+using Net = decltype(model(inputs(image, meta), outputs(alarm_probability, category)));
 
 }  // namespace two_inputs

@@ -11,7 +11,7 @@
 
 namespace tshape {
 
-struct Add : detail::elementwise_merge_spec<detail::add_op, 2, 0> {
+struct Add : detail::elementwise_merge_spec<detail::add_op, 2, 0>, detail::functional_call<Add> {
   static constexpr std::string_view keras_class = "Add";
   static constexpr std::string_view keras_name = "add";
 };

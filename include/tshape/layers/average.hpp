@@ -11,7 +11,7 @@
 
 namespace tshape {
 
-struct Average : detail::elementwise_merge_spec<detail::average_op, 2, 0> {
+struct Average : detail::elementwise_merge_spec<detail::average_op, 2, 0>, detail::functional_call<Average> {
   static constexpr std::string_view keras_class = "Average";
   static constexpr std::string_view keras_name = "average";
 };

@@ -127,7 +127,7 @@ class concatenate_layer : public no_parameters {
 }  // namespace detail
 
 template <int Axis = -1>
-struct Concatenate {
+struct Concatenate : detail::functional_call<Concatenate<Axis>> {
   static constexpr bool is_merge = true;
   static constexpr int axis = Axis;
   static constexpr std::string_view keras_class = "Concatenate";

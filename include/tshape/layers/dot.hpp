@@ -320,7 +320,7 @@ struct dot_binding {
 }  // namespace detail
 
 template <class AxesSpec, class... Options>
-struct Dot {
+struct Dot : detail::functional_call<Dot<AxesSpec, Options...>> {
   static_assert(detail::is_axes<AxesSpec>::value,
                 "tshape: Dot's first argument is its axes, as Keras counts them: Dot<Axes<1>> or Dot<Axes<2, 1>>");
   static_assert((detail::is_normalize<Options>::value && ...), "tshape: Dot's option is Normalize<true>");

@@ -12,7 +12,7 @@
 
 namespace tshape {
 
-struct Maximum : detail::elementwise_merge_spec<detail::maximum_op, 2, 0> {
+struct Maximum : detail::elementwise_merge_spec<detail::maximum_op, 2, 0>, detail::functional_call<Maximum> {
   static constexpr std::string_view keras_class = "Maximum";
   static constexpr std::string_view keras_name = "maximum";
 };

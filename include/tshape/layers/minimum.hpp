@@ -12,7 +12,7 @@
 
 namespace tshape {
 
-struct Minimum : detail::elementwise_merge_spec<detail::minimum_op, 2, 0> {
+struct Minimum : detail::elementwise_merge_spec<detail::minimum_op, 2, 0>, detail::functional_call<Minimum> {
   static constexpr std::string_view keras_class = "Minimum";
   static constexpr std::string_view keras_name = "minimum";
 };

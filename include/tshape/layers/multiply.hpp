@@ -11,7 +11,7 @@
 
 namespace tshape {
 
-struct Multiply : detail::elementwise_merge_spec<detail::multiply_op, 2, 0> {
+struct Multiply : detail::elementwise_merge_spec<detail::multiply_op, 2, 0>, detail::functional_call<Multiply> {
   static constexpr std::string_view keras_class = "Multiply";
   static constexpr std::string_view keras_name = "multiply";
 };

@@ -11,7 +11,7 @@
 
 namespace tshape {
 
-struct Subtract : detail::elementwise_merge_spec<detail::subtract_op, 2, 2> {
+struct Subtract : detail::elementwise_merge_spec<detail::subtract_op, 2, 2>, detail::functional_call<Subtract> {
   static constexpr std::string_view keras_class = "Subtract";
   static constexpr std::string_view keras_name = "subtract";
 };

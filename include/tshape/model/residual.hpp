@@ -125,7 +125,7 @@ struct is_chain<residual_layer<In, Ls...>> : std::true_type {};
 }  // namespace detail
 
 template <class... Layers>
-struct Residual {
+struct Residual : detail::functional_call<Residual<Layers...>> {
   static_assert(sizeof...(Layers) > 0, "tshape: Residual<Layers...> needs at least one layer");
   static constexpr std::string_view keras_class = "Functional";
   static constexpr std::string_view keras_name = "residual";

@@ -53,8 +53,8 @@ TEST_CASE("functional reference: two inputs and two outputs compute what PyTorch
   load(net, Conv2D<4, Kernel<3, 3>, Padding::same, ReLU>{}(image), "image_conv");
   load(net, seen, "image_dense");
   load(net, known, "meta_dense");
-  load(net, alarm, "alarm");
-  load(net, kind, "kind");
+  load(net, alarm_probability, "alarm");
+  load(net, category, "kind");
   Tensor<float, Shape<4, 8, 8, 1>> xi;
   Tensor<float, Shape<4, 5>> xm;
   ref().copy_to("two.image", xi);
