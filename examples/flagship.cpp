@@ -33,7 +33,16 @@ using Net = Mlp;
 #endif
 
 int main(int argc, char** argv) {
-  auto data = load_digits(argc > 1 ? argv[1] : TSHAPE_DIGITS_CSV);
+  // --quick: a few epochs and a short timing, for unoptimised and sanitizer builds; a path: the data.
+  bool quick = false;
+  const char* path = TSHAPE_DIGITS_CSV;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--quick")
+      quick = true;
+    else
+      path = argv[i];
+  }
+  auto data = load_digits(path);
   shuffle_digits(data, /*seed=*/42);
   const int n = data.images.extent(0), n_train = 1500, n_test = n - n_train;
   // In a seeded random order, the first 1,500 images to train on (fit keeps the last 10% of them to
@@ -49,7 +58,7 @@ int main(int argc, char** argv) {
 
   const auto train_start = std::chrono::steady_clock::now();
   const auto history = fit(net, x_train, y_train, SparseCategoricalCrossentropy{}, Adam{},
-                           {.epochs = 60, .batch_size = 32, .validation_split = 0.1, .verbose = 1, .seed = 0},
+                           {.epochs = quick ? 4 : 60, .batch_size = 32, .validation_split = 0.1, .verbose = 1, .seed = 0},
                            metrics<SparseCategoricalAccuracy>,
                            EarlyStopping{.monitor = "val_loss", .patience = 10, .verbose = 1, .restore_best_weights = true});
   const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
 
   // Inference on batches of 32 test images, as a deployed model runs.
   const TensorView<const float, Shape<32, 8, 8, 1>> batch(x_test.data());
-  constexpr int rounds = 2000;
+  const int rounds = quick ? 10 : 2000;
   float sink = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int r = 0; r < rounds; ++r) sink += net(batch)(r % 32, 0);
@@ -94,6 +103,7 @@ int main(int argc, char** argv) {
   std::printf("inference: %.3g s per sample (batch 32, %s kernels; BLAS: %s, core %s)%s\n", seconds / rounds / 32,
               simd_name(), blas_info().library, blas_info().core, sink == sink ? "" : " [NaN]");
   if (blas_info().generic_core) std::printf("note: %s\n", blas_info().advice);
-  // A sanity check with room for other kernels' rounding (this split measures above 97%).
-  return test_accuracy >= 0.95 ? 0 : 1;
+  // A sanity check with room for other kernels' rounding (this split measures above 97%; four epochs
+  // reach about 90%).
+  return test_accuracy >= (quick ? 0.8 : 0.95) ? 0 : 1;
 }
