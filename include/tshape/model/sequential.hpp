@@ -328,6 +328,9 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   template <int B, bool MakesResult>
   using heap_diagnosis = typename decltype(heap_rule<B, MakesResult>())::type;
 
+  /// On a functional model's tensors, Sequential<...>{}(x) is a layer of the graph (model/functional.hpp).
+  using detail::functional_call<Sequential>::operator();
+
   /// Runs the model on a batch x (a Tensor or TensorView): its first axis is the batch (static or dyn).
   /// Returns a new Tensor whose batch axis is x's.
   template <class X>

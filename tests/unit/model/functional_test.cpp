@@ -145,3 +145,19 @@ TEST_CASE("functional: several inputs and outputs", "[model][functional]") {
   CHECK(q(0, 0) + q(0, 1) + q(0, 2) == Approx(1.0f));
   CHECK(p(0, 0) == p(1, 0));
 }
+
+TEST_CASE("functional: models inside models, both ways", "[model][functional]") {
+  // A Sequential block called on a tensor of a graph ...
+  constexpr auto x0 = Input<6>{};
+  using Block = Sequential<Dense<5, Tanh>, Dense<5>>;
+  constexpr auto y0 = Dense<2, Softmax>{}(Add{}(Block{}(x0), Dense<5>{}(x0)));
+  using Graph = decltype(model(x0, y0));
+  tshape_test::check_gradients<Graph>(2);
+  // ... and a graph used as a layer of a Sequential.
+  using Outer = Sequential<Input<6>, Graph, Dense<3>>;
+  STATIC_REQUIRE(std::is_same_v<Outer::output_shape, Shape<3>>);
+  STATIC_REQUIRE(Outer::param_count == Graph::param_count + 2 * 3 + 3);
+  tshape_test::check_gradients<Outer>(3);
+  auto net = make_model<Outer>();
+  CHECK(names(*net).front() == "dense/kernel");  // Keras names a nested model's weights by their own layers
+}
