@@ -1,0 +1,167 @@
+// The backward pass of a convolution (conv.hpp), given dz = dL/d(pre-activation) (batch, oh, ow, oc):
+//   dkernel (kh, kw, c, oc) += the correlation of x with dz        (each tap: x's cells under it . dz)
+//   dbias   (oc)            += the sums of dz over batch and pixels
+//   dx      (batch, h, w, c) = the transposed convolution of dz with the kernel (padding cropped away)
+//
+// Both products are GEMMs over an im2col matrix: col (pixels, kh*kw*c) holds each output pixel's window
+// (zeros where it hangs over the padding), so that z = col . kernel, and then
+//   dkernel += col^T . dz   (gemm_tn)     dcol = dz . kernel^T   (gemm_nt), scattered back onto dx (col2im).
+// Samples go through in chunks whose col fits backward_chunk_floats, so the working memory is bounded
+// whatever the batch. A pointwise convolution (1x1, stride 1, no padding) is its own col: plain GEMMs on
+// x. The bounds of the window are worked out per window row, so no inner loop tests a cell.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "../../config.hpp"
+#include "../gemm/transposed.hpp"
+#include "../simd/simd.hpp"
+#include "conv.hpp"
+#include "geometry.hpp"
+
+namespace tshape::kernels::conv {
+
+/// The im2col floats a chunk of samples may take (1 MiB): large enough for long GEMMs, small enough
+/// to stay near the caches.
+inline constexpr std::size_t backward_chunk_floats = std::size_t{1} << 18;
+
+/// Floats of one output pixel's row of the im2col matrix.
+constexpr std::ptrdiff_t col_width(const window_geometry& g) { return static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c; }
+
+/// Samples backward() takes at once for a batch: as many as fit backward_chunk_floats (at least one).
+/// A caller that keeps its own per-chunk buffer (a layer's dz) chunks by the same number.
+constexpr int backward_chunk(const window_geometry& g, int batch) {
+  const std::size_t pixels = static_cast<std::size_t>(g.oh) * g.ow;
+  const std::size_t widest = static_cast<std::size_t>(std::max<std::ptrdiff_t>(col_width(g), g.oc));
+  const std::size_t fit = backward_chunk_floats / std::max<std::size_t>(pixels * widest, 1);
+  const std::size_t n = std::min<std::size_t>(fit, static_cast<std::size_t>(std::max(batch, 1)));
+  return static_cast<int>(std::max<std::size_t>(n, 1));
+}
+
+/// Working memory of backward() for `batch` samples: one chunk's im2col matrix (none when pointwise).
+constexpr std::size_t backward_scratch_floats(const window_geometry& g, int batch) {
+  if (is_pointwise(g)) return 0;
+  const std::size_t floats =
+      static_cast<std::size_t>(backward_chunk(g, batch)) * g.oh * g.ow * static_cast<std::size_t>(col_width(g));
+  return (floats + 15) / 16 * 16;
+}
+
+namespace detail {
+/// The window taps [t0, t1) along one axis that fall on real cells, for output index o: the taps t with
+/// 0 <= o * stride + t * dilation - pad < n.
+struct tap_range {
+  int t0, t1;
+};
+constexpr tap_range real_taps(int o, int stride, int dilation, int pad, int n, int taps) {
+  const int start = o * stride - pad;  // the cell under tap 0
+  const int t0 = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+  const int t1 = start > n - 1 ? 0 : std::min(taps, (n - 1 - start) / dilation + 1);
+  return {std::min(t0, t1), t1};
+}
+
+/// y[0..n) += x[0..n).
+template <class V>
+TSHAPE_ALWAYS_INLINE void add_to(const float* x, float* y, std::ptrdiff_t n) {
+  constexpr int W = V::width;
+  std::ptrdiff_t k = 0;
+  for (; k + W <= n; k += W) V::store(y + k, V::add(V::load(y + k), V::load(x + k)));
+  for (; k < n; ++k) y[k] += x[k];
+}
+
+/// col (oh*ow, kh*kw*c) = the window of every output pixel of one sample x (h, w, c), zeros on the padding.
+inline void im2col(const window_geometry& g, const float* x, float* col) {
+  const std::ptrdiff_t C = g.c, run = static_cast<std::ptrdiff_t>(g.kw) * C, width = col_width(g);
+  for (int i = 0; i < g.oh; ++i) {
+    const tap_range rows = real_taps(i, g.sh, g.dh, g.pad_top, g.h, g.kh);
+    for (int j = 0; j < g.ow; ++j) {
+      const tap_range cols = real_taps(j, g.sw, g.dw, g.pad_left, g.w, g.kw);
+      float* out = col + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * width;
+      std::fill(out, out + rows.t0 * run, 0.0f);
+      for (int a = rows.t0; a < rows.t1; ++a) {
+        float* o = out + a * run;
+        const std::ptrdiff_t r = static_cast<std::ptrdiff_t>(i) * g.sh + a * g.dh - g.pad_top;
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(j) * g.sw + cols.t0 * g.dw - g.pad_left;
+        const float* src = x + (r * g.w + c0) * C;
+        std::fill(o, o + cols.t0 * C, 0.0f);
+        if (g.dw == 1) {
+          std::copy(src, src + (cols.t1 - cols.t0) * C, o + cols.t0 * C);
+        } else {
+          for (int b = cols.t0; b < cols.t1; ++b, src += g.dw * C) std::copy(src, src + C, o + b * C);
+        }
+        std::fill(o + cols.t1 * C, o + run, 0.0f);
+      }
+      std::fill(out + rows.t1 * run, out + width, 0.0f);
+    }
+  }
+}
+
+/// dx (h, w, c) += every output pixel's row of dcol (oh*ow, kh*kw*c) added back onto the cells its
+/// window covers (the padding's share is dropped).
+template <class V>
+void col2im(const window_geometry& g, const float* dcol, float* dx) {
+  const std::ptrdiff_t C = g.c, run = static_cast<std::ptrdiff_t>(g.kw) * C, width = col_width(g);
+  for (int i = 0; i < g.oh; ++i) {
+    const tap_range rows = real_taps(i, g.sh, g.dh, g.pad_top, g.h, g.kh);
+    for (int j = 0; j < g.ow; ++j) {
+      const tap_range cols = real_taps(j, g.sw, g.dw, g.pad_left, g.w, g.kw);
+      const float* in = dcol + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * width;
+      for (int a = rows.t0; a < rows.t1; ++a) {
+        const float* d = in + a * run + cols.t0 * C;
+        const std::ptrdiff_t r = static_cast<std::ptrdiff_t>(i) * g.sh + a * g.dh - g.pad_top;
+        const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(j) * g.sw + cols.t0 * g.dw - g.pad_left;
+        float* dst = dx + (r * g.w + c0) * C;
+        if (g.dw == 1) {
+          add_to<V>(d, dst, (cols.t1 - cols.t0) * C);
+        } else {
+          for (int b = cols.t0; b < cols.t1; ++b, d += C, dst += g.dw * C) add_to<V>(d, dst, C);
+        }
+      }
+    }
+  }
+}
+}  // namespace detail
+
+/// The gradients of y = conv(x, kernel) + bias for `batch` samples, given dz = dL/dy (batch, oh, ow, oc):
+/// dkernel += dL/dkernel and dbias += dL/dbias (each skipped when null), dx = dL/dx (skipped when null).
+/// scratch holds backward_scratch_floats(g, batch) floats.
+template <class V = simd::native>
+void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
+              float* dbias, float* dx, int batch, float* scratch) {
+  if (batch <= 0) return;
+  const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
+  const std::ptrdiff_t out_floats = static_cast<std::ptrdiff_t>(g.output_floats());
+  const int pixels = g.oh * g.ow;
+  if (dbias) gemm::add_column_sums<V>(batch * pixels, g.oc, dz, dbias);
+  if (is_pointwise(g)) {
+    const int rows = batch * pixels;
+    if (dkernel) gemm::gemm_tn<V>(g.c, g.oc, rows, x, dz, dkernel);
+    if (dx) {
+      std::fill(dx, dx + static_cast<std::ptrdiff_t>(rows) * g.c, 0.0f);
+      gemm::gemm_nt<V>(rows, g.c, g.oc, dz, kernel, dx);
+    }
+    return;
+  }
+  if (!dkernel && !dx) return;
+  const int width = static_cast<int>(col_width(g));
+  const int chunk = backward_chunk(g, batch);
+  for (int n0 = 0; n0 < batch; n0 += chunk) {
+    const int nb = std::min(chunk, batch - n0);
+    const int rows = nb * pixels;
+    const float* dzc = dz + n0 * out_floats;
+    if (dkernel) {
+      for (int n = 0; n < nb; ++n)
+        detail::im2col(g, x + (n0 + n) * in_floats, scratch + static_cast<std::ptrdiff_t>(n) * pixels * width);
+      gemm::gemm_tn<V>(width, g.oc, rows, scratch, dzc, dkernel);
+    }
+    if (dx) {
+      std::fill(scratch, scratch + static_cast<std::ptrdiff_t>(rows) * width, 0.0f);
+      gemm::gemm_nt<V>(rows, width, g.oc, dzc, kernel, scratch);
+      float* dxc = dx + n0 * in_floats;
+      std::fill(dxc, dxc + nb * in_floats, 0.0f);
+      for (int n = 0; n < nb; ++n)
+        detail::col2im<V>(g, scratch + static_cast<std::ptrdiff_t>(n) * pixels * width, dxc + n * in_floats);
+    }
+  }
+}
+
+}  // namespace tshape::kernels::conv
