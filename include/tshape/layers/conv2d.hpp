@@ -148,8 +148,8 @@ struct conv_layer {
     }
 
     // Training, as Dense: saved is the pre-activation z when the activation's derivative or a
-    // cross-entropy needs it. backward runs the batch in the kernel's chunks (backward.hpp), each one's
-    // dL/dz in scratch ahead of the kernel's im2col, so that its memory is bounded whatever the batch.
+    // cross-entropy needs it. backward runs the batch in the kernel's chunks (backward.hpp), so that
+    // its memory is bounded whatever the batch.
     static constexpr bool has_logits = keeps_pre_activation<activation> && !std::is_same_v<activation, Linear>;
     static constexpr std::size_t saved_floats(int batch) {
       return has_logits ? static_cast<std::size_t>(batch) * sample_size<output_shape> : 0;
@@ -176,24 +176,24 @@ struct conv_layer {
     void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
                   float* scratch, bind& grad, const train_context& ctx) const {
       if (batch <= 0) return;
-      constexpr std::ptrdiff_t in_floats = sample_size<In>, out_floats = sample_size<output_shape>;
       float* dkernel = ctx.trainable ? grad.kernel_.data() : nullptr;
       float* dbias = nullptr;
       if constexpr (use_bias) dbias = ctx.trainable ? grad.bias_.data() : nullptr;
-      const bool to_dz = !std::is_same_v<activation, Linear> && !ctx.dy_is_logits;
+      if (std::is_same_v<activation, Linear> || ctx.dy_is_logits) {
+        kernels::conv::backward(geometry, x, dy, kernel_.data(), dkernel, dbias, dx, batch, scratch);
+        return;
+      }
+      // dL/dz chunk by chunk (output rows through the batch, as the kernel takes them), ahead of the
+      // kernel's im2col in scratch.
+      if (dx) std::fill_n(dx, batch * sample_size<In>, 0.0f);
+      constexpr std::ptrdiff_t row = static_cast<std::ptrdiff_t>(geometry.ow) * Filters;
+      const int rows = batch * geometry.oh, chunk = kernels::conv::backward_chunk_rows(geometry, batch);
       float* dz = scratch;
-      float* kernel_scratch = scratch + dz_floats(batch);
-      const int chunk = kernels::conv::backward_chunk(geometry, batch);
-      for (int n0 = 0; n0 < batch; n0 += chunk) {
-        const int nb = std::min(chunk, batch - n0);
-        const float* dzc = dy + n0 * out_floats;
-        if (to_dz) {
-          const float* z = has_logits ? saved + n0 * out_floats : nullptr;
-          apply_activation_grad<activation>(z, y + n0 * out_floats, dzc, dz, nb * out_floats / Filters, Filters);
-          dzc = dz;
-        }
-        kernels::conv::backward(geometry, x + n0 * in_floats, dzc, kernel_.data(), dkernel, dbias,
-                                dx ? dx + n0 * in_floats : nullptr, nb, kernel_scratch);
+      for (int r0 = 0; r0 < rows; r0 += chunk) {
+        const int r1 = std::min(rows, r0 + chunk);
+        const float* z = has_logits ? saved + r0 * row : nullptr;
+        apply_activation_grad<activation>(z, y + r0 * row, dy + r0 * row, dz, (r1 - r0) * row / Filters, Filters);
+        kernels::conv::backward_rows(geometry, x, dz, r0, r1, kernel_.data(), dkernel, dbias, dx, scratch + dz_floats(batch));
       }
     }
 
@@ -222,7 +222,7 @@ struct conv_layer {
         return 0;
       } else {
         const std::size_t n =
-            static_cast<std::size_t>(kernels::conv::backward_chunk(geometry, batch)) * sample_size<output_shape>;
+            static_cast<std::size_t>(kernels::conv::backward_chunk_rows(geometry, batch)) * geometry.ow * Filters;
         return (n + 15) / 16 * 16;
       }
     }

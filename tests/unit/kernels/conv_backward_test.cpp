@@ -111,14 +111,18 @@ TEST_CASE("conv backward: the scalar path matches the reference", "[kernels][con
 }
 
 TEST_CASE("conv backward: a large batch runs in chunks of bounded memory", "[kernels][conv][backward]") {
-  // 32 x 32 pixels x (3 x 3 x 16) taps: 147456 floats of im2col per sample, so one sample per chunk.
+  // 3 x 3 x 16 taps on 32-pixel rows: 4608 floats of im2col per output row, so 14 rows per chunk,
+  // which end inside samples and span two samples.
   const grad_case k{3, 32, 32, 16, 8, 3, 3, 1, 1, 1, 1, true};
   const auto g = make_geometry(k.h, k.w, k.c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw, k.same, k.oc);
-  CHECK(conv::backward_chunk(g, 3) == 1);
+  CHECK(conv::backward_chunk_rows(g, 3) == 14);
   CHECK(conv::backward_scratch_floats(g, 3) == conv::backward_scratch_floats(g, 1000));
   CHECK(conv::backward_scratch_floats(g, 3) <= conv::backward_chunk_floats);
   // A small geometry takes the whole batch at once, and a pointwise one needs no scratch.
-  CHECK(conv::backward_chunk(make_geometry(7, 6, 2, 3, 3, 2, 2, 1, 1, true, 3), 5) == 5);
+  CHECK(conv::backward_chunk_rows(make_geometry(7, 6, 2, 3, 3, 2, 2, 1, 1, true, 3), 5) == 5 * 4);
   CHECK(conv::backward_scratch_floats(make_geometry(9, 9, 32, 1, 1, 1, 1, 1, 1, true, 8), 64) == 0);
   check<simd::native>(k);
+  check<simd::native>({3, 5, 1000, 8, 3, 3, 3, 2, 2, 1, 1, true});     // wide rows: one output row per chunk
+  check<simd::native>({5, 20, 70, 3, 70, 1, 1, 1, 1, 1, 1, false});    // pointwise, in chunks of 13 rows
+  check<simd::scalar>({2, 9, 600, 16, 5, 3, 2, 1, 3, 2, 1, false});    // dilated rows, 3 output rows per chunk
 }

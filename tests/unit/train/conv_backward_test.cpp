@@ -59,6 +59,14 @@ TEST_CASE("backward: Conv2D with dilation, 1x1 and softmax, and stacked", "[trai
   check_gradients<Sequential<Input<3, 3, 2>, Conv2D<2, Kernel<2>, Strides<2>, Padding::same, LeakyReLU>>>(1, fine);
 }
 
+TEST_CASE("backward: a convolution whose batch backward splits into chunks", "[train][backward][conv]") {
+  // 40-pixel rows of 3 x 3 x 8 taps: 22 output rows per chunk, so the chunks end inside a sample, and
+  // each chunk's dL/dz comes from the activation's derivative on its own.
+  using Net = Sequential<Input<20, 40, 8>, Conv2D<8, Kernel<3>, Padding::same, Swish>>;
+  static_assert(kernels::conv::backward_chunk_rows(kernels::make_geometry(20, 40, 8, 3, 3, 1, 1, 1, 1, true, 8), 3) == 22);
+  check_gradients<Net>(3);
+}
+
 TEST_CASE("backward: Conv1D with strides, dilation and no bias", "[train][backward][conv]") {
   check_gradients<Sequential<Input<11, 3>, Conv1D<4, Kernel<3>, DilationRate<2>, Padding::same, Tanh>>>(3);
   check_gradients<Sequential<Input<11, 2>, Conv1D<3, Kernel<2>, Strides<3>, ELU>>>(2);

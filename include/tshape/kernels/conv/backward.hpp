@@ -6,8 +6,8 @@
 // Both products are GEMMs over an im2col matrix: col (pixels, kh*kw*c) holds each output pixel's window
 // (zeros where it hangs over the padding), so that z = col . kernel, and then
 //   dkernel += col^T . dz   (gemm_tn)     dcol = dz . kernel^T   (gemm_nt), scattered back onto dx (col2im).
-// Samples go through in chunks whose col fits backward_chunk_floats, so the working memory is bounded
-// whatever the batch. A pointwise convolution (1x1, stride 1, no padding) is its own col: plain GEMMs on
+// Output rows go through in chunks whose col fits backward_chunk_floats, so the working memory is
+// bounded whatever the batch and the image. A pointwise convolution (1x1, stride 1, no padding) is its own col: plain GEMMs on
 // x. The bounds of the window are worked out per window row, so no inner loop tests a cell.
 #pragma once
 #include <algorithm>
@@ -21,28 +21,28 @@
 
 namespace tshape::kernels::conv {
 
-/// The im2col floats a chunk of samples may take (1 MiB): large enough for long GEMMs, small enough
-/// to stay near the caches.
-inline constexpr std::size_t backward_chunk_floats = std::size_t{1} << 18;
+/// The im2col floats one chunk may take: large enough for long GEMMs, small enough that the chunk's
+/// im2col, x and dz stay in a core's L2 between im2col and the GEMMs.
+inline constexpr std::size_t backward_chunk_floats = std::size_t{1} << 16;
 
 /// Floats of one output pixel's row of the im2col matrix.
 constexpr std::ptrdiff_t col_width(const window_geometry& g) { return static_cast<std::ptrdiff_t>(g.kh) * g.kw * g.c; }
 
-/// Samples backward() takes at once for a batch: as many as fit backward_chunk_floats (at least one).
-/// A caller that keeps its own per-chunk buffer (a layer's dz) chunks by the same number.
-constexpr int backward_chunk(const window_geometry& g, int batch) {
-  const std::size_t pixels = static_cast<std::size_t>(g.oh) * g.ow;
-  const std::size_t widest = static_cast<std::size_t>(std::max<std::ptrdiff_t>(col_width(g), g.oc));
-  const std::size_t fit = backward_chunk_floats / std::max<std::size_t>(pixels * widest, 1);
-  const std::size_t n = std::min<std::size_t>(fit, static_cast<std::size_t>(std::max(batch, 1)));
-  return static_cast<int>(std::max<std::size_t>(n, 1));
+/// Output rows (of ow pixels each, counted through the batch: sample n's row i is n * oh + i) that
+/// backward() takes at once: as many as fit backward_chunk_floats, at least one. A caller that keeps
+/// its own per-chunk buffer (a layer's dz) chunks by the same number.
+constexpr int backward_chunk_rows(const window_geometry& g, int batch) {
+  const std::size_t row = static_cast<std::size_t>(g.ow) * static_cast<std::size_t>(std::max<std::ptrdiff_t>(col_width(g), g.oc));
+  const std::size_t fit = backward_chunk_floats / std::max<std::size_t>(row, 1);
+  const std::size_t rows = static_cast<std::size_t>(std::max(batch, 1)) * static_cast<std::size_t>(g.oh);
+  return static_cast<int>(std::max<std::size_t>(std::min(fit, rows), 1));
 }
 
 /// Working memory of backward() for `batch` samples: one chunk's im2col matrix (none when pointwise).
 constexpr std::size_t backward_scratch_floats(const window_geometry& g, int batch) {
   if (is_pointwise(g)) return 0;
-  const std::size_t floats =
-      static_cast<std::size_t>(backward_chunk(g, batch)) * g.oh * g.ow * static_cast<std::size_t>(col_width(g));
+  const std::size_t floats = static_cast<std::size_t>(backward_chunk_rows(g, batch)) * g.ow *
+                             static_cast<std::size_t>(col_width(g));
   return (floats + 15) / 16 * 16;
 }
 
@@ -68,14 +68,15 @@ TSHAPE_ALWAYS_INLINE void add_to(const float* x, float* y, std::ptrdiff_t n) {
   for (; k < n; ++k) y[k] += x[k];
 }
 
-/// col (oh*ow, kh*kw*c) = the window of every output pixel of one sample x (h, w, c), zeros on the padding.
-inline void im2col(const window_geometry& g, const float* x, float* col) {
+/// col ((i1 - i0)*ow, kh*kw*c) = the window of every output pixel in rows [i0, i1) of one sample
+/// x (h, w, c), zeros on the padding.
+inline void im2col(const window_geometry& g, const float* x, int i0, int i1, float* col) {
   const std::ptrdiff_t C = g.c, run = static_cast<std::ptrdiff_t>(g.kw) * C, width = col_width(g);
-  for (int i = 0; i < g.oh; ++i) {
+  for (int i = i0; i < i1; ++i) {
     const tap_range rows = real_taps(i, g.sh, g.dh, g.pad_top, g.h, g.kh);
     for (int j = 0; j < g.ow; ++j) {
       const tap_range cols = real_taps(j, g.sw, g.dw, g.pad_left, g.w, g.kw);
-      float* out = col + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * width;
+      float* out = col + (static_cast<std::ptrdiff_t>(i - i0) * g.ow + j) * width;
       std::fill(out, out + rows.t0 * run, 0.0f);
       for (int a = rows.t0; a < rows.t1; ++a) {
         float* o = out + a * run;
@@ -95,16 +96,16 @@ inline void im2col(const window_geometry& g, const float* x, float* col) {
   }
 }
 
-/// dx (h, w, c) += every output pixel's row of dcol (oh*ow, kh*kw*c) added back onto the cells its
-/// window covers (the padding's share is dropped).
+/// dx (h, w, c) += the rows of dcol ((i1 - i0)*ow, kh*kw*c) of output rows [i0, i1), each added back
+/// onto the cells its window covers (the padding's share is dropped).
 template <class V>
-void col2im(const window_geometry& g, const float* dcol, float* dx) {
+void col2im(const window_geometry& g, const float* dcol, int i0, int i1, float* dx) {
   const std::ptrdiff_t C = g.c, run = static_cast<std::ptrdiff_t>(g.kw) * C, width = col_width(g);
-  for (int i = 0; i < g.oh; ++i) {
+  for (int i = i0; i < i1; ++i) {
     const tap_range rows = real_taps(i, g.sh, g.dh, g.pad_top, g.h, g.kh);
     for (int j = 0; j < g.ow; ++j) {
       const tap_range cols = real_taps(j, g.sw, g.dw, g.pad_left, g.w, g.kw);
-      const float* in = dcol + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * width;
+      const float* in = dcol + (static_cast<std::ptrdiff_t>(i - i0) * g.ow + j) * width;
       for (int a = rows.t0; a < rows.t1; ++a) {
         const float* d = in + a * run + cols.t0 * C;
         const std::ptrdiff_t r = static_cast<std::ptrdiff_t>(i) * g.sh + a * g.dh - g.pad_top;
@@ -121,6 +122,42 @@ void col2im(const window_geometry& g, const float* dcol, float* dx) {
 }
 }  // namespace detail
 
+/// One chunk of backward(): output rows [r0, r1) counted through the batch (backward_chunk_rows), dz
+/// pointing at row r0's. dkernel and dbias get their share added (each skipped when null), and so does
+/// dx (the whole batch's, zeroed by the caller before the first chunk; skipped when null).
+template <class V = simd::native>
+void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, const float* kernel,
+                   float* dkernel, float* dbias, float* dx, float* scratch) {
+  if (r1 <= r0) return;
+  const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
+  const int pixels = (r1 - r0) * g.ow;
+  if (dbias) gemm::add_column_sums<V>(pixels, g.oc, dz, dbias);
+  if (is_pointwise(g)) {  // output rows are input rows: x and dx are the chunk's own matrices
+    const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(r0) * g.ow * g.c;
+    if (dkernel) gemm::gemm_tn<V>(g.c, g.oc, pixels, x + first, dz, dkernel);
+    if (dx) gemm::gemm_nt<V>(pixels, g.c, g.oc, dz, kernel, dx + first);
+    return;
+  }
+  const int width = static_cast<int>(col_width(g));
+  // Calls f(sample, first row, end row, offset of its im2col rows) for each sample's share of the rows.
+  const auto each_sample = [&](auto&& f) {
+    for (int r = r0; r < r1;) {
+      const int n = r / g.oh, i0 = r - n * g.oh, i1 = std::min(g.oh, i0 + (r1 - r));
+      f(n, i0, i1, static_cast<std::ptrdiff_t>(r - r0) * g.ow * width);
+      r += i1 - i0;
+    }
+  };
+  if (dkernel) {
+    each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::im2col(g, x + n * in_floats, i0, i1, scratch + at); });
+    gemm::gemm_tn<V>(width, g.oc, pixels, scratch, dz, dkernel);
+  }
+  if (dx) {
+    std::fill(scratch, scratch + static_cast<std::ptrdiff_t>(pixels) * width, 0.0f);
+    gemm::gemm_nt<V>(pixels, width, g.oc, dz, kernel, scratch);
+    each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::col2im<V>(g, scratch + at, i0, i1, dx + n * in_floats); });
+  }
+}
+
 /// The gradients of y = conv(x, kernel) + bias for `batch` samples, given dz = dL/dy (batch, oh, ow, oc):
 /// dkernel += dL/dkernel and dbias += dL/dbias (each skipped when null), dx = dL/dx (skipped when null).
 /// scratch holds backward_scratch_floats(g, batch) floats.
@@ -128,39 +165,12 @@ template <class V = simd::native>
 void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
               float* dbias, float* dx, int batch, float* scratch) {
   if (batch <= 0) return;
-  const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
-  const std::ptrdiff_t out_floats = static_cast<std::ptrdiff_t>(g.output_floats());
-  const int pixels = g.oh * g.ow;
-  if (dbias) gemm::add_column_sums<V>(batch * pixels, g.oc, dz, dbias);
-  if (is_pointwise(g)) {
-    const int rows = batch * pixels;
-    if (dkernel) gemm::gemm_tn<V>(g.c, g.oc, rows, x, dz, dkernel);
-    if (dx) {
-      std::fill(dx, dx + static_cast<std::ptrdiff_t>(rows) * g.c, 0.0f);
-      gemm::gemm_nt<V>(rows, g.c, g.oc, dz, kernel, dx);
-    }
-    return;
-  }
-  if (!dkernel && !dx) return;
-  const int width = static_cast<int>(col_width(g));
-  const int chunk = backward_chunk(g, batch);
-  for (int n0 = 0; n0 < batch; n0 += chunk) {
-    const int nb = std::min(chunk, batch - n0);
-    const int rows = nb * pixels;
-    const float* dzc = dz + n0 * out_floats;
-    if (dkernel) {
-      for (int n = 0; n < nb; ++n)
-        detail::im2col(g, x + (n0 + n) * in_floats, scratch + static_cast<std::ptrdiff_t>(n) * pixels * width);
-      gemm::gemm_tn<V>(width, g.oc, rows, scratch, dzc, dkernel);
-    }
-    if (dx) {
-      std::fill(scratch, scratch + static_cast<std::ptrdiff_t>(rows) * width, 0.0f);
-      gemm::gemm_nt<V>(rows, width, g.oc, dzc, kernel, scratch);
-      float* dxc = dx + n0 * in_floats;
-      std::fill(dxc, dxc + nb * in_floats, 0.0f);
-      for (int n = 0; n < nb; ++n)
-        detail::col2im<V>(g, scratch + static_cast<std::ptrdiff_t>(n) * pixels * width, dxc + n * in_floats);
-    }
+  if (dx) std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
+  const int rows = batch * g.oh, chunk = backward_chunk_rows(g, batch);
+  for (int r0 = 0; r0 < rows; r0 += chunk) {
+    const int r1 = std::min(rows, r0 + chunk);
+    backward_rows<V>(g, x, dz + static_cast<std::ptrdiff_t>(r0) * g.ow * g.oc, r0, r1, kernel, dkernel, dbias, dx,
+                     scratch);
   }
 }
 
