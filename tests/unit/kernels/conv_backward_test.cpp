@@ -53,6 +53,13 @@ const std::vector<grad_case>& cases() {
       {3, 9, 8, 16, 24, 3, 3, 1, 1, 1, 1, true},  // wider channels: the GEMMs' vector loops or BLAS
       {1, 12, 11, 32, 40, 3, 3, 2, 2, 1, 1, true},
       {3, 16, 16, 8, 20, 5, 5, 1, 1, 1, 1, true}, // products beyond the BLAS threshold
+      // Stride 1 with 16 channels and more: dx by the direct kernel on dz padded by window - 1 - pad.
+      {1, 7, 8, 16, 5, 2, 2, 1, 1, 1, 1, true},   // 'same' pads 0 / 1: the transposed pads 1 / 0
+      {3, 9, 8, 17, 3, 4, 3, 1, 1, 1, 1, true},   // even window, odd channels
+      {1, 10, 9, 20, 6, 3, 3, 1, 1, 2, 2, true},  // dilation
+      {3, 8, 9, 16, 2, 3, 2, 1, 1, 1, 2, false},  // valid: pads window - 1 on each side; dz of 2 channels
+      {1, 3, 9, 24, 4, 5, 5, 1, 1, 1, 1, true},   // window larger than the input's rows
+      {3, 1, 21, 32, 8, 1, 5, 1, 1, 1, 1, true},  // a Conv1D
   };
   return all;
 }
@@ -111,17 +118,34 @@ TEST_CASE("conv backward: the scalar path matches the reference", "[kernels][con
 }
 
 TEST_CASE("conv backward: a large batch runs in chunks of bounded memory", "[kernels][conv][backward]") {
-  // 3 x 3 x 16 taps on 32-pixel rows: 4608 floats of im2col per output row, so 14 rows per chunk,
+  // 3 x 3 x 8 taps on 32-pixel rows: 2304 floats of im2col per output row, so 28 rows per chunk,
   // which end inside samples and span two samples.
-  const grad_case k{3, 32, 32, 16, 8, 3, 3, 1, 1, 1, 1, true};
+  const grad_case k{3, 32, 32, 8, 8, 3, 3, 1, 1, 1, 1, true};
   const auto g = make_geometry(k.h, k.w, k.c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw, k.same, k.oc);
-  CHECK(conv::backward_chunk_rows(g, 3) == 14);
+  CHECK(!conv::dx_by_direct(g));
+  CHECK(conv::backward_chunk_rows(g, 3) == 28);
   CHECK(conv::backward_scratch_floats(g, 3) == conv::backward_scratch_floats(g, 1000));
   CHECK(conv::backward_scratch_floats(g, 3) <= conv::backward_chunk_floats);
+  check<simd::native>(k);
+  // With 16 channels dx comes from the direct kernel, which takes whole samples: chunks of 2^18 / (32 *
+  // 32 * 40) = 6 samples, each run through im2col in passes of 14 rows.
+  const grad_case d{8, 32, 32, 16, 40, 3, 3, 1, 1, 1, 1, true};
+  const auto gd = make_geometry(d.h, d.w, d.c, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.same, d.oc);
+  CHECK(conv::dx_by_direct(gd));
+  CHECK(conv::backward_chunk_rows(gd, 8) == 6 * 32);
+  CHECK(conv::backward_scratch_floats(gd, 3) == conv::backward_scratch_floats(gd, 1000));
+  check<simd::native>(d);
+  check<simd::scalar>(d);
+  // The cases listed for the direct path take it; fewer channels or columns, or a stride, do not.
+  CHECK(conv::dx_by_direct(make_geometry(7, 8, 16, 2, 2, 1, 1, 1, 1, true, 5)));
+  CHECK(conv::dx_by_direct(make_geometry(8, 9, 16, 3, 2, 1, 1, 1, 2, false, 2)));
+  CHECK(conv::dx_by_direct(make_geometry(1, 21, 32, 1, 5, 1, 1, 1, 1, true, 8)));
+  CHECK(!conv::dx_by_direct(make_geometry(8, 9, 15, 3, 3, 1, 1, 1, 1, true, 8)));
+  CHECK(!conv::dx_by_direct(make_geometry(8, 7, 16, 3, 3, 1, 1, 1, 1, true, 8)));
+  CHECK(!conv::dx_by_direct(make_geometry(8, 9, 16, 3, 3, 1, 2, 1, 1, true, 8)));
   // A small geometry takes the whole batch at once, and a pointwise one needs no scratch.
   CHECK(conv::backward_chunk_rows(make_geometry(7, 6, 2, 3, 3, 2, 2, 1, 1, true, 3), 5) == 5 * 4);
   CHECK(conv::backward_scratch_floats(make_geometry(9, 9, 32, 1, 1, 1, 1, 1, 1, true, 8), 64) == 0);
-  check<simd::native>(k);
   check<simd::native>({3, 5, 1000, 8, 3, 3, 3, 2, 2, 1, 1, true});     // wide rows: one output row per chunk
   check<simd::native>({5, 20, 70, 3, 70, 1, 1, 1, 1, 1, 1, false});    // pointwise, in chunks of 13 rows
   check<simd::scalar>({2, 9, 600, 16, 5, 3, 2, 1, 3, 2, 1, false});    // dilated rows, 3 output rows per chunk

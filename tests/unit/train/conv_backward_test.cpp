@@ -65,6 +65,10 @@ TEST_CASE("backward: a convolution whose batch backward splits into chunks", "[t
   using Net = Sequential<Input<20, 40, 8>, Conv2D<8, Kernel<3>, Padding::same, Swish>>;
   static_assert(kernels::conv::backward_chunk_rows(kernels::make_geometry(20, 40, 8, 3, 3, 1, 1, 1, 1, true, 8), 3) == 22);
   check_gradients<Net>(3);
+  // 16 channels and 8 columns at stride 1: dx by the direct kernel.
+  using Direct = Sequential<Input<5, 8, 16>, Conv2D<3, Kernel<3>, Padding::same, ELU>>;
+  static_assert(kernels::conv::dx_by_direct(kernels::make_geometry(5, 8, 16, 3, 3, 1, 1, 1, 1, true, 3)));
+  check_gradients<Direct>(2);
 }
 
 TEST_CASE("backward: Conv1D with strides, dilation and no bias", "[train][backward][conv]") {
