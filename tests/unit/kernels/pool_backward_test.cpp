@@ -32,6 +32,8 @@ const std::vector<pool_case>& cases() {
       {3, 11, 6, 20, 3, 2, 4, 5, true},
       {1, 1, 13, 5, 1, 3, 1, 2, true},  // a 1D pool
       {1, 1, 1, 7, 2, 2, 1, 1, true},   // one cell, 'same'
+      {3, 7, 7, 3, 2, 2, 2, 2, true},   // disjoint windows covering every cell: dx stored, not added
+      {1, 8, 6, 18, 2, 3, 2, 3, false}, // the same, valid
   };
   return all;
 }

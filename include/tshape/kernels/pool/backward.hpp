@@ -65,39 +65,58 @@ TSHAPE_ALWAYS_INLINE void store_lanes(float* p, typename V::reg v, int lanes) {
 }
 }  // namespace detail
 
-/// dx (batch, h, w, c) = the gradient of max_pool given x, its output y and dy (batch, oh, ow, c).
-template <class V = simd::native>
+namespace detail {
+/// max_pool_backward's loop; Disjoint: no cell is in two windows (strides at least the pool), so each
+/// cell's gradient is stored rather than added.
+template <class V, bool Disjoint>
 void max_pool_backward(const window_geometry& g, const float* x, const float* y, const float* dy, float* dx,
                        int batch) {
   using reg = typename V::reg;
-  using sel = detail::select_eq<V>;
+  using sel = select_eq<V>;
   constexpr int W = V::width;
-  if (batch <= 0) return;
   const std::ptrdiff_t C = g.c, in_floats = static_cast<std::ptrdiff_t>(g.input_floats()),
                        out_floats = static_cast<std::ptrdiff_t>(g.output_floats());
-  std::fill(dx, dx + batch * in_floats, 0.0f);
   for (int n = 0; n < batch; ++n) {
     const float* xs = x + n * in_floats;
     float* dxs = dx + n * in_floats;
     for (int i = 0; i < g.oh; ++i)
       for (int j = 0; j < g.ow; ++j) {
-        const detail::clipped w = detail::clip(g, i, j);
+        const clipped w = clip(g, i, j);
         const std::ptrdiff_t out = n * out_floats + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * C;
         for (std::ptrdiff_t c = 0; c < C; c += W) {
           const int lanes = static_cast<int>(std::min<std::ptrdiff_t>(W, C - c));
-          const reg best = detail::load_lanes<V>(y + out + c, lanes);
-          reg pending = detail::load_lanes<V>(dy + out + c, lanes);  // zeroed in a lane once given
+          const reg best = load_lanes<V>(y + out + c, lanes);
+          reg pending = load_lanes<V>(dy + out + c, lanes);  // zeroed in a lane once given
           for (int r = w.r0; r < w.r1; ++r)
             for (int q = w.c0; q < w.c1; ++q) {
               const std::ptrdiff_t cell = (static_cast<std::ptrdiff_t>(r) * g.w + q) * C + c;
-              const reg v = detail::load_lanes<V>(xs + cell, lanes);
-              const reg d = detail::load_lanes<V>(dxs + cell, lanes);
-              detail::store_lanes<V>(dxs + cell, V::add(d, sel::run(v, best, pending, V::zero())), lanes);
+              const reg v = load_lanes<V>(xs + cell, lanes);
+              reg d = sel::run(v, best, pending, V::zero());
+              if constexpr (!Disjoint) d = V::add(load_lanes<V>(dxs + cell, lanes), d);
+              store_lanes<V>(dxs + cell, d, lanes);
               pending = sel::run(v, best, V::zero(), pending);
             }
         }
       }
   }
+}
+}  // namespace detail
+
+/// dx (batch, h, w, c) = the gradient of max_pool given x, its output y and dy (batch, oh, ow, c).
+template <class V = simd::native>
+void max_pool_backward(const window_geometry& g, const float* x, const float* y, const float* dy, float* dx,
+                       int batch) {
+  if (batch <= 0) return;
+  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
+  // Cells in no window (between strided windows, or past the last) get 0; with disjoint windows that
+  // fill is needed only when such cells exist.
+  const bool covered = g.sh == g.kh && g.sw == g.kw && g.oh * g.sh - g.pad_top >= g.h && g.ow * g.sw - g.pad_left >= g.w;
+  if (!(disjoint && covered))
+    std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
+  if (disjoint)
+    detail::max_pool_backward<V, true>(g, x, y, dy, dx, batch);
+  else
+    detail::max_pool_backward<V, false>(g, x, y, dy, dx, batch);
 }
 
 /// dx (batch, h, w, c) = the gradient of average_pool given dy (batch, oh, ow, c).
