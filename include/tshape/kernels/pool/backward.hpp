@@ -6,6 +6,8 @@
 //            forward_train keeps nothing. Border cells of 'same' windows are never candidates.
 //   average  each window's dy / (its number of real cells) goes to each of those real cells.
 //   global   the same over all the positions of a sample.
+// Where windows overlap, dx is zeroed and added into; disjoint windows (strides at least the pool)
+// store into it, and need no zeros first when they also cover every cell (Keras' default pool = strides).
 // Their scalar reference twin is reference.hpp's reference_backward.
 #pragma once
 #include <algorithm>
@@ -66,6 +68,15 @@ TSHAPE_ALWAYS_INLINE void store_lanes(float* p, typename V::reg v, int lanes) {
 }  // namespace detail
 
 namespace detail {
+/// True when no cell is in two windows (strides at least the pool): each cell's gradient is stored
+/// rather than added.
+inline bool disjoint(const window_geometry& g) { return g.sh >= g.kh && g.sw >= g.kw; }
+/// True when the windows are disjoint and leave no cell out (none between them, none past the last):
+/// dx needs no zeros first.
+inline bool tiles_input(const window_geometry& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.oh * g.sh - g.pad_top >= g.h && g.ow * g.sw - g.pad_left >= g.w;
+}
+
 /// max_pool_backward's loop; Disjoint: no cell is in two windows (strides at least the pool), so each
 /// cell's gradient is stored rather than added.
 template <class V, bool Disjoint>
@@ -107,45 +118,55 @@ template <class V = simd::native>
 void max_pool_backward(const window_geometry& g, const float* x, const float* y, const float* dy, float* dx,
                        int batch) {
   if (batch <= 0) return;
-  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
-  // Cells in no window (between strided windows, or past the last) get 0; with disjoint windows that
-  // fill is needed only when such cells exist.
-  const bool covered = g.sh == g.kh && g.sw == g.kw && g.oh * g.sh - g.pad_top >= g.h && g.ow * g.sw - g.pad_left >= g.w;
-  if (!(disjoint && covered))
+  if (!detail::tiles_input(g))
     std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
-  if (disjoint)
+  if (detail::disjoint(g))
     detail::max_pool_backward<V, true>(g, x, y, dy, dx, batch);
   else
     detail::max_pool_backward<V, false>(g, x, y, dy, dx, batch);
 }
 
-/// dx (batch, h, w, c) = the gradient of average_pool given dy (batch, oh, ow, c).
-template <class V = simd::native>
+namespace detail {
+template <class V, bool Disjoint>
 void average_pool_backward(const window_geometry& g, const float* dy, float* dx, int batch) {
   using reg = typename V::reg;
   constexpr int W = V::width;
-  if (batch <= 0) return;
   const std::ptrdiff_t C = g.c, in_floats = static_cast<std::ptrdiff_t>(g.input_floats()),
                        out_floats = static_cast<std::ptrdiff_t>(g.output_floats());
-  std::fill(dx, dx + batch * in_floats, 0.0f);
   for (int n = 0; n < batch; ++n) {
     float* dxs = dx + n * in_floats;
     for (int i = 0; i < g.oh; ++i)
       for (int j = 0; j < g.ow; ++j) {
-        const detail::clipped w = detail::clip(g, i, j);
+        const clipped w = clip(g, i, j);
         const std::ptrdiff_t out = n * out_floats + (static_cast<std::ptrdiff_t>(i) * g.ow + j) * C;
         const reg scale = V::broadcast(1.0f / static_cast<float>((w.r1 - w.r0) * (w.c1 - w.c0)));
         for (std::ptrdiff_t c = 0; c < C; c += W) {
           const int lanes = static_cast<int>(std::min<std::ptrdiff_t>(W, C - c));
-          const reg share = V::mul(detail::load_lanes<V>(dy + out + c, lanes), scale);
+          const reg share = V::mul(load_lanes<V>(dy + out + c, lanes), scale);
           for (int r = w.r0; r < w.r1; ++r)
             for (int q = w.c0; q < w.c1; ++q) {
               float* p = dxs + (static_cast<std::ptrdiff_t>(r) * g.w + q) * C + c;
-              detail::store_lanes<V>(p, V::add(detail::load_lanes<V>(p, lanes), share), lanes);
+              if constexpr (Disjoint)
+                store_lanes<V>(p, share, lanes);
+              else
+                store_lanes<V>(p, V::add(load_lanes<V>(p, lanes), share), lanes);
             }
         }
       }
   }
+}
+}  // namespace detail
+
+/// dx (batch, h, w, c) = the gradient of average_pool given dy (batch, oh, ow, c).
+template <class V = simd::native>
+void average_pool_backward(const window_geometry& g, const float* dy, float* dx, int batch) {
+  if (batch <= 0) return;
+  if (!detail::tiles_input(g))
+    std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
+  if (detail::disjoint(g))
+    detail::average_pool_backward<V, true>(g, dy, dx, batch);
+  else
+    detail::average_pool_backward<V, false>(g, dy, dx, batch);
 }
 
 /// dx (batch, cells, channels) = dy (batch, channels) / cells at every position.
