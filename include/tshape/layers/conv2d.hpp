@@ -5,6 +5,7 @@
 // DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
 // The kernel is (kh, kw, in_channels, filters) as in Keras (HWIO); cross-correlation, no flip.
 // Conv1D (conv1d.hpp) is the same layer over one spatial axis.
+// Training: backward gives the kernel's, the bias' and the input's gradients (kernels/conv/backward.hpp).
 #pragma once
 #include <algorithm>
 #include <array>

@@ -2,7 +2,8 @@
 // pools): options, the shape rule and the bound layer. Each layer's own header names it as Keras does.
 //
 // Options, in any order: Pool<...> (default 2 per axis), Strides<...> (default: the pool size, as
-// Keras' strides=None), Padding::valid (default) or Padding::same. Pooling has no parameters.
+// Keras' strides=None), Padding::valid (default) or Padding::same. Pooling has no parameters; its
+// backward passes gradients on as Keras' do (kernels/pool/backward.hpp).
 #pragma once
 #include <cstddef>
 #include <type_traits>
