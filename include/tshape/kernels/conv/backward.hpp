@@ -10,8 +10,8 @@
 //     each side with the kernel flipped in space and its channels swapped, run by the forward's direct
 //     kernel (direct.hpp) on whole samples;
 //   - otherwise dcol = dz . kernel^T (gemm_nt), scattered back onto dx (col2im).
-// Output rows go through in chunks whose col fits backward_chunk_floats, so the working memory is
-// bounded whatever the batch and the image (the direct path takes whole samples, im2col chunks within).
+// Output rows go through in chunks whose col fits backward_chunk_floats, so the working memory does
+// not grow with the batch (nor, on the im2col path, with the image: the direct path pads whole samples).
 // A pointwise convolution (1x1, stride 1, no padding) is its own col: plain GEMMs on x. The bounds of
 // the window are worked out per window row, so no inner loop tests a cell.
 #pragma once
