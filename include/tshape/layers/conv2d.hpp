@@ -217,7 +217,7 @@ struct conv_layer {
     }
 
    private:
-    /// dL/dz of one chunk of samples, unless dy already is (a linear activation, or logits).
+    /// dL/dz of one chunk of output rows, unless dy already is (a linear activation, or logits).
     static constexpr std::size_t dz_floats(int batch) {
       if constexpr (std::is_same_v<activation, Linear>) {
         return 0;
