@@ -144,9 +144,9 @@ TEST_CASE("conv backward: a large batch runs in chunks of bounded memory", "[ker
   CHECK(!conv::dx_by_direct(make_geometry(8, 9, 15, 3, 3, 1, 1, 1, 1, true, 8)));
   CHECK(!conv::dx_by_direct(make_geometry(8, 7, 16, 3, 3, 1, 1, 1, 1, true, 8)));
   CHECK(!conv::dx_by_direct(make_geometry(8, 9, 16, 3, 3, 1, 2, 1, 1, true, 8)));
-  // A small geometry takes the whole batch at once, and a pointwise one needs no scratch.
+  // A small geometry takes the whole batch at once, and a pointwise one needs only its kernel transposed.
   CHECK(conv::backward_chunk_rows(make_geometry(7, 6, 2, 3, 3, 2, 2, 1, 1, true, 3), 5) == 5 * 4);
-  CHECK(conv::backward_scratch_floats(make_geometry(9, 9, 32, 1, 1, 1, 1, 1, 1, true, 8), 64) == 0);
+  CHECK(conv::backward_scratch_floats(make_geometry(9, 9, 32, 1, 1, 1, 1, 1, 1, true, 8), 64) == 32 * 8);
   check<simd::native>({3, 5, 1000, 8, 3, 3, 3, 2, 2, 1, 1, true}, 5e-4);   // wide rows: one output row per chunk
   check<simd::native>({5, 20, 70, 3, 70, 1, 1, 1, 1, 1, 1, false}, 5e-4);  // pointwise, in chunks of 13 rows
   check<simd::scalar>({2, 9, 600, 16, 5, 3, 2, 1, 3, 2, 1, false}, 5e-4);  // dilated rows, 3 output rows per chunk

@@ -10,16 +10,18 @@
 //   - stride 1 with enough input channels: a convolution itself, of dz padded by (window - 1 - pad) on
 //     each side with the kernel flipped in space and its channels swapped, run by the forward's direct
 //     kernel (direct.hpp) on whole samples;
-//   - otherwise dcol = dz . kernel^T (gemm_nt), scattered back onto dx (col2im).
+//   - otherwise dcol = dz . kernel^T (Dense's product, gemm.hpp, on the transposed kernel), scattered
+//     back onto dx (col2im).
 // Output rows go through in chunks whose col fits backward_chunk_floats, so the working memory does
 // not grow with the batch (nor, on the im2col path, with the image: the direct path pads whole samples).
-// A pointwise convolution (1x1, stride 1, no padding) is its own col: plain GEMMs on x. The bounds of
-// the window are worked out per window row, so no inner loop tests a cell.
+// A pointwise convolution (1x1, stride 1, no padding) is its own col: the same products on x and dx.
+// The bounds of the window are worked out per window row, so no inner loop tests a cell.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 
 #include "../../config.hpp"
+#include "../gemm/gemm.hpp"
 #include "../gemm/transposed.hpp"
 #include "../simd/simd.hpp"
 #include "conv.hpp"
@@ -41,7 +43,7 @@ constexpr std::ptrdiff_t col_width(const window_geometry& g) { return static_cas
 
 /// True when dx comes from the direct kernel (see the header): stride 1, enough input channels (dx's
 /// channels, the direct kernel's vector axis) and columns (its tiles' pixels) to fill its registers.
-/// Measured on Zen 4 (AVX-512), batch 32: 3-4x faster than im2col's gemm_nt and col2im at 28x28x32
+/// Measured on Zen 4 (AVX-512), batch 32: 3-4x faster than im2col's sgemm and col2im at 28x28x32
 /// from 32 filters, where that product, only `filters` deep, is bound by writing dcol; about even at
 /// 7 columns or 8 channels, and slower below.
 constexpr bool dx_by_direct(const window_geometry& g) {
@@ -80,14 +82,14 @@ constexpr int backward_chunk_rows(const window_geometry& g, int batch) {
 }
 
 /// Working memory of backward() and backward_rows() for `batch` samples: one im2col pass (none when
-/// pointwise), and on the direct path the flipped kernel and the direct kernel's own.
+/// pointwise), then the kernel transposed (for dcol or a pointwise dx) or flipped (the direct path),
+/// then the direct kernel's own.
 constexpr std::size_t backward_scratch_floats(const window_geometry& g, int batch) {
-  if (is_pointwise(g)) return 0;
+  std::size_t floats = detail::round_floats(static_cast<std::size_t>(col_width(g)) * g.oc);
+  if (is_pointwise(g)) return floats;
   const std::size_t rows = static_cast<std::size_t>(std::min(im2col_rows(g), backward_chunk_rows(g, batch)));
-  std::size_t floats = detail::round_floats(rows * g.ow * static_cast<std::size_t>(col_width(g)));
-  if (dx_by_direct(g))
-    floats += detail::round_floats(static_cast<std::size_t>(col_width(g)) * g.oc) +
-              direct_scratch_floats<simd::native>(transposed_geometry(g));
+  floats += detail::round_floats(rows * g.ow * static_cast<std::size_t>(col_width(g)));
+  if (dx_by_direct(g)) floats += direct_scratch_floats<simd::native>(transposed_geometry(g));
   return floats;
 }
 
@@ -102,6 +104,22 @@ constexpr tap_range real_taps(int o, int stride, int dilation, int pad, int n, i
   const int t0 = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
   const int t1 = start > n - 1 ? 0 : std::min(taps, (n - 1 - start) / dilation + 1);
   return {std::min(t0, t1), t1};
+}
+
+/// y[0..n) = x[0..n), and y[0..n) = 0: short runs (a window row of a few channels) without a call.
+template <class V>
+TSHAPE_ALWAYS_INLINE void copy_run(const float* x, float* y, std::ptrdiff_t n) {
+  constexpr int W = V::width;
+  std::ptrdiff_t k = 0;
+  for (; k + W <= n; k += W) V::store(y + k, V::load(x + k));
+  if (k < n) V::store_partial(y + k, V::load_partial(x + k, static_cast<int>(n - k)), static_cast<int>(n - k));
+}
+template <class V>
+TSHAPE_ALWAYS_INLINE void zero_run(float* y, std::ptrdiff_t n) {
+  constexpr int W = V::width;
+  std::ptrdiff_t k = 0;
+  for (; k + W <= n; k += W) V::store(y + k, V::zero());
+  if (k < n) V::store_partial(y + k, V::zero(), static_cast<int>(n - k));
 }
 
 /// y[0..n) += x[0..n).
@@ -192,28 +210,29 @@ void gemm_tn_tall(int M, int N, int K, const float* A, const float* B, float* C)
 
 /// col ((i1 - i0)*ow, kh*kw*c) = the window of every output pixel in rows [i0, i1) of one sample
 /// x (h, w, c), zeros on the padding.
-inline void im2col(const window_geometry& g, const float* x, int i0, int i1, float* col) {
+template <class V>
+void im2col(const window_geometry& g, const float* x, int i0, int i1, float* col) {
   const std::ptrdiff_t C = g.c, run = static_cast<std::ptrdiff_t>(g.kw) * C, width = col_width(g);
   for (int i = i0; i < i1; ++i) {
     const tap_range rows = real_taps(i, g.sh, g.dh, g.pad_top, g.h, g.kh);
     for (int j = 0; j < g.ow; ++j) {
       const tap_range cols = real_taps(j, g.sw, g.dw, g.pad_left, g.w, g.kw);
       float* out = col + (static_cast<std::ptrdiff_t>(i - i0) * g.ow + j) * width;
-      std::fill(out, out + rows.t0 * run, 0.0f);
+      zero_run<V>(out, rows.t0 * run);
       for (int a = rows.t0; a < rows.t1; ++a) {
         float* o = out + a * run;
         const std::ptrdiff_t r = static_cast<std::ptrdiff_t>(i) * g.sh + a * g.dh - g.pad_top;
         const std::ptrdiff_t c0 = static_cast<std::ptrdiff_t>(j) * g.sw + cols.t0 * g.dw - g.pad_left;
         const float* src = x + (r * g.w + c0) * C;
-        std::fill(o, o + cols.t0 * C, 0.0f);
+        zero_run<V>(o, cols.t0 * C);
         if (g.dw == 1) {
-          std::copy(src, src + (cols.t1 - cols.t0) * C, o + cols.t0 * C);
+          copy_run<V>(src, o + cols.t0 * C, (cols.t1 - cols.t0) * C);
         } else {
-          for (int b = cols.t0; b < cols.t1; ++b, src += g.dw * C) std::copy(src, src + C, o + b * C);
+          for (int b = cols.t0; b < cols.t1; ++b, src += g.dw * C) copy_run<V>(src, o + b * C, C);
         }
-        std::fill(o + cols.t1 * C, o + run, 0.0f);
+        zero_run<V>(o + cols.t1 * C, run - cols.t1 * C);
       }
-      std::fill(out + rows.t1 * run, out + width, 0.0f);
+      zero_run<V>(out + rows.t1 * run, width - rows.t1 * run);
     }
   }
 }
@@ -253,16 +272,24 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
                    float* dkernel, float* dbias, float* dx, float* scratch) {
   if (r1 <= r0) return;
   const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
+  const int width = static_cast<int>(col_width(g));
+  // scratch: the kernel, transposed or flipped; then one im2col pass; then the direct kernel's own.
+  float* turned = scratch;
+  float* col = turned + detail::round_floats(static_cast<std::size_t>(width) * g.oc);
   if (dbias) gemm::add_column_sums<V>((r1 - r0) * g.ow, g.oc, dz, dbias);
+  const bool direct_dx = dx && dx_by_direct(g);
+  if (dx && !direct_dx) {
+    // turned (oc, kh*kw*c) = kernel^T, so that dz . turned (dcol, or a pointwise dx) is Dense's product.
+    for (int t = 0; t < width; ++t)
+      for (int o = 0; o < g.oc; ++o) turned[static_cast<std::ptrdiff_t>(o) * width + t] = kernel[static_cast<std::ptrdiff_t>(t) * g.oc + o];
+  }
   if (is_pointwise(g)) {  // output rows are input rows: x and dx are the chunk's own matrices
     const int pixels = (r1 - r0) * g.ow;
     const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(r0) * g.ow * g.c;
     if (dkernel) detail::gemm_tn_tall<V>(g.c, g.oc, pixels, x + first, dz, dkernel);
-    if (dx) gemm::gemm_nt<V>(pixels, g.c, g.oc, dz, kernel, dx + first);
+    if (dx) gemm::dense<V>(pixels, g.c, g.oc, dz, turned, nullptr, dx + first, activation::linear{});
     return;
   }
-  const int width = static_cast<int>(col_width(g));
-  const bool direct_dx = dx && dx_by_direct(g);
   const int step = im2col_rows(g);
   for (int s0 = r0; s0 < r1; s0 += step) {
     const int s1 = std::min(r1, s0 + step), pixels = (s1 - s0) * g.ow;
@@ -276,28 +303,26 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
       }
     };
     if (dkernel) {
-      each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::im2col(g, x + n * in_floats, i0, i1, scratch + at); });
-      detail::gemm_tn_tall<V>(width, g.oc, pixels, scratch, dzs, dkernel);
+      each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::im2col<V>(g, x + n * in_floats, i0, i1, col + at); });
+      detail::gemm_tn_tall<V>(width, g.oc, pixels, col, dzs, dkernel);
     }
     if (dx && !direct_dx) {
-      std::fill(scratch, scratch + static_cast<std::ptrdiff_t>(pixels) * width, 0.0f);
-      gemm::gemm_nt<V>(pixels, width, g.oc, dzs, kernel, scratch);
-      each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::col2im<V>(g, scratch + at, i0, i1, dx + n * in_floats); });
+      gemm::dense<V>(pixels, width, g.oc, dzs, turned, nullptr, col, activation::linear{});
+      each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::col2im<V>(g, col + at, i0, i1, dx + n * in_floats); });
     }
   }
   if (direct_dx) {  // whole samples [r0 / oh, r1 / oh): backward_chunk_rows says so
-    float* flipped = scratch + detail::round_floats(static_cast<std::size_t>(std::min(step, r1 - r0)) * g.ow * width);
-    float* direct_scratch = flipped + detail::round_floats(static_cast<std::size_t>(width) * g.oc);
-    // flipped (kh, kw, oc, c)[a][b][o][ci] = kernel (kh, kw, c, oc)[kh-1-a][kw-1-b][ci][o]
+    float* direct_scratch = col + detail::round_floats(static_cast<std::size_t>(std::min(step, r1 - r0)) * g.ow * width);
+    // turned (kh, kw, oc, c)[a][b][o][ci] = kernel (kh, kw, c, oc)[kh-1-a][kw-1-b][ci][o]
     for (int a = 0; a < g.kh; ++a)
       for (int b = 0; b < g.kw; ++b) {
         const float* src = kernel + (static_cast<std::ptrdiff_t>(g.kh - 1 - a) * g.kw + (g.kw - 1 - b)) * g.c * g.oc;
-        float* dst = flipped + (static_cast<std::ptrdiff_t>(a) * g.kw + b) * g.oc * g.c;
+        float* dst = turned + (static_cast<std::ptrdiff_t>(a) * g.kw + b) * g.oc * g.c;
         for (int ci = 0; ci < g.c; ++ci)
           for (int o = 0; o < g.oc; ++o) dst[static_cast<std::ptrdiff_t>(o) * g.c + ci] = src[static_cast<std::ptrdiff_t>(ci) * g.oc + o];
       }
     const int n0 = r0 / g.oh;
-    direct<V>(transposed_geometry(g), dz, flipped, nullptr, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch,
+    direct<V>(transposed_geometry(g), dz, turned, nullptr, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch,
               activation::linear{});
   }
 }
