@@ -186,7 +186,10 @@ struct conv_layer {
       }
       // dL/dz chunk by chunk (output rows through the batch, as the kernel takes them), ahead of the
       // kernel's im2col in scratch.
-      if (dx) std::fill_n(dx, batch * sample_size<In>, 0.0f);
+      if (dx) {
+        std::fill_n(dx, batch * sample_size<In>, 0.0f);
+        kernels::conv::backward_prepare(geometry, kernel_.data(), scratch + dz_floats(batch));
+      }
       constexpr std::ptrdiff_t row = static_cast<std::ptrdiff_t>(geometry.ow) * Filters;
       const int rows = batch * geometry.oh, chunk = kernels::conv::backward_chunk_rows(geometry, batch);
       float* dz = scratch;
@@ -194,7 +197,7 @@ struct conv_layer {
         const int r1 = std::min(rows, r0 + chunk);
         const float* z = has_logits ? saved + r0 * row : nullptr;
         apply_activation_grad<activation>(z, y + r0 * row, dy + r0 * row, dz, (r1 - r0) * row / Filters, Filters);
-        kernels::conv::backward_rows(geometry, x, dz, r0, r1, kernel_.data(), dkernel, dbias, dx, scratch + dz_floats(batch));
+        kernels::conv::backward_rows(geometry, x, dz, r0, r1, dkernel, dbias, dx, scratch + dz_floats(batch));
       }
     }
 

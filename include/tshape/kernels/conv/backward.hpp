@@ -101,6 +101,10 @@ struct tap_range {
 };
 constexpr tap_range real_taps(int o, int stride, int dilation, int pad, int n, int taps) {
   const int start = o * stride - pad;  // the cell under tap 0
+  if (dilation == 1) {  // no division: this runs once per output pixel
+    const int t1 = std::min(taps, n - start);
+    return {std::min(std::max(-start, 0), std::max(t1, 0)), std::max(t1, 0)};
+  }
   const int t0 = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
   const int t1 = start > n - 1 ? 0 : std::min(taps, (n - 1 - start) / dilation + 1);
   return {std::min(t0, t1), t1};
@@ -263,26 +267,40 @@ void col2im(const window_geometry& g, const float* dcol, int i0, int i1, float* 
 }
 }  // namespace detail
 
+/// Writes the kernel as dx's products read it into the head of scratch: transposed (oc, kh*kw*c) for
+/// dcol or a pointwise dx, or flipped (kh, kw, oc, c) for the direct path. Once per kernel, before
+/// backward_rows(); nothing to do when dx is not wanted.
+inline void backward_prepare(const window_geometry& g, const float* kernel, float* scratch) {
+  const std::ptrdiff_t width = col_width(g), taps = static_cast<std::ptrdiff_t>(g.kh) * g.kw;
+  if (!dx_by_direct(g)) {
+    for (std::ptrdiff_t t = 0; t < width; ++t)
+      for (int o = 0; o < g.oc; ++o) scratch[o * width + t] = kernel[t * g.oc + o];
+    return;
+  }
+  // flipped[a][b][o][ci] = kernel[kh-1-a][kw-1-b][ci][o]: tap t of the flipped kernel is tap taps-1-t.
+  for (std::ptrdiff_t t = 0; t < taps; ++t) {
+    const float* src = kernel + (taps - 1 - t) * g.c * g.oc;
+    float* dst = scratch + t * g.oc * g.c;
+    for (int ci = 0; ci < g.c; ++ci)
+      for (int o = 0; o < g.oc; ++o) dst[static_cast<std::ptrdiff_t>(o) * g.c + ci] = src[static_cast<std::ptrdiff_t>(ci) * g.oc + o];
+  }
+}
+
 /// One chunk of backward(): output rows [r0, r1) counted through the batch (backward_chunk_rows), dz
 /// pointing at row r0's. dkernel and dbias get their share added (each skipped when null), and so does
-/// dx (the whole batch's, zeroed by the caller before the first chunk; skipped when null). V is at most
-/// as wide as simd::native (the scratch is sized for it).
+/// dx (the whole batch's, zeroed by the caller before the first chunk; skipped when null; scratch then
+/// holds backward_prepare's kernel). V is at most as wide as simd::native (the scratch is sized for it).
 template <class V = simd::native>
-void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, const float* kernel,
-                   float* dkernel, float* dbias, float* dx, float* scratch) {
+void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, float* dkernel,
+                   float* dbias, float* dx, float* scratch) {
   if (r1 <= r0) return;
   const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
   const int width = static_cast<int>(col_width(g));
   // scratch: the kernel, transposed or flipped; then one im2col pass; then the direct kernel's own.
-  float* turned = scratch;
-  float* col = turned + detail::round_floats(static_cast<std::size_t>(width) * g.oc);
+  const float* turned = scratch;
+  float* col = scratch + detail::round_floats(static_cast<std::size_t>(width) * g.oc);
   if (dbias) gemm::add_column_sums<V>((r1 - r0) * g.ow, g.oc, dz, dbias);
   const bool direct_dx = dx && dx_by_direct(g);
-  if (dx && !direct_dx) {
-    // turned (oc, kh*kw*c) = kernel^T, so that dz . turned (dcol, or a pointwise dx) is Dense's product.
-    for (int t = 0; t < width; ++t)
-      for (int o = 0; o < g.oc; ++o) turned[static_cast<std::ptrdiff_t>(o) * width + t] = kernel[static_cast<std::ptrdiff_t>(t) * g.oc + o];
-  }
   if (is_pointwise(g)) {  // output rows are input rows: x and dx are the chunk's own matrices
     const int pixels = (r1 - r0) * g.ow;
     const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(r0) * g.ow * g.c;
@@ -313,14 +331,6 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
   }
   if (direct_dx) {  // whole samples [r0 / oh, r1 / oh): backward_chunk_rows says so
     float* direct_scratch = col + detail::round_floats(static_cast<std::size_t>(std::min(step, r1 - r0)) * g.ow * width);
-    // turned (kh, kw, oc, c)[a][b][o][ci] = kernel (kh, kw, c, oc)[kh-1-a][kw-1-b][ci][o]
-    for (int a = 0; a < g.kh; ++a)
-      for (int b = 0; b < g.kw; ++b) {
-        const float* src = kernel + (static_cast<std::ptrdiff_t>(g.kh - 1 - a) * g.kw + (g.kw - 1 - b)) * g.c * g.oc;
-        float* dst = turned + (static_cast<std::ptrdiff_t>(a) * g.kw + b) * g.oc * g.c;
-        for (int ci = 0; ci < g.c; ++ci)
-          for (int o = 0; o < g.oc; ++o) dst[static_cast<std::ptrdiff_t>(o) * g.c + ci] = src[static_cast<std::ptrdiff_t>(ci) * g.oc + o];
-      }
     const int n0 = r0 / g.oh;
     direct<V>(transposed_geometry(g), dz, turned, nullptr, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch,
               activation::linear{});
@@ -334,11 +344,14 @@ template <class V = simd::native>
 void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
               float* dbias, float* dx, int batch, float* scratch) {
   if (batch <= 0) return;
-  if (dx) std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
+  if (dx) {
+    std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
+    backward_prepare(g, kernel, scratch);
+  }
   const int rows = batch * g.oh, chunk = backward_chunk_rows(g, batch);
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     const int r1 = std::min(rows, r0 + chunk);
-    backward_rows<V>(g, x, dz + static_cast<std::ptrdiff_t>(r0) * g.ow * g.oc, r0, r1, kernel, dkernel, dbias, dx,
+    backward_rows<V>(g, x, dz + static_cast<std::ptrdiff_t>(r0) * g.ow * g.oc, r0, r1, dkernel, dbias, dx,
                      scratch);
   }
 }
