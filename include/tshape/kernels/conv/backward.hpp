@@ -43,9 +43,9 @@ constexpr std::ptrdiff_t col_width(const window_geometry& g) { return static_cas
 
 /// True when dx comes from the direct kernel (see the header): stride 1, enough input channels (dx's
 /// channels, the direct kernel's vector axis) and columns (its tiles' pixels) to fill its registers.
-/// Measured on Zen 4 (AVX-512), batch 32: 3-4x faster than im2col's sgemm and col2im at 28x28x32
-/// from 32 filters, where that product, only `filters` deep, is bound by writing dcol; about even at
-/// 7 columns or 8 channels, and slower below.
+/// Measured on Zen 4 (AVX-512), batch 32: 3-4x faster than im2col's product (then sgemm) and col2im
+/// at 28x28x32 from 32 filters, where that product, only `filters` deep, is bound by writing dcol;
+/// about even at 7 columns or 8 channels, and slower below.
 constexpr bool dx_by_direct(const window_geometry& g) {
   return g.sh == 1 && g.sw == 1 && !is_pointwise(g) && g.c >= 16 && g.w >= 8;
 }
@@ -66,8 +66,8 @@ constexpr int im2col_rows(const window_geometry& g) {
   return static_cast<int>(std::max<std::size_t>(backward_chunk_floats / std::max<std::size_t>(row, 1), 1));
 }
 
-/// The dz floats (of whole samples) one chunk of the direct path may take: each chunk flips and packs
-/// the kernel once, which small samples would otherwise repeat too often.
+/// The dz floats (of whole samples) one chunk of the direct path may take: each chunk packs the
+/// flipped kernel once (direct.hpp), which small samples would otherwise repeat too often.
 inline constexpr std::size_t direct_chunk_floats = std::size_t{1} << 18;
 
 /// Output rows (of ow pixels each, counted through the batch: sample n's row i is n * oh + i) that
@@ -81,8 +81,8 @@ constexpr int backward_chunk_rows(const window_geometry& g, int batch) {
   return static_cast<int>(std::min(chunk, rows));
 }
 
-/// Working memory of backward() and backward_rows() for `batch` samples: one im2col pass (none when
-/// pointwise), then the kernel transposed (for dcol or a pointwise dx) or flipped (the direct path),
+/// Working memory of backward() and backward_rows() for `batch` samples: the kernel transposed (for
+/// dcol or a pointwise dx) or flipped (the direct path), then one im2col pass (none when pointwise),
 /// then the direct kernel's own.
 constexpr std::size_t backward_scratch_floats(const window_geometry& g, int batch) {
   std::size_t floats = detail::round_floats(static_cast<std::size_t>(col_width(g)) * g.oc);
