@@ -5,12 +5,15 @@
 // DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
 // The kernel is (kh, kw, in_channels, filters) as in Keras (HWIO); cross-correlation, no flip.
 // Conv1D (conv1d.hpp) is the same layer over one spatial axis.
+// Training: backward gives the kernel's, the bias' and the input's gradients (kernels/conv/backward.hpp).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
 
+#include "../kernels/conv/backward.hpp"
 #include "../kernels/conv/conv.hpp"
 #include "activation.hpp"
 #include "layer.hpp"
@@ -145,6 +148,59 @@ struct conv_layer {
       }
     }
 
+    // Training, as Dense: saved is the pre-activation z when the activation's derivative or a
+    // cross-entropy needs it. backward runs the batch in the kernel's chunks (backward.hpp), so that
+    // its memory is bounded whatever the batch.
+    static constexpr bool has_logits = keeps_pre_activation<activation> && !std::is_same_v<activation, Linear>;
+    static constexpr std::size_t saved_floats(int batch) {
+      return has_logits ? static_cast<std::size_t>(batch) * sample_size<output_shape> : 0;
+    }
+    static constexpr std::size_t backward_scratch_floats(int batch) {
+      return dz_floats(batch) + kernels::conv::backward_scratch_floats(geometry, batch);
+    }
+    const float* logits(const float* saved) const { return saved; }
+
+    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
+      if constexpr (has_logits) {
+        if (batch <= 0) return;
+        const float* b = nullptr;
+        if constexpr (use_bias) b = bias_.data();
+        kernels::conv::conv2d(geometry, x, kernel_.data(), b, saved, batch, scratch, kernels::activation::linear{});
+        const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(batch) * sample_size<output_shape>;
+        std::copy_n(saved, n, y);
+        apply_activation<activation>(y, n / Filters, Filters);
+      } else {
+        forward(x, y, batch, scratch);
+      }
+    }
+
+    void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                  float* scratch, bind& grad, const train_context& ctx) const {
+      if (batch <= 0) return;
+      float* dkernel = ctx.trainable ? grad.kernel_.data() : nullptr;
+      float* dbias = nullptr;
+      if constexpr (use_bias) dbias = ctx.trainable ? grad.bias_.data() : nullptr;
+      if (std::is_same_v<activation, Linear> || ctx.dy_is_logits) {
+        kernels::conv::backward(geometry, x, dy, kernel_.data(), dkernel, dbias, dx, batch, scratch);
+        return;
+      }
+      // dL/dz chunk by chunk (output rows through the batch, as the kernel takes them), ahead of the
+      // kernel's im2col in scratch.
+      if (dx) {
+        std::fill_n(dx, batch * sample_size<In>, 0.0f);
+        kernels::conv::backward_prepare(geometry, kernel_.data(), scratch + dz_floats(batch));
+      }
+      constexpr std::ptrdiff_t row = static_cast<std::ptrdiff_t>(geometry.ow) * Filters;
+      const int rows = batch * geometry.oh, chunk = kernels::conv::backward_chunk_rows(geometry, batch);
+      float* dz = scratch;
+      for (int r0 = 0; r0 < rows; r0 += chunk) {
+        const int r1 = std::min(rows, r0 + chunk);
+        const float* z = has_logits ? saved + r0 * row : nullptr;
+        apply_activation_grad<activation>(z, y + r0 * row, dy + r0 * row, dz, (r1 - r0) * row / Filters, Filters);
+        kernels::conv::backward_rows(geometry, x, dz, r0, r1, dkernel, dbias, dx, scratch + dz_floats(batch));
+      }
+    }
+
     template <class F>
     void for_each_weight(F&& f) {
       f("kernel", kernel_.view());
@@ -164,6 +220,17 @@ struct conv_layer {
     }
 
    private:
+    /// dL/dz of one chunk of output rows, unless dy already is (a linear activation, or logits).
+    static constexpr std::size_t dz_floats(int batch) {
+      if constexpr (std::is_same_v<activation, Linear>) {
+        return 0;
+      } else {
+        const std::size_t n =
+            static_cast<std::size_t>(kernels::conv::backward_chunk_rows(geometry, batch)) * geometry.ow * Filters;
+        return (n + 15) / 16 * 16;
+      }
+    }
+
     struct no_bias {};
     Tensor<float, kernel_shape> kernel_;
     [[no_unique_address]] std::conditional_t<use_bias, Tensor<float, Shape<Filters>>, no_bias> bias_;

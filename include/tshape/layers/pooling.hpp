@@ -2,11 +2,13 @@
 // pools): options, the shape rule and the bound layer. Each layer's own header names it as Keras does.
 //
 // Options, in any order: Pool<...> (default 2 per axis), Strides<...> (default: the pool size, as
-// Keras' strides=None), Padding::valid (default) or Padding::same. Pooling has no parameters.
+// Keras' strides=None), Padding::valid (default) or Padding::same. Pooling has no parameters; its
+// backward passes gradients on as Keras' do (kernels/pool/backward.hpp).
 #pragma once
 #include <cstddef>
 #include <type_traits>
 
+#include "../kernels/pool/backward.hpp"
 #include "../kernels/pool/pool.hpp"
 #include "conv2d.hpp"
 #include "layer.hpp"
@@ -72,6 +74,16 @@ struct pooling_layer {
       else
         kernels::pool::average_pool(geometry, x, y, batch);
     }
+    /// Keras' gradients: max to the first maximum of each window (found again from x and y), average
+    /// spread over the window's real cells.
+    void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float*, float*, bind&,
+                  const train_context&) const {
+      if (!dx) return;
+      if constexpr (Max)
+        kernels::pool::max_pool_backward(geometry, x, y, dy, dx, batch);
+      else
+        kernels::pool::average_pool_backward(geometry, dy, dx, batch);
+    }
     template <class F>
     void for_each_weight(F&&) {}
     template <class F>
@@ -110,6 +122,14 @@ struct global_pooling_layer {
         kernels::pool::global_max_pool(x, y, batch, cells, channels);
       else
         kernels::pool::global_average_pool(x, y, batch, cells, channels);
+    }
+    void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float*, float*, bind&,
+                  const train_context&) const {
+      if (!dx) return;
+      if constexpr (Max)
+        kernels::pool::global_max_pool_backward(x, y, dy, dx, batch, cells, channels);
+      else
+        kernels::pool::global_average_pool_backward(dy, dx, batch, cells, channels);
     }
     template <class F>
     void for_each_weight(F&&) {}

@@ -71,6 +71,19 @@ struct ZeroPadding2D {
         std::fill(ys + (top + H) * row_out, ys + out_rows * row_out, 0.0f);
       }
     }
+    /// The padding's cells take no part: dx is dy cropped to the input.
+    void backward(const float*, const float*, const float* dy, float* dx, int batch, const float*, float*, bind&,
+                  const train_context&) const {
+      if (!dx) return;
+      constexpr std::ptrdiff_t row_in = static_cast<std::ptrdiff_t>(W) * C;
+      constexpr std::ptrdiff_t row_out = static_cast<std::ptrdiff_t>(W + left + right) * C;
+      constexpr std::ptrdiff_t out_rows = H + top + bottom;
+      for (int n = 0; n < batch; ++n)
+        for (int i = 0; i < H; ++i) {
+          const float* d = dy + (n * out_rows + top + i) * row_out + left * C;
+          std::copy(d, d + row_in, dx + (static_cast<std::ptrdiff_t>(n) * H + i) * row_in);
+        }
+    }
     template <class F>
     void for_each_weight(F&&) {}
     template <class F>
