@@ -26,7 +26,7 @@ using Mlp = Sequential<Input<8, 8, 1>, Flatten, Dense<128, ReLU>, Dense<64, ReLU
 static_assert(Mlp::param_count == 17'226);
 
 // ---- The model this example trains: switch to Cnn here. ----
-using Net = Mlp;
+using Net = Cnn;
 
 #ifndef TSHAPE_DIGITS_CSV
 #define TSHAPE_DIGITS_CSV "examples/data/digits.csv"

@@ -14,7 +14,7 @@
 namespace tshape {
 
 template <int... P>
-struct ZeroPadding2D {
+struct ZeroPadding2D : detail::functional_call<ZeroPadding2D<P...>> {
   static_assert(sizeof...(P) <= 2 || sizeof...(P) == 4,
                 "tshape: ZeroPadding2D takes <p>, <rows, cols> or <top, bottom, left, right>");
   static_assert(((P >= 0) && ...), "tshape: ZeroPadding2D's padding is not negative");
