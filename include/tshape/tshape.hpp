@@ -45,6 +45,7 @@
 #include "layers/reshape.hpp"
 #include "layers/simple_rnn.hpp"
 #include "layers/zero_padding2d.hpp"
+#include "model/plot.hpp"
 #include "model/stream.hpp"
 #include "model/summary.hpp"
 #include "model/weights.hpp"
