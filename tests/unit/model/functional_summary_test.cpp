@@ -57,6 +57,17 @@ using Siamese = decltype(model(left, Dense<1>{}(TestMerge{}(enc(left), enc(Dense
 constexpr auto pixels = Input<784>{};
 using Chain = decltype(model(pixels, Dense<10, Softmax>{}(Dense<64, ReLU>{}(pixels))));
 
+// A functional model as a layer: Keras gives a model a node of its own graph when it is built, so
+// the tensor it makes when called is its application 1.
+constexpr auto inner_in = Input<4>{};
+using Inner = decltype(model(inner_in, Dense<2>{}(inner_in)));
+constexpr auto outer_in = Input<8>{};
+constexpr auto hidden = Dense<4>{}(outer_in);
+// The node Inner{}(hidden) makes, named as a type: clang 14 does not see the model's functional call
+// beside its call on data (it hides a using-declared template that differs only in its constraints).
+using inner_out = Node<Inner, std::remove_cvref_t<decltype(hidden)>>;
+using Outer = decltype(model(outer_in, TestMerge{}(inner_out{}, Dense<2>{}(hidden))));
+
 template <class Net>
 std::string printed() {
   std::ostringstream os;
@@ -83,6 +94,9 @@ static_assert(siamese.rows[2].name == "dense_1" && siamese.rows[2].connection_co
 static_assert(siamese.rows[2].output_shape == "(None, 5)");
 static_assert(siamese.rows[3].connected_to[1] == "dense_1[1][0]");
 static_assert(summary<Chain>().sequential_like);
+constexpr auto outer = summary<Outer>();
+static_assert(outer.rows[2].name == "model_1" && outer.rows[2].class_name == "Functional" && outer.rows[2].params == 10);
+static_assert(outer.rows[4].name == "test_merge" && outer.rows[4].connected_to[0] == "model_1[1][0]");
 
 TEST_CASE("print_summary: a branching functional model, as tf.keras 2 prints it", "[model][summary][functional]") {
   CHECK(printed<Branchy>() ==
