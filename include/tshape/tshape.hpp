@@ -55,6 +55,7 @@
 #include "layers/simple_rnn.hpp"
 #include "layers/subtract.hpp"
 #include "layers/zero_padding2d.hpp"
+#include "model/plot.hpp"
 #include "model/residual.hpp"
 #include "model/stream.hpp"
 #include "model/summary.hpp"

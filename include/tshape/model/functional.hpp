@@ -845,7 +845,13 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
       typename decltype(detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape>())::type,
       error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<body::input_count>, error::but_called_with<1>>>;
 
-  using detail::functional_call<Model>::operator();
+  /// On another model's tensors, Model{}(x) is a layer of that graph. (Written out: a using-declaration
+  /// of functional_call's would be hidden by the call below, which differs only in its constraints.)
+  template <class... In>
+    requires(sizeof...(In) > 0 && (detail::is_symbolic_v<In> && ...))
+  constexpr Node<Model, In...> operator()(const In&...) const {
+    return {};
+  }
 
   /// Runs the model on data (one Tensor or TensorView per Input, samples first); returns a Tensor, or a
   /// std::tuple of them for several outputs.

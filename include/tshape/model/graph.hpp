@@ -95,11 +95,16 @@ template <class Visited, class First, class... Rest>
 struct post_order_all<Visited, type_list<First, Rest...>> {
   using type = typename post_order_all<typename post_order<Visited, First>::type, type_list<Rest...>>::type;
 };
+// The inputs are walked only for a node not visited yet (a conditional_t of both branches would walk
+// them every time: exponential in the skip connections of a residual stack).
+template <class Visited, class N>
+struct post_order_new {
+  using type = typename append<typename post_order_all<Visited, typename node_parts<N>::inputs>::type, N>::type;
+};
 template <class Visited, class N>
 struct post_order {
-  using type = std::conditional_t<
-      (index_in_v<N, Visited> >= 0), Visited,
-      typename append<typename post_order_all<Visited, typename node_parts<N>::inputs>::type, N>::type>;
+  using type = typename std::conditional_t<(index_in_v<N, Visited> >= 0), std::type_identity<Visited>,
+                                           post_order_new<Visited, N>>::type;
 };
 
 // Pre order: a node before the nodes it reads (Keras' layer_indices, in the order layers are met).
@@ -114,10 +119,13 @@ struct pre_order_all<Visited, type_list<First, Rest...>> {
   using type = typename pre_order_all<typename pre_order<Visited, First>::type, type_list<Rest...>>::type;
 };
 template <class Visited, class N>
+struct pre_order_new {
+  using type = typename pre_order_all<typename append<Visited, N>::type, typename node_parts<N>::inputs>::type;
+};
+template <class Visited, class N>
 struct pre_order {
-  using type = std::conditional_t<(index_in_v<N, Visited> >= 0), Visited,
-                                  typename pre_order_all<typename append<Visited, N>::type,
-                                                         typename node_parts<N>::inputs>::type>;
+  using type = typename std::conditional_t<(index_in_v<N, Visited> >= 0), std::type_identity<Visited>,
+                                           pre_order_new<Visited, N>>::type;
 };
 
 /// The distinct elements of a list, first occurrences kept in order.
