@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   // --quick: two epochs, for unoptimised and sanitizer builds.
   const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
   using resnet::Net;
-  static_assert(Net::param_count == 29'482);
+  static_assert(Net::param_count == 20'234);  // Keras' count for the same model
   auto net = make_model<Net>(/*seed=*/3);
   print_summary<Net>();
 
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
               train_bytes<Net, Adam>(32));
 
   // Ten classes: which cell of a 4 x 4 grid (its first ten cells) holds a bright 4 x 4 patch.
-  constexpr int n = 320;
+  constexpr int n = 640;
   Tensor<float, Shape<dyn, 16, 16, 3>> x(n);
   Tensor<int, Shape<dyn>> y(n);
   detail::rng r(7);
@@ -36,12 +36,14 @@ int main(int argc, char** argv) {
           x(i, h, w, c) = (bright ? 0.8f : 0.1f) + r.uniform(-0.1f, 0.1f);
         }
   }
-  const auto history = fit(net, x, y, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.003f},
-                           {.epochs = quick ? 2 : 6, .batch_size = 32, .validation_split = 0.2, .verbose = 2},
+  // BatchNormalization's moving statistics follow the batches with Keras' momentum 0.99, so validation
+  // (which uses them) trails training by some hundred steps, as in Keras: 30 epochs of 16 steps.
+  const auto history = fit(net, x, y, SparseCategoricalCrossentropy{}, Adam{},
+                           {.epochs = quick ? 2 : 30, .batch_size = 32, .validation_split = 0.2, .verbose = 2},
                            metrics<SparseCategoricalAccuracy>);
   const double accuracy = history["val_sparse_categorical_accuracy"].back();
   std::printf("\nvalidation accuracy after %d epochs: %.3f\n", history.epochs(), accuracy);
   // Quick runs train two epochs: the loss must at least fall.
-  const bool learned = quick ? history["loss"].back() < history["loss"].front() : accuracy >= 0.5;
+  const bool learned = quick ? history["loss"].back() < history["loss"].front() : accuracy >= 0.9;
   return learned ? 0 : 1;
 }

@@ -217,6 +217,8 @@ constexpr void for_each_trainable_of(B& layer, F&& f) {
 template <class B>
 concept has_backward = requires(const B& l, B& g, const float* c, float* m, const train_context& ctx) {
   l.backward(c, c, c, m, 0, c, m, g, ctx);
+} || requires(const B& l, B& g, const float* const* cs, float* const* ms, const float* c, float* m, const train_context& ctx) {
+  l.backward(cs, c, c, ms, 0, c, m, g, ctx);  // a merge layer: one pointer per input
 };
 
 /// The members of a bound layer that has no parameters and needs no scratch.

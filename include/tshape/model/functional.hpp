@@ -727,6 +727,20 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   using layers = typename body::layers;
   using graph_type = typename body::graph_type;
   using graph = body;
+  // The graph's tables (summary and plot read them).
+  using nodes = typename body::nodes;
+  static constexpr int n = body::n;
+  static constexpr const auto& table = body::table;
+  static constexpr const auto& layer_of = body::layer_of;
+  static constexpr const auto& first_node = body::first_node;
+  static constexpr const auto& model_input = body::model_input;
+  static constexpr const auto& model_output = body::model_output;
+  static constexpr const auto& layer_keys = body::layer_keys;
+  static constexpr const auto& input_keys = body::input_keys;
+  template <std::size_t K>
+  using node_shape = typename body::template node_shape<K>;
+  template <std::size_t K>
+  using input_shapes = typename body::template input_shapes<K>;
   static constexpr int layer_count = body::layer_count;
   static constexpr int input_count = body::input_count;
   static constexpr int output_count = body::output_count;

@@ -37,7 +37,7 @@ struct dot_options {
 
 namespace detail {
 
-struct dot_layer {
+struct graphviz_layer {
   std::string name;  // the node's id, and its name in the label
   std::string class_name;
   std::string input_shape;
@@ -45,7 +45,7 @@ struct dot_layer {
 };
 
 struct dot_graph {
-  std::vector<dot_layer> layers;
+  std::vector<graphviz_layer> layers;
   std::vector<std::pair<std::string, std::string>> edges;
 
   void connect(const std::string& from, const std::string& to) {
@@ -67,7 +67,7 @@ inline std::string record_text(std::string_view s) {
 /// A layer's name and class as the plot labels them: a wrapper (Bidirectional) adds the layer it wraps,
 /// whose name comes right after its own in the model's names.
 template <class Net, class L>
-void label_layer(dot_layer& node, int name_index) {
+void label_layer(graphviz_layer& node, int name_index) {
   const auto& names = all_names_v<Net>;
   node.name = std::string(names[name_index].view());
   node.class_name = std::string(L::keras_class);
@@ -86,7 +86,7 @@ dot_graph graph_of_sequential() {
   const std::string input_shape = "[" + std::string(batch_shape_text<typename Net::template shape_at<0>>().view()) + "]";
   g.layers.push_back({"input_1", "InputLayer", input_shape, input_shape});
   for_each_index<list_size<L>>([&](auto i) {
-    dot_layer node;
+    graphviz_layer node;
     label_layer<Net, type_at_t<i, L>>(node, name_index<Net, i>());
     node.input_shape = std::string(batch_shape_text<typename Net::template shape_at<i>>().view());
     node.output_shape = std::string(batch_shape_text<typename Net::template shape_at<i + 1>>().view());
@@ -100,13 +100,13 @@ template <class Net>
 dot_graph graph_of_functional() {
   using G = graph_text<Net>;
   dot_graph g;
-  std::vector<dot_layer> by_layer(static_cast<std::size_t>(G::layer_count));
+  std::vector<graphviz_layer> by_layer(static_cast<std::size_t>(G::layer_count));
   for_each_index<static_cast<std::size_t>(G::layer_count)>([&](auto l) {
     label_layer<Net, type_at_t<l, typename Net::layers>>(by_layer[l], G::layers.name_index[l]);
   });
   for (std::size_t r = 0; r < G::row_count; ++r) {
     const auto rn = G::nodes_of_row(r);
-    dot_layer node;
+    graphviz_layer node;
     if (G::row_is_input(r)) {
       node = {std::string(G::row_name(r).view()), "InputLayer", std::string(G::row_output_shape(r).view()),
               std::string(G::row_output_shape(r).view())};
