@@ -138,8 +138,9 @@ def main():
             return 1
         print(f"{PAGE} and the output {README} quotes are current")
         return 0
+    page = generate()  # before opening the page: a case that fails leaves the old page, not an empty one
     with open(page_path, "w") as fh:
-        fh.write(generate() + "\n")
+        fh.write(page + "\n")
     with open(os.path.join(ROOT, README)) as fh:
         readme = fh.read()
     with open(os.path.join(ROOT, README), "w") as fh:
