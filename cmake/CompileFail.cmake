@@ -6,7 +6,10 @@
 # It becomes an EXCLUDE_FROM_ALL object target with the library's own flags, and a CTest test that
 # runs that target's compile command (from compile_commands.json) and passes only when compiling
 # fails AND the output matches both. Under g++ the compiler's output must also fit in
-# TSHAPE_MAX_ERROR_LINES lines (the promise of short errors).
+# TSHAPE_MAX_ERROR_LINES lines (the promise of short errors), or in the lines an optional
+#   // MAX-LINES: <n>
+# line gives: a functional model reached through make_model and a call is one template deeper (g++
+# says so in one more line), and a case says that budget in its own header.
 set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
 
 # The regex of the one `// KEY: <regex>` line of src, into out.
@@ -35,6 +38,10 @@ function(tshape_add_compile_fail_test src)
   set(max_lines 0)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     set(max_lines ${TSHAPE_MAX_ERROR_LINES})
+    file(STRINGS "${src}" budget REGEX "^// MAX-LINES: [0-9]+$")
+    if(budget)
+      string(REGEX REPLACE "^// MAX-LINES: " "" max_lines "${budget}")
+    endif()
   endif()
   add_test(NAME ${CF_PREFIX}.${name}
            COMMAND ${CMAKE_COMMAND} -DSOURCE=${src} -DCOMMANDS=${CMAKE_BINARY_DIR}/compile_commands.json

@@ -817,21 +817,6 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   }
   const float* logits(const float* saved, int batch) const { return body_.logits(saved, batch); }
 
-  using diagnosis = typename body::diagnosis;
-  static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
-  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
-  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
-  static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
-  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
-  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
-  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
-  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
-  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
-  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
-  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
-
   /// As a layer of another model (one input, one output): the declared Input's shape, then the outputs.
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
@@ -948,6 +933,25 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
     else
       return std::tuple<Tensor<float, prepend_t<B, typename body::template output_shape_at<J>>>...>{};
   }
+
+ public:
+  /// The report (diagnostics/report.hpp): one static_assert per kind of rule, of which at most one fails.
+  /// Last in the class: clang drops the members declared after a failed static_assert, and a call on
+  /// the model would then be a second error (no call operator) after the one that says the rule.
+  using diagnosis = typename body::diagnosis;
+  static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
+  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
+  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
+  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
 
 /// The bound layer of a functional model that computes tensor t (a model or a model_ptr).

@@ -37,6 +37,7 @@ class model_ptr {
     requires is_tensor<X>::value
   auto operator()(const X& x) const {
     using D = typename Net::template call_diagnosis<X>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);  // a model of several Inputs
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
