@@ -6,6 +6,7 @@
 // each in Keras' layout, back to back) and work at compile time:
 //   constexpr Net net = from_weights<Net>(values);   // the whole model in read-only memory (flash)
 #pragma once
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string_view>
@@ -106,6 +107,20 @@ constexpr Net from_weights(const std::array<float, N>& values) {
 }
 
 #ifndef TSHAPE_NO_HEAP
+/// Every parameter of `net` in one flat array, in get_weights() order: what set_weights takes.
+template <class Net>
+std::vector<float> flat_weights(Net& net) {
+  using M = std::remove_cvref_t<decltype(detail::model_of(net))>;
+  // Sized once: growing it by inserts here makes g++ 12 -O3 warn (-Wstringop-overflow, wrongly).
+  std::vector<float> out(static_cast<std::size_t>(M::param_count));
+  std::size_t i = 0;
+  for_each_weight(net, [&](const weight_ref& w) {
+    std::copy(w.values.begin(), w.values.end(), out.begin() + static_cast<std::ptrdiff_t>(i));
+    i += w.values.size();
+  });
+  return out;
+}
+
 /// The parameter arrays of `net`, in Keras' get_weights() order.
 template <class Net>
 std::vector<weight_ref> weights(Net& net) {

@@ -117,11 +117,7 @@ TEST_CASE("functional: the arena reuses the buffers of tensors no layer reads an
   auto y = net(x);
   using Seq = Sequential<Input<64>, Dense<64>, Dense<64>, Dense<64>, Dense<64>, Dense<1>>;
   auto s = make_model<Seq>();
-  set_weights(*s, [&] {
-    std::vector<float> all;
-    for (const auto& w : weights(net)) all.insert(all.end(), w.values.begin(), w.values.end());
-    return all;
-  }());
+  set_weights(*s, flat_weights(net));
   auto ys = s(x);
   CHECK(y(0, 0) == Approx(ys(0, 0)));
   CHECK(y(1, 0) == Approx(ys(1, 0)));

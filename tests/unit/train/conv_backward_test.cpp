@@ -122,8 +122,7 @@ TEST_CASE("backward: a Softmax convolution's dy can be dL/dlogits", "[train][bac
   auto soft = std::make_unique<Soft>(), soft_grad = std::make_unique<Soft>();
   auto lin = std::make_unique<Lin>(), lin_grad = std::make_unique<Lin>();
   tshape::initialize(*soft, 5);
-  std::vector<float> weights;
-  tshape::for_each_weight(*soft, [&](const tshape::weight_ref& w) { weights.insert(weights.end(), w.values.begin(), w.values.end()); });
+  const std::vector<float> weights = tshape::flat_weights(*soft);
   std::size_t at = 0;
   tshape::for_each_weight(*lin, [&](const tshape::weight_ref& w) {
     for (auto& v : w.values) v = weights[at++];
@@ -152,9 +151,7 @@ TEST_CASE("backward: a Softmax convolution's dy can be dL/dlogits", "[train][bac
   ctx.dy_is_logits = false;
   lin->backward(x.data(), y_lin.data(), dy.data(), dx_lin.data(), batch, saved_lin.data(), scratch.data(), *lin_grad, ctx);
   tshape_test::require_close(dx_soft, dx_lin, 1e-6, 1e-6);
-  std::vector<float> g_soft, g_lin;
-  tshape::for_each_weight(*soft_grad, [&](const tshape::weight_ref& w) { g_soft.insert(g_soft.end(), w.values.begin(), w.values.end()); });
-  tshape::for_each_weight(*lin_grad, [&](const tshape::weight_ref& w) { g_lin.insert(g_lin.end(), w.values.begin(), w.values.end()); });
+  const std::vector<float> g_soft = tshape::flat_weights(*soft_grad), g_lin = tshape::flat_weights(*lin_grad);
   tshape_test::require_close(g_soft, g_lin, 1e-6, 1e-6);
 }
 

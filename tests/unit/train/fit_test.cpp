@@ -57,9 +57,7 @@ struct toy_data {
 
 template <class M>
 std::vector<float> weights_of(model_ptr<M>& net) {
-  std::vector<float> w;
-  for_each_weight(net, [&](const weight_ref& r) { w.insert(w.end(), r.values.begin(), r.values.end()); });
-  return w;
+  return flat_weights(net);
 }
 
 /// The text written to a temporary file by f(FILE*).
