@@ -452,14 +452,8 @@ struct validation_types<std::tuple<validation_data_t<XV, YV>>> {
 };
 }  // namespace detail
 
-// The shape rules of a step, reported at the user's fit/evaluate call (one static_assert per kind).
-#define TSHAPE_FIT_ASSERTS(DS)                                                                              \
-  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);                     \
-  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);                             \
-  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);                     \
-  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);       \
-  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);       \
-  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH)
+// The shape rules of a step are reported at the user's fit/evaluate call, one static_assert per kind,
+// written out in each function (in a macro, g++ adds two lines of "in expansion of macro" to each).
 
 /// Trains the trainer's model on x, y (Keras' model.fit); returns the history. The trainer keeps
 /// the optimizer's state, so a second fit carries on where the first stopped.
@@ -476,7 +470,12 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
       typename Tr::template step_diagnosis<X, Y>,
       std::conditional_t<std::tuple_size_v<decltype(validation)> == 1,
                          typename Tr::template step_diagnosis<typename V::x, typename V::y>, void>>::type;
-  TSHAPE_FIT_ASSERTS(DS);
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
   if constexpr (std::is_void_v<DS>) {
     auto ms = std::tuple_cat(detail::metrics_of(std::forward<Extras>(extras))...);
     auto cbs = std::tuple_cat(detail::callbacks_of(std::forward<Extras>(extras))...);
@@ -493,8 +492,22 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
 template <class N, class X, class Y, class Loss, class Opt, class... Extras>
   requires(!detail::is_trainer_v<N>) && is_tensor<X>::value && is_tensor<Y>::value
 History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_options& options, Extras&&... extras) {
-  auto trainer = make_trainer(net, loss, opt, options.seed);
-  return fit(trainer, x, y, options, std::forward<Extras>(extras)...);
+  // The rules once more here, at the call the user wrote: reported from the trainer's fit, they
+  // would carry one more line of context.
+  using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
+  using DS = typename trainer<Net, Loss, Opt>::template step_diagnosis<X, Y>;
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  if constexpr (std::is_void_v<DS>) {
+    auto t = make_trainer(net, loss, opt, options.seed);
+    return fit(t, x, y, options, std::forward<Extras>(extras)...);
+  } else {
+    return History{};
+  }
 }
 
 namespace detail {
@@ -543,7 +556,12 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   auto metric_tuple = std::tuple_cat(detail::metrics_of(std::forward<Ms>(ms))...);
   using Result = decltype(detail::logs_to_array<decltype(metric_tuple)>(Logs{}));
   using DS = typename decltype(detail::step_rule<Net, Loss, X, Y>())::type;
-  TSHAPE_FIT_ASSERTS(DS);
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
   if constexpr (std::is_void_v<DS>) {
     const TensorView<const float, typename X::shape> xv = x;
     const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
@@ -605,6 +623,5 @@ auto predict(N& net, const X& x, int batch_size = 32) {
   }
 }
 
-#undef TSHAPE_FIT_ASSERTS
 
 }  // namespace tshape
