@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference learning curves: small MLPs trained with Keras' optimizers, in float64.
 
-Four models from fixed weights (written out in Keras' layouts, get_weights() order: Dense kernel
+Five models from fixed weights (written out in Keras' layouts, get_weights() order: Dense kernel
 (in, units), bias (units,)):
   mlp_ce:  20 -> Dense(16, relu) -> Dense(3, softmax), sparse categorical cross-entropy. As tf.keras 2
            does for a softmax output, the loss is computed from the cached logits: mean(lse(z) - z_y).
@@ -9,6 +9,12 @@ Four models from fixed weights (written out in Keras' layouts, get_weights() ord
   mlp_bn:  20 -> Dense(16, no bias) -> BatchNormalization -> ReLU -> Dense(3, softmax), as mlp_ce.
   bn_fused: (2, 2, 5) -> BatchNormalization -> Flatten -> Dense(3, softmax), as mlp_ce (the samples
            are the same 20 values, reshaped).
+  cnn:     (6, 6, 1) -> Conv2D(4, 3x3, same, relu) -> MaxPooling2D(2x2) -> Flatten -> Dense(3, softmax),
+           as mlp_ce, on its own data set of 36 images (cnn.x, cnn.labels) from its own generator, so
+           that the MLPs' arrays stay as they were. Its torch twin computes
+           in NCHW: the kernel HWIO permuted to OIHW, TensorFlow's 'same' for a 3x3 stride-1 window
+           being one pixel of zeros on each side, and the pooled activation permuted back to NHWC
+           before the flatten, so that the Dense kernel's rows are in Keras' order.
 The batch normalizations train as Keras 2 does (the batch's statistics; moving ones with momentum
 0.99, the variance unbiased on the fused path of rank-4 batches), and their moving statistics after
 training are written out too.
@@ -121,13 +127,67 @@ def bn_fused(p, xb):
     return h.reshape(-1, 20) @ p[4] + p[5]
 
 
+# ---- the CNN: its own generator, so that the arrays above do not depend on it
+cnn_rng = np.random.default_rng(2025)
+
+
+def cnn_data():
+    """36 images of 6x6x1: a short bar, horizontal, vertical or diagonal (the class), at a random place,
+    with its sign and strength random, over noise."""
+    images = cnn_rng.normal(scale=0.5, size=(N, 6, 6, 1))
+    classes = cnn_rng.integers(0, 3, N)
+    for n, c in enumerate(classes):
+        r, q = cnn_rng.integers(0, 4, 2)
+        strength = cnn_rng.uniform(1.0, 2.0) * cnn_rng.choice([-1.0, 1.0])
+        for k in range(3):
+            dr, dq = ((0, k), (k, 0), (k, k))[c]
+            images[n, r + dr, q + dq, 0] += strength
+    return images.astype(np.float32), classes
+
+
+cnn_x, cnn_labels = cnn_data()
+put("cnn.x", cnn_x)
+put("cnn.labels", cnn_labels)
+
+
+def cnn_weights():
+    # Conv2D(4, 3x3) kernel HWIO (3, 3, 1, 4), bias (4,); Dense(3) kernel (36, 3), bias (3,). Glorot's
+    # fans for a kernel: the receptive field times the input and the output channels.
+    limit = np.sqrt(6.0 / (9 * 1 + 9 * 4))
+    ws = [cnn_rng.uniform(-limit, limit, (3, 3, 1, 4)).astype(np.float32),
+          cnn_rng.uniform(-0.1, 0.1, 4).astype(np.float32)]
+    limit = np.sqrt(6.0 / (36 + 3))
+    return ws + [cnn_rng.uniform(-limit, limit, (36, 3)).astype(np.float32),
+                 cnn_rng.uniform(-0.1, 0.1, 3).astype(np.float32)]
+
+
+def cnn(p, xb):
+    """NHWC in and out, NCHW inside: torch's conv2d takes OIHW kernels; 'same' is one pixel each side."""
+    h = torch.nn.functional.conv2d(xb.permute(0, 3, 1, 2), p[0].permute(3, 2, 0, 1), p[1], padding=1)
+    # Ties in a pooling window are ReLU's zeros, whose gradient is zero whichever cell gets it.
+    h = torch.nn.functional.max_pool2d(torch.relu(h), 2)
+    return h.permute(0, 2, 3, 1).reshape(len(xb), -1) @ p[2] + p[3]
+
+
 # name: (weights, forward, loss, indices of the trainable arrays, indices of the moving statistics)
 MODELS = {
     "mlp_ce": (weights([20, 16, 3]), mlp(torch.relu), "sparse_ce", [0, 1, 2, 3], []),
     "mlp_mse": (weights([20, 12, 4]), mlp(torch.tanh), "mse", [0, 1, 2, 3], []),
     "mlp_bn": (bn_weights(), mlp_bn, "sparse_ce", [0, 1, 2, 5, 6], [3, 4]),
     "bn_fused": (bn_fused_weights(), bn_fused, "sparse_ce", [0, 1, 4, 5], [2, 3]),
+    "cnn": (cnn_weights(), cnn, "sparse_ce", [0, 1, 2, 3], []),
 }
+# The data set of each model: inputs and class labels (or regression targets); the MLPs share one.
+DATA = {"cnn": (cnn_x, cnn_labels)}
+
+
+def data(model):
+    """A model's inputs and labels (or targets) as torch tensors."""
+    classes = MODELS[model][2] == "sparse_ce"
+    xs, ys = DATA.get(model, (x, labels if classes else targets))
+    return torch.tensor(xs, dtype=torch.float64), torch.tensor(ys) if classes else torch.tensor(ys, dtype=torch.float64)
+
+
 for name, (ws, _, _, _, _) in MODELS.items():
     for i, w in enumerate(ws):
         put(f"{name}.w{i}", w)
@@ -210,8 +270,7 @@ def train(model, apply, clipnorm=0.0, global_clipnorm=0.0, torch_optimizer=None)
     trained = [params[i] for i in trainable]
     states = [dict() for _ in trained]
     opt = torch_optimizer(trained) if torch_optimizer else None
-    xt = torch.tensor(x, dtype=torch.float64)
-    yt = torch.tensor(labels) if loss == "sparse_ce" else torch.tensor(targets, dtype=torch.float64)
+    xt, yt = data(model)
     t, curve = 0, []
     for _ in range(EPOCHS):
         total, count = 0.0, 0
@@ -287,8 +346,8 @@ for model in MODELS:
 # The clipping runs must clip: the gradient norms of the first batch, for the record.
 for model, (ws, forward, loss, trainable, _) in MODELS.items():
     params = [torch.tensor(w, dtype=torch.float64, requires_grad=i in trainable) for i, w in enumerate(ws)]
-    yb = torch.tensor(labels[:BATCH]) if loss == "sparse_ce" else torch.tensor(targets[:BATCH], dtype=torch.float64)
-    batch_loss(params, forward, loss, torch.tensor(x[:BATCH], dtype=torch.float64), yb).backward()
+    xt, yt = data(model)
+    batch_loss(params, forward, loss, xt[:BATCH], yt[:BATCH]).backward()
     print(model, "first-batch gradient norms:", [round(params[i].grad.norm().item(), 3) for i in trainable])
 
 with open("training.txt", "w") as fh:
