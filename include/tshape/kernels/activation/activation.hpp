@@ -123,11 +123,13 @@ struct swish {
 template <class Act>
 void apply_inplace(const Act& act, float* p, std::ptrdiff_t n) {
   using V = simd::native;
-  std::ptrdiff_t i = 0;
+  // Pointers, not an index: g++ 12 -O3 otherwise imagines an index past 2^62 in some inlined callers
+  // and refuses the loop (-Waggressive-loop-optimizations).
+  float* const end = p + (n > 0 ? n : 0);
   if constexpr (Act::vectorized) {
-    for (; i + V::width <= n; i += V::width) V::store(p + i, act.template apply<V>(V::load(p + i)));
+    for (; end - p >= V::width; p += V::width) V::store(p, act.template apply<V>(V::load(p)));
   }
-  for (; i < n; ++i) p[i] = act(p[i]);
+  for (; p < end; ++p) *p = act(*p);
 }
 
 /// Softmax over each row of `rows` x `cols` floats in place: exp(x - max) / sum.
