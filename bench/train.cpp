@@ -108,7 +108,10 @@ double tshape_model(const std::string& name, const options& o) {
 // PyTorch's ms per step for each model, from bench/train_torch.py.
 std::map<std::string, double> torch_ms(const options& o) {
   std::map<std::string, double> out;
-  std::string cmd = "/usr/bin/python3 " TSHAPE_BENCH_DIR "/train_torch.py --threads " + std::to_string(o.threads) +
+  // OMP_NUM_THREADS as well as torch.set_num_threads: without it PyTorch's OpenMP team still spins on
+  // the other core, and on a busy machine its step takes ten times as long.
+  std::string cmd = "OMP_NUM_THREADS=" + std::to_string(o.threads) + " /usr/bin/python3 " TSHAPE_BENCH_DIR
+                    "/train_torch.py --threads " + std::to_string(o.threads) +
                     " --seconds " + std::to_string(o.seconds);
   for (const auto& m : o.models) cmd += " " + m;
   FILE* p = popen(cmd.c_str(), "r");
