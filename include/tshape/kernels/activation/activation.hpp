@@ -113,9 +113,9 @@ struct swish {
   static constexpr bool vectorized = false;
   float operator()(float x) const { return x * sigmoid{}(x); }
   static constexpr bool grad_from_output = false;
-  float grad(float x, float y) const {
+  float grad(float x, float) const {
     const float s = sigmoid{}(x);
-    return s + y * (1.0f - s);
+    return s + x * s * (1.0f - s);
   }
 };
 
@@ -152,7 +152,12 @@ inline void softmax_rows(float* p, std::ptrdiff_t rows, std::ptrdiff_t cols) {
 /// activation needs: grad_from_output says; the other may be null). dx may alias dy.
 template <class Act>
 void apply_grad(const Act& act, const float* x, const float* y, const float* dy, float* dx, std::ptrdiff_t n) {
-  for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * act.grad(x ? x[i] : 0.0f, y ? y[i] : 0.0f);
+  // Only the one the activation needs is read: the other may point anywhere (a layer keeps no
+  // pre-activation for an activation whose derivative comes from its output).
+  if constexpr (Act::grad_from_output)
+    for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * act.grad(0.0f, y[i]);
+  else
+    for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * act.grad(x[i], 0.0f);
 }
 
 /// The softmax's backward along rows: dx = y * (dy - sum(dy * y)), from the output y. dx may alias dy.
