@@ -127,6 +127,20 @@ leaf_arrays trainable_arrays(Leaf& leaf) {
   });
   return a;
 }
+/// The arrays no optimizer updates (BatchNormalization's moving statistics).
+template <class Leaf>
+leaf_arrays state_arrays(Leaf& leaf) {
+  const leaf_arrays trained = trainable_arrays(leaf);
+  leaf_arrays a;
+  leaf.for_each_weight([&](auto&&, auto view) {
+    for (int j = 0; j < trained.count; ++j)
+      if (trained.data[j] == view.data()) return;
+    a.data[a.count] = view.data();
+    a.size[a.count] = static_cast<std::size_t>(view.size());
+    ++a.count;
+  });
+  return a;
+}
 
 template <std::size_t K, class C, class F>
 void zip_leaves_inner(C& net, C& grad, const std::array<C*, K>& slots, F& f, int top) {
@@ -337,6 +351,7 @@ class trainer {
     ctx.training = training;
     ctx.trainable = training;
     if (training) {
+      keep_state(false);  // a batch whose loss is not finite leaves the moving statistics as they were
       net_->forward_train(xv.data(), pred, batch, saved, work, ctx, frozen_.data());
     } else {
       net_->run_forward(xv.data(), pred, batch, work);
@@ -354,7 +369,11 @@ class trainer {
       }
     }
     const double l = detail::reduce_loss(loss_, p, yv.data(), rows, cols, logits, training ? dpred : nullptr);
-    if (!training || !std::isfinite(l)) return static_cast<float>(l);
+    if (!training) return static_cast<float>(l);
+    if (!std::isfinite(l)) {
+      keep_state(true);
+      return static_cast<float>(l);
+    }
 
     zero_gradients();
     ctx.dy_is_logits = from_cache;
@@ -373,6 +392,22 @@ class trainer {
 #else
     raise(make_error(errc::bad_data, "the batch is larger than the trainer_storage's"));
 #endif
+  }
+
+  // The arrays no optimizer updates, kept in the gradients' copy of them (which nothing else uses)
+  // before a training pass, and put back when its loss is not finite.
+  void keep_state(bool restore) {
+    auto each = [&](int, auto& w, auto& g, auto&) {
+      const auto from = detail::state_arrays(w);
+      const auto to = detail::state_arrays(g);
+      for (int j = 0; j < from.count; ++j) {
+        if (restore)
+          std::copy_n(to.data[j], from.size[j], from.data[j]);
+        else
+          std::copy_n(from.data[j], from.size[j], to.data[j]);
+      }
+    };
+    detail::zip_leaves<Opt::slots>(*net_, *grads_, slots_, each, -1);
   }
 
   void zero_gradients() {

@@ -3,6 +3,9 @@
 // BatchNormalization at inference, and dropout's masks.
 #include <tshape/tshape.hpp>
 
+#include <cmath>
+#include <limits>
+
 #include <vector>
 
 #include "gradient_check.hpp"
@@ -216,4 +219,18 @@ TEST_CASE("Dropout: keeps about 1 - rate of the elements, scaled by 1 / (1 - rat
   ctx.training = true;
   ctx.rng = nullptr;
   CHECK_THROWS(d.forward_train(x.data(), y2.data(), batch, saved.data(), nullptr, ctx));
+}
+
+TEST_CASE("training: a batch whose loss is not finite leaves the model as it was, moving statistics included",
+          "[train][normalization]") {
+  using Net = tshape::Sequential<tshape::Input<4>, tshape::Dense<5>, tshape::BatchNormalization, tshape::Dense<2>>;
+  auto net = tshape::make_model<Net>(1);
+  auto trainer = tshape::make_trainer(net, tshape::MeanSquaredError{}, tshape::SGD{});
+  tshape::Tensor<float, tshape::Shape<3, 4>> x{1, 2, 3, 4, 0.5f, 0.1f, -1, 2, 3, 3, 1, 0};
+  tshape::Tensor<float, tshape::Shape<3, 2>> y{1, 0, 0, 1, 1, 1};
+  trainer.step(x, y);
+  const auto before = tshape::flat_weights(net);
+  x(1, 2) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_FALSE(std::isfinite(trainer.step(x, y)));
+  CHECK(tshape::flat_weights(net) == before);
 }
