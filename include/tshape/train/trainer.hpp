@@ -129,7 +129,7 @@ leaf_arrays trainable_arrays(Leaf& leaf) {
 }
 /// The arrays no optimizer updates (BatchNormalization's moving statistics).
 template <class Leaf>
-leaf_arrays state_arrays(Leaf& leaf) {
+leaf_arrays untrained_arrays(Leaf& leaf) {
   const leaf_arrays trained = trainable_arrays(leaf);
   leaf_arrays a;
   leaf.for_each_weight([&](auto&&, auto view) {
@@ -398,8 +398,8 @@ class trainer {
   // before a training pass, and put back when its loss is not finite.
   void keep_state(bool restore) {
     auto each = [&](int, auto& w, auto& g, auto&) {
-      const auto from = detail::state_arrays(w);
-      const auto to = detail::state_arrays(g);
+      const auto from = detail::untrained_arrays(w);
+      const auto to = detail::untrained_arrays(g);
       for (int j = 0; j < from.count; ++j) {
         if (restore)
           std::copy_n(to.data[j], from.size[j], from.data[j]);
