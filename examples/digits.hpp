@@ -17,7 +17,7 @@ struct digits_data {
 
 inline digits_data load_digits(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "r");
-  if (!f) tshape::raise(tshape::make_error(tshape::errc::bad_data, "cannot open the digits at " + path));
+  if (!f) tshape::raise(tshape::make_error(tshape::errc::file_error, path + ": cannot open the digits"));
   std::vector<int> values;
   for (int v; std::fscanf(f, "%d,", &v) == 1;) values.push_back(v);
   std::fclose(f);

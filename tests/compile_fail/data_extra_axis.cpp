@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
+// EXPECT-MESSAGE: tshape: the data.s rank is not the one the model expects
 // EXPECT-ERROR: WRONG_RANK<.*at_model_input, .*Input<20>, .*expected_input_shape<.*None, 20>, .*but_got_shape<32, 20, 1>, .*fix_with_squeeze<-1>
 // TITLE: Data with a trailing axis of 1 fed to a model of rank-1 samples
 // SEED: 000

@@ -1,5 +1,5 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
-// EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*Conv2D<8, .*Kernel<3, 3>.*expected_rank<3>, .*but_got_shape<.*None, 28, 28>
+// EXPECT-MESSAGE: tshape: the layer.s input does not have the rank the layer expects
+// EXPECT-ERROR: WRONG_RANK<.*at_layer<0>, .*Conv2D<8, .*Kernel<3, 3>.*expected_rank<3>, .*but_got_shape<.*None, 28, 28>, .*fix_with_layer_before_it<.*Reshape<28, 28, 1>
 // TITLE: A Conv2D in a functional model fed (28, 28) images without a channel axis
 // SEED: -
 // KERAS: ValueError: Input 0 of layer "conv2d" is incompatible with the layer: expected min_ndim=4, found ndim=3. Full shape received: (None, 28, 28)

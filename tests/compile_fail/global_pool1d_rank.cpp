@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
+// EXPECT-MESSAGE: tshape: the layer.s input does not have the rank the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<2>, .*GlobalAveragePooling1D, .*expected_rank<2>, .*but_got_shape<.*None, 32>
 // TITLE: GlobalAveragePooling1D after a layer that already gives one vector per sample
 // SEED: -

@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
+// EXPECT-MESSAGE: tshape: the layer.s input does not have the rank the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<1>, .*Permute<2, 1>, .*expected_rank<2>, .*but_got_shape<.*None, 10, 8, 3>
 // TITLE: Permute that names fewer axes than the sample has
 // SEED: -

@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
+// EXPECT-MESSAGE: tshape: the data.s rank is not the one the model expects
 // EXPECT-ERROR: WRONG_RANK<.*at_model_input, .*Input<100, 5>, .*expected_input_shape<.*None, 100, 5>, .*but_got_shape<100, 5>, .*fix_with_expand_dims<0>
 // TITLE: One sequence of (timesteps, features) fed to an LSTM model without its sample axis
 // SEED: 003

@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: the input.s rank is not the one the layer expects
+// EXPECT-MESSAGE: tshape: the layer.s input does not have the rank the layer expects
 // EXPECT-ERROR: WRONG_RANK<.*at_layer<1>, .*RepeatVector<5>, .*expected_rank<1>, .*but_got_shape<.*None, 10, 16>
 // TITLE: RepeatVector fed a sequence instead of a vector
 // SEED: -

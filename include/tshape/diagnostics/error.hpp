@@ -20,8 +20,12 @@
 // The words of each rule, shared by static_assert (which needs a literal) and run-time errors.
 #define TSHAPE_MSG_SHAPE_MISMATCH "tshape: the input's shape does not match what the layer expects"
 #define TSHAPE_MSG_WRONG_RANK                                                                                     \
-  "tshape: the input's rank is not the one the layer expects (add a missing axis with expand_dims, e.g. a channel " \
+  "tshape: the data's rank is not the one the model expects (add a missing axis with expand_dims, e.g. a channel " \
   "axis with expand_dims<-1>; remove an extra axis of 1 with squeeze)"
+// The same rule met inside a model's definition: the fix is in the model, not in the data.
+#define TSHAPE_MSG_LAYER_WRONG_RANK                                                                        \
+  "tshape: the layer's input does not have the rank the layer expects (declare the Input with the axis it " \
+  "needs, e.g. Input<100, 1>, or put the Reshape named below before the layer)"
 #define TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT \
   "tshape: a 'valid' window is larger than its input (use Padding::same, a smaller window or a larger input)"
 #define TSHAPE_MSG_ELEMENT_COUNT_MISMATCH \
@@ -29,9 +33,10 @@
 #define TSHAPE_MSG_INVALID_OPTION "tshape: the layer's options cannot apply to its input"
 #define TSHAPE_MSG_DTYPE_MISMATCH \
   "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
-#define TSHAPE_MSG_LOSS_TARGET_MISMATCH                                                                          \
-  "tshape: the loss target's shape does not match the model's output (an output that still has spatial axes needs " \
-  "GlobalAveragePooling2D or Flatten before its last Dense)"
+#define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
+#define TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES                                                                \
+  "tshape: the model's output still has spatial axes and the loss target has none (put GlobalAveragePooling2D " \
+  "or Flatten before the last Dense)"
 #define TSHAPE_MSG_INVALID_AXIS \
   "tshape: expand_dims and squeeze take an axis the tensor has, and squeeze only an axis of extent 1"
 #define TSHAPE_MSG_NOT_RECURRENT "tshape: Bidirectional wraps a recurrent layer (GRU, LSTM or SimpleRNN)"
@@ -55,6 +60,9 @@
 #define TSHAPE_MSG_INPUT_NOT_USED "tshape: an Input of the model is not used by any of its outputs"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT "tshape: the model is called with a different number of tensors than it has Inputs"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
+#define TSHAPE_MSG_FILE_ERROR "tshape: a file cannot be opened, read or written"
+#define TSHAPE_MSG_WEIGHTS_MISMATCH \
+  "tshape: the weights do not fit the model (a file of another model, or its arrays in another order)"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
 
@@ -73,6 +81,8 @@ enum class errc {
   loss_target_mismatch,
   output_mismatch,
   bad_data,  // a file or buffer that is not what it claims to be
+  file_error,
+  weights_mismatch,  // weights or a training state saved from another model
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -89,9 +99,14 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::loss_target_mismatch: return TSHAPE_MSG_LOSS_TARGET_MISMATCH;
     case errc::output_mismatch: return TSHAPE_MSG_OUTPUT_MISMATCH;
     case errc::bad_data: return TSHAPE_MSG_BAD_DATA;
+    case errc::file_error: return TSHAPE_MSG_FILE_ERROR;
+    case errc::weights_mismatch: return TSHAPE_MSG_WEIGHTS_MISMATCH;
   }
   return "tshape: unknown error";
 }
+
+template <int... D>
+struct Reshape;  // named by fix_with_layer_before_it
 
 /// The vocabulary of diagnoses. Names read as a sentence in compiler output.
 namespace error {
@@ -114,6 +129,7 @@ template <class... Details> struct NOT_RECURRENT {};
 template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
+template <class... Details> struct OUTPUT_KEEPS_SPATIAL_AXES {};
 template <class... Details> struct OUTPUT_MISMATCH {};
 template <class... Details> struct NEEDS_HEAP {};
 template <class... Details> struct VIEW_OF_TEMPORARY {};
@@ -186,7 +202,7 @@ struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
 template <int Axis> struct fix_with_squeeze {};
-template <int... D> struct fix_with_reshape {};
+template <class Layer> struct fix_with_layer_before_it {};  // a model fix: e.g. Reshape<100, 1>
 struct fix_with_your_own_output_and_arena {};
 struct fix_with_your_own_arena {};
 

@@ -184,15 +184,15 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
 
 inline result<std::vector<std::byte>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(errc::bad_data, path + ": cannot open the file");
+  if (!in) return make_error(errc::file_error, path + ": cannot open it");
   std::vector<std::byte> bytes;
   in.seekg(0, std::ios::end);
   const auto size = in.tellg();
-  if (size < 0) return make_error(errc::bad_data, path + ": cannot read the file");
+  if (size < 0) return make_error(errc::file_error, path + ": cannot read it");
   bytes.resize(static_cast<std::size_t>(size));
   in.seekg(0);
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!in) return make_error(errc::bad_data, path + ": cannot read the file");
+  if (!in) return make_error(errc::file_error, path + ": cannot read it");
   return bytes;
 }
 
@@ -212,6 +212,11 @@ inline std::vector<std::byte> encode_npy(std::string_view dtype, std::span<const
   for (char c : header) out.push_back(static_cast<std::byte>(c));
   out.insert(out.end(), data.begin(), data.end());
   return out;
+}
+
+/// "got (3, 3, 1, 16), expected (3, 3, 3, 16)": a weight's misfit, where no data fix applies.
+inline std::string extents_words(std::span<const int> got, std::span<const int> expected) {
+  return "got " + std::string(extents_text(got).view()) + ", expected " + std::string(extents_text(expected).view());
 }
 
 /// Checks a parsed array against element type T and shape S; returns the extents as ints.
@@ -278,7 +283,7 @@ void save_npy(const std::string& path, const X& x) {
       std::span<const std::byte>(reinterpret_cast<const std::byte*>(v.data()), static_cast<std::size_t>(v.size()) * sizeof(T)));
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) raise(make_error(errc::bad_data, path + ": cannot write the file"));
+  if (!out) raise(make_error(errc::file_error, path + ": cannot write it"));
 }
 
 }  // namespace tshape

@@ -136,7 +136,7 @@ inline void write_npz(const std::string& path, const std::vector<std::pair<std::
   for (const auto& [name, data] : members) {
     const std::string file = name + ".npy";
     if (data.size() > 0xFFFFFFFEu || out.size() > 0xFFFFFFFEu)
-      raise(make_error(errc::bad_data, path + ": an archive over 4 GiB needs zip64, which tshape does not write"));
+      raise(make_error(errc::file_error, path + ": an archive over 4 GiB needs zip64, which tshape does not write"));
     const std::uint32_t crc = detail::crc32(data), offset = static_cast<std::uint32_t>(out.size());
     const auto size = static_cast<std::uint32_t>(data.size());
     detail::put32(out, 0x04034b50);
@@ -182,7 +182,7 @@ inline void write_npz(const std::string& path, const std::vector<std::pair<std::
   detail::put16(out, 0);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-  if (!f) raise(make_error(errc::bad_data, path + ": cannot write the file"));
+  if (!f) raise(make_error(errc::file_error, path + ": cannot write it"));
 }
 
 }  // namespace tshape

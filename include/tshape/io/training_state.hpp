@@ -60,12 +60,13 @@ result<void> try_load_training_state(Trainer& t, const std::string& path) {
   for (const auto& [name, w] : targets) {
     const auto it = by_name.find(name);
     if (it == by_name.end())
-      return make_error(errc::shape_mismatch, path + ": no array " + name + " (a state of another model or optimizer?)");
+      return make_error(errc::weights_mismatch, path + ": no array " + name + " (a state of another model or optimizer?)");
     const npy_array& a = *it->second;
-    if (a.dtype != "<f4") return make_error(errc::dtype_mismatch, path + ": " + name + " is not float32");
+    if (a.dtype != "<f4") return make_error(errc::weights_mismatch, path + ": " + name + " is not float32");
     std::vector<int> got(a.shape.begin(), a.shape.end());
     const auto v = check_extents(got, w.shape());
-    if (v.code != errc::ok) return extents_error(v, got, w.shape(), path + ": " + name);
+    if (v.code != errc::ok)
+      return make_error(errc::weights_mismatch, path + ": " + name + ": " + detail::extents_words(got, w.shape()));
   }
   const auto it = by_name.find("optimizer/iterations");
   if (it == by_name.end() || it->second->dtype != "<i8" || it->second->data.size() != sizeof(std::int64_t))

@@ -35,19 +35,20 @@ result<void> try_load_weights(Net& net, const std::string& path) {
               [](const npz_member& a, const npz_member& b) { return std::stol(a.name.substr(4)) < std::stol(b.name.substr(4)); });
   const auto targets = weights(net);
   if (members.size() != targets.size())
-    return make_error(errc::shape_mismatch, path + ": the archive has " + std::to_string(members.size()) +
+    return make_error(errc::weights_mismatch, path + ": the archive has " + std::to_string(members.size()) +
                                                 " arrays, the model has " + std::to_string(targets.size()) +
                                                 " (Keras' get_weights() order)");
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const auto& a = members[i].array;
     const std::string what = path + ": " + std::string(targets[i].name.view()) + " (" + members[i].name + ")";
     if (a.dtype != "<f4")
-      return make_error(errc::dtype_mismatch, what + ": the array holds " + std::string(detail::npy_cpp_name(a.dtype)) +
+      return make_error(errc::weights_mismatch, what + ": the array holds " + std::string(detail::npy_cpp_name(a.dtype)) +
                                                   " data; save float32 arrays (Keras' weights are float32)");
     std::vector<int> got(a.shape.begin(), a.shape.end());
     const auto expected = targets[i].shape();
     const auto v = check_extents(got, expected);
-    if (v.code != errc::ok) return extents_error(v, got, expected, what);
+    if (v.code != errc::ok)
+      return make_error(errc::weights_mismatch, what + ": " + detail::extents_words(got, expected));
   }
   for (std::size_t i = 0; i < targets.size(); ++i)
     std::memcpy(targets[i].values.data(), members[i].array.data.data(), members[i].array.data.size());

@@ -39,7 +39,8 @@ constexpr auto window_rule() {
   using S = Shape<D...>;
   if constexpr (sizeof...(D) != Rank + 1) {
     if constexpr (sizeof...(D) == Rank)  // no channel axis: seed 001 and 003's mistake
-      return mismatch<error::WRONG_RANK, error::expected_rank<Rank + 1>, error::got<S>, error::fix_with_expand_dims<-1>>{};
+      return mismatch<error::WRONG_RANK, error::expected_rank<Rank + 1>, error::got<S>,
+                      error::fix_with_layer_before_it<Reshape<D..., 1>>>{};
     else
       return mismatch<error::WRONG_RANK, error::expected_rank<Rank + 1>, error::got<S>>{};
   } else {

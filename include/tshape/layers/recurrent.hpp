@@ -10,10 +10,10 @@
 //   ResetAfter<false>                GRU only: reset_after=False, bias (3*units,) (Keras <= 2.2's form)
 //   UnitForgetBias<false>            LSTM only: the forget gate's bias starts at 0 instead of 1
 //
-// The shape rule: one sample is (timesteps, features), rank 2. Data of (samples, features) reaches
-// the layer as rank 1 and is reported as WRONG_RANK with expected_rank<2> and the fix
-// fix_with_expand_dims<-1> (each feature becomes a timestep of one feature), as in Keras' "expected
-// ndim=3, found ndim=2" (Keras counts the batch axis).
+// The shape rule: one sample is (timesteps, features), rank 2. A model declared with samples of
+// (features) is reported as WRONG_RANK with expected_rank<2> and the model fix
+// fix_with_layer_before_it<Reshape<features, 1>> (each feature becomes a timestep of one feature), as
+// in Keras' "expected ndim=3, found ndim=2" (Keras counts the batch axis).
 //
 // The bound layer, beyond what every layer has (layers/layer.hpp):
 //   kernel() (features, G*units), recurrent_kernel() (units, G*units), bias() (G*units) or, for
@@ -125,10 +125,12 @@ using reversed_spec_t = std::conditional_t<
 template <int Units, bool ReturnSequences, int... D>
 constexpr auto recurrent_infer() {
   if constexpr (sizeof...(D) == 1)
-    return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>, error::fix_with_expand_dims<-1>>{};
+    return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>,
+                    error::fix_with_layer_before_it<Reshape<D..., 1>>>{};
   else if constexpr (sizeof...(D) > 2)  // e.g. (timesteps, rows, cols): one feature axis per timestep
     return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>,
-                    error::fix_with_reshape<Shape<D...>::extents[0], static_cast<int>(Shape<D...>::static_size / Shape<D...>::extents[0])>>{};
+                    error::fix_with_layer_before_it<
+                        Reshape<Shape<D...>::extents[0], static_cast<int>(Shape<D...>::static_size / Shape<D...>::extents[0])>>>{};
   else if constexpr (sizeof...(D) != 2)
     return mismatch<error::WRONG_RANK, error::expected_rank<2>, error::got<Shape<D...>>>{};
   else if constexpr (ReturnSequences)

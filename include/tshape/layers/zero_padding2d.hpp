@@ -36,7 +36,8 @@ struct ZeroPadding2D : detail::functional_call<ZeroPadding2D<P...>> {
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     if constexpr (sizeof...(D) == 2) {
-      return mismatch<error::WRONG_RANK, error::expected_rank<3>, error::got<Shape<D...>>, error::fix_with_expand_dims<-1>>{};
+      return mismatch<error::WRONG_RANK, error::expected_rank<3>, error::got<Shape<D...>>,
+                      error::fix_with_layer_before_it<Reshape<D..., 1>>>{};
     } else if constexpr (sizeof...(D) != 3) {
       return mismatch<error::WRONG_RANK, error::expected_rank<3>, error::got<Shape<D...>>>{};
     } else {

@@ -940,7 +940,7 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   /// the model would then be a second error (no call operator) after the one that says the rule.
   using diagnosis = typename body::diagnosis;
   static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_LAYER_WRONG_RANK);
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);

@@ -263,7 +263,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   /// The report (diagnostics/report.hpp): one static_assert per kind of rule, of which at most one fails.
   using diagnosis = typename body::diagnosis;
   static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_LAYER_WRONG_RANK);
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);

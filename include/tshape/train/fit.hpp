@@ -476,6 +476,7 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
   static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<DS>) {
     auto ms = std::tuple_cat(detail::metrics_of(std::forward<Extras>(extras))...);
     auto cbs = std::tuple_cat(detail::callbacks_of(std::forward<Extras>(extras))...);
@@ -502,6 +503,7 @@ History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_option
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
   static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<DS>) {
     auto t = make_trainer(net, loss, opt, options.seed);
     return fit(t, x, y, options, std::forward<Extras>(extras)...);
@@ -562,6 +564,7 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
   static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<DS>) {
     const TensorView<const float, typename X::shape> xv = x;
     const TensorView<const typename Y::value_type, typename Y::shape> yv = y;

@@ -52,11 +52,22 @@ constexpr bool target_fits() {
   }
 }
 
+/// Seed 002's mistake: an output of (N, 5, 5, 1) against labels of (N,) or (N, 1). Only then is
+/// "put GlobalAveragePooling2D or Flatten before the last Dense" the fix.
+template <class P, class T>
+inline constexpr bool output_keeps_spatial_axes = P::rank >= 3 && T::rank <= 2;
+
+template <class P, class T, class... Details>
+using loss_target_error =
+    std::conditional_t<output_keeps_spatial_axes<P, T>, error::OUTPUT_KEEPS_SPATIAL_AXES<Details...>,
+                       error::LOSS_TARGET_MISMATCH<Details...>>;
+
 template <class Loss, class P, class T>
-using loss_diagnosis = std::conditional_t<
-    target_fits<P, T, Loss::alignment>(), void,
-    error::LOSS_TARGET_MISMATCH<error::in_loss<Loss>, typename error::detail::got_shape<P, 0>::model_output,
-                                typename error::detail::got_shape<T, 0>::loss_target>>;
+using loss_diagnosis =
+    std::conditional_t<target_fits<P, T, Loss::alignment>(), void,
+                       loss_target_error<P, T, error::in_loss<Loss>,
+                                         typename error::detail::got_shape<P, 0>::model_output,
+                                         typename error::detail::got_shape<T, 0>::loss_target>>;
 
 /// The diagnosis of a loss on predictions of shape P against targets of element type Target and
 /// shape T (void when they fit): a sparse loss's targets are integer class indices, then the shapes.
@@ -299,6 +310,7 @@ float loss(const Loss& fn, const P& y_pred, const T& y_true) {
   using D = detail::loss_rule<Loss, typename P::shape, typename T::value_type, typename T::shape>;
   static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, D>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, D>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, D>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<D>)
     return detail::checked_loss(fn, y_pred, y_true);
   else
@@ -311,6 +323,7 @@ float loss(const P& y_pred, const T& y_true) {
   using D = detail::loss_rule<Loss, typename P::shape, typename T::value_type, typename T::shape>;
   static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, D>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, D>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, D>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<D>)
     return detail::checked_loss(Loss{}, y_pred, y_true);
   else

@@ -264,6 +264,7 @@ class trainer {
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
     static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
     static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
     if constexpr (std::is_void_v<DS>) {
       return run(x, y, true);
     } else {
@@ -282,6 +283,7 @@ class trainer {
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
     static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
     static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
     if constexpr (std::is_void_v<DS>) {
       return run(x, y, false);
     } else {

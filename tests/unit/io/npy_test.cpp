@@ -65,7 +65,9 @@ TEST_CASE("load_npy: another dtype, Fortran order, truncation and garbage are cl
   CHECK_THROWS_WITH((load_npy<float, Shape<dyn, 4, 4>>(cut.path)), Catch::Contains("not a .npy file"));
   auto missing = try_load_npy<float, Shape<dyn>>(io_file("no-such-file.npy"));
   CHECK_FALSE(missing.ok());
-  CHECK(missing.error().code == errc::bad_data);
+  CHECK(missing.error().code == errc::file_error);
+  CHECK_THAT(std::string(missing.error().what()),
+             Catch::StartsWith(TSHAPE_MSG_FILE_ERROR) && Catch::EndsWith("no-such-file.npy: cannot open it"));
 }
 
 TEST_CASE("save_npy: round trip of static and dyn tensors", "[io][npy]") {
