@@ -5,12 +5,16 @@
 #   // EXPECT-ERROR: <CMake regex>     the diagnosis: place, layer, what was expected, what it got
 # It becomes an EXCLUDE_FROM_ALL object target with the library's own flags, and a CTest test that
 # runs that target's compile command (from compile_commands.json) and passes only when compiling
-# fails AND the output matches both. Under g++ the compiler's output must also fit in
-# TSHAPE_MAX_ERROR_LINES lines (the promise of short errors), or in the lines an optional
-#   // MAX-LINES: <n>
-# line gives: a functional model reached through make_model and a call is one template deeper (g++
-# says so in one more line), and a case says that budget in its own header.
+# fails with exactly one error AND the output matches both (one mistake, one error). The compiler's
+# output must also fit in TSHAPE_MAX_ERROR_LINES lines on g++ and TSHAPE_MAX_ERROR_LINES_CLANG on
+# clang (the promise of short errors), or in the lines an optional
+#   // MAX-LINES: <n>          (g++)
+#   // MAX-LINES-CLANG: <n>    (clang)
+# line gives. A model's own rule reached only through make_model and a call is reported two
+# templates deep (the call's, then the model's instantiation): g++ says so in one more line, clang
+# in two notes of three lines each, and such a case says its budget in its own header.
 set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
+set(TSHAPE_MAX_ERROR_LINES_CLANG 10 CACHE STRING "Most lines of clang output a compile-fail test may produce")
 
 # The regex of the one `// KEY: <regex>` line of src, into out.
 function(tshape_read_expectation src key out)
@@ -38,9 +42,15 @@ function(tshape_add_compile_fail_test src)
   set(max_lines 0)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     set(max_lines ${TSHAPE_MAX_ERROR_LINES})
-    file(STRINGS "${src}" budget REGEX "^// MAX-LINES: [0-9]+$")
+    set(budget_key "MAX-LINES")
+  elseif(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    set(max_lines ${TSHAPE_MAX_ERROR_LINES_CLANG})
+    set(budget_key "MAX-LINES-CLANG")
+  endif()
+  if(max_lines)
+    file(STRINGS "${src}" budget REGEX "^// ${budget_key}: [0-9]+$")
     if(budget)
-      string(REGEX REPLACE "^// MAX-LINES: " "" max_lines "${budget}")
+      string(REGEX REPLACE "^// ${budget_key}: " "" max_lines "${budget}")
     endif()
   endif()
   add_test(NAME ${CF_PREFIX}.${name}

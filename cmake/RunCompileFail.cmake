@@ -1,6 +1,6 @@
-# Runs one compile-fail test (see CompileFail.cmake): compiling SOURCE must fail with output matching
-# both EXPECT_MESSAGE and EXPECT, and the compiler's output must be at most MAX_LINES lines (0: not
-# checked). The command is the build's own for SOURCE, read from COMMANDS (compile_commands.json), so
+# Runs one compile-fail test (see CompileFail.cmake): compiling SOURCE must fail with exactly one
+# error, its output matching both EXPECT_MESSAGE and EXPECT, and the compiler's output must be at
+# most MAX_LINES lines (0: not checked). The command is the build's own for SOURCE, read from COMMANDS (compile_commands.json), so
 # tests run in parallel without a build tool in between.
 file(READ "${COMMANDS}" json)
 string(JSON count LENGTH "${json}")
@@ -43,6 +43,12 @@ if(NOT out MATCHES "${EXPECT_MESSAGE}")
 endif()
 if(NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${TARGET}: failed to compile, but not with /${EXPECT}/:\n${out}")
+endif()
+# One mistake, one error: the compiler reports exactly one (notes aside).
+string(REGEX MATCHALL "[^\n]*: error: [^\n]*" errors "${out}")
+list(LENGTH errors error_count)
+if(NOT error_count EQUAL 1)
+  message(FATAL_ERROR "${TARGET}: the compiler reported ${error_count} errors, not one:\n${out}")
 endif()
 if(MAX_LINES GREATER 0)
   # The compiler's lines (a build tool's own, [n/m], FAILED: and the command after it, are not counted).

@@ -1,5 +1,5 @@
-// EXPECT-MESSAGE: tshape: the loss target.s shape does not match the model.s output
-// EXPECT-ERROR: LOSS_TARGET_MISMATCH<.*in_loss<.*BinaryCrossentropy>, .*model_output_shape<.*None, 5, 5, 1>, .*loss_target_shape<.*None, 1>
+// EXPECT-MESSAGE: tshape: the model.s output still has spatial axes and the loss target has none
+// EXPECT-ERROR: OUTPUT_KEEPS_SPATIAL_AXES<.*in_loss<.*BinaryCrossentropy>, .*model_output_shape<.*None, 5, 5, 1>, .*loss_target_shape<.*None, 1>
 // TITLE: fit on a CNN whose output still has its 5x5 feature map, against one label per image
 // SEED: 002
 // KERAS: ValueError: logits and labels must have the same shape ((None, 5, 5, 1) vs (None, 1)), when model.fit starts

@@ -31,6 +31,11 @@
 #define TSHAPE_MSG_ELEMENT_COUNT_MISMATCH \
   "tshape: the target shape holds a different number of elements than the input"
 #define TSHAPE_MSG_INVALID_OPTION "tshape: the layer's options cannot apply to its input"
+#define TSHAPE_MSG_UNKNOWN_OPTION \
+  "tshape: the layer does not take this option (the option, then the options the layer takes, are named below)"
+#define TSHAPE_MSG_REPEATED_OPTION \
+  "tshape: the layer is given two options of one kind (two activations, or one option twice): keep one"
+#define TSHAPE_MSG_BAD_OPTION_VALUE "tshape: the layer cannot take this value of an option (named below)"
 #define TSHAPE_MSG_DTYPE_MISMATCH \
   "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
 #define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
@@ -128,6 +133,9 @@ template <class... Details> struct INVALID_AXIS {};
 template <class... Details> struct NOT_RECURRENT {};
 template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
+template <class... Details> struct UNKNOWN_OPTION {};
+template <class... Details> struct REPEATED_OPTION {};
+template <class... Details> struct BAD_OPTION_VALUE {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
 template <class... Details> struct OUTPUT_KEEPS_SPATIAL_AXES {};
 template <class... Details> struct OUTPUT_MISMATCH {};
@@ -197,7 +205,21 @@ template <auto... D> struct result_shape {};
 template <long long Bytes> struct arena_bytes {};
 template <long long Bytes> struct arena_bytes_per_sample {};
 template <long long Bytes> struct stack_arena_bytes {};
-struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at a time
+struct reads_whole_sequence {};
+/// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
+/// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
+/// mistake is one error, whatever the program does with the model.
+struct the_model_reports_its_error {};
+template <class Option> struct not_an_option_of_it {};
+template <class... Options> struct it_takes {};         // Kernel<> stands for Kernel<...>
+template <class... Options> struct given_together {};
+struct an_activation {};
+template <int N> struct units {};
+template <int N> struct filters {};
+template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
+template <class... Options> struct strides_and_dilation_together {};
+template <class Option> struct needs_option {};
+template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone  // a layer a stream cannot run one timestep at a time
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};

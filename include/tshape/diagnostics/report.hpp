@@ -49,4 +49,31 @@ struct failed_model_output {
   }
 };
 
+/// What layer<I>(net) gives on a model that failed its rule: every weight a layer may have, each a
+/// failed_model_output, so that code reading or writing weights adds no second error.
+struct failed_layer {
+  static constexpr long long param_count = 0;
+  static constexpr long long non_trainable_count = 0;
+  failed_model_output kernel() const { return {}; }
+  failed_model_output bias() const { return {}; }
+  failed_model_output recurrent_kernel() const { return {}; }
+  failed_model_output gamma() const { return {}; }
+  failed_model_output beta() const { return {}; }
+  failed_model_output moving_mean() const { return {}; }
+  failed_model_output moving_variance() const { return {}; }
+  const failed_layer& forward_layer() const { return *this; }
+  const failed_layer& backward_layer() const { return *this; }
+  template <std::size_t I>
+  const failed_layer& layer() const {
+    return *this;
+  }
+  template <class F>
+  void for_each_weight(F&&) const {}
+
+  static failed_layer& instance() {
+    static failed_layer l;
+    return l;
+  }
+};
+
 }  // namespace tshape::detail

@@ -58,43 +58,55 @@ constexpr auto window_rule() {
   }
 }
 
-/// Keras' options of a convolution over Rank spatial axes, checked and resolved to 2D (rows, cols).
+template <class O>
+struct conv_takes : std::bool_constant<is_kernel<O>::value || is_strides<O>::value || is_padding<O>::value ||
+                                       is_dilation<O>::value || is_activation_v<O> || is_use_bias<O>::value> {};
+
+/// Keras' options of a convolution over Rank spatial axes, resolved to 2D (rows, cols); `rule` is
+/// void or the option mistake the model reports (layer.hpp).
 template <int Rank, class... Options>
 struct conv_options {
-  static_assert(((is_kernel<Options>::value || is_strides<Options>::value || is_padding<Options>::value ||
-                  is_dilation<Options>::value || is_activation_v<Options> || is_use_bias<Options>::value) &&
-                 ...),
-                "tshape: a convolution's options are Kernel<...>, Strides<...>, Padding::same or Padding::valid, "
-                "DilationRate<...>, an activation (ReLU, ...) and UseBias<false>");
-  static_assert(count_options<is_kernel, Options...> == 1, "tshape: give a convolution one Kernel<...> (its window)");
-  static_assert(count_options<is_strides, Options...> <= 1 && count_options<is_padding, Options...> <= 1 &&
-                    count_options<is_dilation, Options...> <= 1 && count_options<is_activation, Options...> <= 1 &&
-                    count_options<is_use_bias, Options...> <= 1,
-                "tshape: give each option of a convolution at most once");
   using kernel_t = option_t<is_kernel, Kernel<1>, Options...>;
   using strides_t = option_t<is_strides, Strides<1>, Options...>;
   using dilation_t = option_t<is_dilation, DilationRate<1>, Options...>;
-  static_assert(window_option_fits<kernel_t, Rank>() && window_option_fits<strides_t, Rank>() &&
-                    window_option_fits<dilation_t, Rank>(),
-                "tshape: Kernel, Strides and DilationRate take positive values, one for every spatial axis or one for all");
+  static constexpr bool windows_fit = window_option_fits<kernel_t, Rank>() && window_option_fits<strides_t, Rank>() &&
+                                      window_option_fits<dilation_t, Rank>();
   static constexpr auto k = window_values<kernel_t, Rank>();
   static constexpr auto s = window_values<strides_t, Rank>();
   static constexpr auto d = window_values<dilation_t, Rank>();
   static constexpr int kh = Rank == 2 ? k[0] : 1, kw = k[Rank - 1];
   static constexpr int sh = Rank == 2 ? s[0] : 1, sw = s[Rank - 1];
   static constexpr int dh = Rank == 2 ? d[0] : 1, dw = d[Rank - 1];
-  static_assert((sh == 1 && sw == 1) || (dh == 1 && dw == 1),
-                "tshape: Keras does not combine Strides > 1 with DilationRate > 1 in a convolution");
   static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
   using activation = option_t<is_activation, Linear, Options...>;
   static constexpr bool use_bias = option_t<is_use_bias, UseBias<true>, Options...>::value;
+
+  static constexpr auto check() {
+    using R = options_rule_t<error::it_takes<Kernel<>, Strides<>, Padding::valid, Padding::same, DilationRate<>,
+                                             error::an_activation, UseBias<false>>,
+                             conv_takes, type_list<Options...>, is_kernel, is_strides, is_padding, is_dilation,
+                             is_activation, is_use_bias>;
+    if constexpr (!std::is_void_v<R>)
+      return R{};
+    else if constexpr (count_options<is_kernel, Options...> == 0)
+      return mismatch<error::BAD_OPTION_VALUE, error::needs_option<Kernel<>>>{};
+    else if constexpr (!windows_fit)  // a value <= 0, or as many values as neither 1 nor Rank
+      return mismatch<error::BAD_OPTION_VALUE,
+                      error::values_must_be_positive_one_per_axis_or_one_for_all<kernel_t, strides_t, dilation_t>>{};
+    else if constexpr ((sh != 1 || sw != 1) && (dh != 1 || dw != 1))  // Keras refuses it too
+      return mismatch<error::BAD_OPTION_VALUE, error::strides_and_dilation_together<strides_t, dilation_t>>{};
+    else
+      return;
+  }
+  using rule = decltype(check());
 };
 
 /// A convolution with Filters filters over Rank spatial axes (1: Conv1D, 2: Conv2D).
 template <int Rank, int Filters, class... Options>
 struct conv_layer {
-  static_assert(Filters > 0, "tshape: a convolution needs a positive number of filters");
   using opts = conv_options<Rank, Options...>;
+  using option_rule = std::conditional_t<(Filters <= 0), mismatch<error::BAD_OPTION_VALUE, error::filters<Filters>>,
+                                         typename opts::rule>;
   using activation = typename opts::activation;
   static constexpr bool use_bias = opts::use_bias;
   static constexpr int filters = Filters;
@@ -102,7 +114,9 @@ struct conv_layer {
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::same, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       using sp = spatial<Rank, D...>;

@@ -16,13 +16,18 @@
 
 namespace tshape {
 
+namespace detail {
+template <class O>
+struct dense_takes : std::bool_constant<is_activation_v<O> || is_use_bias<O>::value> {};
+}  // namespace detail
+
 template <int Units, class... Options>
 struct Dense : detail::functional_call<Dense<Units, Options...>> {
-  static_assert(Units > 0, "tshape: Dense<Units> needs a positive number of units");
-  static_assert(((is_activation_v<Options> || detail::is_use_bias<Options>::value) && ...),
-                "tshape: Dense's options are an activation (ReLU, Softmax, ...) and UseBias<false>");
-  static_assert(detail::count_options<is_activation, Options...> <= 1, "tshape: give Dense at most one activation");
-  static_assert(detail::count_options<detail::is_use_bias, Options...> <= 1, "tshape: give Dense at most one UseBias");
+  /// void, or the option mistake the model reports (layer.hpp).
+  using option_rule = std::conditional_t<
+      (Units <= 0), mismatch<error::BAD_OPTION_VALUE, error::units<Units>>,
+      detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>, detail::dense_takes,
+                             detail::type_list<Options...>, is_activation, detail::is_use_bias>>;
 
   using activation = detail::option_t<is_activation, Linear, Options...>;
   static constexpr bool use_bias = detail::option_t<detail::is_use_bias, UseBias<true>, Options...>::value;
@@ -32,7 +37,9 @@ struct Dense : detail::functional_call<Dense<Units, Options...>> {
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    if constexpr (sizeof...(D) == 0)
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else if constexpr (sizeof...(D) == 0)
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<1>, error::got<Shape<>>>{};
     else
       return replace_extent_t<Shape<D...>, -1, Units>{};

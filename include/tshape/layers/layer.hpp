@@ -155,6 +155,58 @@ using option_t = typename find_option<Pred, Default, Options...>::type;
 template <template <class> class Pred, class... Options>
 inline constexpr int count_options = (0 + ... + (Pred<Options>::value ? 1 : 0));
 
+// Option rules. A layer checks its options in `option_rule()`, which gives void or a mismatch
+// (UNKNOWN_OPTION, REPEATED_OPTION, BAD_OPTION_VALUE); its infer returns that mismatch before any
+// shape rule, so an option mistake is reported once, by the model, like every shape rule, and the
+// layer's type stays valid for whatever else names it (no second error).
+
+/// The first option Takes rejects, or void.
+template <template <class> class Takes, class... Options>
+struct first_rejected {
+  using type = void;
+};
+template <template <class> class Takes, class First, class... Rest>
+struct first_rejected<Takes, First, Rest...> {
+  using type = std::conditional_t<Takes<First>::value, typename first_rejected<Takes, Rest...>::type, First>;
+};
+
+/// error::given_together<the options of Options... that Pred selects>.
+template <template <class> class Pred, class Kept, class... Options>
+struct select_options {
+  using type = Kept;
+};
+template <template <class> class Pred, class... Kept, class First, class... Rest>
+struct select_options<Pred, error::given_together<Kept...>, First, Rest...> {
+  using type = typename select_options<
+      Pred, std::conditional_t<Pred<First>::value, error::given_together<Kept..., First>, error::given_together<Kept...>>,
+      Rest...>::type;
+};
+
+/// The rule that Options... are all taken (Takes) and each kind (Kinds) given at most once; It
+/// lists what the layer takes, as error::it_takes<...>.
+template <class It, template <class> class Takes, class Options, template <class> class... Kinds>
+struct options_rule;
+template <class It, template <class> class Takes, class... Options, template <class> class... Kinds>
+struct options_rule<It, Takes, type_list<Options...>, Kinds...> {
+  template <template <class> class... Ks>
+  struct first_repeated {
+    using type = void;
+  };
+  template <template <class> class K, template <class> class... Ks>
+  struct first_repeated<K, Ks...> {
+    using type = std::conditional_t<(count_options<K, Options...> > 1),
+                                    mismatch<error::REPEATED_OPTION,
+                                             typename select_options<K, error::given_together<>, Options...>::type>,
+                                    typename first_repeated<Ks...>::type>;
+  };
+  using rejected = typename first_rejected<Takes, Options...>::type;
+  using type = std::conditional_t<std::is_void_v<rejected>, typename first_repeated<Kinds...>::type,
+                                  mismatch<error::UNKNOWN_OPTION, error::not_an_option_of_it<rejected>, It>>;
+};
+/// void when the options pass, else the mismatch to report.
+template <class It, template <class> class Takes, class Options, template <class> class... Kinds>
+using options_rule_t = typename options_rule<It, Takes, Options, Kinds...>::type;
+
 /// A small, fast, reproducible generator for initializers, shuffles and dropout (splitmix64).
 class rng {
  public:

@@ -18,17 +18,19 @@
 
 namespace tshape {
 
+namespace detail {
+template <class O>
+struct lstm_takes : std::bool_constant<is_recurrent_option<O>::value || is_unit_forget_bias<O>::value> {};
+}  // namespace detail
+
 template <int Units, class... Options>
 struct LSTM : detail::recurrent_tag, detail::functional_call<LSTM<Units, Options...>> {
-  static_assert(Units > 0, "tshape: LSTM<Units> needs a positive number of units");
-  static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
-                  is_activation_v<Options> || detail::is_recurrent_activation<Options>::value ||
-                  detail::is_use_bias<Options>::value || detail::is_unit_forget_bias<Options>::value) &&
-                 ...),
-                "tshape: LSTM's options are ReturnSequences, GoBackwards, an activation (Tanh, ReLU, ...), "
-                "RecurrentActivation<...>, UseBias<false> and UnitForgetBias<false>");
-  static_assert(detail::count_options<detail::is_unit_forget_bias, Options...> <= 1,
-                "tshape: give LSTM at most one UnitForgetBias");
+  /// void, or the option mistake the model reports (layer.hpp).
+  using option_rule = decltype(detail::recurrent_option_rule<
+                               Units,
+                               error::it_takes<ReturnSequences, GoBackwards, error::an_activation,
+                                               RecurrentActivation<Sigmoid>, UseBias<false>, UnitForgetBias<false>>,
+                               detail::lstm_takes, detail::is_unit_forget_bias, Options...>());
 
  private:
   using options = detail::recurrent_options<Options...>;
@@ -57,7 +59,10 @@ struct LSTM : detail::recurrent_tag, detail::functional_call<LSTM<Units, Options
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    return detail::recurrent_infer<Units, return_sequences, D...>();
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else
+      return detail::recurrent_infer<Units, return_sequences, D...>();
   }
   template <class In>
   using bind = detail::recurrent_layer<LSTM, In>;

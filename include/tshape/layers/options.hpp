@@ -73,10 +73,15 @@ constexpr bool window_option_fits() {
   return true;
 }
 
-/// A window option's values, one per axis (a single value repeated).
+/// A window option's values, one per axis (a single value repeated); 1s for an option that does
+/// not fit (window_option_fits), which the layer's option rule reports.
 template <class Opt, int Rank>
 constexpr std::array<int, Rank> window_values() {
   std::array<int, Rank> out{};
+  if (!window_option_fits<Opt, Rank>()) {
+    out.fill(1);
+    return out;
+  }
   for (int i = 0; i < Rank; ++i) out[i] = Opt::values.size() == 1 ? Opt::values[0] : Opt::values[i];
   return out;
 }

@@ -16,22 +16,32 @@
 
 namespace tshape::detail {
 
+template <class O>
+struct pool_takes : std::bool_constant<is_pool<O>::value || is_strides<O>::value || is_padding<O>::value> {};
+
 template <int Rank, class... Options>
 struct pool_options {
-  static_assert(((is_pool<Options>::value || is_strides<Options>::value || is_padding<Options>::value) && ...),
-                "tshape: a pooling layer's options are Pool<...>, Strides<...> and Padding::same or Padding::valid");
-  static_assert(count_options<is_pool, Options...> <= 1 && count_options<is_strides, Options...> <= 1 &&
-                    count_options<is_padding, Options...> <= 1,
-                "tshape: give each option of a pooling layer at most once");
   using pool_t = option_t<is_pool, Pool<2>, Options...>;
   using strides_t = option_t<is_strides, pool_t, Options...>;
-  static_assert(window_option_fits<pool_t, Rank>() && window_option_fits<strides_t, Rank>(),
-                "tshape: Pool and Strides take positive values, one for every spatial axis or one for all");
   static constexpr auto p = window_values<pool_t, Rank>();
   static constexpr auto s = window_values<strides_t, Rank>();
   static constexpr int kh = Rank == 2 ? p[0] : 1, kw = p[Rank - 1];
   static constexpr int sh = Rank == 2 ? s[0] : 1, sw = s[Rank - 1];
   static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
+
+  /// void, or the option mistake the model reports (layer.hpp).
+  static constexpr auto check() {
+    using R = options_rule_t<error::it_takes<Pool<>, Strides<>, Padding::valid, Padding::same>, pool_takes,
+                             type_list<Options...>, is_pool, is_strides, is_padding>;
+    if constexpr (!std::is_void_v<R>)
+      return R{};
+    else if constexpr (!window_option_fits<pool_t, Rank>() || !window_option_fits<strides_t, Rank>())
+      return mismatch<error::BAD_OPTION_VALUE,
+                      error::values_must_be_positive_one_per_axis_or_one_for_all<pool_t, strides_t>>{};
+    else
+      return;
+  }
+  using rule = decltype(check());
 };
 
 /// Max (Max = true) or average pooling over Rank spatial axes.
@@ -42,7 +52,9 @@ struct pooling_layer {
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(window_rule<Rank, opts::kh, opts::kw, opts::same, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<typename opts::rule>) {
+      return typename opts::rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       using sp = spatial<Rank, D...>;

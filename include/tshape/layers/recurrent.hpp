@@ -91,13 +91,35 @@ struct recurrent_options {
   static constexpr bool use_bias = option_t<is_use_bias, UseBias<true>, Options...>::value;
   using activation = option_t<is_activation, Tanh, Options...>;
   using recurrent_activation = typename option_t<is_recurrent_activation, RecurrentActivation<Sigmoid>, Options...>::type;
-  static_assert(count_options<is_return_sequences, Options...> <= 1 && count_options<is_go_backwards, Options...> <= 1 &&
-                    count_options<is_use_bias, Options...> <= 1 && count_options<is_activation, Options...> <= 1 &&
-                    count_options<is_recurrent_activation, Options...> <= 1,
-                "tshape: give a recurrent layer each option at most once");
-  static_assert(!activation::row_wise && !recurrent_activation::row_wise,
-                "tshape: a recurrent layer's activations act on each unit alone (Softmax cannot be one)");
 };
+
+template <class O>
+struct is_recurrent_option
+    : std::bool_constant<is_return_sequences<O>::value || is_go_backwards<O>::value || is_activation_v<O> ||
+                         is_recurrent_activation<O>::value || is_use_bias<O>::value> {};
+template <class>
+struct no_option : std::false_type {};
+
+/// The option rule (layer.hpp) of a recurrent layer of Units units that takes what Takes accepts
+/// (It names it), Own being its own option kind: each option at most once, and activations that act
+/// on each unit alone.
+template <int Units, class It, template <class> class Takes, template <class> class Own, class... Options>
+constexpr auto recurrent_option_rule() {
+  using opts = recurrent_options<Options...>;
+  using R = options_rule_t<It, Takes, type_list<Options...>, is_return_sequences, is_go_backwards, is_activation,
+                           is_recurrent_activation, is_use_bias, Own>;
+  if constexpr (Units <= 0)
+    return mismatch<error::BAD_OPTION_VALUE, error::units<Units>>{};
+  else if constexpr (!std::is_void_v<R>)
+    return R{};
+  else if constexpr (opts::activation::row_wise)
+    return mismatch<error::BAD_OPTION_VALUE, error::acts_on_a_whole_row<typename opts::activation>>{};
+  else if constexpr (opts::recurrent_activation::row_wise)
+    return mismatch<error::BAD_OPTION_VALUE,
+                    error::acts_on_a_whole_row<RecurrentActivation<typename opts::recurrent_activation>>>{};
+  else
+    return;
+}
 
 /// The spec with GoBackwards added, or removed when it is there: Bidirectional's backward layer.
 template <class Out, class... In>

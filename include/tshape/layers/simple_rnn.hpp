@@ -13,14 +13,17 @@
 
 namespace tshape {
 
+namespace detail {
+template <class O>
+struct simple_rnn_takes : std::bool_constant<is_recurrent_option<O>::value> {};
+}  // namespace detail
+
 template <int Units, class... Options>
 struct SimpleRNN : detail::recurrent_tag, detail::functional_call<SimpleRNN<Units, Options...>> {
-  static_assert(Units > 0, "tshape: SimpleRNN<Units> needs a positive number of units");
-  static_assert(((detail::is_return_sequences<Options>::value || detail::is_go_backwards<Options>::value ||
-                  is_activation_v<Options> || detail::is_use_bias<Options>::value) &&
-                 ...),
-                "tshape: SimpleRNN's options are ReturnSequences, GoBackwards, an activation (Tanh, ReLU, ...) and "
-                "UseBias<false>");
+  /// void, or the option mistake the model reports (layer.hpp).
+  using option_rule = decltype(detail::recurrent_option_rule<
+                               Units, error::it_takes<ReturnSequences, GoBackwards, error::an_activation, UseBias<false>>,
+                               detail::simple_rnn_takes, detail::no_option, Options...>());
 
  private:
   using options = detail::recurrent_options<Options...>;
@@ -44,7 +47,10 @@ struct SimpleRNN : detail::recurrent_tag, detail::functional_call<SimpleRNN<Unit
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    return detail::recurrent_infer<Units, return_sequences, D...>();
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else
+      return detail::recurrent_infer<Units, return_sequences, D...>();
   }
   template <class In>
   using bind = detail::recurrent_layer<SimpleRNN, In>;

@@ -724,7 +724,8 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static constexpr bool has_input = true;
 
   // ---- The graph's members (detail::graph_body), forwarded -------------------------------------------
-  using layers = typename body::layers;
+  /// The layers in Keras' order (none for a model that reports an error: nothing iterates them).
+  using layers = std::conditional_t<std::is_void_v<typename body::diagnosis>, typename body::layers, detail::type_list<>>;
   using graph_type = typename body::graph_type;
   using graph = body;
   // The graph's tables (summary and plot read them).
@@ -768,11 +769,17 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static constexpr std::size_t backward_scratch_floats(int batch) { return body::backward_scratch_floats(batch); }
   template <std::size_t L>
   constexpr auto& layer() {
-    return body_.template layer<L>();
+    if constexpr (std::is_void_v<diagnosis>)
+      return body_.template layer<L>();
+    else
+      return detail::failed_layer::instance();
   }
   template <std::size_t L>
   constexpr const auto& layer() const {
-    return body_.template layer<L>();
+    if constexpr (std::is_void_v<diagnosis>)
+      return body_.template layer<L>();
+    else
+      return detail::failed_layer::instance();
   }
   /// The position (in layer<I>'s count) of the layer that computes tensor T, as Keras' get_layer.
   template <class T>
@@ -837,11 +844,20 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static constexpr std::size_t arena_bytes(int batch) { return body::arena_floats(batch) * sizeof(float); }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
 
-  /// The diagnosis of a call on data X (one input): as Sequential's.
+  /// The rule of a call on data X (one input), as Sequential's; nothing for a model that reports its error.
+  template <class X>
+  static constexpr auto model_call_rule() {
+    if constexpr (!std::is_void_v<typename body::diagnosis>)
+      return std::type_identity<error::the_model_reports_its_error>{};
+    else
+      return detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape>();
+  }
+  /// The diagnosis of a call on data X (one input): as Sequential's (void for a model that reports
+  /// its own error).
   template <class X>
   using call_diagnosis = std::conditional_t<
-      body::input_count == 1,
-      typename decltype(detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape>())::type,
+      body::input_count == 1 || !std::is_void_v<typename body::diagnosis>,
+      typename decltype(model_call_rule<X>())::type,
       error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<body::input_count>, error::but_called_with<1>>>;
 
   /// On another model's tensors, Model{}(x) is a layer of that graph. (Written out: a using-declaration
@@ -885,7 +901,9 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
  private:
   template <class... X>
   static constexpr auto call_rule() {
-    if constexpr (sizeof...(X) != sizeof...(I)) {
+    if constexpr (!std::is_void_v<typename body::diagnosis>) {
+      return std::type_identity<error::the_model_reports_its_error>{};
+    } else if constexpr (sizeof...(X) != sizeof...(I)) {
       return std::type_identity<error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<sizeof...(I)>,
                                                           error::but_called_with<sizeof...(X)>>>{};
     } else {
@@ -944,6 +962,9 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
+  static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
+  static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);

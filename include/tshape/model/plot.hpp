@@ -145,7 +145,9 @@ dot_graph graph_of_functional() {
 template <class Net>
 std::string to_dot(const dot_options& options = {}) {
   detail::dot_graph g;
-  if constexpr (detail::graph_model<Net>)
+  if constexpr (!std::is_void_v<typename Net::diagnosis>)
+    ;  // the model reports its error: an empty graph, and no second error
+  else if constexpr (detail::graph_model<Net>)
     g = detail::graph_of_functional<Net>();
   else
     g = detail::graph_of_sequential<Net>();

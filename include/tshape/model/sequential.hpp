@@ -131,7 +131,9 @@ constexpr auto forward_diagnosis() {
 /// be called and has none: its call reports that alone).
 template <class Parts, class X>
 constexpr auto call_rule() {
-  if constexpr (Parts::has_input)
+  if constexpr (!std::is_void_v<typename Parts::body::diagnosis>)
+    return std::type_identity<error::the_model_reports_its_error>{};
+  else if constexpr (Parts::has_input)
     return input_diagnosis<typename Parts::input_layer, typename X::value_type, typename X::shape>();
   else
     return std::type_identity<void>{};
@@ -139,7 +141,9 @@ constexpr auto call_rule() {
 /// The same for forward(x, y) with views VX and VY.
 template <class Parts, class VX, class VY>
 constexpr auto forward_rule() {
-  if constexpr (Parts::has_input)
+  if constexpr (!std::is_void_v<typename Parts::body::diagnosis>)
+    return std::type_identity<error::the_model_reports_its_error>{};
+  else if constexpr (Parts::has_input)
     return forward_diagnosis<typename Parts::input_layer, typename Parts::body::output_shape, VX, VY>();
   else
     return std::type_identity<void>{};
@@ -202,7 +206,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static constexpr std::string_view keras_class = "Sequential";
   static constexpr std::string_view keras_name = "sequential";
   /// The layers, Input excluded: what layer<I> counts.
-  using layers = typename parts::layers;
+  using layers = std::conditional_t<std::is_void_v<typename body::diagnosis>, typename parts::layers, detail::type_list<>>;
   static constexpr bool has_input = parts::has_input;
 
   // ---- The bound layers' members (model/chain.hpp), forwarded ----------------------------------------
@@ -226,11 +230,17 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static constexpr std::size_t backward_scratch_floats(int batch) { return body::backward_scratch_floats(batch); }
   template <std::size_t I>
   constexpr auto& layer() {
-    return body_.template layer<I>();
+    if constexpr (std::is_void_v<diagnosis>)
+      return body_.template layer<I>();
+    else
+      return detail::failed_layer::instance();
   }
   template <std::size_t I>
   constexpr const auto& layer() const {
-    return body_.template layer<I>();
+    if constexpr (std::is_void_v<diagnosis>)
+      return body_.template layer<I>();
+    else
+      return detail::failed_layer::instance();
   }
   template <class F>
   constexpr void visit_leaves(F&& f, int base) {
@@ -260,21 +270,8 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   }
   const float* logits(const float* saved, int batch) const { return body_.logits(saved, batch); }
 
-  /// The report (diagnostics/report.hpp): one static_assert per kind of rule, of which at most one fails.
+  /// void, or the model's error, which the class reports at its end (one static_assert per kind).
   using diagnosis = typename body::diagnosis;
-  static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_LAYER_WRONG_RANK);
-  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
-  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
-  static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
-  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
-  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
-  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
-  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
-  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
-  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
-  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
-  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 
   /// As a layer of another model: checks the declared Input (if any), then runs the fold.
   template <int... D>
@@ -518,6 +515,25 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       return x.template extent<0>();
     }
   }
+
+  // The report (diagnostics/report.hpp), last in the class: clang drops the members declared after a
+  // failed static_assert, and the program that goes on to use them would get more errors.
+  static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_LAYER_WRONG_RANK);
+  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
+  static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
+  static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
+  static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
+  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
+  static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
+  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
 
 /// The bound layer I of a model (0-based, Input excluded, as in Keras' summary), e.g.

@@ -221,7 +221,9 @@ constexpr auto graph_summary() {
 /// prints a Sequential. A functional model: a graph_model_summary (see the header).
 template <class Net>
 constexpr auto summary() {
-  if constexpr (detail::graph_model<Net>) {
+  if constexpr (!std::is_void_v<typename Net::diagnosis>) {
+    return model_summary<0>{};  // the model reports its error: no rows, and no second error
+  } else if constexpr (detail::graph_model<Net>) {
     return detail::graph_summary<Net>();
   } else {
     static_assert(Net::has_input, "tshape: summary needs a model whose first argument is Input<...>");
@@ -339,8 +341,9 @@ void print_graph_summary(std::ostream& os, const graph_model_summary<N, C>& s) {
 /// 98 with `Connected to` (see the header).
 template <class Net>
 void print_summary(std::ostream& os = std::cout) {
-  constexpr auto s = summary<Net>();
-  if constexpr (detail::graph_model<Net>) {
+  if constexpr (!std::is_void_v<typename Net::diagnosis>) {
+    return;  // the model reports its error; nothing more to say
+  } else if constexpr (constexpr auto s = summary<Net>(); detail::graph_model<Net>) {
     detail::print_graph_summary(os, s);
   } else {
     const std::string_view rule_line = "_________________________________________________________________";

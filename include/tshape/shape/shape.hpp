@@ -55,8 +55,14 @@ using shape_from_array_t = typename detail::shape_from_array<A, std::make_index_
 template <class S, int I>
 inline constexpr int extent_v = S::extents[detail::normalize_axis(I, S::rank)];
 
+/// The last axis' extent; 1 for a scalar (a row of one value), so that code over rows holds for it.
 template <class S>
-inline constexpr int last_extent_v = S::extents[S::rank - 1];
+inline constexpr int last_extent_v = [] {
+  if constexpr (S::rank == 0)
+    return 1;
+  else
+    return S::extents[S::rank - 1];
+}();
 
 namespace detail {
 template <int N, class S>

@@ -622,7 +622,7 @@ auto predict(N& net, const X& x, int batch_size = 32) {
     }
     return y;
   } else {
-    return Tensor<float, Out>(0);
+    return detail::failed_model_output{};
   }
 }
 

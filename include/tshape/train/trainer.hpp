@@ -80,7 +80,9 @@ constexpr auto step_rule() {
   using SY = typename Y::shape;
   using DX = typename Net::template call_diagnosis<X>;
   constexpr int nx = SX::extents[0], ny = SY::rank > 0 ? SY::extents[0] : 1;
-  if constexpr (!std::is_void_v<DX>)
+  if constexpr (!std::is_void_v<typename Net::diagnosis>)
+    return std::type_identity<error::the_model_reports_its_error>{};
+  else if constexpr (!std::is_void_v<DX>)
     return std::type_identity<DX>{};
   else if constexpr (nx != dyn && ny != dyn && nx != ny)
     return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<nx>,

@@ -31,7 +31,7 @@ static_assert(std::is_same_v<decltype(std::declval<Conv1D<16, Kernel<5>>::bind<S
 // The rules: rank, and a 'valid' window that does not fit.
 static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<3>>::infer(Shape<28, 28>{})),
                              mismatch<error::WRONG_RANK, error::expected_rank<3>, error::but_got_shape<error::None, 28, 28>,
-                                      error::fix_with_expand_dims<-1>>>);
+                                      error::fix_with_layer_before_it<Reshape<28, 28, 1>>>>);
 static_assert(is_mismatch_v<decltype(Conv2D<32, Kernel<3>>::infer(Shape<1, 28, 28, 1>{}))>);
 static_assert(is_mismatch_v<decltype(Conv1D<32, Kernel<3>>::infer(Shape<28>{}))>);
 static_assert(std::is_same_v<decltype(Conv2D<32, Kernel<5>>::infer(Shape<4, 9, 1>{})),

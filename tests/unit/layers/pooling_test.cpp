@@ -21,7 +21,7 @@ static_assert(MaxPooling2D<>::bind<Shape<4, 4, 2>>::param_count == 0);
 // The rules.
 static_assert(std::is_same_v<decltype(MaxPooling2D<>::infer(Shape<28, 28>{})),
                              mismatch<error::WRONG_RANK, error::expected_rank<3>, error::but_got_shape<error::None, 28, 28>,
-                                      error::fix_with_expand_dims<-1>>>);
+                                      error::fix_with_layer_before_it<Reshape<28, 28, 1>>>>);
 static_assert(is_mismatch_v<decltype(GlobalAveragePooling2D::infer(Shape<64>{}))>);
 static_assert(is_mismatch_v<decltype(GlobalAveragePooling1D::infer(Shape<64>{}))>);
 static_assert(is_mismatch_v<decltype(MaxPooling1D<Pool<5>>::infer(Shape<4, 2>{}))>);

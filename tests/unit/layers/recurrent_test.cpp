@@ -14,13 +14,13 @@ using namespace tshape;
 static_assert(std::is_same_v<decltype(GRU<64>::infer(Shape<10, 8>{})), Shape<64>>);
 static_assert(std::is_same_v<decltype(LSTM<16, ReturnSequences>::infer(Shape<10, 8>{})), Shape<10, 16>>);
 static_assert(std::is_same_v<decltype(SimpleRNN<3, GoBackwards, ReturnSequences>::infer(Shape<7, 2>{})), Shape<7, 3>>);
-// Rank 1 (Keras' "expected ndim=3, found ndim=2"): the fix adds a feature axis.
+// Rank 1 (Keras' "expected ndim=3, found ndim=2"): the model's fix, a Reshape, adds a feature axis.
 static_assert(std::is_same_v<decltype(LSTM<64>::infer(Shape<5>{})),
                              mismatch<error::WRONG_RANK, error::expected_rank<2>, error::but_got_shape<error::None, 5>,
-                                      error::fix_with_expand_dims<-1>>>);
+                                      error::fix_with_layer_before_it<Reshape<5, 1>>>>);
 static_assert(std::is_same_v<decltype(GRU<4>::infer(Shape<5, 6, 7>{})),
                              mismatch<error::WRONG_RANK, error::expected_rank<2>,
-                                      error::but_got_shape<error::None, 5, 6, 7>, error::fix_with_reshape<5, 42>>>);
+                                      error::but_got_shape<error::None, 5, 6, 7>, error::fix_with_layer_before_it<Reshape<5, 42>>>>);
 // Bidirectional concatenates; around a non-recurrent layer it is an option error.
 static_assert(std::is_same_v<decltype(Bidirectional<GRU<16>>::infer(Shape<10, 8>{})), Shape<32>>);
 static_assert(std::is_same_v<decltype(Bidirectional<LSTM<16, ReturnSequences>>::infer(Shape<10, 8>{})), Shape<10, 32>>);
