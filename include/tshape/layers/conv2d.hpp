@@ -1,8 +1,8 @@
 // Conv2D<Filters, Options...>: Keras' 2D convolution on channels-last samples (rows, cols, channels).
 //
 // Options, in any order: Kernel<kh, kw> (required; Kernel<k> is k x k), Strides<sh, sw> (default 1),
-// Padding::valid (default) or Padding::same (TensorFlow's: the odd cell at the bottom/right),
-// DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
+// Padding::valid (default) or Padding::same (TensorFlow's: the odd cell at the bottom/right), and for
+// Conv1D Padding::causal (the time axis padded on the left only), DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
 // The kernel is (kh, kw, in_channels, filters) as in Keras (HWIO); cross-correlation, no flip.
 // Conv1D (conv1d.hpp) is the same layer over one spatial axis.
 // Training: backward gives the kernel's, the bias' and the input's gradients (kernels/conv/backward.hpp).
@@ -64,8 +64,8 @@ struct conv_options {
   static_assert(((is_kernel<Options>::value || is_strides<Options>::value || is_padding<Options>::value ||
                   is_dilation<Options>::value || is_activation_v<Options> || is_use_bias<Options>::value) &&
                  ...),
-                "tshape: a convolution's options are Kernel<...>, Strides<...>, Padding::same or Padding::valid, "
-                "DilationRate<...>, an activation (ReLU, ...) and UseBias<false>");
+                "tshape: a convolution's options are Kernel<...>, Strides<...>, Padding::same or Padding::valid "
+                "(or Padding::causal for Conv1D), DilationRate<...>, an activation (ReLU, ...) and UseBias<false>");
   static_assert(count_options<is_kernel, Options...> == 1, "tshape: give a convolution one Kernel<...> (its window)");
   static_assert(count_options<is_strides, Options...> <= 1 && count_options<is_padding, Options...> <= 1 &&
                     count_options<is_dilation, Options...> <= 1 && count_options<is_activation, Options...> <= 1 &&
@@ -86,6 +86,12 @@ struct conv_options {
   static_assert((sh == 1 && sw == 1) || (dh == 1 && dw == 1),
                 "tshape: Keras does not combine Strides > 1 with DilationRate > 1 in a convolution");
   static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
+  static constexpr bool causal = option_t<is_padding, Padding::valid, Options...>::is_causal;
+  static_assert(Rank == 1 || !causal,
+                "tshape: Padding::causal is Conv1D's (a time axis padded on the left only); Conv2D takes "
+                "Padding::valid or Padding::same, as in Keras");
+  /// 'same' and 'causal' keep the extent (ceil(in / stride)) and fit any input.
+  static constexpr bool keeps_extent = same || causal;
   using activation = option_t<is_activation, Linear, Options...>;
   static constexpr bool use_bias = option_t<is_use_bias, UseBias<true>, Options...>::value;
 };
@@ -101,13 +107,14 @@ struct conv_layer {
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::same, D...>());
+    using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::keeps_extent,
+                                   D...>());
     if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       using sp = spatial<Rank, D...>;
-      constexpr int oh = window_output(sp::rows, dilated(opts::kh, opts::dh), opts::sh, opts::same);
-      constexpr int ow = window_output(sp::cols, dilated(opts::kw, opts::dw), opts::sw, opts::same);
+      constexpr int oh = window_output(sp::rows, dilated(opts::kh, opts::dh), opts::sh, opts::keeps_extent);
+      constexpr int ow = window_output(sp::cols, dilated(opts::kw, opts::dw), opts::sw, opts::keeps_extent);
       if constexpr (Rank == 2)
         return Shape<oh, ow, Filters>{};
       else
@@ -120,9 +127,11 @@ struct conv_layer {
     using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<Rank, D...>>{}; }(
         In{}))::type;
     static constexpr int C = sp::channels;
-    static constexpr kernels::window_geometry geometry =
+    static constexpr kernels::window_geometry same_or_valid_geometry =
         kernels::make_geometry(sp::rows, sp::cols, C, opts::kh, opts::kw, opts::sh, opts::sw, opts::dh, opts::dw,
                                opts::same, Filters);
+    static constexpr kernels::window_geometry geometry =
+        opts::causal ? kernels::causal_columns(same_or_valid_geometry) : same_or_valid_geometry;
     using kernel_shape = std::conditional_t<Rank == 2, Shape<opts::kh, opts::kw, C, Filters>, Shape<opts::kw, C, Filters>>;
 
    public:

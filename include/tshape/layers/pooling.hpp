@@ -32,6 +32,8 @@ struct pool_options {
   static constexpr int kh = Rank == 2 ? p[0] : 1, kw = p[Rank - 1];
   static constexpr int sh = Rank == 2 ? s[0] : 1, sw = s[Rank - 1];
   static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
+  static_assert(!option_t<is_padding, Padding::valid, Options...>::is_causal,
+                "tshape: a pooling layer takes Padding::valid or Padding::same; Padding::causal is Conv1D's, as in Keras");
 };
 
 /// Max (Max = true) or average pooling over Rank spatial axes.
