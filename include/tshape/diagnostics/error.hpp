@@ -198,6 +198,9 @@ template <long long Bytes> struct arena_bytes {};
 template <long long Bytes> struct arena_bytes_per_sample {};
 template <long long Bytes> struct stack_arena_bytes {};
 struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at a time
+struct reads_timesteps_to_come {};  // Padding::same over time: an output reads later timesteps
+struct strides_over_time {};  // a Conv1D with Strides > 1 in a stream's timed layers
+struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across timesteps
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
