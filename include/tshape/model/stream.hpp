@@ -10,10 +10,10 @@
 //   }
 //   stream.reset_state();                          // a new sequence starts
 //
-// Each call runs the whole model on one frame, and the output for frame t is what the model gives
-// for the sequence of frames 0..t: the last row of its output while the time axis lasts, its output
-// after a recurrent layer without ReturnSequences dropped it. The numbers are those of the
-// whole-sequence forward (tests: model/stream_test, model/stream_window_test).
+// Each call runs the whole model on one frame, and the output for frame t (when it gives one, see
+// below) is what the model gives for the sequence of frames 0..t: the last row of its output while
+// the time axis lasts, its output after a recurrent layer without ReturnSequences dropped it. The
+// numbers are those of the whole-sequence forward (tests: model/stream_test, model/stream_window_test).
 //
 // What streams, layer by layer while the time axis lasts (the layers after the last recurrent layer
 // without ReturnSequences run their ordinary forward on what it gives, whatever they are):

@@ -144,6 +144,26 @@ TEST_CASE("stream: 'valid' Conv1D answers once its window is full", "[model][str
   static_assert(Stream<Sequential<Input<T, 3>, Conv1D<4, Kernel<1>>>, 1>::always_ready);
 }
 
+TEST_CASE("stream: a copy of a stream goes on from the same point, windows included", "[model][stream][conv1d]") {
+  constexpr int T = 11;
+  using Net = Sequential<Input<T, 2>, Conv1D<3, Kernel<3>, DilationRate<2>, Padding::causal>, MaxPooling1D<Pool<2>>,
+                         GRU<4, ReturnSequences>>;
+  auto net = make_model<Net>(51);
+  tshape_test::random_floats rnd(52);
+  Tensor<float, Shape<1, T, 2>> x;
+  rnd.fill(x);
+  auto stream = make_stream(*net);
+  std::vector<float> y(4), z(4);
+  for (int t = 0; t < 6; ++t) stream.step(x.data() + t * 2, y.data());
+  auto copy = stream;  // mid-window and between two pooled frames
+  for (int t = 6; t < T; ++t) {
+    const bool a = stream.step(x.data() + t * 2, y.data()), b = copy.step(x.data() + t * 2, z.data());
+    CHECK(a == b);
+    CHECK(a == (t % 2 == 1));
+    if (a) tshape_test::require_close(y, z, 0, 0);
+  }
+}
+
 TEST_CASE("stream: pooling over time answers every `strides` frames once `pool` frames are in",
           "[model][stream][pooling]") {
   constexpr int T = 13;
