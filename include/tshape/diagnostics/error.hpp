@@ -205,7 +205,10 @@ template <auto... D> struct result_shape {};
 template <long long Bytes> struct arena_bytes {};
 template <long long Bytes> struct arena_bytes_per_sample {};
 template <long long Bytes> struct stack_arena_bytes {};
-struct reads_whole_sequence {};
+struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at a time
+struct reads_timesteps_to_come {};  // Padding::same over time: an output reads later timesteps
+struct strides_over_time {};  // a Conv1D with Strides > 1 in a stream's timed layers
+struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across timesteps
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
 /// mistake is one error, whatever the program does with the model.
@@ -219,7 +222,7 @@ template <int N> struct filters {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
-template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone  // a layer a stream cannot run one timestep at a time
+template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};

@@ -1,8 +1,9 @@
 // Conv2D<Filters, Options...>: Keras' 2D convolution on channels-last samples (rows, cols, channels).
 //
 // Options, in any order: Kernel<kh, kw> (required; Kernel<k> is k x k), Strides<sh, sw> (default 1),
-// Padding::valid (default) or Padding::same (TensorFlow's: the odd cell at the bottom/right),
-// DilationRate<dh, dw> (default 1), an activation (default Linear), UseBias<false>.
+// Padding::valid (default) or Padding::same (TensorFlow's: the odd cell at the bottom/right), and for
+// Conv1D Padding::causal (the time axis padded on the left only), DilationRate<dh, dw> (default 1),
+// an activation (default Linear), UseBias<false>.
 // The kernel is (kh, kw, in_channels, filters) as in Keras (HWIO); cross-correlation, no flip.
 // Conv1D (conv1d.hpp) is the same layer over one spatial axis.
 // Training: backward gives the kernel's, the bias' and the input's gradients (kernels/conv/backward.hpp).
@@ -58,9 +59,21 @@ constexpr auto window_rule() {
   }
 }
 
-template <class O>
-struct conv_takes : std::bool_constant<is_kernel<O>::value || is_strides<O>::value || is_padding<O>::value ||
-                                       is_dilation<O>::value || is_activation_v<O> || is_use_bias<O>::value> {};
+/// The options a convolution over Rank spatial axes takes: Padding::causal only over time (Conv1D).
+template <int Rank>
+struct conv_takes {
+  template <class O>
+  struct option
+      : std::bool_constant<is_kernel<O>::value || is_strides<O>::value || is_dilation<O>::value ||
+                           is_activation_v<O> || is_use_bias<O>::value ||
+                           (is_padding<O>::value && (Rank == 1 || !std::is_same_v<O, Padding::causal>))> {};
+  using list = std::conditional_t<
+      Rank == 1,
+      error::it_takes<Kernel<>, Strides<>, Padding::valid, Padding::same, Padding::causal, DilationRate<>,
+                      error::an_activation, UseBias<false>>,
+      error::it_takes<Kernel<>, Strides<>, Padding::valid, Padding::same, DilationRate<>, error::an_activation,
+                      UseBias<false>>>;
+};
 
 /// Keras' options of a convolution over Rank spatial axes, resolved to 2D (rows, cols); `rule` is
 /// void or the option mistake the model reports (layer.hpp).
@@ -78,14 +91,15 @@ struct conv_options {
   static constexpr int sh = Rank == 2 ? s[0] : 1, sw = s[Rank - 1];
   static constexpr int dh = Rank == 2 ? d[0] : 1, dw = d[Rank - 1];
   static constexpr bool same = option_t<is_padding, Padding::valid, Options...>::is_same;
+  static constexpr bool causal = option_t<is_padding, Padding::valid, Options...>::is_causal;
+  /// 'same' and 'causal' keep the extent (ceil(in / stride)) and fit any input.
+  static constexpr bool keeps_extent = same || causal;
   using activation = option_t<is_activation, Linear, Options...>;
   static constexpr bool use_bias = option_t<is_use_bias, UseBias<true>, Options...>::value;
 
   static constexpr auto check() {
-    using R = options_rule_t<error::it_takes<Kernel<>, Strides<>, Padding::valid, Padding::same, DilationRate<>,
-                                             error::an_activation, UseBias<false>>,
-                             conv_takes, type_list<Options...>, is_kernel, is_strides, is_padding, is_dilation,
-                             is_activation, is_use_bias>;
+    using R = options_rule_t<typename conv_takes<Rank>::list, conv_takes<Rank>::template option, type_list<Options...>,
+                             is_kernel, is_strides, is_padding, is_dilation, is_activation, is_use_bias>;
     if constexpr (!std::is_void_v<R>)
       return R{};
     else if constexpr (count_options<is_kernel, Options...> == 0)
@@ -113,15 +127,16 @@ struct conv_layer {
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::same, D...>());
+    using R = decltype(window_rule<Rank, dilated(opts::kh, opts::dh), dilated(opts::kw, opts::dw), opts::keeps_extent,
+                                   D...>());
     if constexpr (!std::is_void_v<option_rule>) {
       return option_rule{};
     } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       using sp = spatial<Rank, D...>;
-      constexpr int oh = window_output(sp::rows, dilated(opts::kh, opts::dh), opts::sh, opts::same);
-      constexpr int ow = window_output(sp::cols, dilated(opts::kw, opts::dw), opts::sw, opts::same);
+      constexpr int oh = window_output(sp::rows, dilated(opts::kh, opts::dh), opts::sh, opts::keeps_extent);
+      constexpr int ow = window_output(sp::cols, dilated(opts::kw, opts::dw), opts::sw, opts::keeps_extent);
       if constexpr (Rank == 2)
         return Shape<oh, ow, Filters>{};
       else
@@ -134,9 +149,11 @@ struct conv_layer {
     using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<Rank, D...>>{}; }(
         In{}))::type;
     static constexpr int C = sp::channels;
-    static constexpr kernels::window_geometry geometry =
+    static constexpr kernels::window_geometry same_or_valid_geometry =
         kernels::make_geometry(sp::rows, sp::cols, C, opts::kh, opts::kw, opts::sh, opts::sw, opts::dh, opts::dw,
                                opts::same, Filters);
+    static constexpr kernels::window_geometry geometry =
+        opts::causal ? kernels::causal_columns(same_or_valid_geometry) : same_or_valid_geometry;
     using kernel_shape = std::conditional_t<Rank == 2, Shape<opts::kh, opts::kw, C, Filters>, Shape<opts::kw, C, Filters>>;
 
    public:

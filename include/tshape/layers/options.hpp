@@ -32,14 +32,22 @@ struct Pool {
   static constexpr std::array<int, sizeof...(P)> values{P...};
 };
 
-/// Padding::valid (Keras' default: no padding, trailing cells that fill no window are dropped) or
-/// Padding::same (output extent ceil(in / stride), TensorFlow's padding: the odd cell at the end).
+/// Padding::valid (Keras' default: no padding, trailing cells that fill no window are dropped),
+/// Padding::same (output extent ceil(in / stride), TensorFlow's padding: the odd cell at the end) or
+/// Padding::causal (Conv1D only: (kernel - 1) * dilation zeros before the first step and none after,
+/// so that output t reads inputs up to t alone and the length is kept, ceil(in / stride)).
 struct Padding {
   struct valid {
     static constexpr bool is_same = false;
+    static constexpr bool is_causal = false;
   };
   struct same {
     static constexpr bool is_same = true;
+    static constexpr bool is_causal = false;
+  };
+  struct causal {
+    static constexpr bool is_same = false;
+    static constexpr bool is_causal = true;
   };
 };
 
@@ -62,7 +70,8 @@ struct is_pool : std::false_type {};
 template <int... P>
 struct is_pool<Pool<P...>> : std::true_type {};
 template <class T>
-struct is_padding : std::bool_constant<std::is_same_v<T, Padding::valid> || std::is_same_v<T, Padding::same>> {};
+struct is_padding : std::bool_constant<std::is_same_v<T, Padding::valid> || std::is_same_v<T, Padding::same> ||
+                                       std::is_same_v<T, Padding::causal>> {};
 
 /// True when a window option has one value or one per axis, each positive.
 template <class Opt, int Rank>

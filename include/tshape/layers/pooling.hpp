@@ -17,7 +17,8 @@
 namespace tshape::detail {
 
 template <class O>
-struct pool_takes : std::bool_constant<is_pool<O>::value || is_strides<O>::value || is_padding<O>::value> {};
+struct pool_takes : std::bool_constant<is_pool<O>::value || is_strides<O>::value ||
+                                       (is_padding<O>::value && !std::is_same_v<O, Padding::causal>)> {};
 
 template <int Rank, class... Options>
 struct pool_options {

@@ -10,24 +10,41 @@
 //   }
 //   stream.reset_state();                          // a new sequence starts
 //
-// Each call runs the whole model on one frame: a recurrent layer takes one step from the state it
-// kept at the last call (as Keras' stateful=True with one timestep per batch), layers that act on
-// each timestep alone (Dense, activations, Dropout) act on this frame, and the layers after a recurrent layer
-// without ReturnSequences see its state as it is after this frame. So the output for frame t is what
-// the model gives for the sequence of frames 0..t: the last row of its output with ReturnSequences,
-// its output without. The numbers are those of the whole-sequence forward (tests: model/stream_test).
+// Each call runs the whole model on one frame, and the output for frame t (when it gives one, see
+// below) is what the model gives for the sequence of frames 0..t: the last row of its output while
+// the time axis lasts, its output after a recurrent layer without ReturnSequences dropped it. The
+// numbers are those of the whole-sequence forward (tests: model/stream_test, model/stream_window_test).
+//
+// What streams, layer by layer while the time axis lasts (the layers after the last recurrent layer
+// without ReturnSequences run their ordinary forward on what it gives, whatever they are):
+//   - GRU, LSTM, SimpleRNN (not GoBackwards): one step from the state kept at the last call (Keras'
+//     stateful=True with one timestep per batch);
+//   - layers that act on each timestep alone: Dense, activations, Dropout, and any layer type with a
+//     member forward_rows(x, y, rows) (rows of its last axis at once);
+//   - Reshape that keeps the time axis first and reshapes only the frame's own axes, e.g.
+//     Input<T, 8, 2> then Reshape<T, 16> (or Reshape<-1, 16>): frames of (8, 2) become frames of (16);
+//   - Conv1D with Padding::causal or Padding::valid, any DilationRate, Strides<1>: a window of the
+//     last (kernel - 1) * dilation + 1 frames kept per stream;
+//   - MaxPooling1D and AveragePooling1D with Padding::valid, any Pool and Strides: a window of the
+//     last `pool` frames.
+// A 'valid' window gives its first output once it is full (frame (kernel - 1) * dilation, or pool - 1)
+// and then one every `strides` frames; 'causal' starts full of the padding's zeros, so every frame
+// gives an output. A frame that gives no output stops the frame there: the layers after it do not run
+// (a recurrent layer after it takes no step) and the model's output is not ready. step() returns
+// whether it is; a model whose every frame gives an output (Stream::always_ready) returns its output
+// Tensor from the call, the others a stream_output (`if (auto y = stream(x)) use(*y);`).
 //
 // The timestep count in the model's Input does not bound a stream; streams run as long as frames
 // come. A stream refers to the model (whose weights it uses as they are at each call, so it must not
-// outlive the model) and owns the states and buffers, all of static size: no heap, no locks, no
-// allocation per call; step(x, y) on raw floats is the lowest-overhead form. One stream serves one
-// thread; several streams may share one model.
+// outlive the model) and owns the states, the windows' frames and its buffers, all of static size:
+// no heap, no locks, no allocation per call; step(x, y) on raw floats is the lowest-overhead form.
+// One stream serves one thread; several streams may share one model. reset_state() forgets every
+// frame (zero states, empty windows); a copy of a stream is a stream at the same point.
 //
-// What cannot stream is a compile error (NOT_STREAMABLE, reads_whole_sequence): a layer that reads
-// timesteps to come or all of them before the first output (GoBackwards, Bidirectional, pooling or
-// flattening over time) before the last recurrent layer that drops the time axis. A layer type
-// that acts on each timestep alone but is not Dense or an activation can say so with a member
-// forward_rows(x, y, rows): rows of its last axis at once.
+// Everything else before the time axis is gone is a compile error (NOT_STREAMABLE), with the reason
+// in the diagnosis: reads_timesteps_to_come (Padding::same over time), reads_whole_sequence
+// (GoBackwards, Bidirectional, global pooling, and any other layer), mixes_timesteps (Flatten, or a
+// Reshape that does not keep the time axis first), strides_over_time (Conv1D with Strides > 1).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -38,7 +55,10 @@
 #include "../diagnostics/error.hpp"
 #include "../kernels/gemm/gemm.hpp"
 #include "../layers/activation.hpp"
+#include "../layers/average_pooling1d.hpp"
+#include "../layers/conv1d.hpp"
 #include "../layers/dense.hpp"
+#include "../layers/max_pooling1d.hpp"
 #include "../layers/recurrent.hpp"
 #include "../shape/shape.hpp"
 #include "../tensor/tensor.hpp"
@@ -47,9 +67,11 @@
 
 #define TSHAPE_MSG_STREAM_FRAME \
   "tshape: a stream takes one timestep of the model's Input (frame_shape), or Batch of them (Batch, frame...)"
-#define TSHAPE_MSG_NOT_STREAMABLE  \
-  "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "  \
-  "(GoBackwards, Bidirectional, pooling over time), so the model cannot run one frame at a time"
+#define TSHAPE_MSG_NOT_STREAMABLE                                                                            \
+  "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "             \
+  "(GoBackwards, Bidirectional, Padding::same, global pooling, Flatten or a Reshape across timesteps, Conv1D " \
+  "with Strides > 1), so the model cannot run one frame at a time (Conv1D streams with Padding::causal or "     \
+  "valid, pooling over time with valid)"
 
 namespace tshape {
 
@@ -66,10 +88,45 @@ std::true_type identity_base(const relabel_layer<S, S>*);
 std::false_type identity_base(const void*);
 template <class B> struct is_identity : decltype(identity_base(static_cast<const B*>(nullptr))) {};
 
+/// A bound layer that only relabels its input's elements (Reshape, Flatten): its output shape.
+template <class In, class Out>
+std::type_identity<Out> relabel_base(const relabel_layer<In, Out>*);
+std::type_identity<void> relabel_base(const void*);
+template <class B>
+using relabel_output_t = typename decltype(relabel_base(static_cast<const B*>(nullptr)))::type;
+
+/// A layer over the time axis in windows of frames, as a stream runs it: Conv1D and the 1D pools.
+template <class L>
+struct time_window {
+  static constexpr bool is_window = false;
+};
+template <int Filters, class... O>
+struct time_window<Conv1D<Filters, O...>> {
+  using opts = typename Conv1D<Filters, O...>::opts;
+  static constexpr bool is_window = true, is_conv = true, is_max = false;
+  static constexpr int kernel = opts::kw, dilation = opts::dw, strides = opts::sw;
+  static constexpr int frames = dilated(kernel, dilation);  // the frames one output reads
+  static constexpr bool causal = opts::causal, same = opts::same;
+};
+template <bool Max, class... O>
+struct pool_window {
+  using opts = pool_options<1, O...>;
+  static constexpr bool is_window = true, is_conv = false, is_max = Max;
+  static constexpr int kernel = opts::kw, dilation = 1, strides = opts::sw;
+  static constexpr int frames = kernel;
+  static constexpr bool causal = false, same = opts::same;
+};
+template <class... O>
+struct time_window<MaxPooling1D<O...>> : pool_window<true, O...> {};
+template <class... O>
+struct time_window<AveragePooling1D<O...>> : pool_window<false, O...> {};
+
 /// How a stream runs one layer.
 enum class stream_kind {
   recurrent,     // one step from its kept state
   rows,          // acts on each timestep alone: the frame's rows of its last axis
+  reshape,       // reshapes the frame's own axes: the frame's elements as they are
+  window,        // Conv1D, MaxPooling1D, AveragePooling1D: a window of the last frames
   whole,         // after the time axis is gone: its ordinary forward on the frame's result
   not_streamable,
 };
@@ -95,18 +152,67 @@ struct stream_plan {
       return timed<I - 1>();
   }
 
+  /// Why layer I (on the time axis) cannot stream: void when it can.
+  template <std::size_t I>
+  static constexpr auto reason() {
+    using L = spec<I>;
+    using B = bound<I>;
+    using In = typename Net::template shape_at<I>;
+    if constexpr (is_recurrent_v<L>) {
+      if constexpr (L::go_backwards)
+        return std::type_identity<error::reads_whole_sequence>{};
+      else
+        return std::type_identity<void>{};
+    } else if constexpr (is_dense<L>::value || is_activation_v<L> || is_identity<B>::value ||
+                         requires(const B& b, const float* x, float* y) { b.forward_rows(x, y, 1); }) {
+      return std::type_identity<void>{};
+    } else if constexpr (!std::is_void_v<relabel_output_t<B>>) {
+      using Out = relabel_output_t<B>;
+      // Row-major: each frame's elements stay together exactly when the time axis stays first.
+      if constexpr (Out::rank >= 2 && extent_v<Out, 0> == extent_v<In, 0>)
+        return std::type_identity<void>{};
+      else
+        return std::type_identity<error::mixes_timesteps>{};
+    } else if constexpr (time_window<L>::is_window) {
+      using W = time_window<L>;
+      if constexpr (W::same)
+        return std::type_identity<error::reads_timesteps_to_come>{};
+      else if constexpr (W::is_conv && W::strides != 1)
+        return std::type_identity<error::strides_over_time>{};
+      else
+        return std::type_identity<void>{};
+    } else {
+      return std::type_identity<error::reads_whole_sequence>{};
+    }
+  }
+
   template <std::size_t I>
   static constexpr stream_kind kind() {
     using L = spec<I>;
     if constexpr (!timed<I>())
       return stream_kind::whole;
-    else if constexpr (is_recurrent_v<L>)
-      return L::go_backwards ? stream_kind::not_streamable : stream_kind::recurrent;
-    else if constexpr (is_dense<L>::value || is_activation_v<L> || is_identity<bound<I>>::value ||
-                       requires(const bound<I>& b, const float* x, float* y) { b.forward_rows(x, y, 1); })
-      return stream_kind::rows;
-    else
+    else if constexpr (!std::is_void_v<typename decltype(reason<I>())::type>)
       return stream_kind::not_streamable;
+    else if constexpr (is_recurrent_v<L>)
+      return stream_kind::recurrent;
+    else if constexpr (time_window<L>::is_window)
+      return stream_kind::window;
+    else if constexpr (!std::is_void_v<relabel_output_t<bound<I>>> && !is_identity<bound<I>>::value)
+      return stream_kind::reshape;
+    else
+      return stream_kind::rows;
+  }
+
+  /// True when layer I gives an output for every frame it is given: all but a 'valid' window of more
+  /// than one frame, or one with strides.
+  template <std::size_t I>
+  static constexpr bool always_ready() {
+    if constexpr (kind<I>() != stream_kind::window) {
+      return true;
+    } else {
+      using W = time_window<spec<I>>;
+      return W::strides == 1 && (W::causal || W::frames == 1);
+    }
   }
 
   /// One frame's shape at input I of layer I (I = n: the model's output), per sample.
@@ -123,14 +229,57 @@ struct stream_plan {
       return std::type_identity<void>{};
     else if constexpr (kind<I>() == stream_kind::not_streamable)
       return std::type_identity<error::NOT_STREAMABLE<error::at_layer<static_cast<int>(I)>, spec<I>,
-                                                      error::reads_whole_sequence>>{};
+                                                      typename decltype(reason<I>())::type>>{};
     else
       return first_problem<I + 1>();
   }
   using diagnosis = typename decltype(first_problem())::type;
 };
 
+/// y (rows, units) = act(x (rows, cols) . kernel (cols, units) + bias): Dense's forward (layers/dense.hpp).
+template <class Act>
+void dense_rows(int rows, int units, int cols, const float* x, const float* kernel, const float* bias, float* y) {
+  if constexpr (Act::row_wise) {
+    kernels::gemm::dense(rows, units, cols, x, kernel, bias, y, kernels::activation::linear{});
+    apply_activation<Act>(y, rows, units);
+  } else {
+    kernels::gemm::dense(rows, units, cols, x, kernel, bias, y, Act::function());
+  }
+}
+
+/// Where a window layer stands: the slot its next frame goes to, how many of its frames are in (at
+/// most its window), and the frames since its last output.
+struct window_position {
+  int next = 0, filled = 0, phase = 0;
+};
+
 }  // namespace detail
+
+template <class Net, int Batch>
+class Stream;
+
+/// What a stream's call returns for a model whose frames do not all give an output (a 'valid'
+/// Conv1D, or pooling over time): the output, and whether this frame gave one.
+///   if (auto y = stream(frame)) use(*y);
+template <class S>
+class stream_output {
+ public:
+  /// True when this frame gave an output; otherwise the tensor holds nothing of use.
+  bool ready() const { return ready_; }
+  explicit operator bool() const { return ready_; }
+  const Tensor<float, S>& value() const { return y_; }
+  Tensor<float, S>& value() { return y_; }
+  const Tensor<float, S>& operator*() const { return y_; }
+  Tensor<float, S>& operator*() { return y_; }
+  const Tensor<float, S>* operator->() const { return &y_; }
+  Tensor<float, S>* operator->() { return &y_; }
+
+ private:
+  template <class, int>
+  friend class Stream;
+  Tensor<float, S> y_{};
+  bool ready_ = false;
+};
 
 /// A model run one frame (timestep) at a time, keeping each recurrent layer's state between calls.
 /// Make it with make_stream(net); see the top of this header.
@@ -161,6 +310,22 @@ class Stream {
     else
       return state_offset<I - 1>() + state_floats<I - 1>();
   }
+  template <std::size_t I>
+  static constexpr std::size_t window_floats() {
+    if constexpr (plan::template kind<I>() == detail::stream_kind::window)
+      return static_cast<std::size_t>(window<I>::frames) * frame_floats<I>();
+    else
+      return 0;
+  }
+  template <std::size_t I>
+  static constexpr std::size_t window_offset() {
+    if constexpr (I == 0)
+      return 0;
+    else
+      return window_offset<I - 1>() + window_floats<I - 1>();
+  }
+  template <std::size_t I>
+  using window = detail::time_window<typename plan::template spec<I>>;
   static constexpr std::size_t max_over_layers(auto f) {
     std::size_t m = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) { ((m = std::max(m, f.template operator()<I>())), ...); }(
@@ -175,9 +340,12 @@ class Stream {
       return plan::template bound<I>::step_scratch_floats(Batch);
     else if constexpr (plan::template kind<I>() == detail::stream_kind::whole)
       return plan::template bound<I>::scratch_floats(Batch);
+    else if constexpr (plan::template kind<I>() == detail::stream_kind::window)
+      return window<I>::is_conv ? static_cast<std::size_t>(window<I>::kernel) * frame_floats<I>() : 0;
     else
       return std::size_t{0};
   });
+  static constexpr std::size_t windows_size = window_offset<n>();
 
  public:
   /// One frame of one stream: the model's Input without its time axis.
@@ -187,6 +355,14 @@ class Stream {
   static constexpr int batch = Batch;
   /// Floats of kept state (every recurrent layer's h, and c for LSTM).
   static constexpr std::size_t state_size = state_offset<n>();
+  /// True when every frame gives an output (no 'valid' window over time, no strides): the call then
+  /// returns the output Tensor, else a stream_output that says whether this frame gave one.
+  static constexpr bool always_ready = [] {
+    bool all = true;
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((all = all && plan::template always_ready<I>()), ...); }(
+        std::make_index_sequence<n>{});
+    return all;
+  }();
 
   explicit Stream(const Net& net) : net_(&net) {
     // Here rather than in the class, so that clang reports it alone (a class whose static_assert
@@ -196,17 +372,27 @@ class Stream {
     reset_state();
   }
 
-  /// Forgets every frame seen: the next frame starts a new sequence (zero states, as Keras).
-  void reset_state() { std::fill(std::begin(state_), std::end(state_), 0.0f); }
+  /// Forgets every frame seen: the next frame starts a new sequence (zero states, as Keras; windows
+  /// empty, or for 'causal' full of the padding's zeros).
+  void reset_state() {
+    std::fill(std::begin(state_), std::end(state_), 0.0f);
+    std::fill(std::begin(windows_), std::end(windows_), 0.0f);
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (reset_window<I>(), ...); }(std::make_index_sequence<n>{});
+  }
 
-  /// The kept state, e.g. to save it or to start from a state of one's own.
+  /// The recurrent layers' kept state, e.g. to save it or to start from a state of one's own (the
+  /// windows' frames are not in it: a copy of the stream keeps them too).
   std::span<float> state() { return {state_, state_size}; }
   std::span<const float> state() const { return {state_, state_size}; }
 
   /// y = the model on frame x, for Batch streams: x holds Batch frames (frame_shape each), y Batch
-  /// outputs (output_shape each).
-  void step(const float* x, float* y) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (run<I>(x, y), ...); }(std::make_index_sequence<n>{});
+  /// outputs (output_shape each). Returns whether this frame gave an output (always, when
+  /// always_ready); y is left as it was when not.
+  bool step(const float* x, float* y) {
+    bool ready = true;
+    [&]<std::size_t... I>(std::index_sequence<I...>) { ((ready = ready && run<I>(x, y)), ...); }(
+        std::make_index_sequence<n>{});
+    return ready;
   }
 
   /// The model on one frame: x of frame_shape (one stream) or (Batch, frame...) (a Tensor or a
@@ -220,12 +406,21 @@ class Stream {
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_STREAM_FRAME);
     using Out = std::conditional_t<batched, prepend_t<Batch, output_shape>, output_shape>;
-    Tensor<float, Out> y;
-    if constexpr (std::is_void_v<D>) {
-      const TensorView<const float, S> xv = x;
-      step(xv.data(), y.data());
+    if constexpr (always_ready) {
+      Tensor<float, Out> y;
+      if constexpr (std::is_void_v<D>) {
+        const TensorView<const float, S> xv = x;
+        step(xv.data(), y.data());
+      }
+      return y;
+    } else {
+      stream_output<Out> y;
+      if constexpr (std::is_void_v<D>) {
+        const TensorView<const float, S> xv = x;
+        y.ready_ = step(xv.data(), y.y_.data());
+      }
+      return y;
     }
-    return y;
   }
 
  private:
@@ -243,7 +438,14 @@ class Stream {
   }
 
   template <std::size_t I>
-  void run(const float* x, float* y) {
+  void reset_window() {
+    if constexpr (plan::template kind<I>() == detail::stream_kind::window)
+      positions_[I] = {0, window<I>::causal ? window<I>::frames - 1 : 0, 0};  // 'causal': the padding is in
+  }
+
+  // Layer I on this frame; false when it gives no output for it (a window not full, or between strides).
+  template <std::size_t I>
+  bool run(const float* x, float* y) {
     const float* in = I == 0 ? x : buffers_[(I + 1) % 2];
     float* out = I + 1 == n ? y : buffers_[I % 2];
     const auto& l = net_->template layer<I>();
@@ -253,21 +455,18 @@ class Stream {
       l.template step<Batch>(in, out, Batch, state_ + state_offset<I>(), scratch_);
     } else if constexpr (kind == detail::stream_kind::whole) {
       l.forward(in, out, Batch, scratch_);
+    } else if constexpr (kind == detail::stream_kind::reshape) {
+      std::copy_n(in, frame_floats<I>(), out);
+    } else if constexpr (kind == detail::stream_kind::window) {
+      return run_window<I>(in, out);
     } else if constexpr (kind == detail::stream_kind::rows) {
       using F = typename plan::template frame_at<I>;
       constexpr int cols = last_extent_v<F>;
       constexpr int rows = static_cast<int>(F::static_size / cols) * Batch;
       if constexpr (detail::is_dense<L>::value) {
-        // Dense's forward on `rows` rows (layers/dense.hpp), with the model's kernel and bias.
-        using Act = typename L::activation;
         const float* b = nullptr;
         if constexpr (L::use_bias) b = l.bias().data();
-        if constexpr (Act::row_wise) {
-          kernels::gemm::dense(rows, L::units, cols, in, l.kernel().data(), b, out, kernels::activation::linear{});
-          detail::apply_activation<Act>(out, rows, L::units);
-        } else {
-          kernels::gemm::dense(rows, L::units, cols, in, l.kernel().data(), b, out, Act::function());
-        }
+        detail::dense_rows<typename L::activation>(rows, L::units, cols, in, l.kernel().data(), b, out);
       } else if constexpr (is_activation_v<L>) {
         std::copy_n(in, static_cast<std::ptrdiff_t>(rows) * cols, out);
         detail::apply_activation<L>(out, rows, cols);
@@ -277,12 +476,65 @@ class Stream {
         l.forward_rows(in, out, rows);
       }
     }  // not_streamable: reported by the class's static_assert, nothing to run
+    return true;
+  }
+
+  // A window layer: the frame goes into its ring of the last `frames` frames (slot = time mod frames);
+  // once the ring is full, an output every `strides` frames, from the ring alone.
+  template <std::size_t I>
+  bool run_window(const float* in, float* out) {
+    using W = window<I>;
+    constexpr int frames = W::frames;
+    constexpr std::size_t frame = frame_floats<I>();  // Batch frames of `channels`
+    constexpr int channels = static_cast<int>(frame / Batch);
+    float* ring = windows_ + window_offset<I>();
+    auto& at = positions_[I];
+    const int newest = at.next;
+    std::copy_n(in, frame, ring + static_cast<std::size_t>(newest) * frame);
+    at.next = newest + 1 == frames ? 0 : newest + 1;
+    if (at.filled < frames) {
+      if (++at.filled < frames) return false;
+      at.phase = 0;
+    } else {
+      at.phase = at.phase + 1 == W::strides ? 0 : at.phase + 1;
+      if (at.phase != 0) return false;
+    }
+    const auto slot = [&](int back) {  // the frame `back` frames before the newest
+      const int s = newest - back;
+      return ring + static_cast<std::size_t>(s < 0 ? s + frames : s) * frame;
+    };
+    if constexpr (W::is_conv) {
+      // Each stream's taps side by side, (Batch, kernel * channels): one row of Dense's product with
+      // the kernel (kernel, channels, filters) read as (kernel * channels, filters).
+      using L = typename plan::template spec<I>;
+      const auto& l = net_->template layer<I>();
+      constexpr int row = W::kernel * channels;
+      for (int tap = 0; tap < W::kernel; ++tap) {
+        const float* f = slot((W::kernel - 1 - tap) * W::dilation);
+        for (int b = 0; b < Batch; ++b)
+          std::copy_n(f + b * channels, channels, scratch_ + b * row + tap * channels);
+      }
+      const float* bias = nullptr;
+      if constexpr (L::use_bias) bias = l.bias().data();
+      detail::dense_rows<typename L::activation>(Batch, L::filters, row, scratch_, l.kernel().data(), bias, out);
+    } else {
+      std::copy_n(slot(0), frame, out);
+      for (int back = 1; back < frames; ++back) {
+        const float* f = slot(back);
+        for (std::size_t k = 0; k < frame; ++k) out[k] = W::is_max ? std::max(out[k], f[k]) : out[k] + f[k];
+      }
+      if constexpr (!W::is_max)
+        for (std::size_t k = 0; k < frame; ++k) out[k] /= static_cast<float>(frames);
+    }
+    return true;
   }
 
   const Net* net_;
   alignas(TSHAPE_ALIGN) float state_[state_size > 0 ? state_size : 1];
   alignas(TSHAPE_ALIGN) float buffers_[2][buffer_floats > 0 ? buffer_floats : 1]{};
   alignas(TSHAPE_ALIGN) float scratch_[scratch_floats > 0 ? scratch_floats : 1]{};
+  alignas(TSHAPE_ALIGN) float windows_[windows_size > 0 ? windows_size : 1]{};
+  detail::window_position positions_[n]{};
 };
 
 namespace detail {

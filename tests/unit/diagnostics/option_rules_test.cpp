@@ -29,6 +29,15 @@ static_assert(std::is_same_v<rule_of<MaxPooling2D<Kernel<3>>>,
 static_assert(std::is_same_v<typename SimpleRNN<4, ResetAfter<false>>::option_rule,
                              mismatch<error::UNKNOWN_OPTION, error::not_an_option_of_it<ResetAfter<false>>,
                                       error::it_takes<ReturnSequences, GoBackwards, error::an_activation, UseBias<false>>>>);
+// Padding::causal is Conv1D's alone (a time axis padded on the left).
+static_assert(std::is_void_v<Conv1D<4, Kernel<3>, Padding::causal>::opts::rule>);
+static_assert(std::is_same_v<rule_of<Conv2D<4, Kernel<3>, Padding::causal>>,
+                             mismatch<error::UNKNOWN_OPTION, error::not_an_option_of_it<Padding::causal>,
+                                      error::it_takes<Kernel<>, Strides<>, Padding::valid, Padding::same, DilationRate<>,
+                                                      error::an_activation, UseBias<false>>>>);
+static_assert(std::is_same_v<rule_of<MaxPooling1D<Padding::causal>, Shape<8, 3>>,
+                             mismatch<error::UNKNOWN_OPTION, error::not_an_option_of_it<Padding::causal>,
+                                      error::it_takes<Pool<>, Strides<>, Padding::valid, Padding::same>>>);
 // Inside Bidirectional the wrapped layer's mistake comes out as it is.
 static_assert(std::is_same_v<rule_of<Bidirectional<GRU<32, Padding::same>>, Shape<20, 4>>,
                              typename GRU<32, Padding::same>::option_rule>);

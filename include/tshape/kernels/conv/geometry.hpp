@@ -1,5 +1,5 @@
 // Where the windows of a convolution or a pooling fall: extents, strides, dilation, and TensorFlow's
-// 'same' padding. Shared by the conv and pool kernels; all extents are of one NHWC sample.
+// 'same' padding (or Keras' 'causal', all on the left). Shared by the conv and pool kernels; all extents are of one NHWC sample.
 #pragma once
 #include <cstddef>
 
@@ -49,6 +49,15 @@ constexpr window_geometry make_geometry(int h, int w, int c, int kh, int kw, int
   const auto cols = pad_axis(w, g.window_w(), sw, same);
   g.oh = rows.out, g.pad_top = rows.before, g.pad_bottom = rows.after;
   g.ow = cols.out, g.pad_left = cols.before, g.pad_right = cols.after;
+  return g;
+}
+
+/// The same geometry with Keras' 'causal' padding of the columns (Conv1D's time axis): the dilated
+/// window's extent - 1 zeros on the left and none on the right, so that output column j reads input
+/// columns up to j * sw alone; ceil(w / sw) columns out.
+constexpr window_geometry causal_columns(window_geometry g) {
+  g.pad_left = g.window_w() - 1, g.pad_right = 0;
+  g.ow = (g.w - 1) / g.sw + 1;
   return g;
 }
 
