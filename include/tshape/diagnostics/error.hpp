@@ -64,6 +64,8 @@
 #define TSHAPE_MSG_GRAPH_DISCONNECTED "tshape: an output depends on an Input that is not among the model's inputs"
 #define TSHAPE_MSG_INPUT_NOT_USED "tshape: an Input of the model is not used by any of its outputs"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT "tshape: the model is called with a different number of tensors than it has Inputs"
+#define TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING \
+  "tshape: a training step needs one tensor per Input, one target per output and, with losses{...}, one loss per output"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 #define TSHAPE_MSG_FILE_ERROR "tshape: a file cannot be opened, read or written"
 #define TSHAPE_MSG_WEIGHTS_MISMATCH \
@@ -194,6 +196,9 @@ template <class Layer> struct unknown_input {};      // an Input an output depen
 template <class Layer> struct unused_input {};
 template <int N> struct model_inputs {};
 template <int N> struct but_called_with {};
+template <int N> struct model_outputs {};
+template <int N> struct but_given_targets {};
+template <int N> struct but_given_losses {};
 template <auto... D> struct first_applied_to {};
 template <auto... D> struct then_applied_to {};
 struct more_than_one_inferred_axis {};

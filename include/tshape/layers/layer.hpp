@@ -85,6 +85,7 @@ struct train_context {
   bool training = true;        // false: every layer as at inference (BatchNormalization's moving statistics)
   bool trainable = true;       // false: a frozen layer, no weight gradients (and, as Keras 2, BN at inference)
   bool dy_is_logits = false;   // the last layer's dy is dL/d(pre-activation) (Keras' cross-entropy on logits)
+  unsigned logits_outputs = 0;  // a model of several outputs: bit j, the same for output j's dy
 };
 
 /// Option: Dense<64, ReLU, UseBias<false>> drops the bias, as Keras' use_bias=False.

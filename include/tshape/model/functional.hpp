@@ -504,14 +504,15 @@ class graph_body<type_list<I...>, type_list<O...>> {
     return all;
   }();
 
-  /// Training's forward pass (one input, one output), keeping every tensor for backward.
-  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
-                     const bool* frozen = nullptr) {
+  /// Training's forward pass, keeping every tensor for backward: xs[j] are the rows of Input j,
+  /// ys[j] receive output j.
+  void forward_train(const float* const* xs, float* const* ys, int batch, float* saved, float* scratch,
+                     const train_context& ctx, const bool* frozen = nullptr) {
     if constexpr (valid) {
       const auto t = training_layout(batch);
       auto at = [&](int k) -> float* {
-        if (model_input[k] >= 0) return const_cast<float*>(x);
-        if (model_output[k] >= 0) return y;
+        if (model_input[k] >= 0) return const_cast<float*>(xs[model_input[k]]);
+        if (model_output[k] >= 0) return ys[model_output[k]];
         return saved + t.tensor[k];
       };
       for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
@@ -535,29 +536,63 @@ class graph_body<type_list<I...>, type_list<O...>> {
       });
     }
   }
+  /// One input, one output (and as a layer of another model).
+  void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
+                     const bool* frozen = nullptr) {
+    const float* xs[1] = {x};
+    float* ys[1] = {y};
+    forward_train(xs, ys, batch, saved, scratch, ctx, frozen);
+  }
 
-  /// Backward after forward_train(x, y, ...): dx (may be null) from dy, weight gradients into grad.
-  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
-                float* scratch, graph_body& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+  /// Backward after forward_train(xs, ys, ...): from dys[j], the gradient of the loss with respect to
+  /// output j, the weights' gradients into grad and, where dxs[j] is not null, Input j's into it. An
+  /// output that other layers also read adds their gradients to its own.
+  void backward(const float* const* xs, const float* const* ys, const float* const* dys, float* const* dxs, int batch,
+                const float* saved, float* scratch, graph_body& grad, const train_context& ctx,
+                const bool* frozen = nullptr) const {
     if constexpr (valid) {
       const auto t = training_layout(batch);
       float* base = const_cast<float*>(saved);
       auto at = [&](int k) -> const float* {
-        if (model_input[k] >= 0) return x;
-        if (model_output[k] >= 0) return y;
+        if (model_input[k] >= 0) return xs[model_input[k]];
+        if (model_output[k] >= 0) return ys[model_output[k]];
         return base + t.tensor[k];
       };
-      auto grad_of = [&](int k) -> float* { return model_output[k] >= 0 ? const_cast<float*>(dy) : base + t.gradient[k]; };
+      auto grad_of = [&](int k) -> float* { return base + t.gradient[k]; };
+      // Exact sizes where the caller's buffers are involved (node_floats is rounded up to cache lines).
       for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-        if (model_output[k] < 0) std::fill_n(base + t.gradient[k], node_floats<k>(batch), 0.0f);
+        if (model_output[k] >= 0)
+          std::copy_n(dys[model_output[k]], static_cast<std::size_t>(batch) * sample_size<node_shape<k>>,
+                      grad_of(static_cast<int>(k)));
+        else
+          std::fill_n(grad_of(static_cast<int>(k)), node_floats<k>(batch), 0.0f);
       });
       backward_from<static_cast<std::size_t>(n) - 1>(at, grad_of, base + t.dx, batch, base, t, scratch, grad, ctx, frozen);
-      if (dx) {
-        for (int k = 0; k < n; ++k)
-          if (model_input[k] == 0) std::copy_n(grad_of(k), static_cast<std::size_t>(batch) * sample_size<input_shape>, dx);
-      }
+      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+        if (model_input[k] >= 0 && dxs[model_input[k]])
+          std::copy_n(grad_of(static_cast<int>(k)), static_cast<std::size_t>(batch) * sample_size<node_shape<k>>,
+                      dxs[model_input[k]]);
+      });
     }
   }
+  /// One input, one output (and as a layer of another model).
+  void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
+                float* scratch, graph_body& grad, const train_context& ctx, const bool* frozen = nullptr) const {
+    const float* xs[1] = {x};
+    const float* ys[1] = {y};
+    const float* dys[1] = {dy};
+    float* dxs[1] = {dx};
+    backward(xs, ys, dys, dxs, batch, saved, scratch, grad, ctx, frozen);
+  }
+  /// Whether a layer of the graph reads node k (an output that is also an intermediate tensor).
+  static constexpr std::array<bool, n> read_by_layers = [] {
+    std::array<bool, n> r{};
+    for (int k = 0; k < n; ++k)
+      for (int j = 0; j < table.input_count[k]; ++j) r[static_cast<std::size_t>(table.inputs[k][j])] = true;
+    return r;
+  }();
+  // An output that other layers also read gets their gradients with respect to its values, which
+  // do not add to a gradient with respect to its pre-activation: its loss then reads its values.
   /// The one output's pre-activation, when its layer keeps one (a fused Softmax or Sigmoid): what
   /// Keras' cross-entropies read (train/trainer.hpp).
   static constexpr int output_node = [] {
@@ -567,7 +602,8 @@ class graph_body<type_list<I...>, type_list<O...>> {
     return k;
   }();
   static constexpr bool has_logits = [] {
-    if constexpr (valid && sizeof...(O) == 1 && output_node >= 0 && !table.is_input[output_node]) {
+    if constexpr (valid && sizeof...(O) == 1 && output_node >= 0 && !table.is_input[output_node] &&
+                  !read_by_layers[output_node]) {
       using L = layer_type<static_cast<std::size_t>(layer_of[output_node])>;
       if constexpr (requires { L::has_logits; }) return L::has_logits;
     }
@@ -582,6 +618,40 @@ class graph_body<type_list<I...>, type_list<O...>> {
   using output_activation = typename decltype([] {
     if constexpr (has_logits)
       return std::type_identity<typename type_at_t<static_cast<std::size_t>(layer_of[output_node]), layers>::activation>{};
+    else
+      return std::type_identity<void>{};
+  }())::type;
+
+  /// The same for output J of a model of several outputs: its node, whether its layer keeps its
+  /// pre-activation (a fused Softmax or Sigmoid), where that is, and the activation.
+  static constexpr std::array<int, sizeof...(O)> output_nodes = [] {
+    std::array<int, sizeof...(O)> a{};
+    a.fill(-1);
+    for (int k = 0; k < n; ++k)
+      if (model_output[k] >= 0 && a[static_cast<std::size_t>(model_output[k])] < 0)
+        a[static_cast<std::size_t>(model_output[k])] = k;
+    return a;
+  }();
+  template <std::size_t J>
+  static constexpr bool has_logits_at = [] {
+    if constexpr (valid && output_nodes[J] >= 0 && !table.is_input[output_nodes[J]] && !read_by_layers[output_nodes[J]]) {
+      using L = layer_type<static_cast<std::size_t>(layer_of[output_nodes[J]])>;
+      if constexpr (requires { L::has_logits; }) return L::has_logits;
+    }
+    return false;
+  }();
+  template <std::size_t J>
+  const float* logits_at(const float* saved, int batch) const {
+    if constexpr (has_logits_at<J>)
+      return layer<static_cast<std::size_t>(layer_of[output_nodes[J]])>().logits(
+          saved + training_layout(batch).layer_saved[output_nodes[J]]);
+    else
+      return nullptr;
+  }
+  template <std::size_t J>
+  using output_activation_at = typename decltype([] {
+    if constexpr (has_logits_at<J>)
+      return std::type_identity<typename type_at_t<static_cast<std::size_t>(layer_of[output_nodes[J]]), layers>::activation>{};
     else
       return std::type_identity<void>{};
   }())::type;
@@ -651,7 +721,12 @@ class graph_body<type_list<I...>, type_list<O...>> {
       constexpr std::size_t l = static_cast<std::size_t>(layer_of[K]);
       train_context c = ctx;
       c.trainable = ctx.trainable && !(frozen && frozen[l]);
-      c.dy_is_logits = ctx.dy_is_logits && model_output[K] >= 0;
+      if constexpr (model_output[K] < 0)
+        c.dy_is_logits = false;
+      else if constexpr (sizeof...(O) == 1)
+        c.dy_is_logits = ctx.dy_is_logits;
+      else
+        c.dy_is_logits = ((ctx.logits_outputs >> model_output[K]) & 1u) != 0;
       const std::size_t width = max_node_floats(batch);
       std::array<float*, graph_type::max_inputs> dxs{};
       for (int j = 0; j < table.input_count[K]; ++j) dxs[j] = dx_buffers + static_cast<std::size_t>(j) * width;
@@ -751,6 +826,9 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   using output_shape = typename body::output_shape;
   template <std::size_t J>
   using input_shape_at = typename body::template input_shape_at<J>;
+  /// The Input layer J (its shape and its name in diagnoses).
+  template <std::size_t J>
+  using input_layer_at = type_at_graph_input<J>;
   template <std::size_t J>
   using output_shape_at = typename body::template output_shape_at<J>;
   template <std::size_t L>
@@ -823,6 +901,24 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
     body_.backward(x, y, dy, dx, batch, saved, scratch, grad.body_, ctx, frozen);
   }
   const float* logits(const float* saved, int batch) const { return body_.logits(saved, batch); }
+  /// Training on several inputs and outputs: one pointer per Input and per output (graph_body's).
+  void forward_train(const float* const* xs, float* const* ys, int batch, float* saved, float* scratch,
+                     const train_context& ctx, const bool* frozen = nullptr) {
+    body_.forward_train(xs, ys, batch, saved, scratch, ctx, frozen);
+  }
+  void backward(const float* const* xs, const float* const* ys, const float* const* dys, float* const* dxs, int batch,
+                const float* saved, float* scratch, Model& grad, const train_context& ctx,
+                const bool* frozen = nullptr) const {
+    body_.backward(xs, ys, dys, dxs, batch, saved, scratch, grad.body_, ctx, frozen);
+  }
+  template <std::size_t J>
+  static constexpr bool has_logits_at = body::template has_logits_at<J>;
+  template <std::size_t J>
+  const float* logits_at(const float* saved, int batch) const {
+    return body_.template logits_at<J>(saved, batch);
+  }
+  template <std::size_t J>
+  using output_activation_at = typename body::template output_activation_at<J>;
 
   /// As a layer of another model (one input, one output): the declared Input's shape, then the outputs.
   template <int... D>

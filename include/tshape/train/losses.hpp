@@ -12,6 +12,7 @@
 // probabilities (clipped to [1e-7, 1 - 1e-7]).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
@@ -77,6 +78,43 @@ using loss_rule = std::conditional_t<
     Loss::alignment == target_alignment::class_indices && !std::is_integral_v<Target>,
     error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>, error::but_got_dtype<Target>>,
     loss_diagnosis<Loss, P, T>>;
+}  // namespace detail
+
+/// One loss per output of a model of several outputs, and Keras' loss_weights (1 each by default):
+/// the step minimises the weighted sum, as Keras' compile(loss=[...], loss_weights=[...]).
+///   make_trainer(net, losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}.weighted({1.0f, 0.5f}), Adam{})
+/// A single loss given to a model of several outputs applies to each of them, as in Keras.
+template <class... L>
+struct losses {
+  std::tuple<L...> each;
+  std::array<float, sizeof...(L)> weights;
+  constexpr explicit losses(L... l) : each(l...) { weights.fill(1.0f); }
+  constexpr losses weighted(const std::array<float, sizeof...(L)>& w) const {
+    losses out = *this;
+    out.weights = w;
+    return out;
+  }
+};
+
+namespace detail {
+/// The losses in a losses<...> (0 for a single loss, which applies to every output).
+template <class T>
+struct loss_count : std::integral_constant<std::size_t, 0> {};
+template <class... L>
+struct loss_count<losses<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
+/// Output J's loss type: its own in a losses<...>, else the one loss for every output.
+template <class Loss, std::size_t J>
+struct loss_at {
+  using type = Loss;
+  static const Loss& get(const Loss& l) { return l; }
+  static float weight(const Loss&) { return 1.0f; }
+};
+template <class... L, std::size_t J>
+struct loss_at<losses<L...>, J> {
+  using type = std::tuple_element_t<J, std::tuple<L...>>;
+  static const type& get(const losses<L...>& l) { return std::get<J>(l.each); }
+  static float weight(const losses<L...>& l) { return l.weights[J]; }
+};
 }  // namespace detail
 
 /// mean((p - t)^2) over the last axis, then over the rest.

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <tuple>
 #include <type_traits>
 
 #include "../config.hpp"
@@ -45,11 +46,40 @@ namespace detail {
 template <class Net>
 inline constexpr std::size_t top_layer_count = list_size<typename Net::layers>;
 
-/// The floats of a step's arena on `batch` samples: prediction, its gradient, saved, scratch.
+/// The outputs of a model: one for a Sequential, output_count for a functional model.
+template <class Net>
+constexpr std::size_t output_count_of() {
+  if constexpr (requires { Net::output_count; })
+    return static_cast<std::size_t>(Net::output_count);
+  else
+    return 1;
+}
+template <class Net, std::size_t J>
+struct output_shape_trait {
+  using type = typename Net::output_shape;
+};
+template <class Net, std::size_t J>
+  requires requires { typename Net::template output_shape_at<J>; }
+struct output_shape_trait<Net, J> {
+  using type = typename Net::template output_shape_at<J>;
+};
+/// One sample's shape at output J (a Sequential's one output for J = 0).
+template <class Net, std::size_t J>
+using output_shape_of = typename output_shape_trait<Net, J>::type;
+/// The floats of every output on `batch` samples, each rounded to whole cache lines.
+template <class Net>
+constexpr std::size_t outputs_floats(int batch) {
+  std::size_t total = 0;
+  for_each_index<output_count_of<Net>()>([&](auto j) {
+    total += round_floats(static_cast<std::size_t>(batch) * sample_size<output_shape_of<Net, j>>);
+  });
+  return total;
+}
+
+/// The floats of a step's arena on `batch` samples: the predictions, their gradients, saved, scratch.
 template <class Net>
 constexpr std::size_t train_arena_floats(int batch) {
-  const std::size_t out = round_floats(static_cast<std::size_t>(batch) * sample_size<typename Net::output_shape>);
-  return 2 * out + round_floats(Net::saved_floats(batch)) +
+  return 2 * outputs_floats<Net>(batch) + round_floats(Net::saved_floats(batch)) +
          std::max(round_floats(Net::arena_floats(batch)), Net::backward_scratch_floats(batch));
 }
 
@@ -82,6 +112,10 @@ constexpr auto step_rule() {
   constexpr int nx = SX::extents[0], ny = SY::rank > 0 ? SY::extents[0] : 1;
   if constexpr (!std::is_void_v<typename Net::diagnosis>)
     return std::type_identity<error::the_model_reports_its_error>{};
+  else if constexpr (output_count_of<Net>() > 1)  // one target for several outputs
+    return std::type_identity<error::WRONG_TENSOR_COUNT<error::in_training, error::model_outputs<static_cast<int>(
+                                                            output_count_of<Net>())>,
+                                                        error::but_given_targets<1>>>{};
   else if constexpr (!std::is_void_v<DX>)
     return std::type_identity<DX>{};
   else if constexpr (nx != dyn && ny != dyn && nx != ny)
@@ -93,6 +127,66 @@ constexpr auto step_rule() {
   else  // the loss's own rule: a sparse loss's integer targets, then the shapes
     return std::type_identity<
         loss_rule<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, typename Y::value_type, SY>>{};
+}
+
+/// The first of several diagnoses that is not void (void when all are).
+constexpr std::type_identity<void> first_of() { return {}; }
+template <class D, class... Rest>
+constexpr auto first_of(std::type_identity<D>, Rest... rest) {
+  if constexpr (std::is_void_v<D>)
+    return first_of(rest...);
+  else
+    return std::type_identity<D>{};
+}
+/// Output J's targets Y on a batch of Batch samples (dyn: not known): samples, element type, loss rule.
+template <class Net, class Loss, std::size_t J, int Batch, class Y>
+constexpr auto output_step_rule() {
+  using SY = typename Y::shape;
+  constexpr int ny = SY::rank > 0 ? SY::extents[0] : 1;
+  if constexpr (Batch != dyn && ny != dyn && Batch != ny)
+    return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<Batch>,
+                                                           error::target_samples<ny>, error::got_tensor<SY>>>{};
+  else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
+    return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
+                                                    error::but_got_dtype<typename Y::value_type>>>{};
+  else
+    return std::type_identity<loss_rule<Loss, prepend_t<Batch != dyn ? Batch : ny, output_shape_of<Net, J>>,
+                                        typename Y::value_type, SY>>{};
+}
+
+/// The diagnosis of a step of a functional model on a tuple of inputs X and one of targets Y: the
+/// counts, each Input's data, then each output's samples, element type and loss rule.
+template <class Net, class Loss, class X, class Y>
+constexpr auto graph_step_rule() {
+  constexpr std::size_t nx = std::tuple_size_v<X>, ny = std::tuple_size_v<Y>;
+  if constexpr (!std::is_void_v<typename Net::diagnosis>) {
+    return std::type_identity<error::the_model_reports_its_error>{};
+  } else if constexpr (nx != static_cast<std::size_t>(Net::input_count)) {
+    return std::type_identity<error::WRONG_TENSOR_COUNT<error::in_training, error::model_inputs<Net::input_count>,
+                                                        error::but_called_with<static_cast<int>(nx)>>>{};
+  } else if constexpr (ny != static_cast<std::size_t>(Net::output_count)) {
+    return std::type_identity<error::WRONG_TENSOR_COUNT<error::in_training, error::model_outputs<Net::output_count>,
+                                                        error::but_given_targets<static_cast<int>(ny)>>>{};
+  } else if constexpr (loss_count<Loss>::value != 0 && loss_count<Loss>::value != ny) {
+    return std::type_identity<error::WRONG_TENSOR_COUNT<error::in_training, error::model_outputs<Net::output_count>,
+                                                        error::but_given_losses<static_cast<int>(loss_count<Loss>::value)>>>{};
+  } else {
+    using X0 = std::remove_cvref_t<std::tuple_element_t<0, X>>;
+    constexpr int batch = X0::shape::extents[0];
+    using DX = typename decltype([]<std::size_t... J>(std::index_sequence<J...>) {
+      return first_of(input_diagnosis<typename Net::template input_layer_at<J>,
+                                      typename std::remove_cvref_t<std::tuple_element_t<J, X>>::value_type,
+                                      typename std::remove_cvref_t<std::tuple_element_t<J, X>>::shape>()...);
+    }(std::make_index_sequence<nx>{}))::type;
+    if constexpr (!std::is_void_v<DX>) {
+      return std::type_identity<DX>{};
+    } else {
+      return []<std::size_t... J>(std::index_sequence<J...>) {
+        return first_of(output_step_rule<Net, typename loss_at<Loss, J>::type, J, batch,
+                                         std::remove_cvref_t<std::tuple_element_t<J, Y>>>()...);
+      }(std::make_index_sequence<ny>{});
+    }
+  }
 }
 
 /// Whether a cross-entropy reads the cached logits of the model's Softmax or Sigmoid output, as tf.keras 2.
@@ -260,6 +354,7 @@ class trainer {
     requires is_tensor<X>::value && is_tensor<Y>::value
   float step(const X& x, const Y& y) {
     using DS = step_diagnosis<X, Y>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
@@ -279,6 +374,7 @@ class trainer {
     requires is_tensor<X>::value && is_tensor<Y>::value
   float test_step(const X& x, const Y& y) {
     using DS = step_diagnosis<X, Y>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
@@ -293,8 +389,60 @@ class trainer {
     }
   }
 
+  /// The diagnosis of a step of a functional model on tuples of inputs X and targets Y.
+  template <class X, class Y>
+  using graph_step_diagnosis = typename decltype(detail::graph_step_rule<Net, Loss, X, Y>())::type;
+
+  /// A step of a model of several Inputs or outputs (Keras' train_on_batch([x1, x2], [y1, y2])):
+  ///   trainer.step(std::tie(images, metadata), std::tie(labels, prices))
+  /// Each output has its loss (losses{...}, or the one loss for all), weighted; the weighted sum is
+  /// minimised and returned, and each output's loss is in output_losses().
+  template <class... X, class... Y>
+    requires((is_tensor<std::remove_cvref_t<X>>::value && ...) && (is_tensor<std::remove_cvref_t<Y>>::value && ...))
+  float step(const std::tuple<X...>& x, const std::tuple<Y...>& y) {
+    using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
+    static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+    static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
+    if constexpr (std::is_void_v<DS>)
+      return run_graph(x, y, true, std::index_sequence_for<X...>{}, std::index_sequence_for<Y...>{});
+    else
+      return 0.0f;
+  }
+  /// The weighted loss of such a batch at inference (Keras' test_on_batch).
+  template <class... X, class... Y>
+    requires((is_tensor<std::remove_cvref_t<X>>::value && ...) && (is_tensor<std::remove_cvref_t<Y>>::value && ...))
+  float test_step(const std::tuple<X...>& x, const std::tuple<Y...>& y) {
+    using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
+    static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+    static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
+    if constexpr (std::is_void_v<DS>)
+      return run_graph(x, y, false, std::index_sequence_for<X...>{}, std::index_sequence_for<Y...>{});
+    else
+      return 0.0f;
+  }
+  /// Each output's (unweighted) loss in the last step or test step of a model of several outputs.
+  std::span<const float> output_losses() const { return {output_losses_.data(), output_losses_.size()}; }
+
   /// The prediction of the last step or test step: batch x the output's size, row-major.
   std::span<const float> output() const { return {arena_, static_cast<std::size_t>(last_batch_) * out_floats}; }
+  /// Output J's prediction of the last step or test step (a model of several outputs).
+  template <std::size_t J>
+  std::span<const float> output() const {
+    return {arena_ + output_offset<J>(last_batch_),
+            static_cast<std::size_t>(last_batch_) * detail::sample_size<detail::output_shape_of<Net, J>>};
+  }
   int last_batch() const { return last_batch_; }
 
   /// Sets every optimizer slot to its starting value (a fresh optimizer), and the iterations to 0.
@@ -386,6 +534,124 @@ class trainer {
     return static_cast<float>(l);
   }
 
+  /// Where output J's prediction starts in the arena (its gradient is outputs_floats further).
+  template <std::size_t J>
+  static constexpr std::size_t output_offset(int batch) {
+    std::size_t off = 0;
+    detail::for_each_index<J>([&](auto j) {
+      off += detail::round_floats(static_cast<std::size_t>(batch) * detail::sample_size<detail::output_shape_of<Net, j>>);
+    });
+    return off;
+  }
+
+  template <class... X, class... Y, std::size_t... I, std::size_t... J>
+  float run_graph(const std::tuple<X...>& x, const std::tuple<Y...>& y, bool training, std::index_sequence<I...>,
+                  std::index_sequence<J...>) {
+    const std::array<const float*, sizeof...(X)> xs{
+        TensorView<const float, typename std::remove_cvref_t<X>::shape>(std::get<I>(x)).data()...};
+    const std::array<int, sizeof...(X) + sizeof...(Y)> batches{std::get<I>(x).template extent<0>()...,
+                                                               std::get<J>(y).template extent<0>()...};
+    const int batch = batches[0];
+    for (int b : batches)
+      if (b != batch) raise(make_error(errc::shape_mismatch, "the inputs and the targets hold different numbers of samples"));
+    (check_graph_input<I, std::remove_cvref_t<X>>(std::get<I>(x)), ...);
+    (check_graph_target<J, std::remove_cvref_t<Y>>(std::get<J>(y), batch), ...);
+    if (batch <= 0) return 0.0f;
+    ensure_arena(batch);
+
+    const std::size_t outs = detail::outputs_floats<Net>(batch);
+    float* saved = arena_ + 2 * outs;
+    float* work = saved + detail::round_floats(Net::saved_floats(batch));
+    const std::array<float*, sizeof...(Y)> preds{arena_ + output_offset<J>(batch)...};
+    const std::array<float*, sizeof...(Y)> dpreds{arena_ + outs + output_offset<J>(batch)...};
+    last_batch_ = batch;
+
+    train_context ctx;
+    ctx.rng = &rng_;
+    ctx.training = training;
+    ctx.trainable = training;
+    if (training) {
+      keep_state(false);
+      net_->forward_train(xs.data(), preds.data(), batch, saved, work, ctx, frozen_.data());
+    } else {
+      net_->run_forward(xs.data(), preds.data(), batch, work);
+    }
+    double total = 0.0;
+    ((total += output_loss<J>(std::get<J>(y), preds[J], dpreds[J], batch, saved, training, ctx)), ...);
+    if (!training) return static_cast<float>(total);
+    if (!std::isfinite(total)) {
+      keep_state(true);
+      return static_cast<float>(total);
+    }
+    zero_gradients();
+    const std::array<const float*, sizeof...(Y)> ys{preds[J]...};
+    const std::array<const float*, sizeof...(Y)> dys{dpreds[J]...};
+    std::array<float*, sizeof...(X)> dxs{};
+    net_->backward(xs.data(), ys.data(), dys.data(), dxs.data(), batch, saved, work, *grads_, ctx, frozen_.data());
+    apply_update();
+    return static_cast<float>(total);
+  }
+
+  /// Output J's weighted loss, its gradient (weighted) into dpred; a cross-entropy on a Softmax or
+  /// Sigmoid output reads its cached logits in training, as the one-output step does.
+  template <std::size_t J, class Y>
+  double output_loss(const Y& y, const float* pred, float* dpred, int batch, const float* saved, bool training,
+                     train_context& ctx) {
+    using L = typename detail::loss_at<Loss, J>::type;
+    using S = detail::output_shape_of<Net, J>;
+    const L& fn = detail::loss_at<Loss, J>::get(loss_);
+    const float w = detail::loss_at<Loss, J>::weight(loss_);
+    const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
+    const std::ptrdiff_t size = detail::sample_size<S>;
+    const std::ptrdiff_t cols = S::rank > 0 ? last_extent_v<S> : 1;
+    const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * size / cols;
+    bool logits = false;
+    if constexpr (requires { fn.from_logits; }) logits = fn.from_logits;
+    const float* p = pred;
+    if constexpr (Net::template has_logits_at<J>) {
+      using A = typename Net::template output_activation_at<J>;
+      constexpr bool cached = (std::is_same_v<L, BinaryCrossentropy> && std::is_same_v<A, Sigmoid>) ||
+                              ((std::is_same_v<L, CategoricalCrossentropy> ||
+                                std::is_same_v<L, SparseCategoricalCrossentropy>) &&
+                               std::is_same_v<A, Softmax>);
+      if constexpr (cached) {
+        if (!logits && training) {
+          p = net_->template logits_at<J>(saved, batch);
+          logits = true;
+          ctx.logits_outputs |= 1u << J;
+        }
+      }
+    }
+    const double l = detail::reduce_loss(fn, p, yv.data(), rows, cols, logits, training ? dpred : nullptr);
+    if (training)
+      for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(batch) * size; ++i) dpred[i] *= w;
+    output_losses_[J] = static_cast<float>(l);
+    return static_cast<double>(w) * l;
+  }
+
+  template <std::size_t J, class X>
+  static void check_graph_input(const X& x) {
+    using S = typename X::shape;
+    if constexpr (!S::is_static) {
+      using Expected = prepend_t<dyn, typename Net::template input_shape_at<J>>;
+      const auto got = TensorView<const float, S>(x).extents();
+      const auto v = check_extents(got, Expected::extents);
+      if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
+    }
+  }
+  template <std::size_t J, class Y>
+  static void check_graph_target(const Y& y, int batch) {
+    using SY = typename Y::shape;
+    if constexpr (!SY::is_static) {
+      using S = detail::output_shape_of<Net, J>;
+      std::array<int, S::rank + 1> pe{};
+      pe[0] = batch;
+      for (int i = 0; i < S::rank; ++i) pe[i + 1] = S::extents[i];
+      const TensorView<const typename Y::value_type, SY> yv = y;
+      if (const auto e = detail::target_error<typename detail::loss_at<Loss, J>::type>(pe, yv.extents())) raise(e);
+    }
+  }
+
   void ensure_arena(int batch) {
     if (batch <= capacity_) return;
 #ifndef TSHAPE_NO_HEAP
@@ -467,6 +733,7 @@ class trainer {
   int last_batch_ = 0;
   std::int64_t iterations_ = 0;
   std::array<bool, layer_count> frozen_{};
+  std::array<float, detail::output_count_of<Net>()> output_losses_{};
   zero_leaf zero_leaf_{};
 #ifndef TSHAPE_NO_HEAP
   std::unique_ptr<Net> owned_grads_;

@@ -1,0 +1,133 @@
+// Training a functional model of several inputs and outputs: trainer.step(std::tie(x1, x2),
+// std::tie(y1, y2)) with a loss per output and Keras' loss_weights. The gradients are checked
+// against central differences of the weighted loss, through a merge, a shared tensor and an output
+// that another layer also reads; the step's loss is the weighted sum of the outputs' losses.
+#include <catch2/catch.hpp>
+#include <tshape/tshape.hpp>
+
+#include <cmath>
+#include <tuple>
+#include <vector>
+
+#include "../../../examples/functional/two_inputs.hpp"
+
+using namespace tshape;
+
+namespace graph_training {
+constexpr auto a = Input<4>{};
+constexpr auto b = Input<3>{};
+constexpr auto h = Dense<5, Tanh>{}(a);
+constexpr auto g = Dense<5, Tanh>{}(b);
+constexpr auto m = Add{}(h, g);
+constexpr auto kind = Dense<3, Softmax>{}(m);                     // output 0, also read below
+constexpr auto value = Dense<2>{}(Concatenate<>{}(m, kind));      // output 1
+using Net = decltype(model(inputs(a, b), outputs(kind, value)));
+// Two heads that nothing else reads: their cross-entropies take the cached logits, as in Keras.
+constexpr auto alarm = Dense<1, Sigmoid>{}(m);
+using Heads = decltype(model(inputs(a, b), outputs(kind, alarm)));
+}  // namespace graph_training
+
+namespace {
+template <class T, class S>
+void fill_pattern(Tensor<T, S>& t, float scale, float shift) {
+  for (std::ptrdiff_t i = 0; i < t.size(); ++i) t.data()[i] = static_cast<T>(std::sin(0.7f * static_cast<float>(i) + shift) * scale);
+}
+}  // namespace
+
+namespace {
+/// Checks every third weight's gradient of the step's weighted loss against central differences.
+template <class Net, class Fn, class Y1>
+void check_graph_gradients(const Fn& fn, const Y1& second_targets) {
+  auto net = make_model<Net>(3);
+  Tensor<float, Shape<6, 4>> xa;
+  Tensor<float, Shape<6, 3>> xb;
+  Tensor<int, Shape<6>> labels;
+  fill_pattern(xa, 1.0f, 0.1f);
+  fill_pattern(xb, 0.8f, 0.5f);
+  for (int i = 0; i < 6; ++i) labels(i) = (i * 2) % 3;
+  auto trainer = make_trainer(*net, fn, SGD{.learning_rate = 0.0f});
+
+  const float total = trainer.step(std::tie(xa, xb), std::tie(labels, second_targets));
+  REQUIRE(trainer.output_losses().size() == 2);
+  CHECK(total == Approx(fn.weights[0] * trainer.output_losses()[0] + fn.weights[1] * trainer.output_losses()[1])
+                     .epsilon(1e-6));
+  // A zero learning rate leaves the weights as they were: the loss at inference is the same.
+  CHECK(trainer.test_step(std::tie(xa, xb), std::tie(labels, second_targets)) == Approx(total).epsilon(1e-5));
+
+  auto w = weights(*net);
+  auto dw = weights(trainer.gradients());
+  REQUIRE(w.size() == dw.size());
+  int checked = 0;
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    for (std::size_t i = 0; i < w[k].values.size(); i += 3) {
+      float& v = w[k].values[i];
+      const float keep = v;
+      const float eps = 1e-2f;
+      v = keep + eps;
+      const double up = trainer.test_step(std::tie(xa, xb), std::tie(labels, second_targets));
+      v = keep - eps;
+      const double down = trainer.test_step(std::tie(xa, xb), std::tie(labels, second_targets));
+      v = keep;
+      const double numeric = (up - down) / (2.0 * eps);
+      const double analytic = dw[k].values[i];
+      INFO(std::string(w[k].name.view()) << "[" << i << "]: analytic " << analytic << ", numeric " << numeric);
+      CHECK(std::fabs(analytic - numeric) <= 2e-3 * std::max({1.0, std::fabs(numeric), std::fabs(analytic)}));
+      ++checked;
+    }
+  }
+  CHECK(checked > 20);
+}
+}  // namespace
+
+TEST_CASE("graph training: gradients of a weighted two-output loss match central differences", "[train][graph]") {
+  // An output that another layer also reads (its loss on its values, its gradient from both).
+  Tensor<float, Shape<6, 2>> targets;
+  fill_pattern(targets, 0.5f, 1.3f);
+  check_graph_gradients<graph_training::Net>(
+      losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}.weighted({1.0f, 0.5f}), targets);
+  // Two heads whose cross-entropies read the cached logits.
+  Tensor<float, Shape<6, 1>> alarms;
+  for (int i = 0; i < 6; ++i) alarms(i, 0) = i % 2 == 0 ? 1.0f : 0.0f;
+  check_graph_gradients<graph_training::Heads>(
+      losses{SparseCategoricalCrossentropy{}, BinaryCrossentropy{}}.weighted({0.7f, 1.5f}), alarms);
+}
+
+TEST_CASE("graph training: the two-input, two-output example learns both heads", "[train][graph]") {
+  using two_inputs::Net;
+  auto net = make_model<Net>(1);
+  Tensor<float, Shape<32, 8, 8, 1>> images;
+  Tensor<float, Shape<32, 5>> meta;
+  Tensor<float, Shape<32, 1>> alarm;
+  Tensor<int, Shape<32>> kind;
+  fill_pattern(images, 1.0f, 0.0f);
+  fill_pattern(meta, 1.0f, 2.0f);
+  for (int i = 0; i < 32; ++i) {
+    alarm(i, 0) = meta(i, 0) > 0.0f ? 1.0f : 0.0f;  // learnable from the metadata
+    kind(i) = meta(i, 1) > 0.3f ? 2 : (meta(i, 1) < -0.3f ? 0 : 1);
+  }
+  auto trainer = make_trainer(*net, losses{BinaryCrossentropy{}, SparseCategoricalCrossentropy{}}, Adam{.learning_rate = 0.01f});
+  const float first = trainer.test_step(std::tie(images, meta), std::tie(alarm, kind));
+  const std::array<float, 2> first_each{trainer.output_losses()[0], trainer.output_losses()[1]};
+  for (int s = 0; s < 60; ++s) trainer.step(std::tie(images, meta), std::tie(alarm, kind));
+  const float last = trainer.test_step(std::tie(images, meta), std::tie(alarm, kind));
+  CHECK(last < 0.5f * first);
+  CHECK(trainer.output_losses()[0] < first_each[0]);
+  CHECK(trainer.output_losses()[1] < first_each[1]);
+  CHECK(trainer.output<1>().size() == 32 * 3);
+  // The same loss for every output, as Keras applies one loss to each output.
+  auto same = make_trainer(*net, MeanSquaredError{}, SGD{});
+  Tensor<float, Shape<32, 3>> one_hot;
+  one_hot.fill(0.0f);
+  CHECK(std::isfinite(same.test_step(std::tie(images, meta), std::tie(alarm, one_hot))));
+}
+
+TEST_CASE("graph training: data of another batch size is an error at run time", "[train][graph]") {
+  using Net = graph_training::Net;
+  auto net = make_model<Net>();
+  Tensor<float, Shape<dyn, 4>> xa(5);
+  Tensor<float, Shape<dyn, 3>> xb(4);
+  Tensor<int, Shape<dyn>> labels(5);
+  Tensor<float, Shape<dyn, 2>> targets(5);
+  auto trainer = make_trainer(*net, losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}, Adam{});
+  CHECK_THROWS_WITH(trainer.step(std::tie(xa, xb), std::tie(labels, targets)), Catch::Contains("different numbers of samples"));
+}
