@@ -45,7 +45,8 @@ if(NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${TARGET}: failed to compile, but not with /${EXPECT}/:\n${out}")
 endif()
 # One mistake, one error: the compiler reports exactly one (notes aside).
-string(REGEX MATCHALL "[^\n]*: error: [^\n]*" errors "${out}")
+string(REPLACE ";" "," flat "${out}")  # a ; would split a match in two list items
+string(REGEX MATCHALL "[^\n]*: error: [^\n]*" errors "${flat}")
 list(LENGTH errors error_count)
 if(NOT error_count EQUAL 1)
   message(FATAL_ERROR "${TARGET}: the compiler reported ${error_count} errors, not one:\n${out}")

@@ -4,6 +4,8 @@
 // SEED: -
 // KERAS: TypeError: ('Keyword argument not understood:', 'padding')
 // FIX: a GRU reads every timestep and has no window, so no padding: Bidirectional<GRU<32>>. For the same number of steps in and out, give it ReturnSequences.
+// MAX-LINES: 9
+// MAX-LINES-CLANG: 12
 #include <tshape/tshape.hpp>
 #include <cstdio>
 using namespace tshape;

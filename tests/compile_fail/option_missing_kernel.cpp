@@ -4,6 +4,8 @@
 // SEED: -
 // KERAS: TypeError: __init__() missing 1 required positional argument: 'kernel_size'
 // FIX: give the window: Conv2D<32, Kernel<3, 3>> (Kernel<3> is 3x3 too), as Keras' Conv2D(32, 3).
+// MAX-LINES: 9
+// MAX-LINES-CLANG: 12
 #include <tshape/tshape.hpp>
 using namespace tshape;
 

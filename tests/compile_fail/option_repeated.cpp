@@ -4,6 +4,8 @@
 // SEED: -
 // KERAS: SyntaxError: keyword argument repeated: activation
 // FIX: one activation per layer: Dense<10, Softmax> for class probabilities (or a ReLU layer, then a Dense<10, Softmax>).
+// MAX-LINES: 9
+// MAX-LINES-CLANG: 12
 #include <tshape/tshape.hpp>
 using namespace tshape;
 

@@ -4,6 +4,8 @@
 // SEED: -
 // KERAS: TypeError: ('Keyword argument not understood:', 'kernel_size')
 // FIX: Dense takes an activation and UseBias<false>; its kernel is (inputs, units), inferred from the input. A window belongs to Conv2D<64, Kernel<3, 3>>.
+// MAX-LINES: 9
+// MAX-LINES-CLANG: 12
 #include <tshape/tshape.hpp>
 #include <cstdio>
 using namespace tshape;
