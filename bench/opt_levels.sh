@@ -32,7 +32,6 @@ for p in $programs; do
   for c in $configs; do
     case $c in gcc-*) cxx=$gxx ;; *) cxx=$clangxx ;; esac
     echo "building $p ($c)" >&2
-    # shellcheck disable=SC2086
     "$cxx" -std=c++20 "-${c#*-}" -march=native -DNDEBUG -I"$headers" -I"$eigen" \
       "$src/bench/$p.cpp" -o "$out/$p.$c" -lopenblas -lpthread
   done
