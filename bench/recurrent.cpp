@@ -27,9 +27,10 @@
 // above 1 means tshape is faster. Every variant's
 // output is checked against the others' before timing.
 //
-// Usage: recurrent [--quick] [--seconds S]
+// Usage: recurrent [--quick] [--seconds S] [--tsv]
 //   --quick    a few short rounds: a smoke test (also checks that the variants agree)
 //   --seconds  time budget per case (default 3)
+//   --tsv      "case, variant<TAB>best ns" lines instead of the table (what bench/opt_levels.sh reads)
 //
 // Figures and how they were taken: bench/README.md.
 #include <tshape/tshape.hpp>
@@ -52,6 +53,7 @@ using namespace tshape;
 
 struct options {
   bool quick = false;
+  bool tsv = false;
   double seconds = 3.0;
 };
 
@@ -367,6 +369,14 @@ std::string format_time(double ns) {
   return buf;
 }
 
+// One line per variant: its best sample, for comparing builds (bench/opt_levels.sh).
+void print_tsv(const table_row& row) {
+  for (std::size_t i = 0; i < row.names.size(); ++i)
+    std::printf("%s %s, %s\t%.1f\n", row.cell.c_str(), row.peer_ns > 0 ? "step" : "sequence", row.names[i].c_str(),
+                row.r.best_ns[i]);
+  std::fflush(stdout);
+}
+
 void print(const table_row& row) {
   std::printf("| %s | %s |", row.cell.c_str(), row.shape.c_str());
   for (std::size_t i = 0; i < row.names.size(); ++i)
@@ -401,14 +411,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick"))
       opt.quick = true;
+    else if (!std::strcmp(argv[i], "--tsv"))
+      opt.tsv = true;
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc)
       opt.seconds = std::atof(argv[++i]);
     else {
-      std::printf("usage: %s [--quick] [--seconds S]\n", argv[0]);
+      std::printf("usage: %s [--quick] [--seconds S] [--tsv]\n", argv[0]);
       return 2;
     }
   }
   set_blas_threads(1);
+  bool agree = true;
+  if (opt.tsv) {
+    print_tsv(step_case<GRU, 8, 32>(opt, agree));
+    print_tsv(step_case<LSTM, 8, 32>(opt, agree));
+    print_tsv(sequence_case<GRU, 32, 100, 32, 64>(opt, agree));
+    print_tsv(sequence_case<LSTM, 32, 100, 32, 64>(opt, agree));
+    return agree ? 0 : 1;
+  }
   const auto blas = blas_info();
   std::printf("tshape kernels: %s; BLAS: %s (%s), %d thread(s)%s%s\n", simd_name(), blas.library, blas.core,
               blas.threads, blas.generic_core ? "; " : "", blas.advice);
@@ -417,7 +437,6 @@ int main(int argc, char** argv) {
   std::printf("| cell | case | time per call: median (best sample) | Eigen / tshape (median of paired ratios) | "
               "RTNeural (notes/performance.md, its machine) / tshape median |\n"
               "|---|---|---|---|---|\n");
-  bool agree = true;
   print(step_case<GRU, 8, 32>(opt, agree));
   print(step_case<LSTM, 8, 32>(opt, agree));
   print(sequence_case<GRU, 32, 100, 32, 64>(opt, agree));

@@ -79,13 +79,17 @@ TSHAPE_ALWAYS_INLINE void store_tile(typename V::reg (&acc)[MR][NV], const float
                                      const Act& act) {
   constexpr int W = V::width;
   if (bias) {
+    TSHAPE_UNROLL
     for (int v = 0; v < NV; ++v) {
       const typename V::reg b = load_vec<V, Partial>(bias, v, NV, last);
+      TSHAPE_UNROLL
       for (int r = 0; r < MR; ++r) acc[r][v] = V::add(acc[r][v], b);
     }
   }
+  TSHAPE_UNROLL
   for (int r = 0; r < MR; ++r) {
     float* crow = C + static_cast<std::ptrdiff_t>(r) * ldc;
+    TSHAPE_UNROLL
     for (int v = 0; v < NV; ++v) {
       typename V::reg out = acc[r][v];
       if constexpr (Act::vectorized) out = act.template apply<V>(out);
@@ -118,17 +122,22 @@ TSHAPE_ALWAYS_INLINE void micro_tile(int K_, const float* TSHAPE_RESTRICT A, int
   using reg = typename V::reg;
   const int K = depth<KS>(K_);
   reg acc[MR][NV];
+  TSHAPE_UNROLL
   for (int r = 0; r < MR; ++r)
+    TSHAPE_UNROLL
     for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
   for (int k = 0; k < K; ++k) {
     const float* brow = B + static_cast<std::ptrdiff_t>(k) * ldb;
     reg bv[NV];
+    TSHAPE_UNROLL
     for (int v = 0; v < NV; ++v) {
       bv[v] = load_vec<V, Partial>(brow, v, NV, last);
       if constexpr (MR > 1) keep_in_register<V>(bv[v]);
     }
+    TSHAPE_UNROLL
     for (int r = 0; r < MR; ++r) {
       const reg a = V::broadcast(A[static_cast<std::ptrdiff_t>(r) * lda + k]);
+      TSHAPE_UNROLL
       for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(a, bv[v], acc[r][v]);
     }
   }
@@ -151,6 +160,7 @@ TSHAPE_ALWAYS_INLINE void row_step(__m512 (&acc)[S][NV], __m512 a16, const float
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   const __m512 a = _mm512_maskz_permutexvar_ps(static_cast<__mmask16>(0xFFFF), _mm512_set1_epi32(J), a16);
   constexpr int s = J % S;
+  TSHAPE_UNROLL
   for (int v = 0; v < NV; ++v)
     acc[s][v] = simd::avx512::fma(a, load_vec<simd::avx512, Partial>(brow, v, NV, last), acc[s][v]);
 }
@@ -169,7 +179,9 @@ TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const f
   using V = simd::avx512;
   constexpr int S = row_sets<NV, K>;
   __m512 acc[S][NV];
+  TSHAPE_UNROLL
   for (int s = 0; s < S; ++s)
+    TSHAPE_UNROLL
     for (int v = 0; v < NV; ++v) acc[s][v] = V::zero();
   for (int k = 0; k + 16 <= K; k += 16)
     row_steps<S, NV, Partial>(acc, V::load(A + k), B + static_cast<std::ptrdiff_t>(k) * ldb, ldb, last,
@@ -179,12 +191,16 @@ TSHAPE_ALWAYS_INLINE void one_row_avx512(const float* TSHAPE_RESTRICT A, const f
     row_steps<S, NV, Partial>(acc, V::load_partial(A + (K - rest), rest),
                               B + static_cast<std::ptrdiff_t>(K - rest) * ldb, ldb, last,
                               std::make_integer_sequence<int, rest>{});
+  TSHAPE_UNROLL
   for (int n = S; n > 1; n = (n + 1) / 2) {  // pairwise: sets [h, n) join [0, n - h)
     const int h = (n + 1) / 2;
+    TSHAPE_UNROLL
     for (int s = 0; s + h < n; ++s)
+      TSHAPE_UNROLL
       for (int v = 0; v < NV; ++v) acc[s][v] = V::add(acc[s][v], acc[s + h][v]);
   }
   __m512 sum[1][NV];
+  TSHAPE_UNROLL
   for (int v = 0; v < NV; ++v) sum[0][v] = acc[0][v];
   store_tile<V, 1, NV, Partial>(sum, bias, C, 0, last, act);
 }

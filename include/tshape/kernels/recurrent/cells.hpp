@@ -23,8 +23,8 @@
 #include "../simd/simd.hpp"
 
 // The loops over a tile's rows, vectors and gates must disappear at compile time, or the tile's
-// accumulators become an array in memory and every product goes through the stack.
-#define TSHAPE_UNROLL _Pragma("GCC unroll 32")
+// accumulators become an array in memory and every product goes through the stack (TSHAPE_UNROLL,
+// config.hpp).
 
 namespace tshape::kernels::recurrent {
 
