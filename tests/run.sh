@@ -37,6 +37,10 @@ configure clang-asan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_SAN
 cmake --build build/clang-asan -j "$jobs"
 ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
 
+step "clang 16: the compile-fail tests (one error each, within the line budget, as on clang 14 and g++)"
+configure clang16 -DCMAKE_CXX_COMPILER=clang++-16 "${sanitized[@]}"
+ctest --test-dir build/clang16 -j "$jobs" --output-on-failure -L compile_fail
+
 if grep -qw avx2 /proc/cpuinfo && grep -qw avx512f /proc/cpuinfo; then
   step "g++, AVX2 kernels (-march=x86-64-v3): unit tests"
   # -O1: the same AVX2 code paths as -O3, in about half the compile time (the optimised kernels are
