@@ -829,6 +829,10 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   /// The Input layer J (its shape and its name in diagnoses).
   template <std::size_t J>
   using input_layer_at = type_at_graph_input<J>;
+  /// The diagnosis of data X given to Input J, as a call's (void when it fits).
+  template <std::size_t J, class X>
+  using input_diagnosis_at = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename X::value_type,
+                                                                       typename X::shape>())::type;
   template <std::size_t J>
   using output_shape_at = typename body::template output_shape_at<J>;
   template <std::size_t L>

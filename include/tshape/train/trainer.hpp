@@ -174,9 +174,8 @@ constexpr auto graph_step_rule() {
     using X0 = std::remove_cvref_t<std::tuple_element_t<0, X>>;
     constexpr int batch = X0::shape::extents[0];
     using DX = typename decltype([]<std::size_t... J>(std::index_sequence<J...>) {
-      return first_of(input_diagnosis<typename Net::template input_layer_at<J>,
-                                      typename std::remove_cvref_t<std::tuple_element_t<J, X>>::value_type,
-                                      typename std::remove_cvref_t<std::tuple_element_t<J, X>>::shape>()...);
+      return first_of(std::type_identity<
+                      typename Net::template input_diagnosis_at<J, std::remove_cvref_t<std::tuple_element_t<J, X>>>>{}...);
     }(std::make_index_sequence<nx>{}))::type;
     if constexpr (!std::is_void_v<DX>) {
       return std::type_identity<DX>{};
