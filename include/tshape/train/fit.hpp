@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "../diagnostics/error.hpp"
+#include "../diagnostics/report.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
 #include "../io/weights.hpp"
