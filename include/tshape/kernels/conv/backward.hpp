@@ -286,13 +286,42 @@ inline void backward_prepare(const window_geometry& g, const float* kernel, floa
   }
 }
 
+/// dx of whole samples by the direct kernel when dx_by_direct(g): dx (batch, h, w, c) =
+/// conv(dz, turned) over transposed_geometry(g). A function of its own, passed to backward_rows, so
+/// that a layer's geometry known at compile time picks the direct kernel's fixed form (direct<V, G>),
+/// which compiles only the tiles it runs, while runtime geometries keep the runtime dispatch.
+using direct_dx_fn = void (*)(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch,
+                              float* scratch);
+
+namespace detail {
+template <class V>
+void direct_dx(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch, float* scratch) {
+  direct<V>(transposed_geometry(g), dz, turned, nullptr, dx, batch, scratch, activation::linear{});
+}
+template <class V, window_geometry G>
+void direct_dx_fixed(const window_geometry&, const float* dz, const float* turned, float* dx, int batch,
+                     float* scratch) {
+  direct<V, transposed_geometry(G)>(dz, turned, nullptr, dx, batch, scratch, activation::linear{});
+}
+}  // namespace detail
+
+/// The direct_dx_fn for a geometry known at compile time (null when its dx is not by the direct kernel).
+template <window_geometry G, class V = simd::native>
+constexpr direct_dx_fn direct_dx_for() {
+  if constexpr (dx_by_direct(G))
+    return &detail::direct_dx_fixed<V, G>;
+  else
+    return nullptr;
+}
+
 /// One chunk of backward(): output rows [r0, r1) counted through the batch (backward_chunk_rows), dz
 /// pointing at row r0's. dkernel and dbias get their share added (each skipped when null), and so does
 /// dx (the whole batch's, zeroed by the caller before the first chunk; skipped when null; scratch then
 /// holds backward_prepare's kernel). V is at most as wide as simd::native (the scratch is sized for it).
+/// run_direct_dx runs dx when dx_by_direct(g) (direct_dx_for<g>() for a compile-time geometry).
 template <class V = simd::native>
 void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, float* dkernel,
-                   float* dbias, float* dx, float* scratch) {
+                   float* dbias, float* dx, float* scratch, direct_dx_fn run_direct_dx) {
   if (r1 <= r0) return;
   const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
   const int width = static_cast<int>(col_width(g));
@@ -332,17 +361,23 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
   if (direct_dx) {  // whole samples [r0 / oh, r1 / oh): backward_chunk_rows says so
     float* direct_scratch = col + detail::round_floats(static_cast<std::size_t>(std::min(step, r1 - r0)) * g.ow * width);
     const int n0 = r0 / g.oh;
-    direct<V>(transposed_geometry(g), dz, turned, nullptr, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch,
-              activation::linear{});
+    run_direct_dx(g, dz, turned, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch);
   }
+}
+
+template <class V = simd::native>
+void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, float* dkernel,
+                   float* dbias, float* dx, float* scratch) {
+  backward_rows<V>(g, x, dz, r0, r1, dkernel, dbias, dx, scratch, &detail::direct_dx<V>);
 }
 
 /// The gradients of y = conv(x, kernel) + bias for `batch` samples, given dz = dL/dy (batch, oh, ow, oc):
 /// dkernel += dL/dkernel and dbias += dL/dbias (each skipped when null), dx = dL/dx (skipped when null).
 /// scratch holds backward_scratch_floats(g, batch) floats.
+/// run_direct_dx as backward_rows'.
 template <class V = simd::native>
 void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
-              float* dbias, float* dx, int batch, float* scratch) {
+              float* dbias, float* dx, int batch, float* scratch, direct_dx_fn run_direct_dx) {
   if (batch <= 0) return;
   if (dx) {
     std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
@@ -352,8 +387,14 @@ void backward(const window_geometry& g, const float* x, const float* dz, const f
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     const int r1 = std::min(rows, r0 + chunk);
     backward_rows<V>(g, x, dz + static_cast<std::ptrdiff_t>(r0) * g.ow * g.oc, r0, r1, dkernel, dbias, dx,
-                     scratch);
+                     scratch, run_direct_dx);
   }
+}
+
+template <class V = simd::native>
+void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
+              float* dbias, float* dx, int batch, float* scratch) {
+  backward<V>(g, x, dz, kernel, dkernel, dbias, dx, batch, scratch, &detail::direct_dx<V>);
 }
 
 }  // namespace tshape::kernels::conv
