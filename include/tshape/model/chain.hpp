@@ -134,6 +134,7 @@ class chain {
   using trace_type = propagate_t<In, Ls...>;
   using traits = trace_traits<trace_type>;
   static constexpr std::size_t n = sizeof...(Ls);
+  static constexpr bool outline = n > outline_above;  // layer steps out of line (layer.hpp says why)
   using storage = typename bound_layers<traits::ok, trace_type, type_list<Ls...>, std::index_sequence_for<Ls...>>::type;
 
  public:
@@ -213,7 +214,13 @@ class chain {
 
   template <class R>
   void initialize(R& rng) {
-    if constexpr (ok) for_each_index<n>([&](auto i) { layer<i>().initialize(rng); });
+    if constexpr (ok)
+      for_each_index<n>([&](auto i) {
+        if constexpr (outline)
+          outlined_initialize(layer<i>(), rng);
+        else
+          layer<i>().initialize(rng);
+      });
   }
 
   // ---- Training (layers/layer.hpp has the contract; train/ drives it) --------------------------------
@@ -261,7 +268,11 @@ class chain {
         float* out = i + 1 == n ? y : activation_ptr<i + 1>(saved, batch);
         train_context c = ctx;
         c.trainable = ctx.trainable && !(frozen && frozen[i]);
-        forward_train_of(layer<i>(), in, out, batch, layer_saved_ptr<i>(saved, batch), scratch, c);
+        float* saved_i = layer_saved_ptr<i>(saved, batch);
+        if constexpr (outline)
+          outlined_forward_train(layer<i>(), in, out, batch, saved_i, scratch, c);
+        else
+          forward_train_of(layer<i>(), in, out, batch, saved_i, scratch, c);
       });
     }
   }
@@ -336,7 +347,10 @@ class chain {
     // The odd one of (I, I + 1) is at the front; the scratch follows it.
     constexpr std::size_t front = I % 2 == 1 ? I : I + 1;
     float* scratch = arena + activation_floats<front>(batch);
-    layer<I>().forward(in, out, batch, scratch);
+    if constexpr (outline)
+      outlined_forward(layer<I>(), in, out, batch, scratch);
+    else
+      layer<I>().forward(in, out, batch, scratch);
   }
 
   // The saved layout of training (see saved_floats).
@@ -381,7 +395,11 @@ class chain {
     train_context c = ctx;
     c.trainable = ctx.trainable && !(frozen && frozen[I]);
     c.dy_is_logits = ctx.dy_is_logits && I + 1 == n;
-    layer<I>().backward(in, out, dy, din, batch, layer_saved_ptr<I>(saved, batch), scratch, grad.template layer<I>(), c);
+    const float* saved_i = layer_saved_ptr<I>(saved, batch);
+    if constexpr (outline)
+      outlined_backward(layer<I>(), grad.template layer<I>(), c, in, out, dy, din, batch, saved_i, scratch);
+    else
+      layer<I>().backward(in, out, dy, din, batch, saved_i, scratch, grad.template layer<I>(), c);
     if constexpr (I > 0)
       if (!below_frozen) backward_from<I - 1>(x, y, ping, dx, batch, saved, scratch, grad, ctx, frozen, pong, ping);
   }
