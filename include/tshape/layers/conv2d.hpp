@@ -214,7 +214,7 @@ struct conv_layer {
       if constexpr (use_bias) dbias = ctx.trainable ? grad.bias_.data() : nullptr;
       if (std::is_same_v<activation, Linear> || ctx.dy_is_logits) {
         kernels::conv::backward(geometry, x, dy, kernel_.data(), dkernel, dbias, dx, batch, scratch,
-                                kernels::conv::direct_dx_for<geometry>());
+                                kernels::conv::backward_kernels_for<geometry>());
         return;
       }
       // dL/dz chunk by chunk (output rows through the batch, as the kernel takes them), ahead of the
@@ -231,7 +231,7 @@ struct conv_layer {
         const float* z = has_logits ? saved + r0 * row : nullptr;
         apply_activation_grad<activation>(z, y + r0 * row, dy + r0 * row, dz, (r1 - r0) * row / Filters, Filters);
         kernels::conv::backward_rows(geometry, x, dz, r0, r1, dkernel, dbias, dx, scratch + dz_floats(batch),
-                                     kernels::conv::direct_dx_for<geometry>());
+                                     kernels::conv::backward_kernels_for<geometry>());
       }
     }
 

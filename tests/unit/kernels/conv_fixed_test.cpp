@@ -1,4 +1,4 @@
-// The compile-time-geometry forms layers call (conv2d<G>, direct_dx_for<G>) against the runtime forms:
+// The compile-time-geometry forms layers call (conv2d<G>, backward_kernels_for<G>) against the runtime forms:
 // they run the same tiles on the same arguments, so the results must be the same to the bit, on every
 // path (pointwise, first-layer, channel-rich; uneven channel blocks; activations fused or not).
 #include <tshape/kernels/conv/backward.hpp>
@@ -31,7 +31,6 @@ void check_forward(int batch, const Act& act = {}) {
 template <window_geometry G>
 void check_backward(int batch) {
   INFO(G.h << "x" << G.w << "x" << G.c << " -> " << G.oc << ", kernel " << G.kh << "x" << G.kw);
-  STATIC_REQUIRE(conv::dx_by_direct(G));
   tshape_test::random_floats rnd(static_cast<std::uint64_t>(G.w * 17 + G.c));
   std::vector<float> x(static_cast<std::size_t>(batch) * G.input_floats());
   std::vector<float> dz(static_cast<std::size_t>(batch) * G.output_floats());
@@ -41,10 +40,15 @@ void check_backward(int batch) {
   rnd.fill(kernel);
   std::vector<float> scratch(conv::backward_scratch_floats(G, batch) + 16);
   std::vector<float> dx_runtime(x.size(), 1.0f), dx_fixed(x.size(), 2.0f);
-  conv::backward(G, x.data(), dz.data(), kernel.data(), nullptr, nullptr, dx_runtime.data(), batch, scratch.data());
-  conv::backward(G, x.data(), dz.data(), kernel.data(), nullptr, nullptr, dx_fixed.data(), batch, scratch.data(),
-                 conv::direct_dx_for<G>());
+  std::vector<float> dk_runtime(kernel.size(), 0.5f), dk_fixed(kernel.size(), 0.5f);
+  std::vector<float> db_runtime(static_cast<std::size_t>(G.oc), 0.25f), db_fixed(db_runtime);
+  conv::backward(G, x.data(), dz.data(), kernel.data(), dk_runtime.data(), db_runtime.data(), dx_runtime.data(), batch,
+                 scratch.data());
+  conv::backward(G, x.data(), dz.data(), kernel.data(), dk_fixed.data(), db_fixed.data(), dx_fixed.data(), batch,
+                 scratch.data(), conv::backward_kernels_for<G>());
   CHECK(dx_fixed == dx_runtime);
+  CHECK(dk_fixed == dk_runtime);
+  CHECK(db_fixed == db_runtime);
 }
 
 }  // namespace
@@ -63,8 +67,11 @@ TEST_CASE("conv kernels: a compile-time geometry gives the runtime form's result
   check_forward<causal_columns(make_geometry(1, 20, 8, 1, 5, 1, 1, 1, 2, false, 16))>(2, activation::relu{});
 }
 
-TEST_CASE("conv backward: a compile-time geometry's dx gives the runtime form's to the bit", "[kernels][conv][backward]") {
-  check_backward<make_geometry(12, 10, 16, 3, 3, 1, 1, 1, 1, true, 24)>(2);
-  check_backward<make_geometry(9, 14, 32, 3, 3, 1, 1, 1, 1, false, 70)>(1);
-  check_backward<make_geometry(1, 40, 16, 1, 5, 1, 1, 1, 1, true, 16)>(3);
+TEST_CASE("conv backward: a compile-time geometry gives the runtime form's gradients to the bit", "[kernels][conv][backward]") {
+  check_backward<make_geometry(12, 10, 16, 3, 3, 1, 1, 1, 1, true, 24)>(2);   // dx by the direct kernel
+  check_backward<make_geometry(9, 14, 32, 3, 3, 1, 1, 1, 1, false, 70)>(1);   // direct dx, uneven blocks
+  check_backward<make_geometry(1, 40, 16, 1, 5, 1, 1, 1, 1, true, 16)>(3);    // Conv1D
+  check_backward<make_geometry(11, 10, 3, 3, 3, 2, 2, 1, 1, true, 33)>(2);    // first layer: im2col dx
+  check_backward<make_geometry(8, 9, 19, 1, 1, 1, 1, 1, 1, false, 130)>(2);   // pointwise
+  check_backward<make_geometry(10, 12, 40, 3, 3, 1, 1, 2, 2, true, 8)>(1);    // dilation, many taps
 }
