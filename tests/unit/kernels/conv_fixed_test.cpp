@@ -62,6 +62,8 @@ TEST_CASE("conv kernels: a compile-time geometry gives the runtime form's result
   check_forward<make_geometry(11, 10, 7, 3, 3, 1, 1, 2, 2, true, 24)>(1);        // dilation
   check_forward<make_geometry(1, 30, 16, 1, 5, 1, 1, 1, 1, false, 16)>(3);       // Conv1D, valid
   check_forward<make_geometry(8, 9, 19, 1, 1, 1, 1, 1, 1, false, 48)>(2);        // pointwise
+  check_forward<make_geometry(1, 1, 5, 1, 1, 1, 1, 1, 1, false, 9)>(1);          // pointwise, one row
+  check_forward<make_geometry(3, 5, 40, 1, 1, 1, 1, 1, 1, true, 70)>(3, activation::relu{});
   check_forward<make_geometry(9, 8, 16, 3, 3, 1, 1, 1, 1, true, 20)>(2, activation::relu{});
   check_forward<make_geometry(9, 8, 2, 3, 3, 2, 1, 1, 1, true, 20)>(1, activation::sigmoid{});
   check_forward<causal_columns(make_geometry(1, 20, 8, 1, 5, 1, 1, 1, 2, false, 16))>(2, activation::relu{});
@@ -73,5 +75,6 @@ TEST_CASE("conv backward: a compile-time geometry gives the runtime form's gradi
   check_backward<make_geometry(1, 40, 16, 1, 5, 1, 1, 1, 1, true, 16)>(3);    // Conv1D
   check_backward<make_geometry(11, 10, 3, 3, 3, 2, 2, 1, 1, true, 33)>(2);    // first layer: im2col dx
   check_backward<make_geometry(8, 9, 19, 1, 1, 1, 1, 1, 1, false, 130)>(2);   // pointwise
+  check_backward<make_geometry(1, 1, 7, 1, 1, 1, 1, 1, 1, false, 20)>(1);     // pointwise, one row
   check_backward<make_geometry(10, 12, 40, 3, 3, 1, 1, 2, 2, true, 8)>(1);    // dilation, many taps
 }

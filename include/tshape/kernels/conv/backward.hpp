@@ -319,18 +319,29 @@ inline void backward_prepare(const window_geometry& g, const float* kernel, floa
 ///   direct_dx: dx of whole samples by the direct kernel when dx_by_direct(g): dx (batch, h, w, c) =
 ///     conv(dz, turned) over transposed_geometry(g).
 ///   dkernel_product: C (M x N) += A^T . B, A (K x M) and B (K x N), M = kh*kw*c and N = oc.
+///   dx_product: C (M x N) = A . B, A (M x K) and B (K x N), N = kh*kw*c and K = oc: dcol of im2col's
+///     dx, or dx itself for a pointwise convolution.
 using direct_dx_fn = void (*)(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch,
                               float* scratch);
-using tn_product_fn = void (*)(int M, int N, int K, const float* A, const float* B, float* C);
+using product_fn = void (*)(int M, int N, int K, const float* A, const float* B, float* C);
 struct backward_kernels {
   direct_dx_fn direct_dx;
-  tn_product_fn dkernel_product;
+  product_fn dkernel_product;
+  product_fn dx_product;
 };
 
 namespace detail {
 template <class V>
 void direct_dx(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch, float* scratch) {
   direct<V>(transposed_geometry(g), dz, turned, nullptr, dx, batch, scratch, activation::linear{});
+}
+template <class V>
+void dx_product(int M, int N, int K, const float* A, const float* B, float* C) {
+  gemm::dense<V>(M, N, K, A, B, nullptr, C, activation::linear{});
+}
+template <class V, int N, int K>
+void dx_product_fixed(int M, int, int, const float* A, const float* B, float* C) {
+  gemm::dense_fixed_rows<N, K, V>(M, A, B, nullptr, C, activation::linear{});
 }
 template <class V, window_geometry G>
 void direct_dx_fixed(const window_geometry&, const float* dz, const float* turned, float* dx, int batch,
@@ -342,14 +353,15 @@ void direct_dx_fixed(const window_geometry&, const float* dz, const float* turne
 /// The runtime forms, for any geometry.
 template <class V = simd::native>
 constexpr backward_kernels runtime_backward_kernels() {
-  return {&detail::direct_dx<V>, &detail::gemm_tn_tall<V>};
+  return {&detail::direct_dx<V>, &detail::gemm_tn_tall<V>, &detail::dx_product<V>};
 }
 /// The fixed forms for a geometry known at compile time (direct_dx null when dx is not by the direct kernel).
 template <window_geometry G, class V = simd::native>
 constexpr backward_kernels backward_kernels_for() {
   direct_dx_fn dx = nullptr;
   if constexpr (dx_by_direct(G)) dx = &detail::direct_dx_fixed<V, G>;
-  return {dx, &detail::gemm_tn_fixed<V, static_cast<int>(col_width(G)), G.oc>};
+  constexpr int taps = static_cast<int>(col_width(G));
+  return {dx, &detail::gemm_tn_fixed<V, taps, G.oc>, &detail::dx_product_fixed<V, taps, G.oc>};
 }
 
 /// One chunk of backward(): output rows [r0, r1) counted through the batch (backward_chunk_rows), dz
@@ -372,7 +384,7 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
     const int pixels = (r1 - r0) * g.ow;
     const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(r0) * g.ow * g.c;
     if (dkernel) kernels.dkernel_product(g.c, g.oc, pixels, x + first, dz, dkernel);
-    if (dx) gemm::dense<V>(pixels, g.c, g.oc, dz, turned, nullptr, dx + first, activation::linear{});
+    if (dx) kernels.dx_product(pixels, g.c, g.oc, dz, turned, dx + first);
     return;
   }
   const int step = im2col_rows(g);
@@ -392,7 +404,7 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
       kernels.dkernel_product(width, g.oc, pixels, col, dzs, dkernel);
     }
     if (dx && !direct_dx) {
-      gemm::dense<V>(pixels, width, g.oc, dzs, turned, nullptr, col, activation::linear{});
+      kernels.dx_product(pixels, width, g.oc, dzs, turned, col);
       each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::col2im<V>(g, col + at, i0, i1, dx + n * in_floats); });
     }
   }

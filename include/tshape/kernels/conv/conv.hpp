@@ -68,7 +68,7 @@ void conv2d(const float* x, const float* kernel, const float* bias, float* y, in
     conv2d<G, V>(x, kernel, bias, y, batch, scratch, activation::linear{});
     activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(G.output_floats()));
   } else if constexpr (is_pointwise(G)) {
-    gemm::dense<V>(batch * G.h * G.w, G.oc, G.c, x, kernel, bias, y, act);
+    gemm::dense_fixed_rows<G.oc, G.c, V>(batch * G.h * G.w, x, kernel, bias, y, act);
   } else {
     direct<V, G>(x, kernel, bias, y, batch, scratch, act);
   }
