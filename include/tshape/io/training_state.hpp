@@ -9,7 +9,6 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,27 +53,33 @@ template <class Trainer>
 result<void> try_load_training_state(Trainer& t, const std::string& path) {
   auto archive = try_read_npz(path);
   if (!archive) return archive.error();
-  std::map<std::string, const npy_array*> by_name;
-  for (const auto& m : archive.value()) by_name[m.name] = &m.array;
+  // The array of a name (the last one, should a name repeat), or null. A search, not a std::map: an
+  // archive holds a few arrays per layer, and <map> is a header every program would pay for.
+  const auto by_name = [&](const std::string& name) -> const npy_array* {
+    const auto& members = archive.value();
+    for (auto m = members.rbegin(); m != members.rend(); ++m)
+      if (m->name == name) return &m->array;
+    return nullptr;
+  };
   const auto targets = detail::state_arrays(t);
   for (const auto& [name, w] : targets) {
-    const auto it = by_name.find(name);
-    if (it == by_name.end())
+    const npy_array* found = by_name(name);
+    if (!found)
       return make_error(errc::weights_mismatch, path + ": no array " + name + " (a state of another model or optimizer?)");
-    const npy_array& a = *it->second;
+    const npy_array& a = *found;
     if (a.dtype != "<f4") return make_error(errc::weights_mismatch, path + ": " + name + " is not float32");
     std::vector<int> got(a.shape.begin(), a.shape.end());
     const auto v = check_extents(got, w.shape());
     if (v.code != errc::ok)
       return make_error(errc::weights_mismatch, path + ": " + name + ": " + detail::extents_words(got, w.shape()));
   }
-  const auto it = by_name.find("optimizer/iterations");
-  if (it == by_name.end() || it->second->dtype != "<i8" || it->second->data.size() != sizeof(std::int64_t))
+  const npy_array* iterations_array = by_name("optimizer/iterations");
+  if (!iterations_array || iterations_array->dtype != "<i8" || iterations_array->data.size() != sizeof(std::int64_t))
     return make_error(errc::bad_data, path + ": no int64 optimizer/iterations");
   for (const auto& [name, w] : targets)
-    std::memcpy(w.values.data(), by_name[name]->data.data(), w.values.size() * sizeof(float));
+    std::memcpy(w.values.data(), by_name(name)->data.data(), w.values.size() * sizeof(float));
   std::int64_t iterations = 0;
-  std::memcpy(&iterations, it->second->data.data(), sizeof iterations);
+  std::memcpy(&iterations, iterations_array->data.data(), sizeof iterations);
   t.set_iterations(iterations);
   return {};
 }

@@ -173,10 +173,10 @@ struct conv_layer {
       const float* b = nullptr;
       if constexpr (use_bias) b = bias_.data();
       if constexpr (activation::row_wise) {
-        kernels::conv::conv2d(geometry, x, kernel_.data(), b, y, batch, scratch, kernels::activation::linear{});
+        kernels::conv::conv2d<geometry>(x, kernel_.data(), b, y, batch, scratch, kernels::activation::linear{});
         apply_activation<activation>(y, static_cast<std::ptrdiff_t>(batch) * geometry.oh * geometry.ow, Filters);
       } else {
-        kernels::conv::conv2d(geometry, x, kernel_.data(), b, y, batch, scratch, activation::function());
+        kernels::conv::conv2d<geometry>(x, kernel_.data(), b, y, batch, scratch, activation::function());
       }
     }
 
@@ -197,7 +197,7 @@ struct conv_layer {
         if (batch <= 0) return;
         const float* b = nullptr;
         if constexpr (use_bias) b = bias_.data();
-        kernels::conv::conv2d(geometry, x, kernel_.data(), b, saved, batch, scratch, kernels::activation::linear{});
+        kernels::conv::conv2d<geometry>(x, kernel_.data(), b, saved, batch, scratch, kernels::activation::linear{});
         const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(batch) * sample_size<output_shape>;
         std::copy_n(saved, n, y);
         apply_activation<activation>(y, n / Filters, Filters);
@@ -213,7 +213,8 @@ struct conv_layer {
       float* dbias = nullptr;
       if constexpr (use_bias) dbias = ctx.trainable ? grad.bias_.data() : nullptr;
       if (std::is_same_v<activation, Linear> || ctx.dy_is_logits) {
-        kernels::conv::backward(geometry, x, dy, kernel_.data(), dkernel, dbias, dx, batch, scratch);
+        kernels::conv::backward(geometry, x, dy, kernel_.data(), dkernel, dbias, dx, batch, scratch,
+                                kernels::conv::backward_kernels_for<geometry>());
         return;
       }
       // dL/dz chunk by chunk (output rows through the batch, as the kernel takes them), ahead of the
@@ -229,7 +230,8 @@ struct conv_layer {
         const int r1 = std::min(rows, r0 + chunk);
         const float* z = has_logits ? saved + r0 * row : nullptr;
         apply_activation_grad<activation>(z, y + r0 * row, dy + r0 * row, dz, (r1 - r0) * row / Filters, Filters);
-        kernels::conv::backward_rows(geometry, x, dz, r0, r1, dkernel, dbias, dx, scratch + dz_floats(batch));
+        kernels::conv::backward_rows(geometry, x, dz, r0, r1, dkernel, dbias, dx, scratch + dz_floats(batch),
+                                     kernels::conv::backward_kernels_for<geometry>());
       }
     }
 

@@ -259,6 +259,30 @@ void forward_train_of(B& layer, const float* x, float* y, int batch, float* save
   else
     layer.forward(x, y, batch, scratch);
 }
+
+// Models of more than outline_above layers run each layer's steps through these: one function per
+// layer type and step, kept out of line, so that the model's walk is a row of calls and the optimizer
+// sees small functions. Inlined, a 200-layer MLP's forward and initialize walks were each one function
+// holding every layer's code, most of its -O2 time. A call is nothing beside a layer's work; shorter
+// models keep the steps inlined.
+inline constexpr std::size_t outline_above = 16;
+template <class B, class... A>
+TSHAPE_NOINLINE void outlined_forward(const B& layer, A... args) {
+  layer.forward(args...);
+}
+template <class B, class... A>
+TSHAPE_NOINLINE void outlined_forward_train(B& layer, A... args) {
+  forward_train_of(layer, args...);
+}
+template <class B, class G, class... A>
+TSHAPE_NOINLINE void outlined_backward(const B& layer, G& grad, const train_context& ctx, A... args) {
+  layer.backward(args..., grad, ctx);
+}
+template <class B, class R>
+TSHAPE_NOINLINE void outlined_initialize(B& layer, R& rng) {
+  layer.initialize(rng);
+}
+
 template <class B, class F>
 constexpr void for_each_trainable_of(B& layer, F&& f) {
   if constexpr (requires { layer.for_each_trainable(f); })

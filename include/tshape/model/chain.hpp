@@ -134,6 +134,7 @@ class chain {
   using trace_type = propagate_t<In, Ls...>;
   using traits = trace_traits<trace_type>;
   static constexpr std::size_t n = sizeof...(Ls);
+  static constexpr bool outline = n > outline_above;  // layer steps out of line (layer.hpp says why)
   using storage = typename bound_layers<traits::ok, trace_type, type_list<Ls...>, std::index_sequence_for<Ls...>>::type;
 
  public:
@@ -213,7 +214,13 @@ class chain {
 
   template <class R>
   void initialize(R& rng) {
-    if constexpr (ok) for_each_index<n>([&](auto i) { layer<i>().initialize(rng); });
+    if constexpr (ok)
+      for_each_index<n>([&](auto i) {
+        if constexpr (outline)
+          outlined_initialize(layer<i>(), rng);
+        else
+          layer<i>().initialize(rng);
+      });
   }
 
   // ---- Training (layers/layer.hpp has the contract; train/ drives it) --------------------------------
@@ -256,12 +263,17 @@ class chain {
   void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
                      const bool* frozen = nullptr) {
     if constexpr (ok) {
+      const saved_layout t = layout_of(batch);
       for_each_index<n>([&](auto i) {
-        const float* in = i == 0 ? x : activation_ptr<i>(saved, batch);
-        float* out = i + 1 == n ? y : activation_ptr<i + 1>(saved, batch);
+        const float* in = i == 0 ? x : saved + t.activation[i];
+        float* out = i + 1 == n ? y : saved + t.activation[i + 1];
         train_context c = ctx;
         c.trainable = ctx.trainable && !(frozen && frozen[i]);
-        forward_train_of(layer<i>(), in, out, batch, layer_saved_ptr<i>(saved, batch), scratch, c);
+        float* saved_i = saved + t.layer[i];
+        if constexpr (outline)
+          outlined_forward_train(layer<i>(), in, out, batch, saved_i, scratch, c);
+        else
+          forward_train_of(layer<i>(), in, out, batch, saved_i, scratch, c);
       });
     }
   }
@@ -273,7 +285,7 @@ class chain {
     if constexpr (ok && n > 0) {
       float* ping = gradient_ptr(saved, batch, 0);
       float* pong = gradient_ptr(saved, batch, 1);
-      backward_from<n - 1>(x, y, dy, dx, batch, saved, scratch, grad, ctx, frozen, ping, pong);
+      backward_from<n - 1>(x, y, dy, dx, batch, saved, layout_of(batch), scratch, grad, ctx, frozen, ping, pong);
     }
   }
   /// The last layer's pre-activation, when it has one (a fused Softmax or Sigmoid), after forward_train.
@@ -285,7 +297,7 @@ class chain {
   }();
   const float* logits(const float* saved, int batch) const {
     if constexpr (has_logits)
-      return layer<n - 1>().logits(layer_saved_ptr<n - 1>(saved, batch));
+      return layer<n - 1>().logits(saved + layout_of(batch).layer[n - 1]);
     else
       return nullptr;
   }
@@ -336,30 +348,32 @@ class chain {
     // The odd one of (I, I + 1) is at the front; the scratch follows it.
     constexpr std::size_t front = I % 2 == 1 ? I : I + 1;
     float* scratch = arena + activation_floats<front>(batch);
-    layer<I>().forward(in, out, batch, scratch);
+    if constexpr (outline)
+      outlined_forward(layer<I>(), in, out, batch, scratch);
+    else
+      layer<I>().forward(in, out, batch, scratch);
   }
 
-  // The saved layout of training (see saved_floats).
-  template <std::size_t K>
-  static float* activation_ptr(float* saved, int batch) {
+  // The saved layout of training (see saved_floats): where activation k and layer i's saved floats
+  // start, computed in one walk. (Summing the sizes before each one, per layer, instantiated n^2
+  // little functions: 4,000 of them in a 50-layer model, much of its -O2 time.)
+  struct saved_layout {
+    std::size_t activation[n + 1];
+    std::size_t layer[n + 1];  // (n + 1: no zero-length array for an empty chain)
+  };
+  static saved_layout layout_of(int batch) {
+    saved_layout t{};
     std::size_t off = 0;
-    for_each_index<K>([&](auto k) { off += activation_floats<k>(batch); });
-    return saved + off;
-  }
-  template <std::size_t K>
-  static const float* activation_ptr(const float* saved, int batch) {
-    return activation_ptr<K>(const_cast<float*>(saved), batch);
-  }
-  template <std::size_t I>
-  static float* layer_saved_ptr(float* saved, int batch) {
-    std::size_t off = 0;
-    for_each_index<n>([&](auto k) { off += activation_floats<k>(batch); });
-    for_each_index<I>([&](auto k) { off += round_floats(saved_floats_of<layer_type<k>>(batch)); });
-    return saved + off;
-  }
-  template <std::size_t I>
-  static const float* layer_saved_ptr(const float* saved, int batch) {
-    return layer_saved_ptr<I>(const_cast<float*>(saved), batch);
+    for_each_index<n>([&](auto k) {
+      t.activation[k] = off;
+      off += activation_floats<k>(batch);
+    });
+    t.activation[n] = off;
+    for_each_index<n>([&](auto k) {
+      t.layer[k] = off;
+      off += round_floats(saved_floats_of<layer_type<k>>(batch));
+    });
+    return t;
   }
   static float* gradient_ptr(const float* saved, int batch, int which) {
     std::size_t widest = 0;
@@ -369,10 +383,10 @@ class chain {
   // Layer I's backward, then the layers before it; the gradients alternate between ping and pong.
   template <std::size_t I>
   void backward_from(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
-                     float* scratch, chain& grad, const train_context& ctx, const bool* frozen, float* ping,
+                     const saved_layout& t, float* scratch, chain& grad, const train_context& ctx, const bool* frozen, float* ping,
                      float* pong) const {
-    const float* in = I == 0 ? x : activation_ptr<I>(saved, batch);
-    const float* out = I + 1 == n ? y : activation_ptr<I + 1>(saved, batch);
+    const float* in = I == 0 ? x : saved + t.activation[I];
+    const float* out = I + 1 == n ? y : saved + t.activation[I + 1];
     // When the caller wants no dx and every layer before this one is frozen (fine-tuning the last
     // layers), no gradient needs to go further back: this layer writes no dx and the pass ends here.
     bool below_frozen = dx == nullptr && frozen != nullptr;
@@ -381,9 +395,13 @@ class chain {
     train_context c = ctx;
     c.trainable = ctx.trainable && !(frozen && frozen[I]);
     c.dy_is_logits = ctx.dy_is_logits && I + 1 == n;
-    layer<I>().backward(in, out, dy, din, batch, layer_saved_ptr<I>(saved, batch), scratch, grad.template layer<I>(), c);
+    const float* saved_i = saved + t.layer[I];
+    if constexpr (outline)
+      outlined_backward(layer<I>(), grad.template layer<I>(), c, in, out, dy, din, batch, saved_i, scratch);
+    else
+      layer<I>().backward(in, out, dy, din, batch, saved_i, scratch, grad.template layer<I>(), c);
     if constexpr (I > 0)
-      if (!below_frozen) backward_from<I - 1>(x, y, ping, dx, batch, saved, scratch, grad, ctx, frozen, pong, ping);
+      if (!below_frozen) backward_from<I - 1>(x, y, ping, dx, batch, saved, t, scratch, grad, ctx, frozen, pong, ping);
   }
 
   template <class Self, class F>

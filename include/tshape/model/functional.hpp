@@ -159,6 +159,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
 
  public:
   static constexpr int layer_count = graph_type::layer_count - input_layers;
+  static constexpr bool outline = layer_count > static_cast<int>(outline_above);  // layer.hpp says why
   /// keys index of layer I (Keras' order, Inputs excluded).
   static constexpr std::array<int, layer_count> layer_keys = [] {
     std::array<int, layer_count> out{};
@@ -530,7 +531,11 @@ class graph_body<type_list<I...>, type_list<O...>> {
             else
               layer_ref.forward(in.data(), out, batch, scratch);
           } else {
-            forward_train_of(layer_ref, at(table.inputs[k][0]), out, batch, saved + t.layer_saved[k], scratch, c);
+            const float* in = at(table.inputs[k][0]);
+            if constexpr (outline)
+              outlined_forward_train(layer_ref, in, out, batch, saved + t.layer_saved[k], scratch, c);
+            else
+              forward_train_of(layer_ref, in, out, batch, saved + t.layer_saved[k], scratch, c);
           }
         }
       });
@@ -667,7 +672,13 @@ class graph_body<type_list<I...>, type_list<O...>> {
   }
   template <class R>
   void initialize(R& rng) {
-    if constexpr (valid) for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) { layer<l>().initialize(rng); });
+    if constexpr (valid)
+      for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) {
+        if constexpr (outline)
+          outlined_initialize(layer<l>(), rng);
+        else
+          layer<l>().initialize(rng);
+      });
   }
   template <class F>
   constexpr void for_each_weight(F&& f) {
@@ -710,7 +721,12 @@ class graph_body<type_list<I...>, type_list<O...>> {
       for (int j = 0; j < table.input_count[K]; ++j) in[j] = at(table.inputs[K][j]);
       layer<l>().forward(in.data(), at(static_cast<int>(K)), batch, scratch);
     } else {
-      layer<l>().forward(at(table.inputs[K][0]), at(static_cast<int>(K)), batch, scratch);
+      const float* in = at(table.inputs[K][0]);
+      float* out = at(static_cast<int>(K));
+      if constexpr (outline)
+        outlined_forward(layer<l>(), in, out, batch, scratch);
+      else
+        layer<l>().forward(in, out, batch, scratch);
     }
   }
 
@@ -738,8 +754,12 @@ class graph_body<type_list<I...>, type_list<O...>> {
         layer<l>().backward(in.data(), out, grad_of(static_cast<int>(K)), dxs.data(), batch, saved_k, scratch,
                             grad.template layer<l>(), c);
       } else {
-        layer<l>().backward(at(table.inputs[K][0]), out, grad_of(static_cast<int>(K)), dxs[0], batch, saved_k, scratch,
-                            grad.template layer<l>(), c);
+        const float* in = at(table.inputs[K][0]);
+        const float* dy = grad_of(static_cast<int>(K));
+        if constexpr (outline)
+          outlined_backward(layer<l>(), grad.template layer<l>(), c, in, out, dy, dxs[0], batch, saved_k, scratch);
+        else
+          layer<l>().backward(in, out, dy, dxs[0], batch, saved_k, scratch, grad.template layer<l>(), c);
       }
       // Each input's gradient adds up over the layers that read it.
       for (int j = 0; j < table.input_count[K]; ++j) {

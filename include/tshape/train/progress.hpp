@@ -10,7 +10,6 @@
 // decimals ("%.4e" when |v| <= 1e-3, as Keras). Needs a hosted C library: not part of embedded builds.
 #pragma once
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -19,13 +18,32 @@
 
 #if defined(_WIN32)
 #include <io.h>
+
+#include <chrono>
 #else
+#include <time.h>
 #include <unistd.h>
 #endif
 
 namespace tshape {
 
 namespace detail {
+/// Seconds on a monotonic clock. POSIX's clock_gettime rather than std::chrono::steady_clock (the
+/// same clock on Linux): in C++20 <chrono> is among the costliest standard headers to compile, and
+/// every program including tshape.hpp would pay for it.
+struct monotonic_clock {
+  using time_point = double;
+  static double now() {
+#if defined(_WIN32)
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#else
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+#endif
+  }
+};
+
 /// Whether `f` is a terminal (Keras' _dynamic_display: sys.stdout.isatty()).
 inline bool is_terminal(std::FILE* f) {
 #if defined(_WIN32)
@@ -70,7 +88,7 @@ inline int digit_count(int n) {
 
 /// One epoch's progress over `target` steps (Keras' Progbar with a known target).
 class progress_bar {
-  using clock = std::chrono::steady_clock;
+  using clock = detail::monotonic_clock;
 
  public:
   /// verbose 1 or 2; `dynamic`: redraw in place (a terminal). width: the bar's characters.
@@ -145,7 +163,7 @@ class progress_bar {
   }
 
  private:
-  static double seconds(clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+  static double seconds(clock::time_point a, clock::time_point b) { return b - a; }
 
   // Keras' estimate: after the first step, the mean over the steps after it (the first one warms up).
   double step_duration(int current, clock::time_point now) {

@@ -26,3 +26,11 @@ TEST_CASE("backward: nested blocks and reshaping layers pass gradients through",
   using Block = Sequential<Dense<6, Tanh>, Dense<6>>;
   check_gradients<Sequential<Input<2, 3>, Flatten, Block, Reshape<3, 2>, Dense<4, ReLU>, Flatten, Dense<2>>>(3);
 }
+
+TEST_CASE("backward: a model long enough to run its layers' steps out of line", "[train][backward]") {
+  // 19 layers, more than detail::outline_above: chain runs each step through a call of its own.
+  using Long = Sequential<Input<5>, Dense<6, Tanh>, Dense<5>, Tanh, Dense<6, Sigmoid>, Dense<5>, ELU, Dense<6, Tanh>,
+                          Dense<5>, Tanh, Dense<6, Sigmoid>, Dense<5>, ELU, Dense<6, Tanh>, Dense<5>, Tanh,
+                          Dense<6, Sigmoid>, Dense<5>, ELU, Dense<3, Softmax>>;
+  check_gradients<Long>(2);
+}

@@ -212,6 +212,32 @@ void gemm_tn_tall(int M, int N, int K, const float* A, const float* B, float* C)
   }
 }
 
+// gemm_tn_tall for M and N known at compile time (a layer's taps and filters): the same tiles on
+// the same rows and columns, so the same sums, with only the one or two tile sizes it runs
+// instantiated instead of all ~50 (about 1-2 s of -O2 in every program that trains a convolution).
+template <class V, int NV, int M, int N>
+void tn_block_fixed(int K, const float* A, const float* B, float* C, int last_lanes) {
+  constexpr int max_rows = std::max(1, blocking<V>::accumulators / NV);
+  constexpr int tiles = (M + max_rows - 1) / max_rows, base = M / tiles, wider = M % tiles;
+  int i0 = 0;
+  for (int t = 0; t < wider; ++t, i0 += base + 1)
+    tn_tile<V, base + 1, NV>(M, N, K, A + i0, B, C + static_cast<std::ptrdiff_t>(i0) * N, last_lanes);
+  for (int t = wider; t < tiles; ++t, i0 += base)
+    tn_tile<V, base, NV>(M, N, K, A + i0, B, C + static_cast<std::ptrdiff_t>(i0) * N, last_lanes);
+}
+
+template <class V, int M, int N>
+void gemm_tn_fixed(int, int, int K, const float* A, const float* B, float* C) {
+  static_assert(M > 0 && N > 0);
+  constexpr int W = V::width, block = blocking<V>::max_nv * W;
+  constexpr int full_blocks = N / block, rest = N % block, last_nv = (rest + W - 1) / W;
+  if (K <= 0) return;
+  int j0 = 0;
+  for (int b = 0; b < full_blocks; ++b, j0 += block)
+    tn_block_fixed<V, blocking<V>::max_nv, M, N>(K, A, B + j0, C + j0, W);
+  if constexpr (rest > 0) tn_block_fixed<V, last_nv, M, N>(K, A, B + j0, C + j0, rest - (last_nv - 1) * W);
+}
+
 /// col ((i1 - i0)*ow, kh*kw*c) = the window of every output pixel in rows [i0, i1) of one sample
 /// x (h, w, c), zeros on the padding.
 template <class V>
@@ -286,13 +312,66 @@ inline void backward_prepare(const window_geometry& g, const float* kernel, floa
   }
 }
 
+/// The two products of backward whose tiles depend on the geometry, as functions passed to
+/// backward_rows: a layer's geometry is known at compile time, and their fixed forms (direct<V, G>,
+/// gemm_tn_fixed) compile only the tiles they run, while runtime geometries keep the runtime dispatch
+/// (which compiles every tile size it might pick). Both forms give the same results.
+///   direct_dx: dx of whole samples by the direct kernel when dx_by_direct(g): dx (batch, h, w, c) =
+///     conv(dz, turned) over transposed_geometry(g).
+///   dkernel_product: C (M x N) += A^T . B, A (K x M) and B (K x N), M = kh*kw*c and N = oc.
+///   dx_product: C (M x N) = A . B, A (M x K) and B (K x N), N = kh*kw*c and K = oc: dcol of im2col's
+///     dx, or dx itself for a pointwise convolution.
+using direct_dx_fn = void (*)(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch,
+                              float* scratch);
+using product_fn = void (*)(int M, int N, int K, const float* A, const float* B, float* C);
+struct backward_kernels {
+  direct_dx_fn direct_dx;
+  product_fn dkernel_product;
+  product_fn dx_product;
+};
+
+namespace detail {
+template <class V>
+void direct_dx(const window_geometry& g, const float* dz, const float* turned, float* dx, int batch, float* scratch) {
+  direct<V>(transposed_geometry(g), dz, turned, nullptr, dx, batch, scratch, activation::linear{});
+}
+template <class V>
+void dx_product(int M, int N, int K, const float* A, const float* B, float* C) {
+  gemm::dense<V>(M, N, K, A, B, nullptr, C, activation::linear{});
+}
+template <class V, int N, int K>
+void dx_product_fixed(int M, int, int, const float* A, const float* B, float* C) {
+  gemm::dense_fixed_rows<N, K, V>(M, A, B, nullptr, C, activation::linear{});
+}
+template <class V, window_geometry G>
+void direct_dx_fixed(const window_geometry&, const float* dz, const float* turned, float* dx, int batch,
+                     float* scratch) {
+  direct<V, transposed_geometry(G)>(dz, turned, nullptr, dx, batch, scratch, activation::linear{});
+}
+}  // namespace detail
+
+/// The runtime forms, for any geometry.
+template <class V = simd::native>
+constexpr backward_kernels runtime_backward_kernels() {
+  return {&detail::direct_dx<V>, &detail::gemm_tn_tall<V>, &detail::dx_product<V>};
+}
+/// The fixed forms for a geometry known at compile time (direct_dx null when dx is not by the direct kernel).
+template <window_geometry G, class V = simd::native>
+constexpr backward_kernels backward_kernels_for() {
+  direct_dx_fn dx = nullptr;
+  if constexpr (dx_by_direct(G)) dx = &detail::direct_dx_fixed<V, G>;
+  constexpr int taps = static_cast<int>(col_width(G));
+  return {dx, &detail::gemm_tn_fixed<V, taps, G.oc>, &detail::dx_product_fixed<V, taps, G.oc>};
+}
+
 /// One chunk of backward(): output rows [r0, r1) counted through the batch (backward_chunk_rows), dz
 /// pointing at row r0's. dkernel and dbias get their share added (each skipped when null), and so does
 /// dx (the whole batch's, zeroed by the caller before the first chunk; skipped when null; scratch then
 /// holds backward_prepare's kernel). V is at most as wide as simd::native (the scratch is sized for it).
+/// `kernels` are runtime_backward_kernels<V>(), or backward_kernels_for<g, V>() for a compile-time g.
 template <class V = simd::native>
 void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, float* dkernel,
-                   float* dbias, float* dx, float* scratch) {
+                   float* dbias, float* dx, float* scratch, const backward_kernels& kernels) {
   if (r1 <= r0) return;
   const std::ptrdiff_t in_floats = static_cast<std::ptrdiff_t>(g.input_floats());
   const int width = static_cast<int>(col_width(g));
@@ -304,8 +383,8 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
   if (is_pointwise(g)) {  // output rows are input rows: x and dx are the chunk's own matrices
     const int pixels = (r1 - r0) * g.ow;
     const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(r0) * g.ow * g.c;
-    if (dkernel) detail::gemm_tn_tall<V>(g.c, g.oc, pixels, x + first, dz, dkernel);
-    if (dx) gemm::dense<V>(pixels, g.c, g.oc, dz, turned, nullptr, dx + first, activation::linear{});
+    if (dkernel) kernels.dkernel_product(g.c, g.oc, pixels, x + first, dz, dkernel);
+    if (dx) kernels.dx_product(pixels, g.c, g.oc, dz, turned, dx + first);
     return;
   }
   const int step = im2col_rows(g);
@@ -322,27 +401,33 @@ void backward_rows(const window_geometry& g, const float* x, const float* dz, in
     };
     if (dkernel) {
       each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::im2col<V>(g, x + n * in_floats, i0, i1, col + at); });
-      detail::gemm_tn_tall<V>(width, g.oc, pixels, col, dzs, dkernel);
+      kernels.dkernel_product(width, g.oc, pixels, col, dzs, dkernel);
     }
     if (dx && !direct_dx) {
-      gemm::dense<V>(pixels, width, g.oc, dzs, turned, nullptr, col, activation::linear{});
+      kernels.dx_product(pixels, width, g.oc, dzs, turned, col);
       each_sample([&](int n, int i0, int i1, std::ptrdiff_t at) { detail::col2im<V>(g, col + at, i0, i1, dx + n * in_floats); });
     }
   }
   if (direct_dx) {  // whole samples [r0 / oh, r1 / oh): backward_chunk_rows says so
     float* direct_scratch = col + detail::round_floats(static_cast<std::size_t>(std::min(step, r1 - r0)) * g.ow * width);
     const int n0 = r0 / g.oh;
-    direct<V>(transposed_geometry(g), dz, turned, nullptr, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch,
-              activation::linear{});
+    kernels.direct_dx(g, dz, turned, dx + n0 * in_floats, (r1 - r0) / g.oh, direct_scratch);
   }
+}
+
+template <class V = simd::native>
+void backward_rows(const window_geometry& g, const float* x, const float* dz, int r0, int r1, float* dkernel,
+                   float* dbias, float* dx, float* scratch) {
+  backward_rows<V>(g, x, dz, r0, r1, dkernel, dbias, dx, scratch, runtime_backward_kernels<V>());
 }
 
 /// The gradients of y = conv(x, kernel) + bias for `batch` samples, given dz = dL/dy (batch, oh, ow, oc):
 /// dkernel += dL/dkernel and dbias += dL/dbias (each skipped when null), dx = dL/dx (skipped when null).
 /// scratch holds backward_scratch_floats(g, batch) floats.
+/// kernels as backward_rows'.
 template <class V = simd::native>
 void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
-              float* dbias, float* dx, int batch, float* scratch) {
+              float* dbias, float* dx, int batch, float* scratch, const backward_kernels& kernels) {
   if (batch <= 0) return;
   if (dx) {
     std::fill(dx, dx + static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.input_floats()), 0.0f);
@@ -352,8 +437,14 @@ void backward(const window_geometry& g, const float* x, const float* dz, const f
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     const int r1 = std::min(rows, r0 + chunk);
     backward_rows<V>(g, x, dz + static_cast<std::ptrdiff_t>(r0) * g.ow * g.oc, r0, r1, dkernel, dbias, dx,
-                     scratch);
+                     scratch, kernels);
   }
+}
+
+template <class V = simd::native>
+void backward(const window_geometry& g, const float* x, const float* dz, const float* kernel, float* dkernel,
+              float* dbias, float* dx, int batch, float* scratch) {
+  backward<V>(g, x, dz, kernel, dkernel, dbias, dx, batch, scratch, runtime_backward_kernels<V>());
 }
 
 }  // namespace tshape::kernels::conv

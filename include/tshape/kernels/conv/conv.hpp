@@ -58,4 +58,20 @@ void conv2d(const window_geometry& g, const float* x, const float* kernel, const
   }
 }
 
+/// conv2d for a geometry known at compile time, as a layer's is: the same results as conv2d(G, ...),
+/// with only the tiles G runs instantiated (the runtime form compiles every tile size it might pick).
+template <window_geometry G, class V = simd::native, class Act>
+void conv2d(const float* x, const float* kernel, const float* bias, float* y, int batch, float* scratch,
+            const Act& act) {
+  if (batch <= 0) return;
+  if constexpr (!Act::vectorized) {
+    conv2d<G, V>(x, kernel, bias, y, batch, scratch, activation::linear{});
+    activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(G.output_floats()));
+  } else if constexpr (is_pointwise(G)) {
+    gemm::dense_fixed_rows<G.oc, G.c, V>(batch * G.h * G.w, x, kernel, bias, y, act);
+  } else {
+    direct<V, G>(x, kernel, bias, y, batch, scratch, act);
+  }
+}
+
 }  // namespace tshape::kernels::conv

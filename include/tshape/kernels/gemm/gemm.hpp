@@ -118,4 +118,23 @@ void dense(int M, const float* x, const float* W, const float* bias, float* y, c
 #endif
 }
 
+/// dense<V>(M, N, K, ...) with N and K known at compile time, and the same results to the bit: the
+/// same tiles' sums in the same order (dense<N, K> may split a single row's K into several sums).
+/// For kernels that must match the runtime form with only the tiles N and K need compiled.
+template <int N, int K, class V = simd::native, class Act>
+void dense_fixed_rows(int M, const float* x, const float* W, const float* bias, float* y, const Act& act) {
+  if (M <= 0) return;
+#ifndef TSHAPE_NO_BLAS
+  if (detail::use_blas_now(M, N, K)) return detail::blas_dense(M, N, K, x, W, bias, y, act);
+#endif
+#ifdef TSHAPE_COMPACT_KERNELS
+  compact(M, N, K, x, W, bias, y, act);
+#else
+  if constexpr (K == 0)
+    blocked<V>(M, N, K, x, K, W, N, bias, y, N, act);
+  else
+    detail::fixed_rows<V, N, K>(M, x, K, W, N, bias, y, N, act);
+#endif
+}
+
 }  // namespace tshape::kernels::gemm
