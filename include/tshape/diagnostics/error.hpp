@@ -12,6 +12,8 @@
 // error::but_got_shape<None, 28, 28>>`, so g++ prints the details on the note under the message
 // and clang on the same line. The same words serve run-time checks (diagnostics/runtime.hpp).
 #pragma once
+#include <array>
+#include <cstddef>
 #include <string_view>
 #include <type_traits>
 
@@ -53,6 +55,8 @@
 #define TSHAPE_MSG_TARGET_DTYPE_MISMATCH \
   "tshape: a sparse loss takes integer class indices as targets (convert them with tshape::cast<int>(y))"
 #define TSHAPE_MSG_SAMPLE_COUNT_MISMATCH "tshape: the data and the targets hold different numbers of samples"
+#define TSHAPE_MSG_INPUT_SAMPLES_MISMATCH \
+  "tshape: the model's inputs hold different numbers of samples (every input has one row per sample, in the same order)"
 #define TSHAPE_MSG_NOT_TRAINABLE "tshape: a layer of this model has no backward pass, so the model cannot train"
 #define TSHAPE_MSG_MERGE_SHAPE_MISMATCH \
   "tshape: a merge layer's inputs have shapes it cannot combine (equal shapes, or axes of 1 that broadcast)"
@@ -145,6 +149,7 @@ template <class... Details> struct NEEDS_HEAP {};
 template <class... Details> struct VIEW_OF_TEMPORARY {};
 template <class... Details> struct TARGET_DTYPE_MISMATCH {};
 template <class... Details> struct SAMPLE_COUNT_MISMATCH {};
+template <class... Details> struct INPUT_SAMPLES_MISMATCH {};
 template <class... Details> struct NOT_TRAINABLE {};
 template <class... Details> struct MERGE_SHAPE_MISMATCH {};
 template <class... Details> struct CONCATENATE_MISMATCH {};
@@ -187,6 +192,7 @@ template <auto... D> struct model_output_shape {};
 template <auto... D> struct loss_target_shape {};
 template <auto N> struct data_samples {};
 template <auto N> struct target_samples {};
+template <int Input, auto N> struct input_samples {};  // Input J (counted from 0) holds N samples
 template <class Layer> struct layer_has_no_backward {};
 template <auto... D> struct input_shape {};        // one input of a merge, per sample: input_shape<None, 8, 8, 16>
 template <int Axis> struct concatenation_axis {};
@@ -349,5 +355,32 @@ template <class D>
 inline constexpr bool no_error = false;
 template <>
 inline constexpr bool no_error<void> = true;
+
+namespace detail {
+/// The first two of a model's inputs whose static sample counts differ, as {i, j}; {-1, -1} when none do.
+template <std::size_t N>
+constexpr std::array<int, 2> differing_samples(std::array<int, N> samples) {
+  int first = -1;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (samples[i] == dyn) continue;
+    if (first < 0)
+      first = static_cast<int>(i);
+    else if (samples[i] != samples[static_cast<std::size_t>(first)])
+      return {first, static_cast<int>(i)};
+  }
+  return {-1, -1};
+}
+/// The diagnosis of data X... given to a model's inputs (at Place) whose batches are known and differ.
+template <class Place, class... X>
+constexpr auto input_samples_rule() {
+  constexpr std::array<int, sizeof...(X)> samples{(X::shape::rank > 0 ? X::shape::extents[0] : 1)...};
+  constexpr std::array<int, 2> at = differing_samples(samples);
+  if constexpr (at[0] < 0)
+    return std::type_identity<void>{};
+  else
+    return std::type_identity<error::INPUT_SAMPLES_MISMATCH<Place, error::input_samples<at[0], samples[at[0]]>,
+                                                            error::input_samples<at[1], samples[at[1]]>>>{};
+}
+}  // namespace detail
 
 }  // namespace tshape

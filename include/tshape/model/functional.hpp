@@ -980,6 +980,39 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
       typename decltype(model_call_rule<X>())::type,
       error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<body::input_count>, error::but_called_with<1>>>;
 
+  // The rule of a call on data X...: the count, each Input's data, then the samples.
+  template <class... X>
+  static constexpr auto call_rule() {
+    if constexpr (!std::is_void_v<typename body::diagnosis>) {
+      return std::type_identity<error::the_model_reports_its_error>{};
+    } else if constexpr (sizeof...(X) != sizeof...(I)) {
+      return std::type_identity<error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<sizeof...(I)>,
+                                                          error::but_called_with<sizeof...(X)>>>{};
+    } else {
+      using D = typename decltype(first_error<0, X...>())::type;
+      if constexpr (!std::is_void_v<D>)
+        return std::type_identity<D>{};
+      else
+        return detail::input_samples_rule<error::at_model_call, X...>();
+    }
+  }
+  template <std::size_t J, class... X>
+  static constexpr auto first_error() {
+    if constexpr (J == sizeof...(X)) {
+      return std::type_identity<void>{};
+    } else {
+      using XJ = type_at_graph_tensor<J, X...>;
+      using D = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename XJ::value_type, typename XJ::shape>())::type;
+      if constexpr (!std::is_void_v<D>)
+        return std::type_identity<D>{};
+      else
+        return first_error<J + 1, X...>();
+    }
+  }
+  /// The diagnosis of a call on data X... (one tensor per Input): void when they fit.
+  template <class... X>
+  using calls_diagnosis = typename decltype(call_rule<X...>())::type;
+
   /// On another model's tensors, Model{}(x) is a layer of that graph. (Written out: a using-declaration
   /// of functional_call's would be hidden by the call below, which differs only in its constraints.)
   template <class... In>
@@ -993,11 +1026,12 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   template <class... X>
     requires((is_tensor<X>::value && ...) && sizeof...(X) > 0)
   auto operator()(const X&... x) const {
-    using D = typename decltype(call_rule<X...>())::type;
+    using D = calls_diagnosis<X...>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, D>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
     if constexpr (std::is_void_v<D> && body::valid) {
       const std::array<const float*, sizeof...(X)> xs{TensorView<const float, typename X::shape>(x).data()...};
       const int batch = check_batch(x...);
@@ -1019,30 +1053,6 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   }
 
  private:
-  template <class... X>
-  static constexpr auto call_rule() {
-    if constexpr (!std::is_void_v<typename body::diagnosis>) {
-      return std::type_identity<error::the_model_reports_its_error>{};
-    } else if constexpr (sizeof...(X) != sizeof...(I)) {
-      return std::type_identity<error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<sizeof...(I)>,
-                                                          error::but_called_with<sizeof...(X)>>>{};
-    } else {
-      return first_error<0, X...>();
-    }
-  }
-  template <std::size_t J, class... X>
-  static constexpr auto first_error() {
-    if constexpr (J == sizeof...(X)) {
-      return std::type_identity<void>{};
-    } else {
-      using XJ = type_at_graph_tensor<J, X...>;
-      using D = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename XJ::value_type, typename XJ::shape>())::type;
-      if constexpr (!std::is_void_v<D>)
-        return std::type_identity<D>{};
-      else
-        return first_error<J + 1, X...>();
-    }
-  }
   template <class... X>
   static int check_batch(const X&... x) {
     const std::array<int, sizeof...(X)> batches{x.template extent<0>()...};

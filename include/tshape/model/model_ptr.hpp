@@ -48,11 +48,20 @@ class model_ptr {
       return detail::failed_model_output{};
   }
 
-  /// net(x1, x2, ...): a functional model of several Inputs (its call reports its own errors).
+  /// net(x1, x2, ...): a functional model of several Inputs, reported here as net(x) is.
   template <class... X>
     requires(sizeof...(X) > 1 && (is_tensor<X>::value && ...))
   auto operator()(const X&... x) const {
-    return (*p_)(x...);
+    using D = typename Net::template calls_diagnosis<X...>;
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, D>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
+    if constexpr (std::is_void_v<D>)
+      return (*p_)(x...);
+    else
+      return detail::failed_model_output{};
   }
 
  private:

@@ -177,8 +177,13 @@ constexpr auto graph_step_rule() {
       return first_of(std::type_identity<
                       typename Net::template input_diagnosis_at<J, std::remove_cvref_t<std::tuple_element_t<J, X>>>>{}...);
     }(std::make_index_sequence<nx>{}))::type;
+    using DN = typename decltype([]<std::size_t... J>(std::index_sequence<J...>) {
+      return input_samples_rule<error::in_training, std::remove_cvref_t<std::tuple_element_t<J, X>>...>();
+    }(std::make_index_sequence<nx>{}))::type;
     if constexpr (!std::is_void_v<DX>) {
       return std::type_identity<DX>{};
+    } else if constexpr (!std::is_void_v<DN>) {
+      return std::type_identity<DN>{};
     } else {
       return []<std::size_t... J>(std::index_sequence<J...>) {
         return first_of(output_step_rule<Net, typename loss_at<Loss, J>::type, J, batch,
@@ -404,6 +409,7 @@ class trainer {
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
     static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
     static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
@@ -422,6 +428,7 @@ class trainer {
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
     static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
     static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);

@@ -140,6 +140,16 @@ TEST_CASE("functional: several inputs and outputs", "[model][functional]") {
   STATIC_REQUIRE(std::is_same_v<decltype(q), Tensor<float, Shape<2, 3>>>);
   CHECK(q(0, 0) + q(0, 1) + q(0, 2) == Approx(1.0f));
   CHECK(p(0, 0) == p(1, 0));
+
+  // Batches known only at run time: inputs of different sample counts are refused there (static ones
+  // are a compile error: compile_fail/functional_input_samples.cpp).
+  STATIC_REQUIRE(std::is_void_v<Two::calls_diagnosis<Tensor<float, Shape<dyn, 4, 4, 1>>, Tensor<float, Shape<dyn, 3>>>>);
+  STATIC_REQUIRE(!std::is_void_v<Two::calls_diagnosis<Tensor<float, Shape<2, 4, 4, 1>>, Tensor<float, Shape<3, 3>>>>);
+  STATIC_REQUIRE(std::is_void_v<Two::calls_diagnosis<Tensor<float, Shape<2, 4, 4, 1>>, Tensor<float, Shape<dyn, 3>>>>);
+  std::vector<float> images(3 * 16, 0.25f), metas(2 * 3, -0.5f);
+  auto vi = view_as<Shape<dyn, 4, 4, 1>>(images.data(), {3, 4, 4, 1});
+  auto vm = view_as<Shape<dyn, 3>>(metas.data(), {2, 3});
+  CHECK_THROWS_AS(net(vi, vm), shape_error);
 }
 
 TEST_CASE("functional: models inside models, both ways", "[model][functional]") {
