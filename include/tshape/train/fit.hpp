@@ -49,6 +49,7 @@
 #include "../diagnostics/runtime.hpp"
 #include "../diagnostics/shape_rules.hpp"
 #include "../io/weights.hpp"
+#include "../model/summary.hpp"
 #include "../model/weights.hpp"
 #include "../tensor/tensor.hpp"
 #include "callbacks.hpp"
@@ -90,6 +91,15 @@ template <class X, class Y>
 auto validation_data(const X& x, const Y& y) {
   using XV = TensorView<const typename X::value_type, typename X::shape>;
   using YV = TensorView<const typename Y::value_type, typename Y::shape>;
+  return validation_data_t<XV, YV>{XV(x), YV(y)};
+}
+
+/// The same for a model of several Inputs or outputs: validation_data(std::tie(x1, x2), std::tie(y1, y2)).
+template <class... X, class... Y>
+  requires((is_tensor<std::remove_cvref_t<X>>::value && ...) && (is_tensor<std::remove_cvref_t<Y>>::value && ...))
+auto validation_data(const std::tuple<X...>& x, const std::tuple<Y...>& y) {
+  using XV = std::tuple<TensorView<const typename std::remove_cvref_t<X>::value_type, typename std::remove_cvref_t<X>::shape>...>;
+  using YV = std::tuple<TensorView<const typename std::remove_cvref_t<Y>::value_type, typename std::remove_cvref_t<Y>::shape>...>;
   return validation_data_t<XV, YV>{XV(x), YV(y)};
 }
 
@@ -144,6 +154,12 @@ auto validation_of(E&& e) {
   else
     return std::tuple<>{};
 }
+/// A tensor, or a tuple of them (a model's several inputs or targets).
+template <class T>
+inline constexpr bool is_data_v = is_tensor<T>::value;
+template <class... T>
+inline constexpr bool is_data_v<std::tuple<T...>> = (is_tensor<std::remove_cvref_t<T>>::value && ...);
+
 template <class E>
 inline constexpr bool is_fit_extra_v = is_metric_list<std::remove_cvref_t<E>>::value || metric<std::remove_cvref_t<E>> ||
                                        callback<std::remove_cvref_t<E>> || is_validation_data<std::remove_cvref_t<E>>::value;
@@ -170,6 +186,74 @@ std::ptrdiff_t per_sample(const std::array<int, R>& extents) {
   return n;
 }
 
+/// A view of some rows of the tensor viewed by V.
+template <class V>
+using batch_of = TensorView<const typename V::value_type, replace_extent_t<typename V::shape, 0, dyn>>;
+
+/// Tensors that hold the same samples, one row each (a model's inputs, or its targets), as views:
+/// their rows, a batch of rows gathered in a given order into buffers allocated once, a slice.
+template <class... V>
+class sample_set {
+ public:
+  static constexpr std::size_t size = sizeof...(V);
+  using views = std::tuple<V...>;
+  /// The views of a batch of rows (the batch extent dyn).
+  using batch_views = std::tuple<batch_of<V>...>;
+
+  explicit sample_set(const views& v) : views_(v) {
+    each([&](auto j) { per_[j] = per_sample(std::get<j>(views_).extents()); });
+  }
+  int samples() const { return std::get<0>(views_).template extent<0>(); }
+  const views& all() const { return views_; }
+  /// Rows [start, start + n).
+  batch_views rows(int start, int n) const {
+    return make<batch_views>([&](auto j) { return std::get<j>(views_).data() + static_cast<std::ptrdiff_t>(start) * per_[j]; }, n);
+  }
+  /// The set of rows [start, start + n).
+  sample_set<batch_of<V>...> slice(int start, int n) const { return sample_set<batch_of<V>...>(rows(start, n)); }
+  /// Buffers for `batch` rows of each tensor, for gather.
+  void reserve(int batch) {
+    each([&](auto j) {
+      using T = typename std::tuple_element_t<j, views>::value_type;
+      std::get<j>(buffers_).reset(aligned_new<T>(static_cast<std::ptrdiff_t>(batch) * per_[j]));
+    });
+  }
+  /// Rows order[0], ..., order[n - 1], copied into the buffers.
+  batch_views gather(const int* order, int n) {
+    each([&](auto j) {
+      const auto* from = std::get<j>(views_).data();
+      auto* to = std::get<j>(buffers_).get();
+      const std::ptrdiff_t k = per_[j];
+      for (int i = 0; i < n; ++i) std::copy_n(from + static_cast<std::ptrdiff_t>(order[i]) * k, k, to + i * k);
+    });
+    return make<batch_views>([&](auto j) { return static_cast<const typename std::tuple_element_t<j, views>::value_type*>(
+                                               std::get<j>(buffers_).get()); },
+                             n);
+  }
+  /// Floats (or ints) per sample of tensor J.
+  std::ptrdiff_t per_sample_of(std::size_t j) const { return per_[j]; }
+
+ private:
+  template <class F>
+  static void each(F&& f) {
+    [&]<std::size_t... J>(std::index_sequence<J...>) { (f(std::integral_constant<std::size_t, J>{}), ...); }(
+        std::index_sequence_for<V...>{});
+  }
+  template <class Out, class Data>
+  Out make(Data&& data, int n) const {
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return Out{batch_view<replace_extent_t<typename V::shape, 0, dyn>>(data(std::integral_constant<std::size_t, J>{}),
+                                                                         std::get<J>(views_).extents(), n)...};
+    }(std::index_sequence_for<V...>{});
+  }
+
+  views views_;
+  std::array<std::ptrdiff_t, sizeof...(V)> per_{};
+  std::tuple<std::unique_ptr<std::remove_const_t<typename V::value_type>[], aligned_delete>...> buffers_;
+};
+template <class... V>
+sample_set(const std::tuple<V...>&) -> sample_set<V...>;
+
 [[noreturn]] inline void raise_sample_mismatch(int data, int targets) {
   static_text<120> d("the data has ");
   d.append(data).append(" samples, the targets ").append(targets);
@@ -178,32 +262,60 @@ std::ptrdiff_t per_sample(const std::array<int, R>& extents) {
 
 /// The checks of data and targets at the boundary, once: their samples, the data's dyn extents, and
 /// the targets against the model's output through the loss (the words of a step's checks).
-template <class Net, class Loss, class XV, class YV>
-void check_fit_data(const XV& x, const YV& y) {
-  using SX = typename XV::shape;
-  const int n = x.template extent<0>();
-  if (y.template extent<0>() != n) raise_sample_mismatch(n, y.template extent<0>());
-  if constexpr (!drop_front_t<SX>::is_static) {
-    using Expected = prepend_t<dyn, typename Net::input_shape>;
-    const auto got = x.extents();
-    const auto v = check_extents(got, Expected::extents);
-    if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
-  }
-  std::array<int, Net::output_shape::rank + 1> pe{};
-  pe[0] = n;
-  for (int i = 0; i < Net::output_shape::rank; ++i) pe[static_cast<std::size_t>(i) + 1] = Net::output_shape::extents[i];
-  if (const auto e = target_error<Loss>(pe, y.extents())) raise(e);
+template <class Net, class Loss, class XS, class YS>
+void check_fit_data(const XS& x, const YS& y) {
+  const int n = x.samples();
+  if constexpr (XS::size > 1)
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((std::get<J>(x.all()).template extent<0>() != n
+            ? raise(make_error(errc::shape_mismatch, "the model's inputs hold different numbers of samples"))
+            : void()),
+       ...);
+    }(std::make_index_sequence<XS::size>{});
+  [&]<std::size_t... J>(std::index_sequence<J...>) {
+    ((std::get<J>(y.all()).template extent<0>() != n ? raise_sample_mismatch(n, std::get<J>(y.all()).template extent<0>())
+                                                     : void()),
+     ...);
+  }(std::make_index_sequence<YS::size>{});
+  [&]<std::size_t... J>(std::index_sequence<J...>) {
+    (
+        [&] {
+          using SX = typename std::tuple_element_t<J, typename XS::views>::shape;
+          if constexpr (!drop_front_t<SX>::is_static) {
+            using Expected = prepend_t<dyn, typename decltype([] {
+                                         if constexpr (XS::size > 1)
+                                           return std::type_identity<typename Net::template input_shape_at<J>>{};
+                                         else
+                                           return std::type_identity<typename Net::input_shape>{};
+                                       }())::type>;
+            const auto got = std::get<J>(x.all()).extents();
+            const auto v = check_extents(got, Expected::extents);
+            if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<XS::size>{});
+  [&]<std::size_t... J>(std::index_sequence<J...>) {
+    (
+        [&] {
+          using O = output_shape_of<Net, J>;
+          std::array<int, O::rank + 1> pe{};
+          pe[0] = n;
+          for (int i = 0; i < O::rank; ++i) pe[static_cast<std::size_t>(i) + 1] = O::extents[i];
+          if (const auto e = target_error<typename loss_at<Loss, J>::type>(pe, std::get<J>(y.all()).extents())) raise(e);
+        }(),
+        ...);
+  }(std::make_index_sequence<YS::size>{});
 }
 
-template <class Net>
-inline constexpr std::ptrdiff_t output_cols =
-    Net::output_shape::rank > 0 ? last_extent_v<typename Net::output_shape> : 1;
+template <class Out>
+inline constexpr std::ptrdiff_t output_cols_of = Out::rank > 0 ? last_extent_v<Out> : 1;
 
-/// Metrics of the batch's prediction p (batch samples) against targets t.
-template <class Net, class Metrics, class T>
+/// Metrics of the batch's prediction p (batch samples of shape Out) against targets t.
+template <class Out, class Metrics, class T>
 void update_metrics(Metrics& ms, const float* p, const T* t, int batch, std::ptrdiff_t target_floats) {
-  constexpr std::ptrdiff_t cols = output_cols<Net>;
-  const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * sample_size<typename Net::output_shape> / cols;
+  constexpr std::ptrdiff_t cols = output_cols_of<Out>;
+  const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * sample_size<Out> / cols;
   const std::ptrdiff_t per_row = rows > 0 ? static_cast<std::ptrdiff_t>(batch) * target_floats / rows : cols;
   for_each_in(ms, [&](auto& m) { m.update(p, t, rows, cols, per_row); });
 }
@@ -219,36 +331,89 @@ void log_metrics(Logs& logs, const Metrics& ms, std::string_view prefix) {
       ms);
 }
 
-/// The loss and metrics over x, y in batches: run(x_batch, y_batch) returns the batch's mean loss and
-/// leaves its prediction at pred(). Fills logs with "<prefix>loss" and the metrics.
-template <class Net, class XV, class YV, class Metrics, class Run, class Pred>
-void evaluate_batches(const XV& x, const YV& y, int batch_size, Metrics& ms, Run&& run, Pred&& pred, Logs& logs,
-                      std::string_view prefix, progress_bar* bar) {
-  using BX = replace_extent_t<typename XV::shape, 0, dyn>;
-  using BY = replace_extent_t<typename YV::shape, 0, dyn>;
-  const int n = x.template extent<0>();
-  const auto xe = x.extents();
-  const auto ye = y.extents();
-  const std::ptrdiff_t sx = per_sample(xe), sy = per_sample(ye);
-  for_each_in(ms, [](auto& m) { m.reset(); });
-  double loss_sum = 0.0;
-  int seen = 0, step = 0;
+/// The name Keras gives output J's logs: its layer's ("dense_2_loss", "dense_2_accuracy").
+template <class Net, std::size_t J>
+std::string output_log_name() {
+  constexpr int node = [] {
+    for (int k = 0; k < Net::n; ++k)
+      if (Net::model_output[k] == static_cast<int>(J)) return k;
+    return 0;
+  }();
+  return std::string(graph_text<Net>::node_layer_name(node).view()) + "_";
+}
+
+/// The loss, each output's loss and the metrics of an epoch or an evaluation, over its batches.
+/// One output: "loss" and the metrics' names (Keras'); several: "loss", then "<output>_loss" for
+/// each output, then "<output>_<metric>" (each metric on each output, as Keras' metrics=[...]).
+template <class Net, class Metrics, std::size_t Outs>
+class epoch_meter {
+ public:
+  explicit epoch_meter(const Metrics& ms) {
+    metrics_.fill(ms);
+    if constexpr (Outs > 1)
+      [&]<std::size_t... J>(std::index_sequence<J...>) { ((names_[J] = output_log_name<Net, J>()), ...); }(
+          std::make_index_sequence<Outs>{});
+  }
+  void reset() {
+    loss_sum_ = 0.0;
+    seen_ = 0;
+    output_sums_.fill(0.0);
+    for (auto& ms : metrics_) for_each_in(ms, [](auto& m) { m.reset(); });
+  }
+  /// A batch of `count` samples: its mean loss, each output's (several outputs), the predictions and targets.
+  template <class YB>
+  void add(float loss, const float* output_losses, const std::array<const float*, Outs>& predictions, const YB& targets,
+           int count) {
+    loss_sum_ += static_cast<double>(loss) * count;
+    seen_ += count;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((output_losses ? (output_sums_[J] += static_cast<double>(output_losses[J]) * count) : 0.0), ...);
+      (update_metrics<output_shape_of<Net, J>>(metrics_[J], predictions[J], std::get<J>(targets).data(), count,
+                                               per_sample(std::get<J>(targets).extents())),
+       ...);
+    }(std::make_index_sequence<Outs>{});
+  }
+  void log(Logs& logs, std::string_view prefix) const {
+    const std::string p(prefix);
+    logs.set(p + "loss", seen_ > 0 ? loss_sum_ / seen_ : 0.0);
+    if constexpr (Outs == 1) {
+      log_metrics(logs, metrics_[0], prefix);
+    } else {
+      for (std::size_t j = 0; j < Outs; ++j) logs.set(p + names_[j] + "loss", seen_ > 0 ? output_sums_[j] / seen_ : 0.0);
+      for (std::size_t j = 0; j < Outs; ++j) log_metrics(logs, metrics_[j], p + names_[j]);
+    }
+  }
+
+ private:
+  std::array<Metrics, Outs> metrics_;
+  std::array<std::string, Outs> names_;
+  std::array<double, Outs> output_sums_{};
+  double loss_sum_ = 0.0;
+  int seen_ = 0;
+};
+
+/// The loss and metrics over the sets x, y in batches: run(x_batch, y_batch) returns the batch's
+/// mean loss and leaves its predictions at predictions() (each output's losses at output_losses()).
+/// Fills logs with "<prefix>loss" and the rest.
+template <class XS, class YS, class Meter, class Run, class Predictions, class OutputLosses>
+void evaluate_batches(const XS& x, const YS& y, int batch_size, Meter& meter, Run&& run, Predictions&& predictions,
+                      OutputLosses&& output_losses, Logs& logs, std::string_view prefix, progress_bar* bar) {
+  const int n = x.samples();
+  meter.reset();
+  int step = 0;
   Logs running;
   for (int start = 0; start < n; start += batch_size) {
     const int count = std::min(batch_size, n - start);
-    const auto xb = batch_view<BX>(x.data() + start * sx, xe, count);
-    const auto yb = batch_view<BY>(y.data() + start * sy, ye, count);
-    loss_sum += static_cast<double>(run(xb, yb)) * count;
-    seen += count;
-    update_metrics<Net>(ms, pred(), yb.data(), count, sy);
+    const auto xb = x.rows(start, count);
+    const auto yb = y.rows(start, count);
+    const float l = run(xb, yb);
+    meter.add(l, output_losses(), predictions(), yb, count);
     if (bar) {
-      running.set("loss", loss_sum / seen);
-      log_metrics(running, ms, "");
+      meter.log(running, "");
       bar->update(++step, running, start + count >= n);
     }
   }
-  logs.set(std::string(prefix) + "loss", seen > 0 ? loss_sum / seen : 0.0);
-  log_metrics(logs, ms, prefix);
+  meter.log(logs, prefix);
 }
 
 /// What the callbacks see of a trainer.
@@ -289,27 +454,44 @@ class trainer_context final : public fit_context {
   raise(make_error(errc::bad_data, d.view()));
 }
 
-template <class Tr, class XV, class YV, class Metrics, class Callbacks, class Validation>
-History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_options& o, Metrics ms, Callbacks& cbs,
-                  Validation& validation) {
+/// A trainer's step or test step on a batch: on the tensors themselves for a model called with one
+/// tensor and one target, on the tuples for one called with tuples (several Inputs or outputs).
+template <bool Tuples, class Tr, class XB, class YB>
+float step_on(Tr& trainer, const XB& x, const YB& y, bool training) {
+  if constexpr (Tuples)
+    return training ? trainer.step(x, y) : trainer.test_step(x, y);
+  else
+    return training ? trainer.step(std::get<0>(x), std::get<0>(y)) : trainer.test_step(std::get<0>(x), std::get<0>(y));
+}
+/// The predictions of a trainer's last step, one per output.
+template <std::size_t Outs, class Tr>
+std::array<const float*, Outs> predictions_of(const Tr& trainer) {
+  if constexpr (Outs == 1)
+    return {trainer.output().data()};
+  else
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return std::array<const float*, Outs>{trainer.template output<J>().data()...};
+    }(std::make_index_sequence<Outs>{});
+}
+
+template <bool Tuples, class Tr, class XS, class YS, class Metrics, class Callbacks, class Validation>
+History fit_sets(Tr& trainer, XS x_all, YS y_all, const fit_options& o, const Metrics& ms, Callbacks& cbs,
+                 Validation& validation) {
   using Net = typename Tr::model_type;
-  using SX = typename XV::shape;
-  using SY = typename YV::shape;
-  using TY = typename YV::value_type;
-  using BX = replace_extent_t<SX, 0, dyn>;
-  using BY = replace_extent_t<SY, 0, dyn>;
+  using Loss = typename Tr::loss_type;
+  constexpr std::size_t outs = YS::size;
   constexpr bool has_validation_data = std::tuple_size_v<Validation> > 0;
 
-  using Loss = typename Tr::loss_type;
   check_fit_data<Net, Loss>(x_all, y_all);
-  if constexpr (has_validation_data) check_fit_data<Net, Loss>(std::get<0>(validation).x, std::get<0>(validation).y);
+  if constexpr (has_validation_data)
+    check_fit_data<Net, Loss>(std::get<0>(validation).first, std::get<0>(validation).second);
   if (o.epochs < 0 || o.batch_size < 1 || o.initial_epoch < 0)
     raise(make_error(errc::invalid_option, "fit: epochs and initial_epoch must be at least 0, batch_size at least 1"));
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     raise(make_error(errc::invalid_option, "fit: validation_split must be in [0, 1)"));
 
   // Keras' train_validation_split: the last samples, before shuffling.
-  const int n_all = x_all.template extent<0>();
+  const int n_all = x_all.samples();
   int n = n_all;
   if (!has_validation_data && o.validation_split > 0.0) {
     n = static_cast<int>(std::floor(n_all * (1.0 - o.validation_split)));
@@ -321,12 +503,9 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
     }
   }
   if (n == 0) raise(make_error(errc::bad_data, "fit: there are no training samples"));
-  const auto xe = x_all.extents();
-  const auto ye = y_all.extents();
-  const std::ptrdiff_t sx = per_sample(xe), sy = per_sample(ye);
   const int split_rows = n_all - n;
-  const auto x_val = batch_view<BX>(x_all.data() + static_cast<std::ptrdiff_t>(n) * sx, xe, split_rows);
-  const auto y_val = batch_view<BY>(y_all.data() + static_cast<std::ptrdiff_t>(n) * sy, ye, split_rows);
+  const auto x_val = x_all.slice(n, split_rows);
+  const auto y_val = y_all.slice(n, split_rows);
   const bool validates = has_validation_data || split_rows > 0;
 
   const int batch_size = std::min(o.batch_size, n);
@@ -337,11 +516,9 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   // One batch of gathered samples, for the whole of training.
   std::vector<int> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::unique_ptr<float[], aligned_delete> x_buffer;
-  std::unique_ptr<TY[], aligned_delete> y_buffer;
   if (o.shuffle) {
-    x_buffer.reset(aligned_new<float>(batch_size * sx));
-    y_buffer.reset(aligned_new<TY>(batch_size * sy));
+    x_all.reserve(batch_size);
+    y_all.reserve(batch_size);
   }
   rng shuffle_rng(o.seed);
 
@@ -352,6 +529,10 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   History history;
   Logs batch_logs;  // the same keys every batch: set in place, no allocation after the first
   Logs logs;
+  epoch_meter<Net, Metrics, outs> meter(ms);
+  auto validation_meter = meter;
+  const float* no_output_losses = nullptr;
+  auto output_losses = [&] { return outs > 1 ? trainer.output_losses().data() : no_output_losses; };
   for_each_in(cbs, [&](auto& c) {
     if constexpr (requires { c.train_begin(ctx); }) c.train_begin(ctx);
   });
@@ -370,38 +551,22 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
         const auto j = static_cast<int>(shuffle_rng.next() % static_cast<std::uint64_t>(i + 1));
         std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
       }
-    for_each_in(ms, [](auto& m) { m.reset(); });
-    double loss_sum = 0.0;
-    int seen = 0;
+    meter.reset();
     for (int b = 0; b < steps; ++b) {
       const int start = b * batch_size;
       const int count = std::min(batch_size, n - start);
-      const float* xp = x_all.data() + static_cast<std::ptrdiff_t>(start) * sx;
-      const TY* yp = y_all.data() + static_cast<std::ptrdiff_t>(start) * sy;
-      if (o.shuffle) {
-        for (int i = 0; i < count; ++i) {
-          const std::ptrdiff_t s = order[static_cast<std::size_t>(start + i)];
-          std::copy_n(x_all.data() + s * sx, sx, x_buffer.get() + i * sx);
-          std::copy_n(y_all.data() + s * sy, sy, y_buffer.get() + i * sy);
-        }
-        xp = x_buffer.get();
-        yp = y_buffer.get();
-      }
-      const auto xb = batch_view<BX>(xp, xe, count);
-      const auto yb = batch_view<BY>(yp, ye, count);
+      const auto xb = o.shuffle ? x_all.gather(order.data() + start, count) : x_all.rows(start, count);
+      const auto yb = o.shuffle ? y_all.gather(order.data() + start, count) : y_all.rows(start, count);
       for_each_in(cbs, [&](auto& c) {
         if constexpr (requires { c.batch_begin(b, ctx); }) c.batch_begin(b, ctx);
       });
-      const float l = trainer.step(xb, yb);
+      const float l = step_on<Tuples>(trainer, xb, yb, true);
       if (!std::isfinite(l)) {
         bar.end_line();
         raise_non_finite_loss(l, epoch + 1, o.epochs, b + 1, steps);
       }
-      loss_sum += static_cast<double>(l) * count;
-      seen += count;
-      update_metrics<Net>(ms, trainer.output().data(), yp, count, sy);
-      batch_logs.set("loss", loss_sum / seen);
-      log_metrics(batch_logs, ms, "");
+      meter.add(l, output_losses(), predictions_of<outs>(trainer), yb, count);
+      meter.log(batch_logs, "");
       bar.update(b + 1, batch_logs, false);
       for_each_in(cbs, [&](auto& c) {
         if constexpr (requires { c.batch_end(b, std::as_const(batch_logs), ctx); })
@@ -410,14 +575,14 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
     }
     logs = batch_logs;
     if (validates) {
-      auto vm = ms;
-      auto run = [&](const auto& xb, const auto& yb) { return trainer.test_step(xb, yb); };
-      auto pred = [&] { return trainer.output().data(); };
+      auto run = [&](const auto& xb, const auto& yb) { return step_on<Tuples>(trainer, xb, yb, false); };
+      auto predictions = [&] { return predictions_of<outs>(trainer); };
       if constexpr (has_validation_data)
-        evaluate_batches<Net>(std::get<0>(validation).x, std::get<0>(validation).y, o.batch_size, vm, run, pred, logs,
-                              "val_", nullptr);
+        evaluate_batches(std::get<0>(validation).first, std::get<0>(validation).second, o.batch_size, validation_meter,
+                         run, predictions, output_losses, logs, "val_", nullptr);
       else
-        evaluate_batches<Net>(x_val, y_val, o.batch_size, vm, run, pred, logs, "val_", nullptr);
+        evaluate_batches(x_val, y_val, o.batch_size, validation_meter, run, predictions, output_losses, logs, "val_",
+                         nullptr);
     }
     bar.update(steps, logs, true);
     for_each_in(cbs, [&](auto& c) {
@@ -429,6 +594,31 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
     if constexpr (requires { c.train_end(ctx); }) c.train_end(ctx);
   });
   return history;
+}
+
+/// The tensors a user gives (one, or a tuple of them) as a set of views.
+template <class X>
+auto as_sample_set(const X& x) {
+  if constexpr (is_tensor<X>::value)
+    return sample_set<TensorView<const typename X::value_type, typename X::shape>>(
+        std::tuple<TensorView<const typename X::value_type, typename X::shape>>(x));
+  else
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      using V = std::tuple<TensorView<const typename std::remove_cvref_t<std::tuple_element_t<J, X>>::value_type,
+                                      typename std::remove_cvref_t<std::tuple_element_t<J, X>>::shape>...>;
+      return sample_set(V(std::get<J>(x)...));
+    }(std::make_index_sequence<std::tuple_size_v<X>>{});
+}
+/// validation_data(x, y) as sets, in a tuple of zero or one pair.
+template <class Validation>
+auto validation_sets(const Validation& v) {
+  if constexpr (std::tuple_size_v<Validation> == 0)
+    return std::tuple<>{};
+  else
+  {
+    using P = std::pair<decltype(as_sample_set(std::get<0>(v).x)), decltype(as_sample_set(std::get<0>(v).y))>;
+    return std::tuple<P>(P(as_sample_set(std::get<0>(v).x), as_sample_set(std::get<0>(v).y)));  // not CTAD: tuple{pair} is a tuple of two
+  }
 }
 
 /// The first diagnosis that is not void (void when all are).
@@ -481,9 +671,8 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
   if constexpr (std::is_void_v<DS>) {
     auto ms = std::tuple_cat(detail::metrics_of(std::forward<Extras>(extras))...);
     auto cbs = std::tuple_cat(detail::callbacks_of(std::forward<Extras>(extras))...);
-    const TensorView<const float, typename X::shape> xv = x;
-    const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
-    return detail::fit_views(trainer, xv, yv, options, std::move(ms), cbs, validation);
+    auto sets = detail::validation_sets(validation);
+    return detail::fit_sets<false>(trainer, detail::as_sample_set(x), detail::as_sample_set(y), options, ms, cbs, sets);
   } else {
     return History{};
   }
@@ -513,35 +702,143 @@ History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_option
   }
 }
 
+/// Trains a model of several Inputs or outputs (Keras' fit([x1, x2], [y1, y2])):
+///   fit(trainer, std::tie(images, metadata), std::tie(alerts, kinds), {.epochs = 5}, metrics<Accuracy>);
+/// The loss is the trainer's weighted sum (losses{...}.weighted({...})); the logs also hold each
+/// output's loss, "<output layer>_loss", and each metric on each output, "<output layer>_<metric>".
+template <class Tr, class... X, class... Y, class... Extras>
+  requires detail::is_trainer_v<Tr> && (is_tensor<std::remove_cvref_t<X>>::value && ...) &&
+           (is_tensor<std::remove_cvref_t<Y>>::value && ...)
+History fit(Tr& trainer, const std::tuple<X...>& x, const std::tuple<Y...>& y, const fit_options& options,
+            Extras&&... extras) {
+  static_assert((detail::is_fit_extra_v<Extras> && ...),
+                "tshape: after fit's options come metrics (metrics<...> or a metric), callbacks and validation_data(x, y)");
+  auto validation = std::tuple_cat(detail::validation_of(extras)...);
+  static_assert(std::tuple_size_v<decltype(validation)> <= 1, "tshape: fit takes one validation_data");
+  using V = detail::validation_types<decltype(validation)>;
+  using DS = typename detail::first_error<
+      typename Tr::template graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>,
+      typename decltype([] {
+        if constexpr (std::tuple_size_v<decltype(validation)> == 1)
+          return std::type_identity<typename Tr::template graph_step_diagnosis<typename V::x, typename V::y>>{};
+        else
+          return std::type_identity<void>{};
+      }())::type>::type;
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
+  if constexpr (std::is_void_v<DS>) {
+    auto ms = std::tuple_cat(detail::metrics_of(std::forward<Extras>(extras))...);
+    auto cbs = std::tuple_cat(detail::callbacks_of(std::forward<Extras>(extras))...);
+    auto sets = detail::validation_sets(validation);
+    return detail::fit_sets<true>(trainer, detail::as_sample_set(x), detail::as_sample_set(y), options, ms, cbs, sets);
+  } else {
+    return History{};
+  }
+}
+
+/// The same with a loss (or losses{...}) and an optimizer: the trainer lives for this call.
+template <class N, class... X, class... Y, class Loss, class Opt, class... Extras>
+  requires(!detail::is_trainer_v<N>) && (is_tensor<std::remove_cvref_t<X>>::value && ...) &&
+          (is_tensor<std::remove_cvref_t<Y>>::value && ...)
+History fit(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss loss, Opt opt, const fit_options& options,
+            Extras&&... extras) {
+  using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
+  using DS = typename trainer<Net, Loss, Opt>::template graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
+  if constexpr (std::is_void_v<DS>) {
+    auto t = make_trainer(net, loss, opt, options.seed);
+    return fit(t, x, y, options, std::forward<Extras>(extras)...);
+  } else {
+    return History{};
+  }
+}
+
 namespace detail {
-template <class Net, class Loss, class XV, class YV, class Metrics>
-auto evaluate_model(const Net& net, const Loss& loss, const XV& x, const YV& y, const evaluate_options& o, Metrics ms) {
-  check_fit_data<Net, Loss>(x, y);
+/// The model's outputs for a batch of `count` samples xb (a tuple of views), into pred.
+template <class Net, class XB, class Buffers>
+void predict_batch(const Net& net, const XB& xb, Buffers& pred, int count) {
+  constexpr std::size_t outs = std::tuple_size_v<Buffers>;
+  if constexpr (outs == 1 && std::tuple_size_v<XB> == 1) {  // into the buffer, with no result allocated
+    net.forward(std::get<0>(xb), TensorView<float, prepend_t<dyn, output_shape_of<Net, 0>>>(pred[0].get(), {count}));
+  } else {
+    auto ys = std::apply([&](const auto&... xj) { return net(xj...); }, xb);
+    if constexpr (outs == 1)
+      std::copy_n(ys.data(), count * sample_size<output_shape_of<Net, 0>>, pred[0].get());
+    else
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        (std::copy_n(std::get<J>(ys).data(), count * sample_size<output_shape_of<Net, J>>, pred[J].get()), ...);
+      }(std::make_index_sequence<outs>{});
+  }
+}
+
+/// The loss and metrics of net on x, y (one tensor or a tuple each), in batches at inference.
+template <class Net, class Loss, class X, class Y, class Metrics>
+Logs evaluate_model(const Net& net, const Loss& loss, const X& x, const Y& y, const evaluate_options& o,
+                    const Metrics& ms) {
+  const auto xs = as_sample_set(x);
+  const auto ys = as_sample_set(y);
+  using YS = std::remove_cvref_t<decltype(ys)>;
+  constexpr std::size_t outs = YS::size;
+  check_fit_data<Net, Loss>(xs, ys);
   if (o.batch_size < 1) raise(make_error(errc::invalid_option, "evaluate: batch_size must be at least 1"));
-  const int n = x.template extent<0>();
+  const int n = xs.samples();
   const int batch = std::max(1, std::min(o.batch_size, n));
-  constexpr std::ptrdiff_t out = sample_size<typename Net::output_shape>;
-  constexpr std::ptrdiff_t cols = output_cols<Net>;
-  std::unique_ptr<float[], aligned_delete> pred(aligned_new<float>(batch * out));
-  bool logits = false;
-  if constexpr (requires { loss.from_logits; }) logits = loss.from_logits;
+  // One buffer per output for a batch of predictions, allocated once.
+  std::array<std::unique_ptr<float[], aligned_delete>, outs> pred;
+  std::array<const float*, outs> pred_ptr{};
+  std::array<float, outs> output_losses{};
+  [&]<std::size_t... J>(std::index_sequence<J...>) {
+    ((pred[J].reset(aligned_new<float>(batch * sample_size<output_shape_of<Net, J>>)), pred_ptr[J] = pred[J].get()), ...);
+  }(std::make_index_sequence<outs>{});
+  // Output J's mean loss over the batch's rows.
+  auto output_loss = [&]<std::size_t J>(std::integral_constant<std::size_t, J>, const auto& t, int count) {
+    using O = output_shape_of<Net, J>;
+    using L = loss_at<Loss, J>;
+    const auto& l = L::get(loss);
+    bool logits = false;
+    if constexpr (requires { l.from_logits; }) logits = l.from_logits;
+    const std::ptrdiff_t rows = count * sample_size<O> / output_cols_of<O>;
+    output_losses[J] = static_cast<float>(reduce_loss(l, pred[J].get(), t.data(), rows, output_cols_of<O>, logits));
+    return L::weight(loss) * output_losses[J];
+  };
   auto run = [&](const auto& xb, const auto& yb) {
-    const int count = xb.template extent<0>();
-    net.forward(xb, TensorView<float, prepend_t<dyn, typename Net::output_shape>>(pred.get(), {count}));
-    const std::ptrdiff_t rows = count * out / cols;
-    return reduce_loss(loss, pred.get(), yb.data(), rows, cols, logits);
+    const int count = std::get<0>(xb).template extent<0>();
+    predict_batch(net, xb, pred, count);
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return (0.0f + ... + output_loss(std::integral_constant<std::size_t, J>{}, std::get<J>(yb), count));
+    }(std::make_index_sequence<outs>{});
   };
   std::FILE* stream = o.output ? o.output : stdout;
   std::unique_ptr<progress_bar> bar;
   if (o.verbose > 0) bar = std::make_unique<progress_bar>(stream, (n + batch - 1) / batch, o.verbose, o.verbose == 1 && is_terminal(stream));
   Logs logs;
-  evaluate_batches<Net>(x, y, batch, ms, run, [&] { return static_cast<const float*>(pred.get()); }, logs, "", bar.get());
+  epoch_meter<Net, Metrics, outs> meter(ms);
+  const float* no_output_losses = nullptr;
+  evaluate_batches(
+      xs, ys, batch, meter, run, [&] { return pred_ptr; },
+      [&] { return outs > 1 ? output_losses.data() : no_output_losses; }, logs, "", bar.get());
   return logs;
 }
 
-template <class Metrics>
+/// The logs' values in their order (Keras' evaluate list): N of them.
+template <std::size_t N>
 auto logs_to_array(const Logs& logs) {
-  std::array<double, 1 + std::tuple_size_v<Metrics>> r{};
+  std::array<double, N> r{};
   std::size_t i = 0;
   for (const auto& [k, v] : logs) r[i++] = v;
   return r;
@@ -557,7 +854,8 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
                 "tshape: after evaluate's loss (and options) come metrics: metrics<...> or metric objects");
   using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
   auto metric_tuple = std::tuple_cat(detail::metrics_of(std::forward<Ms>(ms))...);
-  using Result = decltype(detail::logs_to_array<decltype(metric_tuple)>(Logs{}));
+  constexpr std::size_t values = 1 + std::tuple_size_v<decltype(metric_tuple)>;
+  using Result = std::array<double, values>;
   using DS = typename decltype(detail::step_rule<Net, Loss, X, Y>())::type;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
@@ -567,10 +865,7 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
   static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<DS>) {
-    const TensorView<const float, typename X::shape> xv = x;
-    const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
-    return detail::logs_to_array<decltype(metric_tuple)>(
-        detail::evaluate_model(detail::model_of(net), loss, xv, yv, options, std::move(metric_tuple)));
+    return detail::logs_to_array<values>(detail::evaluate_model(detail::model_of(net), loss, x, y, options, metric_tuple));
   } else {
     return Result{};
   }
@@ -582,14 +877,50 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, Ms&&... ms) {
   return evaluate(net, x, y, loss, evaluate_options{}, std::forward<Ms>(ms)...);
 }
 
+/// The same for a model of several Inputs or outputs (Keras' evaluate([x1, x2], [y1, y2])):
+/// {loss, each output's loss, each metric on each output}, the order of Keras' list.
+template <class N, class... X, class... Y, class Loss, class... Ms>
+  requires(!detail::is_trainer_v<N>) && (is_tensor<std::remove_cvref_t<X>>::value && ...) &&
+          (is_tensor<std::remove_cvref_t<Y>>::value && ...)
+auto evaluate(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss loss, const evaluate_options& options,
+              Ms&&... ms) {
+  static_assert(((detail::is_metric_list<std::remove_cvref_t<Ms>>::value || metric<std::remove_cvref_t<Ms>>) && ...),
+                "tshape: after evaluate's loss (and options) come metrics: metrics<...> or metric objects");
+  using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
+  auto metric_tuple = std::tuple_cat(detail::metrics_of(std::forward<Ms>(ms))...);
+  constexpr std::size_t outs = sizeof...(Y);
+  constexpr std::size_t values = 1 + (outs > 1 ? outs : 0) + outs * std::tuple_size_v<decltype(metric_tuple)>;
+  using Result = std::array<double, values>;
+  using DS = typename decltype(detail::graph_step_rule<Net, Loss, std::tuple<X...>, std::tuple<Y...>>())::type;
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
+  static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
+  static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
+  static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
+  static_assert(no_error<only<error::TARGET_DTYPE_MISMATCH, DS>>, TSHAPE_MSG_TARGET_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
+  static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
+  if constexpr (std::is_void_v<DS>)
+    return detail::logs_to_array<values>(detail::evaluate_model(detail::model_of(net), loss, x, y, options, metric_tuple));
+  else
+    return Result{};
+}
+template <class N, class... X, class... Y, class Loss, class... Ms>
+  requires(!detail::is_trainer_v<N>) && (is_tensor<std::remove_cvref_t<X>>::value && ...) &&
+          (is_tensor<std::remove_cvref_t<Y>>::value && ...) && (!std::is_same_v<std::remove_cvref_t<Ms>, evaluate_options> && ...)
+auto evaluate(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss loss, Ms&&... ms) {
+  return evaluate(net, x, y, loss, evaluate_options{}, std::forward<Ms>(ms)...);
+}
+
 /// The same with a trainer's model and loss (Keras' evaluate after compile).
 template <class Tr, class X, class Y, class... Ms>
-  requires detail::is_trainer_v<Tr> && is_tensor<X>::value && is_tensor<Y>::value
+  requires detail::is_trainer_v<Tr> && detail::is_data_v<X> && detail::is_data_v<Y>
 auto evaluate(Tr& trainer, const X& x, const Y& y, const evaluate_options& options, Ms&&... ms) {
   return evaluate(trainer.model(), x, y, trainer.loss(), options, std::forward<Ms>(ms)...);
 }
 template <class Tr, class X, class Y, class... Ms>
-  requires detail::is_trainer_v<Tr> && is_tensor<X>::value && is_tensor<Y>::value &&
+  requires detail::is_trainer_v<Tr> && detail::is_data_v<X> && detail::is_data_v<Y> &&
           (!std::is_same_v<std::remove_cvref_t<Ms>, evaluate_options> && ...)
 auto evaluate(Tr& trainer, const X& x, const Y& y, Ms&&... ms) {
   return evaluate(trainer.model(), x, y, trainer.loss(), evaluate_options{}, std::forward<Ms>(ms)...);

@@ -131,3 +131,86 @@ TEST_CASE("graph training: data of another batch size is an error at run time", 
   auto trainer = make_trainer(*net, losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}, Adam{});
   CHECK_THROWS_WITH(trainer.step(std::tie(xa, xb), std::tie(labels, targets)), Catch::Contains("different numbers of samples"));
 }
+
+namespace {
+struct two_input_data {
+  Tensor<float, Shape<40, 8, 8, 1>> images;
+  Tensor<float, Shape<40, 5>> meta;
+  Tensor<float, Shape<40, 1>> alarm;
+  Tensor<int, Shape<40>> kind;
+  two_input_data() {
+    fill_pattern(images, 1.0f, 0.0f);
+    fill_pattern(meta, 1.0f, 2.0f);
+    for (int i = 0; i < 40; ++i) {
+      alarm(i, 0) = meta(i, 0) > 0.0f ? 1.0f : 0.0f;
+      kind(i) = meta(i, 1) > 0.3f ? 2 : (meta(i, 1) < -0.3f ? 0 : 1);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("graph training: fit and evaluate on tuples, as Keras' fit([x1, x2], [y1, y2])", "[train][graph][fit]") {
+  using two_inputs::Net;
+  const two_input_data d;
+  const auto loss = losses{BinaryCrossentropy{}, SparseCategoricalCrossentropy{}}.weighted({1.0f, 0.5f});
+
+  SECTION("one epoch of one unshuffled batch is one step") {
+    auto by_fit = make_model<Net>(4);
+    auto by_step = make_model<Net>(4);
+    auto t = make_trainer(*by_step, loss, SGD{.learning_rate = 0.1f});
+    const float step_loss = t.step(std::tie(d.images, d.meta), std::tie(d.alarm, d.kind));
+    const auto h = fit(by_fit, std::tie(d.images, d.meta), std::tie(d.alarm, d.kind), loss, SGD{.learning_rate = 0.1f},
+                       {.epochs = 1, .batch_size = 40, .verbose = 0, .shuffle = false});
+    CHECK(h["loss"].back() == Approx(step_loss).epsilon(1e-5));
+    // Keras' keys: the total, then each output's loss under its layer's name.
+    CHECK(h["dense_2_loss"].back() == Approx(t.output_losses()[0]).epsilon(1e-5));
+    CHECK(h["dense_3_loss"].back() == Approx(t.output_losses()[1]).epsilon(1e-5));
+    const auto a = weights(*by_fit), b = weights(*by_step);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      for (std::size_t j = 0; j < a[i].values.size(); ++j) REQUIRE(a[i].values[j] == Approx(b[i].values[j]).margin(1e-6));
+  }
+
+  SECTION("shuffled batches, a validation split, metrics on each output; evaluate agrees with a test step") {
+    auto net = make_model<Net>(1);
+    auto t = make_trainer(*net, loss, Adam{.learning_rate = 0.01f});
+    const float before = t.test_step(std::tie(d.images, d.meta), std::tie(d.alarm, d.kind));
+    const auto h = fit(t, std::tie(d.images, d.meta), std::tie(d.alarm, d.kind),
+                       {.epochs = 30, .batch_size = 8, .validation_split = 0.25, .verbose = 0, .seed = 3},
+                       metrics<Accuracy>);
+    REQUIRE(h.epochs() == 30);
+    const std::vector<std::string> keys{"loss", "dense_2_loss", "dense_3_loss", "dense_2_accuracy", "dense_3_accuracy",
+                                        "val_loss", "val_dense_2_loss", "val_dense_3_loss", "val_dense_2_accuracy",
+                                        "val_dense_3_accuracy"};
+    for (const auto& k : keys) CHECK(h.contains(k));
+    CHECK(h["loss"].back() < 0.6 * h["loss"].front());
+    const float after = t.test_step(std::tie(d.images, d.meta), std::tie(d.alarm, d.kind));
+    CHECK(after < before);
+
+    // evaluate: {loss, each output's loss, each metric on each output}, Keras' list order.
+    const auto r = evaluate(net, std::tie(d.images, d.meta), std::tie(d.alarm, d.kind), loss,
+                            {.batch_size = 7}, metrics<Accuracy>);
+    STATIC_REQUIRE(std::tuple_size_v<decltype(r)> == 5);
+    CHECK(r[0] == Approx(after).epsilon(1e-4));
+    CHECK(r[1] == Approx(t.output_losses()[0]).epsilon(1e-4));
+    CHECK(r[2] == Approx(t.output_losses()[1]).epsilon(1e-4));
+    CHECK(r[0] == Approx(r[1] + 0.5 * r[2]).epsilon(1e-4));
+    CHECK(r[3] >= 0.5);  // the alarm follows the metadata's sign
+    // With the trainer's model and losses, and on validation_data given as tuples.
+    const auto r2 = evaluate(t, std::tie(d.images, d.meta), std::tie(d.alarm, d.kind));
+    CHECK(r2[0] == Approx(r[0]).epsilon(1e-5));
+    const auto hv = fit(t, std::tie(d.images, d.meta), std::tie(d.alarm, d.kind), {.epochs = 1, .verbose = 0},
+                        validation_data(std::tie(d.images, d.meta), std::tie(d.alarm, d.kind)));
+    CHECK(hv.contains("val_dense_3_loss"));
+  }
+
+  SECTION("samples that disagree are refused at the boundary, before any step") {
+    auto net = make_model<Net>(1);
+    Tensor<float, Shape<dyn, 1>> fewer(39);
+    auto t = make_trainer(*net, loss, SGD{});
+    const auto w = weights(*net);
+    CHECK_THROWS_WITH(fit(t, std::tie(d.images, d.meta), std::tie(fewer, d.kind), {.verbose = 0}),
+                      Catch::Contains("40 samples, the targets 39"));
+    CHECK(weights(*net)[0].values[0] == w[0].values[0]);
+  }
+}
