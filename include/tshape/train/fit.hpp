@@ -10,7 +10,10 @@
 //   auto trainer = make_trainer(net, loss, Adam{});   // or keep the trainer (the optimizer's state) to resume:
 //   fit(trainer, x, y, {.epochs = 20, .initial_epoch = 10}, metrics<Accuracy>);
 //
-// x and y are Tensors or TensorViews with the samples first (a static or dyn batch). After the options
+//   fit(net, std::tie(images, metadata), std::tie(alarms, kinds), losses{...}, Adam{}, {...});  // several inputs, outputs
+//
+// x and y are Tensors or TensorViews with the samples first (a static or dyn batch), or tuples of them
+// for a model of several Inputs or outputs. After the options
 // come, in any order: metrics (metrics<A, B> or metric objects such as BinaryAccuracy{.threshold = 0.7}),
 // callbacks (train/callbacks.hpp), and validation_data(x_val, y_val).
 //
