@@ -31,6 +31,7 @@
 #include "layers/concatenate.hpp"
 #include "layers/conv1d.hpp"
 #include "layers/conv2d.hpp"
+#include "layers/conv2d_transpose.hpp"
 #include "layers/cropping1d.hpp"
 #include "layers/cropping2d.hpp"
 #include "layers/dense.hpp"
