@@ -162,3 +162,38 @@ TEST_CASE("backward: Conv2DTranspose matches finite differences", "[train][backw
   check_gradients<Sequential<Input<4, 4, 1>, Conv2D<3, Kernel<3>, Strides<2>, Padding::same, Tanh>,
                              Conv2DTranspose<2, Kernel<3>, Strides<2>, Padding::same, Tanh>, Conv2D<1, Kernel<1>>>>(3);
 }
+
+TEST_CASE("Conv2DTranspose: a frozen layer adds no weight gradient, and dx is skipped when nothing wants it",
+          "[train][conv2d_transpose]") {
+  using B = Conv2DTranspose<3, Kernel<3>, Strides<2>, Padding::same, Tanh>::bind<Shape<3, 4, 2>>;
+  auto layer = std::make_unique<B>(), grad = std::make_unique<B>();
+  tshape_test::random_floats gen(4);
+  layer->for_each_weight([&](auto, auto view) { gen.fill(view); });
+  grad->for_each_weight([](auto, auto view) { std::fill(view.begin(), view.end(), 0.0f); });
+  constexpr int batch = 2;
+  std::vector<float> x(batch * detail::sample_size<B::input_shape>), y(batch * detail::sample_size<B::output_shape>),
+      dy(y.size()), dx(x.size()), dx_frozen(x.size());
+  std::vector<float> saved(B::saved_floats(batch) + 16),
+      scratch(std::max(B::scratch_floats(batch), B::backward_scratch_floats(batch)) + 16);
+  gen.fill(x);
+  gen.fill(dy);
+  train_context ctx;
+  layer->forward_train(x.data(), y.data(), batch, saved.data(), scratch.data(), ctx);
+  layer->backward(x.data(), y.data(), dy.data(), dx.data(), batch, saved.data(), scratch.data(), *grad, ctx);
+  float moved = 0.0f;
+  grad->for_each_weight([&](auto, auto view) {
+    for (float v : view) moved += std::fabs(v);
+  });
+  CHECK(moved > 0.0f);
+
+  ctx.trainable = false;
+  auto frozen_grad = std::make_unique<B>();
+  frozen_grad->for_each_weight([](auto, auto view) { std::fill(view.begin(), view.end(), 0.0f); });
+  layer->backward(x.data(), y.data(), dy.data(), dx_frozen.data(), batch, saved.data(), scratch.data(), *frozen_grad, ctx);
+  frozen_grad->for_each_weight([](auto, auto view) {
+    for (float v : view) CHECK(v == 0.0f);
+  });
+  tshape_test::require_close(dx_frozen, dx, 0, 0);  // the input's gradient is the same
+  ctx.trainable = true;
+  layer->backward(x.data(), y.data(), dy.data(), nullptr, batch, saved.data(), scratch.data(), *frozen_grad, ctx);
+}
