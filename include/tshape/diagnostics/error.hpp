@@ -234,6 +234,9 @@ template <class... Options> struct values_must_be_positive_one_per_axis_or_one_f
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
 template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone
+template <int... C> struct cropping {};  // Cropping1D's (left, right), Cropping2D's (top, bottom, left, right)
+struct cropping_must_leave_at_least_one_cell_of_each_axis {};
+template <class OutputPadding, class Strides> struct output_padding_must_be_smaller_than_strides {};
 
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
