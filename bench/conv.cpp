@@ -3,10 +3,10 @@
 //
 //   tshape   net->forward(x, y) on Sequential<Input<h, w, c>, Conv2D<oc, Kernel<k>, padding>>, the call a
 //            user makes (it repacks the kernel, pads each sample, runs the direct kernel; 1x1 runs as a
-//            product over all pixels, see kernels/conv/conv.hpp). With 2 threads: the caller and one worker
-//            thread call forward on the same const model at once, each on half of the batch, as a user
-//            may (the library's Conv2D itself runs on the calling thread). A batch of 1 runs on one thread,
-//            except a large 1x1, whose product (Dense's) goes to cblas_sgemm on BLAS' threads.
+//            product over all pixels, see kernels/conv/conv.hpp). With N threads: the same call with
+//            tshape::set_threads(N), the library's own pool splitting the work (samples, and a sample's
+//            output rows when there are fewer samples than threads); a large 1x1 runs as Dense's product,
+//            which goes to cblas_sgemm on BLAS' threads.
 //   oneDNN   convolution_forward, NHWC source and destination, weights in the layout oneDNN picks
 //            (reordered once, outside the timing), TensorFlow's pads given as padding_l / padding_r
 //   im2col   the patch matrix (batch*oh*ow, kh*kw*c) built per call, then cblas_sgemm against the
@@ -35,15 +35,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -162,64 +159,8 @@ struct problem {
   double flops() const { return 2.0 * static_cast<double>(g.madds()) * s.n; }
 };
 
-// A worker that runs one job per call alongside the caller; it spins briefly between calls, then sleeps.
-class worker {
- public:
-  worker() : thread_([this] { loop(); }) {}
-  ~worker() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      stop_ = true;
-      ++generation_;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  void run(const std::function<void()>& job, const std::function<void()>& mine) {
-    job_ = &job;
-    done_.store(false, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      ++generation_;
-    }
-    cv_.notify_one();
-    mine();
-    while (!done_.load(std::memory_order_acquire)) {
-    }
-  }
-
- private:
-  void loop() {
-    unsigned long seen = 0;
-    for (;;) {
-      const auto spin_until = clock_type::now() + std::chrono::microseconds(500);
-      while (generation_.load(std::memory_order_acquire) == seen && clock_type::now() < spin_until) {
-      }
-      if (generation_.load(std::memory_order_acquire) == seen) {
-        std::unique_lock<std::mutex> lock(m_);
-        cv_.wait(lock, [&] { return generation_.load() != seen; });
-      }
-      seen = generation_.load();
-      if (stop_) return;
-      (*job_)();
-      done_.store(true, std::memory_order_release);
-    }
-  }
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::atomic<unsigned long> generation_{0};
-  std::atomic<bool> done_{true};
-  bool stop_ = false;
-  const std::function<void()>* job_ = nullptr;
-  std::thread thread_;
-};
-
-// tshape: the calls a user makes. One thread: net->forward(x, y) on Sequential<Input<h, w, c>,
-// Conv2D<oc, Kernel<k>, padding>> over the whole batch (the library's Conv2D runs on the calling thread).
-// Two threads: the same const model called from the caller and from one worker thread at once, each on
-// half of the batch (inference is const and keeps its scratch per thread). A batch of one cannot be
-// split that way: its two-thread figure is the one-thread call (the second core stays idle), unless
-// the layer hands its product to BLAS (a large 1x1), whose threads then run it.
+// tshape: the call a user makes, net->forward(x, y) on Sequential<Input<h, w, c>, Conv2D<oc, Kernel<k>,
+// padding>> over the whole batch, on the shared pool's threads (set_threads).
 template <int H, int W, int C, int OC, int K, bool Same>
 struct tshape_variant {
   using Net = tshape::Sequential<tshape::Input<H, W, C>,
@@ -242,12 +183,6 @@ struct tshape_variant {
     model.forward(in_view(p.x.data() + s0 * in, {s1 - s0}), out_view(y.data() + s0 * out, {s1 - s0}));
   }
   void run1() const { samples(0, p.s.n); }
-  void run2(worker& wk) const {
-    const int n = p.s.n;
-    if (n < 2) return run1();
-    wk.run([&] { samples(n / 2, n); }, [&] { samples(0, n / 2); });
-  }
-  bool splits() const { return p.s.n >= 2; }
 };
 
 // A 1x1 convolution with stride 1 and no padding is Dense on the last axis: the same product through
@@ -487,7 +422,7 @@ int run_shapes(const options& o, double peak, std::index_sequence<I...>) {
 // process they would take the cores from the next variant. A child prints, per shape, the median
 // and best time per call and whether its output matched the reference ("- -" when it has none).
 template <std::size_t I>
-void child_shape(const std::string& name, const options& o, worker& wk) {
+void child_shape(const std::string& name, const options& o) {
   constexpr conv_shape s = shapes[I];
   problem p(s);
   const auto ref = reference_output(p);
@@ -496,9 +431,9 @@ void child_shape(const std::string& name, const options& o, worker& wk) {
   auto check = [&](const float* y) { ok = max_diff(y, ref.data(), ref.size()) <= tolerance(s); };
   if (name == "tshape") {
     tshape_for<I> v(p);
-    v.run2(wk);
+    v.run1();
     check(v.y.data());
-    t = time_interleaved({[&] { v.run2(wk); }}, o)[0];
+    t = time_interleaved({[&] { v.run1(); }}, o)[0];
   } else if (name == "onednn") {
     dnnl_variant v(p);
     v.run();
@@ -526,8 +461,8 @@ template <std::size_t... I>
 int child(const std::string& name, const options& o, int threads, std::index_sequence<I...>) {
   tshape::set_blas_threads(threads);
   omp_set_num_threads(threads);
-  worker wk;
-  (child_shape<I>(name, o, wk), ...);
+  tshape::set_threads(threads);
+  (child_shape<I>(name, o), ...);
   return 0;
 }
 
@@ -574,10 +509,7 @@ int run_threaded(const char* self, int threads, const options& o, double peak) {
     // A 1x1 convolution is Dense's product, which BLAS runs on its threads when it is large enough.
     const bool blas = shapes[k].k == 1 && tshape::kernels::gemm::uses_blas(1LL * shapes[k].n * shapes[k].h * shapes[k].w,
                                                                            shapes[k].oc, shapes[k].c, threads);
-    if (shapes[k].n < 2)
-      std::printf(blas ? "  (batch 1: the product ran in cblas_sgemm on %d threads)\n"
-                       : "  (batch 1: tshape ran on one thread of %d)\n",
-                  threads);
+    if (shapes[k].n < 2 && blas) std::printf("  (batch 1: the product ran in cblas_sgemm on %d threads)\n", threads);
     if (de[k].present) {
       const double gf = p.flops() / de[k].t.best * 1e-9;
       std::printf("  the same 1x1 as Dense<%d> (kernels/gemm: %s): %.1f us, %.1f GF/s (%.0f%%); t(Dense) / t(Conv2D) "
@@ -628,6 +560,7 @@ int main(int argc, char** argv) {
     }
     tshape::set_blas_threads(1);
     omp_set_num_threads(1);
+    tshape::set_threads(1);
     print_header(1, peak);
     failures += run_shapes(o, peak, all);
   }

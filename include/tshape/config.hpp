@@ -16,6 +16,8 @@
 //                         larger one comes from the heap, or under TSHAPE_NO_HEAP from the caller.
 //   TSHAPE_COMPACT_KERNELS  the smallest kernels (plain loops) instead of the register-blocked ones:
 //                         for code size. Defined automatically under -Os on targets without SIMD.
+//   TSHAPE_NO_THREADS     no thread pool: every layer runs on the calling thread. Defined automatically
+//                         with TSHAPE_NO_HEAP and where the standard library has no <thread>.
 #pragma once
 
 #if !defined(TSHAPE_NO_EXCEPTIONS) && !defined(__cpp_exceptions)
@@ -25,6 +27,15 @@
 #if !defined(TSHAPE_NO_BLAS) && defined(__has_include)
 #if !__has_include(<cblas.h>)
 #define TSHAPE_NO_BLAS 1
+#endif
+#endif
+
+#if !defined(TSHAPE_NO_THREADS) && (defined(TSHAPE_NO_HEAP) || !__STDC_HOSTED__)
+#define TSHAPE_NO_THREADS 1
+#endif
+#if !defined(TSHAPE_NO_THREADS) && defined(__has_include)
+#if !__has_include(<thread>)
+#define TSHAPE_NO_THREADS 1
 #endif
 #endif
 

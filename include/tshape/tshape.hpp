@@ -71,6 +71,7 @@
 #include "tensor/ops.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/view_as.hpp"
+#include "threads/thread_pool.hpp"
 #include "train/metrics.hpp"
 #include "train/optimizers.hpp"
 #ifndef TSHAPE_NO_HEAP

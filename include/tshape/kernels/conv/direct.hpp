@@ -14,6 +14,7 @@
 #include <cstddef>
 
 #include "../../config.hpp"
+#include "../../threads/thread_pool.hpp"
 #include "../simd/simd.hpp"
 #include "geometry.hpp"
 
@@ -299,22 +300,56 @@ void direct_rows(const window_geometry& g, const float* xs, const float* packed,
     detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);
 }
 
+namespace detail {
+/// Calls rows(xs, ys, oh0, oh1) over the output rows of every sample, xs being the sample as the
+/// windows see it: on the calling thread (padded samples through `pad`), or, when the work is large
+/// enough, split across the shared pool by samples and, for fewer samples than threads, by blocks of
+/// one sample's rows (each task pads its sample into its thread's own buffer).
+template <class Rows>
+void each_sample_rows(const window_geometry& g, const float* x, float* y, int batch, float* pad, const Rows& rows) {
+  const auto in = static_cast<std::ptrdiff_t>(g.input_floats()), out = static_cast<std::ptrdiff_t>(g.output_floats());
+  const long long work = 1LL * g.oh * g.ow * g.oc * g.kh * g.kw * g.c * batch;
+  const int parts = tshape::detail::parallel_parts(work, batch * g.oh);
+  if (parts <= 1) {
+    for (int n = 0; n < batch; ++n) {
+      const float* xs = x + n * in;
+      if (g.padded()) {
+        pad_sample(g, xs, pad);
+        xs = pad;
+      }
+      rows(xs, y + n * out, 0, g.oh);
+    }
+    return;
+  }
+#ifndef TSHAPE_NO_THREADS
+  const int per_sample = batch >= parts ? 1 : std::min(g.oh, (parts + batch - 1) / batch);
+  const std::size_t padded = static_cast<std::size_t>(g.padded_h()) * static_cast<std::size_t>(g.padded_w()) *
+                             static_cast<std::size_t>(g.c);
+  tshape::detail::parallel_for(batch * per_sample, [&](int t) {
+    const int n = t / per_sample, b = t % per_sample;
+    const float* xs = x + n * in;
+    if (g.padded()) {
+      float* p = tshape::detail::thread_scratch(padded);
+      pad_sample(g, xs, p);
+      xs = p;
+    }
+    rows(xs, y + n * out, g.oh * b / per_sample, g.oh * (b + 1) / per_sample);
+  });
+#endif
+}
+}  // namespace detail
+
 /// y (batch, oh, ow, oc) = act(conv(x (batch, h, w, c), kernel (kh, kw, c, oc)) + bias) with V's
 /// registers; bias may be null; scratch holds direct_scratch_floats<V>(g) floats, 64-byte aligned.
+/// Large enough work is split across the shared thread pool (threads/thread_pool.hpp).
 template <class V, class Act>
 void direct(const window_geometry& g, const float* x, const float* kernel, const float* bias, float* y, int batch,
             float* scratch, const Act& act) {
   pack<V>(g, kernel, bias, scratch);
   float* pad = scratch + detail::round_floats(packed_floats<V>(g));
-  for (int n = 0; n < batch; ++n) {
-    const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.input_floats());
-    if (g.padded()) {
-      pad_sample(g, xs, pad);
-      xs = pad;
-    }
-    direct_rows<V>(g, xs, scratch, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.output_floats()),
-                   0, g.oh, act);
-  }
+  detail::each_sample_rows(g, x, y, batch, pad, [&](const float* xs, float* ys, int oh0, int oh1) {
+    direct_rows<V>(g, xs, scratch, ys, oh0, oh1, act);
+  });
 }
 
 /// direct<V> for a geometry known at compile time (a layer's): the same arithmetic, far less to compile.
@@ -323,15 +358,9 @@ void direct(const float* x, const float* kernel, const float* bias, float* y, in
             const Act& act) {
   pack<V>(G, kernel, bias, scratch);
   float* pad = scratch + detail::round_floats(packed_floats<V>(G));
-  for (int n = 0; n < batch; ++n) {
-    const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.input_floats());
-    if constexpr (G.padded()) {
-      pad_sample(G, xs, pad);
-      xs = pad;
-    }
-    detail::fixed_sample_rows<V, G>(xs, scratch, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.output_floats()),
-                                    0, G.oh, act);
-  }
+  detail::each_sample_rows(G, x, y, batch, pad, [&](const float* xs, float* ys, int oh0, int oh1) {
+    detail::fixed_sample_rows<V, G>(xs, scratch, ys, oh0, oh1, act);
+  });
 }
 
 }  // namespace tshape::kernels::conv

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../../config.hpp"
+#include "../../threads/thread_pool.hpp"
 #include "../activation/activation.hpp"
 #include "../simd/simd.hpp"
 #include "blas.hpp"
@@ -86,10 +87,25 @@ void blas_dense(int M, int N, int K, const float* x, const float* W, const float
 }
 #endif
 
+/// Calls rows(r0, r1) over [0, M): at once, or in blocks of whole 8-row tiles (none of a single row,
+/// which a different tile would sum in another order) on the shared pool when the product is large.
+template <class Rows>
+void split_rows(int M, long long work, const Rows& rows) {
+  const int parts = M < 16 ? 1 : tshape::detail::parallel_parts(work, M / 8);
+  if (parts <= 1) return rows(0, M);
+  const int tiles = M / 8;
+  tshape::detail::parallel_for(parts, [&](int p) {
+    const int r0 = 8 * (tiles * p / parts);
+    const int r1 = p + 1 == parts ? M : 8 * (tiles * (p + 1) / parts);
+    rows(r0, r1);
+  });
+}
+
 }  // namespace detail
 
 /// y (M x N, row stride N) = act(x (M x K) * W (K x N) + bias); bias may be null. The inline kernel
 /// runs on V's registers (tests pick each ISA the target has; everything else takes the default).
+/// A large enough product runs on the shared thread pool, in blocks of rows.
 template <class V = simd::native, class Act>
 void dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
   if (M <= 0 || N <= 0) return;
@@ -99,7 +115,10 @@ void dense(int M, int N, int K, const float* x, const float* W, const float* bia
 #ifdef TSHAPE_COMPACT_KERNELS
   compact(M, N, K, x, W, bias, y, act);
 #else
-  blocked<V>(M, N, K, x, K, W, N, bias, y, N, act);
+  detail::split_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+    blocked<V>(r1 - r0, N, K, x + static_cast<std::ptrdiff_t>(r0) * K, K, W, N, bias, y + static_cast<std::ptrdiff_t>(r0) * N,
+               N, act);
+  });
 #endif
 }
 
@@ -114,7 +133,11 @@ void dense(int M, const float* x, const float* W, const float* bias, float* y, c
 #ifdef TSHAPE_COMPACT_KERNELS
   compact(M, N, K, x, W, bias, y, act);
 #else
-  blocked_fixed<simd::native, N, K>(M, x, K, W, N, bias, y, N, act);
+  if (M == 1) return blocked_fixed<simd::native, N, K>(M, x, K, W, N, bias, y, N, act);
+  detail::split_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+    blocked_fixed<simd::native, N, K>(r1 - r0, x + static_cast<std::ptrdiff_t>(r0) * K, K, W, N, bias,
+                                      y + static_cast<std::ptrdiff_t>(r0) * N, N, act);
+  });
 #endif
 }
 
@@ -133,7 +156,10 @@ void dense_fixed_rows(int M, const float* x, const float* W, const float* bias, 
   if constexpr (K == 0)
     blocked<V>(M, N, K, x, K, W, N, bias, y, N, act);
   else
-    detail::fixed_rows<V, N, K>(M, x, K, W, N, bias, y, N, act);
+    detail::split_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+      detail::fixed_rows<V, N, K>(r1 - r0, x + static_cast<std::ptrdiff_t>(r0) * K, K, W, N, bias,
+                                  y + static_cast<std::ptrdiff_t>(r0) * N, N, act);
+    });
 #endif
 }
 

@@ -1,0 +1,83 @@
+// The thread pool: every task runs once, on any pool size, with concurrent callers; a convolution
+// split across it gives the same numbers as on one thread, for one sample and for several.
+#include <catch2/catch.hpp>
+#include <tshape/tshape.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using namespace tshape;
+
+TEST_CASE("thread pool: every task runs exactly once, whatever the pool's size", "[threads]") {
+  for (int threads : {1, 2, 3, 5}) {
+    thread_pool pool(threads);
+    CHECK(pool.size() == threads);
+    for (int tasks : {0, 1, 2, 7, 64, 1000}) {
+      std::vector<std::atomic<int>> runs(static_cast<std::size_t>(tasks));
+      pool.run(tasks, [&](int t) { runs[static_cast<std::size_t>(t)].fetch_add(1); });
+      for (auto& r : runs) REQUIRE(r.load() == 1);
+    }
+  }
+}
+
+TEST_CASE("thread pool: callers on several threads at once all finish (a busy pool runs inline)", "[threads]") {
+  thread_pool pool(2);
+  std::atomic<long long> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 4; ++c)
+    callers.emplace_back([&] {
+      for (int round = 0; round < 200; ++round) pool.run(9, [&](int t) { total.fetch_add(t + 1); });
+    });
+  for (auto& t : callers) t.join();
+  CHECK(total.load() == 4LL * 200 * 45);
+}
+
+namespace {
+template <class Net, class X>
+std::vector<float> run_with_threads(int threads, const X& x) {
+  set_threads(threads);
+  auto net = make_model<Net>(7);
+  const auto y = net(x);
+  return std::vector<float>(y.data(), y.data() + y.size());
+}
+}  // namespace
+
+TEST_CASE("thread pool: a Conv2D split across threads gives one thread's numbers", "[threads][conv]") {
+  // Work above the threshold: 32 x 32 x 16 -> 32 with a 3 x 3 window is 4.7 M multiply-adds per sample.
+  using Same = Sequential<Input<32, 32, 16>, Conv2D<32, Kernel<3, 3>, Padding::same, ReLU>>;
+  using Strided = Sequential<Input<33, 31, 16>, Conv2D<24, Kernel<3, 5>, Strides<2, 2>>>;
+  Tensor<float, Shape<1, 32, 32, 16>> one;
+  Tensor<float, Shape<3, 32, 32, 16>> three;
+  Tensor<float, Shape<2, 33, 31, 16>> two;
+  for (std::ptrdiff_t i = 0; i < one.size(); ++i) one.data()[i] = static_cast<float>((i * 7) % 13) * 0.1f - 0.6f;
+  for (std::ptrdiff_t i = 0; i < three.size(); ++i) three.data()[i] = static_cast<float>((i * 5) % 11) * 0.1f - 0.5f;
+  for (std::ptrdiff_t i = 0; i < two.size(); ++i) two.data()[i] = static_cast<float>((i * 3) % 17) * 0.1f - 0.8f;
+  const int before = threads();
+  for (int threads : {2, 3, 4}) {
+    CHECK(run_with_threads<Same>(threads, one) == run_with_threads<Same>(1, one));
+    CHECK(run_with_threads<Same>(threads, three) == run_with_threads<Same>(1, three));
+    CHECK(run_with_threads<Strided>(threads, two) == run_with_threads<Strided>(1, two));
+  }
+  set_threads(before);
+  CHECK(tshape::threads() == before);
+}
+
+TEST_CASE("thread pool: a task that asks the pool for more runs them inline", "[threads]") {
+  thread_pool pool(3);
+  std::atomic<int> inner{0};
+  pool.run(6, [&](int) { pool.run(4, [&](int) { inner.fetch_add(1); }); });
+  CHECK(inner.load() == 24);
+}
+
+TEST_CASE("thread pool: Dense split by rows gives one thread's numbers", "[threads][dense]") {
+  // 64 x 512 x 96: 3.1 M multiply-adds, below BLAS' threshold, above the pool's.
+  using Net = Sequential<Input<512>, Dense<96, ReLU>>;
+  Tensor<float, Shape<dyn, 512>> x(67);
+  for (std::ptrdiff_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>((i * 7) % 19) * 0.05f - 0.4f;
+  const int before = threads();
+  const auto one = run_with_threads<Net>(1, x);
+  CHECK(run_with_threads<Net>(2, x) == one);
+  CHECK(run_with_threads<Net>(3, x) == one);
+  set_threads(before);
+}
