@@ -245,14 +245,18 @@ inline result<npy_array> try_read_npy(const std::string& path) {
   return detail::parse_npy(bytes.value(), path);
 }
 
-/// Reads a .npy file into a Tensor of element type T and shape S (dyn extents take the file's);
-/// the dtype and every static extent are checked.
+namespace detail {
+/// A parsed array as a Tensor of element type T and shape S (dyn extents take the array's); the
+/// dtype and every static extent are checked.
 template <class T, class S>
-result<Tensor<T, S>> try_load_npy(const std::string& path) {
-  auto a = try_read_npy(path);
-  if (!a) return a.error();
-  auto full = detail::check_npy<T, S>(a.value(), path);
+result<Tensor<T, S>> tensor_from_npy(const npy_array& a, std::string_view what) {
+  auto full = check_npy<T, S>(a, what);
   if (!full) return full.error();
+  if constexpr (std::is_same_v<T, bool>) {
+    // Any byte but 0 and 1 in a bool is undefined behaviour when read.
+    if (std::any_of(a.data.begin(), a.data.end(), [](std::byte b) { return static_cast<unsigned>(b) > 1; }))
+      return npy_error(what, "a bool array holds a byte other than 0 and 1");
+  }
   Tensor<T, S> t = [&] {
     if constexpr (S::is_static)
       return Tensor<T, S>();
@@ -260,8 +264,18 @@ result<Tensor<T, S>> try_load_npy(const std::string& path) {
       return std::apply([](auto... e) { return Tensor<T, S>(e...); },
                         detail::extents_store<S>::from_full(full.value()).dyn_values);
   }();
-  std::memcpy(t.data(), a.value().data.data(), a.value().data.size());
+  if (!a.data.empty()) std::memcpy(t.data(), a.data.data(), a.data.size());
   return t;
+}
+}  // namespace detail
+
+/// Reads a .npy file into a Tensor of element type T and shape S (dyn extents take the file's);
+/// the dtype and every static extent are checked.
+template <class T, class S>
+result<Tensor<T, S>> try_load_npy(const std::string& path) {
+  auto a = try_read_npy(path);
+  if (!a) return a.error();
+  return detail::tensor_from_npy<T, S>(a.value(), path);
 }
 
 /// As try_load_npy, but an error raises (throws shape_error, or calls the error handler).
