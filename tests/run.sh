@@ -28,7 +28,7 @@ ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 ./build/gcc/bench/conv --quick --threads 1
 ./build/gcc/bench/recurrent --quick
 
-step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included"
+step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included, and the file readers fuzzed for 40 s"
 # Sanitizer builds: -O0 with line tables. Unoptimised, tshape does not force its kernels inline
 # (config.hpp), and the ASan build and run take 4 minutes instead of 18 at -O1. The optimised kernels
 # are tested in the g++, AVX2 and aarch64 configurations; the scalar ones only here, under TSan.
