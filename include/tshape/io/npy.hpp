@@ -185,14 +185,18 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
 inline result<std::vector<std::byte>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(errc::file_error, path + ": cannot open it");
+  // Read to the end rather than trust a size from seeking: a directory claims 2^63 bytes on some
+  // file systems (the buffer for it was the allocation that failed), a pipe or /proc file none.
+  constexpr std::size_t chunk = std::size_t{1} << 20;
   std::vector<std::byte> bytes;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size < 0) return make_error(errc::file_error, path + ": cannot read it");
-  bytes.resize(static_cast<std::size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!in) return make_error(errc::file_error, path + ": cannot read it");
+  std::size_t used = 0;
+  while (in) {
+    bytes.resize(used + chunk);  // grows geometrically: a few copies of the file in all
+    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(chunk));
+    used += static_cast<std::size_t>(in.gcount());
+  }
+  if (in.bad() || !in.eof()) return make_error(errc::file_error, path + ": cannot read it");
+  bytes.resize(used);
   return bytes;
 }
 

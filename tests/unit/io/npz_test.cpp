@@ -224,3 +224,15 @@ TEST_CASE("read_npz: forged offsets and sizes are errors, never reads outside th
   auto small = make_model<Sequential<Input<1>, Dense<1>>>();
   CHECK_THROWS_WITH(load_weights(small, bad.path), Catch::Contains("the archive has 3 arrays, the model has 2"));
 }
+
+TEST_CASE("load_weights: a directory or an empty file is an error, not a huge allocation", "[io][npz]") {
+  auto net = make_model<Mlp>(2);
+  const auto dir = try_load_weights(net, std::filesystem::temp_directory_path().string());
+  REQUIRE_FALSE(dir.ok());
+  CHECK(dir.error().code == errc::file_error);
+  CHECK_THAT(std::string(dir.error().what()), Catch::EndsWith("cannot read it"));
+  temp_file empty("empty.npz");
+  write_bytes(empty.path, {});
+  CHECK_THAT(std::string(try_load_weights(net, empty.path).error().what()), Catch::Contains("not a zip archive"));
+  CHECK_THAT(std::string(try_load_npy<float, Shape<dyn>>(empty.path).error().what()), Catch::Contains("not a .npy file"));
+}
