@@ -201,7 +201,8 @@ class zip_reader {
         e = end;
       }
       p = extra_end + comment_len;
-      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
+      // As numpy.load names members: ".npy" removed wherever it ends the name (".npy" alone is "").
+      if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
       const std::string what = std::string(what_) + "/" + name;
 
       if (flags & 1) return fail(name + " is encrypted; tshape reads archives written by numpy.savez or savez_compressed");
