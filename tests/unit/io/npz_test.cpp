@@ -221,6 +221,7 @@ TEST_CASE("read_npz: forged offsets and sizes are errors, never reads outside th
   for (const char* name : {"arr_100000000000000000000000", "arr_2", "arr_10"})
     members.emplace_back(name, detail::encode_npy("<f4", shape, std::as_bytes(std::span<const float>(&one, 1))));
   write_npz(bad.path, members);
+  CHECK(try_read_npz(bad.path).value()[0].name == "arr_100000000000000000000000");
   auto small = make_model<Sequential<Input<1>, Dense<1>>>();
   CHECK_THROWS_WITH(load_weights(small, bad.path), Catch::Contains("the archive has 3 arrays, the model has 2"));
 }
@@ -235,4 +236,18 @@ TEST_CASE("load_weights: a directory or an empty file is an error, not a huge al
   write_bytes(empty.path, {});
   CHECK_THAT(std::string(try_load_weights(net, empty.path).error().what()), Catch::Contains("not a zip archive"));
   CHECK_THAT(std::string(try_load_npy<float, Shape<dyn>>(empty.path).error().what()), Catch::Contains("not a .npy file"));
+}
+
+TEST_CASE("read_npz: members are named as numpy.load names them", "[io][npz]") {
+  temp_file f("names.npz");
+  const long long shape[1] = {0};
+  std::vector<std::pair<std::string, std::vector<std::byte>>> members;
+  for (const char* name : {"", "a.npy", "dense/kernel:0"})
+    members.emplace_back(name, detail::encode_npy("<f4", shape, {}));
+  write_npz(f.path, members);  // as files ".npy", "a.npy.npy", "dense/kernel:0.npy"
+  const auto back = try_read_npz(f.path).value();
+  REQUIRE(back.size() == 3);
+  CHECK(back[0].name.empty());
+  CHECK(back[1].name == "a.npy");
+  CHECK(back[2].name == "dense/kernel:0");
 }
