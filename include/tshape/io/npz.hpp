@@ -91,11 +91,11 @@ inline constexpr std::string_view zlib_missing =
 inline result<std::vector<std::byte>> inflate_member(std::span<const std::byte> in, std::size_t size,
                                                      const std::string& what) {
 #ifdef TSHAPE_USE_ZLIB
-  std::vector<std::byte> out(size);
+  std::vector<std::byte> out(std::max<std::size_t>(size, 1));  // zlib refuses a null output even for 0 bytes
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return make_error(errc::bad_data, what + ": zlib cannot start inflating");
   const auto* in_end = reinterpret_cast<const Bytef*>(in.data() + in.size());
-  auto* out_end = reinterpret_cast<Bytef*>(out.data() + out.size());
+  auto* out_end = reinterpret_cast<Bytef*>(out.data() + size);
   z.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(in.data()));  // zlib only reads it
   z.next_out = reinterpret_cast<Bytef*>(out.data());
   constexpr std::size_t step = 1u << 30;  // zlib counts in 32 bits
@@ -109,7 +109,10 @@ inline result<std::vector<std::byte>> inflate_member(std::span<const std::byte> 
   const std::size_t made = static_cast<std::size_t>(z.next_out - reinterpret_cast<Bytef*>(out.data()));
   std::string zmsg = z.msg ? z.msg : "";
   inflateEnd(&z);
-  if (rc == Z_STREAM_END && full) return out;
+  if (rc == Z_STREAM_END && full) {
+    out.resize(size);
+    return out;
+  }
   if (rc == Z_STREAM_END)
     return npy_error(what, "the compressed data inflates to " + std::to_string(made) + " bytes, the archive declares " +
                                std::to_string(size) + " (a damaged file)");

@@ -162,6 +162,14 @@ TEST_CASE("load_weights: a damaged compressed archive is a clear error and chang
   }
 }
 
+TEST_CASE("read_npz: an empty deflated member is empty, not a zlib error", "[io][npz]") {
+  temp_file f("empty.npz");
+  write_npz(f.path, {{"nothing", {}}}, npz_compression::deflated);
+  const auto r = try_read_npz(f.path);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(std::string(r.error().what()), Catch::EndsWith("nothing: not a .npy file (no \\x93NUMPY magic)"));
+}
+
 TEST_CASE("load_weights: the damage is caught at every truncation of a compressed archive", "[io][npz]") {
   temp_file good("good.npz"), bad("bad.npz");
   auto a = make_model<Mlp>(1);
