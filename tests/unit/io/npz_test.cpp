@@ -259,3 +259,12 @@ TEST_CASE("read_npz: members are named as numpy.load names them", "[io][npz]") {
   CHECK(back[1].name == "a.npy");
   CHECK(back[2].name == "dense/kernel:0");
 }
+
+TEST_CASE("load_npy: a bool array with a byte other than 0 and 1 is an error, not undefined behaviour", "[io][npy]") {
+  temp_file f("flags.npy");
+  const long long shape[1] = {3};
+  const std::byte values[3] = {std::byte{1}, std::byte{2}, std::byte{0}};
+  write_bytes(f.path, detail::encode_npy("|b1", shape, values));
+  CHECK_THAT(std::string(try_load_npy<bool, Shape<3>>(f.path).error().what()),
+             Catch::Contains("a bool array holds a byte other than 0 and 1"));
+}
