@@ -4,7 +4,7 @@
 #   bash tests/install-deps.sh --example  only what the flagship example needs
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libboost1.81-dev libopenblas-dev)
+packages=(cmake ninja-build g++ libboost1.81-dev libopenblas-dev zlib1g-dev)
 if [[ "${1:-}" != "--example" ]]; then
   # oneDNN's CMake package asks for OpenCL (Debian builds it with the OpenCL GPU runtime).
   packages+=(clang clang-16 catch2 python3 libclang-rt-14-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev)

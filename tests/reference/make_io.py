@@ -6,7 +6,7 @@ io/counts.npy     int32 (2, 3)
 io/fortran.npy    float32 (2, 3) in Fortran order (rejected with a fix)
 io/mlp.npz        numpy.savez(*model.get_weights()) of Input(5) -> Dense(4, relu) -> Dense(3)
 io/mlp_named.npz  the same arrays saved by name, as model.weights names them
-io/mlp_compressed.npz  the same with savez_compressed (rejected with a fix)
+io/mlp_compressed.npz  the same with savez_compressed (deflated members, read through zlib)
 io.txt            the MLP's input and expected output (format of dense.txt)
 Run from this folder: /usr/bin/python3 make_io.py
 """

@@ -74,6 +74,7 @@
 #define TSHAPE_MSG_FILE_ERROR "tshape: a file cannot be opened, read or written"
 #define TSHAPE_MSG_WEIGHTS_MISMATCH \
   "tshape: the weights do not fit the model (a file of another model, or its arrays in another order)"
+#define TSHAPE_MSG_NOT_BUILT_IN "tshape: this needs an optional library that this build was made without"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
 
@@ -94,6 +95,7 @@ enum class errc {
   bad_data,  // a file or buffer that is not what it claims to be
   file_error,
   weights_mismatch,  // weights or a training state saved from another model
+  not_built_in,      // an optional library (zlib) the build was made without
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -112,6 +114,7 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::bad_data: return TSHAPE_MSG_BAD_DATA;
     case errc::file_error: return TSHAPE_MSG_FILE_ERROR;
     case errc::weights_mismatch: return TSHAPE_MSG_WEIGHTS_MISMATCH;
+    case errc::not_built_in: return TSHAPE_MSG_NOT_BUILT_IN;
   }
   return "tshape: unknown error";
 }

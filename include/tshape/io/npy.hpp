@@ -185,14 +185,18 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
 inline result<std::vector<std::byte>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(errc::file_error, path + ": cannot open it");
+  // Read to the end rather than trust a size from seeking: a directory claims 2^63 bytes on some
+  // file systems (the buffer for it was the allocation that failed), a pipe or /proc file none.
+  constexpr std::size_t chunk = std::size_t{1} << 20;
   std::vector<std::byte> bytes;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size < 0) return make_error(errc::file_error, path + ": cannot read it");
-  bytes.resize(static_cast<std::size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!in) return make_error(errc::file_error, path + ": cannot read it");
+  std::size_t used = 0;
+  while (in) {
+    bytes.resize(used + chunk);  // grows geometrically: a few copies of the file in all
+    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(chunk));
+    used += static_cast<std::size_t>(in.gcount());
+  }
+  if (in.bad() || !in.eof()) return make_error(errc::file_error, path + ": cannot read it");
+  bytes.resize(used);
   return bytes;
 }
 
@@ -245,14 +249,18 @@ inline result<npy_array> try_read_npy(const std::string& path) {
   return detail::parse_npy(bytes.value(), path);
 }
 
-/// Reads a .npy file into a Tensor of element type T and shape S (dyn extents take the file's);
-/// the dtype and every static extent are checked.
+namespace detail {
+/// A parsed array as a Tensor of element type T and shape S (dyn extents take the array's); the
+/// dtype and every static extent are checked.
 template <class T, class S>
-result<Tensor<T, S>> try_load_npy(const std::string& path) {
-  auto a = try_read_npy(path);
-  if (!a) return a.error();
-  auto full = detail::check_npy<T, S>(a.value(), path);
+result<Tensor<T, S>> tensor_from_npy(const npy_array& a, std::string_view what) {
+  auto full = check_npy<T, S>(a, what);
   if (!full) return full.error();
+  if constexpr (std::is_same_v<T, bool>) {
+    // Any byte but 0 and 1 in a bool is undefined behaviour when read.
+    if (std::any_of(a.data.begin(), a.data.end(), [](std::byte b) { return static_cast<unsigned>(b) > 1; }))
+      return npy_error(what, "a bool array holds a byte other than 0 and 1");
+  }
   Tensor<T, S> t = [&] {
     if constexpr (S::is_static)
       return Tensor<T, S>();
@@ -260,8 +268,18 @@ result<Tensor<T, S>> try_load_npy(const std::string& path) {
       return std::apply([](auto... e) { return Tensor<T, S>(e...); },
                         detail::extents_store<S>::from_full(full.value()).dyn_values);
   }();
-  std::memcpy(t.data(), a.value().data.data(), a.value().data.size());
+  if (!a.data.empty()) std::memcpy(t.data(), a.data.data(), a.data.size());
   return t;
+}
+}  // namespace detail
+
+/// Reads a .npy file into a Tensor of element type T and shape S (dyn extents take the file's);
+/// the dtype and every static extent are checked.
+template <class T, class S>
+result<Tensor<T, S>> try_load_npy(const std::string& path) {
+  auto a = try_read_npy(path);
+  if (!a) return a.error();
+  return detail::tensor_from_npy<T, S>(a.value(), path);
 }
 
 /// As try_load_npy, but an error raises (throws shape_error, or calls the error handler).

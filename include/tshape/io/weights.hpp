@@ -1,6 +1,6 @@
 // A model's parameters from and to .npz archives, in Keras' get_weights() order.
 //
-// From Keras:   numpy.savez("weights.npz", *model.get_weights())
+// From Keras:   numpy.savez("weights.npz", *model.get_weights())   (or numpy.savez_compressed)
 //          or   numpy.savez("weights.npz", **{w.name: w.numpy() for w in model.weights})
 // Into tshape:  load_weights(net, "weights.npz");
 //
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,39 +21,55 @@
 
 namespace tshape {
 
-/// Loads every parameter of `net` from an .npz archive; reports the first misfit without writing.
+namespace detail {
+// Whether a member is named as numpy.savez names positional arrays: arr_0, arr_1, ...
+inline bool numbered_member(const npz_member& m) {
+  return m.name.rfind("arr_", 0) == 0 && m.name.size() > 4 &&
+         std::all_of(m.name.begin() + 4, m.name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// Loads `net`'s parameters from an archive's members (`what` names it in errors); nothing is
+/// written unless every array fits.
 template <class Net>
-result<void> try_load_weights(Net& net, const std::string& path) {
-  auto archive = try_read_npz(path);
-  if (!archive) return archive.error();
-  auto& members = archive.value();
-  const bool numbered = std::all_of(members.begin(), members.end(), [](const npz_member& m) {
-    return m.name.rfind("arr_", 0) == 0 && m.name.size() > 4 &&
-           std::all_of(m.name.begin() + 4, m.name.end(), [](char c) { return c >= '0' && c <= '9'; });
-  });
-  if (numbered)
-    std::sort(members.begin(), members.end(),
-              [](const npz_member& a, const npz_member& b) { return std::stol(a.name.substr(4)) < std::stol(b.name.substr(4)); });
+result<void> load_weights_from(Net& net, std::vector<npz_member>& members, const std::string& what_archive) {
+  if (std::all_of(members.begin(), members.end(), numbered_member))
+    std::stable_sort(members.begin(), members.end(), [](const npz_member& a, const npz_member& b) {
+      // by number, compared as digit strings: "arr_99999999999999999999" overflows every integer type
+      const std::string_view x = std::string_view(a.name).substr(4), y = std::string_view(b.name).substr(4);
+      const auto skip = [](std::string_view s) { return s.substr(std::min(s.find_first_not_of('0'), s.size())); };
+      const std::string_view xs = skip(x), ys = skip(y);
+      return xs.size() != ys.size() ? xs.size() < ys.size() : xs < ys;
+    });
   const auto targets = weights(net);
   if (members.size() != targets.size())
-    return make_error(errc::weights_mismatch, path + ": the archive has " + std::to_string(members.size()) +
+    return make_error(errc::weights_mismatch, what_archive + ": the archive has " + std::to_string(members.size()) +
                                                 " arrays, the model has " + std::to_string(targets.size()) +
                                                 " (Keras' get_weights() order)");
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const auto& a = members[i].array;
-    const std::string what = path + ": " + std::string(targets[i].name.view()) + " (" + members[i].name + ")";
+    const std::string what = what_archive + ": " + std::string(targets[i].name.view()) + " (" + members[i].name + ")";
     if (a.dtype != "<f4")
-      return make_error(errc::weights_mismatch, what + ": the array holds " + std::string(detail::npy_cpp_name(a.dtype)) +
+      return make_error(errc::weights_mismatch, what + ": the array holds " + std::string(npy_cpp_name(a.dtype)) +
                                                   " data; save float32 arrays (Keras' weights are float32)");
     std::vector<int> got(a.shape.begin(), a.shape.end());
     const auto expected = targets[i].shape();
     const auto v = check_extents(got, expected);
-    if (v.code != errc::ok)
-      return make_error(errc::weights_mismatch, what + ": " + detail::extents_words(got, expected));
+    if (v.code != errc::ok || a.data.size() != targets[i].values.size_bytes())
+      return make_error(errc::weights_mismatch, what + ": " + extents_words(got, expected));
   }
   for (std::size_t i = 0; i < targets.size(); ++i)
     std::memcpy(targets[i].values.data(), members[i].array.data.data(), members[i].array.data.size());
   return {};
+}
+}  // namespace detail
+
+/// Loads every parameter of `net` from an .npz archive (numpy.savez or savez_compressed); reports the
+/// first misfit without writing.
+template <class Net>
+result<void> try_load_weights(Net& net, const std::string& path) {
+  auto archive = try_read_npz(path);
+  if (!archive) return archive.error();
+  return detail::load_weights_from(net, archive.value(), path);
 }
 
 /// As try_load_weights, but a misfit raises (throws shape_error, or calls the error handler).
@@ -61,16 +78,17 @@ void load_weights(Net& net, const std::string& path) {
   try_load_weights(net, path).value();
 }
 
-/// Saves every parameter of `net` as an .npz archive named as Keras names them ("dense/kernel").
+/// Saves every parameter of `net` as an .npz archive named as Keras names them ("dense/kernel"):
+/// stored as numpy.savez does, or with npz_compression::deflated as numpy.savez_compressed does.
 template <class Net>
-void save_weights(Net& net, const std::string& path) {
+void save_weights(Net& net, const std::string& path, npz_compression how = npz_compression::stored) {
   std::vector<std::pair<std::string, std::vector<std::byte>>> members;
   for_each_weight(net, [&](const weight_ref& w) {
     std::vector<long long> shape(w.shape().begin(), w.shape().end());
     members.emplace_back(std::string(w.name.view()),
                          detail::encode_npy("<f4", shape, std::as_bytes(std::span<const float>(w.values))));
   });
-  write_npz(path, members);
+  write_npz(path, members, how);
 }
 
 }  // namespace tshape
