@@ -157,6 +157,9 @@ Net& model() {
   static Net net = [] {
     Net n;
     initialize(n, 7);
+#ifndef TSHAPE_NO_THREADS
+    tshape::threads();  // the shared pool starts its threads once per program, before the counting
+#endif
     return n;
   }();
   return net;

@@ -11,8 +11,9 @@
 // Workers spin for a short while after each job (the next layer's job usually follows within
 // microseconds), then sleep. A model called from several threads at once stays correct: the pool
 // takes one job at a time, and a call that finds it busy runs its tasks on its own thread. The pool
-// allocates when it starts its threads, and each thread's padding buffer grows on first use; nothing
-// allocates per call after that.
+// allocates when it starts its threads, and when a job asks its workers for more working memory than
+// any job before (a convolution's padded samples): a call after the first of its shapes allocates
+// nothing.
 #pragma once
 #include "../config.hpp"
 
@@ -24,6 +25,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <utility>
 #include <vector>
 
 
@@ -36,7 +38,8 @@ class thread_pool {
   explicit thread_pool(int threads) {
     const int workers = std::max(threads, 1) - 1;
     workers_.reserve(static_cast<std::size_t>(workers));
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+    buffers_.resize(static_cast<std::size_t>(workers));
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { work(i); });
   }
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
@@ -50,23 +53,27 @@ class thread_pool {
   /// The threads a job runs on, the caller included.
   int size() const noexcept { return static_cast<int>(workers_.size()) + 1; }
 
-  /// Calls f(t) for t in [0, tasks) and returns when every call has returned. The tasks may run in
-  /// any order and at once; while another thread's job holds the pool, they run here in order.
+  /// Calls f(t, buffer) for t in [0, tasks) and returns when every call has returned. The tasks may
+  /// run in any order and at once; while another thread's job holds the pool, they run here in order.
+  /// `buffer` is a worker's own `buffer_floats` floats (64-byte aligned, kept for later jobs, so
+  /// that only a job asking for more than before allocates), or null on the calling thread, whose
+  /// working memory is the caller's.
   template <class F>
-  void run(int tasks, F&& f) {
+  void run(int tasks, F&& f, std::size_t buffer_floats = 0) {
     if (tasks <= 0) return;
     // Inline: one task, no workers, a task of a job asking for more (nested), or another thread's job.
     if (tasks == 1 || workers_.empty() || inside_task()) {
-      for (int t = 0; t < tasks; ++t) f(t);
+      for (int t = 0; t < tasks; ++t) f(t, static_cast<float*>(nullptr));
       return;
     }
     std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
     if (!lock.owns_lock()) {
-      for (int t = 0; t < tasks; ++t) f(t);
+      for (int t = 0; t < tasks; ++t) f(t, static_cast<float*>(nullptr));
       return;
     }
+    for (auto& b : buffers_) b.reserve(buffer_floats);
     using Fn = std::remove_reference_t<F>;
-    call_ = [](void* fn, int t) { (*static_cast<Fn*>(fn))(t); };
+    call_ = [](void* fn, int t, float* buffer) { (*static_cast<Fn*>(fn))(t, buffer); };
     fn_ = static_cast<void*>(std::addressof(f));
     tasks_ = tasks;
     next_.store(0, std::memory_order_relaxed);
@@ -75,7 +82,7 @@ class thread_pool {
     state_.store(job << 1 | 1, std::memory_order_release);  // open: publishes the fields above
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
-    take_tasks();
+    take_tasks(nullptr);
     wait_until([&] { return done_.load(std::memory_order_acquire) == tasks; });
     // Closed: a worker that comes later takes nothing. One that came before may still be leaving, and
     // the job (and f) live on this call's stack: wait for it. Workers still asleep are not waited for.
@@ -105,15 +112,15 @@ class thread_pool {
     thread_local bool inside = false;
     return inside;
   }
-  void take_tasks() {
+  void take_tasks(float* buffer) {
     inside_task() = true;
     for (int t = next_.fetch_add(1, std::memory_order_relaxed); t < tasks_; t = next_.fetch_add(1, std::memory_order_relaxed)) {
-      call_(fn_, t);
+      call_(fn_, t, buffer);
       done_.fetch_add(1, std::memory_order_release);
     }
     inside_task() = false;
   }
-  void work() {
+  void work(int index) {
     std::uint32_t seen = 0;
     for (;;) {
       // Spin a while for the next job (layers follow each other closely), then sleep.
@@ -130,7 +137,7 @@ class thread_pool {
       // Enter, then look: either the caller sees this worker and waits for it, or it closed the job
       // first and the worker sees that (both orders are seq_cst).
       active_.fetch_add(1, std::memory_order_seq_cst);
-      if (state_.load(std::memory_order_seq_cst) & 1) take_tasks();
+      if (state_.load(std::memory_order_seq_cst) & 1) take_tasks(buffers_[static_cast<std::size_t>(index)].p);
       active_.fetch_sub(1, std::memory_order_release);
     }
   }
@@ -138,10 +145,27 @@ class thread_pool {
   // About 50-100 microseconds of pause instructions before a worker sleeps.
   static constexpr int spin_limit = 4096;
 
+  // A worker's working memory; grown by the caller of a job (never during a worker's task).
+  struct buffer {
+    float* p = nullptr;
+    std::size_t n = 0;
+    buffer() = default;
+    buffer(buffer&& o) noexcept : p(std::exchange(o.p, nullptr)), n(std::exchange(o.n, 0)) {}
+    buffer& operator=(buffer&&) = delete;
+    ~buffer() { ::operator delete(static_cast<void*>(p), std::align_val_t{TSHAPE_ALIGN}); }
+    void reserve(std::size_t floats) {
+      if (floats <= n) return;
+      ::operator delete(static_cast<void*>(p), std::align_val_t{TSHAPE_ALIGN});
+      p = static_cast<float*>(::operator new(floats * sizeof(float), std::align_val_t{TSHAPE_ALIGN}));
+      n = floats;
+    }
+  };
+
   std::vector<std::thread> workers_;
+  std::vector<buffer> buffers_;
   std::mutex busy_;  // one job at a time
   // The job: written by run() before state_ opens it (release), read by the workers that see it open.
-  void (*call_)(void*, int) = nullptr;
+  void (*call_)(void*, int, float*) = nullptr;
   void* fn_ = nullptr;
   int tasks_ = 0;
   std::uint64_t jobs_ = 0;
@@ -167,22 +191,6 @@ inline std::once_flag& shared_pool_once() {
   return once;
 }
 
-/// This thread's working buffer for a task of a split layer (a padded copy of its sample): at least
-/// `floats` floats, 64-byte aligned; it grows, never shrinks, and lives as long as the thread.
-inline float* thread_scratch(std::size_t floats) {
-  struct buffer {
-    float* p = nullptr;
-    std::size_t n = 0;
-    ~buffer() { ::operator delete(static_cast<void*>(p), std::align_val_t{TSHAPE_ALIGN}); }
-  };
-  thread_local buffer b;
-  if (b.n < floats) {
-    ::operator delete(static_cast<void*>(b.p), std::align_val_t{TSHAPE_ALIGN});
-    b.p = static_cast<float*>(::operator new(floats * sizeof(float), std::align_val_t{TSHAPE_ALIGN}));
-    b.n = floats;
-  }
-  return b.p;
-}
 }  // namespace detail
 
 /// The pool every model's layers share, started on first use with the hardware's cores.
@@ -222,13 +230,14 @@ inline int parallel_parts([[maybe_unused]] long long work, [[maybe_unused]] int 
 #endif
 }
 
-/// Runs f(task) for task in [0, tasks) on the shared pool (inline without threads).
+/// Runs f(task, buffer) for task in [0, tasks) on the shared pool (inline without threads): buffer
+/// is a worker's own `buffer_floats` floats, or null on the calling thread (see thread_pool::run).
 template <class F>
-void parallel_for(int tasks, F&& f) {
+void parallel_for(int tasks, F&& f, [[maybe_unused]] std::size_t buffer_floats = 0) {
 #ifdef TSHAPE_NO_THREADS
-  for (int t = 0; t < tasks; ++t) f(t);
+  for (int t = 0; t < tasks; ++t) f(t, static_cast<float*>(nullptr));
 #else
-  shared_pool().run(tasks, f);
+  shared_pool().run(tasks, f, buffer_floats);
 #endif
 }
 

@@ -4,6 +4,8 @@
 #include <tshape/tshape.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -15,7 +17,7 @@ TEST_CASE("thread pool: every task runs exactly once, whatever the pool's size",
     CHECK(pool.size() == threads);
     for (int tasks : {0, 1, 2, 7, 64, 1000}) {
       std::vector<std::atomic<int>> runs(static_cast<std::size_t>(tasks));
-      pool.run(tasks, [&](int t) { runs[static_cast<std::size_t>(t)].fetch_add(1); });
+      pool.run(tasks, [&](int t, float*) { runs[static_cast<std::size_t>(t)].fetch_add(1); });
       for (auto& r : runs) REQUIRE(r.load() == 1);
     }
   }
@@ -27,7 +29,7 @@ TEST_CASE("thread pool: callers on several threads at once all finish (a busy po
   std::vector<std::thread> callers;
   for (int c = 0; c < 4; ++c)
     callers.emplace_back([&] {
-      for (int round = 0; round < 200; ++round) pool.run(9, [&](int t) { total.fetch_add(t + 1); });
+      for (int round = 0; round < 200; ++round) pool.run(9, [&](int t, float*) { total.fetch_add(t + 1); });
     });
   for (auto& t : callers) t.join();
   CHECK(total.load() == 4LL * 200 * 45);
@@ -66,7 +68,7 @@ TEST_CASE("thread pool: a Conv2D split across threads gives one thread's numbers
 TEST_CASE("thread pool: a task that asks the pool for more runs them inline", "[threads]") {
   thread_pool pool(3);
   std::atomic<int> inner{0};
-  pool.run(6, [&](int) { pool.run(4, [&](int) { inner.fetch_add(1); }); });
+  pool.run(6, [&](int, float*) { pool.run(4, [&](int, float*) { inner.fetch_add(1); }); });
   CHECK(inner.load() == 24);
 }
 
@@ -80,4 +82,26 @@ TEST_CASE("thread pool: Dense split by rows gives one thread's numbers", "[threa
   CHECK(run_with_threads<Net>(2, x) == one);
   CHECK(run_with_threads<Net>(3, x) == one);
   set_threads(before);
+}
+
+TEST_CASE("thread pool: a worker's buffer is its own, of the size the job asked for", "[threads]") {
+  thread_pool pool(3);
+  for (std::size_t floats : {16u, 1000u, 64u}) {
+    std::atomic<int> on_workers{0}, wrong{0};
+    pool.run(
+        60,
+        [&](int t, float* own) {
+          std::this_thread::sleep_for(std::chrono::microseconds(50));  // time for every thread to take some
+          if (!own) return;  // the calling thread: the caller's own memory
+          on_workers.fetch_add(1);
+          if (reinterpret_cast<std::uintptr_t>(own) % 64 != 0) wrong.fetch_add(1);
+          for (std::size_t i = 0; i < floats; ++i) own[i] = static_cast<float>(t);
+          std::this_thread::sleep_for(std::chrono::microseconds(20));
+          for (std::size_t i = 0; i < floats; ++i)
+            if (own[i] != static_cast<float>(t)) wrong.fetch_add(1);  // another task wrote into it
+        },
+        floats);
+    CHECK(on_workers.load() > 0);
+    CHECK(wrong.load() == 0);
+  }
 }

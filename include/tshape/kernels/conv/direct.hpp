@@ -304,7 +304,7 @@ namespace detail {
 /// Calls rows(xs, ys, oh0, oh1) over the output rows of every sample, xs being the sample as the
 /// windows see it: on the calling thread (padded samples through `pad`), or, when the work is large
 /// enough, split across the shared pool by samples and, for fewer samples than threads, by blocks of
-/// one sample's rows (each task pads its sample into its thread's own buffer).
+/// one sample's rows (each task pads its sample into the buffer of the thread that runs it).
 template <class Rows>
 void each_sample_rows(const window_geometry& g, const float* x, float* y, int batch, float* pad, const Rows& rows) {
   const auto in = static_cast<std::ptrdiff_t>(g.input_floats()), out = static_cast<std::ptrdiff_t>(g.output_floats());
@@ -323,18 +323,24 @@ void each_sample_rows(const window_geometry& g, const float* x, float* y, int ba
   }
 #ifndef TSHAPE_NO_THREADS
   const int per_sample = batch >= parts ? 1 : std::min(g.oh, (parts + batch - 1) / batch);
-  const std::size_t padded = static_cast<std::size_t>(g.padded_h()) * static_cast<std::size_t>(g.padded_w()) *
-                             static_cast<std::size_t>(g.c);
-  tshape::detail::parallel_for(batch * per_sample, [&](int t) {
-    const int n = t / per_sample, b = t % per_sample;
-    const float* xs = x + n * in;
-    if (g.padded()) {
-      float* p = tshape::detail::thread_scratch(padded);
-      pad_sample(g, xs, p);
-      xs = p;
-    }
-    rows(xs, y + n * out, g.oh * b / per_sample, g.oh * (b + 1) / per_sample);
-  });
+  const std::size_t padded = g.padded() ? static_cast<std::size_t>(g.padded_h()) * static_cast<std::size_t>(g.padded_w()) *
+                                              static_cast<std::size_t>(g.c)
+                                        : 0;
+  // A padded sample goes through the buffer of the thread that runs the task: the caller's `pad`, or
+  // a worker's own.
+  tshape::detail::parallel_for(
+      batch * per_sample,
+      [&](int t, float* own) {
+        const int n = t / per_sample, b = t % per_sample;
+        const float* xs = x + n * in;
+        if (g.padded()) {
+          float* p = own ? own : pad;
+          pad_sample(g, xs, p);
+          xs = p;
+        }
+        rows(xs, y + n * out, g.oh * b / per_sample, g.oh * (b + 1) / per_sample);
+      },
+      padded);
 #endif
 }
 }  // namespace detail

@@ -94,7 +94,7 @@ void split_rows(int M, long long work, const Rows& rows) {
   const int parts = M < 16 ? 1 : tshape::detail::parallel_parts(work, M / 8);
   if (parts <= 1) return rows(0, M);
   const int tiles = M / 8;
-  tshape::detail::parallel_for(parts, [&](int p) {
+  tshape::detail::parallel_for(parts, [&](int p, float*) {
     const int r0 = 8 * (tiles * p / parts);
     const int r1 = p + 1 == parts ? M : 8 * (tiles * (p + 1) / parts);
     rows(r0, r1);
