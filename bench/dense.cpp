@@ -15,7 +15,7 @@
 //
 // Usage: dense [--quick] [--threads N] [--seconds S] [--shape batch,in,out]
 //   --quick    a few rounds of a few calls each: a smoke test that also checks the variants agree
-//   --threads  run only with N BLAS threads (default: 1, then 2)
+//   --threads  run only with N threads: BLAS' and tshape's pool (set_threads) (default: 1, then 2)
 //   --seconds  time budget per shape and thread count (default 1.5)
 //   --shape    run only this one of the shapes below, e.g. --shape 256,1024,1024
 //
@@ -270,8 +270,9 @@ int main(int argc, char** argv) {
   std::vector<row> rows;
   for (int th : opt.threads) {
     tshape::set_blas_threads(th);
+    tshape::set_threads(th);  // tshape's inline kernel on the same number of threads (the shared pool)
     if (openblas_set_num_threads) openblas_set_num_threads(th);
-    std::printf("| BLAS threads | (batch, in, out) | tshape (path) | GFLOP/s | Eigen fixed | GFLOP/s | raw BLAS (form) "
+    std::printf("| threads | (batch, in, out) | tshape (path) | GFLOP/s | Eigen fixed | GFLOP/s | raw BLAS (form) "
                 "| GFLOP/s | vs Eigen | vs BLAS |\n|---|---|---|---|---|---|---|---|---|---|\n");
     auto report = [&](const row& r) {
       const double f = 2.0 * r.batch * r.in * r.out;
