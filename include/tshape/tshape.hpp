@@ -57,6 +57,7 @@
 #include "layers/reshape.hpp"
 #include "layers/simple_rnn.hpp"
 #include "layers/subtract.hpp"
+#include "layers/time_distributed.hpp"
 #include "layers/up_sampling1d.hpp"
 #include "layers/up_sampling2d.hpp"
 #include "layers/zero_padding1d.hpp"
