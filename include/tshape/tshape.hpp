@@ -56,6 +56,7 @@
 #include "layers/repeat_vector.hpp"
 #include "layers/reshape.hpp"
 #include "layers/simple_rnn.hpp"
+#include "layers/softmax_axis.hpp"
 #include "layers/subtract.hpp"
 #include "layers/time_distributed.hpp"
 #include "layers/up_sampling1d.hpp"
