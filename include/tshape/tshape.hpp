@@ -52,6 +52,7 @@
 #include "layers/multiply.hpp"
 #include "layers/options.hpp"
 #include "layers/permute.hpp"
+#include "layers/position_embedding.hpp"
 #include "layers/recurrent.hpp"
 #include "layers/repeat_vector.hpp"
 #include "layers/reshape.hpp"
