@@ -4,6 +4,8 @@
 #include <tshape/tshape.hpp>
 
 #include <memory>
+#include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -228,4 +230,45 @@ TEST_CASE("TimeDistributed: a sequence classifier with Softmax on every step tra
     if (epoch == 0) first = last;
   }
   CHECK(last < 0.3f * first);
+}
+
+// In a functional model, as Keras' TimeDistributed(Dense(3))(x).
+constexpr auto clip = Input<4, 6>{};
+constexpr auto steps = TimeDistributed<Dense<3, ReLU>>{}(clip);
+constexpr auto both = Add{}(steps, TimeDistributed<Dense<3>>{}(clip));
+using Graph = decltype(model(clip, TimeDistributed<Dense<2>>{}(both)));
+static_assert(std::is_same_v<Graph::output_shape, Shape<4, 2>>);
+
+TEST_CASE("TimeDistributed: in a functional model, its plot label and its summary row", "[layers][time_distributed]") {
+  auto graph = make_model<Graph>(5);
+  std::vector<std::string> names = weight_names(graph);
+  CHECK(names == std::vector<std::string>{"time_distributed/kernel", "time_distributed/bias", "time_distributed_1/kernel",
+                                          "time_distributed_1/bias", "time_distributed_2/kernel", "time_distributed_2/bias"});
+  // The functional model equals the same layers run by hand on each timestep.
+  using A = Sequential<Input<4, 6>, Dense<3, ReLU>>;
+  using B = Sequential<Input<4, 6>, Dense<3>>;
+  using C = Sequential<Input<4, 3>, Dense<2>>;
+  auto a = make_model<A>();
+  auto b = make_model<B>();
+  auto c = make_model<C>();
+  const auto w = flat_weights(graph);
+  set_weights(a, std::span<const float>(w.data(), 6 * 3 + 3));
+  set_weights(b, std::span<const float>(w.data() + 21, 6 * 3 + 3));
+  set_weights(c, std::span<const float>(w.data() + 42, 3 * 2 + 2));
+  tshape_test::random_floats rnd(12);
+  Tensor<float, Shape<2, 4, 6>> x;
+  rnd.fill(x);
+  auto ya = a(x);
+  auto yb = b(x);
+  Tensor<float, Shape<2, 4, 3>> sum;
+  for (std::ptrdiff_t i = 0; i < sum.size(); ++i) sum.data()[i] = ya.data()[i] + yb.data()[i];
+  tshape_test::require_close(graph(x), c(sum), 1e-5, 1e-6);
+
+  // Keras' plot_model labels a wrapper with what it wraps.
+  const std::string dot = to_dot<Summarized>();
+  CHECK(dot.find("\"time_distributed(dense)\" [label=\"time_distributed(dense): TimeDistributed(Dense)\\n|{input:|output:}|"
+                 "{{(None, 10, 16)}|{(None, 10, 8)}}\"]") != std::string::npos);
+  std::ostringstream text;
+  print_summary<Summarized>(text);
+  CHECK(text.str().find("time_distributed (TimeDistri (None, 10, 8)             136       \n") != std::string::npos);
 }
