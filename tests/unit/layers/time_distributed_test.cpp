@@ -272,3 +272,24 @@ TEST_CASE("TimeDistributed: in a functional model, its plot label and its summar
   print_summary<Summarized>(text);
   CHECK(text.str().find("time_distributed (TimeDistri (None, 10, 8)             136       \n") != std::string::npos);
 }
+
+TEST_CASE("TimeDistributed: a stream runs each frame through the wrapped layers", "[layers][time_distributed][stream]") {
+  // Video frames pooled, flattened and read by an LSTM, one frame at a time.
+  constexpr int T = 5;
+  using Net = Sequential<Input<T, 4, 6, 2>, TimeDistributed<MaxPooling2D<>>, TimeDistributed<Flatten>,
+                         TimeDistributed<Dense<5, Tanh>>, LSTM<3, ReturnSequences>, TimeDistributed<Dense<2>>>;
+  auto net = make_model<Net>(8);
+  tshape_test::random_floats rnd(13);
+  Tensor<float, Shape<1, T, 4, 6, 2>> x;
+  rnd.fill(x);
+  const auto whole = net(x);
+  auto stream = make_stream(net);
+  static_assert(std::is_same_v<decltype(stream)::frame_shape, Shape<4, 6, 2>>);
+  for (int t = 0; t < T; ++t) {
+    Tensor<float, Shape<4, 6, 2>> frame;
+    std::copy_n(x.data() + t * 48, 48, frame.data());
+    const Tensor<float, Shape<2>> y = stream(frame);
+    INFO("frame " << t);
+    tshape_test::require_close(y, std::vector<float>(whole.data() + t * 2, whole.data() + t * 2 + 2), 1e-5, 1e-6);
+  }
+}
