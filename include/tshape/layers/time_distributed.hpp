@@ -19,7 +19,8 @@
 // In a stream (make_stream: one timestep at a time), it runs each frame through the wrapped layer
 // when that layer needs no scratch (Dense, pooling, Flatten, activations; not Conv2D).
 //
-// Rules: a sample has a time axis and at least one more (rank >= 2), else WRONG_RANK with
+// Rules: Layer takes one input (not a merge: BAD_OPTION_VALUE, wraps_a_layer_of_one_input<Add>); a
+// sample has a time axis and at least one more (rank >= 2), else WRONG_RANK with
 // expected_rank_at_least<2>; a timestep's shape that the wrapped layer cannot take is the wrapped
 // layer's own diagnosis (Conv2D's expected_rank<3> on frames of (28, 28)), reported at the wrapper with
 // each_timestep_of<None, T, ...> naming the whole sample, and a Reshape it suggests put back around
@@ -37,6 +38,9 @@ namespace error {
 /// The sample whose every timestep the wrapped layer of a TimeDistributed is given.
 template <auto... D>
 struct each_timestep_of {};
+/// A TimeDistributed given a merge layer (Add, Concatenate, ...): it wraps a layer of one input.
+template <class Layer>
+struct wraps_a_layer_of_one_input {};
 }  // namespace error
 
 namespace detail {
@@ -95,7 +99,9 @@ struct TimeDistributed : detail::functional_call<TimeDistributed<Layer>>, detail
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    if constexpr (sizeof...(D) < 2) {
+    if constexpr (requires { Layer::is_merge; }) {
+      return mismatch<error::BAD_OPTION_VALUE, error::wraps_a_layer_of_one_input<Layer>>{};
+    } else if constexpr (sizeof...(D) < 2) {
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<2>, error::got<Shape<D...>>>{};
     } else {
       using S = Shape<D...>;

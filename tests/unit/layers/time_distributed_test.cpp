@@ -37,6 +37,9 @@ static_assert(std::is_same_v<decltype(TimeDistributed<Conv2D<4, Kernel<5>>>::inf
                              mismatch<error::WINDOW_LARGER_THAN_INPUT, error::each_timestep_of<error::None, 2, 3, 3, 1>,
                                       error::window<5, 5>, error::input_extent<3, 3>,
                                       error::but_got_shape<error::None, 3, 3, 1>>>);
+// A merge layer has several inputs: not one layer per timestep.
+static_assert(std::is_same_v<decltype(TimeDistributed<Add>::infer(Shape<10, 16>{})),
+                             mismatch<error::BAD_OPTION_VALUE, error::wraps_a_layer_of_one_input<Add>>>);
 // An option mistake is the wrapped layer's, whatever the input.
 static_assert(std::is_same_v<decltype(TimeDistributed<Dense<0>>::infer(Shape<10, 16>{})),
                              decltype(Dense<0>::infer(Shape<16>{}))>);
