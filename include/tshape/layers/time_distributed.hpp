@@ -16,8 +16,7 @@
 // layer takes a name of its own (a Dense after TimeDistributed<Dense<...>> is dense_1), and the summary
 // row is `time_distributed (TimeDistributed)` with the wrapped layer's parameters.
 //
-// In a stream (make_stream: one timestep at a time), it runs each frame through the wrapped layer
-// when that layer needs no scratch (Dense, pooling, Flatten, activations; not Conv2D).
+// In a stream (make_stream: one timestep at a time), it runs each frame through the wrapped layer.
 //
 // Rules: Layer takes one input (not a merge: BAD_OPTION_VALUE, wraps_a_layer_of_one_input<Add>); a
 // sample has a time axis and at least one more (rank >= 2), else WRONG_RANK with
@@ -134,16 +133,11 @@ struct TimeDistributed : detail::functional_call<TimeDistributed<Layer>>, detail
 
     void forward(const float* x, float* y, int batch, float* scratch) const { inner_.forward(x, y, steps(batch), scratch); }
 
-    /// A stream's step (model/stream.hpp): `rows` rows of the last axis of one timestep's shape, that
-    /// is rows / (rows per timestep) timesteps. Streams give no scratch, so only wrapped layers that
-    /// need none (Dense, pooling, Flatten, activations, ...) run in one; a video's frames through
-    /// MaxPooling2D and a Dense, frame by frame, with an LSTM after them, for instance.
-    void forward_rows(const float* x, float* y, int rows) const
-      requires(inner_type::scratch_floats(1) == 0 && inner_type::scratch_floats(1024) == 0)
-    {
-      constexpr int rows_per_step = static_cast<int>(detail::sample_size<step_shape> / last_extent_v<step_shape>);
-      inner_.forward(x, y, rows / rows_per_step, nullptr);
-    }
+    /// A stream's step (model/stream.hpp): `frames` timesteps, one per stream, each through the
+    /// wrapped layer, with frame_scratch_floats(frames) floats of scratch. A video's frames through
+    /// Conv2D, pooling and a Dense, frame by frame, with an LSTM after them, for instance.
+    static constexpr std::size_t frame_scratch_floats(int frames) { return inner_type::scratch_floats(frames); }
+    void forward_frames(const float* x, float* y, int frames, float* scratch) const { inner_.forward(x, y, frames, scratch); }
 
     // ---- Training: the wrapped layer's own, over N*T timesteps. ----
     static constexpr std::size_t saved_floats(int batch) { return detail::saved_floats_of<inner_type>(steps(batch)); }

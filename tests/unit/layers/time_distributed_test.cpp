@@ -277,22 +277,44 @@ TEST_CASE("TimeDistributed: in a functional model, its plot label and its summar
 }
 
 TEST_CASE("TimeDistributed: a stream runs each frame through the wrapped layers", "[layers][time_distributed][stream]") {
-  // Video frames pooled, flattened and read by an LSTM, one frame at a time.
+  // Video frames through a convolution, pooled, flattened and read by an LSTM, one frame at a time.
   constexpr int T = 5;
-  using Net = Sequential<Input<T, 4, 6, 2>, TimeDistributed<MaxPooling2D<>>, TimeDistributed<Flatten>,
+  using Net = Sequential<Input<T, 6, 8, 2>, TimeDistributed<Conv2D<3, Kernel<3>, ReLU>>, TimeDistributed<MaxPooling2D<>>, TimeDistributed<Flatten>,
                          TimeDistributed<Dense<5, Tanh>>, LSTM<3, ReturnSequences>, TimeDistributed<Dense<2>>>;
   auto net = make_model<Net>(8);
   tshape_test::random_floats rnd(13);
-  Tensor<float, Shape<1, T, 4, 6, 2>> x;
+  Tensor<float, Shape<1, T, 6, 8, 2>> x;
   rnd.fill(x);
   const auto whole = net(x);
   auto stream = make_stream(net);
-  static_assert(std::is_same_v<decltype(stream)::frame_shape, Shape<4, 6, 2>>);
+  static_assert(std::is_same_v<decltype(stream)::frame_shape, Shape<6, 8, 2>>);
   for (int t = 0; t < T; ++t) {
-    Tensor<float, Shape<4, 6, 2>> frame;
-    std::copy_n(x.data() + t * 48, 48, frame.data());
+    Tensor<float, Shape<6, 8, 2>> frame;
+    std::copy_n(x.data() + t * 96, 96, frame.data());
     const Tensor<float, Shape<2>> y = stream(frame);
     INFO("frame " << t);
     tshape_test::require_close(y, std::vector<float>(whole.data() + t * 2, whole.data() + t * 2 + 2), 1e-5, 1e-6);
+  }
+}
+
+TEST_CASE("TimeDistributed: two streams side by side, each frame through a convolution", "[layers][time_distributed][stream]") {
+  constexpr int T = 4;
+  using Net = Sequential<Input<T, 5, 5, 3>, TimeDistributed<Conv2D<4, Kernel<3>, Padding::same, Tanh>>,
+                         TimeDistributed<GlobalAveragePooling2D>, GRU<3, ReturnSequences>>;
+  auto net = make_model<Net>(2);
+  tshape_test::random_floats rnd(21);
+  Tensor<float, Shape<2, T, 5, 5, 3>> x;
+  rnd.fill(x);
+  const auto whole = net(x);
+  auto stream = make_stream<2>(net);
+  constexpr std::ptrdiff_t frame = 5 * 5 * 3;
+  for (int t = 0; t < T; ++t) {
+    Tensor<float, Shape<2, 5, 5, 3>> frames;
+    for (int b = 0; b < 2; ++b) std::copy_n(x.data() + (b * T + t) * frame, frame, frames.data() + b * frame);
+    const Tensor<float, Shape<2, 3>> y = stream(frames);
+    INFO("frame " << t);
+    for (int b = 0; b < 2; ++b)
+      tshape_test::require_close(std::vector<float>(y.data() + b * 3, y.data() + b * 3 + 3),
+                                 std::vector<float>(whole.data() + (b * T + t) * 3, whole.data() + (b * T + t) * 3 + 3), 1e-5, 1e-6);
   }
 }
