@@ -318,3 +318,11 @@ TEST_CASE("TimeDistributed: two streams side by side, each frame through a convo
                                  std::vector<float>(whole.data() + (b * T + t) * 3, whole.data() + (b * T + t) * 3 + 3), 1e-5, 1e-6);
   }
 }
+
+// A whole model built by the compiler from its weights, as every layer allows (model/weights.hpp).
+using Flash = Sequential<Input<2, 3>, TimeDistributed<Dense<2>>, PositionEmbedding<4>>;
+constexpr float flash_values[] = {1, 2, 3, 4, 5, 6, 0.5f, -0.5f, 1, 2, 3, 4, 5, 6, 7, 8};
+constexpr Flash flash = from_weights<Flash>(flash_values);
+static_assert(layer<0>(flash).layer().kernel()(2, 1) == 6.0f);
+static_assert(layer<0>(flash).layer().bias()(1) == -0.5f);
+static_assert(layer<1>(flash).embeddings()(3, 1) == 8.0f);
