@@ -61,8 +61,10 @@ struct failed_layer {
   failed_model_output beta() const { return {}; }
   failed_model_output moving_mean() const { return {}; }
   failed_model_output moving_variance() const { return {}; }
+  failed_model_output embeddings() const { return {}; }
   const failed_layer& forward_layer() const { return *this; }
   const failed_layer& backward_layer() const { return *this; }
+  const failed_layer& layer() const { return *this; }  // a TimeDistributed's wrapped layer
   template <std::size_t I>
   const failed_layer& layer() const {
     return *this;

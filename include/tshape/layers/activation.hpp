@@ -10,6 +10,7 @@
 #include "../kernels/activation/activation.hpp"
 #include "../shape/shape.hpp"
 #include "layer.hpp"
+#include "softmax_axis.hpp"
 
 namespace tshape {
 
@@ -93,6 +94,9 @@ struct Tanh : detail::activation_spec<Tanh, kernels::activation::tanh> {};
 struct Softmax : detail::activation_spec<Softmax, kernels::activation::linear, true> {
   static constexpr std::string_view keras_class = "Softmax";
   static constexpr std::string_view keras_name = "softmax";
+  /// Keras' Softmax(axis=A), A counted as Keras counts it: layers/softmax_axis.hpp.
+  template <int A>
+  using axis = std::conditional_t<A == -1, Softmax, SoftmaxAxis<A>>;
 };
 /// log(1 + exp(x)).
 struct Softplus : detail::activation_spec<Softplus, kernels::activation::softplus> {};

@@ -20,7 +20,8 @@
 //   - GRU, LSTM, SimpleRNN (not GoBackwards): one step from the state kept at the last call (Keras'
 //     stateful=True with one timestep per batch);
 //   - layers that act on each timestep alone: Dense, activations, Dropout, and any layer type with a
-//     member forward_rows(x, y, rows) (rows of its last axis at once);
+//     member forward_rows(x, y, rows) (rows of its last axis at once) or forward_frames(x, y, frames,
+//     scratch) with frame_scratch_floats(frames) (whole frames at once: TimeDistributed);
 //   - Reshape that keeps the time axis first and reshapes only the frame's own axes, e.g.
 //     Input<T, 8, 2> then Reshape<T, 16> (or Reshape<-1, 16>): frames of (8, 2) become frames of (16);
 //   - Conv1D with Padding::causal or Padding::valid, any DilationRate, Strides<1>: a window of the
@@ -164,7 +165,8 @@ struct stream_plan {
       else
         return std::type_identity<void>{};
     } else if constexpr (is_dense<L>::value || is_activation_v<L> || is_identity<B>::value ||
-                         requires(const B& b, const float* x, float* y) { b.forward_rows(x, y, 1); }) {
+                         requires(const B& b, const float* x, float* y) { b.forward_rows(x, y, 1); } ||
+                         requires(const B& b, const float* x, float* y, float* m) { b.forward_frames(x, y, 1, m); }) {
       return std::type_identity<void>{};
     } else if constexpr (!std::is_void_v<relabel_output_t<B>>) {
       using Out = relabel_output_t<B>;
@@ -342,6 +344,8 @@ class Stream {
       return plan::template bound<I>::scratch_floats(Batch);
     else if constexpr (plan::template kind<I>() == detail::stream_kind::window)
       return window<I>::is_conv ? static_cast<std::size_t>(window<I>::kernel) * frame_floats<I>() : 0;
+    else if constexpr (requires { plan::template bound<I>::frame_scratch_floats(Batch); })
+      return plan::template bound<I>::frame_scratch_floats(Batch);
     else
       return std::size_t{0};
   });
@@ -472,6 +476,8 @@ class Stream {
         detail::apply_activation<L>(out, rows, cols);
       } else if constexpr (detail::is_identity<typename plan::template bound<I>>::value) {
         std::copy_n(in, static_cast<std::ptrdiff_t>(rows) * cols, out);
+      } else if constexpr (requires { l.forward_frames(in, out, Batch, scratch_); }) {
+        l.forward_frames(in, out, Batch, scratch_);
       } else {
         l.forward_rows(in, out, rows);
       }
