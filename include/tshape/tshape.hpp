@@ -32,6 +32,7 @@
 #include "layers/conv1d.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
+#include "layers/depthwise_conv2d.hpp"
 #include "layers/dot.hpp"
 #include "layers/dropout.hpp"
 #include "layers/flatten.hpp"
