@@ -56,8 +56,7 @@ struct depthwise_options : conv_options<2, Options...> {
     else if constexpr (count_options<is_kernel, Options...> == 0)
       return mismatch<error::BAD_OPTION_VALUE, error::needs_option<Kernel<>>>{};
     else if constexpr (multiplier <= 0)
-      return mismatch<error::BAD_OPTION_VALUE, error::values_must_be_positive_one_per_axis_or_one_for_all<
-                                                   DepthMultiplier<multiplier>>>{};
+      return mismatch<error::BAD_OPTION_VALUE, error::depth_multiplier<multiplier>>{};
     else if constexpr (!base::windows_fit)
       return mismatch<error::BAD_OPTION_VALUE,
                       error::values_must_be_positive_one_per_axis_or_one_for_all<
