@@ -53,6 +53,7 @@
 #include "layers/recurrent.hpp"
 #include "layers/repeat_vector.hpp"
 #include "layers/reshape.hpp"
+#include "layers/separable_conv2d.hpp"
 #include "layers/simple_rnn.hpp"
 #include "layers/subtract.hpp"
 #include "layers/zero_padding2d.hpp"
