@@ -119,11 +119,11 @@ struct depthwise_layer {
 
     void forward(const float* x, float* y, int batch, float* scratch) const {
       if constexpr (activation::row_wise) {
-        kernels::conv::depthwise(geometry, x, kernel_.data(), bias_data(), y, batch, scratch,
+        kernels::conv::depthwise<geometry>(x, kernel_.data(), bias_data(), y, batch, scratch,
                                  kernels::activation::linear{});
         apply_activation<activation>(y, static_cast<std::ptrdiff_t>(batch) * geometry.oh * geometry.ow, OC);
       } else {
-        kernels::conv::depthwise(geometry, x, kernel_.data(), bias_data(), y, batch, scratch, activation::function());
+        kernels::conv::depthwise<geometry>(x, kernel_.data(), bias_data(), y, batch, scratch, activation::function());
       }
     }
 
@@ -141,7 +141,7 @@ struct depthwise_layer {
     void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
       if constexpr (has_logits) {
         if (batch <= 0) return;
-        kernels::conv::depthwise(geometry, x, kernel_.data(), bias_data(), saved, batch, scratch,
+        kernels::conv::depthwise<geometry>(x, kernel_.data(), bias_data(), saved, batch, scratch,
                                  kernels::activation::linear{});
         const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(batch) * sample_size<output_shape>;
         std::copy_n(saved, n, y);

@@ -90,7 +90,7 @@ struct separable_layer {
     void forward(const float* x, float* y, int batch, float* scratch) const {
       if (batch <= 0) return;
       float* mid = scratch;
-      kernels::conv::depthwise(geometry, x, depthwise_.data(), nullptr, mid, batch, scratch + round(mid_floats(batch)),
+      kernels::conv::depthwise<geometry>(x, depthwise_.data(), nullptr, mid, batch, scratch + round(mid_floats(batch)),
                                kernels::activation::linear{});
       pointwise(mid, y, batch);
     }
@@ -111,7 +111,7 @@ struct separable_layer {
     void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
       if (batch <= 0) return;
       float* mid = saved + z_floats(batch);
-      kernels::conv::depthwise(geometry, x, depthwise_.data(), nullptr, mid, batch, scratch,
+      kernels::conv::depthwise<geometry>(x, depthwise_.data(), nullptr, mid, batch, scratch,
                                kernels::activation::linear{});
       if constexpr (has_logits) {
         float* z = saved;

@@ -50,6 +50,14 @@ const std::vector<dw_case>& cases() {
       {2, 13, 17, 37, 1, 3, 5, 2, 3, 1, 1, true},  // wide window, odd strides, partial vectors
       {1, 8, 8, 12, 1, 1, 1, 2, 2, 1, 1, true},    // a 1x1 window with stride 2
       {4, 14, 14, 24, 1, 3, 3, 1, 1, 1, 1, false}, // a larger batch, valid
+      // Rows wide enough for several row tiles (3-wide windows, stride 1 or 2) of each channel block size.
+      {2, 9, 20, 32, 1, 3, 3, 1, 1, 1, 1, true},
+      {1, 10, 19, 40, 1, 3, 3, 2, 2, 1, 1, true},
+      {1, 8, 23, 24, 2, 3, 3, 1, 1, 1, 1, false},
+      {3, 5, 30, 17, 1, 3, 3, 2, 2, 1, 1, false},
+      {1, 12, 33, 96, 1, 3, 3, 1, 1, 1, 1, true},
+      {1, 7, 26, 80, 1, 3, 3, 1, 2, 1, 1, true},    // column stride 2, row stride 1
+      {1, 9, 21, 16, 1, 3, 3, 1, 1, 1, 2, true},    // column dilation: the general tile
   };
   return all;
 }
@@ -119,4 +127,31 @@ TEST_CASE("depthwise: backward matches the reference's gradients", "[kernels][de
     tshape_test::require_close(db, db_ref, 1e-4, 1e-4);
     tshape_test::require_close(dx, dx_ref, 1e-4, 1e-4);  // overwritten
   }
+}
+
+TEST_CASE("depthwise: the compile-time form gives the runtime form's results to the bit", "[kernels][depthwise]") {
+  constexpr window_geometry g1 = make_geometry(9, 21, 40, 3, 3, 1, 1, 1, 1, true, 40);
+  constexpr window_geometry g2 = make_geometry(8, 19, 24, 3, 3, 2, 2, 1, 1, true, 48);
+  constexpr window_geometry g3 = make_geometry(9, 11, 7, 3, 2, 1, 1, 2, 2, false, 7);
+  auto check = [](const window_geometry& g, auto fixed) {
+    tshape_test::random_floats rnd(8);
+    std::vector<float> x(2 * g.input_floats()), kernel(static_cast<std::size_t>(g.kh) * g.kw * g.oc),
+        bias(static_cast<std::size_t>(g.oc)), a(2 * g.output_floats()), b(a.size()),
+        scratch(conv::depthwise_scratch_floats(g) + 1);
+    rnd.fill(x);
+    rnd.fill(kernel);
+    rnd.fill(bias);
+    conv::depthwise(g, x.data(), kernel.data(), bias.data(), a.data(), 2, scratch.data(), activation::relu6{});
+    fixed(x.data(), kernel.data(), bias.data(), b.data(), scratch.data());
+    CHECK(a == b);
+  };
+  check(g1, [](const float* x, const float* k, const float* b, float* y, float* s) {
+    conv::depthwise<g1>(x, k, b, y, 2, s, activation::relu6{});
+  });
+  check(g2, [](const float* x, const float* k, const float* b, float* y, float* s) {
+    conv::depthwise<g2>(x, k, b, y, 2, s, activation::relu6{});
+  });
+  check(g3, [](const float* x, const float* k, const float* b, float* y, float* s) {
+    conv::depthwise<g3>(x, k, b, y, 2, s, activation::relu6{});
+  });
 }

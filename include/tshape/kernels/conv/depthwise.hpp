@@ -20,19 +20,23 @@
 
 namespace tshape::kernels::conv {
 
-/// Register blocking of the depthwise tile per ISA: NV vectors of channels x P pixels.
+/// Register blocking of the depthwise tiles per ISA: at most nv vectors of channels; p pixels for the
+/// general tile, and row_p(NV) for the tile of 3-wide windows, which also keeps 3 * NV weights.
 template <class V>
-struct depthwise_blocking {
-  static constexpr int nv = 4, p = 4;  // 32 registers: 16 sums, 4 weights, inputs
+struct depthwise_blocking {  // 32 registers
+  static constexpr int nv = 4, p = 4;
+  static constexpr int row_p(int nv_) { return nv_ >= 4 ? 4 : 8; }  // 16 sums + 12 weights, or 16 + 6, 8 + 3
 };
 template <>
 struct depthwise_blocking<simd::scalar> {
   static constexpr int nv = 4, p = 2;
+  static constexpr int row_p(int) { return 2; }
 };
 #if defined(TSHAPE_SIMD_AVX512) || defined(TSHAPE_SIMD_AVX2)
 template <>
-struct depthwise_blocking<simd::avx2> {  // 16 registers: 8 sums, 2 weights, inputs
+struct depthwise_blocking<simd::avx2> {  // 16 registers
   static constexpr int nv = 2, p = 4;
+  static constexpr int row_p(int nv_) { return nv_ >= 2 ? 3 : 6; }  // 6 sums + 6 weights, or 6 + 3
 };
 #endif
 
@@ -106,6 +110,72 @@ TSHAPE_ALWAYS_INLINE void depthwise_tile(const window_geometry& g, const depthwi
   }
 }
 
+// The tile of a window KW wide with column stride SW and no column dilation, for any P pixels of a
+// row (the border ones too: the columns on padding are skipped). The pixels' windows overlap along the row, so each input vector of a window row is loaded once and feeds every
+// pixel whose window covers it ((P - 1) * SW + KW loads for KW * P multiply-adds, instead of KW * P),
+// against the window row's KW * NV weights kept in registers.
+template <class V, int P, int NV, int KW, int SW, bool Tail, class Act>
+TSHAPE_ALWAYS_INLINE void depthwise_row_tile(const window_geometry& g, const depthwise_tile_args& t, const Act& act) {
+  using reg = typename V::reg;
+  constexpr int W = V::width;
+  auto load = [&](const float* p, int v) { return Tail && v == NV - 1 ? V::load_partial(p, t.tail) : V::load(p); };
+  reg acc[P][NV];
+  TSHAPE_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    const reg b = t.bias ? load(t.bias + v * W, v) : V::zero();
+    TSHAPE_UNROLL
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  const std::ptrdiff_t C = t.channels;
+  for (int a = t.a0; a < t.a1; ++a) {
+    const float* TSHAPE_RESTRICT xr = t.x + static_cast<std::ptrdiff_t>(t.top + a * g.dh) * t.row_stride;
+    const float* TSHAPE_RESTRICT wr = t.w + static_cast<std::ptrdiff_t>(a) * KW * C;
+    reg wv[KW][NV];
+    TSHAPE_UNROLL
+    for (int b = 0; b < KW; ++b) {
+      TSHAPE_UNROLL
+      for (int v = 0; v < NV; ++v) wv[b][v] = load(wr + b * C + v * W, v);
+    }
+    TSHAPE_UNROLL
+    for (int col = 0; col < (P - 1) * SW + KW; ++col) {
+      // Columns on 'same' padding are skipped: the tile also runs the border pixels.
+      const int c = t.left + col;
+      if (c < 0 || c >= g.w) continue;
+      TSHAPE_UNROLL
+      for (int v = 0; v < NV; ++v) {
+        const reg xv = load(xr + c * C + v * W, v);
+        TSHAPE_UNROLL
+        for (int p = 0; p < P; ++p) {
+          const int b = col - p * SW;
+          if (b >= 0 && b < KW) acc[p][v] = V::fma(xv, wv[b][v], acc[p][v]);
+        }
+      }
+    }
+  }
+  TSHAPE_UNROLL
+  for (int p = 0; p < P; ++p) {
+    TSHAPE_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      const reg out = act.template apply<V>(acc[p][v]);
+      float* yp = t.y + p * C + v * W;
+      if (Tail && v == NV - 1)
+        V::store_partial(yp, out, t.tail);
+      else
+        V::store(yp, out);
+    }
+  }
+}
+
+// The row tile for the last n < P pixels of a row (N down to 1).
+template <class V, int N, int NV, int KW, int SW, bool Tail, class Act>
+TSHAPE_ALWAYS_INLINE void depthwise_row_tile_rest(int n, const window_geometry& g, const depthwise_tile_args& t,
+                                                  const Act& act) {
+  if constexpr (N > 1) {
+    if (n < N) return depthwise_row_tile_rest<V, N - 1, NV, KW, SW, Tail>(n, g, t, act);
+  }
+  depthwise_row_tile<V, N, NV, KW, SW, Tail>(g, t, act);
+}
+
 // The window columns [b0, b1) of an output column whose window starts at input column `left`.
 struct col_range {
   int b0, b1;
@@ -119,10 +189,12 @@ inline col_range window_cols(const window_geometry& g, int left) {
 
 // Output rows [oh0, oh1) of one block of NV vectors of channels: the border pixels one by one with
 // their own window columns, the interior (every window column on real input) in tiles of P pixels.
-template <class V, int NV, bool Tail, class Act>
+// KW > 0: the window is KW wide with column stride SW and no column dilation, and depthwise_row_tile
+// runs the whole row; KW = 0: any window, the general tile (border pixels one by one).
+template <class V, int NV, int KW, int SW, bool Tail, class Act>
 TSHAPE_NOINLINE void depthwise_block_rows(const window_geometry& g, depthwise_tile_args t, float* ys, int oh0,
                                           int oh1, const Act& act) {
-  constexpr int P = depthwise_blocking<V>::p;
+  constexpr int P = KW > 0 ? depthwise_blocking<V>::row_p(NV) : depthwise_blocking<V>::p;
   // Interior columns: j * sw - pad_left >= 0 and j * sw - pad_left + (kw - 1) * dw <= w - 1.
   const int j0 = std::min(g.ow, (g.pad_left + g.sw - 1) / g.sw);
   const int span = g.w - 1 + g.pad_left - (g.kw - 1) * g.dw;
@@ -134,6 +206,21 @@ TSHAPE_NOINLINE void depthwise_block_rows(const window_geometry& g, depthwise_ti
     const int a1 = std::max(a0, last < 0 ? 0 : std::min(g.kh, last / g.dh + 1));
     t.top = top, t.a0 = a0, t.a1 = a1;
     float* yrow = ys + static_cast<std::ptrdiff_t>(i) * g.ow * t.channels;
+    if constexpr (KW > 0) {
+      // The whole row in row tiles of P pixels, the rest in one narrower tile.
+      int j = 0;
+      for (; j + P <= g.ow; j += P) {
+        t.left = j * g.sw - g.pad_left;
+        t.y = yrow + j * t.channels;
+        depthwise_row_tile<V, P, NV, KW, SW, Tail>(g, t, act);
+      }
+      if (j < g.ow) {
+        t.left = j * g.sw - g.pad_left;
+        t.y = yrow + j * t.channels;
+        depthwise_row_tile_rest<V, P - 1, NV, KW, SW, Tail>(g.ow - j, g, t, act);
+      }
+      continue;
+    }
     auto border = [&](int j) {
       t.left = j * g.sw - g.pad_left;
       const col_range c = window_cols(g, t.left);
@@ -171,29 +258,58 @@ inline void repeat_channels(const window_geometry& g, const float* x, float* out
 
 }  // namespace detail
 
+namespace detail {
+// The channel blocks of rows [oh0, oh1): blocks of nv vectors, then 2 and 1, then the partial vector.
+template <class V, int KW, int SW, class Act>
+void depthwise_channel_blocks(const window_geometry& g, const float* xs, const float* kernel, const float* bias,
+                              float* ys, int oh0, int oh1, const Act& act) {
+  constexpr int W = V::width, NV = depthwise_blocking<V>::nv;
+  const int C = g.oc;
+  depthwise_tile_args t{};
+  t.channels = C;
+  t.row_stride = static_cast<std::ptrdiff_t>(g.w) * C;
+  auto at = [&](int c0) {
+    depthwise_tile_args a = t;
+    a.x = xs + c0, a.w = kernel + c0, a.bias = bias ? bias + c0 : nullptr;
+    return a;
+  };
+  int c0 = 0;
+  for (; c0 + NV * W <= C; c0 += NV * W) depthwise_block_rows<V, NV, KW, SW, false>(g, at(c0), ys + c0, oh0, oh1, act);
+  if constexpr (NV > 2) {
+    for (; c0 + 2 * W <= C; c0 += 2 * W) depthwise_block_rows<V, 2, KW, SW, false>(g, at(c0), ys + c0, oh0, oh1, act);
+  }
+  for (; c0 + W <= C; c0 += W) depthwise_block_rows<V, 1, KW, SW, false>(g, at(c0), ys + c0, oh0, oh1, act);
+  if (c0 < C) {
+    depthwise_tile_args a = at(c0);
+    a.tail = C - c0;
+    depthwise_block_rows<V, 1, KW, SW, true>(g, a, ys + c0, oh0, oh1, act);
+  }
+}
+
+/// The interior tile a geometry runs: 3-wide windows without column dilation and with column stride 1
+/// or 2 (MobileNet's) reuse each input across the pixels of a row.
+constexpr int row_tile_width(const window_geometry& g) { return g.kw == 3 && g.dw == 1 && g.sw <= 2 ? 3 : 0; }
+}  // namespace detail
+
 /// Output rows [oh0, oh1) of one sample; xs has g.oc channels (the sample itself when m = 1, else
 /// repeat_channels' copy). Act must be vectorized.
 template <class V, class Act>
 void depthwise_rows(const window_geometry& g, const float* xs, const float* kernel, const float* bias, float* ys,
                     int oh0, int oh1, const Act& act) {
-  constexpr int W = V::width, NV = depthwise_blocking<V>::nv;
-  const int C = g.oc;
-  detail::depthwise_tile_args t{};
-  t.channels = C;
-  t.row_stride = static_cast<std::ptrdiff_t>(g.w) * C;
-  auto at = [&](int c0) {
-    detail::depthwise_tile_args a = t;
-    a.x = xs + c0, a.w = kernel + c0, a.bias = bias ? bias + c0 : nullptr;
-    return a;
-  };
-  int c0 = 0;
-  for (; c0 + NV * W <= C; c0 += NV * W) detail::depthwise_block_rows<V, NV, false>(g, at(c0), ys + c0, oh0, oh1, act);
-  for (; c0 + W <= C; c0 += W) detail::depthwise_block_rows<V, 1, false>(g, at(c0), ys + c0, oh0, oh1, act);
-  if (c0 < C) {
-    detail::depthwise_tile_args a = at(c0);
-    a.tail = C - c0;
-    detail::depthwise_block_rows<V, 1, true>(g, a, ys + c0, oh0, oh1, act);
-  }
+  if (detail::row_tile_width(g) == 3 && g.sw == 1)
+    detail::depthwise_channel_blocks<V, 3, 1>(g, xs, kernel, bias, ys, oh0, oh1, act);
+  else if (detail::row_tile_width(g) == 3)
+    detail::depthwise_channel_blocks<V, 3, 2>(g, xs, kernel, bias, ys, oh0, oh1, act);
+  else
+    detail::depthwise_channel_blocks<V, 0, 0>(g, xs, kernel, bias, ys, oh0, oh1, act);
+}
+
+/// depthwise_rows for a geometry known at compile time (a layer's): only its tiles are compiled.
+template <class V, window_geometry G, class Act>
+void depthwise_rows(const float* xs, const float* kernel, const float* bias, float* ys, int oh0, int oh1,
+                    const Act& act) {
+  constexpr int KW = detail::row_tile_width(G), SW = KW > 0 ? G.sw : 0;
+  detail::depthwise_channel_blocks<V, KW, SW>(G, xs, kernel, bias, ys, oh0, oh1, act);
 }
 
 /// y (batch, oh, ow, c * m) = act(depthwise(x (batch, h, w, c), kernel (kh, kw, c, m)) + bias), Keras'
@@ -215,6 +331,27 @@ void depthwise(const window_geometry& g, const float* x, const float* kernel, co
       depthwise_rows<V>(g, xs, kernel, bias,
                         y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.output_floats()), 0, g.oh,
                         act);
+    }
+  }
+}
+
+/// depthwise<V> for a geometry known at compile time, as a layer's: the same results, only the tiles G runs compiled.
+template <window_geometry G, class V = simd::native, class Act>
+void depthwise(const float* x, const float* kernel, const float* bias, float* y, int batch, float* scratch,
+               const Act& act) {
+  if (batch <= 0) return;
+  if constexpr (!Act::vectorized) {
+    depthwise<G, V>(x, kernel, bias, y, batch, scratch, activation::linear{});
+    activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(G.output_floats()));
+  } else {
+    for (int n = 0; n < batch; ++n) {
+      const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.input_floats());
+      if constexpr (depth_multiplier(G) > 1) {
+        detail::repeat_channels(G, xs, scratch);
+        xs = scratch;
+      }
+      depthwise_rows<V, G>(xs, kernel, bias, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.output_floats()),
+                           0, G.oh, act);
     }
   }
 }
