@@ -58,6 +58,7 @@ const std::vector<dw_case>& cases() {
       {1, 12, 33, 96, 1, 3, 3, 1, 1, 1, 1, true},
       {1, 7, 26, 80, 1, 3, 3, 1, 2, 1, 1, true},    // column stride 2, row stride 1
       {1, 9, 21, 16, 1, 3, 3, 1, 1, 1, 2, true},    // column dilation: the general tile
+      {1, 40, 40, 176, 1, 3, 3, 1, 1, 1, 1, true},  // a sample larger than 1 MiB: row by row
   };
   return all;
 }
