@@ -130,10 +130,14 @@ TEST_CASE("depthwise: backward matches the reference's gradients", "[kernels][de
   }
 }
 
+namespace {
+// At namespace scope: a lambda names them as template arguments without capturing them (clang 14).
+constexpr window_geometry g1 = make_geometry(9, 21, 40, 3, 3, 1, 1, 1, 1, true, 40);
+constexpr window_geometry g2 = make_geometry(8, 19, 24, 3, 3, 2, 2, 1, 1, true, 48);
+constexpr window_geometry g3 = make_geometry(9, 11, 7, 3, 2, 1, 1, 2, 2, false, 7);
+}  // namespace
+
 TEST_CASE("depthwise: the compile-time form gives the runtime form's results to the bit", "[kernels][depthwise]") {
-  constexpr window_geometry g1 = make_geometry(9, 21, 40, 3, 3, 1, 1, 1, 1, true, 40);
-  constexpr window_geometry g2 = make_geometry(8, 19, 24, 3, 3, 2, 2, 1, 1, true, 48);
-  constexpr window_geometry g3 = make_geometry(9, 11, 7, 3, 2, 1, 1, 2, 2, false, 7);
   auto check = [](const window_geometry& g, auto fixed) {
     tshape_test::random_floats rnd(8);
     std::vector<float> x(2 * g.input_floats()), kernel(static_cast<std::size_t>(g.kh) * g.kw * g.oc),
