@@ -167,3 +167,28 @@ TEST_CASE("DepthwiseConv2D: gradients match PyTorch's", "[train][depthwise]") {
   tshape_test::require_close(layer<0>(grad).depthwise_kernel(), ref["dw_grad.dkernel"].values, 1e-5, 1e-5);
   tshape_test::require_close(layer<0>(grad).bias(), ref["dw_grad.dbias"].values, 1e-5, 1e-5);
 }
+
+// MobileNetV2's inverted residual as a functional model: expand, depthwise, project, and the skip.
+namespace mobilenet_block {
+constexpr auto image = Input<12, 12, 16>{};
+constexpr auto expand = ReLU6{}(BatchNormalization{}(Conv2D<96, Kernel<1>, UseBias<false>>{}(image)));
+constexpr auto depthwise = ReLU6{}(BatchNormalization{}(DepthwiseConv2D<Kernel<3>, Padding::same, UseBias<false>>{}(expand)));
+constexpr auto project = BatchNormalization{}(Conv2D<16, Kernel<1>, UseBias<false>>{}(depthwise));
+constexpr auto out = Add{}(image, project);
+using Net = decltype(model(image, out));
+}  // namespace mobilenet_block
+
+TEST_CASE("DepthwiseConv2D: in a functional MobileNetV2 residual block", "[layers][depthwise]") {
+  using Net = mobilenet_block::Net;
+  static_assert(std::is_same_v<Net::output_shape, Shape<12, 12, 16>>);
+  auto net = make_model<Net>(5);
+  Tensor<float, Shape<2, 12, 12, 16>> x;
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x);
+  auto y = net(x);
+  for (float v : y) REQUIRE(std::isfinite(v));
+  // The depthwise layer's weights by Keras' names.
+  bool found = false;
+  for (const auto& w : weights(net)) found = found || std::string(w.name.view()) == "depthwise_conv2d/depthwise_kernel";
+  CHECK(found);
+}
