@@ -3,6 +3,8 @@
 // summary, and backward against finite differences.
 #include <tshape/tshape.hpp>
 
+#include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -92,4 +94,28 @@ TEST_CASE("SeparableConv2D: backward matches finite differences", "[train][separ
                              Flatten, Dense<3, Softmax>>>(2);
   check_gradients<Sequential<Input<6, 6, 3>, SeparableConv2D<4, Kernel<3>, Padding::same, Softmax>>>(2);
   check_gradients<Sequential<Input<6, 7, 3>, Conv2D<5, Kernel<1>, Tanh>, SeparableConv2D<4, Kernel<3>>>>(2);
+}
+
+TEST_CASE("DepthwiseConv2D and SeparableConv2D: weights saved and loaded by Keras' names", "[layers][separable][io]") {
+  using Net = Sequential<Input<9, 8, 3>, DepthwiseConv2D<Kernel<3>, DepthMultiplier<2>, Padding::same, ReLU6>,
+                         SeparableConv2D<5, Kernel<3>, Strides<2>, HardSwish>>;
+  const std::string path = (std::filesystem::temp_directory_path() / "tshape_separable_weights_test.npz").string();
+  auto a = make_model<Net>(1);
+  tshape_test::random_floats rnd(3);
+  for_each_weight(*a, [&](const weight_ref& w) { rnd.fill(w.values); });
+  save_weights(a, path);
+  auto members = try_read_npz(path).value();
+  REQUIRE(members.size() == 5);
+  CHECK(members[0].name == "depthwise_conv2d/depthwise_kernel");
+  CHECK(members[1].name == "depthwise_conv2d/bias");
+  CHECK(members[2].name == "separable_conv2d/depthwise_kernel");
+  CHECK(members[3].name == "separable_conv2d/pointwise_kernel");
+  CHECK(members[4].name == "separable_conv2d/bias");
+  CHECK(members[3].array.shape == std::vector<long long>{1, 1, 6, 5});
+  auto b = make_model<Net>(2);
+  load_weights(b, path);
+  std::remove(path.c_str());
+  Tensor<float, Shape<2, 9, 8, 3>> x;
+  rnd.fill(x, -3.0f, 3.0f);
+  tshape_test::require_close(b(x), a(x), 0, 0);
 }
