@@ -6,9 +6,12 @@
 // channels, with no broadcast and no repacking. A depth multiplier m > 1 first copies each sample
 // with every input channel repeated m times (h * w * c * m floats of scratch), after which the loops
 // are those of m = 1.
-// A tile keeps P output pixels x NV vectors of channels in registers; per window cell it loads NV
-// weight vectors once and one input vector per pixel and vector. The window cells that fall on 'same'
-// padding are skipped (rows per output row, columns per border pixel), so nothing is copied to pad.
+// A tile keeps P output pixels x NV vectors of channels in registers. The general tile loads, per
+// window cell, NV weight vectors once and one input vector per pixel and vector. Windows 3 wide
+// (MobileNet's 3x3, column stride 1 or 2, no column dilation) take a row tile instead: neighbouring
+// pixels' windows overlap along the row, so each input vector of a window row is loaded once and
+// feeds every pixel that covers it. The window cells that fall on 'same' padding are skipped (rows
+// per output row, columns per pixel), so nothing is copied to pad.
 #pragma once
 #include <algorithm>
 #include <cstddef>
