@@ -233,6 +233,7 @@ template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
 template <int N> struct filters {};
+template <int N> struct depth_multiplier {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};

@@ -103,6 +103,16 @@ struct Softplus : detail::activation_spec<Softplus, kernels::activation::softplu
 /// x * sigmoid(x) (also known as SiLU).
 struct Swish : detail::activation_spec<Swish, kernels::activation::swish> {};
 
+/// min(max(x, 0), 6): Keras' ReLU(max_value=6), MobileNet's activation (Activation("relu6") in Keras 3).
+struct ReLU6 : detail::activation_spec<ReLU6, kernels::activation::relu6> {
+  static constexpr std::string_view keras_class = "ReLU";
+  static constexpr std::string_view keras_name = "re_lu";
+};
+/// relu6(x + 3) / 6, Keras 3's hard_sigmoid.
+struct HardSigmoid : detail::activation_spec<HardSigmoid, kernels::activation::hard_sigmoid> {};
+/// x * relu6(x + 3) / 6, Keras 3's hard_swish (MobileNetV3).
+struct HardSwish : detail::activation_spec<HardSwish, kernels::activation::hard_swish> {};
+
 /// x for x > 0, else alpha * x, with alpha = Num / Den.
 template <int Num, int Den = 1>
 struct LeakyReLUAlpha : detail::activation_spec<LeakyReLUAlpha<Num, Den>, kernels::activation::leaky_relu> {

@@ -119,6 +119,50 @@ struct swish {
   }
 };
 
+// The piecewise-linear activations of MobileNet, as Keras 3 defines them. Their derivatives follow
+// TensorFlow's at the kinks: relu6' is 1 strictly inside (0, 6), so it comes from the output alone.
+
+/// min(max(x, 0), 6).
+struct relu6 {
+  static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = true;
+  float operator()(float x) const { return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f; }
+  float grad(float, float y) const { return y > 0.0f && y < 6.0f ? 1.0f : 0.0f; }
+  template <class V>
+  typename V::reg apply(typename V::reg x) const {
+    return V::min(V::max(x, V::zero()), V::broadcast(6.0f));
+  }
+};
+
+/// relu6(x + 3) / 6 (Keras 3's hard_sigmoid; Keras 2's was clip(0.2 x + 0.5, 0, 1)).
+struct hard_sigmoid {
+  static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = true;
+  float operator()(float x) const { return relu6{}(x + 3.0f) * (1.0f / 6.0f); }
+  float grad(float, float y) const { return y > 0.0f && y < 1.0f ? 1.0f / 6.0f : 0.0f; }
+  template <class V>
+  typename V::reg apply(typename V::reg x) const {
+    return V::mul(relu6{}.apply<V>(V::add(x, V::broadcast(3.0f))), V::broadcast(1.0f / 6.0f));
+  }
+};
+
+/// x * relu6(x + 3) / 6 (Keras 3's hard_swish, also hard_silu).
+struct hard_swish {
+  static constexpr bool vectorized = true;
+  static constexpr bool grad_from_output = false;
+  float operator()(float x) const { return x * hard_sigmoid{}(x); }
+  // hard_sigmoid(x) + x * hard_sigmoid'(x): 0 up to -3, (2x + 3) / 6 between, 1 from 3 on.
+  float grad(float x, float) const {
+    if (x <= -3.0f) return 0.0f;
+    if (x >= 3.0f) return 1.0f;
+    return (2.0f * x + 3.0f) * (1.0f / 6.0f);
+  }
+  template <class V>
+  typename V::reg apply(typename V::reg x) const {
+    return V::mul(x, hard_sigmoid{}.apply<V>(x));
+  }
+};
+
 /// Applies an element-wise activation to n floats in place.
 template <class Act>
 void apply_inplace(const Act& act, float* p, std::ptrdiff_t n) {

@@ -43,6 +43,7 @@ struct scalar {
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return a + b; }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return a * b; }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return a > b ? a : b; }
+  static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return a < b ? a : b; }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return a; }
 };
 
@@ -65,6 +66,7 @@ struct avx512 {
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return _mm512_reduce_add_ps(a); }
 };
 #endif
@@ -87,6 +89,7 @@ struct avx2 {
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -119,6 +122,7 @@ struct neon {
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return vaddq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return vmulq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return vmaxq_f32(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return vminq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return vaddvq_f32(a); }
 };
 #endif
