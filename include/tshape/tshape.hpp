@@ -34,6 +34,7 @@
 #include "layers/dense.hpp"
 #include "layers/dot.hpp"
 #include "layers/dropout.hpp"
+#include "layers/embedding.hpp"
 #include "layers/flatten.hpp"
 #include "layers/global_average_pooling1d.hpp"
 #include "layers/global_average_pooling2d.hpp"

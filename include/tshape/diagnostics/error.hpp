@@ -38,6 +38,10 @@
 #define TSHAPE_MSG_BAD_OPTION_VALUE "tshape: the layer cannot take this value of an option (named below)"
 #define TSHAPE_MSG_DTYPE_MISMATCH \
   "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
+#define TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER                                                                     \
+  "tshape: an Embedding reads integer token ids, so it comes first in the model and takes int32 data (convert " \
+  "the ids with tshape::cast<int>(x))"
+#define TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE "tshape: a token id is outside [0, input_dim) of the Embedding that reads it"
 #define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
 #define TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES                                                                \
   "tshape: the model's output still has spatial axes and the loss target has none (put GlobalAveragePooling2D " \
@@ -90,6 +94,7 @@ enum class errc {
   bad_data,  // a file or buffer that is not what it claims to be
   file_error,
   weights_mismatch,  // weights or a training state saved from another model
+  token_id_out_of_range,  // an Embedding's id outside [0, input_dim)
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -108,6 +113,7 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::bad_data: return TSHAPE_MSG_BAD_DATA;
     case errc::file_error: return TSHAPE_MSG_FILE_ERROR;
     case errc::weights_mismatch: return TSHAPE_MSG_WEIGHTS_MISMATCH;
+    case errc::token_id_out_of_range: return TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE;
   }
   return "tshape: unknown error";
 }
@@ -135,6 +141,7 @@ template <class... Details> struct INVALID_AXIS {};
 template <class... Details> struct NOT_RECURRENT {};
 template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
+template <class... Details> struct TOKEN_IDS_NOT_INTEGER {};
 template <class... Details> struct UNKNOWN_OPTION {};
 template <class... Details> struct REPEATED_OPTION {};
 template <class... Details> struct BAD_OPTION_VALUE {};
@@ -214,6 +221,9 @@ struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at 
 struct reads_timesteps_to_come {};  // Padding::same over time: an output reads later timesteps
 struct strides_over_time {};  // a Conv1D with Strides > 1 in a stream's timed layers
 struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across timesteps
+struct fed_floats_by_the_layer_before_it {};  // an Embedding after another layer
+struct functional_inputs_are_float {};  // an Embedding in a functional model (its Inputs carry floats)
+struct streams_take_float_frames {};  // an Embedding in a stream (its frames are floats)
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
 /// mistake is one error, whatever the program does with the model.

@@ -77,7 +77,9 @@ struct node_failure {};
 
 template <class Spec, class... S>
 constexpr auto infer_node() {
-  if constexpr (requires { Spec::is_merge; })
+  if constexpr (takes_token_ids_of<Spec>())  // a graph's Inputs carry floats: ids run in a Sequential
+    return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::functional_inputs_are_float>{};
+  else if constexpr (requires { Spec::is_merge; })
     return Spec::infer_merge(S{}...);
   else if constexpr (sizeof...(S) == 1)
     return Spec::infer(S{}...);
@@ -1085,6 +1087,7 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
   static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
   static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, diagnosis>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);

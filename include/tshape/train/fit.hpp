@@ -295,6 +295,7 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   using Net = typename Tr::model_type;
   using SX = typename XV::shape;
   using SY = typename YV::shape;
+  using TX = typename XV::value_type;  // float, or int32 token ids
   using TY = typename YV::value_type;
   using BX = replace_extent_t<SX, 0, dyn>;
   using BY = replace_extent_t<SY, 0, dyn>;
@@ -337,10 +338,10 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
   // One batch of gathered samples, for the whole of training.
   std::vector<int> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::unique_ptr<float[], aligned_delete> x_buffer;
+  std::unique_ptr<TX[], aligned_delete> x_buffer;
   std::unique_ptr<TY[], aligned_delete> y_buffer;
   if (o.shuffle) {
-    x_buffer.reset(aligned_new<float>(batch_size * sx));
+    x_buffer.reset(aligned_new<TX>(batch_size * sx));
     y_buffer.reset(aligned_new<TY>(batch_size * sy));
   }
   rng shuffle_rng(o.seed);
@@ -376,7 +377,7 @@ History fit_views(Tr& trainer, const XV& x_all, const YV& y_all, const fit_optio
     for (int b = 0; b < steps; ++b) {
       const int start = b * batch_size;
       const int count = std::min(batch_size, n - start);
-      const float* xp = x_all.data() + static_cast<std::ptrdiff_t>(start) * sx;
+      const TX* xp = x_all.data() + static_cast<std::ptrdiff_t>(start) * sx;
       const TY* yp = y_all.data() + static_cast<std::ptrdiff_t>(start) * sy;
       if (o.shuffle) {
         for (int i = 0; i < count; ++i) {
@@ -472,6 +473,7 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
       std::conditional_t<std::tuple_size_v<decltype(validation)> == 1,
                          typename Tr::template step_diagnosis<typename V::x, typename V::y>, void>>::type;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -481,7 +483,7 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
   if constexpr (std::is_void_v<DS>) {
     auto ms = std::tuple_cat(detail::metrics_of(std::forward<Extras>(extras))...);
     auto cbs = std::tuple_cat(detail::callbacks_of(std::forward<Extras>(extras))...);
-    const TensorView<const float, typename X::shape> xv = x;
+    const TensorView<const detail::input_element_t<typename Tr::model_type>, typename X::shape> xv = x;
     const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
     return detail::fit_views(trainer, xv, yv, options, std::move(ms), cbs, validation);
   } else {
@@ -499,6 +501,7 @@ History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_option
   using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
   using DS = typename trainer<Net, Loss, Opt>::template step_diagnosis<X, Y>;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -560,6 +563,7 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   using Result = decltype(detail::logs_to_array<decltype(metric_tuple)>(Logs{}));
   using DS = typename decltype(detail::step_rule<Net, Loss, X, Y>())::type;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -567,7 +571,7 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   static_assert(no_error<only<error::LOSS_TARGET_MISMATCH, DS>>, TSHAPE_MSG_LOSS_TARGET_MISMATCH);
   static_assert(no_error<only<error::OUTPUT_KEEPS_SPATIAL_AXES, DS>>, TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES);
   if constexpr (std::is_void_v<DS>) {
-    const TensorView<const float, typename X::shape> xv = x;
+    const TensorView<const detail::input_element_t<Net>, typename X::shape> xv = x;
     const TensorView<const typename Y::value_type, typename Y::shape> yv = y;
     return detail::logs_to_array<decltype(metric_tuple)>(
         detail::evaluate_model(detail::model_of(net), loss, xv, yv, options, std::move(metric_tuple)));
@@ -604,12 +608,13 @@ auto predict(N& net, const X& x, int batch_size = 32) {
   using SX = typename X::shape;
   using D = typename Net::template call_diagnosis<X>;
   static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
   using Out = prepend_t<dyn, typename Net::output_shape>;
   if constexpr (std::is_void_v<D>) {
     if (batch_size < 1) raise(make_error(errc::invalid_option, "predict: batch_size must be at least 1"));
-    const TensorView<const float, SX> xv = x;
+    const TensorView<const detail::input_element_t<Net>, SX> xv = x;
     const int n = xv.template extent<0>();
     Tensor<float, Out> y(n);
     const auto xe = xv.extents();

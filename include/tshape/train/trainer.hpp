@@ -355,6 +355,7 @@ class trainer {
     using DS = step_diagnosis<X, Y>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -375,6 +376,7 @@ class trainer {
     using DS = step_diagnosis<X, Y>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -402,6 +404,7 @@ class trainer {
     using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -420,6 +423,7 @@ class trainer {
     using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -463,9 +467,12 @@ class trainer {
   float run(const X& x, const Y& y, bool training) {
     using SX = typename X::shape;
     using SY = typename Y::shape;
-    const TensorView<const float, SX> xv = x;
+    const TensorView<const detail::input_element_t<Net>, SX> xv = x;
     const TensorView<const typename Y::value_type, SY> yv = y;
     const int batch = xv.template extent<0>();
+    constexpr int id_limit = detail::token_id_limit_of<Net>();
+    if constexpr (id_limit > 0)
+      if (const auto e = token_id_error(xv.data(), xv.size(), id_limit)) raise(e);
     // The dyn extents, once, at the boundary: the data, the samples, the targets.
     if constexpr (!SX::is_static) {
       using Expected = prepend_t<dyn, typename Net::input_shape>;
@@ -503,9 +510,9 @@ class trainer {
     ctx.trainable = training;
     if (training) {
       keep_state(false);  // a batch whose loss is not finite leaves the moving statistics as they were
-      net_->forward_train(xv.data(), pred, batch, saved, work, ctx, frozen_.data());
+      net_->forward_train(detail::as_input_pointer(xv.data()), pred, batch, saved, work, ctx, frozen_.data());
     } else {
-      net_->run_forward(xv.data(), pred, batch, work);
+      net_->run_forward(detail::as_input_pointer(xv.data()), pred, batch, work);
     }
     const std::ptrdiff_t cols = Net::output_shape::rank > 0 ? last_extent_v<typename Net::output_shape> : 1;
     const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(out_floats) / cols;
@@ -528,7 +535,8 @@ class trainer {
 
     zero_gradients();
     ctx.dy_is_logits = from_cache;
-    net_->backward(xv.data(), pred, dpred, nullptr, batch, saved, work, *grads_, ctx, frozen_.data());
+    net_->backward(detail::as_input_pointer(xv.data()), pred, dpred, nullptr, batch, saved, work, *grads_, ctx,
+                   frozen_.data());
     apply_update();
     return static_cast<float>(l);
   }

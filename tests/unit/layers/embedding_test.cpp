@@ -1,0 +1,146 @@
+// Embedding: ids in, rows of `embeddings` out, against PyTorch; the int32 input of a model that starts
+// with one; ids outside [0, input_dim) as run-time errors; the scatter-add gradient; training.
+#include <tshape/tshape.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "../support.hpp"
+
+using namespace tshape;
+
+// The shape rule: an axis of output_dim after the ids' axes; Keras' parameter count.
+static_assert(std::is_same_v<decltype(Embedding<100, 8>::infer(Shape<12>{})), Shape<12, 8>>);
+static_assert(std::is_same_v<decltype(Embedding<100, 8>::infer(Shape<3, 4>{})), Shape<3, 4, 8>>);
+static_assert(Embedding<100, 8>::bind<Shape<12>>::param_count == 800);
+static_assert(is_mismatch_v<decltype(Embedding<0, 8>::infer(Shape<12>{}))>);
+// A model that starts with an Embedding takes int32 data; floats, or an Embedding after another
+// layer, are diagnosed (the gallery shows them as compile errors).
+using Tokens = Sequential<Input<5>, Embedding<11, 6>>;
+static_assert(Tokens::takes_token_ids && std::is_same_v<Tokens::input_element, std::int32_t>);
+static_assert(std::is_same_v<Tokens::output_shape, Shape<5, 6>>);
+static_assert(std::is_void_v<Tokens::call_diagnosis<Tensor<int, Shape<3, 5>>>>);
+static_assert(std::is_same_v<Tokens::call_diagnosis<Tensor<float, Shape<3, 5>>>,
+                             error::TOKEN_IDS_NOT_INTEGER<error::at_model_input, Input<5>, error::expected_dtype<int>,
+                                                          error::but_got_dtype<float>, error::but_got_shape<3, 5>>>);
+static_assert(std::is_same_v<detail::chain<Shape<4>, Dense<5>, Embedding<11, 6>>::diagnosis,
+                             error::TOKEN_IDS_NOT_INTEGER<error::at_layer<1>, Embedding<11, 6>,
+                                                          error::fed_floats_by_the_layer_before_it>>);
+static_assert(!Sequential<Input<4>, Dense<5>>::takes_token_ids);
+// Keras' summary row.
+static_assert(summary<Tokens>().rows[0].name == "embedding" && summary<Tokens>().rows[0].class_name == "Embedding");
+static_assert(summary<Tokens>().rows[0].output_shape == "(None, 5, 6)" && summary<Tokens>().rows[0].params == 66);
+
+namespace {
+template <class T>
+void copy_ids(const tshape_test::reference& ref, const std::string& name, T&& ids) {
+  const auto& a = ref[name];
+  REQUIRE(static_cast<std::size_t>(ids.size()) == a.values.size());
+  for (std::size_t i = 0; i < a.values.size(); ++i) ids.data()[i] = static_cast<int>(a.values[i]);
+}
+}  // namespace
+
+TEST_CASE("Embedding: matches PyTorch's Embedding", "[layers][embedding]") {
+  tshape_test::reference ref("sequence.txt");
+  auto net = make_model<Tokens>();
+  ref.copy_to("embedding.embeddings", layer<0>(*net).embeddings());
+  Tensor<int, Shape<3, 5>> ids;
+  copy_ids(ref, "embedding.ids", ids);
+  auto y = (*net)(ids);
+  static_assert(std::is_same_v<decltype(y), Tensor<float, Shape<3, 5, 6>>>);
+  tshape_test::require_close(y, ref["embedding.y"].values, 1e-6, 1e-6);
+
+  // dyn batch, and batch 1
+  Tensor<int, Shape<dyn, 5>> idd(3);
+  copy_ids(ref, "embedding.ids", idd);
+  tshape_test::require_close((*net)(idd), ref["embedding.y"].values, 1e-6, 1e-6);
+  Tensor<int, Shape<1, 5>> one;
+  for (int t = 0; t < 5; ++t) one(0, t) = ids(2, t);
+  auto y1 = (*net)(one);
+  for (int t = 0; t < 5; ++t)
+    for (int j = 0; j < 6; ++j) REQUIRE(y1(0, t, j) == y(2, t, j));
+}
+
+TEST_CASE("Embedding: an id outside [0, input_dim) is a run-time error, never a read out of bounds",
+          "[layers][embedding]") {
+  auto net = make_model<Tokens>();
+  for (int bad : {11, -1, 1 << 30}) {
+    Tensor<int, Shape<2, 5>> ids;
+    ids.fill(3);
+    ids(1, 2) = bad;
+    try {
+      (void)(*net)(ids);
+      FAIL("no error");
+    } catch (const shape_error& e) {
+      REQUIRE(e.code() == errc::token_id_out_of_range);
+      REQUIRE(std::string(e.what()).find("input_dim is 11") != std::string::npos);
+    }
+    Tensor<float, Shape<2, 5, 6>> y;
+    alignas(TSHAPE_ALIGN) std::byte arena[64];
+    const auto r = net->try_forward(ids, y, std::span<std::byte>(arena));
+    REQUIRE(!r.ok());
+    REQUIRE(r.error().code == errc::token_id_out_of_range);
+    // The layer checks too, for code that runs the raw pass.
+    REQUIRE_THROWS_AS(net->run_forward(detail::as_input_pointer(ids.data()), y.data(), 2, nullptr), shape_error);
+  }
+}
+
+TEST_CASE("Embedding: the gradient of embeddings adds dy into each id's row (PyTorch)", "[layers][embedding][train]") {
+  tshape_test::reference ref("sequence.txt");
+  auto net = make_model<Tokens>();
+  auto grad = make_model<Tokens>();
+  ref.copy_to("embedding.embeddings", layer<0>(*net).embeddings());
+  layer<0>(*grad).embeddings().fill(0.0f);
+  Tensor<int, Shape<3, 5>> ids;
+  copy_ids(ref, "embedding.ids", ids);
+  Tensor<float, Shape<3, 5, 6>> y, r;
+  ref.copy_to("embedding.r", r);
+  std::vector<float> saved(Tokens::saved_floats(3) + 16), scratch(Tokens::backward_scratch_floats(3) + 16);
+  train_context ctx;
+  const float* x = detail::as_input_pointer(ids.data());
+  net->forward_train(x, y.data(), 3, saved.data(), scratch.data(), ctx);
+  tshape_test::require_close(y, ref["embedding.y"].values, 1e-6, 1e-6);
+  net->backward(x, y.data(), r.data(), nullptr, 3, saved.data(), scratch.data(), *grad, ctx);
+  tshape_test::require_close(layer<0>(*grad).embeddings(), ref["embedding.dembeddings"].values, 1e-6, 1e-6);
+}
+
+TEST_CASE("Embedding: a model of token ids trains with trainer.step and fit", "[layers][embedding][train]") {
+  // Class = whether token 1 occurs in the sequence: the embedding of token 1 must move.
+  using Net = Sequential<Input<6>, Embedding<8, 4>, GlobalAveragePooling1D, Dense<2, Softmax>>;
+  auto net = make_model<Net>(3);
+  Tensor<int, Shape<64, 6>> x;
+  Tensor<int, Shape<64>> labels;
+  detail::rng gen(5);
+  for (int b = 0; b < 64; ++b) {
+    labels(b) = b % 2;
+    for (int t = 0; t < 6; ++t) x(b, t) = 2 + static_cast<int>(gen.next() % 6);
+    if (b % 2) x(b, static_cast<int>(gen.next() % 6)) = 1;
+  }
+  const auto before = layer<0>(*net).embeddings()(1, 0);
+  auto trainer = make_trainer(*net, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.05f});
+  const float first = trainer.step(x, labels);
+  float last = first;
+  for (int i = 0; i < 60; ++i) last = trainer.step(x, labels);
+  REQUIRE(last < 0.5f * first);
+  REQUIRE(layer<0>(*net).embeddings()(1, 0) != before);
+  // evaluate and predict take the ids too.
+  const auto [loss, acc] = evaluate(*net, x, labels, SparseCategoricalCrossentropy{}, metrics<SparseCategoricalAccuracy>);
+  REQUIRE(loss == Approx(trainer.test_step(x, labels)).epsilon(1e-4));
+  REQUIRE(acc > 0.9);
+  const auto p = predict(*net, x, 10);
+  REQUIRE(p.extent(0) == 64);
+  // A bad id in training data is reported before anything changes.
+  x(3, 3) = 8;
+  REQUIRE_THROWS_AS(trainer.step(x, labels), shape_error);
+
+  // fit, shuffling the int32 samples, from a fresh model.
+  auto fresh = make_model<Net>(4);
+  x(3, 3) = 2;
+  fit_options o;
+  o.epochs = 30;
+  o.batch_size = 16;
+  o.verbose = 0;
+  const auto h = fit(fresh, x, labels, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.05f}, o);
+  REQUIRE(h["loss"].back() < 0.5 * h["loss"].front());
+}
