@@ -42,6 +42,7 @@
 #include "layers/global_max_pooling2d.hpp"
 #include "layers/gru.hpp"
 #include "layers/input.hpp"
+#include "layers/layer_normalization.hpp"
 #include "layers/lstm.hpp"
 #include "layers/maximum.hpp"
 #include "layers/max_pooling1d.hpp"

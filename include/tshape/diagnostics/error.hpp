@@ -233,6 +233,7 @@ template <class... Options> struct it_takes {};         // Kernel<> stands for K
 template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
+template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
 template <int N> struct filters {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
 template <class... Options> struct strides_and_dilation_together {};
