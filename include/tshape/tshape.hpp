@@ -48,6 +48,7 @@
 #include "layers/max_pooling1d.hpp"
 #include "layers/max_pooling2d.hpp"
 #include "layers/minimum.hpp"
+#include "layers/multi_head_attention.hpp"
 #include "layers/multiply.hpp"
 #include "layers/options.hpp"
 #include "layers/permute.hpp"

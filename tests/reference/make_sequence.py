@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Reference values for the sequence-model layers (Embedding, LayerNormalization), computed with
-PyTorch in float64.
+"""Reference values for the sequence-model layers (Embedding, LayerNormalization, MultiHeadAttention),
+computed with PyTorch in float64 (MultiHeadAttention: Keras' math written out in NumPy, checked
+against the same math in torch, whose autograd gives the gradients).
 
 Writes sequence.txt: one array per line, `name rank d0 d1 ... v0 v1 ...`, in Keras' layouts
 (Embedding's `embeddings` (input_dim, output_dim) = torch's Embedding weight; LayerNormalization's
 gamma, beta (features,) = torch's LayerNorm weight, bias). Gradients are of L = sum(r * y) for the
 array r written beside them. Run from this folder: /usr/bin/python3 make_sequence.py
 """
+import numpy as np
 import torch
 
 torch.manual_seed(11)
@@ -60,6 +62,65 @@ put("layernorm_plain.y", ln0(x0))
 x1 = torch.randn(4, 5) * 0.2
 put("layernorm_eps.x", x1)
 put("layernorm_eps.y", torch.nn.functional.layer_norm(x1, (5,), eps=0.1))
+
+
+
+# MultiHeadAttention(num_heads 3, key_dim 4, value_dim 2) as self-attention on (batch 2, T 5, d_model 6),
+# Keras' weight layout: query/key kernels (d_model, heads, key_dim), biases (heads, key_dim), value
+# kernel (d_model, heads, value_dim), output kernel (heads, value_dim, d_model), bias (d_model).
+def mha_numpy(x, wq, bq, wk, bk, wv, bv, wo, bo, causal):
+    """Keras' MultiHeadAttention._compute_attention on einsums, in NumPy."""
+    q = np.einsum("btd,dhk->bthk", x, wq) + bq
+    k = np.einsum("btd,dhk->bthk", x, wk) + bk
+    v = np.einsum("btd,dhv->bthv", x, wv) + bv
+    q = q / np.sqrt(wq.shape[-1])
+    scores = np.einsum("bshk,bthk->bhts", k, q)  # Keras: einsum(key, query)
+    if causal:
+        t = x.shape[1]
+        mask = np.tril(np.ones((t, t), dtype=bool))
+        scores = scores + (1.0 - mask) * -1e9  # Keras' _masked_softmax adder
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    p = np.exp(scores)
+    p = p / p.sum(axis=-1, keepdims=True)
+    o = np.einsum("bhts,bshv->bthv", p, v)
+    return np.einsum("bthv,hvd->btd", o, wo) + bo
+
+
+def mha_torch(x, wq, bq, wk, bk, wv, bv, wo, bo, causal):
+    q = torch.einsum("btd,dhk->bthk", x, wq) + bq
+    k = torch.einsum("btd,dhk->bthk", x, wk) + bk
+    v = torch.einsum("btd,dhv->bthv", x, wv) + bv
+    q = q / (wq.shape[-1] ** 0.5)
+    scores = torch.einsum("bthk,bshk->bhts", q, k)
+    if causal:
+        t = x.shape[1]
+        scores = scores.masked_fill(~torch.tril(torch.ones(t, t, dtype=torch.bool)), float("-inf"))
+    p = torch.softmax(scores, dim=-1)
+    o = torch.einsum("bhts,bshv->bthv", p, v)
+    return torch.einsum("bthv,hvd->btd", o, wo) + bo
+
+
+B, T, D, H, K, V = 2, 5, 6, 3, 4, 2
+names = ["query.kernel", "query.bias", "key.kernel", "key.bias", "value.kernel", "value.bias",
+         "attention_output.kernel", "attention_output.bias"]
+shapes = [(D, H, K), (H, K), (D, H, K), (H, K), (D, H, V), (H, V), (H, V, D), (D,)]
+weights = [(torch.randn(*s) * 0.5).requires_grad_() for s in shapes]
+x = torch.randn(B, T, D).requires_grad_()
+put("mha.x", x)
+for n, w in zip(names, weights):
+    put(f"mha.{n}", w)
+for causal in (False, True):
+    tag = "mha_causal" if causal else "mha"
+    y_np = mha_numpy(x.detach().numpy(), *[w.detach().numpy() for w in weights], causal)
+    y = mha_torch(x, *weights, causal)
+    assert np.allclose(y.detach().numpy(), y_np, atol=1e-12), "NumPy and torch disagree"
+    put(f"{tag}.y", torch.from_numpy(y_np))
+    r = torch.randn_like(y)
+    put(f"{tag}.r", r)
+    grads = torch.autograd.grad((y * r).sum(), [x] + weights)
+    put(f"{tag}.dx", grads[0])
+    for n, g in zip(names, grads[1:]):
+        put(f"{tag}.d{n}", g)
 
 with open("sequence.txt", "w") as f:
     f.write("\n".join(out) + "\n")

@@ -234,6 +234,10 @@ template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
 template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
+template <int N> struct num_heads {};
+template <int N> struct key_dim {};
+template <int N> struct value_dim {};
+struct attends_over_timesteps_of_feature_vectors {};  // MultiHeadAttention's samples are (T, d_model)
 template <int N> struct filters {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
 template <class... Options> struct strides_and_dilation_together {};
