@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <vector>
 
 #include "../activation/activation.hpp"
 #include "../gemm/gemm.hpp"
@@ -67,27 +66,28 @@ inline void head_backward(int T, int S, int Kd, int Vd, const float* q, const fl
   gemm::gemm_tn(S, Kd, T, dprobs, q, dk);
 }
 
-/// The plain twin of head_forward, in double (out only).
+/// The plain twin of head_forward, in double (out only; no working memory: each output column
+/// recomputes the row's weights).
 inline void attention_reference(int T, int S, int Kd, int Vd, const float* q, const float* k, const float* v,
                                 bool causal, float* out) {
   for (int i = 0; i < T; ++i) {
     const int seen = causal ? std::min(i + 1, S) : S;
-    double most = -1e300;
-    for (int j = 0; j < seen; ++j) {
+    auto score = [&](int j) {
       double s = 0.0;
       for (int c = 0; c < Kd; ++c) s += static_cast<double>(q[i * Kd + c]) * k[j * Kd + c];
-      most = std::max(most, s);
+      return s;
+    };
+    double most = score(0);
+    for (int j = 1; j < seen; ++j) most = std::max(most, score(j));
+    for (int c = 0; c < Vd; ++c) {
+      double total = 0.0, acc = 0.0;
+      for (int j = 0; j < seen; ++j) {
+        const double e = std::exp(score(j) - most);
+        total += e;
+        acc += e * v[j * Vd + c];
+      }
+      out[i * Vd + c] = static_cast<float>(acc / total);
     }
-    double total = 0.0;
-    std::vector<double> acc(static_cast<std::size_t>(Vd), 0.0);
-    for (int j = 0; j < seen; ++j) {
-      double s = 0.0;
-      for (int c = 0; c < Kd; ++c) s += static_cast<double>(q[i * Kd + c]) * k[j * Kd + c];
-      const double e = std::exp(s - most);
-      total += e;
-      for (int c = 0; c < Vd; ++c) acc[static_cast<std::size_t>(c)] += e * v[j * Vd + c];
-    }
-    for (int c = 0; c < Vd; ++c) out[i * Vd + c] = static_cast<float>(acc[static_cast<std::size_t>(c)] / total);
   }
 }
 
