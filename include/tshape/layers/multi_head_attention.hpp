@@ -86,144 +86,62 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
       return s;
   }
 
-  template <class In>
-  class bind {
-    static constexpr int T = In::extents[0];
-    static constexpr int D = In::extents[1];
+  /// The weights and the pass of attention from Tq queries of depth Dq to Tk keys and values of
+  /// depth Dk (self-attention: the same tensor, Tq = Tk, Dq = Dk). Output: (Tq, Dq).
+  template <int Tq, int Dq, int Tk, int Dk>
+  class core {
+   protected:
     static constexpr int H = NumHeads, Kd = KeyDim, Vd = value_dim;
     static constexpr int HK = H * Kd, HV = H * Vd;
-    static constexpr std::ptrdiff_t proj_k = static_cast<std::ptrdiff_t>(T) * HK;  // per sample
-    static constexpr std::ptrdiff_t proj_v = static_cast<std::ptrdiff_t>(T) * HV;
-    static constexpr std::ptrdiff_t probs_per_sample = static_cast<std::ptrdiff_t>(H) * T * T;
-    // One head's working arrays in forward: q, k (T x Kd), v, o (T x Vd), probs (T x T).
-    static constexpr std::size_t head_floats = 2 * T * Kd + 2 * T * Vd + T * T;
-    // ... and in backward: q, k, dq, dk; v, dout, dv; dprobs.
-    static constexpr std::size_t head_backward_floats = 4 * T * Kd + 3 * T * Vd + T * T;
+    // Per sample: q (Tq x heads x key_dim), k (Tk x heads x key_dim), v (Tk x heads x value_dim), o
+    // (Tq x heads x value_dim), every head's probs (heads x Tq x Tk).
+    static constexpr std::ptrdiff_t q_size = static_cast<std::ptrdiff_t>(Tq) * HK;
+    static constexpr std::ptrdiff_t k_size = static_cast<std::ptrdiff_t>(Tk) * HK;
+    static constexpr std::ptrdiff_t v_size = static_cast<std::ptrdiff_t>(Tk) * HV;
+    static constexpr std::ptrdiff_t o_size = static_cast<std::ptrdiff_t>(Tq) * HV;
+    static constexpr std::ptrdiff_t probs_size = static_cast<std::ptrdiff_t>(H) * Tq * Tk;
+    static constexpr std::ptrdiff_t projections = q_size + k_size + v_size + o_size;
+    // One head's working arrays in forward: q, k, v, o, probs.
+    static constexpr std::size_t head_floats = Tq * Kd + Tk * Kd + Tk * Vd + Tq * Vd + Tq * Tk;
+    // ... and in backward: q, dq, k, dk; v, dv, dout; dprobs.
+    static constexpr std::size_t head_backward_floats = 2 * Tq * Kd + 2 * Tk * Kd + 2 * Tk * Vd + Tq * Vd + Tq * Tk;
     struct none {};
     template <class S>
     using bias_t = std::conditional_t<use_bias, Tensor<float, S>, none>;
 
    public:
-    using input_shape = In;
-    using output_shape = In;
-    static constexpr long long param_count = 2LL * (D * HK + (use_bias ? HK : 0)) + (1LL * D * HV + (use_bias ? HV : 0)) +
-                                             (1LL * HV * D + (use_bias ? D : 0));
+    static constexpr long long param_count = (1LL * Dq * HK + (use_bias ? HK : 0)) + (1LL * Dk * HK + (use_bias ? HK : 0)) +
+                                             (1LL * Dk * HV + (use_bias ? HV : 0)) + (1LL * HV * Dq + (use_bias ? Dq : 0));
     static constexpr long long non_trainable_count = 0;
     /// The projections q, k, v and the heads' outputs o for the batch, then one head's arrays.
     static constexpr std::size_t scratch_floats(int batch) {
-      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(2 * proj_k + 2 * proj_v) + head_floats;
+      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(projections) + head_floats;
     }
     /// Kept from forward_train: q (scaled), k, v, o and every head's probs.
     static constexpr std::size_t saved_floats(int batch) {
-      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(2 * proj_k + 2 * proj_v + probs_per_sample);
+      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(projections + probs_size);
     }
     /// dO, dq, dk, dv for the batch, then one head's arrays.
     static constexpr std::size_t backward_scratch_floats(int batch) {
-      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(2 * proj_k + 2 * proj_v) + head_backward_floats;
+      return static_cast<std::size_t>(batch) * static_cast<std::size_t>(projections) + head_backward_floats;
     }
 
-    constexpr TensorView<float, Shape<D, H, Kd>> query_kernel() { return wq_.view(); }
-    constexpr TensorView<const float, Shape<D, H, Kd>> query_kernel() const { return wq_.view(); }
-    constexpr TensorView<float, Shape<D, H, Kd>> key_kernel() { return wk_.view(); }
-    constexpr TensorView<const float, Shape<D, H, Kd>> key_kernel() const { return wk_.view(); }
-    constexpr TensorView<float, Shape<D, H, Vd>> value_kernel() { return wv_.view(); }
-    constexpr TensorView<const float, Shape<D, H, Vd>> value_kernel() const { return wv_.view(); }
-    constexpr TensorView<float, Shape<H, Vd, D>> output_kernel() { return wo_.view(); }
-    constexpr TensorView<const float, Shape<H, Vd, D>> output_kernel() const { return wo_.view(); }
+    constexpr TensorView<float, Shape<Dq, H, Kd>> query_kernel() { return wq_.view(); }
+    constexpr TensorView<const float, Shape<Dq, H, Kd>> query_kernel() const { return wq_.view(); }
+    constexpr TensorView<float, Shape<Dk, H, Kd>> key_kernel() { return wk_.view(); }
+    constexpr TensorView<const float, Shape<Dk, H, Kd>> key_kernel() const { return wk_.view(); }
+    constexpr TensorView<float, Shape<Dk, H, Vd>> value_kernel() { return wv_.view(); }
+    constexpr TensorView<const float, Shape<Dk, H, Vd>> value_kernel() const { return wv_.view(); }
+    constexpr TensorView<float, Shape<H, Vd, Dq>> output_kernel() { return wo_.view(); }
+    constexpr TensorView<const float, Shape<H, Vd, Dq>> output_kernel() const { return wo_.view(); }
     constexpr TensorView<float, Shape<H, Kd>> query_bias() requires use_bias { return bq_.view(); }
     constexpr TensorView<const float, Shape<H, Kd>> query_bias() const requires use_bias { return bq_.view(); }
     constexpr TensorView<float, Shape<H, Kd>> key_bias() requires use_bias { return bk_.view(); }
     constexpr TensorView<const float, Shape<H, Kd>> key_bias() const requires use_bias { return bk_.view(); }
     constexpr TensorView<float, Shape<H, Vd>> value_bias() requires use_bias { return bv_.view(); }
     constexpr TensorView<const float, Shape<H, Vd>> value_bias() const requires use_bias { return bv_.view(); }
-    constexpr TensorView<float, Shape<D>> output_bias() requires use_bias { return bo_.view(); }
-    constexpr TensorView<const float, Shape<D>> output_bias() const requires use_bias { return bo_.view(); }
-
-    void forward(const float* x, float* y, int batch, float* scratch) const {
-      const std::ptrdiff_t n = batch;
-      float* q = scratch;
-      float* k = q + n * proj_k;
-      float* v = k + n * proj_k;
-      float* o = v + n * proj_v;
-      run(x, y, batch, q, k, v, o, nullptr, o + n * proj_v);
-    }
-
-    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
-      const std::ptrdiff_t n = batch;
-      float* q = saved;
-      float* k = q + n * proj_k;
-      float* v = k + n * proj_k;
-      float* o = v + n * proj_v;
-      float* probs = o + n * proj_v;
-      run(x, y, batch, q, k, v, o, probs, scratch);
-    }
-
-    void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved,
-                  float* scratch, bind& grad, const train_context& ctx) const {
-      if (batch <= 0) return;
-      const std::ptrdiff_t n = batch;
-      const int rows = batch * T;
-      const float* q = saved;
-      const float* k = q + n * proj_k;
-      const float* v = k + n * proj_k;
-      const float* o = v + n * proj_v;
-      const float* probs = o + n * proj_v;
-      float* d_o = scratch;
-      float* dq = d_o + n * proj_v;
-      float* dk = dq + n * proj_k;
-      float* dv = dk + n * proj_k;
-      float* hw = dv + n * proj_v;
-      float* qh = hw;
-      float* kh = qh + T * Kd;
-      float* dqh = kh + T * Kd;
-      float* dkh = dqh + T * Kd;
-      float* vh = dkh + T * Kd;
-      float* doh = vh + T * Vd;
-      float* dvh = doh + T * Vd;
-      float* dprobs = dvh + T * Vd;
-
-      // The output projection: dWo += o^T . dy, dbo += sums of dy, dO = dy . Wo^T.
-      if (ctx.trainable) {
-        kernels::gemm::gemm_tn(HV, D, rows, o, dy, grad.wo_.data());
-        if constexpr (use_bias) kernels::gemm::add_column_sums(rows, D, dy, grad.bo_.data());
-      }
-      std::fill_n(d_o, n * proj_v, 0.0f);
-      kernels::gemm::gemm_nt(rows, HV, D, dy, wo_.data(), d_o);
-
-      // Each head of each sample, through the attention.
-      const float scale = 1.0f / std::sqrt(static_cast<float>(Kd));
-      for (int b = 0; b < batch; ++b)
-        for (int h = 0; h < H; ++h) {
-          gather(q, b, h, Kd, qh);
-          gather(k, b, h, Kd, kh);
-          gather(v, b, h, Vd, vh);
-          gather(d_o, b, h, Vd, doh);
-          kernels::attention::head_backward(T, T, Kd, Vd, qh, kh, vh, probs + (static_cast<std::ptrdiff_t>(b) * H + h) * T * T,
-                                            doh, dprobs, dqh, dkh, dvh);
-          for (int i = 0; i < T * Kd; ++i) dqh[i] *= scale;  // q was scaled after its projection
-          scatter(dqh, b, h, Kd, dq);
-          scatter(dkh, b, h, Kd, dk);
-          scatter(dvh, b, h, Vd, dv);
-        }
-
-      // The input projections.
-      if (ctx.trainable) {
-        kernels::gemm::gemm_tn(D, HK, rows, x, dq, grad.wq_.data());
-        kernels::gemm::gemm_tn(D, HK, rows, x, dk, grad.wk_.data());
-        kernels::gemm::gemm_tn(D, HV, rows, x, dv, grad.wv_.data());
-        if constexpr (use_bias) {
-          kernels::gemm::add_column_sums(rows, HK, dq, grad.bq_.data());
-          kernels::gemm::add_column_sums(rows, HK, dk, grad.bk_.data());
-          kernels::gemm::add_column_sums(rows, HV, dv, grad.bv_.data());
-        }
-      }
-      if (dx) {
-        std::fill_n(dx, static_cast<std::ptrdiff_t>(rows) * D, 0.0f);
-        kernels::gemm::gemm_nt(rows, D, HK, dq, wq_.data(), dx);
-        kernels::gemm::gemm_nt(rows, D, HK, dk, wk_.data(), dx);
-        kernels::gemm::gemm_nt(rows, D, HV, dv, wv_.data(), dx);
-      }
-    }
+    constexpr TensorView<float, Shape<Dq>> output_bias() requires use_bias { return bo_.view(); }
+    constexpr TensorView<const float, Shape<Dq>> output_bias() const requires use_bias { return bo_.view(); }
 
     template <class F>
     constexpr void for_each_weight(F&& f) {
@@ -237,15 +155,104 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
     /// (receptive field = the first axis), and zero biases.
     template <class R>
     void initialize(R& rng) {
-      detail::glorot_uniform(wq_.view(), 1.0 * H * D, 1.0 * Kd * D, rng);
-      detail::glorot_uniform(wk_.view(), 1.0 * H * D, 1.0 * Kd * D, rng);
-      detail::glorot_uniform(wv_.view(), 1.0 * H * D, 1.0 * Vd * D, rng);
-      detail::glorot_uniform(wo_.view(), 1.0 * Vd * H, 1.0 * D * H, rng);
+      detail::glorot_uniform(wq_.view(), 1.0 * H * Dq, 1.0 * Kd * Dq, rng);
+      detail::glorot_uniform(wk_.view(), 1.0 * H * Dk, 1.0 * Kd * Dk, rng);
+      detail::glorot_uniform(wv_.view(), 1.0 * H * Dk, 1.0 * Vd * Dk, rng);
+      detail::glorot_uniform(wo_.view(), 1.0 * Vd * H, 1.0 * Dq * H, rng);
       if constexpr (use_bias) {
         bq_.fill(0.0f);
         bk_.fill(0.0f);
         bv_.fill(0.0f);
         bo_.fill(0.0f);
+      }
+    }
+
+   protected:
+    void forward_core(const float* xq, const float* xk, float* y, int batch, float* scratch) const {
+      const std::ptrdiff_t n = batch;
+      float* q = scratch;
+      float* k = q + n * q_size;
+      float* v = k + n * k_size;
+      float* o = v + n * v_size;
+      run(xq, xk, y, batch, q, k, v, o, nullptr, o + n * o_size);
+    }
+    void forward_train_core(const float* xq, const float* xk, float* y, int batch, float* saved, float* scratch) const {
+      const std::ptrdiff_t n = batch;
+      float* q = saved;
+      float* k = q + n * q_size;
+      float* v = k + n * k_size;
+      float* o = v + n * v_size;
+      run(xq, xk, y, batch, q, k, v, o, o + n * o_size, scratch);
+    }
+
+    /// dxq and dxk are overwritten (either may be null; the same pointer for self-attention, which
+    /// then gets the sum of both paths).
+    void backward_core(const float* xq, const float* xk, const float* dy, float* dxq, float* dxk, int batch,
+                       const float* saved, float* scratch, core& grad, bool trainable) const {
+      if (batch <= 0) return;
+      const std::ptrdiff_t n = batch;
+      const int rows_q = batch * Tq, rows_k = batch * Tk;
+      const float* q = saved;
+      const float* k = q + n * q_size;
+      const float* v = k + n * k_size;
+      const float* o = v + n * v_size;
+      const float* probs = o + n * o_size;
+      float* dq = scratch;
+      float* dk = dq + n * q_size;
+      float* dv = dk + n * k_size;
+      float* d_o = dv + n * v_size;
+      float* qh = d_o + n * o_size;
+      float* dqh = qh + Tq * Kd;
+      float* kh = dqh + Tq * Kd;
+      float* dkh = kh + Tk * Kd;
+      float* vh = dkh + Tk * Kd;
+      float* dvh = vh + Tk * Vd;
+      float* doh = dvh + Tk * Vd;
+      float* dprobs = doh + Tq * Vd;
+
+      // The output projection: dWo += o^T . dy, dbo += sums of dy, dO = dy . Wo^T.
+      if (trainable) {
+        kernels::gemm::gemm_tn(HV, Dq, rows_q, o, dy, grad.wo_.data());
+        if constexpr (use_bias) kernels::gemm::add_column_sums(rows_q, Dq, dy, grad.bo_.data());
+      }
+      std::fill_n(d_o, n * o_size, 0.0f);
+      kernels::gemm::gemm_nt(rows_q, HV, Dq, dy, wo_.data(), d_o);
+
+      // Each head of each sample, through the attention.
+      const float scale = 1.0f / std::sqrt(static_cast<float>(Kd));
+      for (int b = 0; b < batch; ++b)
+        for (int h = 0; h < H; ++h) {
+          gather<Tq>(q, b, h, Kd, qh);
+          gather<Tk>(k, b, h, Kd, kh);
+          gather<Tk>(v, b, h, Vd, vh);
+          gather<Tq>(d_o, b, h, Vd, doh);
+          kernels::attention::head_backward(Tq, Tk, Kd, Vd, qh, kh, vh, probs + (static_cast<std::ptrdiff_t>(b) * H + h) * Tq * Tk, doh,
+                                            dprobs, dqh, dkh, dvh);
+          for (int i = 0; i < Tq * Kd; ++i) dqh[i] *= scale;  // q was scaled after its projection
+          scatter<Tq>(dqh, b, h, Kd, dq);
+          scatter<Tk>(dkh, b, h, Kd, dk);
+          scatter<Tk>(dvh, b, h, Vd, dv);
+        }
+
+      // The input projections.
+      if (trainable) {
+        kernels::gemm::gemm_tn(Dq, HK, rows_q, xq, dq, grad.wq_.data());
+        kernels::gemm::gemm_tn(Dk, HK, rows_k, xk, dk, grad.wk_.data());
+        kernels::gemm::gemm_tn(Dk, HV, rows_k, xk, dv, grad.wv_.data());
+        if constexpr (use_bias) {
+          kernels::gemm::add_column_sums(rows_q, HK, dq, grad.bq_.data());
+          kernels::gemm::add_column_sums(rows_k, HK, dk, grad.bk_.data());
+          kernels::gemm::add_column_sums(rows_k, HV, dv, grad.bv_.data());
+        }
+      }
+      if (dxq) {
+        std::fill_n(dxq, static_cast<std::ptrdiff_t>(rows_q) * Dq, 0.0f);
+        kernels::gemm::gemm_nt(rows_q, Dq, HK, dq, wq_.data(), dxq);
+      }
+      if (dxk) {
+        if (dxk != dxq) std::fill_n(dxk, static_cast<std::ptrdiff_t>(rows_k) * Dk, 0.0f);
+        kernels::gemm::gemm_nt(rows_k, Dk, HK, dk, wk_.data(), dxk);
+        kernels::gemm::gemm_nt(rows_k, Dk, HV, dv, wv_.data(), dxk);
       }
     }
 
@@ -268,11 +275,13 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
       else return nullptr;
     }
 
-    // Head h of sample b, from rows of `width` per head (T x H x width) into a contiguous T x width.
+    // Head h of sample b, from T rows of H heads x `width` into a contiguous T x width, and back.
+    template <int T>
     static void gather(const float* all, int b, int h, int width, float* head) {
       const float* src = all + static_cast<std::ptrdiff_t>(b) * T * H * width + static_cast<std::ptrdiff_t>(h) * width;
       for (int t = 0; t < T; ++t) std::copy_n(src + static_cast<std::ptrdiff_t>(t) * H * width, width, head + t * width);
     }
+    template <int T>
     static void scatter(const float* head, int b, int h, int width, float* all) {
       float* dst = all + static_cast<std::ptrdiff_t>(b) * T * H * width + static_cast<std::ptrdiff_t>(h) * width;
       for (int t = 0; t < T; ++t) std::copy_n(head + t * width, width, dst + static_cast<std::ptrdiff_t>(t) * H * width);
@@ -280,40 +289,58 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
 
     // The pass: projections into q, k, v (batch x T x heads x depth), each head's attention into o,
     // and the output projection. probs (every head's, for backward) or null: one head's at a time in work.
-    void run(const float* x, float* y, int batch, float* q, float* k, float* v, float* o, float* probs,
-             float* work) const {
+    void run(const float* xq, const float* xk, float* y, int batch, float* q, float* k, float* v, float* o,
+             float* probs, float* work) const {
       if (batch <= 0) return;
-      const int rows = batch * T;
-      kernels::gemm::dense<HK, D>(rows, x, wq_.data(), bias_ptr(bq_), q, kernels::activation::linear{});
-      kernels::gemm::dense<HK, D>(rows, x, wk_.data(), bias_ptr(bk_), k, kernels::activation::linear{});
-      kernels::gemm::dense<HV, D>(rows, x, wv_.data(), bias_ptr(bv_), v, kernels::activation::linear{});
+      const int rows_q = batch * Tq, rows_k = batch * Tk;
+      kernels::gemm::dense<HK, Dq>(rows_q, xq, wq_.data(), bias_ptr(bq_), q, kernels::activation::linear{});
+      kernels::gemm::dense<HK, Dk>(rows_k, xk, wk_.data(), bias_ptr(bk_), k, kernels::activation::linear{});
+      kernels::gemm::dense<HV, Dk>(rows_k, xk, wv_.data(), bias_ptr(bv_), v, kernels::activation::linear{});
       const float scale = 1.0f / std::sqrt(static_cast<float>(Kd));
-      for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(rows) * HK; ++i) q[i] *= scale;
+      for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(rows_q) * HK; ++i) q[i] *= scale;
       float* qh = work;
-      float* kh = qh + T * Kd;
-      float* vh = kh + T * Kd;
-      float* oh = vh + T * Vd;
-      float* ph = oh + T * Vd;
+      float* kh = qh + Tq * Kd;
+      float* vh = kh + Tk * Kd;
+      float* oh = vh + Tk * Vd;
+      float* ph = oh + Tq * Vd;
       for (int b = 0; b < batch; ++b)
         for (int h = 0; h < H; ++h) {
-          gather(q, b, h, Kd, qh);
-          gather(k, b, h, Kd, kh);
-          gather(v, b, h, Vd, vh);
-          float* p = probs ? probs + (static_cast<std::ptrdiff_t>(b) * H + h) * T * T : ph;
-          kernels::attention::head_forward(T, T, Kd, Vd, qh, kh, vh, causal, p, oh);
-          scatter(oh, b, h, Vd, o);
+          gather<Tq>(q, b, h, Kd, qh);
+          gather<Tk>(k, b, h, Kd, kh);
+          gather<Tk>(v, b, h, Vd, vh);
+          float* p = probs ? probs + (static_cast<std::ptrdiff_t>(b) * H + h) * Tq * Tk : ph;
+          kernels::attention::head_forward(Tq, Tk, Kd, Vd, qh, kh, vh, causal, p, oh);
+          scatter<Tq>(oh, b, h, Vd, o);
         }
-      kernels::gemm::dense<D, HV>(rows, o, wo_.data(), bias_ptr(bo_), y, kernels::activation::linear{});
+      kernels::gemm::dense<Dq, HV>(rows_q, o, wo_.data(), bias_ptr(bo_), y, kernels::activation::linear{});
     }
 
-    Tensor<float, Shape<D, H, Kd>> wq_;
-    Tensor<float, Shape<D, H, Kd>> wk_;
-    Tensor<float, Shape<D, H, Vd>> wv_;
-    Tensor<float, Shape<H, Vd, D>> wo_;
+    Tensor<float, Shape<Dq, H, Kd>> wq_;
+    Tensor<float, Shape<Dk, H, Kd>> wk_;
+    Tensor<float, Shape<Dk, H, Vd>> wv_;
+    Tensor<float, Shape<H, Vd, Dq>> wo_;
     [[no_unique_address]] bias_t<Shape<H, Kd>> bq_;
     [[no_unique_address]] bias_t<Shape<H, Kd>> bk_;
     [[no_unique_address]] bias_t<Shape<H, Vd>> bv_;
-    [[no_unique_address]] bias_t<Shape<D>> bo_;
+    [[no_unique_address]] bias_t<Shape<Dq>> bo_;
+  };
+
+  /// Self-attention on one sample of shape In = (T, d_model).
+  template <class In>
+  class bind : public core<In::extents[0], In::extents[1], In::extents[0], In::extents[1]> {
+    using base = core<In::extents[0], In::extents[1], In::extents[0], In::extents[1]>;
+
+   public:
+    using input_shape = In;
+    using output_shape = In;
+    void forward(const float* x, float* y, int batch, float* scratch) const { this->forward_core(x, x, y, batch, scratch); }
+    void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context&) const {
+      this->forward_train_core(x, x, y, batch, saved, scratch);
+    }
+    void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved,
+                  float* scratch, bind& grad, const train_context& ctx) const {
+      this->backward_core(x, x, dy, dx, dx, batch, saved, scratch, static_cast<base&>(grad), ctx.trainable);
+    }
   };
 };
 
