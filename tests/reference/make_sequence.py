@@ -122,5 +122,55 @@ for causal in (False, True):
     for n, g in zip(names, grads[1:]):
         put(f"{tag}.d{n}", g)
 
+# Cross-attention, Keras' layer(query, value): query (batch 2, Tq 3, 6), value (batch 2, Tv 5, 4), num_heads
+# 2, key_dim 3 (value_dim 3); the key and value kernels read the value's depth 4.
+def mha_cross_torch(xq, xv, wq, bq, wk, bk, wv, bv, wo, bo, causal):
+    q = torch.einsum("btd,dhk->bthk", xq, wq) + bq
+    k = torch.einsum("btd,dhk->bthk", xv, wk) + bk
+    v = torch.einsum("btd,dhv->bthv", xv, wv) + bv
+    q = q / (wq.shape[-1] ** 0.5)
+    scores = torch.einsum("bthk,bshk->bhts", q, k)
+    if causal:
+        scores = scores.masked_fill(~torch.tril(torch.ones(xq.shape[1], xv.shape[1], dtype=torch.bool)), float("-inf"))
+    p = torch.softmax(scores, dim=-1)
+    o = torch.einsum("bhts,bshv->bthv", p, v)
+    return torch.einsum("bthv,hvd->btd", o, wo) + bo
+
+
+def mha_cross_numpy(xq, xv, wq, bq, wk, bk, wv, bv, wo, bo, causal):
+    q = (np.einsum("btd,dhk->bthk", xq, wq) + bq) / np.sqrt(wq.shape[-1])
+    k = np.einsum("btd,dhk->bthk", xv, wk) + bk
+    v = np.einsum("btd,dhv->bthv", xv, wv) + bv
+    scores = np.einsum("bshk,bthk->bhts", k, q)
+    if causal:
+        scores = scores + (1.0 - np.tril(np.ones((xq.shape[1], xv.shape[1])))) * -1e9
+    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    p = p / p.sum(axis=-1, keepdims=True)
+    return np.einsum("bthv,hvd->btd", np.einsum("bhts,bshv->bthv", p, v), wo) + bo
+
+
+Dq, Tq, Dv, Tv, H2, K2 = 6, 3, 4, 5, 2, 3
+shapes = [(Dq, H2, K2), (H2, K2), (Dv, H2, K2), (H2, K2), (Dv, H2, K2), (H2, K2), (H2, K2, Dq), (Dq,)]
+weights = [(torch.randn(*s) * 0.5).requires_grad_() for s in shapes]
+xq = torch.randn(B, Tq, Dq).requires_grad_()
+xv = torch.randn(B, Tv, Dv).requires_grad_()
+put("cross.query", xq)
+put("cross.value", xv)
+for n, w in zip(names, weights):
+    put(f"cross.{n}", w)
+for causal in (False, True):
+    tag = "cross_causal" if causal else "cross"
+    y = mha_cross_torch(xq, xv, *weights, causal)
+    y_np = mha_cross_numpy(xq.detach().numpy(), xv.detach().numpy(), *[w.detach().numpy() for w in weights], causal)
+    assert np.allclose(y.detach().numpy(), y_np, atol=1e-12), "NumPy and torch disagree"
+    put(f"{tag}.y", y)
+    r = torch.randn_like(y)
+    put(f"{tag}.r", r)
+    grads = torch.autograd.grad((y * r).sum(), [xq, xv] + weights)
+    put(f"{tag}.dquery", grads[0])
+    put(f"{tag}.dvalue", grads[1])
+    for n, g in zip(names, grads[2:]):
+        put(f"{tag}.d{n}", g)
+
 with open("sequence.txt", "w") as f:
     f.write("\n".join(out) + "\n")

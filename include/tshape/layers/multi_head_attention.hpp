@@ -1,24 +1,26 @@
-// MultiHeadAttention<NumHeads, KeyDim, Options...>: Keras' MultiHeadAttention(num_heads, key_dim) as
-// self-attention: query = value = key = the layer's input, one sample of shape (T, d_model), and the
-// output has the input's shape (Keras' default output_shape: the query's last axis).
+// MultiHeadAttention<NumHeads, KeyDim, Options...>: Keras' MultiHeadAttention(num_heads, key_dim).
+// As a layer of one input (a Sequential, or one functional tensor) it is self-attention: query =
+// value = key = the input, one sample of shape (T, d_model), and the output has the input's shape
+// (Keras' default output_shape: the query's last axis). On two functional tensors, layer(query,
+// value) is Keras' call(query, value): cross-attention, the key being the value; the two may differ
+// in timesteps and depth, and the output has the query's shape.
 //
-//   q = x . Wq + bq   (T, heads, key_dim), then scaled by 1 / sqrt(key_dim)
-//   k = x . Wk + bk   (T, heads, key_dim)
-//   v = x . Wv + bv   (T, heads, value_dim)
+//   q = query . Wq + bq   (Tq, heads, key_dim), then scaled by 1 / sqrt(key_dim)
+//   k = value . Wk + bk   (Tv, heads, key_dim)
+//   v = value . Wv + bv   (Tv, heads, value_dim)
 //   per head: probs = softmax over keys of q . k^T (UseCausalMask: query i sees keys j <= i only),
 //             o = probs . v
-//   y = o . Wo + bo   (T, d_model), Wo contracting heads and value_dim
+//   y = o . Wo + bo       (Tq, query depth), Wo contracting heads and value_dim
 //
-// Weights in Keras' layout and get_weights() order: query/kernel (d_model, heads, key_dim), query/bias
-// (heads, key_dim), key/kernel, key/bias (the same), value/kernel (d_model, heads, value_dim),
-// value/bias (heads, value_dim), attention_output/kernel (heads, value_dim, d_model),
-// attention_output/bias (d_model); glorot_uniform kernels (fans as Keras computes them for these
-// shapes) and zero biases.
+// Weights in Keras' layout and get_weights() order: query/kernel (query depth, heads, key_dim),
+// query/bias (heads, key_dim), key/kernel (value depth, heads, key_dim), key/bias, value/kernel
+// (value depth, heads, value_dim), value/bias (heads, value_dim), attention_output/kernel (heads,
+// value_dim, query depth), attention_output/bias (query depth); glorot_uniform kernels (fans as Keras
+// computes them for these shapes) and zero biases.
 //
 // Options, in any order: ValueDim<N> (default key_dim), UseCausalMask (Keras' call(...,
 // use_causal_mask=True); default off), UseBias<false> (no biases). Not supported: dropout, attention
-// masks from data, output_shape, attention_axes, and cross-attention (query and value from different
-// tensors).
+// masks from data, output_shape, attention_axes, and a key apart from the value.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -50,6 +52,10 @@ template <class T>
 struct is_causal_mask : std::is_same<T, UseCausalMask> {};
 template <class O>
 struct attention_takes : std::bool_constant<is_value_dim<O>::value || is_causal_mask<O>::value || is_use_bias<O>::value> {};
+/// MultiHeadAttention applied to two tensors (query, value) of a functional model: a layer of two
+/// inputs (defined below the layer).
+template <class M>
+struct cross_attention;
 }  // namespace detail
 
 template <int NumHeads, int KeyDim, class... Options>
@@ -73,6 +79,15 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
                          void>>;
   static constexpr std::string_view keras_class = "MultiHeadAttention";
   static constexpr std::string_view keras_name = "multi_head_attention";
+
+  /// On one functional tensor: self-attention, as in a Sequential.
+  using detail::functional_call<MultiHeadAttention>::operator();
+  /// On two: Keras' layer(query, value), cross-attention (the key is the value).
+  template <class Q, class V>
+    requires(detail::is_symbolic_v<Q> && detail::is_symbolic_v<V>)
+  constexpr Node<detail::cross_attention<MultiHeadAttention>, Q, V> operator()(const Q&, const V&) const {
+    return {};
+  }
 
   /// Self-attention over one sample of (T, d_model): the output has the input's shape.
   template <int... D>
@@ -344,4 +359,49 @@ struct MultiHeadAttention : detail::functional_call<MultiHeadAttention<NumHeads,
   };
 };
 
+namespace detail {
+
+template <class M>
+struct cross_attention {
+  static constexpr bool is_merge = true;
+  static constexpr std::string_view keras_class = M::keras_class;
+  static constexpr std::string_view keras_name = M::keras_name;
+
+  /// The query and the value, each (timesteps, depth) per sample; the output has the query's shape.
+  /// (Their timesteps and depths may differ: the kernels adapt to each.)
+  template <class... S>
+  static constexpr auto infer_merge(S...) {
+    if constexpr (!std::is_void_v<typename M::option_rule>)
+      return typename M::option_rule{};
+    else if constexpr (((S::rank != 2) || ...))
+      return mismatch<error::WRONG_RANK, error::expected_rank<2>, typename error::detail::got_shape<S, dyn>::input...,
+                      error::attends_over_timesteps_of_feature_vectors>{};
+    else
+      return type_at_t<0, type_list<S...>>{};
+  }
+
+  template <class Q, class V>
+  class bind_two
+      : public M::template core<Q::extents[0], Q::extents[1], V::extents[0], V::extents[1]> {
+    using base = typename M::template core<Q::extents[0], Q::extents[1], V::extents[0], V::extents[1]>;
+
+   public:
+    using output_shape = Q;
+    void forward(const float* const* x, float* y, int batch, float* scratch) const {
+      this->forward_core(x[0], x[1], y, batch, scratch);
+    }
+    void forward_train(const float* const* x, float* y, int batch, float* saved, float* scratch,
+                       const train_context&) const {
+      this->forward_train_core(x[0], x[1], y, batch, saved, scratch);
+    }
+    void backward(const float* const* x, const float*, const float* dy, float* const* dx, int batch,
+                  const float* saved, float* scratch, bind_two& grad, const train_context& ctx) const {
+      this->backward_core(x[0], x[1], dy, dx[0], dx[1], batch, saved, scratch, static_cast<base&>(grad), ctx.trainable);
+    }
+  };
+  template <class... In>
+  using bind = bind_two<In...>;
+};
+
+}  // namespace detail
 }  // namespace tshape

@@ -165,3 +165,92 @@ TEST_CASE("MultiHeadAttention: a small transformer block trains", "[layers][atte
   for (int i = 0; i < 80; ++i) last = trainer.step(x, labels);
   REQUIRE(last < 0.3f * first);
 }
+
+// Cross-attention: layer(query, value) in a functional model, Keras' call(query, value).
+namespace cross_attention_test {
+constexpr auto query_in = Input<3, 6>{};
+constexpr auto value_in = Input<5, 4>{};
+using Cross = decltype(model(inputs(query_in, value_in), MultiHeadAttention<2, 3>{}(query_in, value_in)));
+using CausalCross =
+    decltype(model(inputs(query_in, value_in), MultiHeadAttention<2, 3, UseCausalMask>{}(query_in, value_in)));
+using Layer = detail::cross_attention<MultiHeadAttention<2, 3>>;
+static_assert(std::is_same_v<decltype(Layer::infer_merge(Shape<3, 6>{}, Shape<5, 4>{})), Shape<3, 6>>);
+static_assert(is_mismatch_v<decltype(Layer::infer_merge(Shape<3, 6>{}, Shape<20>{}))>);
+// Keras: query 6*2*3+6, key and value 4*2*3+6 each, output 2*3*6+6.
+static_assert(Layer::bind<Shape<3, 6>, Shape<5, 4>>::param_count == 42 + 30 + 30 + 42);
+static_assert(Cross::param_count == 144);
+constexpr auto cross_summary = summary<Cross>();
+static_assert(cross_summary.rows[2].name == "multi_head_attention" && cross_summary.rows[2].class_name == "MultiHeadAttention");
+static_assert(cross_summary.rows[2].connection_count == 2 && cross_summary.rows[2].output_shape == "(None, 3, 6)");
+}  // namespace cross_attention_test
+
+namespace {
+template <class Model>
+void check_cross_against_keras(const std::string& tag) {
+  INFO(tag);
+  tshape_test::reference ref("sequence.txt");
+  auto net = make_model<Model>();
+  int i = 0;
+  for_each_weight(*net, [&](const weight_ref& w) { ref.copy_to(std::string("cross.") + weight_names[i++], w.values); });
+  REQUIRE(i == 8);
+  Tensor<float, Shape<2, 3, 6>> xq;
+  Tensor<float, Shape<2, 5, 4>> xv;
+  ref.copy_to("cross.query", xq);
+  ref.copy_to("cross.value", xv);
+  tshape_test::require_close((*net)(xq, xv), ref[tag + ".y"].values, 1e-5, 1e-5);
+
+  // The bound layer's backward: both inputs' gradients and every weight's.
+  using Spec = std::conditional_t<std::is_same_v<Model, cross_attention_test::Cross>,
+                                  detail::cross_attention<MultiHeadAttention<2, 3>>,
+                                  detail::cross_attention<MultiHeadAttention<2, 3, UseCausalMask>>>;
+  using B = typename Spec::template bind<Shape<3, 6>, Shape<5, 4>>;
+  auto layer = std::make_unique<B>();
+  auto grad = std::make_unique<B>();
+  i = 0;
+  layer->for_each_weight([&](std::string_view, auto view) { ref.copy_to(std::string("cross.") + weight_names[i++], view); });
+  grad->for_each_weight([](std::string_view, auto view) { view.fill(0.0f); });
+  Tensor<float, Shape<2, 3, 6>> y, r, dq;
+  Tensor<float, Shape<2, 5, 4>> dv;
+  ref.copy_to(tag + ".r", r);
+  std::vector<float> saved(B::saved_floats(2)), scratch(std::max(B::scratch_floats(2), B::backward_scratch_floats(2)));
+  const float* xs[2] = {xq.data(), xv.data()};
+  float* dxs[2] = {dq.data(), dv.data()};
+  train_context ctx;
+  layer->forward_train(xs, y.data(), 2, saved.data(), scratch.data(), ctx);
+  tshape_test::require_close(y, ref[tag + ".y"].values, 1e-5, 1e-5);
+  layer->backward(xs, y.data(), r.data(), dxs, 2, saved.data(), scratch.data(), *grad, ctx);
+  tshape_test::require_close(dq, ref[tag + ".dquery"].values, 1e-4, 1e-5);
+  tshape_test::require_close(dv, ref[tag + ".dvalue"].values, 1e-4, 1e-5);
+  i = 0;
+  grad->for_each_weight([&](std::string_view name, auto view) {
+    INFO(name);
+    tshape_test::require_close(view, ref[tag + ".d" + weight_names[i++]].values, 1e-4, 1e-5);
+  });
+}
+}  // namespace
+
+TEST_CASE("MultiHeadAttention: cross-attention (query, value) matches Keras' math forward and backward",
+          "[layers][attention]") {
+  check_cross_against_keras<cross_attention_test::Cross>("cross");
+  check_cross_against_keras<cross_attention_test::CausalCross>("cross_causal");
+}
+
+TEST_CASE("MultiHeadAttention: a functional model with cross-attention trains", "[layers][attention][train]") {
+  using cross_attention_test::query_in;
+  using cross_attention_test::value_in;
+  using Net = decltype(model(inputs(query_in, value_in),
+                             Dense<1>{}(Flatten{}(MultiHeadAttention<2, 3>{}(query_in, value_in)))));
+  auto net = make_model<Net>(5);
+  Tensor<float, Shape<16, 3, 6>> xq;
+  Tensor<float, Shape<16, 5, 4>> xv;
+  Tensor<float, Shape<16, 1>> target;
+  tshape_test::random_floats gen(6);
+  gen.fill(xq);
+  gen.fill(xv);
+  for (int b = 0; b < 16; ++b) target(b, 0) = xv(b, 0, 0) + xq(b, 1, 2);
+  auto trainer = make_trainer(*net, MeanSquaredError{}, Adam{.learning_rate = 0.01f});
+  const float first = trainer.step(std::tie(xq, xv), std::tie(target));
+  float last = first;
+  for (int i = 0; i < 150; ++i) last = trainer.step(std::tie(xq, xv), std::tie(target));
+  REQUIRE(last < 0.2f * first);
+}
