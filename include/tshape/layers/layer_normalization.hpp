@@ -1,7 +1,7 @@
 // LayerNormalization<Options...>: Keras' LayerNormalization(axis=-1): each sample's vectors along the
 // last axis are normalized by their own mean and biased variance,
 //   y = gamma * (x - mean) / sqrt(variance + epsilon) + beta,
-// the same in training and at inference (no moving statistics). gamma and beta have one value per
+// the same in training and at inference (no moving statistics), and in a stream (each timestep alone). gamma and beta have one value per
 // feature of the last axis; Keras' get_weights() order is gamma, beta.
 //
 // Options, in any order, with Keras' defaults: Epsilon<Num, Den> (1e-3: Epsilon<1, 1000>),
@@ -108,6 +108,11 @@ struct LayerNormalization : detail::functional_call<LayerNormalization<Options..
 
     void forward(const float* x, float* y, int batch, float*) const {
       kernels::norm::layer_norm(x, y, rows_per_sample * batch, C, gamma_ptr(), beta_ptr(), static_cast<float>(epsilon));
+    }
+
+    /// `rows` rows of the last axis at once: what a stream runs on each frame (model/stream.hpp).
+    void forward_rows(const float* x, float* y, int rows) const {
+      kernels::norm::layer_norm(x, y, rows, C, gamma_ptr(), beta_ptr(), static_cast<float>(epsilon));
     }
 
     // Training. saved: each row's mean, then each row's 1 / sqrt(variance + epsilon).

@@ -122,3 +122,21 @@ TEST_CASE("LayerNormalization: a model with one trains and keeps its weights' na
   for (int i = 0; i < 80; ++i) last = trainer.step(x, labels);
   REQUIRE(last < 0.5f * first);
 }
+
+TEST_CASE("LayerNormalization: streams one timestep at a time", "[layers][layer_normalization][stream]") {
+  using Net = Sequential<Input<7, 3>, GRU<5, ReturnSequences>, LayerNormalization<>, Dense<2>>;
+  auto net = make_model<Net>(4);
+  tshape_test::random_floats gen(2);
+  for (auto& v : layer<1>(*net).gamma()) v = gen(0.5f, 1.5f);
+  gen.fill(layer<1>(*net).beta());
+  Tensor<float, Shape<1, 7, 3>> x;
+  gen.fill(x);
+  const auto whole = (*net)(x);
+  auto stream = make_stream(*net);
+  for (int t = 0; t < 7; ++t) {
+    Tensor<float, Shape<3>> frame;
+    for (int j = 0; j < 3; ++j) frame(j) = x(0, t, j);
+    const auto y = stream(frame);
+    for (int j = 0; j < 2; ++j) REQUIRE(y(j) == Approx(whole(0, t, j)).margin(1e-6));
+  }
+}
