@@ -3,6 +3,7 @@
 // differences; Keras' layout, names and parameter counts; training.
 #include <tshape/tshape.hpp>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -253,4 +254,18 @@ TEST_CASE("MultiHeadAttention: a functional model with cross-attention trains", 
   float last = first;
   for (int i = 0; i < 150; ++i) last = trainer.step(std::tie(xq, xv), std::tie(target));
   REQUIRE(last < 0.2f * first);
+}
+
+TEST_CASE("MultiHeadAttention, Embedding and LayerNormalization: weights save and load by name", "[layers][attention][io]") {
+  using Model = Sequential<Input<6>, Embedding<5, 8>, MultiHeadAttention<2, 4, ValueDim<3>>, LayerNormalization<>>;
+  auto a = make_model<Model>(1);
+  auto b = make_model<Model>(2);
+  const std::string path = "/tmp/tshape_seq_weights_test.npz";
+  save_weights(*a, path);
+  load_weights(*b, path);
+  std::remove(path.c_str());
+  Tensor<int, Shape<2, 6>> ids;
+  for (int i = 0; i < 12; ++i) ids.data()[i] = i % 5;
+  const auto ya = (*a)(ids), yb = (*b)(ids);
+  for (std::ptrdiff_t i = 0; i < ya.size(); ++i) REQUIRE(ya.data()[i] == yb.data()[i]);
 }
