@@ -234,6 +234,8 @@ template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
 template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
+template <int N> struct input_dim {};
+template <int N> struct output_dim {};
 template <int N> struct num_heads {};
 template <int N> struct key_dim {};
 template <int N> struct value_dim {};

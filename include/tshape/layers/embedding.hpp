@@ -23,7 +23,7 @@ template <int InputDim, int OutputDim>
 struct Embedding : detail::functional_call<Embedding<InputDim, OutputDim>> {
   /// void, or the option mistake the model reports (layer.hpp).
   using option_rule = std::conditional_t<(InputDim <= 0 || OutputDim <= 0),
-                                         mismatch<error::BAD_OPTION_VALUE, error::units<InputDim <= 0 ? InputDim : OutputDim>>,
+                                         mismatch<error::BAD_OPTION_VALUE, error::input_dim<InputDim>, error::output_dim<OutputDim>>,
                                          void>;
   static constexpr std::string_view keras_class = "Embedding";
   static constexpr std::string_view keras_name = "embedding";
