@@ -28,6 +28,12 @@ static_assert(std::is_same_v<detail::chain<Shape<4>, Dense<5>, Embedding<11, 6>>
                              error::TOKEN_IDS_NOT_INTEGER<error::at_layer<1>, Embedding<11, 6>,
                                                           error::fed_floats_by_the_layer_before_it>>);
 static_assert(!Sequential<Input<4>, Dense<5>>::takes_token_ids);
+// A nested block that starts with an Embedding: the ids go through to it when it comes first.
+using Encoder = Sequential<Embedding<11, 6>, Dense<3>>;
+static_assert(Sequential<Input<5>, Encoder, Dense<2>>::takes_token_ids);
+static_assert(Sequential<Input<5>, Encoder, Dense<2>>::token_id_limit == 11);
+static_assert(Sequential<Input<5>, Sequential<Input<5>, Embedding<7, 2>>, Flatten>::token_id_limit == 7);
+static_assert(!std::is_void_v<detail::chain<Shape<5>, Dense<5>, Encoder>::diagnosis>);
 // Keras' summary row.
 static_assert(summary<Tokens>().rows[0].name == "embedding" && summary<Tokens>().rows[0].class_name == "Embedding");
 static_assert(summary<Tokens>().rows[0].output_shape == "(None, 5, 6)" && summary<Tokens>().rows[0].params == 66);
