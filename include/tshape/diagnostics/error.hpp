@@ -222,7 +222,7 @@ struct reads_timesteps_to_come {};  // Padding::same over time: an output reads 
 struct strides_over_time {};  // a Conv1D with Strides > 1 in a stream's timed layers
 struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across timesteps
 struct fed_floats_by_the_layer_before_it {};  // an Embedding after another layer
-struct functional_inputs_are_float {};  // an Embedding in a functional model (its Inputs carry floats)
+struct reads_the_token_ids_an_embedding_reads {};  // a float layer on an Input of token ids
 struct streams_take_float_frames {};  // an Embedding in a stream (its frames are floats)
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one

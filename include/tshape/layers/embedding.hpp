@@ -3,8 +3,9 @@
 // (T,) -> (T, output_dim). The weight `embeddings` is (input_dim, output_dim); Keras' default
 // initializer is uniform in [-0.05, 0.05].
 //
-// The ids are int32 data: a model whose first layer is an Embedding takes Tensor<int, ...> (a float
-// tensor is a compile error, as is an Embedding after another layer: layers.hpp says how ids travel).
+// The ids are int32 data: a Sequential whose first layer is an Embedding, or a functional Input that
+// an Embedding reads, takes Tensor<int, ...> (a float tensor is a compile error, as is an Embedding
+// after another layer or a float layer reading the ids; layer.hpp says how ids travel).
 // An id outside [0, input_dim) is a run-time error where the data enters the model (the model checks
 // every id before the pass, try_forward returns it) and again here, so it never reads out of bounds.
 // Not supported: mask_zero (tshape has no masks), embeddings regularizers and constraints.

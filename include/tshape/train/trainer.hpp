@@ -102,6 +102,17 @@ constexpr auto trainable_rule() {
   }
 }
 
+/// The element type of Input J of a model: int32 token ids when an Embedding reads it, else float.
+template <class Net, std::size_t J>
+struct graph_input_element {
+  using type = float;
+};
+template <class Net, std::size_t J>
+  requires requires { typename Net::template input_element_at<J>; }
+struct graph_input_element<Net, J> {
+  using type = typename Net::template input_element_at<J>;
+};
+
 /// The diagnosis of a step on data X and targets Y with Loss (void when they fit): the data as for
 /// a call, then the samples, the targets' element type (sparse losses) and the loss rule.
 template <class Net, class Loss, class X, class Y>
@@ -554,8 +565,8 @@ class trainer {
   template <class... X, class... Y, std::size_t... I, std::size_t... J>
   float run_graph(const std::tuple<X...>& x, const std::tuple<Y...>& y, bool training, std::index_sequence<I...>,
                   std::index_sequence<J...>) {
-    const std::array<const float*, sizeof...(X)> xs{
-        TensorView<const float, typename std::remove_cvref_t<X>::shape>(std::get<I>(x)).data()...};
+    const std::array<const float*, sizeof...(X)> xs{detail::as_input_pointer(
+        TensorView<const graph_input_element<I>, typename std::remove_cvref_t<X>::shape>(std::get<I>(x)).data())...};
     const std::array<int, sizeof...(X) + sizeof...(Y)> batches{std::get<I>(x).template extent<0>()...,
                                                                std::get<J>(y).template extent<0>()...};
     const int batch = batches[0];
@@ -636,12 +647,21 @@ class trainer {
     return static_cast<double>(w) * l;
   }
 
+  // Input J's element type: int32 token ids when an Embedding reads it, else float.
+  template <std::size_t J>
+  using graph_input_element = typename detail::graph_input_element<Net, J>::type;
   template <std::size_t J, class X>
   static void check_graph_input(const X& x) {
     using S = typename X::shape;
+    if constexpr (requires { Net::template input_ids<J>::limit; }) {
+      if constexpr (Net::template input_ids<J>::limit > 0) {
+        const TensorView<const std::int32_t, S> ids(x);
+        if (const auto e = token_id_error(ids.data(), ids.size(), Net::template input_ids<J>::limit)) raise(e);
+      }
+    }
     if constexpr (!S::is_static) {
       using Expected = prepend_t<dyn, typename Net::template input_shape_at<J>>;
-      const auto got = TensorView<const float, S>(x).extents();
+      const auto got = TensorView<const graph_input_element<J>, S>(x).extents();
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }

@@ -150,3 +150,69 @@ TEST_CASE("Embedding: a model of token ids trains with trainer.step and fit", "[
   const auto h = fit(fresh, x, labels, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.05f}, o);
   REQUIRE(h["loss"].back() < 0.5 * h["loss"].front());
 }
+
+// Functional models: an Input that an Embedding reads holds int32 ids; the other Inputs floats.
+namespace functional_ids {
+constexpr auto tokens = Input<6>{};
+constexpr auto features = Input<3>{};
+constexpr auto pooled = GlobalAveragePooling1D{}(MultiHeadAttention<2, 4>{}(Embedding<8, 4>{}(tokens)));
+using Fn = decltype(model(tokens, Dense<2, Softmax>{}(pooled)));
+using Seq = Sequential<Input<6>, Embedding<8, 4>, MultiHeadAttention<2, 4>, GlobalAveragePooling1D, Dense<2, Softmax>>;
+static_assert(Fn::takes_token_ids && std::is_same_v<Fn::input_element, std::int32_t> && Fn::token_id_limit == 8);
+using Two = decltype(model(inputs(tokens, features),
+                           Dense<2, Softmax>{}(Concatenate<-1>{}(Dense<4, ReLU>{}(features), pooled))));
+static_assert(std::is_same_v<Two::input_element_at<0>, std::int32_t> && std::is_same_v<Two::input_element_at<1>, float>);
+static_assert(!Two::takes_token_ids);
+// An Embedding after another layer, and a float layer on the ids: diagnosed.
+using AfterDense = detail::graph_body<detail::type_list<Input<6>>,
+                                      detail::type_list<decltype(Embedding<8, 4>{}(Dense<6>{}(tokens)))>>;
+static_assert(std::is_same_v<AfterDense::diagnosis,
+                             error::TOKEN_IDS_NOT_INTEGER<error::at_layer<1>, Embedding<8, 4>,
+                                                          error::fed_floats_by_the_layer_before_it>>);
+using IdsAsFloats = detail::graph_body<detail::type_list<Input<6>>,
+                                       detail::type_list<decltype(Embedding<8, 4>{}(tokens)), decltype(Dense<2>{}(tokens))>>;
+static_assert(!std::is_void_v<IdsAsFloats::diagnosis>);
+}  // namespace functional_ids
+
+TEST_CASE("Embedding: functional models take int32 ids where an Embedding reads them", "[layers][embedding][functional]") {
+  using namespace functional_ids;
+  auto fn = make_model<Fn>(1);
+  auto seq = make_model<Seq>(2);
+  std::vector<float> values;
+  for_each_weight(*fn, [&](const weight_ref& w) { values.insert(values.end(), w.values.begin(), w.values.end()); });
+  std::size_t at = 0;
+  for_each_weight(*seq, [&](const weight_ref& w) {
+    for (auto& v : w.values) v = values[at++];
+  });
+  REQUIRE(at == values.size());
+  Tensor<int, Shape<dyn, 6>> ids(5);
+  for (int i = 0; i < 30; ++i) ids.data()[i] = (i * 7) % 8;
+  const auto a = (*fn)(ids);
+  const auto b = (*seq)(ids);
+  for (std::ptrdiff_t i = 0; i < a.size(); ++i) REQUIRE(a.data()[i] == Approx(b.data()[i]).margin(1e-6));
+  ids(2, 3) = 8;
+  REQUIRE_THROWS_AS((*fn)(ids), shape_error);
+  ids(2, 3) = 1;
+
+  // Training: one Input of ids, and ids beside float features.
+  Tensor<int, Shape<dyn, 1>> labels(5);
+  for (int i = 0; i < 5; ++i) labels(i, 0) = ids(i, 0) % 2;
+  auto t = make_trainer(*fn, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.05f});
+  const float first = t.step(ids, labels);
+  float last = first;
+  for (int i = 0; i < 40; ++i) last = t.step(ids, labels);
+  REQUIRE(last < 0.5f * first);
+
+  auto two = make_model<Two>(3);
+  Tensor<float, Shape<dyn, 3>> feats(5);
+  feats.fill(0.5f);
+  Tensor<int, Shape<dyn, 1>> y2(5);
+  for (int i = 0; i < 5; ++i) y2(i, 0) = ids(i, 0) % 2;
+  auto t2 = make_trainer(*two, SparseCategoricalCrossentropy{}, Adam{.learning_rate = 0.05f});
+  const float first2 = t2.step(std::tie(ids, feats), std::tie(y2));
+  float last2 = first2;
+  for (int i = 0; i < 40; ++i) last2 = t2.step(std::tie(ids, feats), std::tie(y2));
+  REQUIRE(last2 < first2);
+  ids(0, 0) = -3;
+  REQUIRE_THROWS_AS(t2.step(std::tie(ids, feats), std::tie(y2)), shape_error);
+}
