@@ -13,24 +13,40 @@
 #include "../activation/activation.hpp"
 #include "../gemm/gemm.hpp"
 #include "../gemm/transposed.hpp"
+#include "../simd/math.hpp"
+#include "../simd/simd.hpp"
 
 namespace tshape::kernels::attention {
 
-/// The row-wise softmax of scores (T x S) in place; with `causal`, entries j > i become 0.
-inline void masked_softmax(int T, int S, float* scores, bool causal) {
+/// The row-wise softmax of scores (T x S) in place; with `causal`, entries j > i become 0. The
+/// exponentials run on V's registers (simd/math.hpp: within three float steps of std::exp).
+template <class V = simd::native>
+void masked_softmax(int T, int S, float* scores, bool causal) {
+  constexpr int W = V::width;
   for (int i = 0; i < T; ++i) {
     float* row = scores + static_cast<std::ptrdiff_t>(i) * S;
     const int seen = causal ? std::min(i + 1, S) : S;
     float most = row[0];
     for (int j = 1; j < seen; ++j) most = std::max(most, row[j]);
+    const typename V::reg neg_most = V::broadcast(-most);
+    typename V::reg sums = V::zero();
+    int j = 0;
+    for (; j + W <= seen; j += W) {
+      const typename V::reg e = simd::exp<V>(V::add(V::load(row + j), neg_most));
+      V::store(row + j, e);
+      sums = V::add(sums, e);
+    }
+    float lanes[W];
+    V::store(lanes, sums);
     float total = 0.0f;
-    for (int j = 0; j < seen; ++j) {
+    for (int l = 0; l < W; ++l) total += lanes[l];
+    for (; j < seen; ++j) {
       row[j] = std::exp(row[j] - most);
       total += row[j];
     }
     const float inv = 1.0f / total;
-    for (int j = 0; j < seen; ++j) row[j] *= inv;
-    for (int j = seen; j < S; ++j) row[j] = 0.0f;
+    for (j = 0; j < seen; ++j) row[j] *= inv;
+    for (j = seen; j < S; ++j) row[j] = 0.0f;
   }
 }
 
