@@ -46,6 +46,11 @@ alignas(64) float in[4 * 6];
 alignas(64) float out[4 * 3];
 alignas(64) std::byte scratch[Net::arena_bytes(4)];
 
+using Tokens = Sequential<Input<4>, Embedding<10, 3>>;
+Tokens tokens;
+alignas(64) int ids[2 * 4];
+alignas(64) float embedded[2 * 4 * 3];
+
 // Runs body, which must reach the handler; true when it did. setjmp sits in a function of its own,
 // with no locals, so that nothing of the caller's can be clobbered by the longjmp back.
 [[gnu::noinline]] bool raises(void (*body)()) {
@@ -125,6 +130,24 @@ int main() {
   }));
   CHECK(handled == 4 && contains(last_error.what(), "at the model's input: got (4, 5), expected (None, 6)"));
 #endif
+
+  // Token ids: one outside [0, input_dim) comes back from try_forward and reaches the handler from
+  // forward, before anything is read.
+  ids[5] = 10;
+  TensorView<const int, Shape<2, 4>> xi(ids);
+  TensorView<float, Shape<2, 4, 3>> yi(embedded);
+  const auto bad_id = tokens.try_forward(xi, yi, std::span<std::byte>(scratch));
+  CHECK(!bad_id.ok() && bad_id.error().code == errc::token_id_out_of_range);
+  CHECK(contains(bad_id.error().what(), "id 10 at element 5; input_dim is 10"));
+  const int before = handled;
+  CHECK(raises([] {
+    TensorView<const int, Shape<2, 4>> x(ids);
+    TensorView<float, Shape<2, 4, 3>> y(embedded);
+    tokens.forward(x, y);
+  }));
+  CHECK(handled == before + 1 && last_error.code == errc::token_id_out_of_range);
+  ids[5] = 9;
+  CHECK(tokens.try_forward(xi, yi, std::span<std::byte>(scratch)).ok());
 
   std::printf("%s: %d failure(s), %d error(s) handled\n", failures ? "FAILED" : "passed", failures, handled);
   return failures == 0 ? 0 : 1;

@@ -40,6 +40,10 @@
 #define TSHAPE_MSG_BAD_OPTION_VALUE "tshape: the layer cannot take this value of an option (named below)"
 #define TSHAPE_MSG_DTYPE_MISMATCH \
   "tshape: the model computes in float; convert the data first with tshape::cast<float>(x)"
+#define TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER                                                                     \
+  "tshape: an Embedding reads integer token ids, so it comes first in the model and takes int32 data (convert " \
+  "the ids with tshape::cast<int>(x))"
+#define TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE "tshape: a token id is outside [0, input_dim) of the Embedding that reads it"
 #define TSHAPE_MSG_LOSS_TARGET_MISMATCH "tshape: the loss target's shape does not match the model's output"
 #define TSHAPE_MSG_OUTPUT_KEEPS_SPATIAL_AXES                                                                \
   "tshape: the model's output still has spatial axes and the loss target has none (put GlobalAveragePooling2D " \
@@ -96,6 +100,7 @@ enum class errc {
   file_error,
   weights_mismatch,  // weights or a training state saved from another model
   not_built_in,      // an optional library (zlib) the build was made without
+  token_id_out_of_range,  // an Embedding's id outside [0, input_dim)
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -115,6 +120,7 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::file_error: return TSHAPE_MSG_FILE_ERROR;
     case errc::weights_mismatch: return TSHAPE_MSG_WEIGHTS_MISMATCH;
     case errc::not_built_in: return TSHAPE_MSG_NOT_BUILT_IN;
+    case errc::token_id_out_of_range: return TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE;
   }
   return "tshape: unknown error";
 }
@@ -142,6 +148,7 @@ template <class... Details> struct INVALID_AXIS {};
 template <class... Details> struct NOT_RECURRENT {};
 template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
+template <class... Details> struct TOKEN_IDS_NOT_INTEGER {};
 template <class... Details> struct UNKNOWN_OPTION {};
 template <class... Details> struct REPEATED_OPTION {};
 template <class... Details> struct BAD_OPTION_VALUE {};
@@ -223,6 +230,9 @@ struct reads_whole_sequence {};  // a layer a stream cannot run one timestep at 
 struct reads_timesteps_to_come {};  // Padding::same over time: an output reads later timesteps
 struct strides_over_time {};  // a Conv1D with Strides > 1 in a stream's timed layers
 struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across timesteps
+struct fed_floats_by_the_layer_before_it {};  // an Embedding after another layer
+struct reads_the_token_ids_an_embedding_reads {};  // a float layer on an Input of token ids
+struct streams_take_float_frames {};  // an Embedding in a stream (its frames are floats)
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
 /// mistake is one error, whatever the program does with the model.
@@ -232,6 +242,13 @@ template <class... Options> struct it_takes {};         // Kernel<> stands for K
 template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
+template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
+template <int N> struct input_dim {};
+template <int N> struct output_dim {};
+template <int N> struct num_heads {};
+template <int N> struct key_dim {};
+template <int N> struct value_dim {};
+struct attends_over_timesteps_of_feature_vectors {};  // MultiHeadAttention's samples are (T, d_model)
 template <int N> struct filters {};
 template <int N> struct depth_multiplier {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};

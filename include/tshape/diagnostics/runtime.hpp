@@ -6,6 +6,8 @@
 // (under TSHAPE_NO_HEAP it traps instead: newlib's abort() links malloc); code that must go on uses
 // the try_ forms, which return a result<T> carrying the error instead. Nothing here needs RTTI.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string_view>
@@ -78,6 +80,19 @@ inline error_handler set_error_handler(error_handler h) noexcept {
   std::abort();
 #endif
 #endif
+}
+
+/// The first id of ids[0 .. n) outside [0, limit) as an error (none when all are inside): the check of
+/// an Embedding's ids where they enter a model.
+inline error_info token_id_error(const std::int32_t* ids, std::ptrdiff_t n, int limit) {
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    if (static_cast<std::uint32_t>(ids[i]) < static_cast<std::uint32_t>(limit)) continue;
+    static_text<128> d("id ");
+    d.append(static_cast<long long>(ids[i])).append(" at element ").append(static_cast<long long>(i));
+    d.append("; input_dim is ").append(static_cast<long long>(limit));
+    return make_error(errc::token_id_out_of_range, d.view());
+  }
+  return {};
 }
 
 /// A value or the error that prevented it: what the try_ functions return.

@@ -298,6 +298,41 @@ concept has_backward = requires(const B& l, B& g, const float* c, float* m, cons
   l.backward(cs, c, c, ms, 0, c, m, g, ctx);  // a merge layer: one pointer per input
 };
 
+// Token ids. A layer spec with `static constexpr bool takes_token_ids = true` (Embedding) reads
+// integer ids, not floats: it must be a model's first layer (the fold reports one anywhere else), and
+// the model's input is then int32. The ids travel through the float pointers of the layer interface as
+// the int32 array's address, converted back by the layer that reads them: nothing reads them as floats.
+template <class L>
+constexpr bool takes_token_ids_of() {
+  if constexpr (requires { L::takes_token_ids; })
+    return L::takes_token_ids;
+  else
+    return false;
+}
+/// The bound layer's largest id + 1 (0: it takes no ids).
+template <class B>
+constexpr int token_id_limit_of() {
+  if constexpr (requires { B::token_id_limit; })
+    return B::token_id_limit;
+  else
+    return 0;
+}
+/// The element type of the data a model takes: int32 for one that reads token ids, else float.
+template <class Net>
+struct input_element_of {
+  using type = float;
+};
+template <class Net>
+  requires requires { typename Net::input_element; }
+struct input_element_of<Net> {
+  using type = typename Net::input_element;
+};
+template <class Net>
+using input_element_t = typename input_element_of<Net>::type;
+inline const float* as_input_pointer(const float* p) { return p; }
+inline const float* as_input_pointer(const std::int32_t* p) { return reinterpret_cast<const float*>(p); }
+inline const std::int32_t* as_token_ids(const float* p) { return reinterpret_cast<const std::int32_t*>(p); }
+
 /// The members of a bound layer that has no parameters and needs no scratch.
 struct no_parameters {
   static constexpr long long param_count = 0;

@@ -51,7 +51,9 @@ struct indexed {};
 template <class... S, int I, class L>
 constexpr auto operator>>(trace<S...>, indexed<I, L>) {
   using R = decltype(L::infer(typename trace<S...>::last{}));
-  if constexpr (is_shape_v<R>)
+  if constexpr (I > 0 && takes_token_ids_of<L>())  // ids come from the data, never from a layer
+    return failure<I, L, mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>>{};
+  else if constexpr (is_shape_v<R>)
     return trace<S..., R>{};
   else
     return failure<I, L, R>{};
@@ -145,6 +147,13 @@ class chain {
   using nested_result = typename as_nested_result<trace_type>::type;
   using layers = type_list<Ls...>;
   using input_shape = In;
+  /// True when the first layer reads integer token ids (layer.hpp): the chain's input is then int32.
+  static constexpr bool takes_token_ids = [] {
+    if constexpr (n > 0)
+      return takes_token_ids_of<type_at_t<0, type_list<Ls...>>>();
+    else
+      return false;
+  }();
   using output_shape = typename traits::output;
   /// One sample's shape after layer I (I = 0 is the input).
   template <std::size_t I>
@@ -183,6 +192,14 @@ class chain {
   void run_forward(const float* x, float* y, int batch, float* arena) const { forward(x, y, batch, arena); }
   /// As a layer inside another model, the arena is this chain's scratch.
   static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
+
+  /// The first layer's id limit (input_dim) when it reads token ids, else 0.
+  static constexpr int token_id_limit = [] {
+    if constexpr (ok && n > 0)
+      return token_id_limit_of<layer_type<0>>();
+    else
+      return 0;
+  }();
 
   template <std::size_t I>
   constexpr layer_type<I>& layer() {

@@ -75,6 +75,41 @@ namespace detail {
 template <int K, class M>
 struct node_failure {};
 
+// Token ids in a graph (layers/layer.hpp): an Input that a layer of token ids reads (an Embedding) is
+// int32 data, read by such layers only; every other tensor is float.
+
+/// Whether graph node N reads tensor X as token ids.
+template <class X, class N>
+struct reads_ids : std::false_type {};
+template <class X, class Spec, class... In>
+struct reads_ids<X, Node<Spec, In...>> : std::bool_constant<takes_token_ids_of<Spec>() && (std::is_same_v<X, In> || ...)> {};
+/// The input_dim of the id layer that node N is, when it reads X (a large number otherwise).
+template <class X, class N>
+struct ids_limit {
+  static constexpr int value = 1 << 30;
+};
+template <class X, class Spec, class... In>
+struct ids_limit<X, Node<Spec, In...>> {
+  static constexpr int value = [] {
+    if constexpr (reads_ids<X, Node<Spec, In...>>::value && requires { Spec::input_dim; })
+      return static_cast<int>(Spec::input_dim);
+    else
+      return 1 << 30;
+  }();
+};
+/// Whether a layer among Nodes reads tensor X (an Input) as token ids, and the smallest input_dim of
+/// those that do (0: none, or none whose input_dim is known here; each still checks its own).
+template <class X, class Nodes>
+struct read_as_ids;
+template <class X, class... N>
+struct read_as_ids<X, type_list<N...>> {
+  static constexpr bool value = (reads_ids<X, N>::value || ...);
+  static constexpr int limit = [] {
+    const int most = std::min({1 << 30, ids_limit<X, N>::value...});
+    return most == (1 << 30) ? 0 : most;
+  }();
+};
+
 template <class Spec, class... S>
 constexpr auto infer_node() {
   if constexpr (requires { Spec::is_merge; })
@@ -98,6 +133,10 @@ struct infer_nodes<Nodes, type_list<S...>, K, N> {
   static constexpr auto rule(type_list<In...>) {
     if constexpr (is_input_tensor_v<node>)
       return typename node::shape{};
+    else if constexpr (takes_token_ids_of<typename node_parts<node>::spec>() && !(is_input_tensor_v<In> && ...))
+      return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>{};
+    else if constexpr (!takes_token_ids_of<typename node_parts<node>::spec>() && (read_as_ids<In, Nodes>::value || ...))
+      return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::reads_the_token_ids_an_embedding_reads>{};
     else
       return infer_node<typename node_parts<node>::spec,
                         type_at_t<static_cast<std::size_t>(index_in_v<In, Nodes>), type_list<S...>>...>();
@@ -849,10 +888,25 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   /// The Input layer J (its shape and its name in diagnoses).
   template <std::size_t J>
   using input_layer_at = type_at_graph_input<J>;
+  /// Whether Input J holds token ids (an Embedding reads it; its data is then int32), and the
+  /// smallest input_dim of the Embeddings that read it (limit; 0: none).
+  template <std::size_t J>
+  using input_ids = detail::read_as_ids<type_at_graph_input<J>, typename body::nodes>;
+  template <std::size_t J>
+  static constexpr bool input_takes_ids = input_ids<J>::value;
+  /// The element type of Input J's data.
+  template <std::size_t J>
+  using input_element_at = std::conditional_t<input_ids<J>::value, std::int32_t, float>;
+  template <std::size_t J>
+  static constexpr int token_id_limit_at = input_ids<J>::limit;
+  /// The same for a model of one Input (what trainers and the nesting of models read).
+  static constexpr bool takes_token_ids = sizeof...(I) == 1 && input_ids<0>::value;
+  using input_element = input_element_at<0>;
+  static constexpr int token_id_limit = sizeof...(I) == 1 ? input_ids<0>::limit : 0;
   /// The diagnosis of data X given to Input J, as a call's (void when it fits).
   template <std::size_t J, class X>
   using input_diagnosis_at = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename X::value_type,
-                                                                       typename X::shape>())::type;
+                                                                       typename X::shape, input_ids<J>::value>())::type;
   template <std::size_t J>
   using output_shape_at = typename body::template output_shape_at<J>;
   template <std::size_t L>
@@ -970,7 +1024,8 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
     if constexpr (!std::is_void_v<typename body::diagnosis>)
       return std::type_identity<error::the_model_reports_its_error>{};
     else
-      return detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape>();
+      return detail::input_diagnosis<type_at_graph_input<0>, typename X::value_type, typename X::shape,
+                                     input_ids<0>::value>();
   }
   /// The diagnosis of a call on data X (one input): as Sequential's (void for a model that reports
   /// its own error).
@@ -1002,7 +1057,8 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
       return std::type_identity<void>{};
     } else {
       using XJ = type_at_graph_tensor<J, X...>;
-      using D = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename XJ::value_type, typename XJ::shape>())::type;
+      using D = typename decltype(detail::input_diagnosis<type_at_graph_input<J>, typename XJ::value_type,
+                                                          typename XJ::shape, input_ids<J>::value>())::type;
       if constexpr (!std::is_void_v<D>)
         return std::type_identity<D>{};
       else
@@ -1029,11 +1085,15 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
     using D = calls_diagnosis<X...>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, D>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
     if constexpr (std::is_void_v<D> && body::valid) {
-      const std::array<const float*, sizeof...(X)> xs{TensorView<const float, typename X::shape>(x).data()...};
+      const auto xs = [&]<std::size_t... J>(std::index_sequence<J...>) {
+        return std::array<const float*, sizeof...(X)>{detail::as_input_pointer(
+            TensorView<const input_element_at<J>, typename type_at_graph_tensor<J, X...>::shape>(x).data())...};
+      }(std::index_sequence_for<X...>{});
       const int batch = check_batch(x...);
       constexpr int B = type_at_graph_tensor<0, X...>::shape::extents[0];
       auto outs = make_outputs<B>(batch, std::make_index_sequence<sizeof...(O)>{});
@@ -1066,9 +1126,13 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   template <std::size_t J, class X>
   static void check_input(const X& x) {
     using S = typename X::shape;
+    if constexpr (input_ids<J>::limit > 0) {
+      const TensorView<const std::int32_t, S> ids(x);
+      if (const auto e = token_id_error(ids.data(), ids.size(), input_ids<J>::limit)) raise(e);
+    }
     if constexpr (!drop_front_t<S>::is_static) {
       using Expected = prepend_t<dyn, typename type_at_graph_input<J>::shape>;
-      const auto got = TensorView<const float, S>(x).extents();
+      const auto got = TensorView<const input_element_at<J>, S>(x).extents();
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }
@@ -1095,6 +1159,7 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
   static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
   static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, diagnosis>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);

@@ -57,6 +57,8 @@ struct unbound_block {
   static constexpr long long trainable_count = 0;
   static constexpr bool trainable_layers = false;
   static constexpr bool has_logits = false;
+  static constexpr bool takes_token_ids = false;
+  static constexpr int token_id_limit = 0;
   static constexpr std::size_t arena_floats(int) { return 0; }
   static constexpr std::size_t saved_floats(int) { return 0; }
   static constexpr std::size_t backward_scratch_floats(int) { return 0; }
@@ -65,6 +67,7 @@ struct unbound_block {
 template <class First, class... Rest>
 struct sequential_parts {
   static constexpr bool has_input = false;
+  static constexpr bool takes_token_ids = takes_token_ids_of<First>();
   using layers = type_list<First, Rest...>;
   using body = unbound_block;
   template <class In>
@@ -76,17 +79,23 @@ struct sequential_parts<Input<D...>, Rest...> {
   using input_layer = Input<D...>;
   using layers = type_list<Rest...>;
   using body = chain<Shape<D...>, Rest...>;
+  static constexpr bool takes_token_ids = body::takes_token_ids;
   template <class>
   using bound = body;
 };
 
 /// The diagnosis of data of element type T and shape S (batch axis first) fed to a model whose Input
-/// is InputLayer: std::type_identity<void> when it fits.
-template <class InputLayer, class T, class S>
+/// is InputLayer: std::type_identity<void> when it fits. A model whose first layer reads token ids
+/// (Ids) takes int32 data, any other float.
+template <class InputLayer, class T, class S, bool Ids = false>
 constexpr auto input_diagnosis() {
   using Declared = typename InputLayer::shape;
   using Expected = prepend_t<dyn, Declared>;
-  if constexpr (!std::is_same_v<std::remove_cv_t<T>, float>) {
+  if constexpr (Ids && !std::is_same_v<std::remove_cv_t<T>, std::int32_t>) {
+    return std::type_identity<error::TOKEN_IDS_NOT_INTEGER<error::at_model_input, InputLayer,
+                                                           error::expected_dtype<std::int32_t>,
+                                                           error::but_got_dtype<std::remove_cv_t<T>>, error::got_tensor<S>>>{};
+  } else if constexpr (!Ids && !std::is_same_v<std::remove_cv_t<T>, float>) {
     return std::type_identity<error::DTYPE_MISMATCH<error::at_model_input, InputLayer, error::expected_dtype<float>,
                                                     error::but_got_dtype<std::remove_cv_t<T>>, error::got_tensor<S>>>{};
   } else {
@@ -110,11 +119,11 @@ constexpr auto input_diagnosis() {
 
 /// The diagnosis of forward(x, y) with views VX and VY (std::type_identity<void> when they fit): x
 /// as for a call, then y, which must be a writable float tensor of the output's shape for x's batch.
-template <class InputLayer, class Out, class VX, class VY>
+template <class InputLayer, class Out, class VX, class VY, bool Ids = false>
 constexpr auto forward_diagnosis() {
   using SX = typename VX::shape;
   using SY = typename VY::shape;
-  using DX = typename decltype(input_diagnosis<InputLayer, typename VX::element_type, SX>())::type;
+  using DX = typename decltype(input_diagnosis<InputLayer, typename VX::element_type, SX, Ids>())::type;
   if constexpr (!std::is_void_v<DX>)
     return std::type_identity<DX>{};
   else if constexpr (!std::is_same_v<typename VY::element_type, float>)
@@ -134,7 +143,8 @@ constexpr auto call_rule() {
   if constexpr (!std::is_void_v<typename Parts::body::diagnosis>)
     return std::type_identity<error::the_model_reports_its_error>{};
   else if constexpr (Parts::has_input)
-    return input_diagnosis<typename Parts::input_layer, typename X::value_type, typename X::shape>();
+    return input_diagnosis<typename Parts::input_layer, typename X::value_type, typename X::shape,
+                           Parts::takes_token_ids>();
   else
     return std::type_identity<void>{};
 }
@@ -144,7 +154,8 @@ constexpr auto forward_rule() {
   if constexpr (!std::is_void_v<typename Parts::body::diagnosis>)
     return std::type_identity<error::the_model_reports_its_error>{};
   else if constexpr (Parts::has_input)
-    return forward_diagnosis<typename Parts::input_layer, typename Parts::body::output_shape, VX, VY>();
+    return forward_diagnosis<typename Parts::input_layer, typename Parts::body::output_shape, VX, VY,
+                             Parts::takes_token_ids>();
   else
     return std::type_identity<void>{};
 }
@@ -208,6 +219,10 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   /// The layers, Input excluded: what layer<I> counts.
   using layers = std::conditional_t<std::is_void_v<typename body::diagnosis>, typename parts::layers, detail::type_list<>>;
   static constexpr bool has_input = parts::has_input;
+  /// True when the first layer reads integer token ids (Embedding): the model then takes int32 data.
+  static constexpr bool takes_token_ids = parts::takes_token_ids;
+  /// The element type of the data the model takes.
+  using input_element = std::conditional_t<takes_token_ids, std::int32_t, float>;
 
   // ---- The bound layers' members (model/chain.hpp), forwarded ----------------------------------------
   static constexpr bool ok = body::ok;
@@ -228,6 +243,8 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static constexpr std::size_t arena_floats(int batch) { return body::arena_floats(batch); }
   static constexpr std::size_t saved_floats(int batch) { return body::saved_floats(batch); }
   static constexpr std::size_t backward_scratch_floats(int batch) { return body::backward_scratch_floats(batch); }
+  /// The first layer's input_dim when it reads token ids, else 0.
+  static constexpr int token_id_limit = body::token_id_limit;
   template <std::size_t I>
   constexpr auto& layer() {
     if constexpr (std::is_void_v<diagnosis>)
@@ -339,6 +356,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     // One static_assert per kind of rule a call can break, here at the user's call: in a helper each
     // would add its instantiation lines to every error.
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
@@ -346,15 +364,16 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
     if constexpr (has_input && std::is_void_v<D> && std::is_void_v<diagnosis> && std::is_void_v<H>) {
       using Out = prepend_t<S::extents[0], typename body::output_shape>;
-      const TensorView<const float, S> xv = x;
+      const TensorView<const input_element, S> xv = x;
       if constexpr (S::extents[0] == dyn) {
 #ifndef TSHAPE_NO_HEAP
         // One allocation: the result, then the arena, aligned behind it.
         const int batch = check_input(xv);
+        check_token_ids(xv);
         const std::size_t out = detail::round_floats(static_cast<std::size_t>(batch) * output_size);
         std::unique_ptr<float[], detail::aligned_delete> block(
             detail::aligned_new<float>(static_cast<std::ptrdiff_t>(out + body::arena_floats(batch))));
-        body_.forward(xv.data(), block.get(), batch, block.get() + out);
+        body_.forward(detail::as_input_pointer(xv.data()), block.get(), batch, block.get() + out);
         return Tensor<float, Out>(detail::adopt, std::move(block), batch);
 #endif
       } else {
@@ -378,6 +397,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     using VY = detail::view_of_t<Y>;
     using D = forward_diagnosis<VX, VY>;
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
@@ -397,6 +417,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     using VY = detail::view_of_t<Y>;
     using D = forward_diagnosis<VX, VY>;
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
@@ -411,7 +432,8 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       if constexpr (batch_type == dyn) {
         if (batch > B) raise(arena_error(sizeof(scratch.bytes), batch));
       }
-      body_.forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
+      check_token_ids(xv);
+      body_.forward(detail::as_input_pointer(xv.data()), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
     }
   }
 
@@ -431,6 +453,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     using VY = detail::view_of_t<Y>;
     using D = forward_diagnosis<VX, VY>;
     static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
@@ -438,10 +461,11 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       const VX xv(x);
       const VY yv = detail::as_view(y);
       if (const auto e = call_error(xv, yv)) return e;
+      if (const auto e = token_ids_error(xv)) return e;
       const int batch = xv.template extent<0>();
       if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
         return arena_error(scratch.size(), batch);
-      body_.forward(xv.data(), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
+      body_.forward(detail::as_input_pointer(xv.data()), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
     }
     return {};
   }
@@ -452,12 +476,13 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   void run(const TensorView<TX, SX>& x, const TensorView<float, SY>& y) const {
     constexpr int B = detail::call_batch<SX, SY>;
     const int batch = check_call(x, y);
+    check_token_ids(x);
     if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
       alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
-      body_.forward(x.data(), y.data(), batch, scratch);
+      body_.forward(detail::as_input_pointer(x.data()), y.data(), batch, scratch);
     } else {
 #ifndef TSHAPE_NO_HEAP
-      body_.forward(x.data(), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+      body_.forward(detail::as_input_pointer(x.data()), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
     }
   }
@@ -467,6 +492,18 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
     d.append(static_cast<long long>(arena_bytes(batch))).append(", aligned to ").append(TSHAPE_ALIGN);
     return make_error(errc::bad_data, d.view());
+  }
+
+  // Every token id inside [0, input_dim) of the Embedding that reads it (no check for float data).
+  template <class TX, class SX>
+  static error_info token_ids_error(const TensorView<TX, SX>& x) {
+    if constexpr (takes_token_ids) return token_id_error(x.data(), x.size(), token_id_limit);
+    else return {};
+  }
+  template <class TX, class SX>
+  static void check_token_ids(const TensorView<TX, SX>& x) {
+    if constexpr (takes_token_ids)
+      if (const auto e = token_ids_error(x)) raise(e);
   }
 
   // The run-time checks of x's `dyn` extents (static ones were checked at compile time); returns the batch.
@@ -526,6 +563,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
   static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
   static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, diagnosis>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);

@@ -159,7 +159,9 @@ struct stream_plan {
     using L = spec<I>;
     using B = bound<I>;
     using In = typename Net::template shape_at<I>;
-    if constexpr (is_recurrent_v<L>) {
+    if constexpr (takes_token_ids_of<L>()) {
+      return std::type_identity<error::streams_take_float_frames>{};
+    } else if constexpr (is_recurrent_v<L>) {
       if constexpr (L::go_backwards)
         return std::type_identity<error::reads_whole_sequence>{};
       else

@@ -665,6 +665,7 @@ History fit(Tr& trainer, const X& x, const Y& y, const fit_options& options, Ext
       std::conditional_t<std::tuple_size_v<decltype(validation)> == 1,
                          typename Tr::template step_diagnosis<typename V::x, typename V::y>, void>>::type;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -691,6 +692,7 @@ History fit(N& net, const X& x, const Y& y, Loss loss, Opt opt, const fit_option
   using Net = std::remove_cvref_t<decltype(detail::model_of(net))>;
   using DS = typename trainer<Net, Loss, Opt>::template step_diagnosis<X, Y>;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -729,6 +731,7 @@ History fit(Tr& trainer, const std::tuple<X...>& x, const std::tuple<Y...>& y, c
       }())::type>::type;
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
@@ -756,6 +759,7 @@ History fit(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss l
   using DS = typename trainer<Net, Loss, Opt>::template graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
@@ -861,6 +865,7 @@ auto evaluate(N& net, const X& x, const Y& y, Loss loss, const evaluate_options&
   using Result = std::array<double, values>;
   using DS = typename decltype(detail::step_rule<Net, Loss, X, Y>())::type;
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -897,6 +902,7 @@ auto evaluate(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss
   using DS = typename decltype(detail::graph_step_rule<Net, Loss, std::tuple<X...>, std::tuple<Y...>>())::type;
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
@@ -938,12 +944,13 @@ auto predict(N& net, const X& x, int batch_size = 32) {
   using SX = typename X::shape;
   using D = typename Net::template call_diagnosis<X>;
   static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
   static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
   using Out = prepend_t<dyn, typename Net::output_shape>;
   if constexpr (std::is_void_v<D>) {
     if (batch_size < 1) raise(make_error(errc::invalid_option, "predict: batch_size must be at least 1"));
-    const TensorView<const float, SX> xv = x;
+    const TensorView<const detail::input_element_t<Net>, SX> xv = x;
     const int n = xv.template extent<0>();
     Tensor<float, Out> y(n);
     const auto xe = xv.extents();

@@ -102,6 +102,17 @@ constexpr auto trainable_rule() {
   }
 }
 
+/// The element type of Input J of a model: int32 token ids when an Embedding reads it, else float.
+template <class Net, std::size_t J>
+struct graph_input_element {
+  using type = float;
+};
+template <class Net, std::size_t J>
+  requires requires { typename Net::template input_element_at<J>; }
+struct graph_input_element<Net, J> {
+  using type = typename Net::template input_element_at<J>;
+};
+
 /// The diagnosis of a step on data X and targets Y with Loss (void when they fit): the data as for
 /// a call, then the samples, the targets' element type (sparse losses) and the loss rule.
 template <class Net, class Loss, class X, class Y>
@@ -360,6 +371,7 @@ class trainer {
     using DS = step_diagnosis<X, Y>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -380,6 +392,7 @@ class trainer {
     using DS = step_diagnosis<X, Y>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::SAMPLE_COUNT_MISMATCH, DS>>, TSHAPE_MSG_SAMPLE_COUNT_MISMATCH);
@@ -407,6 +420,7 @@ class trainer {
     using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
@@ -426,6 +440,7 @@ class trainer {
     using DS = graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>;
     static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
     static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
     static_assert(no_error<only<error::WRONG_RANK, DS>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, DS>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, DS>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
@@ -470,9 +485,12 @@ class trainer {
   float run(const X& x, const Y& y, bool training) {
     using SX = typename X::shape;
     using SY = typename Y::shape;
-    const TensorView<const float, SX> xv = x;
+    const TensorView<const detail::input_element_t<Net>, SX> xv = x;
     const TensorView<const typename Y::value_type, SY> yv = y;
     const int batch = xv.template extent<0>();
+    constexpr int id_limit = detail::token_id_limit_of<Net>();
+    if constexpr (id_limit > 0)
+      if (const auto e = token_id_error(xv.data(), xv.size(), id_limit)) raise(e);
     // The dyn extents, once, at the boundary: the data, the samples, the targets.
     if constexpr (!SX::is_static) {
       using Expected = prepend_t<dyn, typename Net::input_shape>;
@@ -510,9 +528,9 @@ class trainer {
     ctx.trainable = training;
     if (training) {
       keep_state(false);  // a batch whose loss is not finite leaves the moving statistics as they were
-      net_->forward_train(xv.data(), pred, batch, saved, work, ctx, frozen_.data());
+      net_->forward_train(detail::as_input_pointer(xv.data()), pred, batch, saved, work, ctx, frozen_.data());
     } else {
-      net_->run_forward(xv.data(), pred, batch, work);
+      net_->run_forward(detail::as_input_pointer(xv.data()), pred, batch, work);
     }
     const std::ptrdiff_t cols = Net::output_shape::rank > 0 ? last_extent_v<typename Net::output_shape> : 1;
     const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(out_floats) / cols;
@@ -535,7 +553,8 @@ class trainer {
 
     zero_gradients();
     ctx.dy_is_logits = from_cache;
-    net_->backward(xv.data(), pred, dpred, nullptr, batch, saved, work, *grads_, ctx, frozen_.data());
+    net_->backward(detail::as_input_pointer(xv.data()), pred, dpred, nullptr, batch, saved, work, *grads_, ctx,
+                   frozen_.data());
     apply_update();
     return static_cast<float>(l);
   }
@@ -553,8 +572,8 @@ class trainer {
   template <class... X, class... Y, std::size_t... I, std::size_t... J>
   float run_graph(const std::tuple<X...>& x, const std::tuple<Y...>& y, bool training, std::index_sequence<I...>,
                   std::index_sequence<J...>) {
-    const std::array<const float*, sizeof...(X)> xs{
-        TensorView<const float, typename std::remove_cvref_t<X>::shape>(std::get<I>(x)).data()...};
+    const std::array<const float*, sizeof...(X)> xs{detail::as_input_pointer(
+        TensorView<const graph_input_element<I>, typename std::remove_cvref_t<X>::shape>(std::get<I>(x)).data())...};
     const std::array<int, sizeof...(X) + sizeof...(Y)> batches{std::get<I>(x).template extent<0>()...,
                                                                std::get<J>(y).template extent<0>()...};
     const int batch = batches[0];
@@ -635,12 +654,21 @@ class trainer {
     return static_cast<double>(w) * l;
   }
 
+  // Input J's element type: int32 token ids when an Embedding reads it, else float.
+  template <std::size_t J>
+  using graph_input_element = typename detail::graph_input_element<Net, J>::type;
   template <std::size_t J, class X>
   static void check_graph_input(const X& x) {
     using S = typename X::shape;
+    if constexpr (requires { Net::template input_ids<J>::limit; }) {
+      if constexpr (Net::template input_ids<J>::limit > 0) {
+        const TensorView<const std::int32_t, S> ids(x);
+        if (const auto e = token_id_error(ids.data(), ids.size(), Net::template input_ids<J>::limit)) raise(e);
+      }
+    }
     if constexpr (!S::is_static) {
       using Expected = prepend_t<dyn, typename Net::template input_shape_at<J>>;
-      const auto got = TensorView<const float, S>(x).extents();
+      const auto got = TensorView<const graph_input_element<J>, S>(x).extents();
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
     }
