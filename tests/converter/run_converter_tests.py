@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""The converter against PyTorch: builds small models, exports them with torch.onnx.export (opset 13 and the
+newest the installed torch writes, a dynamic batch axis), converts each with tools/onnx2tshape, compiles ONE
+C++ program that runs every converted header on inputs saved here, and compares with PyTorch's outputs.
+Also checks the errors: unsupported operators listed in one run, a dynamic non-batch axis, a corrupt file,
+and that nothing is written when a conversion fails.
+
+  /usr/bin/python3 tests/converter/run_converter_tests.py [--keep DIR] [--cxx g++]
+Exit status 0 when everything matches, 1 on a failure, 77 when onnx or torch is missing (CTest: skipped).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import onnx  # noqa: F401
+    import torch
+except ImportError as e:
+    print(f"skipped: {e.name} is missing (Debian: python3-onnx, python3-torch)")
+    sys.exit(77)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, "tools", "onnx2tshape")
+BATCH = 3
+nn = torch.nn
+
+
+# ---- the models ---------------------------------------------------------------------------------------
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(12, 20), nn.ReLU(), nn.Dropout(0.2), nn.Linear(20, 16), nn.Tanh(),
+                                 nn.Linear(16, 10), nn.LeakyReLU(0.1), nn.Linear(10, 8), nn.ELU(),
+                                 nn.BatchNorm1d(8), nn.Linear(8, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.Softplus(),
+                                 nn.Linear(5, 4), nn.Softmax(dim=-1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class CNN(nn.Module):
+    """Conv + BatchNorm + ReLU, pooling, a padding that is not TensorFlow's 'same', Flatten, GELU."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(2, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.c2 = nn.Conv2d(6, 5, 3, stride=2, padding=1)  # pads (1, 1) where 'same' would pad (0, 1)
+        self.fc = nn.Linear(5 * 3 * 4, 7)
+        self.out = nn.Linear(7, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.c1(x)))
+        x = nn.functional.max_pool2d(x, 2)
+        x = nn.functional.avg_pool2d(torch.sigmoid(self.c2(x)), 1)
+        return self.out(nn.functional.gelu(self.fc(torch.flatten(x, 1))))
+
+
+class CNNGlobal(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 8, (3, 2), stride=(1, 2), bias=False)
+        self.bn = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.c(x)))
+        return self.fc(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+class Conv1DNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(4, 8, 5, stride=2, padding=2)
+        self.c2 = nn.Conv1d(8, 6, 3, stride=2)
+        self.fc = nn.Linear(6 * 7, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.c1(x))
+        x = torch.tanh(self.c2(x))
+        return self.fc(x.reshape(x.shape[0], -1))
+
+
+class RNN(nn.Module):
+    def __init__(self, cell, bidirectional, last_step=False):
+        super().__init__()
+        self.rnn = cell(6, 5, num_layers=2, batch_first=True, bidirectional=bidirectional)
+        self.fc = nn.Linear(10 if bidirectional else 5, 3)
+        self.last_step = last_step
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1] if self.last_step else y)
+
+
+def randomize_batchnorm(model, gen):
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.3)
+                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.num_features, generator=gen) * 0.2)
+
+
+# name, model, one sample's shape, channels-first input (permuted to channels-last for tshape), fold constants
+CASES = [
+    ("mlp", lambda: MLP(), (12,), False, True),
+    ("cnn", lambda: CNN(), (2, 12, 16), True, True),
+    ("cnn_unfolded", lambda: CNN(), (2, 12, 16), True, False),  # BatchNorm kept, shape subgraphs left in
+    ("cnn_global", lambda: CNNGlobal(), (3, 9, 10), True, False),
+    ("conv1d", lambda: Conv1DNet(), (4, 30), True, True),
+    ("gru_bi", lambda: RNN(nn.GRU, True), (7, 6), False, True),
+    ("gru_last", lambda: RNN(nn.GRU, False, last_step=True), (7, 6), False, True),
+    ("lstm", lambda: RNN(nn.LSTM, False), (7, 6), False, True),
+    ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), False, False),
+]
+
+
+def newest_opset():
+    try:
+        from torch.onnx import _constants
+        return int(getattr(_constants, "ONNX_MAX_OPSET", 13))
+    except ImportError:
+        return 13
+
+
+def export(model, sample_shape, path, opset, fold):
+    x = torch.randn(BATCH, *sample_shape)
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, do_constant_folding=fold)
+
+
+def run_tool(args):
+    return subprocess.run([sys.executable, TOOL] + args, capture_output=True, text=True)
+
+
+def floats(a):
+    return ", ".join(f"{float(v):.9g}f" for v in np.asarray(a, np.float32).ravel())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep", help="work in this directory and keep it")
+    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
+    args = ap.parse_args()
+    work = args.keep or tempfile.mkdtemp(prefix="tshape-converter-")
+    os.makedirs(work, exist_ok=True)
+    failures = []
+    gen = torch.Generator().manual_seed(7)
+    torch.manual_seed(7)
+    import warnings
+    warnings.filterwarnings("ignore")
+
+    includes, checks = [], []
+    opsets = sorted({13, newest_opset()})
+    for name, make, sample, channels_first, fold in CASES:
+        model = make().eval()
+        randomize_batchnorm(model, gen)
+        x = torch.randn(BATCH, *sample, generator=gen)
+        with torch.no_grad():
+            y = model(x).numpy()
+        x_tshape = x.numpy()
+        if channels_first:
+            x_tshape = np.moveaxis(x_tshape, 1, -1)
+        for opset in opsets:
+            tag = f"{name}_op{opset}"
+            onnx_path = os.path.join(work, tag + ".onnx")
+            export(model, sample, onnx_path, opset, fold)
+            hpp = os.path.join(work, tag + ".hpp")
+            r = run_tool([onnx_path, "-o", hpp, "--namespace", tag])
+            if r.returncode != 0:
+                failures.append(f"{tag}: onnx2tshape failed:\n{r.stderr}")
+                continue
+            includes.append(f'#include "{tag}.hpp"')
+            in_shape = ", ".join(map(str, (BATCH,) + x_tshape.shape[1:]))
+            out_shape = ", ".join(map(str, y.shape))
+            checks.append(f"""  {{
+    static const float x[] = {{{floats(x_tshape)}}};
+    static const float expected[] = {{{floats(y)}}};
+    static float y[{y.size}];
+    {tag}::model.forward(tshape::TensorView<const float, tshape::Shape<{in_shape}>>(x),
+                         tshape::TensorView<float, tshape::Shape<{out_shape}>>(y));
+    failures += compare("{tag}", y, expected, {y.size});
+  }}""")
+            if name == "cnn" and opset == opsets[-1]:
+                # The same model with its weights in an .npz archive, loaded at run time.
+                npz_hpp = os.path.join(work, "cnn_npz.hpp")
+                r = run_tool([onnx_path, "-o", npz_hpp, "--namespace", "cnn_npz", "--weights", "npz"])
+                if r.returncode != 0:
+                    failures.append(f"cnn --weights npz failed:\n{r.stderr}")
+                    continue
+                includes.append('#include "cnn_npz.hpp"')
+                checks.append(f"""  {{
+    static const float x[] = {{{floats(x_tshape)}}};
+    static const float expected[] = {{{floats(y)}}};
+    static float y[{y.size}];
+    cnn_npz::Net net;
+    tshape::load_weights(net, "{os.path.join(work, 'cnn_npz.npz')}");
+    net.forward(tshape::TensorView<const float, tshape::Shape<{in_shape}>>(x),
+                tshape::TensorView<float, tshape::Shape<{out_shape}>>(y));
+    failures += compare("cnn_npz (load_weights)", y, expected, {y.size});
+  }}""")
+
+    failures += check_errors(work)
+
+    main_cpp = os.path.join(work, "converted_models_test.cpp")
+    with open(main_cpp, "w") as f:
+        f.write("""// Generated by run_converter_tests.py: every converted model against PyTorch's outputs.
+#include <cmath>
+#include <cstdio>
+
+#include <tshape/io/weights.hpp>
+""" + "\n".join(includes) + """
+
+static int compare(const char* name, const float* got, const float* expected, int n) {
+  double worst = 0;
+  int bad = 0;
+  for (int i = 0; i < n; ++i) {
+    const double diff = std::fabs(static_cast<double>(got[i]) - expected[i]);
+    worst = diff > worst ? diff : worst;
+    if (!(diff <= 1e-4 + 1e-4 * std::fabs(expected[i]))) {
+      if (bad < 3) std::printf("%s: output %d is %.7g, PyTorch %.7g\\n", name, i, got[i], expected[i]);
+      ++bad;
+    }
+  }
+  std::printf("%-24s %s (largest difference %.2g)\\n", name, bad ? "FAILED" : "matches PyTorch", worst);
+  return bad ? 1 : 0;
+}
+
+int main() {
+  int failures = 0;
+""" + "\n".join(checks) + """
+  return failures == 0 ? 0 : 1;
+}
+""")
+    exe = os.path.join(work, "converted_models_test")
+    cmd = [args.cxx, "-std=c++20", "-O1", "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(ROOT, "include"),
+           "-I" + work, main_cpp, "-o", exe, "-lopenblas", "-lpthread"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        failures.append("the converted headers do not compile:\n" + r.stderr[:6000])
+    else:
+        r = subprocess.run([exe], capture_output=True, text=True)
+        print(r.stdout, end="")
+        if r.returncode != 0:
+            failures.append("a converted model's outputs differ from PyTorch's (above)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    for f in failures:
+        print("FAILED:", f)
+    print("converter tests:", "FAILED" if failures else "all passed")
+    return 1 if failures else 0
+
+
+class Unsupported(nn.Module):
+    """A residual add, an Abs and a ReLU6 (Clip): three problems, reported together."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(8, 8)
+        self.b = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.b(torch.abs(self.a(x) + x)).clamp(0, 6)
+
+
+def check_errors(work):
+    failures = []
+    out = os.path.join(work, "must_not_exist.hpp")
+
+    def expect_failure(what, onnx_path, needles):
+        r = run_tool([onnx_path, "-o", out])
+        if r.returncode != 1:
+            failures.append(f"{what}: exit code {r.returncode}, expected 1\n{r.stderr}")
+        if "Traceback" in r.stderr:
+            failures.append(f"{what}: a Python traceback\n{r.stderr}")
+        for n in needles:
+            if n not in r.stderr:
+                failures.append(f"{what}: the message lacks {n!r}:\n{r.stderr}")
+        if os.path.exists(out):
+            failures.append(f"{what}: {out} was written although the conversion failed")
+            os.remove(out)
+        print(f"error case {what}: {'ok' if not failures else 'see below'}")
+
+    path = os.path.join(work, "unsupported.onnx")
+    export(Unsupported().eval(), (8,), path, 13, True)
+    expect_failure("unsupported", path, ["Abs", "Clip", "Add", "(batch, 8)", "nothing was written"])
+
+    path = os.path.join(work, "dynamic.onnx")
+    torch.onnx.export(MLP().eval(), torch.randn(2, 12), path, opset_version=13, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "features"}})
+    expect_failure("dynamic axis", path, ["input x: axis 1", "features"])
+
+    good = os.path.join(work, "mlp_op13.onnx")
+    data = open(good, "rb").read()
+    for i, cut in enumerate((len(data) // 2, 40, 7)):
+        bad = os.path.join(work, f"corrupt{i}.onnx")
+        with open(bad, "wb") as f:
+            f.write(data[:cut])
+        expect_failure(f"truncated at {cut}", bad, ["cannot convert"])
+    rng = np.random.default_rng(3)
+    for i in range(6):
+        mutated = bytearray(data)
+        for pos in rng.integers(0, len(data), 20):
+            mutated[pos] = int(rng.integers(0, 256))
+        bad = os.path.join(work, f"mutated{i}.onnx")
+        with open(bad, "wb") as f:
+            f.write(bytes(mutated))
+        r = run_tool([bad, "-o", out])
+        if "Traceback" in r.stderr or r.returncode not in (0, 1):
+            failures.append(f"mutated copy {i}: exit code {r.returncode}\n{r.stderr[-3000:]}")
+        if r.returncode == 1 and os.path.exists(out):
+            failures.append(f"mutated copy {i}: a header written although the conversion failed")
+        if os.path.exists(out):
+            os.remove(out)
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
