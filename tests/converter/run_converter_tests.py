@@ -206,6 +206,7 @@ def main():
   }}""")
 
     failures += check_errors(work)
+    failures += check_torch2npz(work, gen)
 
     main_cpp = os.path.join(work, "converted_models_test.cpp")
     with open(main_cpp, "w") as f:
@@ -254,6 +255,41 @@ int main() {
         print("FAILED:", f)
     print("converter tests:", "FAILED" if failures else "all passed")
     return 1 if failures else 0
+
+
+def check_torch2npz(work, gen):
+    """tools/torch2npz on a saved state_dict gives the same arrays as onnx2tshape --weights npz."""
+    failures = []
+    for name, make, sample, flatten in (("mlp", MLP, (12,), []), ("cnn", CNN, (2, 12, 16), ["fc=5,3,4"]),
+                                        ("gru_bi", lambda: RNN(nn.GRU, True), (7, 6), []),
+                                        ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), [])):
+        model = make().eval()
+        randomize_batchnorm(model, gen)
+        pt = os.path.join(work, f"{name}_state.pt")
+        torch.save(model.state_dict(), pt)
+        ours = os.path.join(work, f"{name}_torch2npz.npz")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), pt, "-o", ours] +
+                           [a for f in flatten for a in ("--flatten", f)], capture_output=True, text=True)
+        if r.returncode != 0:
+            failures.append(f"torch2npz {name}: {r.stderr}")
+            continue
+        onnx_path = os.path.join(work, f"{name}_t2n.onnx")
+        export(model, sample, onnx_path, 13, False)
+        via_onnx = os.path.join(work, f"{name}_t2n.npz")
+        r = run_tool([onnx_path, "-o", os.path.join(work, f"{name}_t2n.hpp"), "--weights", "npz", "--npz", via_onnx])
+        if r.returncode != 0:
+            failures.append(f"onnx2tshape --weights npz {name}: {r.stderr}")
+            continue
+        a, b = np.load(ours), np.load(via_onnx)
+        if len(a.files) != len(b.files):
+            failures.append(f"torch2npz {name}: {len(a.files)} arrays, onnx2tshape {len(b.files)}")
+            continue
+        for i in range(len(a.files)):
+            x, y = a[f"arr_{i}"], b[f"arr_{i}"]
+            if x.shape != y.shape or not np.allclose(x, y, rtol=1e-6, atol=1e-7):
+                failures.append(f"torch2npz {name}: array {i} {x.shape} differs from onnx2tshape's {y.shape}")
+        print(f"torch2npz {name}: {'same arrays as onnx2tshape' if not failures else 'see below'}")
+    return failures
 
 
 class Unsupported(nn.Module):
