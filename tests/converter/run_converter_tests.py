@@ -96,6 +96,19 @@ class RNN(nn.Module):
         return self.fc(y[:, -1] if self.last_step else y)
 
 
+class RNNState(nn.Module):
+    """The final state h_n of a one-layer GRU (ONNX's Y_h) instead of the output sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(6, 5, batch_first=True)
+        self.fc = nn.Linear(5, 2)
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return torch.softmax(self.fc(h[-1]), dim=-1)
+
+
 def randomize_batchnorm(model, gen):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -117,6 +130,7 @@ CASES = [
     ("gru_last", lambda: RNN(nn.GRU, False, last_step=True), (7, 6), False, True),
     ("lstm", lambda: RNN(nn.LSTM, False), (7, 6), False, True),
     ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), False, False),
+    ("gru_state", lambda: RNNState(), (7, 6), False, True),
 ]
 
 
@@ -185,6 +199,23 @@ def main():
     {tag}::model.forward(tshape::TensorView<const float, tshape::Shape<{in_shape}>>(x),
                          tshape::TensorView<float, tshape::Shape<{out_shape}>>(y));
     failures += compare("{tag}", y, expected, {y.size});
+  }}""")
+            if name == "cnn" and opset == opsets[0]:
+                # --keep-input-layout: the same model fed NCHW data, one Permute at the input.
+                nchw_hpp = os.path.join(work, "cnn_nchw.hpp")
+                r = run_tool([onnx_path, "-o", nchw_hpp, "--namespace", "cnn_nchw", "--keep-input-layout"])
+                if r.returncode != 0:
+                    failures.append(f"cnn --keep-input-layout failed:\n{r.stderr}")
+                    continue
+                includes.append('#include "cnn_nchw.hpp"')
+                nchw_shape = ", ".join(map(str, x.shape))
+                checks.append(f"""  {{
+    static const float x[] = {{{floats(x.numpy())}}};
+    static const float expected[] = {{{floats(y)}}};
+    static float y[{y.size}];
+    cnn_nchw::model.forward(tshape::TensorView<const float, tshape::Shape<{nchw_shape}>>(x),
+                            tshape::TensorView<float, tshape::Shape<{out_shape}>>(y));
+    failures += compare("cnn_nchw (NCHW input)", y, expected, {y.size});
   }}""")
             if name == "cnn" and opset == opsets[-1]:
                 # The same model with its weights in an .npz archive, loaded at run time.

@@ -425,6 +425,8 @@ class Converter:
                 dims.append(1)
         if not dims:
             self.problems.append(f"input {inp.name} is a scalar; tshape's input has a batch axis")
+        elif int(np.prod([d for d in dims if d is not None], dtype=np.float64)) > 1 << 28:
+            self.problems.append(f"input {inp.name}: {shape_text(dims)} is more than 2^28 floats per sample")
         if self.problems:
             raise ConvertError(self.problems)
         self.input_name = inp.name
@@ -1145,6 +1147,10 @@ def header_text(conv, namespace, weights_mode, npz_name):
         lines.append("")
         lines.append(f"}}  // namespace {namespace}")
         return "\n".join(lines) + "\n"
+    bad = [keras for _, keras, a in arrays if not np.isfinite(a).all()]
+    if bad:
+        raise ConvertError([f"weights {', '.join(bad)} hold NaN or infinite values, which C++ constants cannot "
+                            "spell; fix the model (or use --weights npz)"])
     lines.append("// The weights in Keras' layouts, each array row-major in the shape its comment gives.")
     for ident, keras, a in arrays:
         lines.append(f"// {keras} {tuple(a.shape)}")
@@ -1197,7 +1203,8 @@ def load_model(path):
     try:
         onnx.checker.check_model(model)
     except Exception as e:
-        raise ConvertError([f"{path}: the ONNX checker rejects the model: {str(e).strip().splitlines()[0]}"])
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ConvertError([f"{path}: the ONNX checker rejects the model: {first}"])
     if model.functions:
         names = ", ".join(f.name for f in model.functions)
         raise ConvertError([f"{path}: the model has local functions ({names}); this onnx version cannot inline "
@@ -1253,6 +1260,11 @@ def main(argv=None):
         print(f"onnx2tshape: cannot convert {args.model}:", file=sys.stderr)
         for problem in e.problems:
             print(f"  - {problem}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 1
+    except (MemoryError, RecursionError, OSError, ArithmeticError, LookupError, ValueError, TypeError,
+            AttributeError) as e:  # a hostile or broken file: a message, never a traceback
+        print(f"onnx2tshape: cannot convert {args.model}: {type(e).__name__}: {e}", file=sys.stderr)
         print("nothing was written.", file=sys.stderr)
         return 1
     n = sum(a.size for _, _, a in weight_arrays(conv))
