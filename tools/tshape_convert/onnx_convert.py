@@ -40,12 +40,13 @@ class ZeroState:
 
 
 class Value:
-    def __init__(self, shape, groups, units=(), elem_perm=None, producer=None):
+    def __init__(self, shape, groups, units=(), elem_perm=None, producer=None, tensor=None):
         self.shape = list(shape)          # ONNX extents; None is the batch
         self.groups = groups              # tshape axes as lists of ONNX axes; None while undecided
         self.units = set(units)           # ONNX axes of extent 1 that tshape does not hold
         self.elem_perm = elem_perm        # rank 2 only: tshape_flat[k] = onnx_flat[elem_perm[k]]
         self.producer = producer          # the layer that wrote it (for fusing activations and biases)
+        self.tensor = tensor              # the tshape tensor (C++ name) holding it
 
     @property
     def rank(self):
@@ -218,7 +219,15 @@ class Converter:
     def data_consumers(self, name):
         return [n for n in self.consumers.get(name, []) if n.op_type != "Shape"]
 
-    def add_layer(self, layer):
+    def latest(self):
+        return self.layers[-1].tensor
+
+    def add_layer(self, layer, *inputs):
+        """Appends a layer reading `inputs` (Values or tensor names); its output is a new tensor."""
+        layer.inputs = [i if isinstance(i, str) else i.tensor for i in inputs]
+        assert all(layer.inputs), "a layer's input has no tensor"
+        layer.tensor = f"t{len(self.layers) + 1}"
+        layer.frozen = False
         # Keras' names: dense, dense_1, ...
         counts = self.__dict__.setdefault("name_counts", {})
         def take(base):
@@ -249,8 +258,8 @@ class Converter:
             raise NodeError(f"needs its input as ONNX axes {groups}, which is no axis order of tshape's {cur}")
         order = [cur.index(g) for g in groups[1:]]
         self.add_layer(Layer("Permute", "permute", [self.node_label(node) + " (input order)"], "permute",
-                             options=[str(i) for i in order]))
-        return Value(v.shape, [list(g) for g in groups], v.units)
+                             options=[str(i) for i in order]), v)
+        return Value(v.shape, [list(g) for g in groups], v.units, tensor=self.latest())
 
     # ---- patterns ------------------------------------------------------------------------------------
     def fuse_patterns(self, nodes):
@@ -430,7 +439,7 @@ class Converter:
         if self.problems:
             raise ConvertError(self.problems)
         self.input_name = inp.name
-        self.input_value = Value(dims, None)
+        self.input_value = Value(dims, None, tensor="input")
         self.values[inp.name] = self.input_value
         self.input_onnx_shape = dims
 
@@ -474,12 +483,19 @@ class Converter:
         self.poisoned.update(node.output)
 
     def set_out(self, node, value, index=0):
-        consumers = self.data_consumers(node.output[index])
+        if value.tensor is None:
+            value.tensor = self.latest()
         self.values[node.output[index]] = value
-        if len(consumers) > 1:
-            raise NodeError(f"its output feeds {len(consumers)} nodes "
-                            f"({', '.join(self.node_label(n) for n in consumers)}); "
-                            "a Sequential is a chain (branches need tshape's functional models)")
+        # A tensor read by several nodes (a branch) keeps its layer as it is: no activation or bias
+        # is fused into the layer that wrote it.
+        if value.producer is not None and (len(self.data_consumers(node.output[index])) > 1
+                                           or node.output[index] in self.graph_outputs):
+            value.producer.frozen = True
+
+    def fusable(self, v, name):
+        p = v.producer
+        return (p is not None and not p.frozen and p.tensor == v.tensor
+                and len(self.data_consumers(name)) == 1 and name not in self.graph_outputs)
 
     def single_data_input(self, node):
         ins = self.data_inputs(node)
@@ -514,16 +530,15 @@ class Converter:
             if v.groups[-1] != [axis] and not (v.elem_perm is not None and axis == 1):
                 raise NodeError(f"softmax over ONNX axis {axis}, which is not tshape's last axis")
         p = v.producer
-        if (p is not None and p.act is None and p.kind in ("Dense", "Conv1D", "Conv2D")
-                and len(self.data_consumers(node.input[0])) == 1):
+        if self.fusable(v, node.input[0]) and p.act is None and p.kind in ("Dense", "Conv1D", "Conv2D"):
             p.act = act
             p.nodes.append(self.node_label(node))
-            out = Value(v.shape, v.groups, v.units, v.elem_perm, producer=p)
+            out = Value(v.shape, v.groups, v.units, v.elem_perm, producer=p, tensor=v.tensor)
         else:
             layer = self.add_layer(Layer(act.replace("tshape::", "").split("::")[0], "activation",
-                                         [self.node_label(node)], ACTIVATION_HEADER, bare=True))
+                                         [self.node_label(node)], ACTIVATION_HEADER, bare=True), v)
             layer.type_override = act
-            out = Value(v.shape, v.groups, v.units, v.elem_perm, producer=None)
+            out = Value(v.shape, v.groups, v.units, v.elem_perm, producer=None, tensor=self.latest())
         self.set_out(node, out)
 
     op_Relu = op_Sigmoid = op_Tanh = op_Softplus = op_Gelu = op_LeakyRelu = op_Elu = op_Softmax = activation
@@ -545,9 +560,9 @@ class Converter:
         options = [str(units)]
         layer = Layer("Dense", "dense", [self.node_label(node)], "dense", options=options, params=params)
         layer.use_bias = bias is not None
-        self.add_layer(layer)
+        self.add_layer(layer, v)
         shape = list(v.shape[:-1]) + [units]
-        return Value(shape, v.groups if v.elem_perm is None else [[0], [1]], v.units, None, producer=layer)
+        return Value(shape, v.groups if v.elem_perm is None else [[0], [1]], v.units, None, producer=layer, tensor=self.latest())
 
     def op_Gemm(self, node, attrs):
         v = self.single_data_input(node)
@@ -574,24 +589,68 @@ class Converter:
         out = self.dense(node, v, k.astype(np.float32), None)
         self.set_out(node, out)
 
+    MERGES = {"Add": ("Add", "add"), "Sub": ("Subtract", "subtract"), "Mul": ("Multiply", "multiply"),
+              "Max": ("Maximum", "maximum"), "Min": ("Minimum", "minimum"), "Mean": ("Average", "average"),
+              "Sum": ("Add", "add")}
+
+    def merge(self, node, attrs):
+        """Two or more computed tensors of one shape and layout -> a tshape merge (a functional model)."""
+        names = [i for i in node.input if i]
+        if any(n not in self.values for n in names):
+            raise NodeError(f"{node.op_type} of a computed tensor and a constant (other than a MatMul's bias) "
+                            "has no tshape layer")
+        if node.op_type == "Sub" and len(names) != 2:
+            raise NodeError("Sub takes two tensors")
+        vals = [self.values[n] for n in names]
+        for v in vals:
+            if v.groups is None:
+                self.decide(v, identity_groups(v.rank))
+            if v.elem_perm is not None:
+                raise NodeError("merges a flattened convolution output (only a Dense may read it)")
+        first = vals[0]
+        concat_axis = attrs.get("axis", 0) % first.rank if node.op_type == "Concat" else None
+        other_axes = lambda v: [d for a, d in enumerate(v.shape) if a != concat_axis]  # noqa: E731
+        if any(other_axes(v) != other_axes(first) or v.rank != first.rank for v in vals):
+            raise NodeError(f"merges tensors of shapes {', '.join(shape_text(v.shape) for v in vals)}: "
+                            "the converter needs equal shapes (no broadcasting)")
+        vals = [v if (v.groups, v.units) == (first.groups, first.units) else self.need_layout(v, first.groups, node)
+                for v in vals]
+        if node.op_type == "Concat":
+            axis = concat_axis
+            if [axis] not in first.groups[1:]:
+                raise NodeError(f"concatenates on ONNX axis {axis}, which is not one of tshape's axes here")
+            k = first.groups[1:].index([axis])
+            opt = "-1" if k == len(first.groups) - 2 else str(k)
+            layer = Layer("Concatenate", "concatenate", [self.node_label(node)], "concatenate", options=[opt])
+            shape = list(first.shape)
+            shape[axis] = sum(v.shape[axis] for v in vals)
+        else:
+            kind, snake = self.MERGES[node.op_type]
+            layer = Layer(kind, snake, [self.node_label(node)], snake, bare=True)
+            shape = list(first.shape)
+        self.add_layer(layer, *vals)
+        self.set_out(node, Value(shape, first.groups, first.units, tensor=self.latest()))
+
+    op_Sub = op_Mul = op_Max = op_Min = op_Mean = op_Sum = op_Concat = merge
+
     def op_Add(self, node, attrs):
         ins = self.data_inputs(node)
         if len(ins) != 1:
-            raise NodeError("adds two computed tensors (a residual): needs tshape's functional models")
+            return self.merge(node, attrs)
         other = [i for i in node.input if i != ins[0]][0]
         v = self.values[ins[0]]
         c = self.const(other, "the addend")
         p = v.producer
-        if (p is not None and p.kind == "Dense" and not p.use_bias and p.act is None
-                and len(self.data_consumers(ins[0])) == 1):
+        if self.fusable(v, ins[0]) and p.kind == "Dense" and not p.use_bias and p.act is None:
             units = p.params[0][1].shape[1]
             if c.size in (1, units) and (c.ndim <= 1 or all(d == 1 for d in c.shape[:-1])):
                 p.params.append(("bias", np.broadcast_to(c.reshape(-1).astype(np.float32), (units,)).copy()))
                 p.use_bias = True
                 p.nodes.append(self.node_label(node))
-                self.set_out(node, Value(v.shape, v.groups, v.units, v.elem_perm, producer=p))
+                self.set_out(node, Value(v.shape, v.groups, v.units, v.elem_perm, producer=p, tensor=v.tensor))
                 return
-        raise NodeError("adds a constant that is not the bias of a MatMul right before it")
+        raise NodeError("adds a constant that is not the bias of a MatMul right before it (tshape has no layer "
+                        "that adds a constant)")
 
     def op_Pad(self, node, attrs):
         v = self.single_data_input(node)
@@ -676,11 +735,11 @@ class Converter:
         layer = Layer(kind, kind.lower(), [self.node_label(node)], kind.lower(), options=opts, params=params)
         if not has_bias:
             layer.trailing = ["tshape::UseBias<false>"]
-        self.add_layer(layer)
+        self.add_layer(layer, v)
         out_sizes = []
         for size, k, s, d in zip(sizes, ksize, strides, dil):
             out_sizes.append(-(-size // s) if mode == "same" else (size - (k - 1) * d - 1) // s + 1)
-        self.set_out(node, Value([v.shape[0], int(w.shape[0])] + out_sizes, v.groups, producer=layer))
+        self.set_out(node, Value([v.shape[0], int(w.shape[0])] + out_sizes, v.groups, producer=layer, tensor=self.latest()))
 
     def zero_pad(self, node, v, pairs):
         """Explicit padding that is not TensorFlow's 'same': a ZeroPadding2D before a valid convolution
@@ -689,15 +748,15 @@ class Converter:
         if len(pairs) == 2:
             (t, b), (l, r) = pairs
             self.add_layer(Layer("ZeroPadding2D", "zero_padding2d", [label], "zero_padding2d",
-                                 options=[str(t), str(b), str(l), str(r)]))
-            return Value([v.shape[0], v.shape[1], v.shape[2] + t + b, v.shape[3] + l + r], v.groups)
+                                 options=[str(t), str(b), str(l), str(r)]), v)
+            return Value([v.shape[0], v.shape[1], v.shape[2] + t + b, v.shape[3] + l + r], v.groups, tensor=self.latest())
         (b, e), = pairs
         length, ch = v.shape[2], v.shape[1]
-        self.add_layer(Layer("Reshape", "reshape", [label], "reshape", options=[str(length), "1", str(ch)]))
+        self.add_layer(Layer("Reshape", "reshape", [label], "reshape", options=[str(length), "1", str(ch)]), v)
         self.add_layer(Layer("ZeroPadding2D", "zero_padding2d", [label], "zero_padding2d",
-                             options=[str(b), str(e), "0", "0"]))
-        self.add_layer(Layer("Reshape", "reshape", [label], "reshape", options=[str(length + b + e), str(ch)]))
-        return Value([v.shape[0], ch, length + b + e], v.groups)
+                             options=[str(b), str(e), "0", "0"]), self.latest())
+        self.add_layer(Layer("Reshape", "reshape", [label], "reshape", options=[str(length + b + e), str(ch)]), self.latest())
+        return Value([v.shape[0], ch, length + b + e], v.groups, tensor=self.latest())
 
     def pool(self, node, attrs):
         v = self.single_data_input(node)
@@ -721,9 +780,9 @@ class Converter:
         if mode == "same":
             opts.append("tshape::Padding::same")
         snake = ("max_pooling" if node.op_type == "MaxPool" else "average_pooling") + f"{nd}d"
-        self.add_layer(Layer(kind, snake, [self.node_label(node)], snake, options=opts))
+        self.add_layer(Layer(kind, snake, [self.node_label(node)], snake, options=opts), v)
         outs = [-(-n // s) if mode == "same" else (n - kk) // s + 1 for n, kk, s in zip(v.shape[2:], k, strides)]
-        self.set_out(node, Value(v.shape[:2] + outs, v.groups))
+        self.set_out(node, Value(v.shape[:2] + outs, v.groups, tensor=self.latest()))
 
     op_MaxPool = op_AveragePool = pool
 
@@ -735,8 +794,8 @@ class Converter:
         nd = v.rank - 2
         kind = ("GlobalAveragePooling" if node.op_type == "GlobalAveragePool" else "GlobalMaxPooling") + f"{nd}D"
         snake = ("global_average_pooling" if node.op_type == "GlobalAveragePool" else "global_max_pooling") + f"{nd}d"
-        self.add_layer(Layer(kind, snake, [self.node_label(node)], snake, bare=True))
-        self.set_out(node, Value(v.shape[:2] + [1] * nd, [[0], [1]], units=range(2, v.rank)))
+        self.add_layer(Layer(kind, snake, [self.node_label(node)], snake, bare=True), v)
+        self.set_out(node, Value(v.shape[:2] + [1] * nd, [[0], [1]], units=range(2, v.rank), tensor=self.latest()))
 
     op_GlobalAveragePool = op_GlobalMaxPool = global_pool
 
@@ -755,8 +814,8 @@ class Converter:
         params = list(zip(("gamma", "beta", "moving_mean", "moving_variance"),
                           layouts.batch_norm(gamma, beta, mean, var, attrs.get("epsilon", 1e-5))))
         layer = self.add_layer(Layer("BatchNormalization", "batch_normalization", [self.node_label(node)],
-                                     "batch_normalization", params=params, bare=True))
-        self.set_out(node, Value(v.shape, v.groups, v.units, producer=None))
+                                     "batch_normalization", params=params, bare=True), v)
+        self.set_out(node, Value(v.shape, v.groups, v.units, producer=None, tensor=self.latest()))
         layer.note = f"epsilon {attrs.get('epsilon', 1e-5):g} (variance stored + epsilon - 1e-3)"
 
     # ---- reshapes -------------------------------------------------------------------------------------
@@ -779,13 +838,13 @@ class Converter:
         sample = new_shape[1:]
         if order == sorted(order):
             if sample == v.tshape_shape():
-                return Value(new_shape, identity_groups(len(new_shape)), producer=v.producer)
+                return Value(new_shape, identity_groups(len(new_shape)), producer=v.producer, tensor=v.tensor)
             if len(sample) == 1:
-                self.add_layer(Layer("Flatten", "flatten", [self.node_label(node)], "flatten", bare=True))
+                self.add_layer(Layer("Flatten", "flatten", [self.node_label(node)], "flatten", bare=True), v)
             else:
                 self.add_layer(Layer("Reshape", "reshape", [self.node_label(node)], "reshape",
-                                     options=[str(d) for d in sample]))
-            return Value(new_shape, identity_groups(len(new_shape)))
+                                     options=[str(d) for d in sample]), v)
+            return Value(new_shape, identity_groups(len(new_shape)), tensor=self.latest())
         if len(sample) == 1:
             # Flatten of a channels-first tensor: tshape flattens channels-last; the Dense after it
             # reads its rows in that order.
@@ -793,8 +852,8 @@ class Converter:
             nonbatch_order = [a - 1 for a in order] + [a - 1 for a in range(1, v.rank) if a not in order]
             idx = np.arange(int(np.prod(in_sample))).reshape(in_sample)
             perm = idx.transpose(nonbatch_order).ravel()
-            self.add_layer(Layer("Flatten", "flatten", [self.node_label(node)], "flatten", bare=True))
-            return Value(new_shape, [[0], [1]], elem_perm=perm)
+            self.add_layer(Layer("Flatten", "flatten", [self.node_label(node)], "flatten", bare=True), v)
+            return Value(new_shape, [[0], [1]], elem_perm=perm, tensor=self.latest())
         if all(len(g) == 1 for g in v.groups):
             v = self.need_layout(v, identity_groups(v.rank), node)
             return self.reshape_to(node, v, new_shape)
@@ -852,7 +911,7 @@ class Converter:
         if any(any(not isinstance(x, tuple) for x in g) for g in new_groups):
             return None
         units = [a for a in range(len(new_shape)) if new_shape[a] == 1]
-        return Value(new_shape, final, units, producer=v.producer)
+        return Value(new_shape, final, units, producer=v.producer, tensor=v.tensor)
 
     def op_Reshape(self, node, attrs):
         v = self.single_data_input(node)
@@ -921,7 +980,7 @@ class Converter:
         perm = list(attrs.get("perm", list(reversed(range(v.rank)))))
         inv = {old: new for new, old in enumerate(perm)}
         shape = [v.shape[p] for p in perm]
-        out = Value(shape, [[inv[a] for a in g] for g in v.groups], {inv[a] for a in v.units}, producer=v.producer)
+        out = Value(shape, [[inv[a] for a in g] for g in v.groups], {inv[a] for a in v.units}, producer=v.producer, tensor=v.tensor)
         self.set_out(node, out)
 
     def op_Gather(self, node, attrs):
@@ -938,7 +997,7 @@ class Converter:
         p = v.producer
         time_group = v.groups[1] if v.groups and len(v.groups) > 1 else None
         if (p is None or p.kind not in ("GRU", "LSTM", "Bidirectional") or not p.extra.get("sequences")
-                or time_group != [axis] or i != v.shape[axis] - 1):
+                or time_group != [axis] or i != v.shape[axis] - 1 or not self.fusable(v, node.input[0])):
             raise NodeError("a Gather other than the last timestep of a GRU/LSTM's output sequence")
         if p.kind == "Bidirectional":
             raise NodeError("the last timestep of a bidirectional RNN holds the backward direction's FIRST step; "
@@ -947,7 +1006,7 @@ class Converter:
         p.options.remove("tshape::ReturnSequences")
         p.nodes.append(self.node_label(node))
         groups = [[a - (a > axis) for a in g] for g in v.groups if g != [axis]]
-        self.set_out(node, Value(shape, groups, {a - (a > axis) for a in v.units if a != axis}, producer=p))
+        self.set_out(node, Value(shape, groups, {a - (a > axis) for a in v.units if a != axis}, producer=p, tensor=v.tensor))
 
     # ---- recurrent layers ------------------------------------------------------------------------------
     def recurrent(self, node, attrs):
@@ -1018,7 +1077,7 @@ class Converter:
         else:
             layer = Layer(op, op.lower(), [self.node_label(node)], op.lower(), options=opts, params=params,
                           sequences=sequences)
-        self.add_layer(layer)
+        self.add_layer(layer, v)
         batch = v.shape[v.batch_axis()]
         steps = v.shape[v.groups[1][0]]
         if sequences:
@@ -1027,14 +1086,14 @@ class Converter:
             else:
                 shape, groups = [batch, steps, dirs, hidden], [[0], [1], [2, 3]]
             g, u = normalized(shape, groups)
-            self.set_out(node, Value(shape, g, u, producer=layer), 0)
+            self.set_out(node, Value(shape, g, u, producer=layer, tensor=self.latest()), 0)
         else:
             if layout == 0:
                 shape, groups = [dirs, batch, hidden], [[1], [0, 2]]
             else:
                 shape, groups = [batch, dirs, hidden], [[0], [1, 2]]
             g, u = normalized(shape, groups)
-            self.set_out(node, Value(shape, g, u, producer=layer), 1)
+            self.set_out(node, Value(shape, g, u, producer=layer, tensor=self.latest()), 1)
 
     op_GRU = op_LSTM = recurrent
 
@@ -1063,11 +1122,100 @@ def layer_type(layer):
     return f"tshape::{layer.kind}<{', '.join(args)}>"
 
 
+def is_chain(conv):
+    """True when the layers form a chain (a Sequential); else the header writes a functional model."""
+    previous = "input"
+    for layer in conv.layers:
+        if layer.inputs != [previous]:
+            return False
+        previous = layer.tensor
+    return conv.output_value.tensor == previous
+
+
+def graph_layers(conv):
+    """The layers the output depends on, each once (a tensor no output reads is not in the model)."""
+    by_tensor = {l.tensor: l for l in conv.layers}
+    seen, stack = set(), [conv.output_value.tensor]
+    while stack:
+        t = stack.pop()
+        if t in seen or t == "input":
+            continue
+        seen.add(t)
+        stack += by_tensor[t].inputs
+    return [l for l in conv.layers if l.tensor in seen]
+
+
+def keras_order(conv):
+    """The layers in Keras' model.layers order (what get_weights() follows) for a functional model:
+    by decreasing depth from the output, then by discovery in a depth-first walk from the output, as
+    tshape's model/graph.hpp computes it."""
+    by_tensor = {l.tensor: l for l in conv.layers}
+    inputs_of = lambda t: [] if t == "input" else by_tensor[t].inputs  # noqa: E731
+    post, pre, seen_post, seen_pre = [], [], set(), set()
+
+    def walk_post(t):
+        if t in seen_post:
+            return
+        seen_post.add(t)
+        for i in inputs_of(t):
+            walk_post(i)
+        post.append(t)
+
+    def walk_pre(t):
+        if t in seen_pre:
+            return
+        seen_pre.add(t)
+        pre.append(t)
+        for i in inputs_of(t):
+            walk_pre(i)
+
+    out = conv.output_value.tensor
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(conv.layers) + 100))
+    walk_post(out)
+    walk_pre(out)
+    depth = {}
+    for t in reversed(post):
+        d = depth.get(t, 0)
+        depth[t] = d
+        for i in inputs_of(t):
+            depth[i] = max(d + 1, depth.get(i, 0))
+    order = sorted(range(len(pre)), key=lambda k: (-depth[pre[k]], k))
+    return [by_tensor[pre[k]] for k in order if pre[k] != "input"]
+
+
+def model_layers(conv):
+    return conv.layers if is_chain(conv) else keras_order(conv)
+
+
+def functional_lines(conv, in_ts):
+    lines = ["// The model's graph, as Keras' functional API writes it: each tensor is the layer applied to",
+             "// the tensors it reads."]
+    layers = graph_layers(conv)
+    seen, tags = {}, []
+    calls = []
+    for l in layers:
+        t = layer_type(l)
+        key = (t, tuple(l.inputs))
+        if key in seen:
+            # Two equal layers on the same tensors would be one tensor in tshape: give them identities.
+            tags.append(f"{l.tensor}_tag")
+            t = f"tshape::Shared<{l.tensor}_tag, {t}>"
+        seen[key] = True
+        calls.append(f"inline constexpr auto {l.tensor} = {t}{{}}({', '.join(l.inputs)});  // {l.name}")
+    lines.append("namespace graph {")
+    lines += [f"struct {tag};" for tag in tags]
+    lines.append(f"inline constexpr auto input = tshape::Input<{', '.join(map(str, in_ts))}>{{}};")
+    lines += calls
+    lines.append("}  // namespace graph")
+    lines.append(f"using Net = decltype(tshape::model(graph::input, graph::{conv.output_value.tensor}));")
+    return lines
+
+
 def weight_arrays(conv):
     """[(C++ name, Keras name, array)] in get_weights() order."""
     out = []
     names = {}
-    for layer in conv.layers:
+    for layer in model_layers(conv):
         for wname, arr in layer.params:
             if layer.kind == "Bidirectional":
                 direction, _, rest = wname.partition("_")  # forward_kernel -> forward, kernel
@@ -1127,14 +1275,19 @@ def header_text(conv, namespace, weights_mode, npz_name):
     lines.append("")
     for h in headers:
         lines.append(f"#include <{h}>")
+    if not is_chain(conv):
+        lines.append("#include <tshape/model/functional.hpp>")
     lines.append("#include <tshape/model/sequential.hpp>")
     lines.append("#include <tshape/model/weights.hpp>")
     lines.append("")
     lines.append(f"namespace {namespace} {{")
     lines.append("")
-    body = ",\n".join(f"                               {layer_type(l)}" for l in conv.layers)
-    lines.append(f"using Net = tshape::Sequential<tshape::Input<{', '.join(map(str, in_ts))}>" +
-                 (",\n" + body if body else "") + ">;")
+    if is_chain(conv):
+        body = ",\n".join(f"                               {layer_type(l)}" for l in conv.layers)
+        lines.append(f"using Net = tshape::Sequential<tshape::Input<{', '.join(map(str, in_ts))}>" +
+                     (",\n" + body if body else "") + ">;")
+    else:
+        lines += functional_lines(conv, in_ts)
     lines.append("")
     lines.append("// Checked when this header compiles: a stale or hand-edited type fails here.")
     lines.append(f"static_assert(Net::param_count == {total}, \"onnx2tshape: the model has {total} parameters\");")
