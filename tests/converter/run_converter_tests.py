@@ -178,7 +178,8 @@ def run_tool(args):
 
 
 def floats(a):
-    return ", ".join(f"{float(v):.9g}f" for v in np.asarray(a, np.float32).ravel())
+    text = (f"{float(v):.9g}" for v in np.asarray(a, np.float32).ravel())
+    return ", ".join(t + ("f" if any(c in t for c in ".en") else ".f") for t in text)
 
 
 def main():
@@ -269,6 +270,25 @@ def main():
     failures += compare("cnn_npz (load_weights)", y, expected, {y.size});
   }}""")
 
+    # A graph written by hand: two equal layers (Dense<3>) on one tensor, which tshape tells apart with
+    # Shared tags (PyTorch's exporter merges such twins before the converter sees them).
+    tag = "twins"
+    onnx_path = os.path.join(work, "twins.onnx")
+    x = np.random.default_rng(1).standard_normal((BATCH, 4)).astype(np.float32)
+    y = write_twins(onnx_path, x)
+    hpp = os.path.join(work, "twins.hpp")
+    r = run_tool([onnx_path, "-o", hpp, "--namespace", tag])
+    if r.returncode != 0:
+        failures.append(f"twins: onnx2tshape failed:\n{r.stderr}")
+    else:
+        includes.append(f'#include "twins.hpp"')
+        checks.append(f"""  {{
+    static const float x[] = {{{floats(x)}}};
+    static const float expected[] = {{{floats(y)}}};
+    const auto y = twins::model(tshape::TensorView<const float, tshape::Shape<{BATCH}, 4>>(x));
+    failures += compare("twins (Shared)", y.data(), expected, {y.size});
+  }}""")
+
     failures += check_errors(work)
     failures += check_torch2npz(work, gen)
 
@@ -321,6 +341,24 @@ int main() {
     return 1 if failures else 0
 
 
+def write_twins(path, x):
+    """y = relu(x W1 + b1) + relu(x W2 + b2): two Gemm+Relu on the model's input; returns y for x."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(2)
+    w = [rng.standard_normal((4, 3)).astype(np.float32) for _ in range(2)]
+    b = [rng.standard_normal(3).astype(np.float32) for _ in range(2)]
+    nodes = [helper.make_node("Gemm", ["x", f"w{i}", f"b{i}"], [f"g{i}"], name=f"gemm{i}") for i in range(2)]
+    nodes += [helper.make_node("Relu", [f"g{i}"], [f"r{i}"], name=f"relu{i}") for i in range(2)]
+    nodes.append(helper.make_node("Add", ["r0", "r1"], ["y"], name="add"))
+    graph = helper.make_graph(nodes, "twins", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
+                              [numpy_helper.from_array(a, n) for i in range(2) for a, n in ((w[i], f"w{i}"), (b[i], f"b{i}"))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return sum(np.maximum(x @ w[i] + b[i], 0) for i in range(2))
+
+
 def check_torch2npz(work, gen):
     """tools/torch2npz on a saved state_dict gives the same arrays as onnx2tshape --weights npz."""
     failures = []
@@ -357,7 +395,7 @@ def check_torch2npz(work, gen):
 
 
 class Unsupported(nn.Module):
-    """A residual add, an Abs and a ReLU6 (Clip): three problems, reported together."""
+    """A product with a constant, an Abs and a ReLU6 (Clip): three problems, reported together."""
 
     def __init__(self):
         super().__init__()
@@ -365,7 +403,7 @@ class Unsupported(nn.Module):
         self.b = nn.Linear(8, 4)
 
     def forward(self, x):
-        return self.b(torch.abs(self.a(x) + x)).clamp(0, 6)
+        return self.b(torch.abs(self.a(x) * 2 + x)).clamp(0, 6)
 
 
 def check_errors(work):
@@ -388,7 +426,8 @@ def check_errors(work):
 
     path = os.path.join(work, "unsupported.onnx")
     export(Unsupported().eval(), (8,), path, 13, True)
-    expect_failure("unsupported", path, ["Abs", "Clip", "Add", "(batch, 8)", "nothing was written"])
+    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "'/Mul' (Mul", "(batch, 8)",
+                                          "nothing was written"])
 
     path = os.path.join(work, "dynamic.onnx")
     torch.onnx.export(MLP().eval(), torch.randn(2, 12), path, opset_version=13, input_names=["x"],

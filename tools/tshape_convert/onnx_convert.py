@@ -597,8 +597,7 @@ class Converter:
         """Two or more computed tensors of one shape and layout -> a tshape merge (a functional model)."""
         names = [i for i in node.input if i]
         if any(n not in self.values for n in names):
-            raise NodeError(f"{node.op_type} of a computed tensor and a constant (other than a MatMul's bias) "
-                            "has no tshape layer")
+            raise NodeError(f"{node.op_type} of a computed tensor and a constant has no tshape layer")
         if node.op_type == "Sub" and len(names) != 2:
             raise NodeError("Sub takes two tensors")
         vals = [self.values[n] for n in names]
