@@ -85,9 +85,9 @@ class Conv1DNet(nn.Module):
 
 
 class RNN(nn.Module):
-    def __init__(self, cell, bidirectional, last_step=False):
+    def __init__(self, cell, bidirectional, last_step=False, **options):
         super().__init__()
-        self.rnn = cell(6, 5, num_layers=2, batch_first=True, bidirectional=bidirectional)
+        self.rnn = cell(6, 5, num_layers=2, batch_first=True, bidirectional=bidirectional, **options)
         self.fc = nn.Linear(10 if bidirectional else 5, 3)
         self.last_step = last_step
 
@@ -155,6 +155,8 @@ CASES = [
     ("lstm", lambda: RNN(nn.LSTM, False), (7, 6), False, True),
     ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), False, False),
     ("gru_state", lambda: RNNState(), (7, 6), False, True),
+    ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), False, True),
+    ("rnn_relu_last", lambda: RNN(nn.RNN, False, last_step=True, nonlinearity="relu"), (7, 6), False, True),
     ("rescnn", lambda: ResCNN(), (3, 8, 10), True, True),
 ]
 
@@ -364,7 +366,8 @@ def check_torch2npz(work, gen):
     failures = []
     for name, make, sample, flatten in (("mlp", MLP, (12,), []), ("cnn", CNN, (2, 12, 16), ["fc=5,3,4"]),
                                         ("gru_bi", lambda: RNN(nn.GRU, True), (7, 6), []),
-                                        ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), [])):
+                                        ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), []),
+                                        ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), [])):
         model = make().eval()
         randomize_batchnorm(model, gen)
         pt = os.path.join(work, f"{name}_state.pt")

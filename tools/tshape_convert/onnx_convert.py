@@ -995,7 +995,7 @@ class Converter:
             return
         p = v.producer
         time_group = v.groups[1] if v.groups and len(v.groups) > 1 else None
-        if (p is None or p.kind not in ("GRU", "LSTM", "Bidirectional") or not p.extra.get("sequences")
+        if (p is None or p.kind not in ("GRU", "LSTM", "SimpleRNN", "Bidirectional") or not p.extra.get("sequences")
                 or time_group != [axis] or i != v.shape[axis] - 1 or not self.fusable(v, node.input[0])):
             raise NodeError("a Gather other than the last timestep of a GRU/LSTM's output sequence")
         if p.kind == "Bidirectional":
@@ -1027,13 +1027,16 @@ class Converter:
         if attrs.get("clip") is not None:
             raise NodeError("a cell clip is not supported")
         acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
-        default = ["Sigmoid", "Tanh"] if op == "GRU" else ["Sigmoid", "Tanh", "Tanh"]
-        if acts and acts not in (default, default * 2):
+        default = {"GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"], "RNN": ["Tanh"]}[op]
+        rnn_act = None
+        if op == "RNN" and acts and acts[0] == "Relu" and all(a == "Relu" for a in acts):
+            rnn_act = "tshape::ReLU"  # PyTorch's nonlinearity='relu'
+        elif acts and acts not in (default, default * 2):
             raise NodeError(f"activations {acts}; tshape's {op} uses {default}")
         if op == "LSTM" and attrs.get("input_forget", 0):
             raise NodeError("input_forget=1 (coupled input and forget gates) is not supported")
         for k, what in ((4, "sequence_lens"), (5, "initial_h"), (6, "initial_c"), (7, "P (peepholes)")):
-            if len(node.input) > k and node.input[k] and not (op == "GRU" and k > 5):
+            if len(node.input) > k and node.input[k] and not (op in ("GRU", "RNN") and k > 5):
                 name = node.input[k]
                 c = self.consts.get(name)
                 if k in (5, 6) and (isinstance(c, ZeroState) or (isinstance(c, np.ndarray) and not c.any())):
@@ -1048,7 +1051,11 @@ class Converter:
         for d in range(dirs):
             bi = b[d][: b.shape[1] // 2] if b is not None else None
             bh = b[d][b.shape[1] // 2:] if b is not None else None
-            if op == "GRU":
+            if op == "RNN":
+                arrays = [layouts.dense_kernel(w[d]), layouts.dense_kernel(r[d])]
+                if bi is not None:
+                    arrays.append((bi.astype(np.float64) + bh).astype(np.float32))
+            elif op == "GRU":
                 arrays = layouts.gru(w[d], r[d], bi, bh, layouts.ONNX_GRU_TO_KERAS, reset_after)
             else:
                 arrays = layouts.lstm(w[d], r[d], bi, bh, layouts.ONNX_LSTM_TO_KERAS)
@@ -1068,13 +1075,16 @@ class Converter:
             opts.append("tshape::ResetAfter<false>")
         if b is None:
             opts.append("tshape::UseBias<false>")
-        inner = Layer(op, op.lower(), [], op.lower(), options=opts)
+        if rnn_act:
+            opts.append(rnn_act)
+        kind, snake = {"GRU": ("GRU", "gru"), "LSTM": ("LSTM", "lstm"), "RNN": ("SimpleRNN", "simple_rnn")}[op]
+        inner = Layer(kind, snake, [], snake, options=opts)
         if dirs == 2:
             layer = Layer("Bidirectional", "bidirectional", [self.node_label(node)], "bidirectional",
                           params=params, inner=inner, sequences=sequences)
             layer.options = inner.options  # shared, so ReturnSequences can be dropped later
         else:
-            layer = Layer(op, op.lower(), [self.node_label(node)], op.lower(), options=opts, params=params,
+            layer = Layer(kind, snake, [self.node_label(node)], snake, options=opts, params=params,
                           sequences=sequences)
         self.add_layer(layer, v)
         batch = v.shape[v.batch_axis()]
@@ -1094,7 +1104,7 @@ class Converter:
             g, u = normalized(shape, groups)
             self.set_out(node, Value(shape, g, u, producer=layer, tensor=self.latest()), 1)
 
-    op_GRU = op_LSTM = recurrent
+    op_GRU = op_LSTM = op_RNN = recurrent
 
 
 # ---------------------------------------------------------------------------------------------------

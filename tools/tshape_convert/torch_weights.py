@@ -2,7 +2,7 @@
 
 For a model whose layers map one to one to the tshape type written by hand: Linear -> Dense,
 Conv1d/Conv2d -> Conv1D/Conv2D, BatchNorm1d/2d -> BatchNormalization, GRU/LSTM (each of num_layers a
-layer; bidirectional -> Bidirectional) in the state_dict's order (the order the modules were created).
+layer; bidirectional -> Bidirectional), RNN -> SimpleRNN in the state_dict's order (the order the modules were created).
 
     from tshape_convert.torch_weights import keras_arrays, save_npz
     save_npz("weights.npz", keras_arrays(model.state_dict(), flatten={"fc": (16, 5, 5)}))
@@ -40,8 +40,8 @@ def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
         if "weight_ih_l0" in p:
             hidden = p["weight_hh_l0"].shape[1]
             gates = p["weight_ih_l0"].shape[0] // hidden
-            if gates not in (3, 4):
-                raise ValueError(f"{name}: {gates} gates per unit is neither a GRU (3) nor an LSTM (4)")
+            if gates not in (1, 3, 4):
+                raise ValueError(f"{name}: {gates} gates per unit is no RNN (1), GRU (3) or LSTM (4)")
             layer = 0
             while f"weight_ih_l{layer}" in p:
                 for suffix, direction in (("", "forward_" if f"weight_ih_l{layer}_reverse" in p else ""),
@@ -52,7 +52,11 @@ def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
                     w_ih, w_hh = _np(p[f"weight_ih_{k}"]), _np(p[f"weight_hh_{k}"])
                     b_ih = _np(p[f"bias_ih_{k}"]) if f"bias_ih_{k}" in p else None
                     b_hh = _np(p[f"bias_hh_{k}"]) if f"bias_hh_{k}" in p else None
-                    if gates == 3:
+                    if gates == 1:  # nn.RNN -> SimpleRNN
+                        arrays = [layouts.dense_kernel(w_ih), layouts.dense_kernel(w_hh)]
+                        if b_ih is not None:
+                            arrays.append((b_ih + b_hh).astype(np.float32))
+                    elif gates == 3:
                         arrays = layouts.gru(w_ih, w_hh, b_ih, b_hh, layouts.TORCH_GRU_TO_KERAS, reset_after=True)
                     else:
                         arrays = layouts.lstm(w_ih, w_hh, b_ih, b_hh, [0, 1, 2, 3])  # PyTorch's ifgo is Keras' ifco
