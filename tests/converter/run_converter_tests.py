@@ -120,6 +120,19 @@ class ResCNN(nn.Module):
         return self.fc1(g) * torch.sigmoid(self.fc2(g)) - torch.tanh(self.fc3(g))
 
 
+class NoBias(nn.Module):
+    """Linear layers without a bias (MatMul alone), a BatchNorm right after one (--fold-batchnorm folds it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(12, 8, bias=False)
+        self.bn = nn.BatchNorm1d(8)
+        self.b = nn.Linear(8, 4, bias=False)
+
+    def forward(self, x):
+        return self.b(torch.relu(self.bn(self.a(x))))
+
+
 class RNNState(nn.Module):
     """The final state h_n of a one-layer GRU (ONNX's Y_h) instead of the output sequence."""
 
@@ -146,6 +159,7 @@ def randomize_batchnorm(model, gen):
 # name, model, one sample's shape, channels-first input (permuted to channels-last for tshape), fold constants
 CASES = [
     ("mlp", lambda: MLP(), (12,), False, True),
+    ("nobias", lambda: NoBias(), (12,), False, True),
     ("cnn", lambda: CNN(), (2, 12, 16), True, True),
     ("cnn_unfolded", lambda: CNN(), (2, 12, 16), True, False),  # shape subgraphs left in
     ("cnn_global", lambda: CNNGlobal(), (3, 9, 10), True, False),
@@ -213,7 +227,8 @@ def main():
             onnx_path = os.path.join(work, tag + ".onnx")
             export(model, sample, onnx_path, opset, fold)
             hpp = os.path.join(work, tag + ".hpp")
-            r = run_tool([onnx_path, "-o", hpp, "--namespace", tag])
+            extra = ["--fold-batchnorm"] if name == "nobias" and opset == opsets[-1] else []
+            r = run_tool([onnx_path, "-o", hpp, "--namespace", tag] + extra)
             if r.returncode != 0:
                 failures.append(f"{tag}: onnx2tshape failed:\n{r.stderr}")
                 continue

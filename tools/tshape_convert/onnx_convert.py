@@ -151,7 +151,7 @@ DATA_OPS = ("Gemm", "MatMul", "Add", "Conv", "MaxPool", "AveragePool", "GlobalAv
 
 
 class Converter:
-    def __init__(self, model, source_name, keep_input_layout=False):
+    def __init__(self, model, source_name, keep_input_layout=False, fold_batchnorm=False):
         import onnx
         from onnx import numpy_helper, shape_inference
 
@@ -159,6 +159,7 @@ class Converter:
         self.model = model
         self.source_name = source_name
         self.keep_input_layout = keep_input_layout
+        self.fold_batchnorm = fold_batchnorm
         try:
             self.inferred = shape_inference.infer_shapes(model)
         except Exception:  # shape inference is only for messages
@@ -810,6 +811,21 @@ class Converter:
             raise NodeError("normalizes ONNX axis 1, which is not tshape's last axis here")
         gamma, beta, mean, var = (self.const(node.input[i], n) for i, n in
                                   ((1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")))
+        p = v.producer
+        if (self.fold_batchnorm and self.fusable(v, node.input[0]) and p.act is None
+                and p.kind in ("Dense", "Conv1D", "Conv2D")):
+            # Folded into the layer before it: kernel columns scaled, the bias shifted.
+            scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + attrs.get("epsilon", 1e-5))
+            kernel = p.params[0][1].astype(np.float64) * scale
+            bias = p.params[1][1].astype(np.float64) if len(p.params) > 1 else np.zeros(scale.shape)
+            p.params = [("kernel", kernel.astype(np.float32)),
+                        ("bias", ((bias - mean) * scale + beta).astype(np.float32))]
+            p.use_bias = True
+            if getattr(p, "trailing", None):
+                p.trailing = [t for t in p.trailing if t != "tshape::UseBias<false>"]
+            p.nodes.append(self.node_label(node) + " (folded)")
+            self.set_out(node, Value(v.shape, v.groups, v.units, producer=p, tensor=v.tensor))
+            return
         params = list(zip(("gamma", "beta", "moving_mean", "moving_variance"),
                           layouts.batch_norm(gamma, beta, mean, var, attrs.get("epsilon", 1e-5))))
         layer = self.add_layer(Layer("BatchNormalization", "batch_normalization", [self.node_label(node)],
@@ -1126,6 +1142,8 @@ def layer_type(layer):
     if layer.act is not None:
         args.append(layer.act)
     args += getattr(layer, "trailing", [])
+    if layer.kind == "Dense" and not layer.use_bias:
+        args.append("tshape::UseBias<false>")
     if not args:
         return f"tshape::{layer.kind}"
     return f"tshape::{layer.kind}<{', '.join(args)}>"
@@ -1374,10 +1392,10 @@ def load_model(path):
     return model
 
 
-def convert(path, keep_input_layout=False):
+def convert(path, keep_input_layout=False, fold_batchnorm=False):
     model = load_model(path)
     try:
-        return Converter(model, path, keep_input_layout).run()
+        return Converter(model, path, keep_input_layout, fold_batchnorm).run()
     except ConvertError:
         raise
     except (KeyError, IndexError, ValueError, TypeError, AttributeError) as e:
@@ -1403,13 +1421,15 @@ def main(argv=None):
     p.add_argument("--npz", help="with --weights npz: the archive's path (default: the header's with .npz)")
     p.add_argument("--keep-input-layout", action="store_true",
                    help="keep the input in the ONNX layout (NCHW): one Permute at the input instead of NHWC data")
+    p.add_argument("--fold-batchnorm", action="store_true",
+                   help="fold a BatchNormalization into the Dense or convolution right before it")
     args = p.parse_args(argv)
     ns = args.namespace
     if not all(part.isidentifier() for part in ns.split("::")):
         print(f"onnx2tshape: --namespace {ns!r} is not a C++ namespace name", file=sys.stderr)
         return 2
     try:
-        conv = convert(args.model, args.keep_input_layout)
+        conv = convert(args.model, args.keep_input_layout, args.fold_batchnorm)
         npz_path = args.npz or os.path.splitext(args.output)[0] + ".npz"
         text = header_text(conv, ns, args.weights, os.path.basename(npz_path))
         if args.weights == "npz":
