@@ -1386,10 +1386,62 @@ def load_model(path):
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ConvertError([f"{path}: the ONNX checker rejects the model: {first}"])
     if model.functions:
-        names = ", ".join(f.name for f in model.functions)
-        raise ConvertError([f"{path}: the model has local functions ({names}); this onnx version cannot inline "
-                            "them: export with the TorchScript exporter (torch.onnx.export) instead"])
+        inline_functions(model, path)
     return model
+
+
+def inline_functions(model, path):
+    """Replaces each call of a model-local function (PyTorch's newer exporter writes them) by the
+    function's nodes, their values renamed per call; in place."""
+    from onnx import AttributeProto
+    functions = {(f.domain, f.name): f for f in model.functions}
+    counter = [0]
+
+    def expand(nodes, depth):
+        out = []
+        for n in nodes:
+            f = functions.get((n.domain, n.op_type))
+            if f is None:
+                out.append(n)
+                continue
+            if depth > 20:
+                raise ConvertError([f"{path}: local function {f.name} calls itself (more than 20 deep)"])
+            counter[0] += 1
+            prefix = f"{n.name or f.name}/"
+            rename = {formal: actual for formal, actual in zip(f.input, n.input)}
+            rename.update({formal: actual for formal, actual in zip(f.output, n.output)})
+            call_attrs = {a.name: a for a in n.attribute}
+            body = []
+            for inner in f.node:
+                copy = type(inner)()
+                copy.CopyFrom(inner)
+                copy.name = prefix + (inner.name or inner.op_type)
+                for i, name in enumerate(copy.input):
+                    if name:
+                        copy.input[i] = rename.get(name, prefix + name)
+                for i, name in enumerate(copy.output):
+                    if name:
+                        copy.output[i] = rename.get(name, prefix + name)
+                attrs = []
+                for a in copy.attribute:
+                    if a.ref_attr_name:
+                        if a.ref_attr_name in call_attrs:
+                            b = AttributeProto()
+                            b.CopyFrom(call_attrs[a.ref_attr_name])
+                            b.name = a.name
+                            attrs.append(b)
+                    else:
+                        attrs.append(a)
+                del copy.attribute[:]
+                copy.attribute.extend(attrs)
+                body.append(copy)
+            out += expand(body, depth + 1)
+        return out
+
+    nodes = expand(list(model.graph.node), 0)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    del model.functions[:]
 
 
 def convert(path, keep_input_layout=False, fold_batchnorm=False):
