@@ -298,7 +298,7 @@ def main():
     if r.returncode != 0:
         failures.append(f"twins: onnx2tshape failed:\n{r.stderr}")
     else:
-        includes.append(f'#include "twins.hpp"')
+        includes.append('#include "twins.hpp"')
         checks.append(f"""  {{
     static const float x[] = {{{floats(x)}}};
     static const float expected[] = {{{floats(y)}}};

@@ -102,9 +102,11 @@ class Layer:
         self.options = list(options)    # C++ template arguments before the activation
         self.params = list(params)      # [(weight name, array)] in Keras' order and layouts
         self.act = act                  # a fused activation (C++ type) or None
-        self.extra = extra
-        self.name = keras_name
-
+        self.extra = extra              # bare=True: no template arguments; RNNs: inner, sequences
+        self.name = keras_name          # Keras' name in the model (dense_1), set by add_layer
+        self.inputs, self.tensor = [], None   # the tensors it reads and the one it writes
+        self.frozen = False             # its output is read by several nodes: nothing more is fused in
+        self.use_bias = True
 
 
 def rational(x, what):
@@ -138,12 +140,8 @@ def activation_type(op, attrs):
 
 
 ACTIVATION_HEADER = "activation"
-ACTIVATIONS = ("Relu", "Sigmoid", "Tanh", "Softplus", "Gelu", "LeakyRelu", "Elu", "Softmax")
 FOLDABLE = ("Constant", "Transpose", "Shape", "Gather", "Concat", "Unsqueeze", "Squeeze", "Slice", "Cast", "ConstantOfShape",
             "Reshape", "Mul", "Add", "Sub", "Div", "Identity", "Range", "Expand")
-DATA_OPS = ("Gemm", "MatMul", "Add", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-            "BatchNormalization", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Dropout", "Identity",
-            "Cast", "GRU", "LSTM", "Gather") + ACTIVATIONS
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -673,7 +671,7 @@ class Converter:
         self.set_out(node, self.zero_pad(node, v, [(pads[2], pads[6]), (pads[3], pads[7])]))
 
     # ---- convolution and pooling ---------------------------------------------------------------------
-    def spatial_padding(self, node, attrs, in_sizes, kernel, strides, dilations, pool=False):
+    def spatial_padding(self, node, attrs, in_sizes, kernel, strides, dilations):
         """'valid', 'same' or explicit (begin, end) pairs, from ONNX's pads / auto_pad."""
         n = len(in_sizes)
         auto = attrs.get("auto_pad", b"NOTSET")
@@ -768,7 +766,7 @@ class Converter:
         strides = list(attrs.get("strides", [1] * nd))
         if any(d != 1 for d in attrs.get("dilations", [1] * nd)):
             raise NodeError("dilated pooling is not supported")
-        mode, _ = self.spatial_padding(node, attrs, v.shape[2:], k, strides, [1] * nd, pool=True)
+        mode, _ = self.spatial_padding(node, attrs, v.shape[2:], k, strides, [1] * nd)
         if mode == "explicit":
             raise NodeError(f"pads {list(attrs.get('pads'))} are neither none ('valid') nor TensorFlow's 'same'")
         if mode == "same" and node.op_type == "AveragePool" and attrs.get("count_include_pad", 0):
@@ -1241,7 +1239,6 @@ def functional_lines(conv, in_ts):
 def weight_arrays(conv):
     """[(C++ name, Keras name, array)] in get_weights() order."""
     out = []
-    names = {}
     for layer in model_layers(conv):
         for wname, arr in layer.params:
             if layer.kind == "Bidirectional":
@@ -1250,7 +1247,6 @@ def weight_arrays(conv):
             else:
                 keras = f"{layer.name}/{wname}"
             ident = cpp_ident(keras.replace("/", "_"))
-            names[ident] = names.get(ident, 0) + 1
             out.append((ident, keras, np.asarray(arr, dtype=np.float32)))
     return out
 
