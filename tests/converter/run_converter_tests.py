@@ -323,6 +323,26 @@ def main():
     failures += compare("functions (inlined)", y, expected, {y.size});
   }}""")
 
+    # The graph tf2onnx writes for a Keras model: NHWC input, Transposes around each convolution.
+    onnx_path = os.path.join(work, "nhwc.onnx")
+    x_nhwc = np.random.default_rng(5).standard_normal((BATCH, 6, 5, 2)).astype(np.float32)
+    y = write_nhwc_model(onnx_path, x_nhwc)
+    r = run_tool([onnx_path, "-o", os.path.join(work, "nhwc.hpp"), "--namespace", "nhwc"])
+    if r.returncode != 0:
+        failures.append(f"nhwc: onnx2tshape failed:\n{r.stderr}")
+    elif "Permute" in open(os.path.join(work, "nhwc.hpp")).read():
+        failures.append("nhwc: the converted model transposes (a Permute layer)")
+    else:
+        includes.append('#include "nhwc.hpp"')
+        checks.append(f"""  {{
+    static const float x[] = {{{floats(x_nhwc)}}};
+    static const float expected[] = {{{floats(y)}}};
+    static float y[{y.size}];
+    nhwc::model.forward(tshape::TensorView<const float, tshape::Shape<{BATCH}, 6, 5, 2>>(x),
+                        tshape::TensorView<float, tshape::Shape<{BATCH}, 3>>(y));
+    failures += compare("nhwc (tf2onnx-style)", y, expected, {y.size});
+  }}""")
+
     failures += check_errors(work)
     failures += check_torch2npz(work, gen)
 
@@ -391,6 +411,35 @@ def write_twins(path, x):
     with open(path, "wb") as f:
         f.write(model.SerializeToString())
     return sum(np.maximum(x @ w[i] + b[i], 0) for i in range(2))
+
+
+def write_nhwc_model(path, x):
+    """Input (N, 6, 5, 2) NHWC -> Transpose to NCHW -> Conv 3x3 same + Relu -> Transpose back -> Reshape
+    (N, 60) -> MatMul + Add, as tf2onnx converts a Keras Conv2D/Flatten/Dense model."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((2, 2, 3, 3)).astype(np.float32) * 0.5
+    b = rng.standard_normal(2).astype(np.float32)
+    k = rng.standard_normal((60, 3)).astype(np.float32) * 0.3
+    c = rng.standard_normal(3).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["x"], ["x_nchw"], perm=[0, 3, 1, 2]),
+             helper.make_node("Conv", ["x_nchw", "w", "b"], ["conv"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["conv"], ["relu"]),
+             helper.make_node("Transpose", ["relu"], ["relu_nhwc"], perm=[0, 2, 3, 1]),
+             helper.make_node("Reshape", ["relu_nhwc", "shape"], ["flat"]),
+             helper.make_node("MatMul", ["flat", "k"], ["mm"]),
+             helper.make_node("Add", ["mm", "c"], ["y"])]
+    inits = [numpy_helper.from_array(a, n) for a, n in ((w, "w"), (b, "b"), (k, "k"), (c, "c"))]
+    inits.append(numpy_helper.from_array(np.array([-1, 60], np.int64), "shape"))
+    graph = helper.make_graph(nodes, "nhwc", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6, 5, 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], inits)
+    with open(path, "wb") as f:
+        f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    with torch.no_grad():
+        h = torch.relu(nn.functional.conv2d(torch.from_numpy(x).permute(0, 3, 1, 2), torch.from_numpy(w),
+                                            torch.from_numpy(b), padding=1))
+        flat = h.permute(0, 2, 3, 1).reshape(x.shape[0], -1).numpy()
+    return flat @ k + c
 
 
 def write_function_model(path, x):
