@@ -36,7 +36,7 @@ class MLP(nn.Module):
         self.net = nn.Sequential(nn.Linear(12, 20), nn.ReLU(), nn.Dropout(0.2), nn.Linear(20, 16), nn.Tanh(),
                                  nn.Linear(16, 10), nn.LeakyReLU(0.1), nn.Linear(10, 8), nn.ELU(),
                                  nn.BatchNorm1d(8), nn.Linear(8, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.Softplus(),
-                                 nn.Linear(5, 4), nn.Softmax(dim=-1))
+                                 nn.Linear(5, 5), nn.GELU(approximate="tanh"), nn.Linear(5, 4), nn.Softmax(dim=-1))
 
     def forward(self, x):
         return self.net(x)

@@ -307,6 +307,49 @@ class Converter:
             gelu = helper.make_node("Gelu", [x], [m2.output[0]], name=f"{div.name or 'Div'} .. {m2.name or 'Mul'} (GELU)")
             replaced[id(div)] = gelu
             removed |= {id(erf), id(add), id(m1), id(m2)}
+        # The tanh form (approximate="tanh"): 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x * x * x))).
+        def mul_by(node, value):
+            """The other input of a Mul by a scalar constant `value`, or None."""
+            if node is None or node.op_type != "Mul" or len(node.input) != 2:
+                return None
+            for k in (0, 1):
+                if scalar_is(node.input[k], value):
+                    return node.input[1 - k]
+            return None
+
+        for tanh in nodes:
+            if tanh.op_type != "Tanh" or id(tanh) in removed:
+                continue
+            m3 = by_output.get(tanh.input[0])
+            a_out = mul_by(m3, math.sqrt(2 / math.pi))
+            a = by_output.get(a_out) if a_out else None
+            if a is None or a.op_type != "Add" or len(a.input) != 2:
+                continue
+            for x, m2_out in ((a.input[0], a.input[1]), (a.input[1], a.input[0])):
+                m2 = by_output.get(m2_out)
+                m1 = by_output.get(mul_by(m2, 0.044715) or "")
+                if m1 is None or m1.op_type != "Mul" or x not in m1.input:
+                    continue
+                m0 = by_output.get([i for i in m1.input if i != x][0] if list(m1.input).count(x) == 1 else "")
+                if m0 is None or m0.op_type != "Mul" or list(m0.input) != [x, x]:
+                    continue
+                add1 = only_user(tanh.output[0])
+                if not add1 or add1.op_type != "Add" or not any(scalar_is(i, 1.0) for i in add1.input if i != tanh.output[0]):
+                    continue
+                m4 = only_user(add1.output[0])
+                if not m4 or m4.op_type != "Mul" or x not in m4.input:
+                    continue
+                m5 = only_user(m4.output[0])
+                if mul_by(m5, 0.5) != m4.output[0]:
+                    continue
+                inner = [m0, m1, m2, a, m3]
+                if any(only_user(n.output[0]) is None for n in inner):
+                    continue
+                gelu = helper.make_node("Gelu", [x], [m5.output[0]], approximate="tanh",
+                                        name=f"{m0.name or 'Mul'} .. {m5.name or 'Mul'} (GELU, tanh)")
+                replaced[id(m0)] = gelu
+                removed |= {id(n) for n in inner[1:] + [tanh, add1, m4, m5]}
+                break
         return [replaced.get(id(n), n) for n in nodes if id(n) not in removed]
 
     # ---- constant folding ----------------------------------------------------------------------------
