@@ -184,6 +184,7 @@ class Converter:
                 if i:
                     self.consumers.setdefault(i, []).append(n)
         self.graph_outputs = [o.name for o in self.graph.output]
+        self.static_batch = None
         self.input_info = []
         self.output_info = []
 
@@ -467,6 +468,8 @@ class Converter:
         for axis, d in enumerate(t.shape.dim):
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(None if axis == 0 else d.dim_value)
+                if axis == 0:
+                    self.static_batch = d.dim_value  # exported without a dynamic batch axis
             elif axis == 0:
                 dims.append(None)
             else:
@@ -981,6 +984,9 @@ class Converter:
                 out.append(v.shape[i])
             else:
                 out.append(d)
+        if None not in out and self.static_batch is not None and out and out[0] == self.static_batch \
+                and v.shape[0] is None:
+            out[0] = None  # the batch the model was exported with, written as a number
         known = int(np.prod([d for d in out if d not in (None, -1)]))
         if -1 in out:
             k = out.index(-1)
@@ -991,7 +997,7 @@ class Converter:
             else:
                 raise NodeError("the reshape's -1 does not resolve to the batch")
         if None not in out:
-            raise NodeError("the reshape fixes the batch size")
+            raise NodeError("the reshape fixes the batch size (export with a dynamic batch axis)")
         self.set_out(node, self.reshape_to(node, v, out))
 
     def op_Flatten(self, node, attrs):
