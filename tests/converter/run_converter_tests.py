@@ -60,15 +60,19 @@ class CNN(nn.Module):
 
 
 class CNNGlobal(nn.Module):
+    """Input normalization by constants, global pooling, a scalar scale and shift at the end."""
+
     def __init__(self):
         super().__init__()
         self.c = nn.Conv2d(3, 8, (3, 2), stride=(1, 2), bias=False)
         self.bn = nn.BatchNorm2d(8)
         self.fc = nn.Linear(8, 4)
+        self.register_buffer("mean", torch.tensor([0.5, -0.2, 0.1]).reshape(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([2.0, 0.5, 1.5]).reshape(1, 3, 1, 1))
 
     def forward(self, x):
-        x = torch.relu(self.bn(self.c(x)))
-        return self.fc(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+        x = torch.relu(self.bn(self.c((x - self.mean) / self.std)))  # the model normalizes its input
+        return 3 - self.fc(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1)) * 0.5
 
 
 class Conv1DNet(nn.Module):
@@ -507,7 +511,7 @@ def check_torch2npz(work, gen):
 
 
 class Unsupported(nn.Module):
-    """A product with a constant, an Abs and a ReLU6 (Clip): three problems, reported together."""
+    """A reciprocal, an Abs and a ReLU6 (Clip): three problems, reported together."""
 
     def __init__(self):
         super().__init__()
@@ -515,7 +519,7 @@ class Unsupported(nn.Module):
         self.b = nn.Linear(8, 4)
 
     def forward(self, x):
-        return self.b(torch.abs(self.a(x) * 2 + x)).clamp(0, 6)
+        return self.b(torch.abs(1 / self.a(x) + x)).clamp(0, 6)
 
 
 def check_errors(work):
@@ -538,7 +542,7 @@ def check_errors(work):
 
     path = os.path.join(work, "unsupported.onnx")
     export(Unsupported().eval(), (8,), path, 13, True)
-    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "'/Mul' (Mul", "(batch, 8)",
+    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "'/Reciprocal' (Reciprocal", "(batch, 8)",
                                           "nothing was written"])
 
     path = os.path.join(work, "dynamic.onnx")

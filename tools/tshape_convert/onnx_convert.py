@@ -642,6 +642,8 @@ class Converter:
         """Two or more computed tensors of one shape and layout -> a tshape merge (a functional model)."""
         names = [i for i in node.input if i]
         if any(n not in self.values for n in names):
+            if node.op_type in ("Add", "Sub", "Mul", "Div") and len(names) == 2:
+                return self.affine(node)
             raise NodeError(f"{node.op_type} of a computed tensor and a constant has no tshape layer")
         if node.op_type == "Sub" and len(names) != 2:
             raise NodeError("Sub takes two tensors")
@@ -693,8 +695,66 @@ class Converter:
                 p.nodes.append(self.node_label(node))
                 self.set_out(node, Value(v.shape, v.groups, v.units, v.elem_perm, producer=p, tensor=v.tensor))
                 return
-        raise NodeError("adds a constant that is not the bias of a MatMul right before it (tshape has no layer "
-                        "that adds a constant)")
+        self.affine(node)
+
+    def op_Div(self, node, attrs):
+        if node.input[0] not in self.values or node.input[1] in self.values:
+            raise NodeError("a division other than a computed tensor by a constant")
+        self.affine(node)
+
+    def affine(self, node):
+        """x + c, x - c, c - x, x * c, x / c with c constant per channel (tshape's last axis) or scalar:
+        a BatchNormalization with gamma, beta the scale and shift (mean 0, variance 1 - 0.001); a run of
+        them is one layer (e.g. a model's own input normalization, (x - mean) / std)."""
+        op = node.op_type
+        data_first = node.input[0] in self.values
+        name = node.input[0] if data_first else node.input[1]
+        v = self.values[name]
+        c = np.asarray(self.const(node.input[1] if data_first else node.input[0], "the constant operand"), np.float64)
+        if c.ndim > v.rank:
+            raise NodeError("the constant has more axes than the tensor")
+        c = c.reshape((1,) * (v.rank - c.ndim) + c.shape)
+        varying = [a for a in range(v.rank) if c.shape[a] != 1]
+        if v.groups is None:
+            self.decide(v, channels_last_groups(v.rank) if v.rank >= 3 and varying == [1] and not self.keep_input_layout
+                        else identity_groups(v.rank))
+        if v.elem_perm is not None:
+            raise NodeError("an elementwise constant on a flattened convolution output (only a Dense may read it)")
+        last = v.groups[-1]
+        if any(a not in last for a in varying) or len(last) != 1:
+            raise NodeError(f"a constant of shape {tuple(c.shape)} varies along axes other than tshape's last "
+                            "(channels); tshape has no layer for it")
+        channels = v.shape[last[0]]
+        vec = np.broadcast_to(c.reshape(-1), (channels,)) if c.size in (1, channels) else None
+        if vec is None:
+            raise NodeError(f"a constant of {c.size} values for {channels} channels")
+        p = v.producer
+        if self.fusable(v, name) and getattr(p, "affine", None) is not None:
+            layer, (scale, shift), out_tensor = p, p.affine, v.tensor
+        else:
+            layer = Layer("BatchNormalization", "batch_normalization", [], "batch_normalization", bare=True)
+            layer.note = "an elementwise scale and shift"
+            scale, shift = np.ones(channels), np.zeros(channels)
+            self.add_layer(layer, v)
+            out_tensor = layer.tensor
+        if op == "Add":
+            shift = shift + vec
+        elif op == "Sub" and data_first:
+            shift = shift - vec
+        elif op == "Sub":
+            scale, shift = -scale, vec - shift
+        elif op == "Mul":
+            scale, shift = scale * vec, shift * vec
+        elif op == "Div" and data_first:
+            scale, shift = scale / vec, shift / vec
+        else:
+            raise NodeError("divides a constant by a computed tensor")
+        layer.affine = (scale, shift)
+        layer.params = list(zip(("gamma", "beta", "moving_mean", "moving_variance"),
+                                [scale.astype(np.float32), shift.astype(np.float32), np.zeros(channels, np.float32),
+                                 np.full(channels, 1.0 - 1e-3, np.float32)]))
+        layer.nodes.append(self.node_label(node))
+        self.set_out(node, Value(v.shape, v.groups, v.units, producer=layer, tensor=out_tensor))
 
     def op_Pad(self, node, attrs):
         v = self.single_data_input(node)
