@@ -137,6 +137,23 @@ class NoBias(nn.Module):
         return self.b(torch.relu(self.bn(self.a(x))))
 
 
+class TwoInOut(nn.Module):
+    """Two inputs (an image and a vector) and two outputs, as examples/functional/two_inputs.hpp."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.seen = nn.Linear(4 * 6 * 6, 16)
+        self.known = nn.Linear(5, 8)
+        self.alarm = nn.Linear(24, 1)
+        self.kind = nn.Linear(24, 3)
+
+    def forward(self, image, meta):
+        f = torch.relu(self.seen(torch.flatten(torch.relu(self.conv(image)), 1)))
+        joint = torch.cat([f, torch.relu(self.known(meta))], dim=1)
+        return torch.sigmoid(self.alarm(joint)), torch.softmax(self.kind(joint), dim=-1)
+
+
 class RNNState(nn.Module):
     """The final state h_n of a one-layer GRU (ONNX's Y_h) instead of the output sequence."""
 
@@ -347,6 +364,31 @@ def main():
     nhwc::model.forward(tshape::TensorView<const float, tshape::Shape<{BATCH}, 6, 5, 2>>(x),
                         tshape::TensorView<float, tshape::Shape<{BATCH}, 3>>(y));
     failures += compare("nhwc (tf2onnx-style)", y, expected, {y.size});
+  }}""")
+
+    # Two inputs and two outputs: a functional model called with two tensors, giving a tuple.
+    model = TwoInOut().eval()
+    image, meta = torch.randn(BATCH, 1, 6, 6, generator=gen), torch.randn(BATCH, 5, generator=gen)
+    with torch.no_grad():
+        alarm, kind = (t.numpy() for t in model(image, meta))
+    onnx_path = os.path.join(work, "two_in_out.onnx")
+    torch.onnx.export(model, (image, meta), onnx_path, opset_version=13, input_names=["image", "meta"],
+                      output_names=["alarm", "kind"],
+                      dynamic_axes={n: {0: "batch"} for n in ("image", "meta", "alarm", "kind")})
+    r = run_tool([onnx_path, "-o", os.path.join(work, "two_in_out.hpp"), "--namespace", "two_in_out"])
+    if r.returncode != 0:
+        failures.append(f"two_in_out: onnx2tshape failed:\n{r.stderr}")
+    else:
+        includes.append('#include "two_in_out.hpp"')
+        checks.append(f"""  {{
+    static const float image[] = {{{floats(np.moveaxis(image.numpy(), 1, -1))}}};
+    static const float meta[] = {{{floats(meta.numpy())}}};
+    static const float alarm[] = {{{floats(alarm)}}};
+    static const float kind[] = {{{floats(kind)}}};
+    const auto [a, k] = two_in_out::model(tshape::TensorView<const float, tshape::Shape<{BATCH}, 6, 6, 1>>(image),
+                                          tshape::TensorView<const float, tshape::Shape<{BATCH}, 5>>(meta));
+    failures += compare("two_in_out (output 0)", a.data(), alarm, {alarm.size});
+    failures += compare("two_in_out (output 1)", k.data(), kind, {kind.size});
   }}""")
 
     failures += check_errors(work)

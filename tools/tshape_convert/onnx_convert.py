@@ -452,41 +452,39 @@ class Converter:
         g = self.graph
         init_names = set(self.consts)
         inputs = [i for i in g.input if i.name not in init_names]
-        if len(inputs) != 1:
-            self.problems.append(f"the model has {len(inputs)} inputs ({', '.join(i.name for i in inputs)}); "
-                                 "the converter writes a Sequential, which has one")
-        if len(g.output) != 1:
-            self.problems.append(f"the model has {len(g.output)} outputs ({', '.join(o.name for o in g.output)}); "
-                                 "the converter writes a Sequential, which has one")
+        if not inputs or not g.output:
+            raise ConvertError(["the model has no input or no output"])
+        self.input_values, self.input_names, self.input_onnx_shapes = [], [], []
+        for k, inp in enumerate(inputs):
+            t = inp.type.tensor_type
+            if t.elem_type != 1:
+                self.problems.append(f"input {inp.name}: element type {t.elem_type} is not float32")
+            dims = []
+            for axis, d in enumerate(t.shape.dim):
+                if d.HasField("dim_value") and d.dim_value > 0:
+                    dims.append(None if axis == 0 else d.dim_value)
+                    if axis == 0:
+                        self.static_batch = d.dim_value  # exported without a dynamic batch axis
+                elif axis == 0:
+                    dims.append(None)
+                else:
+                    self.problems.append(f"input {inp.name}: axis {axis} has a dynamic extent "
+                                         f"('{d.dim_param or '?'}'); only the batch axis (0) may be dynamic; "
+                                         "export with a fixed size for it")
+                    dims.append(1)
+            if not dims:
+                self.problems.append(f"input {inp.name} is a scalar; tshape's input has a batch axis")
+            elif int(np.prod([d for d in dims if d is not None], dtype=np.float64)) > 1 << 28:
+                self.problems.append(f"input {inp.name}: {shape_text(dims)} is more than 2^28 floats per sample")
+            value = Value(dims, None, tensor="input" if len(inputs) == 1 else f"input_{k}")
+            self.values[inp.name] = value
+            self.input_values.append(value)
+            self.input_names.append(inp.name)
+            self.input_onnx_shapes.append(dims)
         if self.problems:
             raise ConvertError(self.problems)
-        inp = inputs[0]
-        t = inp.type.tensor_type
-        if t.elem_type != 1:
-            self.problems.append(f"input {inp.name}: element type {t.elem_type} is not float32")
-        dims = []
-        for axis, d in enumerate(t.shape.dim):
-            if d.HasField("dim_value") and d.dim_value > 0:
-                dims.append(None if axis == 0 else d.dim_value)
-                if axis == 0:
-                    self.static_batch = d.dim_value  # exported without a dynamic batch axis
-            elif axis == 0:
-                dims.append(None)
-            else:
-                self.problems.append(f"input {inp.name}: axis {axis} has a dynamic extent "
-                                     f"('{d.dim_param or '?'}'); only the batch axis (0) may be dynamic; "
-                                     "export with a fixed size for it")
-                dims.append(1)
-        if not dims:
-            self.problems.append(f"input {inp.name} is a scalar; tshape's input has a batch axis")
-        elif int(np.prod([d for d in dims if d is not None], dtype=np.float64)) > 1 << 28:
-            self.problems.append(f"input {inp.name}: {shape_text(dims)} is more than 2^28 floats per sample")
-        if self.problems:
-            raise ConvertError(self.problems)
-        self.input_name = inp.name
-        self.input_value = Value(dims, None, tensor="input")
-        self.values[inp.name] = self.input_value
-        self.input_onnx_shape = dims
+        self.input_name, self.input_value = self.input_names[0], self.input_values[0]
+        self.input_onnx_shape = self.input_onnx_shapes[0]
 
         for node in self.nodes:
             if any(i in self.poisoned for i in node.input if i):
@@ -514,12 +512,18 @@ class Converter:
                 self.fail(node, str(e))
         if self.problems:
             raise ConvertError(self.problems)
-        out = g.output[0].name
-        if out not in self.values:
-            raise ConvertError([f"output {out} does not depend on the input"])
-        self.output_value = self.values[out]
-        if self.input_value.groups is None:
-            self.input_value.groups = identity_groups(self.input_value.rank)
+        missing = [o.name for o in g.output if o.name not in self.values]
+        if missing:
+            raise ConvertError([f"output {o} does not depend on the inputs" for o in missing])
+        self.output_values = [self.values[o.name] for o in g.output]
+        self.output_value = self.output_values[0]
+        for v in self.input_values:
+            if v.groups is None:
+                v.groups = identity_groups(v.rank)
+        shapes = [tuple(v.tshape_shape()) for v in self.input_values]
+        if len(set(shapes)) != len(shapes):
+            raise ConvertError(["two inputs have the same shape in tshape, where an Input is known by its shape: "
+                                "tshape cannot tell them apart"])
         return self
 
     def fail(self, node, why):
@@ -1258,6 +1262,8 @@ def layer_type(layer):
 
 def is_chain(conv):
     """True when the layers form a chain (a Sequential); else the header writes a functional model."""
+    if len(conv.input_values) != 1 or len(conv.output_values) != 1:
+        return False
     previous = "input"
     for layer in conv.layers:
         if layer.inputs != [previous]:
@@ -1269,10 +1275,10 @@ def is_chain(conv):
 def graph_layers(conv):
     """The layers the output depends on, each once (a tensor no output reads is not in the model)."""
     by_tensor = {l.tensor: l for l in conv.layers}
-    seen, stack = set(), [conv.output_value.tensor]
+    seen, stack = set(), [v.tensor for v in conv.output_values]
     while stack:
         t = stack.pop()
-        if t in seen or t == "input":
+        if t in seen or t not in by_tensor:
             continue
         seen.add(t)
         stack += by_tensor[t].inputs
@@ -1284,7 +1290,7 @@ def keras_order(conv):
     by decreasing depth from the output, then by discovery in a depth-first walk from the output, as
     tshape's model/graph.hpp computes it."""
     by_tensor = {l.tensor: l for l in conv.layers}
-    inputs_of = lambda t: [] if t == "input" else by_tensor[t].inputs  # noqa: E731
+    inputs_of = lambda t: by_tensor[t].inputs if t in by_tensor else []  # noqa: E731
     post, pre, seen_post, seen_pre = [], [], set(), set()
 
     def walk_post(t):
@@ -1303,10 +1309,11 @@ def keras_order(conv):
         for i in inputs_of(t):
             walk_pre(i)
 
-    out = conv.output_value.tensor
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(conv.layers) + 100))
-    walk_post(out)
-    walk_pre(out)
+    for v in conv.output_values:
+        walk_post(v.tensor)
+    for v in conv.output_values:
+        walk_pre(v.tensor)
     depth = {}
     for t in reversed(post):
         d = depth.get(t, 0)
@@ -1314,7 +1321,7 @@ def keras_order(conv):
         for i in inputs_of(t):
             depth[i] = max(d + 1, depth.get(i, 0))
     order = sorted(range(len(pre)), key=lambda k: (-depth[pre[k]], k))
-    return [by_tensor[pre[k]] for k in order if pre[k] != "input"]
+    return [by_tensor[pre[k]] for k in order if pre[k] in by_tensor]
 
 
 def model_layers(conv):
@@ -1338,10 +1345,15 @@ def functional_lines(conv, in_ts):
         calls.append(f"inline constexpr auto {l.tensor} = {t}{{}}({', '.join(l.inputs)});  // {l.name}")
     lines.append("namespace graph {")
     lines += [f"struct {tag};" for tag in tags]
-    lines.append(f"inline constexpr auto input = tshape::Input<{', '.join(map(str, in_ts))}>{{}};")
+    for v in conv.input_values:
+        lines.append(f"inline constexpr auto {v.tensor} = tshape::Input<{', '.join(map(str, v.tshape_shape()))}>{{}};")
     lines += calls
     lines.append("}  // namespace graph")
-    lines.append(f"using Net = decltype(tshape::model(graph::input, graph::{conv.output_value.tensor}));")
+    ins = [f"graph::{v.tensor}" for v in conv.input_values]
+    outs = [f"graph::{v.tensor}" for v in conv.output_values]
+    ins_text = ins[0] if len(ins) == 1 else f"tshape::inputs({', '.join(ins)})"
+    outs_text = outs[0] if len(outs) == 1 else f"tshape::outputs({', '.join(outs)})"
+    lines.append(f"using Net = decltype(tshape::model({ins_text}, {outs_text}));")
     return lines
 
 
@@ -1367,9 +1379,7 @@ def float_lines(values, per_line=8, indent="    "):
 
 
 def header_text(conv, namespace, weights_mode, npz_name):
-    iv, ov = conv.input_value, conv.output_value
-    in_ts = iv.tshape_shape()
-    out_ts = ov.tshape_shape()
+    in_ts = conv.input_value.tshape_shape()
     arrays = weight_arrays(conv)
     total = sum(a.size for _, _, a in arrays)
     lines = []
@@ -1378,17 +1388,18 @@ def header_text(conv, namespace, weights_mode, npz_name):
     lines.append(f"// Generated by onnx2tshape from {src}: do not edit; convert the model again instead.")
     lines.append("//")
     lines.append(f"// Source: {src}" + (f" (written by {producer})" if producer.strip() else "") + f", opset {conv.opset}")
-    in_note = ""
-    if iv.groups != identity_groups(iv.rank):
-        in_note = " (channels-last: feed NHWC / (batch, steps, channels) data)" if iv.rank >= 3 else ""
-    lines.append(f"// Input:  {conv.input_name} float32 {shape_text(conv.input_onnx_shape)}"
-                 f" -> tshape::Input<{', '.join(map(str, in_ts))}>{in_note}")
-    out_note = ""
-    if ov.elem_perm is not None or ov.groups != identity_groups(ov.rank):
-        out_note = " (tshape's layout: the ONNX output's axes reordered as " + \
-                   str([g for g in ov.groups]) + ")"
-    lines.append(f"// Output: {conv.graph.output[0].name} float32 {shape_text(ov.shape)}"
-                 f" -> (batch, {', '.join(map(str, out_ts))}){out_note}")
+    for name, dims, v in zip(conv.input_names, conv.input_onnx_shapes, conv.input_values):
+        note = ""
+        if v.groups != identity_groups(v.rank):
+            note = " (channels-last: feed NHWC / (batch, steps, channels) data)"
+        lines.append(f"// Input:  {name} float32 {shape_text(dims)}"
+                     f" -> tshape::Input<{', '.join(map(str, v.tshape_shape()))}>{note}")
+    for o, v in zip(conv.graph.output, conv.output_values):
+        note = ""
+        if v.elem_perm is not None or v.groups != identity_groups(v.rank):
+            note = f" (tshape's layout: the ONNX output's axes reordered as {[g for g in v.groups]})"
+        lines.append(f"// Output: {o.name} float32 {shape_text(v.shape)}"
+                     f" -> (batch, {', '.join(map(str, v.tshape_shape()))}){note}")
     lines.append("//")
     rows = [(", ".join(l.nodes) or "-", f"{l.name}: {layer_type(l)}" + (f"  [{l.note}]" if getattr(l, "note", None) else ""))
             for l in conv.layers]
@@ -1424,8 +1435,13 @@ def header_text(conv, namespace, weights_mode, npz_name):
     lines.append("// Checked when this header compiles: a stale or hand-edited type fails here.")
     lines.append("// (A type with a shape error is reported by tshape itself, once.)")
     lines.append(f"static_assert(!Net::ok || Net::param_count == {total}, \"onnx2tshape: the model has {total} parameters\");")
-    lines.append(f"static_assert(!Net::ok || std::is_same_v<Net::output_shape, tshape::Shape<{', '.join(map(str, out_ts))}>>,")
-    lines.append(f"              \"onnx2tshape: the model's output is (batch, {', '.join(map(str, out_ts))})\");")
+    for j, v in enumerate(conv.output_values):
+        dims = ", ".join(map(str, v.tshape_shape()))
+        which = "Net::output_shape" if len(conv.output_values) == 1 else f"Net::output_shape_at<{j}>"
+        lines.append(f"static_assert(!Net::ok || std::is_same_v<{which}, tshape::Shape<{dims}>>,")
+        lines.append(f"              \"onnx2tshape: the model's output {j} is (batch, {dims})\");"
+                     if len(conv.output_values) > 1 else
+                     f"              \"onnx2tshape: the model's output is (batch, {dims})\");")
     lines.append("")
     if weights_mode == "npz":
         lines.append(f"// The weights are in {npz_name} (Keras' get_weights() order and layouts):")
