@@ -366,6 +366,24 @@ def main():
     failures += compare("nhwc (tf2onnx-style)", y, expected, {y.size});
   }}""")
 
+    # A GRU with linear_before_reset=0 (PyTorch never writes one): GRU<u, ResetAfter<false>>.
+    onnx_path = os.path.join(work, "gru_reset_before.onnx")
+    x_seq = np.random.default_rng(7).standard_normal((BATCH, 5, 3)).astype(np.float32)
+    y = write_gru_reset_before(onnx_path, x_seq)
+    r = run_tool([onnx_path, "-o", os.path.join(work, "gru_reset_before.hpp"), "--namespace", "gru_reset_before"])
+    if r.returncode != 0:
+        failures.append(f"gru_reset_before: onnx2tshape failed:\n{r.stderr}")
+    else:
+        includes.append('#include "gru_reset_before.hpp"')
+        checks.append(f"""  {{
+    static const float x[] = {{{floats(x_seq)}}};
+    static const float expected[] = {{{floats(y)}}};
+    static float y[{y.size}];
+    gru_reset_before::model.forward(tshape::TensorView<const float, tshape::Shape<{BATCH}, 5, 3>>(x),
+                                    tshape::TensorView<float, tshape::Shape<{BATCH}, 5, 4>>(y));
+    failures += compare("gru_reset_before", y, expected, {y.size});
+  }}""")
+
     # Two inputs and two outputs: a functional model called with two tensors, giving a tuple.
     model = TwoInOut().eval()
     image, meta = torch.randn(BATCH, 1, 6, 6, generator=gen), torch.randn(BATCH, 5, generator=gen)
@@ -488,6 +506,40 @@ def write_nhwc_model(path, x):
                                             torch.from_numpy(b), padding=1))
         flat = h.permute(0, 2, 3, 1).reshape(x.shape[0], -1).numpy()
     return flat @ k + c
+
+
+def write_gru_reset_before(path, x):
+    """(N, T, 3) -> Transpose -> GRU(4 units, linear_before_reset=0) -> Squeeze -> Transpose -> (N, T, 4),
+    and the same computed with NumPy from ONNX's GRU equations."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(8)
+    units, features = 4, x.shape[2]
+    w = rng.standard_normal((1, 3 * units, features)).astype(np.float32) * 0.5
+    r = rng.standard_normal((1, 3 * units, units)).astype(np.float32) * 0.5
+    b = rng.standard_normal((1, 6 * units)).astype(np.float32) * 0.5
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             helper.make_node("GRU", ["xt", "w", "r", "b"], ["yseq", ""], hidden_size=units, linear_before_reset=0),
+             helper.make_node("Squeeze", ["yseq", "axis1"], ["ysq"]),
+             helper.make_node("Transpose", ["ysq"], ["y"], perm=[1, 0, 2])]
+    inits = [numpy_helper.from_array(a, n) for a, n in ((w, "w"), (r, "r"), (b, "b"))]
+    inits.append(numpy_helper.from_array(np.array([1], np.int64), "axis1"))
+    graph = helper.make_graph(nodes, "gru", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 5, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5, units])], inits)
+    with open(path, "wb") as f:
+        f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    W, R, Wb, Rb = (a.astype(np.float64) for a in (w[0], r[0], b[0, :3 * units], b[0, 3 * units:]))
+    g = lambda m, k: m[k * units:(k + 1) * units]  # noqa: E731  gate k of z, r, h
+    h = np.zeros((x.shape[0], units))
+    out = []
+    for t in range(x.shape[1]):
+        xt = x[:, t].astype(np.float64)
+        z = sig(xt @ g(W, 0).T + h @ g(R, 0).T + g(Wb, 0) + g(Rb, 0))
+        rr = sig(xt @ g(W, 1).T + h @ g(R, 1).T + g(Wb, 1) + g(Rb, 1))
+        hh = np.tanh(xt @ g(W, 2).T + (rr * h) @ g(R, 2).T + g(Rb, 2) + g(Wb, 2))
+        h = (1 - z) * hh + z * h
+        out.append(h)
+    return np.stack(out, axis=1).astype(np.float32)
 
 
 def write_function_model(path, x):

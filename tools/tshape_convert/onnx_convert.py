@@ -194,7 +194,7 @@ class Converter:
         return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
     def node_label(self, node):
-        return node.name or f"{node.op_type}({', '.join(node.output)})"
+        return node.name or f"{node.op_type}({', '.join(o for o in node.output if o)})"
 
     def shape_words(self, name):
         if name in self.values:
