@@ -63,6 +63,7 @@ print(f"held-out accuracy {accuracy:.3f} on {len(x_test)} windows")
 
 # Keras' get_weights() order and layouts (each Dense's kernel (in, units), then its bias), by the
 # converter package's torch2npz mapping (tools/tshape_convert/torch_weights.py).
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from tshape_convert.torch_weights import keras_arrays  # noqa: E402
 
