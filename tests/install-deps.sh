@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ libboost1.81-dev libopenblas-dev zlib1g-dev)
 if [[ "${1:-}" != "--example" ]]; then
   # oneDNN's CMake package asks for OpenCL (Debian builds it with the OpenCL GPU runtime).
-  packages+=(clang clang-16 catch2 python3 libclang-rt-14-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev)
+  packages+=(clang clang-16 catch2 python3 python3-numpy python3-onnx python3-torch libclang-rt-14-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev)
   # Cross builds: the Cortex-M4 firmware, and the tests on aarch64 under an emulator.
   packages+=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib g++-aarch64-linux-gnu qemu-user)
 fi

@@ -12,6 +12,7 @@ Run with Debian's Python: /usr/bin/python3 train_sensor_model.py
 """
 import math
 import os
+import sys
 
 import torch
 
@@ -60,10 +61,13 @@ with torch.no_grad():
     accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
 print(f"held-out accuracy {accuracy:.3f} on {len(x_test)} windows")
 
-# Keras' get_weights() order and layouts: each Dense's kernel (in, units), then its bias.
-params = []
-for layer in (model[0], model[2], model[4]):
-    params += layer.weight.detach().t().flatten().tolist() + layer.bias.detach().flatten().tolist()
+# Keras' get_weights() order and layouts (each Dense's kernel (in, units), then its bias), by the
+# converter package's torch2npz mapping (tools/tshape_convert/torch_weights.py).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from tshape_convert.torch_weights import keras_arrays  # noqa: E402
+
+params = [float(v) for _, a in keras_arrays(model.state_dict()) for v in a.ravel()]
 assert len(params) == (16 * 32 + 32) + (32 * 32 + 32) + (32 * 4 + 4) == 1732
 
 

@@ -134,11 +134,11 @@ struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
     /// f(weight name, view) in get_weights() order; `wrapped_name` is the name the wrapped layer
     /// took in the model (gru_1 after another GRU), which weights(net) passes in.
     template <class F>
-    void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) {
+    constexpr void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) {
       each_weight(*this, f, wrapped_name);
     }
     template <class F>
-    void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) const {
+    constexpr void for_each_weight(F&& f, std::string_view wrapped_name = Layer::keras_name) const {
       each_weight(*this, f, wrapped_name);
     }
     template <class R>
@@ -163,7 +163,7 @@ struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
     }
 
     template <class Self, class F>
-    static void each_weight(Self& self, F& f, std::string_view wrapped_name) {
+    static constexpr void each_weight(Self& self, F& f, std::string_view wrapped_name) {
       static_text<64> name;
       auto named = [&](std::string_view direction) {
         return [&, direction](std::string_view weight, auto view) {

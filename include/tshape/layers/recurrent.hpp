@@ -304,13 +304,13 @@ class recurrent_layer {
   }
 
   template <class Fn>
-  void for_each_weight(Fn&& f) {
+  constexpr void for_each_weight(Fn&& f) {
     f("kernel", kernel_.view());
     f("recurrent_kernel", recurrent_kernel_.view());
     if constexpr (use_bias) f("bias", bias_.view());
   }
   template <class Fn>
-  void for_each_weight(Fn&& f) const {
+  constexpr void for_each_weight(Fn&& f) const {
     f("kernel", kernel_.view());
     f("recurrent_kernel", recurrent_kernel_.view());
     if constexpr (use_bias) f("bias", bias_.view());

@@ -86,9 +86,9 @@ struct ZeroPadding2D : detail::functional_call<ZeroPadding2D<P...>> {
         }
     }
     template <class F>
-    void for_each_weight(F&&) {}
+    constexpr void for_each_weight(F&&) {}
     template <class F>
-    void for_each_weight(F&&) const {}
+    constexpr void for_each_weight(F&&) const {}
     template <class R>
     void initialize(R&) {}
   };

@@ -25,6 +25,18 @@ static_assert(layer<0>(built).kernel()(1, 2) == values[1 * 4 + 2]);
 static_assert(layer<0>(built).bias()(3) == values[12 + 3]);
 static_assert(layer<1>(built).layer<0>().kernel()(3, 4) == values[16 + 3 * 5 + 4]);
 static_assert(layer<2>(built).kernel()(4, 1) == values[41 + 4 * 2 + 1]);
+
+// Every layer with weights builds at compile time too (the headers tools/onnx2tshape writes rely on it):
+// convolutions, BatchNormalization, the recurrent layers and Bidirectional, between weightless ones.
+using Deep = Sequential<Input<6, 6, 1>, ZeroPadding2D<1>, Conv2D<2, Kernel<3, 3>>, BatchNormalization, MaxPooling2D<>,
+                        Reshape<9, 2>, Conv1D<3, Kernel<2>, Padding::same>, Bidirectional<GRU<2, ReturnSequences>>,
+                        LSTM<2, ReturnSequences>, SimpleRNN<2>, Dense<1>>;
+constexpr auto deep_values = [] {
+  std::array<float, Deep::param_count> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.001f * static_cast<float>(i % 97) + 0.05f;
+  return a;
+}();
+constexpr Deep deep_built = from_weights<Deep>(deep_values);
 }  // namespace
 
 TEST_CASE("set_weights: one flat array in get_weights() order, at run time and at compile time", "[model][weights]") {
@@ -37,6 +49,17 @@ TEST_CASE("set_weights: one flat array in get_weights() order, at run time and a
 
   Tensor<float, Shape<2, 3>> x{0.5f, -1, 2, 0, 1, -0.25f};
   tshape_test::require_close(built(x), net(x), 0, 0);
+  auto deep = make_model<Deep>(3);
+  set_weights(deep, deep_values);
+  static Deep deep_copy = deep_built;  // weights() lists a model it may write to
+  std::vector<float> deep_listed;
+  for (const auto& w : weights(deep_copy))
+    for (float v : w.values) deep_listed.push_back(v);
+  CHECK(deep_listed == std::vector<float>(deep_values.begin(), deep_values.end()));
+  Tensor<float, Shape<2, 6, 6, 1>> image;
+  for (int i = 0; i < image.size(); ++i) image.data()[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  tshape_test::require_close(deep_built(image), deep(image), 0, 0);
+
   CHECK_THROWS_WITH(set_weights(net, std::span<const float>(values).first(10)),
                     Catch::Contains("set_weights: the array does not hold param_count floats"));
 }
