@@ -56,6 +56,7 @@
 #include "layers/subtract.hpp"
 #include "layers/zero_padding2d.hpp"
 #include "model/plot.hpp"
+#include "model/quantize.hpp"
 #include "model/residual.hpp"
 #include "model/stream.hpp"
 #include "model/summary.hpp"
