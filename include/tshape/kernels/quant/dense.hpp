@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "../../config.hpp"
 #include "fixed_point.hpp"
@@ -112,111 +113,213 @@ inline void dense_portable(int rows, int in, int units, const std::int8_t* x, co
   }
 }
 
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
+namespace detail {
+// The requantization of 8 (AVX2) or 16 (AVX-512) channels at once, the same integers as finish():
+// each step of multiply_by_quantized_multiplier on vectors, the high multiply in 64-bit lanes.
+struct requant8 {
+  __m256i offset, multiplier, left, right, zero_point, min, max;
+  // Channels c0.. c0 + n - 1 (n <= 8); `extra` is taken off every channel's weight sum times: the
+  // input's zero point, plus 128 on the VNNI path.
+  TSHAPE_ALWAYS_INLINE requant8(const requantization& q, int c0, int n, std::int32_t extra) {
+    alignas(32) std::int32_t o[8] = {}, m[8] = {}, l[8] = {}, r[8] = {};
+    for (int j = 0; j < n; ++j) {
+      o[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.input_zero_point + extra) * q.weight_sums[c0 + j];
+      m[j] = q.multiplier[c0 + j];
+      l[j] = q.shift[c0 + j] > 0 ? q.shift[c0 + j] : 0;
+      r[j] = q.shift[c0 + j] > 0 ? 0 : -q.shift[c0 + j];
+    }
+    offset = _mm256_load_si256(reinterpret_cast<const __m256i*>(o));
+    multiplier = _mm256_load_si256(reinterpret_cast<const __m256i*>(m));
+    left = _mm256_load_si256(reinterpret_cast<const __m256i*>(l));
+    right = _mm256_load_si256(reinterpret_cast<const __m256i*>(r));
+    zero_point = _mm256_set1_epi32(q.output_zero_point);
+    min = _mm256_set1_epi32(q.min);
+    max = _mm256_set1_epi32(q.max);
+  }
+  // The high half of 2ab, rounded as gemmlowp does, for the even 32-bit lanes of a and b.
+  static TSHAPE_ALWAYS_INLINE __m256i high_even(__m256i a, __m256i b) {
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i ab = _mm256_mul_epi32(a, b);
+    const __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1LL << 30), _mm256_set1_epi64x(1 - (1LL << 30)),
+                                             _mm256_cmpgt_epi64(zero, ab));
+    __m256i v = _mm256_add_epi64(ab, nudge);
+    // Division truncating toward zero: negatives get 2^31 - 1 added before the shift. The low 32 bits
+    // of a logical shift are those of the arithmetic one.
+    v = _mm256_add_epi64(v, _mm256_and_si256(_mm256_cmpgt_epi64(zero, v), _mm256_set1_epi64x((1LL << 31) - 1)));
+    return _mm256_srli_epi64(v, 31);
+  }
+  TSHAPE_ALWAYS_INLINE __m256i operator()(__m256i dot) const {
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i x = _mm256_sllv_epi32(_mm256_add_epi32(dot, offset), left);
+    const __m256i even = high_even(x, multiplier);
+    const __m256i odd = high_even(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32));
+    __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    const __m256i int_min = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, int_min), _mm256_cmpeq_epi32(multiplier, int_min));
+    h = _mm256_blendv_epi8(h, _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max()), sat);
+    // Rounding division by 2^right.
+    const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+    const __m256i remainder = _mm256_and_si256(h, mask);
+    const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
+    __m256i r = _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(remainder, threshold));
+    r = _mm256_add_epi32(r, zero_point);
+    return _mm256_min_epi32(_mm256_max_epi32(r, min), max);
+  }
+};
+TSHAPE_ALWAYS_INLINE void store8(std::int8_t* y, __m256i v, int n) {
+  alignas(32) std::int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+  for (int j = 0; j < n; ++j) y[j] = static_cast<std::int8_t>(t[j]);
+}
+}  // namespace detail
+#endif
+
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
 #define TSHAPE_QUANT_AVX512_VNNI 1
-/// AVX-512 VNNI: 4 rows at a time share each 64-byte weight load.
+namespace detail {
+// The masked forms with every lane set: the plain ones trip g++ 12's -Wmaybe-uninitialized inside its
+// own headers (as in simd.hpp).
+struct requant16 {
+  __m512i offset, multiplier, left, right, zero_point, min, max;
+  TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    const __m512i sums = _mm512_maskz_loadu_epi32(k, q.weight_sums + c0);
+    const __m512i bias = q.bias ? _mm512_maskz_loadu_epi32(k, q.bias + c0) : _mm512_setzero_si512();
+    offset = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), bias, _mm512_maskz_mullo_epi32(static_cast<__mmask16>(0xFFFF), sums, _mm512_set1_epi32(q.input_zero_point + extra)));
+    multiplier = _mm512_maskz_loadu_epi32(k, q.multiplier + c0);
+    const __m512i shift = _mm512_maskz_loadu_epi32(k, q.shift + c0);
+    left = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), shift, _mm512_setzero_si512());
+    right = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_setzero_si512(), shift), _mm512_setzero_si512());
+    zero_point = _mm512_set1_epi32(q.output_zero_point);
+    min = _mm512_set1_epi32(q.min);
+    max = _mm512_set1_epi32(q.max);
+  }
+  static TSHAPE_ALWAYS_INLINE __m512i high_even(__m512i a, __m512i b) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), a, b);
+    __m512i v = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(ab, zero), _mm512_set1_epi64(1LL << 30),
+                                                             _mm512_set1_epi64(1 - (1LL << 30))));
+    v = _mm512_mask_add_epi64(v, _mm512_cmplt_epi64_mask(v, zero), v, _mm512_set1_epi64((1LL << 31) - 1));
+    return _mm512_maskz_srai_epi64(static_cast<__mmask8>(0xFF), v, 31);
+  }
+  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i dot) const {
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i x = _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), dot, offset), left);
+    const __m512i even = high_even(x, multiplier);
+    const __m512i odd = high_even(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), _mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), multiplier, 32));
+    __m512i h = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), even, _mm512_maskz_slli_epi64(static_cast<__mmask8>(0xFF), odd, 32));
+    const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(multiplier, int_min);
+    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    const __m512i mask = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), one, right), one);
+    const __m512i remainder = _mm512_maskz_and_epi32(static_cast<__mmask16>(0xFFFF), h, mask);
+    __m512i threshold = _mm512_maskz_srli_epi32(static_cast<__mmask16>(0xFFFF), mask, 1);
+    threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()), threshold, one);
+    __m512i r = _mm512_maskz_srav_epi32(static_cast<__mmask16>(0xFFFF), h, right);
+    r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, threshold), r, one);
+    r = _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), r, zero_point);
+    return _mm512_maskz_min_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), r, min), max);
+  }
+};
+
+/// R rows of one 16-channel block.
+template <int R>
+TSHAPE_ALWAYS_INLINE void vnni_rows(int in, const std::int8_t* x, const std::int8_t* wb, const requant16& rq, int units,
+                                    int n, std::int8_t* y) {
+  constexpr std::int32_t flip = static_cast<std::int32_t>(0x80808080u);  // s8 -> u8 + 128, per byte
+  const int groups = depth_groups(in), full = in / depth_group;
+  __m512i acc[R];
+  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_si512();
+  int g = 0;
+  for (; g < full; ++g) {
+    const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
+    for (int i = 0; i < R; ++i) {
+      std::int32_t d;
+      std::memcpy(&d, x + static_cast<std::size_t>(i) * in + g * depth_group, 4);
+      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(d ^ flip), w);
+    }
+  }
+  if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
+    const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
+    for (int i = 0; i < R; ++i)
+      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, g) ^ flip), w);
+  }
+  const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+  for (int i = 0; i < R; ++i) _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units, k, _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq(acc[i])));
+}
+}  // namespace detail
+
+/// AVX-512 VNNI: 4 rows at a time share each 64-byte weight load; the requantization on 16 channels at once.
 inline void dense_avx512_vnni(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
                               const requantization& q, std::int8_t* y) {
   const int groups = depth_groups(in);
-  constexpr std::int32_t flip = static_cast<std::int32_t>(0x80808080u);  // s8 -> u8 + 128, per byte
-  alignas(64) std::int32_t out[4][channel_block];
   for (int b = 0; b * channel_block < units; ++b) {
     const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
     const int c0 = b * channel_block;
     const int n = units - c0 < channel_block ? units - c0 : channel_block;
-    // 128 * sum(w) comes off each channel: the dot products are of x + 128.
-    alignas(64) std::int32_t offset[channel_block] = {};
-    for (int j = 0; j < n; ++j) offset[j] = 128 * q.weight_sums[c0 + j];
-    const __m512i off = _mm512_load_si512(offset);
-    for (int r = 0; r < rows; r += 4) {
-      const int m = rows - r < 4 ? rows - r : 4;
-      const std::int8_t* x0 = x + static_cast<std::size_t>(r) * in;
-      const std::int8_t* x1 = m > 1 ? x0 + in : x0;
-      const std::int8_t* x2 = m > 2 ? x0 + 2 * in : x0;
-      const std::int8_t* x3 = m > 3 ? x0 + 3 * in : x0;
-      __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-      const int full = in / depth_group;
-      int g = 0;
-      for (; g < full; ++g) {
-        const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
-        std::int32_t d0, d1, d2, d3;
-        std::memcpy(&d0, x0 + g * depth_group, 4);
-        std::memcpy(&d1, x1 + g * depth_group, 4);
-        std::memcpy(&d2, x2 + g * depth_group, 4);
-        std::memcpy(&d3, x3 + g * depth_group, 4);
-        a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(d0 ^ flip), w);
-        a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(d1 ^ flip), w);
-        a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(d2 ^ flip), w);
-        a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d3 ^ flip), w);
-      }
-      if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
-        const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
-        a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(detail::group_bytes(x0, in, g) ^ flip), w);
-        a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(detail::group_bytes(x1, in, g) ^ flip), w);
-        a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(detail::group_bytes(x2, in, g) ^ flip), w);
-        a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(detail::group_bytes(x3, in, g) ^ flip), w);
-      }
-      _mm512_store_si512(out[0], _mm512_sub_epi32(a0, off));
-      _mm512_store_si512(out[1], _mm512_sub_epi32(a1, off));
-      _mm512_store_si512(out[2], _mm512_sub_epi32(a2, off));
-      _mm512_store_si512(out[3], _mm512_sub_epi32(a3, off));
-      for (int i = 0; i < m; ++i)
-        for (int j = 0; j < n; ++j) y[static_cast<std::size_t>(r + i) * units + c0 + j] = detail::finish(out[i][j], c0 + j, q);
-    }
+    // The dot products are of x + 128: 128 * sum(w) comes off with the input's zero point.
+    const detail::requant16 rq(q, c0, n, 128);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+      detail::vnni_rows<4>(in, x + static_cast<std::size_t>(r) * in, wb, rq, units, n, y + static_cast<std::size_t>(r) * units + c0);
+    for (; r < rows; ++r)
+      detail::vnni_rows<1>(in, x + static_cast<std::size_t>(r) * in, wb, rq, units, n, y + static_cast<std::size_t>(r) * units + c0);
   }
 }
 #endif
 
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
 #define TSHAPE_QUANT_AVX2 1
-/// AVX2: each 16 weight bytes (4 channels x 4 depths) sign-extended to 16 bits; vpmaddwd against x's
-/// 4 values repeated gives each channel's two partial sums, added at the end. Two rows at a time.
+namespace detail {
+/// R rows of one 16-channel block on AVX2: each 16 weight bytes (4 channels x 4 depths) sign-extended
+/// to 16 bits; vpmaddwd against x's 4 values repeated gives each channel's two partial sums.
+template <int R>
+TSHAPE_ALWAYS_INLINE void avx2_rows(int in, const std::int8_t* x, const std::int8_t* wb, const requant8& lo,
+                                    const requant8& hi, int units, int n, std::int8_t* y) {
+  const int groups = depth_groups(in), full = in / depth_group;
+  __m256i acc[R][4];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_si256();
+  for (int g = 0; g < groups; ++g) {
+    const std::int8_t* wg = wb + g * channel_block * depth_group;
+    __m256i w[4];
+    for (int j = 0; j < 4; ++j) w[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+    for (int i = 0; i < R; ++i) {
+      const std::int8_t* xr = x + static_cast<std::size_t>(i) * in;
+      std::int32_t d;
+      if (g < full) std::memcpy(&d, xr + g * depth_group, 4);
+      else d = group_bytes(xr, in, g);
+      const __m256i v = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(d)));
+      for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(w[j], v));
+    }
+  }
+  // Pairwise sums: hadd interleaves the 128-bit halves, the permute puts the channels back in order.
+  for (int i = 0; i < R; ++i) {
+    std::int8_t* yr = y + static_cast<std::size_t>(i) * units;
+    store8(yr, lo(_mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][0], acc[i][1]), _MM_SHUFFLE(3, 1, 2, 0))), n < 8 ? n : 8);
+    if (n > 8)
+      store8(yr + 8, hi(_mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][2], acc[i][3]), _MM_SHUFFLE(3, 1, 2, 0))), n - 8);
+  }
+}
+}  // namespace detail
+
+/// AVX2 (vpmaddubsw's 16-bit pair sums could saturate, so bytes are widened and vpmaddwd used); two
+/// rows at a time share the widened weights.
 inline void dense_avx2(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
                        const requantization& q, std::int8_t* y) {
   const int groups = depth_groups(in);
-  alignas(32) std::int32_t part[2][4][8];
   for (int b = 0; b * channel_block < units; ++b) {
     const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
     const int c0 = b * channel_block;
     const int n = units - c0 < channel_block ? units - c0 : channel_block;
-    for (int r = 0; r < rows; r += 2) {
-      const int m = rows - r < 2 ? rows - r : 2;
-      const std::int8_t* x0 = x + static_cast<std::size_t>(r) * in;
-      const std::int8_t* x1 = m > 1 ? x0 + in : x0;
-      __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
-      __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-      for (int g = 0; g < groups; ++g) {
-        const std::int8_t* wg = wb + g * channel_block * depth_group;
-        const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg)));
-        const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16)));
-        const __m256i w2 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 32)));
-        const __m256i w3 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 48)));
-        // x's 4 bytes as 4 int16, repeated across the register.
-        const __m256i v0 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(detail::group_bytes(x0, in, g))));
-        const __m256i v1 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(detail::group_bytes(x1, in, g))));
-        a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(w0, v0));
-        a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(w1, v0));
-        a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(w2, v0));
-        a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(w3, v0));
-        a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(w0, v1));
-        a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(w1, v1));
-        a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(w2, v1));
-        a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(w3, v1));
-      }
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[0][0]), a00);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[0][1]), a01);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[0][2]), a02);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[0][3]), a03);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[1][0]), a10);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[1][1]), a11);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[1][2]), a12);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(part[1][3]), a13);
-      for (int i = 0; i < m; ++i)
-        for (int j = 0; j < n; ++j) {
-          const std::int32_t* p = part[i][j / 4] + 2 * (j % 4);
-          y[static_cast<std::size_t>(r + i) * units + c0 + j] = detail::finish(p[0] + p[1], c0 + j, q);
-        }
-    }
+    const detail::requant8 lo(q, c0, n < 8 ? n : 8, 0);
+    const detail::requant8 hi(q, c0 + 8, n > 8 ? n - 8 : 0, 0);
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+      detail::avx2_rows<2>(in, x + static_cast<std::size_t>(r) * in, wb, lo, hi, units, n, y + static_cast<std::size_t>(r) * units + c0);
+    if (r < rows)
+      detail::avx2_rows<1>(in, x + static_cast<std::size_t>(r) * in, wb, lo, hi, units, n, y + static_cast<std::size_t>(r) * units + c0);
   }
 }
 #endif
