@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../kernels/quant/convert.hpp"
 #include "../kernels/quant/dense.hpp"
 #include "../kernels/quant/fixed_point.hpp"
 #include "../kernels/quant/params.hpp"
@@ -297,9 +298,9 @@ class Quantized {
     std::int8_t* yq = scratch + ((n - 1) % 2) * (arena_bytes(batch) / 2);
     const std::size_t in_count = static_cast<std::size_t>(batch) * input_size;
     const std::size_t out_count = static_cast<std::size_t>(batch) * output_size;
-    for (std::size_t k = 0; k < in_count; ++k) xq[k] = kernels::quant::quantize_value(x[k], tensors[0]);
+    kernels::quant::quantize_values(x, xq, static_cast<std::ptrdiff_t>(in_count), tensors[0]);
     run_int8(xq, yq, batch, scratch);
-    for (std::size_t k = 0; k < out_count; ++k) y[k] = kernels::quant::dequantize_value(yq[k], tensors[n]);
+    kernels::quant::dequantize_values(yq, y, static_cast<std::ptrdiff_t>(out_count), tensors[n]);
     if constexpr (softmax_last)
       detail::apply_activation<Softmax>(y, static_cast<std::ptrdiff_t>(out_count / last_extent_v<output_shape>),
                                         last_extent_v<output_shape>);
@@ -357,16 +358,14 @@ class Quantized {
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
     Tensor<std::int8_t, typename X::shape> q = make_like<std::int8_t>(x);
-    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(x.extent(0) * input_size); ++k)
-      q.data()[k] = kernels::quant::quantize_value(x.data()[k], tensors[0]);
+    kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), tensors[0]);
     return q;
   }
   template <class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
     Tensor<float, typename X::shape> y = make_like<float>(yq);
-    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(yq.extent(0) * output_size); ++k)
-      y.data()[k] = kernels::quant::dequantize_value(yq.data()[k], tensors[n]);
+    kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size), tensors[n]);
     return y;
   }
 

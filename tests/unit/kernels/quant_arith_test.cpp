@@ -1,10 +1,12 @@
 // The int8 arithmetic against hand-checked cases and against TFLite's formulas written out in NumPy
 // (tests/reference/make_quant.py -> quant.txt), independently of this C++.
+#include <tshape/kernels/quant/convert.hpp>
 #include <tshape/kernels/quant/fixed_point.hpp>
 #include <tshape/kernels/quant/params.hpp>
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "../support.hpp"
 
@@ -162,5 +164,31 @@ TEST_CASE("a Dense layer's int8 parameters and outputs match TFLite's formulas i
       acc = std::clamp(acc, relu.min, relu.max);
       CHECK(acc == static_cast<std::int32_t>(ref["dense_yq"].values[b * units + c]));
     }
+  }
+}
+
+TEST_CASE("quantize_values and dequantize_values give quantize_value's and dequantize_value's bits", "[quant]") {
+  tshape_test::random_floats rnd(9);
+  for (const affine p : {choose_activation(-1.0, 1.0), choose_activation(0.0, 6.0), choose_activation(-7.3, 0.01),
+                         affine{0.1f, 3}, affine{1.0f, 0}}) {
+    std::vector<float> v;
+    for (int k = -300; k <= 300; ++k) {
+      v.push_back((static_cast<float>(k) + 0.5f) * p.scale);  // ties (as near as float gets)
+      v.push_back(static_cast<float>(k) * p.scale);
+      v.push_back(std::nextafter((static_cast<float>(k) + 0.5f) * p.scale, 0.0f));
+    }
+    for (int k = 0; k < 2000; ++k) v.push_back(rnd(-400.0f * p.scale, 400.0f * p.scale));
+    for (float big : {1e9f, -1e9f, 3e38f, -3e38f, 0.0f, -0.0f}) v.push_back(big);
+    std::vector<std::int8_t> q(v.size());
+    quantize_values(v.data(), q.data(), static_cast<std::ptrdiff_t>(v.size()), p);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      INFO("value " << v[i] << " scale " << p.scale << " zero point " << p.zero_point);
+      REQUIRE(q[i] == quantize_value(v[i], p));
+    }
+    std::vector<std::int8_t> all(256);
+    for (int k = 0; k < 256; ++k) all[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(k - 128);
+    std::vector<float> back(256);
+    dequantize_values(all.data(), back.data(), 256, p);
+    for (int k = 0; k < 256; ++k) REQUIRE(back[static_cast<std::size_t>(k)] == dequantize_value(all[static_cast<std::size_t>(k)], p));
   }
 }

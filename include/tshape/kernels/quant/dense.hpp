@@ -228,22 +228,40 @@ template <int R>
 TSHAPE_ALWAYS_INLINE void vnni_rows(int in, const std::int8_t* x, const std::int8_t* wb, const requant16& rq, int units,
                                     int n, std::int8_t* y) {
   constexpr std::int32_t flip = static_cast<std::int32_t>(0x80808080u);  // s8 -> u8 + 128, per byte
-  const int groups = depth_groups(in), full = in / depth_group;
+  // Offsets in ptrdiff_t: with int, g++ 12 -O3 warns of an overflow of g * 64 it cannot rule out.
+  const std::ptrdiff_t groups = depth_groups(in), full = in / depth_group;
   __m512i acc[R];
   for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_si512();
-  int g = 0;
-  for (; g < full; ++g) {
+  std::ptrdiff_t g = 0;
+  if constexpr (R == 1) {
+    // One row is one chain of dependent vpdpbusd: four chains over alternate groups hide the latency.
+    __m512i a1 = _mm512_setzero_si512(), a2 = a1, a3 = a1;
+    for (; g + 4 <= full; g += 4) {
+      std::int32_t d[4];
+      std::memcpy(d, x + g * depth_group, 16);
+      const std::int8_t* wg = wb + g * channel_block * depth_group;
+      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(d[0] ^ flip), _mm512_loadu_si512(wg));
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(d[1] ^ flip), _mm512_loadu_si512(wg + 64));
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(d[2] ^ flip), _mm512_loadu_si512(wg + 128));
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d[3] ^ flip), _mm512_loadu_si512(wg + 192));
+    }
+    acc[0] = _mm512_add_epi32(_mm512_add_epi32(acc[0], a1), _mm512_add_epi32(a2, a3));
+  }
+  // Counted down: once g++ 12 -O3 knows `full`, `for (; g < full; ++g)` after the loop above draws a
+  // false overflow warning.
+  for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
     const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
     for (int i = 0; i < R; ++i) {
       std::int32_t d;
       std::memcpy(&d, x + static_cast<std::size_t>(i) * in + g * depth_group, 4);
-      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(d ^ flip), w);
+      // Flipped in the vector: the broadcast can then come straight from memory.
+      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(_mm512_set1_epi32(d), _mm512_set1_epi32(flip)), w);
     }
   }
   if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
     const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
     for (int i = 0; i < R; ++i)
-      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, g) ^ flip), w);
+      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, static_cast<int>(g)) ^ flip), w);
   }
   const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
   for (int i = 0; i < R; ++i) _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units, k, _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq(acc[i])));

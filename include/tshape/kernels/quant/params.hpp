@@ -46,9 +46,11 @@ constexpr affine choose_activation(double min, double max) {
 
 /// A real value to int8 (TFLite's Quantize op: round(v / scale) + zero_point, in float, clamped).
 constexpr std::int8_t quantize_value(float v, affine p) {
-  const double r = round(static_cast<double>(v / p.scale));
-  const double c = r < -1e9 ? -1e9 : r > 1e9 ? 1e9 : r;  // keeps the conversion defined
-  return static_cast<std::int8_t>(clamp32(static_cast<std::int64_t>(c) + p.zero_point, -128, 127));
+  // Held to +-1024 first (past it the clamp to int8 decides alone): keeps the conversions defined
+  // for huge or infinite quotients.
+  const float x = v / p.scale;
+  const double r = round(static_cast<double>(x < -1024.0f ? -1024.0f : x > 1024.0f ? 1024.0f : x));
+  return static_cast<std::int8_t>(clamp32(static_cast<std::int64_t>(r) + p.zero_point, -128, 127));
 }
 
 /// An int8 value back to real (TFLite's Dequantize op: scale * (q - zero_point), in double).
