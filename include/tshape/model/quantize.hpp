@@ -416,6 +416,7 @@ class Quantized {
     } else {
 #ifdef TSHAPE_NO_HEAP
       static_assert(B != dyn && B < 0, "tshape: under TSHAPE_NO_HEAP a quantized model runs with forward(x, y, arena)");
+      (void)batch;
 #else
       std::unique_ptr<std::int8_t[], detail::aligned_delete> scratch(
           detail::aligned_new<std::int8_t>(static_cast<std::ptrdiff_t>(arena_bytes(batch > 0 ? batch : 1))));
