@@ -10,10 +10,12 @@
 // is the requantization's clamp. A last Dense with Softmax gives int8 logits; the float call applies
 // Softmax to them after dequantizing (in float: TFLite's int8 Softmax is not here yet).
 //
-// Supported layers: Dense (Linear, ReLU; Softmax last), ReLU as a layer, and the layers that only move
-// or drop values (Flatten, Reshape, Dropout: identities at inference). Anything else is a compile
-// error that names the layer. Everything is constexpr: with constant weights (from_weights) and
-// constant calibration data, the quantized model is built by the compiler and lives in flash.
+// Supported layers: Dense (Linear, ReLU; Softmax last), Conv2D (Linear, ReLU; 'valid' or 'same', any
+// strides, no dilation: the int8 Dense on patches), ReLU as a layer, and the layers that only move or
+// drop values (Flatten, Reshape, Dropout: identities at inference). Anything else is a compile error
+// that names the layer. A model of Dense layers quantizes at compile time: with constant weights
+// (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
+// flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
 //
 // Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
 // Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
@@ -27,11 +29,14 @@
 #include <type_traits>
 #include <utility>
 
+#include "../kernels/conv/geometry.hpp"
+#include "../kernels/quant/conv.hpp"
 #include "../kernels/quant/convert.hpp"
 #include "../kernels/quant/dense.hpp"
 #include "../kernels/quant/fixed_point.hpp"
 #include "../kernels/quant/params.hpp"
 #include "../layers/activation.hpp"
+#include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/dropout.hpp"
 #include "../layers/flatten.hpp"
@@ -45,8 +50,8 @@
   "tshape: q.int8(x) takes int8 data quantized with q.input_quantization() (scale, zero point); float data " \
   "goes to q(x), or quantize it first with q.quantize_input(x)"
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
-  "tshape: quantize() does not handle this layer yet (it takes Dense with Linear or ReLU, Softmax on the last " \
-  "Dense, ReLU, Flatten, Reshape and Dropout)"
+  "tshape: quantize() does not handle this layer yet (it takes Dense and Conv2D with Linear or ReLU, Softmax on " \
+  "the last Dense, ReLU, Flatten, Reshape and Dropout; Conv2D without dilation)"
 
 namespace tshape {
 
@@ -66,7 +71,7 @@ struct fix_with_the_float_call_or_quantize_input {};
 namespace detail::quant {
 using kernels::quant::affine;
 
-enum class kind { dense, identity, relu, unsupported };
+enum class kind { dense, conv, identity, relu, unsupported };
 
 template <class L>
 struct list_size;
@@ -86,6 +91,24 @@ struct spec<Dense<U, O...>> {
   static constexpr bool softmax = std::is_same_v<act, Softmax>;
   static constexpr bool relu = std::is_same_v<act, ReLU>;
 };
+template <int F, class... O>
+struct spec<Conv2D<F, O...>> {
+  using opts = typename Conv2D<F, O...>::opts;
+  using act = typename Conv2D<F, O...>::activation;
+  static constexpr bool takes = (std::is_same_v<act, Linear> || std::is_same_v<act, ReLU>) && opts::dh == 1 &&
+                                opts::dw == 1 && !opts::causal;
+  static constexpr kind value = takes ? kind::conv : kind::unsupported;
+  static constexpr bool softmax = false;
+  static constexpr bool relu = std::is_same_v<act, ReLU>;
+};
+/// A Conv2D's geometry on input In (H, W, C), for the int8 kernel.
+template <class L, class In>
+constexpr kernels::quant::conv_geometry conv_geometry_of() {
+  using opts = typename L::opts;
+  constexpr auto e = In::extents;
+  constexpr auto g = kernels::make_geometry(e[0], e[1], e[2], opts::kh, opts::kw, opts::sh, opts::sw, 1, 1, opts::same, L::filters);
+  return {g.h, g.w, g.c, g.kh, g.kw, g.oc, g.sh, g.sw, g.pad_top, g.pad_left, g.oh, g.ow};
+}
 template <>
 struct spec<Flatten> {
   static constexpr kind value = kind::identity;
@@ -127,6 +150,37 @@ template <int U, class... O, class InShape, class OutShape>
 struct stage_of<Dense<U, O...>, InShape, OutShape> {
   using type = dense_stage<last_extent_v<InShape>, U>;
 };
+
+template <int F, class... O, class InShape, class OutShape>
+struct stage_of<Conv2D<F, O...>, InShape, OutShape> {
+  using type = dense_stage<conv_geometry_of<Conv2D<F, O...>, InShape>().patch(), F>;
+};
+
+/// The depth and width of the Dense a Dense or Conv2D (on patches) is.
+template <class L, class In>
+constexpr int depth_of() {
+  if constexpr (spec<L>::value == kind::conv) return conv_geometry_of<L, In>().patch();
+  else return last_extent_v<In>;
+}
+template <class L>
+constexpr int units_of() {
+  if constexpr (spec<L>::value == kind::conv) return L::filters;
+  else return L::units;
+}
+
+/// The most patch bytes a Conv2D of Net needs (one image's), 0 without convolutions.
+template <class Net, std::size_t... I>
+constexpr std::size_t largest_patches(std::index_sequence<I...>) {
+  std::size_t most = 0;
+  (
+      [&] {
+        using L = type_at_t<I, typename Net::layers>;
+        if constexpr (spec<L>::value == kind::conv)
+          most = std::max(most, conv_geometry_of<L, typename Net::template shape_at<I>>().patch_bytes());
+      }(),
+      ...);
+  return most;
+}
 
 template <class Net, class Is>
 struct stages;
@@ -197,6 +251,26 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
             if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
             next[r * units + static_cast<std::size_t>(c)] = z;  // Softmax: the logits are what gets quantized
           }
+      } else if constexpr (spec<L>::value == kind::conv) {
+        constexpr auto g = conv_geometry_of<L, typename Net::template shape_at<i>>();
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.kernel().data();  // HWIO: (kh * kw * cin, filters) row-major
+        for (int oy = 0; oy < g.out_h; ++oy)
+          for (int ox = 0; ox < g.out_w; ++ox)
+            for (int co = 0; co < g.cout; ++co) {
+              float z = 0.0f;
+              if constexpr (L::use_bias) z = layer.bias().data()[co];
+              for (int ky = 0; ky < g.kh; ++ky)
+                for (int kx = 0; kx < g.kw; ++kx) {
+                  const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+                  if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                  for (int ci = 0; ci < g.cin; ++ci)
+                    z += cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.cin + ci] *
+                         kernel[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
+                }
+              if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
+              next[(static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + co] = z;
+            }
       } else {
         for (std::size_t k = 0; k < out_size; ++k)
           next[k] = spec<L>::value == kind::relu && cur[k] < 0.0f ? 0.0f : cur[k];
@@ -222,6 +296,7 @@ class Quantized {
   using spec_at = detail::quant::spec<detail::type_at_t<I, specs>>;
   using stage_tuple = typename detail::quant::stages<Net, std::make_index_sequence<n>>::type;
   static constexpr std::size_t largest = detail::quant::largest_sample<Net>(std::make_index_sequence<n + 1>{});
+  static constexpr std::size_t patches = detail::quant::largest_patches<Net>(std::make_index_sequence<n>{});
   static constexpr std::size_t input_size = Net::input_shape::static_size;
   static constexpr std::size_t output_size = Net::output_shape::static_size;
   static constexpr bool softmax_last = n > 0 && spec_at<(n > 0 ? n - 1 : 0)>::softmax;
@@ -248,11 +323,13 @@ class Quantized {
     return total;
   }();
   /// Bytes of working memory for `batch` samples: two int8 activation buffers of the largest activation
-  /// (the float call's input and output buffers included), each rounded up to 64 bytes.
-  static constexpr std::size_t arena_bytes(int batch) {
+  /// (the float call's input and output buffers included), each rounded up to 64 bytes, then a Conv2D's
+  /// patches of one image (none without convolutions).
+  static constexpr std::size_t buffer_bytes(int batch) {
     const std::size_t one = static_cast<std::size_t>(batch) * largest;
-    return 2 * ((one + TSHAPE_ALIGN - 1) / TSHAPE_ALIGN * TSHAPE_ALIGN);
+    return (one + TSHAPE_ALIGN - 1) / TSHAPE_ALIGN * TSHAPE_ALIGN;
   }
+  static constexpr std::size_t arena_bytes(int batch) { return 2 * buffer_bytes(batch) + patches; }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
   template <int Batch = 1>
   struct arena {
@@ -264,7 +341,7 @@ class Quantized {
   /// arena_bytes(batch) bytes, 64-byte aligned. Allocates nothing.
   void run_int8(const std::int8_t* x, std::int8_t* y, int batch, std::int8_t* scratch) const {
     if (batch <= 0) return;
-    std::int8_t* buffer[2] = {scratch, scratch + arena_bytes(batch) / 2};
+    std::int8_t* buffer[2] = {scratch, scratch + buffer_bytes(batch)};
     const std::int8_t* cur = x;
     detail::for_each_index<n>([&](auto i) {
       using L = detail::type_at_t<i, specs>;
@@ -278,6 +355,12 @@ class Quantized {
                                           tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
         const int rows = batch * static_cast<int>(In::static_size / in);
         kernels::quant::dense(rows, in, L::units, cur, st.packed.data(), q, out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::conv) {
+        constexpr auto g = detail::quant::conv_geometry_of<L, In>();
+        const auto& st = std::get<i>(stages);
+        kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
+                                          tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+        kernels::quant::conv2d(g, batch, cur, st.packed.data(), q, scratch + 2 * buffer_bytes(batch), out);
       } else if constexpr (spec_at<i>::value == detail::quant::kind::relu) {
         const std::int8_t zero = static_cast<std::int8_t>(tensors[i].zero_point);
         for (std::size_t k = 0; k < count; ++k) out[k] = cur[k] < zero ? zero : cur[k];
@@ -294,8 +377,8 @@ class Quantized {
     if (batch <= 0) return;
     // run_int8 writes layer i's output to buffer i % 2 and the last one to y: x in buffer 1 is read
     // (by layer 0) before anything is written there, and y in buffer (n - 1) % 2 is not the last layer's input.
-    std::int8_t* xq = scratch + arena_bytes(batch) / 2;
-    std::int8_t* yq = scratch + ((n - 1) % 2) * (arena_bytes(batch) / 2);
+    std::int8_t* xq = scratch + buffer_bytes(batch);
+    std::int8_t* yq = scratch + ((n - 1) % 2) * buffer_bytes(batch);
     const std::size_t in_count = static_cast<std::size_t>(batch) * input_size;
     const std::size_t out_count = static_cast<std::size_t>(batch) * output_size;
     kernels::quant::quantize_values(x, xq, static_cast<std::ptrdiff_t>(in_count), tensors[0]);
@@ -450,14 +533,15 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
     detail::for_each_index<n>([&](auto i) {
       using L = detail::type_at_t<i, typename Net::layers>;
       using S = detail::quant::spec<L>;
-      if constexpr (S::value == detail::quant::kind::dense) {
-        constexpr int in = last_extent_v<typename Net::template shape_at<i>>;
-        constexpr int units = L::units;
+      if constexpr (S::value == detail::quant::kind::dense || S::value == detail::quant::kind::conv) {
+        // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization.
+        constexpr int in = detail::quant::depth_of<L, typename Net::template shape_at<i>>();
+        constexpr int units = detail::quant::units_of<L>();
         const auto t_in = q.tensors[i];
         const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
         q.tensors[i + 1] = t_out;
         const auto& layer = net.template layer<i>();
-        const float* kernel = layer.kernel().data();  // (in, units), Keras' layout
+        const float* kernel = layer.kernel().data();  // (in, units), Keras' layout (Conv2D: HWIO)
         auto& st = std::get<i>(q.stages);
         std::array<std::int8_t, static_cast<std::size_t>(in) * units> w{};  // (units, in), TFLite's layout
         for (int c = 0; c < units; ++c) {

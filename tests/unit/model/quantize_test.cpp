@@ -2,6 +2,7 @@
 // formulas in NumPy in kernels/quant_arith_test.cpp; here, that the model runs exactly those integers
 // (the same pass rebuilt layer by layer from the plain reference kernel), that its float call is
 // quantize -> int8 pass -> dequantize, that it stays close to the float model, and that it is constexpr.
+#include <tshape/layers/conv2d.hpp>
 #include <tshape/layers/dense.hpp>
 #include <tshape/layers/dropout.hpp>
 #include <tshape/layers/flatten.hpp>
@@ -131,4 +132,43 @@ TEST_CASE("quantize is constexpr: the quantized model and its memory are known t
   const auto yt = tiny(TensorView<const float, Shape<2, 3>>(tiny_data));
   for (int r = 0; r < 2; ++r)
     for (int c = 0; c < 2; ++c) CHECK(std::fabs(y[r][c] - yt(r, c)) <= 2 * tiny_q.output_quantization().scale);
+}
+
+TEST_CASE("quantize: Conv2D ('same' and strided) then Dense runs the reference kernels' integers", "[quant]") {
+  using Net = Sequential<Input<7, 6, 3>, Conv2D<5, Kernel<3, 3>, Padding::same, ReLU>, Conv2D<6, Kernel<3, 2>, Strides<2>>,
+                         Flatten, Dense<4>>;
+  auto net = make_model<Net>(11);
+  Tensor<float, Shape<dyn, 7, 6, 3>> calibration(32), x(3);
+  tshape_test::random_floats rnd(12);
+  for (auto& v : calibration) v = rnd(-1.0f, 1.0f);
+  for (auto& v : x) v = rnd(-1.0f, 1.0f);
+  const auto q = quantize(*net, calibration);
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+
+  // Layer by layer with the direct reference convolution and the plain Dense.
+  auto unpack = [](const auto& st, int in, int units) {
+    std::vector<std::int8_t> w(static_cast<std::size_t>(in) * units);
+    for (int c = 0; c < units; ++c)
+      for (int k = 0; k < in; ++k) w[static_cast<std::size_t>(c) * in + k] = st.packed[kq::packed_index(in, c, k)];
+    return w;
+  };
+  auto requant = [&](const auto& st, int i) {
+    return kq::requantization{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
+                              q.tensors[i].zero_point, q.tensors[i + 1].zero_point, st.min, st.max};
+  };
+  const kq::conv_geometry g0{7, 6, 3, 3, 3, 5, 1, 1, 1, 1, 7, 6};
+  const kq::conv_geometry g1{7, 6, 5, 3, 2, 6, 2, 2, 0, 0, 3, 3};
+  std::vector<std::int8_t> a(xq.begin(), xq.end()), b(3 * 7 * 6 * 5), c(3 * 3 * 3 * 6), d(3 * 4);
+  kq::conv2d_reference(g0, 3, a.data(), unpack(std::get<0>(q.stages), 27, 5).data(), requant(std::get<0>(q.stages), 0), b.data());
+  kq::conv2d_reference(g1, 3, b.data(), unpack(std::get<1>(q.stages), 30, 6).data(), requant(std::get<1>(q.stages), 1), c.data());
+  kq::reference(3, 54, 4, c.data(), unpack(std::get<3>(q.stages), 54, 4).data(), requant(std::get<3>(q.stages), 3), d.data());
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == d);
+
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 6 * q.output_quantization().scale);
+  // Two activation buffers (the largest activation, 7 * 6 * 5 bytes, rounded up to 64) and one image's
+  // patches (7 * 6 pixels x 27 bytes).
+  STATIC_REQUIRE(std::remove_cvref_t<decltype(q)>::arena_bytes(1) == 2 * 256 + 7 * 6 * 27);
 }
