@@ -1,5 +1,5 @@
 // Every int8 Dense path against the plain reference, bit for bit, over odd shapes (depths and unit
-// counts that are not multiples of 4 or 16, batch 1 and more) and extreme values.
+// counts that are not multiples of 4 or 16, up to 7 blocks of 16, batch 1 and more) and extreme values.
 #include <tshape/kernels/quant/dense.hpp>
 
 #include <cstdint>
@@ -56,7 +56,7 @@ template <class F>
 void check_path(const char* name, F&& path, fused act = fused::linear, bool extremes = false) {
   for (int rows : {1, 2, 3, 5, 8})
     for (int in : {1, 3, 4, 7, 16, 33, 64, 130})
-      for (int units : {1, 5, 16, 17, 31, 40}) {
+      for (int units : {1, 5, 16, 17, 31, 40, 70, 100}) {
         INFO(name << " rows " << rows << " in " << in << " units " << units << " extremes " << extremes);
         const auto d = make_case(rows, in, units, extremes, act);
         std::vector<std::int8_t> expected(static_cast<std::size_t>(rows) * units), got(expected.size(), 99);

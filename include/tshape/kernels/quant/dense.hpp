@@ -182,6 +182,7 @@ namespace detail {
 // own headers (as in simd.hpp).
 struct requant16 {
   __m512i offset, multiplier, left, right, zero_point, min, max;
+  requant16() = default;
   TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
     const __m512i sums = _mm512_maskz_loadu_epi32(k, q.weight_sums + c0);
@@ -223,67 +224,90 @@ struct requant16 {
   }
 };
 
-/// R rows of one 16-channel block.
-template <int R>
-TSHAPE_ALWAYS_INLINE void vnni_rows(int in, const std::int8_t* x, const std::int8_t* wb, const requant16& rq, int units,
-                                    int n, std::int8_t* y) {
+/// R rows by C blocks of 16 channels: each x broadcast serves C dot products, each weight load R.
+template <int R, int C>
+TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int8_t* wb, std::size_t block_stride,
+                                    const requant16* rq, int units, int n_last, std::int8_t* y) {
   constexpr std::int32_t flip = static_cast<std::int32_t>(0x80808080u);  // s8 -> u8 + 128, per byte
-  // Offsets in ptrdiff_t: with int, g++ 12 -O3 warns of an overflow of g * 64 it cannot rule out.
+  // Offsets in ptrdiff_t and the loops counted down: with int offsets and `for (; g < full; ++g)`,
+  // g++ 12 -O3 warns of overflows it cannot rule out.
   const std::ptrdiff_t groups = depth_groups(in), full = in / depth_group;
-  __m512i acc[R];
-  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_si512();
+  __m512i acc[R][C];
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c) acc[i][c] = _mm512_setzero_si512();
   std::ptrdiff_t g = 0;
-  if constexpr (R == 1) {
-    // One row is one chain of dependent vpdpbusd: four chains over alternate groups hide the latency.
+  if constexpr (R == 1 && C == 1) {
+    // One row of one block is one chain of dependent vpdpbusd: four chains over alternate groups.
     __m512i a1 = _mm512_setzero_si512(), a2 = a1, a3 = a1;
-    for (; g + 4 <= full; g += 4) {
+    for (std::ptrdiff_t left = full / 4; left > 0; --left, g += 4) {
       std::int32_t d[4];
       std::memcpy(d, x + g * depth_group, 16);
       const std::int8_t* wg = wb + g * channel_block * depth_group;
-      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(d[0] ^ flip), _mm512_loadu_si512(wg));
+      acc[0][0] = _mm512_dpbusd_epi32(acc[0][0], _mm512_set1_epi32(d[0] ^ flip), _mm512_loadu_si512(wg));
       a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(d[1] ^ flip), _mm512_loadu_si512(wg + 64));
       a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(d[2] ^ flip), _mm512_loadu_si512(wg + 128));
       a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d[3] ^ flip), _mm512_loadu_si512(wg + 192));
     }
-    acc[0] = _mm512_add_epi32(_mm512_add_epi32(acc[0], a1), _mm512_add_epi32(a2, a3));
+    acc[0][0] = _mm512_add_epi32(_mm512_add_epi32(acc[0][0], a1), _mm512_add_epi32(a2, a3));
   }
-  // Counted down: once g++ 12 -O3 knows `full`, `for (; g < full; ++g)` after the loop above draws a
-  // false overflow warning.
   for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
-    const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
+    __m512i w[C];
+    for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
     for (int i = 0; i < R; ++i) {
       std::int32_t d;
       std::memcpy(&d, x + static_cast<std::size_t>(i) * in + g * depth_group, 4);
-      // Flipped in the vector: the broadcast can then come straight from memory.
-      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_xor_si512(_mm512_set1_epi32(d), _mm512_set1_epi32(flip)), w);
+      const __m512i v = _mm512_set1_epi32(d ^ flip);
+      for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
     }
   }
   if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
-    const __m512i w = _mm512_loadu_si512(wb + g * channel_block * depth_group);
-    for (int i = 0; i < R; ++i)
-      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, static_cast<int>(g)) ^ flip), w);
+    __m512i w[C];
+    for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
+    for (int i = 0; i < R; ++i) {
+      const __m512i v = _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, static_cast<int>(g)) ^ flip);
+      for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
+    }
   }
-  const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-  for (int i = 0; i < R; ++i) _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units, k, _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq(acc[i])));
+  for (int c = 0; c < C; ++c) {
+    const int n = c + 1 == C ? n_last : channel_block;
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    for (int i = 0; i < R; ++i)
+      _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
+                           _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](acc[i][c])));
+  }
+}
+
+template <int C>
+TSHAPE_ALWAYS_INLINE void vnni_blocks(int rows, int in, int units, const std::int8_t* x, const std::int8_t* wb,
+                                      std::size_t block_stride, const requantization& q, int c0, std::int8_t* y) {
+  const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
+  // The dot products are of x + 128: 128 * sum(w) comes off with the input's zero point.
+  requant16 rq[C];
+  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 128);
+  int r = 0;
+  for (; r + 4 <= rows; r += 4)
+    vnni_tile<4, C>(in, x + static_cast<std::size_t>(r) * in, wb, block_stride, rq, units, n_last,
+                    y + static_cast<std::size_t>(r) * units + c0);
+  for (; r < rows; ++r)
+    vnni_tile<1, C>(in, x + static_cast<std::size_t>(r) * in, wb, block_stride, rq, units, n_last,
+                    y + static_cast<std::size_t>(r) * units + c0);
 }
 }  // namespace detail
 
-/// AVX-512 VNNI: 4 rows at a time share each 64-byte weight load; the requantization on 16 channels at once.
+/// AVX-512 VNNI: tiles of 4 rows by up to 4 blocks of 16 channels (each broadcast of x serves every
+/// block, each weight load every row); the requantization on 16 channels at once.
 inline void dense_avx512_vnni(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
                               const requantization& q, std::int8_t* y) {
-  const int groups = depth_groups(in);
-  for (int b = 0; b * channel_block < units; ++b) {
-    const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
-    const int c0 = b * channel_block;
-    const int n = units - c0 < channel_block ? units - c0 : channel_block;
-    // The dot products are of x + 128: 128 * sum(w) comes off with the input's zero point.
-    const detail::requant16 rq(q, c0, n, 128);
-    int r = 0;
-    for (; r + 4 <= rows; r += 4)
-      detail::vnni_rows<4>(in, x + static_cast<std::size_t>(r) * in, wb, rq, units, n, y + static_cast<std::size_t>(r) * units + c0);
-    for (; r < rows; ++r)
-      detail::vnni_rows<1>(in, x + static_cast<std::size_t>(r) * in, wb, rq, units, n, y + static_cast<std::size_t>(r) * units + c0);
+  const std::size_t block_stride = static_cast<std::size_t>(depth_groups(in)) * channel_block * depth_group;
+  const int blocks = (units + channel_block - 1) / channel_block;
+  int b = 0;
+  for (; b + 4 <= blocks; b += 4)
+    detail::vnni_blocks<4>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+  if (b + 2 <= blocks) {
+    detail::vnni_blocks<2>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+    b += 2;
   }
+  if (b < blocks) detail::vnni_blocks<1>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
 }
 #endif
 
