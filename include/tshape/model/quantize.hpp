@@ -19,8 +19,10 @@
 //
 // Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
 // Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
-// shift), arena_bytes(batch) (two int8 activation buffers), both constexpr.
+// shift), arena_bytes(batch) (two int8 activation buffers and a Conv2D's patches of one image), both
+// constexpr.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
