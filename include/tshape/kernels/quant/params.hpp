@@ -44,13 +44,17 @@ constexpr affine choose_activation(double min, double max) {
   return {static_cast<float>(scale), nudged};
 }
 
-/// A real value to int8 (TFLite's Quantize op: round(v / scale) + zero_point, in float, clamped).
+/// A real value to int8 (TFLite's Quantize op: round(v / scale) + zero_point, in float, clamped). All
+/// in float, so that a target without double-precision hardware (a Cortex-M4) needs no software double:
+/// the quotient is held to +-1024 (past it the clamp to int8 decides alone), then rounded half away
+/// from zero exactly (its integer part and the rest are exact in float at that size).
 constexpr std::int8_t quantize_value(float v, affine p) {
-  // Held to +-1024 first (past it the clamp to int8 decides alone): keeps the conversions defined
-  // for huge or infinite quotients.
-  const float x = v / p.scale;
-  const double r = round(static_cast<double>(x < -1024.0f ? -1024.0f : x > 1024.0f ? 1024.0f : x));
-  return static_cast<std::int8_t>(clamp32(static_cast<std::int64_t>(r) + p.zero_point, -128, 127));
+  float x = v / p.scale;
+  x = x < -1024.0f ? -1024.0f : x > 1024.0f ? 1024.0f : x;
+  const auto t = static_cast<std::int32_t>(x);  // toward zero
+  const float rest = x - static_cast<float>(t);
+  const std::int32_t r = t + (rest >= 0.5f ? 1 : 0) - (rest <= -0.5f ? 1 : 0) + p.zero_point;
+  return static_cast<std::int8_t>(r < -128 ? -128 : r > 127 ? 127 : r);
 }
 
 /// An int8 value back to real (TFLite's Dequantize op: scale * (q - zero_point), in double).
