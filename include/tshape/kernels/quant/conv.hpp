@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dense.hpp"
 
@@ -30,12 +31,10 @@ inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zer
         for (int kx = 0; kx < g.kw; ++kx) {
           const int ix = ox * g.stride_w - g.pad_left + kx;
           std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh * g.kw + ky * g.kw + kx) * g.cin;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-            for (int c = 0; c < g.cin; ++c) dst[c] = zero_point;
-          } else {
-            const std::int8_t* src = x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin;
-            for (int c = 0; c < g.cin; ++c) dst[c] = src[c];
-          }
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
+            std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
+          else
+            std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
         }
       }
 }
