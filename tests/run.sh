@@ -25,6 +25,7 @@ configure gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_BUILD
 cmake --build build/gcc -j "$jobs"
 ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 ./build/gcc/bench/dense --quick
+./build/gcc/bench/int8 --quick
 ./build/gcc/bench/conv --quick --threads 1
 ./build/gcc/bench/recurrent --quick
 

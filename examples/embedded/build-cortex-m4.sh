@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the embedded example for a Cortex-M4 (arm-none-eabi-g++, newlib-nano): the inference firmware
-# and the one that fine-tunes the model's last layer on the device. Prints their sizes and fails if
-# either links the heap (malloc, _sbrk or operator new), if the model's inference code outgrows 1 KiB
-# or if the fine-tuning firmware's RAM (.data + .bss) outgrows its 32 KiB budget.
+# Builds the embedded example for a Cortex-M4 (arm-none-eabi-g++, newlib-nano): the inference firmware,
+# the same on the model quantized to int8, and the one that fine-tunes the model's last layer on the
+# device. Prints their sizes and fails if any links the heap (malloc, _sbrk or operator new), if the
+# float model's inference code outgrows 1 KiB or if the fine-tuning firmware's RAM (.data + .bss)
+# outgrows its 32 KiB budget.
 #   bash examples/embedded/build-cortex-m4.sh [output directory, default build/cortex-m4]
 # Needs the packages gcc-arm-none-eabi and libstdc++-arm-none-eabi-newlib, and Boost's headers.
 set -euo pipefail
@@ -24,6 +25,8 @@ link=(-specs=nano.specs -specs=nosys.specs -Wl,--gc-sections)
 
 "$cxx" "${flags[@]}" "$here/firmware.cpp" "$here/sensor_model.cpp" "${link[@]}" -Wl,-Map="$out/firmware.map" \
   -o "$out/firmware.elf"
+"$cxx" "${flags[@]}" "$here/firmware_int8.cpp" "$here/sensor_int8.cpp" "${link[@]}" -Wl,-Map="$out/firmware_int8.map" \
+  -o "$out/firmware_int8.elf"
 "$cxx" "${flags[@]}" "$here/finetune.cpp" "$here/sensor_finetune.cpp" "${link[@]}" -Wl,-Map="$out/finetune.map" \
   -o "$out/finetune.elf"
 "$cxx" "${flags[@]}" "$here/startup_only.cpp" "${link[@]}" -o "$out/startup_only.elf"
@@ -38,6 +41,14 @@ printf '  %-8s %6s B\n' .data "$(section "$out/firmware.elf" .data)"
 printf '  %-8s %6s B   (the arena: 256 B)\n' .bss "$(section "$out/firmware.elf" .bss)"
 
 
+q8=$out/firmware_int8.elf
+q8_text=$(section "$q8" .text)
+echo "Cortex-M4 firmware, the model quantized to int8 ($q8):"
+printf '  %-8s %6s B   (%s B for the int8 model and the loop)\n' .text "$q8_text" $((q8_text - base))
+printf '  %-8s %6s B   (the int8 model: weights, per-channel requantization, in flash)\n' .rodata "$(section "$q8" .rodata)"
+printf '  %-8s %6s B\n' .data "$(section "$q8" .data)"
+printf '  %-8s %6s B   (the arena: 128 B)\n' .bss "$(section "$q8" .bss)"
+
 ft=$out/finetune.elf
 ft_text=$(section "$ft" .text)
 ft_ram=$(($(section "$ft" .data) + $(section "$ft" .bss)))
@@ -50,7 +61,7 @@ printf '  %-8s %6s B   (the model'"'"'s copy that trains, its gradients, SGD'"'"
   "$(section "$ft" .bss)"
 
 heap_symbols() { arm-none-eabi-nm "$1" | awk '{ print $NF }' | grep -E '^(_?malloc|_malloc_r|_sbrk|_sbrk_r|_Znw.*|_Zna.*)$' || true; }
-for elf in "$out/firmware.elf" "$ft"; do
+for elf in "$out/firmware.elf" "$q8" "$ft"; do
   heap=$(heap_symbols "$elf")
   if [[ -n "$heap" ]]; then
     echo "FAILED: $elf links the heap:" $heap
@@ -65,4 +76,4 @@ if ((ft_ram > 32 * 1024)); then
   echo "FAILED: the fine-tuning firmware takes $ft_ram B of RAM, more than its 32 KiB budget"
   exit 1
 fi
-echo "  no malloc, _sbrk or operator new linked in either"
+echo "  no malloc, _sbrk or operator new linked in any of them"

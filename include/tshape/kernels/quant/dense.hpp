@@ -1,0 +1,445 @@
+// Int8 Dense (TFLite's FullyConnected, per-channel): y[r][c] = clamp(zp_out + M_c(bias[c] +
+// sum_k (x[r][k] - zp_in) * w[c][k])), M_c the fixed-point multiplier of channel c (fixed_point.hpp).
+//
+// Weights are packed once, at quantization time, for dot products of 4 bytes: channels in blocks of
+// 16, depth in groups of 4, so that one group of one block is 64 contiguous bytes,
+//   packed[((block * groups + g) * 16 + c % 16) * 4 + k % 4] = w[c][k]   (zeros past `in` and `units`),
+// which is one AVX-512 VNNI register, four NEON dot-product registers or four sign-extended AVX2 ones.
+// The accumulation is over the raw x (zp_in is folded in through each channel's weight sum), and the
+// integers are exact, so every path gives the reference's bits; the paths are:
+//   avx512_vnni  vpdpbusd multiplies u8 by s8: x ^ 0x80 is x + 128 as u8, and 128 * sum(w) is taken off.
+//   avx2         bytes sign-extended to 16 bits and vpmaddwd (vpmaddubsw's 16-bit sums could saturate).
+//   neon         vdotq_s32 with __ARM_FEATURE_DOTPROD, else vmull_s8 + vpadalq_s16.
+//   portable     the same packed loop in plain C++ (TSHAPE_FORCE_SCALAR, or no SIMD).
+// `reference` is the plain twin on the unpacked (units, in) weights, as TFLite's kernel reads them.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "../../config.hpp"
+#include "fixed_point.hpp"
+#include "params.hpp"
+
+#if !defined(TSHAPE_FORCE_SCALAR) && (defined(__AVX2__) || defined(__AVX512F__))
+#include <immintrin.h>
+#endif
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+namespace tshape::kernels::quant {
+
+inline constexpr int channel_block = 16;
+inline constexpr int depth_group = 4;
+constexpr int padded_units(int units) { return (units + channel_block - 1) / channel_block * channel_block; }
+constexpr int depth_groups(int in) { return (in + depth_group - 1) / depth_group; }
+constexpr std::size_t packed_bytes(int in, int units) {
+  return static_cast<std::size_t>(padded_units(units)) * static_cast<std::size_t>(depth_groups(in)) * depth_group;
+}
+constexpr std::size_t packed_index(int in, int c, int k) {
+  const std::size_t block = static_cast<std::size_t>(c / channel_block), g = static_cast<std::size_t>(k / depth_group);
+  return ((block * static_cast<std::size_t>(depth_groups(in)) + g) * channel_block + static_cast<std::size_t>(c % channel_block)) *
+             depth_group +
+         static_cast<std::size_t>(k % depth_group);
+}
+
+/// Packs w (units, in), row-major, into the layout above (packed_bytes(in, units) bytes).
+constexpr void pack_weights(int in, int units, const std::int8_t* w, std::int8_t* packed) {
+  for (std::size_t i = 0; i < packed_bytes(in, units); ++i) packed[i] = 0;
+  for (int c = 0; c < units; ++c)
+    for (int k = 0; k < in; ++k) packed[packed_index(in, c, k)] = w[static_cast<std::size_t>(c) * in + k];
+}
+
+/// What turns a channel's int32 sum into int8: per channel (units entries) and per tensor.
+struct requantization {
+  const std::int32_t* bias = nullptr;         // int32, scale input_scale * weight_scale[c]; may be null
+  const std::int32_t* weight_sums = nullptr;  // sum_k w[c][k]
+  const std::int32_t* multiplier = nullptr;
+  const std::int32_t* shift = nullptr;
+  std::int32_t input_zero_point = 0;
+  std::int32_t output_zero_point = 0;
+  std::int32_t min = -128, max = 127;  // the fused activation's range (params.hpp)
+};
+
+namespace detail {
+/// Channel c's output from its dot product with the raw x (zp_in not yet taken off).
+TSHAPE_ALWAYS_INLINE std::int8_t finish(std::int32_t dot, int c, const requantization& q) {
+  std::int32_t acc = dot - q.input_zero_point * q.weight_sums[c] + (q.bias ? q.bias[c] : 0);
+  acc = multiply_by_quantized_multiplier(acc, q.multiplier[c], q.shift[c]) + q.output_zero_point;
+  return static_cast<std::int8_t>(acc < q.min ? q.min : acc > q.max ? q.max : acc);
+}
+/// The 4 bytes of x's depth group g, zero past `in` (their weights are zero too).
+TSHAPE_ALWAYS_INLINE std::int32_t group_bytes(const std::int8_t* x, int in, int g) {
+  std::int32_t d = 0;
+  const int k = g * depth_group;
+  std::memcpy(&d, x + k, static_cast<std::size_t>(in - k >= depth_group ? depth_group : in - k));
+  return d;
+}
+}  // namespace detail
+
+/// The plain twin, on unpacked weights w (units, in): TFLite's reference FullyConnectedPerChannel.
+inline void reference(int rows, int in, int units, const std::int8_t* x, const std::int8_t* w,
+                      const requantization& q, std::int8_t* y) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < units; ++c) {
+      std::int32_t acc = q.bias ? q.bias[c] : 0;
+      for (int k = 0; k < in; ++k)
+        acc += (x[static_cast<std::size_t>(r) * in + k] - q.input_zero_point) * w[static_cast<std::size_t>(c) * in + k];
+      acc = multiply_by_quantized_multiplier(acc, q.multiplier[c], q.shift[c]) + q.output_zero_point;
+      y[static_cast<std::size_t>(r) * units + c] = static_cast<std::int8_t>(acc < q.min ? q.min : acc > q.max ? q.max : acc);
+    }
+}
+
+/// Portable C++ on the packed weights.
+inline void dense_portable(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
+                           const requantization& q, std::int8_t* y) {
+  const int groups = depth_groups(in);
+  for (int r = 0; r < rows; ++r) {
+    const std::int8_t* xr = x + static_cast<std::size_t>(r) * in;
+    for (int b = 0; b * channel_block < units; ++b) {
+      std::int32_t acc[channel_block] = {};
+      const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
+      for (int k = 0; k < in; ++k) {
+        const std::int32_t xv = xr[k];
+        const std::int8_t* wg = wb + (k / depth_group) * channel_block * depth_group + k % depth_group;
+        for (int j = 0; j < channel_block; ++j) acc[j] += xv * wg[j * depth_group];
+      }
+      const int n = units - b * channel_block < channel_block ? units - b * channel_block : channel_block;
+      for (int j = 0; j < n; ++j)
+        y[static_cast<std::size_t>(r) * units + b * channel_block + j] = detail::finish(acc[j], b * channel_block + j, q);
+    }
+  }
+}
+
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
+namespace detail {
+// The requantization of 8 (AVX2) or 16 (AVX-512) channels at once, the same integers as finish():
+// each step of multiply_by_quantized_multiplier on vectors, the high multiply in 64-bit lanes.
+struct requant8 {
+  __m256i offset, multiplier, left, right, zero_point, min, max;
+  // Channels c0.. c0 + n - 1 (n <= 8); `extra` is taken off every channel's weight sum times: the
+  // input's zero point, plus 128 on the VNNI path.
+  TSHAPE_ALWAYS_INLINE requant8(const requantization& q, int c0, int n, std::int32_t extra) {
+    alignas(32) std::int32_t o[8] = {}, m[8] = {}, l[8] = {}, r[8] = {};
+    for (int j = 0; j < n; ++j) {
+      o[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.input_zero_point + extra) * q.weight_sums[c0 + j];
+      m[j] = q.multiplier[c0 + j];
+      l[j] = q.shift[c0 + j] > 0 ? q.shift[c0 + j] : 0;
+      r[j] = q.shift[c0 + j] > 0 ? 0 : -q.shift[c0 + j];
+    }
+    offset = _mm256_load_si256(reinterpret_cast<const __m256i*>(o));
+    multiplier = _mm256_load_si256(reinterpret_cast<const __m256i*>(m));
+    left = _mm256_load_si256(reinterpret_cast<const __m256i*>(l));
+    right = _mm256_load_si256(reinterpret_cast<const __m256i*>(r));
+    zero_point = _mm256_set1_epi32(q.output_zero_point);
+    min = _mm256_set1_epi32(q.min);
+    max = _mm256_set1_epi32(q.max);
+  }
+  // The high half of 2ab, rounded as gemmlowp does, for the even 32-bit lanes of a and b.
+  static TSHAPE_ALWAYS_INLINE __m256i high_even(__m256i a, __m256i b) {
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i ab = _mm256_mul_epi32(a, b);
+    const __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1LL << 30), _mm256_set1_epi64x(1 - (1LL << 30)),
+                                             _mm256_cmpgt_epi64(zero, ab));
+    __m256i v = _mm256_add_epi64(ab, nudge);
+    // Division truncating toward zero: negatives get 2^31 - 1 added before the shift. The low 32 bits
+    // of a logical shift are those of the arithmetic one.
+    v = _mm256_add_epi64(v, _mm256_and_si256(_mm256_cmpgt_epi64(zero, v), _mm256_set1_epi64x((1LL << 31) - 1)));
+    return _mm256_srli_epi64(v, 31);
+  }
+  TSHAPE_ALWAYS_INLINE __m256i operator()(__m256i dot) const {
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i x = _mm256_sllv_epi32(_mm256_add_epi32(dot, offset), left);
+    const __m256i even = high_even(x, multiplier);
+    const __m256i odd = high_even(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32));
+    __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    const __m256i int_min = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, int_min), _mm256_cmpeq_epi32(multiplier, int_min));
+    h = _mm256_blendv_epi8(h, _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max()), sat);
+    // Rounding division by 2^right.
+    const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+    const __m256i remainder = _mm256_and_si256(h, mask);
+    const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
+    __m256i r = _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(remainder, threshold));
+    r = _mm256_add_epi32(r, zero_point);
+    return _mm256_min_epi32(_mm256_max_epi32(r, min), max);
+  }
+};
+TSHAPE_ALWAYS_INLINE void store8(std::int8_t* y, __m256i v, int n) {
+  alignas(32) std::int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+  for (int j = 0; j < n; ++j) y[j] = static_cast<std::int8_t>(t[j]);
+}
+}  // namespace detail
+#endif
+
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define TSHAPE_QUANT_AVX512_VNNI 1
+namespace detail {
+// The masked forms with every lane set: the plain ones trip g++ 12's -Wmaybe-uninitialized inside its
+// own headers (as in simd.hpp).
+struct requant16 {
+  __m512i offset, multiplier, left, right, zero_point, min, max;
+  requant16() = default;
+  TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    const __m512i sums = _mm512_maskz_loadu_epi32(k, q.weight_sums + c0);
+    const __m512i bias = q.bias ? _mm512_maskz_loadu_epi32(k, q.bias + c0) : _mm512_setzero_si512();
+    offset = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), bias, _mm512_maskz_mullo_epi32(static_cast<__mmask16>(0xFFFF), sums, _mm512_set1_epi32(q.input_zero_point + extra)));
+    multiplier = _mm512_maskz_loadu_epi32(k, q.multiplier + c0);
+    const __m512i shift = _mm512_maskz_loadu_epi32(k, q.shift + c0);
+    left = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), shift, _mm512_setzero_si512());
+    right = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_setzero_si512(), shift), _mm512_setzero_si512());
+    zero_point = _mm512_set1_epi32(q.output_zero_point);
+    min = _mm512_set1_epi32(q.min);
+    max = _mm512_set1_epi32(q.max);
+  }
+  static TSHAPE_ALWAYS_INLINE __m512i high_even(__m512i a, __m512i b) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), a, b);
+    __m512i v = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(ab, zero), _mm512_set1_epi64(1LL << 30),
+                                                             _mm512_set1_epi64(1 - (1LL << 30))));
+    v = _mm512_mask_add_epi64(v, _mm512_cmplt_epi64_mask(v, zero), v, _mm512_set1_epi64((1LL << 31) - 1));
+    return _mm512_maskz_srai_epi64(static_cast<__mmask8>(0xFF), v, 31);
+  }
+  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i dot) const {
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i x = _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), dot, offset), left);
+    const __m512i even = high_even(x, multiplier);
+    const __m512i odd = high_even(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), _mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), multiplier, 32));
+    __m512i h = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), even, _mm512_maskz_slli_epi64(static_cast<__mmask8>(0xFF), odd, 32));
+    const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(multiplier, int_min);
+    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    const __m512i mask = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), one, right), one);
+    const __m512i remainder = _mm512_maskz_and_epi32(static_cast<__mmask16>(0xFFFF), h, mask);
+    __m512i threshold = _mm512_maskz_srli_epi32(static_cast<__mmask16>(0xFFFF), mask, 1);
+    threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()), threshold, one);
+    __m512i r = _mm512_maskz_srav_epi32(static_cast<__mmask16>(0xFFFF), h, right);
+    r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, threshold), r, one);
+    r = _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), r, zero_point);
+    return _mm512_maskz_min_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), r, min), max);
+  }
+};
+
+/// R rows by C blocks of 16 channels: each x broadcast serves C dot products, each weight load R.
+template <int R, int C>
+TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int8_t* wb, std::size_t block_stride,
+                                    const requant16* rq, int units, int n_last, std::int8_t* y) {
+  constexpr std::int32_t flip = static_cast<std::int32_t>(0x80808080u);  // s8 -> u8 + 128, per byte
+  // Offsets in ptrdiff_t and the loops counted down: with int offsets and `for (; g < full; ++g)`,
+  // g++ 12 -O3 warns of overflows it cannot rule out.
+  const std::ptrdiff_t groups = depth_groups(in), full = in / depth_group;
+  __m512i acc[R][C];
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c) acc[i][c] = _mm512_setzero_si512();
+  std::ptrdiff_t g = 0;
+  if constexpr (R == 1 && C == 1) {
+    // One row of one block is one chain of dependent vpdpbusd: four chains over alternate groups.
+    __m512i a1 = _mm512_setzero_si512(), a2 = a1, a3 = a1;
+    for (std::ptrdiff_t left = full / 4; left > 0; --left, g += 4) {
+      std::int32_t d[4];
+      std::memcpy(d, x + g * depth_group, 16);
+      const std::int8_t* wg = wb + g * channel_block * depth_group;
+      acc[0][0] = _mm512_dpbusd_epi32(acc[0][0], _mm512_set1_epi32(d[0] ^ flip), _mm512_loadu_si512(wg));
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(d[1] ^ flip), _mm512_loadu_si512(wg + 64));
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(d[2] ^ flip), _mm512_loadu_si512(wg + 128));
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d[3] ^ flip), _mm512_loadu_si512(wg + 192));
+    }
+    acc[0][0] = _mm512_add_epi32(_mm512_add_epi32(acc[0][0], a1), _mm512_add_epi32(a2, a3));
+  }
+  for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
+    __m512i w[C];
+    for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
+    for (int i = 0; i < R; ++i) {
+      std::int32_t d;
+      std::memcpy(&d, x + static_cast<std::size_t>(i) * in + g * depth_group, 4);
+      const __m512i v = _mm512_set1_epi32(d ^ flip);
+      for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
+    }
+  }
+  if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
+    __m512i w[C];
+    for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
+    for (int i = 0; i < R; ++i) {
+      const __m512i v = _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, static_cast<int>(g)) ^ flip);
+      for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    const int n = c + 1 == C ? n_last : channel_block;
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    for (int i = 0; i < R; ++i)
+      _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
+                           _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](acc[i][c])));
+  }
+}
+
+template <int C>
+TSHAPE_ALWAYS_INLINE void vnni_blocks(int rows, int in, int units, const std::int8_t* x, const std::int8_t* wb,
+                                      std::size_t block_stride, const requantization& q, int c0, std::int8_t* y) {
+  const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
+  // The dot products are of x + 128: 128 * sum(w) comes off with the input's zero point.
+  requant16 rq[C];
+  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 128);
+  int r = 0;
+  for (; r + 4 <= rows; r += 4)
+    vnni_tile<4, C>(in, x + static_cast<std::size_t>(r) * in, wb, block_stride, rq, units, n_last,
+                    y + static_cast<std::size_t>(r) * units + c0);
+  for (; r < rows; ++r)
+    vnni_tile<1, C>(in, x + static_cast<std::size_t>(r) * in, wb, block_stride, rq, units, n_last,
+                    y + static_cast<std::size_t>(r) * units + c0);
+}
+}  // namespace detail
+
+/// AVX-512 VNNI: tiles of 4 rows by up to 4 blocks of 16 channels (each broadcast of x serves every
+/// block, each weight load every row); the requantization on 16 channels at once.
+inline void dense_avx512_vnni(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
+                              const requantization& q, std::int8_t* y) {
+  const std::size_t block_stride = static_cast<std::size_t>(depth_groups(in)) * channel_block * depth_group;
+  const int blocks = (units + channel_block - 1) / channel_block;
+  int b = 0;
+  for (; b + 4 <= blocks; b += 4)
+    detail::vnni_blocks<4>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+  if (b + 2 <= blocks) {
+    detail::vnni_blocks<2>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+    b += 2;
+  }
+  if (b < blocks) detail::vnni_blocks<1>(rows, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+}
+#endif
+
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
+#define TSHAPE_QUANT_AVX2 1
+namespace detail {
+/// R rows of one 16-channel block on AVX2: each 16 weight bytes (4 channels x 4 depths) sign-extended
+/// to 16 bits; vpmaddwd against x's 4 values repeated gives each channel's two partial sums.
+template <int R>
+TSHAPE_ALWAYS_INLINE void avx2_rows(int in, const std::int8_t* x, const std::int8_t* wb, const requant8& lo,
+                                    const requant8& hi, int units, int n, std::int8_t* y) {
+  const int groups = depth_groups(in), full = in / depth_group;
+  __m256i acc[R][4];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_si256();
+  for (int g = 0; g < groups; ++g) {
+    const std::int8_t* wg = wb + g * channel_block * depth_group;
+    __m256i w[4];
+    for (int j = 0; j < 4; ++j) w[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+    for (int i = 0; i < R; ++i) {
+      const std::int8_t* xr = x + static_cast<std::size_t>(i) * in;
+      std::int32_t d;
+      if (g < full) std::memcpy(&d, xr + g * depth_group, 4);
+      else d = group_bytes(xr, in, g);
+      const __m256i v = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(d)));
+      for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(w[j], v));
+    }
+  }
+  // Pairwise sums: hadd interleaves the 128-bit halves, the permute puts the channels back in order.
+  for (int i = 0; i < R; ++i) {
+    std::int8_t* yr = y + static_cast<std::size_t>(i) * units;
+    store8(yr, lo(_mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][0], acc[i][1]), _MM_SHUFFLE(3, 1, 2, 0))), n < 8 ? n : 8);
+    if (n > 8)
+      store8(yr + 8, hi(_mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][2], acc[i][3]), _MM_SHUFFLE(3, 1, 2, 0))), n - 8);
+  }
+}
+}  // namespace detail
+
+/// AVX2 (vpmaddubsw's 16-bit pair sums could saturate, so bytes are widened and vpmaddwd used); two
+/// rows at a time share the widened weights.
+inline void dense_avx2(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
+                       const requantization& q, std::int8_t* y) {
+  const int groups = depth_groups(in);
+  for (int b = 0; b * channel_block < units; ++b) {
+    const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
+    const int c0 = b * channel_block;
+    const int n = units - c0 < channel_block ? units - c0 : channel_block;
+    const detail::requant8 lo(q, c0, n < 8 ? n : 8, 0);
+    const detail::requant8 hi(q, c0 + 8, n > 8 ? n - 8 : 0, 0);
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+      detail::avx2_rows<2>(in, x + static_cast<std::size_t>(r) * in, wb, lo, hi, units, n, y + static_cast<std::size_t>(r) * units + c0);
+    if (r < rows)
+      detail::avx2_rows<1>(in, x + static_cast<std::size_t>(r) * in, wb, lo, hi, units, n, y + static_cast<std::size_t>(r) * units + c0);
+  }
+}
+#endif
+
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_NEON) && defined(__aarch64__)
+#define TSHAPE_QUANT_NEON 1
+/// NEON: with the dot-product extension, vdotq_s32 sums 4 byte products per lane (4 channels per
+/// register); without it, vmull_s8 multiplies 8 bytes (2 channels) into 16 bits (no overflow: at most
+/// 128 * 127) and vpadalq_s16 adds pairs into each channel's two 32-bit partial sums.
+inline void dense_neon(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
+                       const requantization& q, std::int8_t* y) {
+  const int groups = depth_groups(in);
+  for (int b = 0; b * channel_block < units; ++b) {
+    const std::int8_t* wb = packed + static_cast<std::size_t>(b) * groups * channel_block * depth_group;
+    const int c0 = b * channel_block;
+    const int n = units - c0 < channel_block ? units - c0 : channel_block;
+    for (int r = 0; r < rows; ++r) {
+      const std::int8_t* xr = x + static_cast<std::size_t>(r) * in;
+      alignas(16) std::int32_t out[channel_block];
+#if defined(__ARM_FEATURE_DOTPROD)
+      int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int g = 0; g < groups; ++g) {
+        const std::int8_t* wg = wb + g * channel_block * depth_group;
+        const int8x16_t v = vreinterpretq_s8_s32(vdupq_n_s32(detail::group_bytes(xr, in, g)));
+        a0 = vdotq_s32(a0, vld1q_s8(wg), v);
+        a1 = vdotq_s32(a1, vld1q_s8(wg + 16), v);
+        a2 = vdotq_s32(a2, vld1q_s8(wg + 32), v);
+        a3 = vdotq_s32(a3, vld1q_s8(wg + 48), v);
+      }
+#else
+      int32x4_t p[8];
+      for (auto& a : p) a = vdupq_n_s32(0);
+      for (int g = 0; g < groups; ++g) {
+        const std::int8_t* wg = wb + g * channel_block * depth_group;
+        const int8x8_t v = vreinterpret_s8_s32(vdup_n_s32(detail::group_bytes(xr, in, g)));
+        for (int h = 0; h < 8; ++h) p[h] = vpadalq_s16(p[h], vmull_s8(vld1_s8(wg + 8 * h), v));
+      }
+      // p[h] holds channels 2h and 2h + 1, two partial sums each: pairwise adds put 4 channels in a lane each.
+      const int32x4_t a0 = vpaddq_s32(p[0], p[1]), a1 = vpaddq_s32(p[2], p[3]), a2 = vpaddq_s32(p[4], p[5]),
+                      a3 = vpaddq_s32(p[6], p[7]);
+#endif
+      vst1q_s32(out, a0);
+      vst1q_s32(out + 4, a1);
+      vst1q_s32(out + 8, a2);
+      vst1q_s32(out + 12, a3);
+      for (int j = 0; j < n; ++j) y[static_cast<std::size_t>(r) * units + c0 + j] = detail::finish(out[j], c0 + j, q);
+    }
+  }
+}
+#endif
+
+/// The name of the path dense() takes on this target.
+constexpr const char* dense_path() {
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+  return "avx512_vnni";
+#elif defined(TSHAPE_QUANT_AVX2)
+  return "avx2";
+#elif defined(TSHAPE_QUANT_NEON) && defined(__ARM_FEATURE_DOTPROD)
+  return "neon_dotprod";
+#elif defined(TSHAPE_QUANT_NEON)
+  return "neon";
+#else
+  return "portable";
+#endif
+}
+
+/// y (rows, units) = the int8 Dense of x (rows, in) with packed weights, on the fastest path the target has.
+inline void dense(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed, const requantization& q,
+                  std::int8_t* y) {
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+  dense_avx512_vnni(rows, in, units, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_AVX2)
+  dense_avx2(rows, in, units, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_NEON)
+  dense_neon(rows, in, units, x, packed, q, y);
+#else
+  dense_portable(rows, in, units, x, packed, q, y);
+#endif
+}
+
+}  // namespace tshape::kernels::quant

@@ -1,0 +1,579 @@
+// Post-training int8 quantization of a Sequential, as TensorFlow Lite's full-integer scheme:
+//
+//   constexpr auto q = tshape::quantize(net, calibration);   // calibration: samples the model will see
+//   auto y = q(x);                 // float in (quantized at the input), float out (dequantized)
+//   auto yq = q.int8(xq);          // int8 in, with q.input_quantization()'s scale and zero point, int8 out
+//
+// Weights are int8 per output channel (symmetric), activations int8 per tensor (asymmetric, from the
+// calibrated [min, max] of each layer's output), biases int32; each layer requantizes in fixed point
+// (kernels/quant/), so the integers are those of TFLite's reference kernels. ReLU, fused or as a layer,
+// is the requantization's clamp. A last Dense with Softmax gives int8 logits; the float call applies
+// Softmax to them after dequantizing (in float: TFLite's int8 Softmax is not here yet).
+//
+// Supported layers: Dense (Linear, ReLU; Softmax last), Conv2D (Linear, ReLU; 'valid' or 'same', any
+// strides, no dilation: the int8 Dense on patches), ReLU as a layer, and the layers that only move or
+// drop values (Flatten, Reshape, Dropout: identities at inference). Anything else is a compile error
+// that names the layer. A model of Dense layers quantizes at compile time: with constant weights
+// (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
+// flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
+//
+// Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
+// Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
+// shift), arena_bytes(batch) (two int8 activation buffers and a Conv2D's patches of one image), both
+// constexpr.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../kernels/conv/geometry.hpp"
+#include "../kernels/quant/conv.hpp"
+#include "../kernels/quant/convert.hpp"
+#include "../kernels/quant/dense.hpp"
+#include "../kernels/quant/fixed_point.hpp"
+#include "../kernels/quant/params.hpp"
+#include "../layers/activation.hpp"
+#include "../layers/conv2d.hpp"
+#include "../layers/dense.hpp"
+#include "../layers/dropout.hpp"
+#include "../layers/flatten.hpp"
+#include "../layers/reshape.hpp"
+#include "sequential.hpp"
+
+#define TSHAPE_MSG_QUANTIZED_TAKES_FLOAT                                                                     \
+  "tshape: q(x) on a quantized model takes float data and quantizes it itself; data already in int8 goes to " \
+  "q.int8(x)"
+#define TSHAPE_MSG_QUANTIZED_INT8_TAKES_INT8                                                                 \
+  "tshape: q.int8(x) takes int8 data quantized with q.input_quantization() (scale, zero point); float data " \
+  "goes to q(x), or quantize it first with q.quantize_input(x)"
+#define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
+  "tshape: quantize() does not handle this layer yet (it takes Dense and Conv2D with Linear or ReLU, Softmax on " \
+  "the last Dense, ReLU, Flatten, Reshape and Dropout; Conv2D without dilation)"
+
+namespace tshape {
+
+namespace error {
+/// q(x) given data that is not float; q.int8(x) given data that is not int8.
+template <class... Details>
+struct QUANTIZED_CALL_DTYPE_MISMATCH {};
+/// A layer quantize() cannot quantize yet.
+template <class... Details>
+struct NOT_QUANTIZABLE {};
+struct at_quantized_call {};
+struct at_quantized_int8_call {};
+struct fix_with_the_int8_call {};
+struct fix_with_the_float_call_or_quantize_input {};
+}  // namespace error
+
+namespace detail::quant {
+using kernels::quant::affine;
+
+enum class kind { dense, conv, identity, relu, unsupported };
+
+template <class L>
+struct list_size;
+template <class... L>
+struct list_size<type_list<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
+
+template <class L>
+struct spec {
+  static constexpr kind value = kind::unsupported;
+  static constexpr bool softmax = false;
+};
+template <int U, class... O>
+struct spec<Dense<U, O...>> {
+  using act = typename Dense<U, O...>::activation;
+  static constexpr bool takes = std::is_same_v<act, Linear> || std::is_same_v<act, ReLU> || std::is_same_v<act, Softmax>;
+  static constexpr kind value = takes ? kind::dense : kind::unsupported;
+  static constexpr bool softmax = std::is_same_v<act, Softmax>;
+  static constexpr bool relu = std::is_same_v<act, ReLU>;
+};
+template <int F, class... O>
+struct spec<Conv2D<F, O...>> {
+  using opts = typename Conv2D<F, O...>::opts;
+  using act = typename Conv2D<F, O...>::activation;
+  static constexpr bool takes = (std::is_same_v<act, Linear> || std::is_same_v<act, ReLU>) && opts::dh == 1 &&
+                                opts::dw == 1 && !opts::causal;
+  static constexpr kind value = takes ? kind::conv : kind::unsupported;
+  static constexpr bool softmax = false;
+  static constexpr bool relu = std::is_same_v<act, ReLU>;
+};
+/// A Conv2D's geometry on input In (H, W, C), for the int8 kernel.
+template <class L, class In>
+constexpr kernels::quant::conv_geometry conv_geometry_of() {
+  using opts = typename L::opts;
+  constexpr auto e = In::extents;
+  constexpr auto g = kernels::make_geometry(e[0], e[1], e[2], opts::kh, opts::kw, opts::sh, opts::sw, 1, 1, opts::same, L::filters);
+  return {g.h, g.w, g.c, g.kh, g.kw, g.oc, g.sh, g.sw, g.pad_top, g.pad_left, g.oh, g.ow};
+}
+template <>
+struct spec<Flatten> {
+  static constexpr kind value = kind::identity;
+  static constexpr bool softmax = false;
+};
+template <int... D>
+struct spec<Reshape<D...>> {
+  static constexpr kind value = kind::identity;
+  static constexpr bool softmax = false;
+};
+template <class R>
+struct spec<Dropout<R>> {
+  static constexpr kind value = kind::identity;
+  static constexpr bool softmax = false;
+};
+template <>
+struct spec<ReLU> {
+  static constexpr kind value = kind::relu;
+  static constexpr bool softmax = false;
+};
+
+/// A quantized Dense: `in` deep, `units` wide, run on rows of `in` values.
+template <int In, int Units>
+struct dense_stage {
+  std::array<std::int8_t, kernels::quant::packed_bytes(In, Units)> packed{};
+  std::array<std::int32_t, Units> bias{}, sums{}, multiplier{}, shift{};
+  std::int32_t min = -128, max = 127;
+  static constexpr std::size_t bytes = kernels::quant::packed_bytes(In, Units) + 4 * Units * sizeof(std::int32_t);
+};
+struct plain_stage {
+  static constexpr std::size_t bytes = 0;
+};
+
+template <class L, class InShape, class OutShape>
+struct stage_of {
+  using type = plain_stage;
+};
+template <int U, class... O, class InShape, class OutShape>
+struct stage_of<Dense<U, O...>, InShape, OutShape> {
+  using type = dense_stage<last_extent_v<InShape>, U>;
+};
+
+template <int F, class... O, class InShape, class OutShape>
+struct stage_of<Conv2D<F, O...>, InShape, OutShape> {
+  using type = dense_stage<conv_geometry_of<Conv2D<F, O...>, InShape>().patch(), F>;
+};
+
+/// The depth and width of the Dense a Dense or Conv2D (on patches) is.
+template <class L, class In>
+constexpr int depth_of() {
+  if constexpr (spec<L>::value == kind::conv) return conv_geometry_of<L, In>().patch();
+  else return last_extent_v<In>;
+}
+template <class L>
+constexpr int units_of() {
+  if constexpr (spec<L>::value == kind::conv) return L::filters;
+  else return L::units;
+}
+
+/// The most patch bytes a Conv2D of Net needs (one image's), 0 without convolutions.
+template <class Net, std::size_t... I>
+constexpr std::size_t largest_patches(std::index_sequence<I...>) {
+  std::size_t most = 0;
+  (
+      [&] {
+        using L = type_at_t<I, typename Net::layers>;
+        if constexpr (spec<L>::value == kind::conv)
+          most = std::max(most, conv_geometry_of<L, typename Net::template shape_at<I>>().patch_bytes());
+      }(),
+      ...);
+  return most;
+}
+
+template <class Net, class Is>
+struct stages;
+template <class Net, std::size_t... I>
+struct stages<Net, std::index_sequence<I...>> {
+  using type = std::tuple<typename stage_of<type_at_t<I, typename Net::layers>, typename Net::template shape_at<I>,
+                                            typename Net::template shape_at<I + 1>>::type...>;
+};
+
+template <class Net, std::size_t... I>
+constexpr std::size_t largest_sample(std::index_sequence<I...>) {
+  std::size_t most = 0;
+  ((most = std::max(most, static_cast<std::size_t>(Net::template shape_at<I>::static_size))), ...);
+  return most;
+}
+
+/// The first layer quantize() does not take, as a diagnosis (void when it takes them all).
+template <class Net, std::size_t... I>
+constexpr auto unsupported_rule(std::index_sequence<I...>) {
+  constexpr std::size_t n = sizeof...(I);
+  constexpr std::array<bool, n + 1> bad{
+      (spec<type_at_t<I, typename Net::layers>>::value == kind::unsupported ||
+       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n))...,
+      false};
+  constexpr std::size_t first = [&] {
+    for (std::size_t i = 0; i < n; ++i)
+      if (bad[i]) return i;
+    return n;
+  }();
+  if constexpr (first == n)
+    return std::type_identity<void>{};
+  else
+    return std::type_identity<error::NOT_QUANTIZABLE<error::at_layer<static_cast<int>(first)>,
+                                                     type_at_t<first, typename Net::layers>>>{};
+}
+
+/// The calibrated range of every activation, from running the float model's layers (in plain loops,
+/// so that this is constexpr) on each calibration sample.
+template <class Net, class X>
+constexpr auto calibrate(const Net& net, const X& x, int samples) {
+  constexpr std::size_t n = list_size<typename Net::layers>::value;
+  constexpr std::size_t most = largest_sample<Net>(std::make_index_sequence<n + 1>{});
+  constexpr std::size_t input_size = Net::input_shape::static_size;
+  std::array<double, n + 1> lo{}, hi{};
+  std::array<float, most> a{}, b{};
+  for (int s = 0; s < samples; ++s) {
+    for (std::size_t k = 0; k < input_size; ++k) {
+      a[k] = x[static_cast<std::size_t>(s) * input_size + k];
+      lo[0] = std::min(lo[0], static_cast<double>(a[k]));
+      hi[0] = std::max(hi[0], static_cast<double>(a[k]));
+    }
+    float* cur = a.data();
+    float* next = b.data();
+    for_each_index<n>([&](auto i) {
+      using L = type_at_t<i, typename Net::layers>;
+      constexpr std::size_t in_size = Net::template shape_at<i>::static_size;
+      constexpr std::size_t out_size = Net::template shape_at<i + 1>::static_size;
+      if constexpr (spec<L>::value == kind::dense) {
+        constexpr int in = last_extent_v<typename Net::template shape_at<i>>;
+        constexpr int units = L::units;
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.kernel().data();
+        for (std::size_t r = 0; r < in_size / in; ++r)
+          for (int c = 0; c < units; ++c) {
+            float z = 0.0f;
+            if constexpr (L::use_bias) z = layer.bias().data()[c];
+            for (int k = 0; k < in; ++k) z += cur[r * in + static_cast<std::size_t>(k)] * kernel[k * units + c];
+            if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
+            next[r * units + static_cast<std::size_t>(c)] = z;  // Softmax: the logits are what gets quantized
+          }
+      } else if constexpr (spec<L>::value == kind::conv) {
+        constexpr auto g = conv_geometry_of<L, typename Net::template shape_at<i>>();
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.kernel().data();  // HWIO: (kh * kw * cin, filters) row-major
+        for (int oy = 0; oy < g.out_h; ++oy)
+          for (int ox = 0; ox < g.out_w; ++ox)
+            for (int co = 0; co < g.cout; ++co) {
+              float z = 0.0f;
+              if constexpr (L::use_bias) z = layer.bias().data()[co];
+              for (int ky = 0; ky < g.kh; ++ky)
+                for (int kx = 0; kx < g.kw; ++kx) {
+                  const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+                  if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                  for (int ci = 0; ci < g.cin; ++ci)
+                    z += cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.cin + ci] *
+                         kernel[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
+                }
+              if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
+              next[(static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + co] = z;
+            }
+      } else {
+        for (std::size_t k = 0; k < out_size; ++k)
+          next[k] = spec<L>::value == kind::relu && cur[k] < 0.0f ? 0.0f : cur[k];
+      }
+      for (std::size_t k = 0; k < out_size; ++k) {
+        lo[i + 1] = std::min(lo[i + 1], static_cast<double>(next[k]));
+        hi[i + 1] = std::max(hi[i + 1], static_cast<double>(next[k]));
+      }
+      std::swap(cur, next);
+    });
+  }
+  return std::pair{lo, hi};
+}
+}  // namespace detail::quant
+
+template <class Net>
+class Quantized {
+  static_assert(Net::has_input, "tshape: quantize() takes a model with an Input<...>");
+  static_assert(detail::quant::list_size<typename Net::layers>::value >= 1, "tshape: quantize() takes a model with layers");
+  static constexpr std::size_t n = detail::quant::list_size<typename Net::layers>::value;
+  using specs = typename Net::layers;
+  template <std::size_t I>
+  using spec_at = detail::quant::spec<detail::type_at_t<I, specs>>;
+  using stage_tuple = typename detail::quant::stages<Net, std::make_index_sequence<n>>::type;
+  static constexpr std::size_t largest = detail::quant::largest_sample<Net>(std::make_index_sequence<n + 1>{});
+  static constexpr std::size_t patches = detail::quant::largest_patches<Net>(std::make_index_sequence<n>{});
+  static constexpr std::size_t input_size = Net::input_shape::static_size;
+  static constexpr std::size_t output_size = Net::output_shape::static_size;
+  static constexpr bool softmax_last = n > 0 && spec_at<(n > 0 ? n - 1 : 0)>::softmax;
+
+ public:
+  using float_model = Net;
+  using input_shape = typename Net::input_shape;
+  using output_shape = typename Net::output_shape;
+  /// void, or the first layer quantize() cannot take (reported by quantize()).
+  using diagnosis = typename decltype(detail::quant::unsupported_rule<Net>(std::make_index_sequence<n>{}))::type;
+
+  /// The quantization of each activation: [0] the input, [i + 1] layer i's output.
+  std::array<kernels::quant::affine, n + 1> tensors{};
+  stage_tuple stages{};
+
+  constexpr kernels::quant::affine input_quantization() const { return tensors[0]; }
+  constexpr kernels::quant::affine output_quantization() const { return tensors[n]; }
+
+  /// Bytes of the parameters: int8 weights (packed, so padded to 16 units and 4 deep) and per output
+  /// channel an int32 bias, weight sum, multiplier and shift.
+  static constexpr std::size_t param_bytes = [] {
+    std::size_t total = 0;
+    detail::for_each_index<n>([&](auto i) { total += std::tuple_element_t<i, stage_tuple>::bytes; });
+    return total;
+  }();
+  /// Bytes of working memory for `batch` samples: two int8 activation buffers of the largest activation
+  /// (the float call's input and output buffers included), each rounded up to 64 bytes, then a Conv2D's
+  /// patches of one image (none without convolutions).
+  static constexpr std::size_t buffer_bytes(int batch) {
+    const std::size_t one = static_cast<std::size_t>(batch) * largest;
+    return (one + TSHAPE_ALIGN - 1) / TSHAPE_ALIGN * TSHAPE_ALIGN;
+  }
+  static constexpr std::size_t arena_bytes(int batch) { return 2 * buffer_bytes(batch) + patches; }
+  static constexpr std::size_t activation_bytes = arena_bytes(1);
+  template <int Batch = 1>
+  struct arena {
+    static_assert(Batch >= 1, "tshape: arena<Batch> is for a positive number of samples");
+    alignas(TSHAPE_ALIGN) std::int8_t bytes[arena_bytes(Batch)];
+  };
+
+  /// The int8 pass on raw rows: x (batch, input) int8 -> y (batch, output) int8; `scratch` holds
+  /// arena_bytes(batch) bytes, 64-byte aligned. Allocates nothing.
+  void run_int8(const std::int8_t* x, std::int8_t* y, int batch, std::int8_t* scratch) const {
+    if (batch <= 0) return;
+    std::int8_t* buffer[2] = {scratch, scratch + buffer_bytes(batch)};
+    const std::int8_t* cur = x;
+    detail::for_each_index<n>([&](auto i) {
+      using L = detail::type_at_t<i, specs>;
+      using In = typename Net::template shape_at<i>;
+      std::int8_t* out = i + 1 == n ? y : buffer[i % 2];
+      const std::size_t count = static_cast<std::size_t>(batch) * Net::template shape_at<i + 1>::static_size;
+      if constexpr (spec_at<i>::value == detail::quant::kind::dense) {
+        constexpr int in = last_extent_v<In>;
+        const auto& st = std::get<i>(stages);
+        kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
+                                          tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+        const int rows = batch * static_cast<int>(In::static_size / in);
+        kernels::quant::dense(rows, in, L::units, cur, st.packed.data(), q, out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::conv) {
+        constexpr auto g = detail::quant::conv_geometry_of<L, In>();
+        const auto& st = std::get<i>(stages);
+        kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
+                                          tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+        kernels::quant::conv2d(g, batch, cur, st.packed.data(), q, scratch + 2 * buffer_bytes(batch), out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::relu) {
+        const std::int8_t zero = static_cast<std::int8_t>(tensors[i].zero_point);
+        for (std::size_t k = 0; k < count; ++k) out[k] = cur[k] < zero ? zero : cur[k];
+      } else {
+        if (out != cur) std::copy_n(cur, count, out);
+      }
+      cur = out;
+    });
+    if constexpr (n == 0) std::copy_n(x, static_cast<std::size_t>(batch) * input_size, y);
+  }
+
+  /// The float pass on raw rows: quantize x, run_int8, dequantize (and Softmax, when the last Dense has it).
+  void run(const float* x, float* y, int batch, std::int8_t* scratch) const {
+    if (batch <= 0) return;
+    // run_int8 writes layer i's output to buffer i % 2 and the last one to y: x in buffer 1 is read
+    // (by layer 0) before anything is written there, and y in buffer (n - 1) % 2 is not the last layer's input.
+    std::int8_t* xq = scratch + buffer_bytes(batch);
+    std::int8_t* yq = scratch + ((n - 1) % 2) * buffer_bytes(batch);
+    const std::size_t in_count = static_cast<std::size_t>(batch) * input_size;
+    const std::size_t out_count = static_cast<std::size_t>(batch) * output_size;
+    kernels::quant::quantize_values(x, xq, static_cast<std::ptrdiff_t>(in_count), tensors[0]);
+    run_int8(xq, yq, batch, scratch);
+    kernels::quant::dequantize_values(yq, y, static_cast<std::ptrdiff_t>(out_count), tensors[n]);
+    if constexpr (softmax_last)
+      detail::apply_activation<Softmax>(y, static_cast<std::ptrdiff_t>(out_count / last_extent_v<output_shape>),
+                                        last_extent_v<output_shape>);
+  }
+
+  /// y = q(x): float data, batch first (a Tensor or TensorView); returns float, batch as x's.
+  template <class X>
+    requires is_tensor<X>::value
+  auto operator()(const X& x) const {
+    using S = typename X::shape;
+    using D = call_diagnosis<std::remove_cv_t<typename X::value_type>, S, float>;
+    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_TAKES_FLOAT);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D>) {
+      Tensor<float, prepend_t<S::extents[0], output_shape>> y = make_result<float, S>(x);
+      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run(x.data(), y.data(), x.extent(0), scratch); });
+      return y;
+    } else {
+      return detail::failed_model_output{};
+    }
+  }
+
+  /// yq = q.int8(xq): int8 data quantized with input_quantization(); returns int8 with output_quantization().
+  template <class X>
+    requires is_tensor<X>::value
+  auto int8(const X& x) const {
+    using S = typename X::shape;
+    using D = call_diagnosis<std::remove_cv_t<typename X::value_type>, S, std::int8_t>;
+    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_INT8_TAKES_INT8);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D>) {
+      Tensor<std::int8_t, prepend_t<S::extents[0], output_shape>> y = make_result<std::int8_t, S>(x);
+      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run_int8(x.data(), y.data(), x.extent(0), scratch); });
+      return y;
+    } else {
+      return detail::failed_model_output{};
+    }
+  }
+
+  /// Firmware: y = q(x) on raw float rows of a static batch B, on the caller's arena; allocates nothing.
+  template <int B>
+  void forward(const float* x, float* y, arena<B>& scratch) const {
+    run(x, y, B, scratch.bytes);
+  }
+  /// Firmware: the int8 pass on the caller's arena.
+  template <int B>
+  void forward_int8(const std::int8_t* x, std::int8_t* y, arena<B>& scratch) const {
+    run_int8(x, y, B, scratch.bytes);
+  }
+
+  /// x quantized as q.int8 wants it; and an int8 result back to float (no Softmax).
+  template <class X>
+    requires is_tensor<X>::value
+  auto quantize_input(const X& x) const {
+    Tensor<std::int8_t, typename X::shape> q = make_like<std::int8_t>(x);
+    kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), tensors[0]);
+    return q;
+  }
+  template <class X>
+    requires is_tensor<X>::value
+  auto dequantize_output(const X& yq) const {
+    Tensor<float, typename X::shape> y = make_like<float>(yq);
+    kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size), tensors[n]);
+    return y;
+  }
+
+ private:
+  template <class S>
+  struct input_layer_of;
+  template <int... D>
+  struct input_layer_of<Shape<D...>> {
+    using type = Input<D...>;
+  };
+
+  // The diagnosis of a call on data of element type T and shape S by a call that takes Want.
+  template <class T, class S, class Want>
+  static constexpr auto call_rule() {
+    using InputLayer = typename input_layer_of<input_shape>::type;
+    if constexpr (!std::is_same_v<T, Want>) {
+      using Fix = std::conditional_t<std::is_same_v<Want, float>, error::fix_with_the_int8_call,
+                                     error::fix_with_the_float_call_or_quantize_input>;
+      using Place = std::conditional_t<std::is_same_v<Want, float>, error::at_quantized_call, error::at_quantized_int8_call>;
+      return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<Place, error::expected_dtype<Want>,
+                                                                       error::but_got_dtype<T>, error::got_tensor<S>, Fix>>{};
+    } else {
+      return detail::input_diagnosis<InputLayer, float, S>();
+    }
+  }
+  template <class T, class S, class Want>
+  using call_diagnosis = typename decltype(call_rule<T, S, Want>())::type;
+
+  template <class T, class S, class X>
+  static auto make_result(const X& x) {
+    using Out = prepend_t<S::extents[0], output_shape>;
+    static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
+    if constexpr (S::extents[0] == dyn) return Tensor<T, Out>(x.extent(0));
+    else return Tensor<T, Out>();
+  }
+  template <class T, class X>
+  static auto make_like(const X& x) {
+    using S = typename X::shape;
+    if constexpr (S::extents[0] == dyn) return Tensor<T, S>(x.extent(0));
+    else return Tensor<T, S>();
+  }
+  // Runs f on an arena for `batch` samples: on the stack for a small static batch, else on the heap.
+  template <int B, class F>
+  static void with_arena(int batch, F&& f) {
+    if constexpr (B != dyn && arena_bytes(B > 0 ? B : 1) <= TSHAPE_STACK_ARENA_BYTES) {
+      alignas(TSHAPE_ALIGN) std::int8_t scratch[arena_bytes(B > 0 ? B : 1)];
+      f(scratch);
+    } else {
+#ifdef TSHAPE_NO_HEAP
+      static_assert(B != dyn && B < 0, "tshape: under TSHAPE_NO_HEAP a quantized model runs with forward(x, y, arena)");
+      (void)batch;
+#else
+      std::unique_ptr<std::int8_t[], detail::aligned_delete> scratch(
+          detail::aligned_new<std::int8_t>(static_cast<std::ptrdiff_t>(arena_bytes(batch > 0 ? batch : 1))));
+      f(scratch.get());
+#endif
+    }
+  }
+};
+
+/// Quantizes a float Sequential to int8, TFLite's full-integer scheme, with activation ranges from
+/// `calibration` (float, (samples, input...)): representative data, as TFLite's representative dataset.
+/// constexpr: with constant weights and data, the compiler does it.
+template <class Net, class X>
+  requires is_tensor<X>::value
+constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
+  using Q = Quantized<Net>;
+  using D = typename Q::diagnosis;
+  static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE);
+  static_assert(std::is_same_v<std::remove_cv_t<typename X::value_type>, float>,
+                "tshape: quantize() calibrates on float data, samples first");
+  static_assert(std::is_same_v<drop_front_t<typename X::shape>, typename Net::input_shape>,
+                "tshape: quantize()'s calibration data are samples of the model's input shape, samples first");
+  Q q{};
+  if constexpr (std::is_void_v<D>) {
+    constexpr std::size_t n = detail::quant::list_size<typename Net::layers>::value;
+    const int samples = calibration.extent(0);
+    const auto ranges = detail::quant::calibrate(net, calibration.data(), samples);
+    const auto& lo = ranges.first;
+    const auto& hi = ranges.second;
+    q.tensors[0] = kernels::quant::choose_activation(lo[0], hi[0]);
+    detail::for_each_index<n>([&](auto i) {
+      using L = detail::type_at_t<i, typename Net::layers>;
+      using S = detail::quant::spec<L>;
+      if constexpr (S::value == detail::quant::kind::dense || S::value == detail::quant::kind::conv) {
+        // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization.
+        constexpr int in = detail::quant::depth_of<L, typename Net::template shape_at<i>>();
+        constexpr int units = detail::quant::units_of<L>();
+        const auto t_in = q.tensors[i];
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        q.tensors[i + 1] = t_out;
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.kernel().data();  // (in, units), Keras' layout (Conv2D: HWIO)
+        auto& st = std::get<i>(q.stages);
+        std::array<std::int8_t, static_cast<std::size_t>(in) * units> w{};  // (units, in), TFLite's layout
+        for (int c = 0; c < units; ++c) {
+          float max_abs = 0.0f;
+          for (int k = 0; k < in; ++k) {
+            const float v = kernel[k * units + c];
+            max_abs = std::max(max_abs, v < 0.0f ? -v : v);
+          }
+          const float ws = kernels::quant::weight_scale(max_abs);
+          std::int32_t sum = 0;
+          for (int k = 0; k < in; ++k) {
+            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c], max_abs);
+            sum += w[static_cast<std::size_t>(c) * in + k];
+          }
+          st.sums[c] = sum;
+          if constexpr (L::use_bias) st.bias[c] = kernels::quant::quantize_bias(layer.bias().data()[c], t_in.scale, ws);
+          const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
+          st.multiplier[c] = m.value;
+          st.shift[c] = m.shift;
+        }
+        kernels::quant::pack_weights(in, units, w.data(), st.packed.data());
+        const auto range = kernels::quant::activation_range(S::relu ? kernels::quant::fused::relu : kernels::quant::fused::linear, t_out);
+        st.min = range.min;
+        st.max = range.max;
+      } else {
+        q.tensors[i + 1] = q.tensors[i];  // ReLU clamps at the zero point; the others move values
+      }
+    });
+  }
+  return q;
+}
+
+}  // namespace tshape

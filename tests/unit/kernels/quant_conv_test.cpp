@@ -1,0 +1,82 @@
+// Int8 Conv2D as the Dense on patches, bit for bit against TFLite's direct reference loops: odd
+// images, channel counts and windows, strides 1 and 2, 'valid' and 'same' padding (where the
+// zero-point padding must count as nothing), batch 1 and more, every Dense path of the target.
+#include <tshape/kernels/quant/conv.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "../support.hpp"
+
+using namespace tshape::kernels::quant;
+
+namespace {
+std::uint32_t next(std::uint64_t& s) {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return static_cast<std::uint32_t>(s >> 16);
+}
+
+void check(const char* name, dense_fn path) {
+  struct spec {
+    int h, w, cin, kh, kw, cout, stride;
+    bool same;
+  };
+  for (const spec s : {spec{5, 7, 3, 3, 3, 5, 1, false}, spec{6, 6, 1, 3, 3, 17, 1, true}, spec{9, 8, 5, 3, 2, 8, 2, true},
+                       spec{7, 5, 16, 1, 1, 33, 1, false}, spec{4, 4, 7, 4, 4, 3, 2, true}, spec{3, 11, 2, 2, 5, 16, 2, false}})
+    for (int batch : {1, 3}) {
+      INFO(name << " h " << s.h << " w " << s.w << " cin " << s.cin << " k " << s.kh << "x" << s.kw << " cout " << s.cout
+                << " stride " << s.stride << " same " << s.same << " batch " << batch);
+      conv_geometry g{s.h, s.w, s.cin, s.kh, s.kw, s.cout, s.stride, s.stride, 0, 0, 0, 0};
+      if (s.same) {  // Keras: out = ceil(in / stride), the odd padding cell at the bottom/right
+        g.out_h = (s.h + s.stride - 1) / s.stride;
+        g.out_w = (s.w + s.stride - 1) / s.stride;
+        g.pad_top = std::max((g.out_h - 1) * s.stride + s.kh - s.h, 0) / 2;
+        g.pad_left = std::max((g.out_w - 1) * s.stride + s.kw - s.w, 0) / 2;
+      } else {
+        g.out_h = (s.h - s.kh) / s.stride + 1;
+        g.out_w = (s.w - s.kw) / s.stride + 1;
+      }
+      std::uint64_t seed = static_cast<std::uint64_t>(s.h * 131 + s.cin * 17 + s.cout + batch) | 1;
+      std::vector<std::int8_t> x(static_cast<std::size_t>(batch) * s.h * s.w * s.cin),
+          w(static_cast<std::size_t>(s.cout) * g.patch());
+      for (auto& v : x) v = static_cast<std::int8_t>(static_cast<int>(next(seed) % 256) - 128);
+      for (auto& v : w) v = static_cast<std::int8_t>(static_cast<int>(next(seed) % 255) - 127);
+      std::vector<std::int8_t> packed(packed_bytes(g.patch(), s.cout));
+      pack_weights(g.patch(), s.cout, w.data(), packed.data());
+      std::vector<std::int32_t> bias, sums, mult, shift;
+      for (int c = 0; c < s.cout; ++c) {
+        std::int32_t sum = 0;
+        for (int k = 0; k < g.patch(); ++k) sum += w[static_cast<std::size_t>(c) * g.patch() + k];
+        sums.push_back(sum);
+        bias.push_back(static_cast<std::int32_t>(next(seed) % 4001) - 2000);
+        const auto m = quantize_multiplier(1e-4 * static_cast<double>(1 + next(seed) % 10000));
+        mult.push_back(m.value);
+        shift.push_back(m.shift);
+      }
+      const requantization q{bias.data(), sums.data(), mult.data(), shift.data(), static_cast<std::int32_t>(next(seed) % 256) - 128,
+                             static_cast<std::int32_t>(next(seed) % 256) - 128, -128, 127};
+      const std::size_t out = static_cast<std::size_t>(batch) * g.out_h * g.out_w * s.cout;
+      std::vector<std::int8_t> expected(out), got(out, 99), scratch(g.patch_bytes());
+      conv2d_reference(g, batch, x.data(), w.data(), q, expected.data());
+      conv2d(g, batch, x.data(), packed.data(), q, scratch.data(), got.data(), path);
+      REQUIRE(got == expected);
+    }
+}
+}  // namespace
+
+TEST_CASE("int8 Conv2D on patches is bit-exact with the direct reference on every path", "[quant]") {
+  check("portable", dense_portable);
+#ifdef TSHAPE_QUANT_AVX512_VNNI
+  check("avx512_vnni", dense_avx512_vnni);
+#endif
+#ifdef TSHAPE_QUANT_AVX2
+  check("avx2", dense_avx2);
+#endif
+#ifdef TSHAPE_QUANT_NEON
+  check("neon", dense_neon);
+#endif
+  check(dense_path(), dense);
+}
