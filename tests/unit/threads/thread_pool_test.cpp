@@ -45,7 +45,7 @@ std::vector<float> run_with_threads(int threads, const X& x) {
 }
 }  // namespace
 
-TEST_CASE("thread pool: a Conv2D split across threads gives one thread's numbers", "[threads][conv]") {
+TEST_CASE("thread pool: a Conv2D or DepthwiseConv2D split across threads gives one thread's numbers", "[threads][conv]") {
   // Work above the threshold: 32 x 32 x 16 -> 32 with a 3 x 3 window is 4.7 M multiply-adds per sample.
   using Same = Sequential<Input<32, 32, 16>, Conv2D<32, Kernel<3, 3>, Padding::same, ReLU>>;
   using Strided = Sequential<Input<33, 31, 16>, Conv2D<24, Kernel<3, 5>, Strides<2, 2>>>;
@@ -60,6 +60,17 @@ TEST_CASE("thread pool: a Conv2D split across threads gives one thread's numbers
     CHECK(run_with_threads<Same>(threads, one) == run_with_threads<Same>(1, one));
     CHECK(run_with_threads<Same>(threads, three) == run_with_threads<Same>(1, three));
     CHECK(run_with_threads<Strided>(threads, two) == run_with_threads<Strided>(1, two));
+  }
+  // DepthwiseConv2D, with its channels repeated per sample (a depth multiplier of 2), and padded.
+  using Depthwise = Sequential<Input<40, 36, 48>, DepthwiseConv2D<Kernel<3, 3>, DepthMultiplier<2>, Padding::same, ReLU6>>;
+  using StridedDepthwise = Sequential<Input<41, 39, 64>, DepthwiseConv2D<Kernel<3, 3>, Strides<2, 2>>>;
+  Tensor<float, Shape<1, 40, 36, 48>> d1;
+  Tensor<float, Shape<3, 41, 39, 64>> d3;
+  for (std::ptrdiff_t i = 0; i < d1.size(); ++i) d1.data()[i] = static_cast<float>((i * 7) % 23) * 0.1f - 1.1f;
+  for (std::ptrdiff_t i = 0; i < d3.size(); ++i) d3.data()[i] = static_cast<float>((i * 5) % 29) * 0.1f - 1.4f;
+  for (int threads : {2, 3}) {
+    CHECK(run_with_threads<Depthwise>(threads, d1) == run_with_threads<Depthwise>(1, d1));
+    CHECK(run_with_threads<StridedDepthwise>(threads, d3) == run_with_threads<StridedDepthwise>(1, d3));
   }
   set_threads(before);
   CHECK(tshape::threads() == before);

@@ -20,6 +20,7 @@
 #include "../activation/activation.hpp"
 #include "../simd/simd.hpp"
 #include "geometry.hpp"
+#include "split.hpp"
 
 namespace tshape::kernels::conv {
 
@@ -348,16 +349,11 @@ void depthwise(const window_geometry& g, const float* x, const float* kernel, co
     depthwise<V>(g, x, kernel, bias, y, batch, scratch, activation::linear{});
     activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(g.output_floats()));
   } else {
-    for (int n = 0; n < batch; ++n) {
-      const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.input_floats());
-      if (depth_multiplier(g) > 1) {
-        detail::repeat_channels(g, xs, scratch);
-        xs = scratch;
-      }
-      depthwise_rows<V>(g, xs, kernel, bias,
-                        y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(g.output_floats()), 0, g.oh,
-                        act);
-    }
+    const long long work = 1LL * g.oh * g.ow * g.oc * g.kh * g.kw * batch;
+    each_sample_rows(
+        g, work, x, y, batch, scratch, depth_multiplier(g) > 1 ? depthwise_scratch_floats(g) : 0,
+        [&](const float* xs, float* buffer) { return detail::repeat_channels(g, xs, buffer), buffer; },
+        [&](const float* xs, float* ys, int oh0, int oh1) { depthwise_rows<V>(g, xs, kernel, bias, ys, oh0, oh1, act); });
   }
 }
 
@@ -370,15 +366,11 @@ void depthwise(const float* x, const float* kernel, const float* bias, float* y,
     depthwise<G, V>(x, kernel, bias, y, batch, scratch, activation::linear{});
     activation::apply_inplace(act, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(G.output_floats()));
   } else {
-    for (int n = 0; n < batch; ++n) {
-      const float* xs = x + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.input_floats());
-      if constexpr (depth_multiplier(G) > 1) {
-        detail::repeat_channels(G, xs, scratch);
-        xs = scratch;
-      }
-      depthwise_rows<V, G>(xs, kernel, bias, y + static_cast<std::ptrdiff_t>(n) * static_cast<std::ptrdiff_t>(G.output_floats()),
-                           0, G.oh, act);
-    }
+    constexpr long long per_sample = 1LL * G.oh * G.ow * G.oc * G.kh * G.kw;
+    each_sample_rows(
+        G, per_sample * batch, x, y, batch, scratch, depth_multiplier(G) > 1 ? depthwise_scratch_floats(G) : 0,
+        [&](const float* xs, float* buffer) { return detail::repeat_channels(G, xs, buffer), buffer; },
+        [&](const float* xs, float* ys, int oh0, int oh1) { depthwise_rows<V, G>(xs, kernel, bias, ys, oh0, oh1, act); });
   }
 }
 

@@ -14,9 +14,9 @@
 #include <cstddef>
 
 #include "../../config.hpp"
-#include "../../threads/thread_pool.hpp"
 #include "../simd/simd.hpp"
 #include "geometry.hpp"
+#include "split.hpp"
 
 namespace tshape::kernels::conv {
 
@@ -300,51 +300,6 @@ void direct_rows(const window_geometry& g, const float* xs, const float* packed,
     detail::sample_rows<V, false>(g, xs, packed, ys, oh0, oh1, act);
 }
 
-namespace detail {
-/// Calls rows(xs, ys, oh0, oh1) over the output rows of every sample, xs being the sample as the
-/// windows see it: on the calling thread (padded samples through `pad`), or, when the work is large
-/// enough, split across the shared pool by samples and, for fewer samples than threads, by blocks of
-/// one sample's rows (each task pads its sample into the buffer of the thread that runs it).
-template <class Rows>
-void each_sample_rows(const window_geometry& g, const float* x, float* y, int batch, float* pad, const Rows& rows) {
-  const auto in = static_cast<std::ptrdiff_t>(g.input_floats()), out = static_cast<std::ptrdiff_t>(g.output_floats());
-  const long long work = 1LL * g.oh * g.ow * g.oc * g.kh * g.kw * g.c * batch;
-  const int parts = tshape::detail::parallel_parts(work, batch * g.oh);
-  if (parts <= 1) {
-    for (int n = 0; n < batch; ++n) {
-      const float* xs = x + n * in;
-      if (g.padded()) {
-        pad_sample(g, xs, pad);
-        xs = pad;
-      }
-      rows(xs, y + n * out, 0, g.oh);
-    }
-    return;
-  }
-#ifndef TSHAPE_NO_THREADS
-  const int per_sample = batch >= parts ? 1 : std::min(g.oh, (parts + batch - 1) / batch);
-  const std::size_t padded = g.padded() ? static_cast<std::size_t>(g.padded_h()) * static_cast<std::size_t>(g.padded_w()) *
-                                              static_cast<std::size_t>(g.c)
-                                        : 0;
-  // A padded sample goes through the buffer of the thread that runs the task: the caller's `pad`, or
-  // a worker's own.
-  tshape::detail::parallel_for(
-      batch * per_sample,
-      [&](int t, float* own) {
-        const int n = t / per_sample, b = t % per_sample;
-        const float* xs = x + n * in;
-        if (g.padded()) {
-          float* p = own ? own : pad;
-          pad_sample(g, xs, p);
-          xs = p;
-        }
-        rows(xs, y + n * out, g.oh * b / per_sample, g.oh * (b + 1) / per_sample);
-      },
-      padded);
-#endif
-}
-}  // namespace detail
-
 /// y (batch, oh, ow, oc) = act(conv(x (batch, h, w, c), kernel (kh, kw, c, oc)) + bias) with V's
 /// registers; bias may be null; scratch holds direct_scratch_floats<V>(g) floats, 64-byte aligned.
 /// Large enough work is split across the shared thread pool (threads/thread_pool.hpp).
@@ -353,9 +308,9 @@ void direct(const window_geometry& g, const float* x, const float* kernel, const
             float* scratch, const Act& act) {
   pack<V>(g, kernel, bias, scratch);
   float* pad = scratch + detail::round_floats(packed_floats<V>(g));
-  detail::each_sample_rows(g, x, y, batch, pad, [&](const float* xs, float* ys, int oh0, int oh1) {
-    direct_rows<V>(g, xs, scratch, ys, oh0, oh1, act);
-  });
+  each_sample_rows(g, g.madds() * batch, x, y, batch, pad, g.padded() ? padded_sample_floats(g) : 0,
+                   [&](const float* xs, float* buffer) { return pad_sample(g, xs, buffer), buffer; },
+                   [&](const float* xs, float* ys, int oh0, int oh1) { direct_rows<V>(g, xs, scratch, ys, oh0, oh1, act); });
 }
 
 /// direct<V> for a geometry known at compile time (a layer's): the same arithmetic, far less to compile.
@@ -364,9 +319,11 @@ void direct(const float* x, const float* kernel, const float* bias, float* y, in
             const Act& act) {
   pack<V>(G, kernel, bias, scratch);
   float* pad = scratch + detail::round_floats(packed_floats<V>(G));
-  detail::each_sample_rows(G, x, y, batch, pad, [&](const float* xs, float* ys, int oh0, int oh1) {
-    detail::fixed_sample_rows<V, G>(xs, scratch, ys, oh0, oh1, act);
-  });
+  each_sample_rows(G, G.madds() * batch, x, y, batch, pad, G.padded() ? padded_sample_floats(G) : 0,
+                   [&](const float* xs, float* buffer) { return pad_sample(G, xs, buffer), buffer; },
+                   [&](const float* xs, float* ys, int oh0, int oh1) {
+                     detail::fixed_sample_rows<V, G>(xs, scratch, ys, oh0, oh1, act);
+                   });
 }
 
 }  // namespace tshape::kernels::conv

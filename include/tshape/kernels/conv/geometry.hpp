@@ -61,6 +61,11 @@ constexpr window_geometry causal_columns(window_geometry g) {
   return g;
 }
 
+/// Floats of one sample with its padding (pad_sample's output).
+constexpr std::size_t padded_sample_floats(const window_geometry& g) {
+  return static_cast<std::size_t>(g.padded_h()) * static_cast<std::size_t>(g.padded_w()) * static_cast<std::size_t>(g.c);
+}
+
 /// Copies one sample into `out` (padded_h x padded_w x c) with zeros around it.
 inline void pad_sample(const window_geometry& g, const float* x, float* out) {
   const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.c;
