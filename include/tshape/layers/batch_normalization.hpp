@@ -125,14 +125,14 @@ struct BatchNormalization : detail::functional_call<BatchNormalization> {
     }
 
     template <class F>
-    void for_each_weight(F&& f) {
+    constexpr void for_each_weight(F&& f) {
       f("gamma", gamma_.view());
       f("beta", beta_.view());
       f("moving_mean", mean_.view());
       f("moving_variance", variance_.view());
     }
     template <class F>
-    void for_each_weight(F&& f) const {
+    constexpr void for_each_weight(F&& f) const {
       f("gamma", gamma_.view());
       f("beta", beta_.view());
       f("moving_mean", mean_.view());

@@ -236,12 +236,12 @@ struct conv_layer {
     }
 
     template <class F>
-    void for_each_weight(F&& f) {
+    constexpr void for_each_weight(F&& f) {
       f("kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }
     template <class F>
-    void for_each_weight(F&& f) const {
+    constexpr void for_each_weight(F&& f) const {
       f("kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }

@@ -98,9 +98,9 @@ struct pooling_layer {
         kernels::pool::average_pool_backward(geometry, dy, dx, batch);
     }
     template <class F>
-    void for_each_weight(F&&) {}
+    constexpr void for_each_weight(F&&) {}
     template <class F>
-    void for_each_weight(F&&) const {}
+    constexpr void for_each_weight(F&&) const {}
     template <class R>
     void initialize(R&) {}
   };
@@ -145,9 +145,9 @@ struct global_pooling_layer {
         kernels::pool::global_average_pool_backward(dy, dx, batch, cells, channels);
     }
     template <class F>
-    void for_each_weight(F&&) {}
+    constexpr void for_each_weight(F&&) {}
     template <class F>
-    void for_each_weight(F&&) const {}
+    constexpr void for_each_weight(F&&) const {}
     template <class R>
     void initialize(R&) {}
   };
