@@ -32,10 +32,10 @@ bss=$(section "$elf" .bss)
 flash=$((text + rodata + data))
 ram=$((data + bss))
 echo "Cortex-M4 MobileNet firmware ($elf):"
-printf '  %-8s %6s B   (the C runtime, the loop and the model'"'"'s layers)\n' .text "$text"
-printf '  %-8s %6s B   (the trained parameters, 71,848 B, in flash)\n' .rodata "$rodata"
+printf '  %-8s %6s B   (the C runtime, the loop and the layers'"'"' compact kernels)\n' .text "$text"
+printf '  %-8s %6s B   (the model built by the compiler: its 71,848 B of parameters, in flash)\n' .rodata "$rodata"
 printf '  %-8s %6s B\n' .data "$data"
-printf '  %-8s %6s B   (the model filled at start-up, 71,848 B; the arena, 65,792 B; the frame, 12,288 B)\n' .bss "$bss"
+printf '  %-8s %6s B   (the arena, 65,792 B, and the frame, 12,288 B)\n' .bss "$bss"
 printf '  flash %d B (%d KiB), RAM %d B (%d KiB)\n' "$flash" $((flash / 1024)) "$ram" $((ram / 1024))
 
 heap=$(arm-none-eabi-nm "$elf" | awk '{ print $NF }' | grep -E '^(_?malloc|_malloc_r|_sbrk|_sbrk_r|_Znw.*|_Zna.*)$' || true)

@@ -1,13 +1,5 @@
-// The model the firmware runs and the one function its loop calls.
-//
-// Where the weights live: the trained parameters are a constexpr array, in flash; the model is a
-// static object in RAM (.bss) that start-up fills from them with set_weights, before main. Building
-// the model itself at compile time, as the sensor example does (constexpr Net net = from_weights<Net>
-// (weights), all in flash, 72 KiB less RAM), needs every layer's weight walk to be constexpr, which
-// Conv2D's and DepthwiseConv2D's are not yet.
+// The model the firmware runs, in read-only memory, and the one function its loop calls.
 #include "classifier.hpp"
-
-#include <span>
 
 #include <tshape/model/weights.hpp>
 
@@ -16,11 +8,9 @@
 namespace mobilenet {
 
 namespace {
-Net net;  // .bss: zeros until start-up
-[[maybe_unused]] const bool loaded = [] {
-  tshape::set_weights(net, std::span<const float>(weights));
-  return true;
-}();
+// Built at compile time from the trained weights: read-only data (flash), no constructor runs at
+// start-up, and RAM holds only the arena.
+constexpr Net net = tshape::from_weights<Net>(weights);
 }  // namespace
 
 int classify(const float (&image)[32 * 32 * 3], float (&probabilities)[10], Arena<>& arena) {

@@ -1,6 +1,6 @@
-// The MobileNet example's firmware interface: one image in, the class out. The trained parameters
-// (mobilenet_weights.hpp, 70 KiB) are constexpr, in flash; the model is filled from them at start-up
-// (classifier.cpp says why); a call works in the caller's arena (64 KiB of RAM) and allocates nothing.
+// The MobileNet example's firmware interface: one image in, the class out. The model is built by the
+// compiler from the trained weights (mobilenet_weights.hpp), so on a microcontroller its 70 KiB of
+// parameters live in flash; a call works in the caller's arena (64 KiB of RAM) and allocates nothing.
 #pragma once
 #include "mobilenet.hpp"
 
