@@ -59,16 +59,18 @@ configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_USE
 cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
 
-step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded example's firmware images, their sizes, no heap linked"
+step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded and MobileNet examples' firmware images, their sizes, no heap linked"
 bash examples/embedded/build-cortex-m4.sh build/cortex-m4
+bash examples/mobilenet/build-cortex-m4.sh build/cortex-m4
 
-step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests"
+step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests, the MobileNet example (depthwise kernels in a whole model)"
 configure aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
   -DTSHAPE_USE_BLAS=OFF -DTSHAPE_USE_ZLIB=OFF -DTSHAPE_ARCH=
 cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocations_test tshape_no_exceptions_test \
   tshape_no_exceptions_no_heap_test tshape_training_no_exceptions_test tshape_training_no_exceptions_no_heap_test \
-  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact
-ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.embedded_sensor)'
+  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact mobilenet \
+  mobilenet_firmware mobilenet_firmware_compact
+ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet))'
 
 step "consumers: find_package(tshape) after install, and add_subdirectory"
 rm -rf build/prefix
