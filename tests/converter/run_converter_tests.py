@@ -167,6 +167,46 @@ class RNNState(nn.Module):
         return torch.softmax(self.fc(h[-1]), dim=-1)
 
 
+class MobileBlock(nn.Module):
+    """MobileNet-style blocks: Conv + BN + ReLU6 (exported as Clip), depthwise 3x3 convolutions (stride 1
+    and 2, multiplier 1 and 2), 1x1 projections, a residual Add, Hardswish and Hardsigmoid heads
+    (Hardswish is Mul + HardSigmoid at opset 13, HardSwish from 14)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.dw1 = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.pw1 = nn.Sequential(nn.Conv2d(8, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.dw2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=8)   # multiplier 2, stride 2
+        self.act2 = nn.Hardswish()
+        self.pw2 = nn.Conv2d(16, 12, 1)
+        self.gate = nn.Hardsigmoid()
+        self.fc = nn.Linear(12, 4)
+
+    def forward(self, x):
+        h = self.stem(x)
+        h = h + self.pw1(self.dw1(h))
+        h = self.gate(self.pw2(self.act2(self.dw2(h))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+
+
+class Decoder(nn.Module):
+    """ConvTranspose2d up-sampling: stride 2 with padding 0 (valid), padding 1 with output_padding 1
+    (Keras' 'same' window shifted by one: a Cropping2D), kernel 2 stride 2, and no bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(4, 6, 3, stride=2)
+        self.up2 = nn.ConvTranspose2d(6, 5, 3, stride=2, padding=1, output_padding=1)
+        self.up3 = nn.ConvTranspose2d(5, 3, 2, stride=2, bias=False)
+        self.dw = nn.Conv2d(3, 3, 3, padding=1, groups=3)
+
+    def forward(self, x):
+        h = torch.relu(self.up1(x))
+        h = nn.functional.hardswish(self.up2(h))
+        return self.dw(nn.functional.relu6(self.up3(h)))
+
+
 def randomize_batchnorm(model, gen):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -193,6 +233,8 @@ CASES = [
     ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), False, True),
     ("rnn_relu_last", lambda: RNN(nn.RNN, False, last_step=True, nonlinearity="relu"), (7, 6), False, True),
     ("rescnn", lambda: ResCNN(), (3, 8, 10), True, True),
+    ("mobile", lambda: MobileBlock(), (3, 9, 10), True, True),
+    ("decoder", lambda: Decoder(), (4, 3, 5), True, True),
 ]
 
 
@@ -244,6 +286,8 @@ def main():
         x_tshape = x.numpy()
         if channels_first:
             x_tshape = np.moveaxis(x_tshape, 1, -1)
+            if y.ndim == 4:  # a model that ends in a convolution gives NHWC
+                y = np.moveaxis(y, 1, -1)
         for opset in opsets:
             tag = f"{name}_op{opset}"
             onnx_path = os.path.join(work, tag + ".onnx")
