@@ -192,13 +192,13 @@ class MobileBlock(nn.Module):
 
 class Decoder(nn.Module):
     """ConvTranspose2d up-sampling: stride 2 with padding 0 (valid), padding 1 with output_padding 1
-    (Keras' 'same' window shifted by one: a Cropping2D), kernel 2 stride 2, and no bias."""
+    (Keras' 'same' window shifted by one: a Cropping2D), kernel 4 padding 1 (Keras' 'same'), no bias."""
 
     def __init__(self):
         super().__init__()
         self.up1 = nn.ConvTranspose2d(4, 6, 3, stride=2)
         self.up2 = nn.ConvTranspose2d(6, 5, 3, stride=2, padding=1, output_padding=1)
-        self.up3 = nn.ConvTranspose2d(5, 3, 2, stride=2, bias=False)
+        self.up3 = nn.ConvTranspose2d(5, 3, 4, stride=2, padding=1, bias=False)
         self.dw = nn.Conv2d(3, 3, 3, padding=1, groups=3)
 
     def forward(self, x):
@@ -234,7 +234,7 @@ CASES = [
     ("rnn_relu_last", lambda: RNN(nn.RNN, False, last_step=True, nonlinearity="relu"), (7, 6), False, True),
     ("rescnn", lambda: ResCNN(), (3, 8, 10), True, True),
     ("mobile", lambda: MobileBlock(), (3, 9, 10), True, True),
-    ("decoder", lambda: Decoder(), (4, 3, 5), True, True),
+    ("decoder", lambda: Decoder(), (4, 2, 3), True, True),
 ]
 
 
@@ -649,15 +649,16 @@ def check_torch2npz(work, gen):
 
 
 class Unsupported(nn.Module):
-    """A reciprocal, an Abs and a ReLU6 (Clip): three problems, reported together."""
+    """A reciprocal, an Abs and a Clip that is not ReLU6: three problems, reported together."""
 
     def __init__(self):
         super().__init__()
         self.a = nn.Linear(8, 8)
         self.b = nn.Linear(8, 4)
+        self.c = nn.Linear(8, 4)
 
     def forward(self, x):
-        return self.b(torch.abs(1 / self.a(x) + x)).clamp(0, 6)
+        return self.b(torch.abs(1 / self.a(x) + x)) + self.c(x).clamp(-1, 1)
 
 
 def check_errors(work):
@@ -680,7 +681,7 @@ def check_errors(work):
 
     path = os.path.join(work, "unsupported.onnx")
     export(Unsupported().eval(), (8,), path, 13, True)
-    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "'/Reciprocal' (Reciprocal", "(batch, 8)",
+    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "only as ReLU6", "'/Reciprocal' (Reciprocal", "(batch, 8)",
                                           "nothing was written"])
 
     path = os.path.join(work, "dynamic.onnx")

@@ -626,7 +626,8 @@ class Converter:
         if len(node.input) > 2 and node.input[2]:
             hi = float(np.ravel(self.const(node.input[2], "Clip's max"))[0])
         if lo is None or hi is None or float(lo) != 0.0 or float(hi) != 6.0:
-            raise NodeError(f"Clip to [{lo}, {hi}]: tshape has Clip only as ReLU6 (min 0, max 6)")
+            bound = lambda b: "none" if b is None else f"{float(b):g}"
+            raise NodeError(f"Clip to [{bound(lo)}, {bound(hi)}]: tshape has Clip only as ReLU6 (min 0, max 6)")
         self.activation(node, attrs)
 
     # ---- Dense ---------------------------------------------------------------------------------------

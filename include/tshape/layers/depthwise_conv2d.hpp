@@ -169,12 +169,12 @@ struct depthwise_layer {
     }
 
     template <class F>
-    void for_each_weight(F&& f) {
+    constexpr void for_each_weight(F&& f) {
       f("depthwise_kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }
     template <class F>
-    void for_each_weight(F&& f) const {
+    constexpr void for_each_weight(F&& f) const {
       f("depthwise_kernel", kernel_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }
