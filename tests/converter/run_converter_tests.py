@@ -684,6 +684,23 @@ def check_errors(work):
     expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "only as ReLU6", "'/Reciprocal' (Reciprocal", "(batch, 8)",
                                           "nothing was written"])
 
+    # Convolutions and activations tshape has only some forms of, each on the input (one run lists all).
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.ones((4, 2, 3, 3), np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["grouped"], name="grouped", group=2),
+             helper.make_node("ConvTranspose", ["x", "w"], ["dilated"], name="dilated", dilations=[2, 2]),
+             helper.make_node("HardSigmoid", ["x"], ["hs"], name="hs", alpha=0.2)]
+    graph = helper.make_graph(nodes, "partly", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 5, 5])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", c, k, k])
+                               for n, c, k in (("grouped", 4, 3), ("dilated", 2, 9), ("hs", 4, 5))],
+                              [numpy_helper.from_array(w, "w")])
+    path = os.path.join(work, "partly.onnx")
+    with open(path, "wb") as f:
+        f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    expect_failure("grouped conv, dilated ConvTranspose, HardSigmoid 0.2", path,
+                   ["'grouped' (Conv", "group=2 with 4 input channels", "'dilated' (ConvTranspose", "no dilation",
+                    "'hs' (HardSigmoid", "alpha 0.2"])
+
     path = os.path.join(work, "dynamic.onnx")
     torch.onnx.export(MLP().eval(), torch.randn(2, 12), path, opset_version=13, input_names=["x"],
                       dynamic_axes={"x": {0: "batch", 1: "features"}})
