@@ -109,6 +109,14 @@ class Layer:
         self.use_bias = True
 
 
+def numpy_dtype(onnx_type):
+    """The NumPy type of an ONNX element type (onnx.helper's function is newer than Debian 12's onnx)."""
+    import onnx
+    if hasattr(onnx.helper, "tensor_dtype_to_np_dtype"):
+        return onnx.helper.tensor_dtype_to_np_dtype(onnx_type)
+    return onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx_type]
+
+
 def rational(x, what):
     f = Fraction(float(x)).limit_denominator(100000)
     if abs(float(f) - float(x)) > 1e-7 * max(1.0, abs(float(x))):
@@ -438,8 +446,7 @@ class Converter:
                 sl[int(ax)] = slice(int(s), int(e), int(st))
             self.consts[node.output[0]] = c[0][tuple(sl)]
         elif op == "Cast":
-            from onnx import helper
-            self.consts[node.output[0]] = c[0].astype(helper.tensor_dtype_to_np_dtype(a["to"]))
+            self.consts[node.output[0]] = c[0].astype(numpy_dtype(a["to"]))
         elif op == "ConstantOfShape":
             shape = [int(d) for d in c[0]]
             value = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
