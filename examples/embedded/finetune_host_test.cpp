@@ -69,7 +69,7 @@ bool same_layer(sensor::Net& a, sensor::Net& b) {
 }  // namespace
 
 int main() {
-  static sensor::Net factory = tshape::from_weights<sensor::Net>(sensor::weights);
+  static sensor::Net factory = tshape::from_weights<sensor::Net>(sensor::trained::weights);
   static sensor::Arena arena;
   const ft::labelled_windows windows = labelled();
 

@@ -18,7 +18,7 @@
 namespace sensor::finetune {
 
 namespace {
-constexpr Net factory = tshape::from_weights<Net>(weights);  // flash
+constexpr Net factory = tshape::from_weights<Net>(trained::weights);  // flash
 
 // RAM, zero until start-up: in .bss, so flash holds no second copy of the weights to initialize it.
 Net tuned;

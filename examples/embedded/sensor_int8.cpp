@@ -9,7 +9,7 @@
 namespace sensor {
 
 namespace {
-constexpr Net net = tshape::from_weights<Net>(weights);
+constexpr Net net = tshape::from_weights<Net>(trained::weights);
 constexpr QNet qnet = tshape::quantize(
     net, tshape::TensorView<const float, tshape::Shape<int8_data::calibration_count, 16>>(int8_data::calibration));
 }  // namespace

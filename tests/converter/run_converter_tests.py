@@ -167,6 +167,46 @@ class RNNState(nn.Module):
         return torch.softmax(self.fc(h[-1]), dim=-1)
 
 
+class MobileBlock(nn.Module):
+    """MobileNet-style blocks: Conv + BN + ReLU6 (exported as Clip), depthwise 3x3 convolutions (stride 1
+    and 2, multiplier 1 and 2), 1x1 projections, a residual Add, Hardswish and Hardsigmoid heads
+    (Hardswish is Mul + HardSigmoid at opset 13, HardSwish from 14)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.dw1 = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.pw1 = nn.Sequential(nn.Conv2d(8, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.dw2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=8)   # multiplier 2, stride 2
+        self.act2 = nn.Hardswish()
+        self.pw2 = nn.Conv2d(16, 12, 1)
+        self.gate = nn.Hardsigmoid()
+        self.fc = nn.Linear(12, 4)
+
+    def forward(self, x):
+        h = self.stem(x)
+        h = h + self.pw1(self.dw1(h))
+        h = self.gate(self.pw2(self.act2(self.dw2(h))))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+
+
+class Decoder(nn.Module):
+    """ConvTranspose2d up-sampling: stride 2 with padding 0 (valid), padding 1 with output_padding 1
+    (Keras' 'same' window shifted by one: a Cropping2D), kernel 4 padding 1 (Keras' 'same'), no bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(4, 6, 3, stride=2)
+        self.up2 = nn.ConvTranspose2d(6, 5, 3, stride=2, padding=1, output_padding=1)
+        self.up3 = nn.ConvTranspose2d(5, 3, 4, stride=2, padding=1, bias=False)
+        self.dw = nn.Conv2d(3, 3, 3, padding=1, groups=3)
+
+    def forward(self, x):
+        h = torch.relu(self.up1(x))
+        h = nn.functional.hardswish(self.up2(h))
+        return self.dw(nn.functional.relu6(self.up3(h)))
+
+
 def randomize_batchnorm(model, gen):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -193,6 +233,8 @@ CASES = [
     ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), False, True),
     ("rnn_relu_last", lambda: RNN(nn.RNN, False, last_step=True, nonlinearity="relu"), (7, 6), False, True),
     ("rescnn", lambda: ResCNN(), (3, 8, 10), True, True),
+    ("mobile", lambda: MobileBlock(), (3, 9, 10), True, True),
+    ("decoder", lambda: Decoder(), (4, 2, 3), True, False),  # the Casts of relu6's bounds left in
 ]
 
 
@@ -244,6 +286,8 @@ def main():
         x_tshape = x.numpy()
         if channels_first:
             x_tshape = np.moveaxis(x_tshape, 1, -1)
+            if y.ndim == 4:  # a model that ends in a convolution gives NHWC
+                y = np.moveaxis(y, 1, -1)
         for opset in opsets:
             tag = f"{name}_op{opset}"
             onnx_path = os.path.join(work, tag + ".onnx")
@@ -574,17 +618,24 @@ def check_torch2npz(work, gen):
     for name, make, sample, flatten in (("mlp", MLP, (12,), []), ("cnn", CNN, (2, 12, 16), ["fc=5,3,4"]),
                                         ("gru_bi", lambda: RNN(nn.GRU, True), (7, 6), []),
                                         ("lstm_bi", lambda: RNN(nn.LSTM, True), (7, 6), []),
-                                        ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), [])):
+                                        ("rnn_bi", lambda: RNN(nn.RNN, True), (7, 6), []),
+                                        ("decoder", Decoder, (4, 2, 3), [])):
         model = make().eval()
         randomize_batchnorm(model, gen)
-        pt = os.path.join(work, f"{name}_state.pt")
-        torch.save(model.state_dict(), pt)
         ours = os.path.join(work, f"{name}_torch2npz.npz")
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), pt, "-o", ours] +
-                           [a for f in flatten for a in ("--flatten", f)], capture_output=True, text=True)
-        if r.returncode != 0:
-            failures.append(f"torch2npz {name}: {r.stderr}")
-            continue
+        if name == "decoder":  # depthwise and transposed convolutions: the module itself, through the Python API
+            if os.path.join(ROOT, "tools") not in sys.path:
+                sys.path.insert(0, os.path.join(ROOT, "tools"))
+            from tshape_convert.torch_weights import keras_arrays, save_npz
+            save_npz(ours, keras_arrays(model))
+        else:
+            pt = os.path.join(work, f"{name}_state.pt")
+            torch.save(model.state_dict(), pt)
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), pt, "-o", ours] +
+                               [a for f in flatten for a in ("--flatten", f)], capture_output=True, text=True)
+            if r.returncode != 0:
+                failures.append(f"torch2npz {name}: {r.stderr}")
+                continue
         onnx_path = os.path.join(work, f"{name}_t2n.onnx")
         export(model, sample, onnx_path, 13, False)
         via_onnx = os.path.join(work, f"{name}_t2n.npz")
@@ -605,15 +656,16 @@ def check_torch2npz(work, gen):
 
 
 class Unsupported(nn.Module):
-    """A reciprocal, an Abs and a ReLU6 (Clip): three problems, reported together."""
+    """A reciprocal, an Abs and a Clip that is not ReLU6: three problems, reported together."""
 
     def __init__(self):
         super().__init__()
         self.a = nn.Linear(8, 8)
         self.b = nn.Linear(8, 4)
+        self.c = nn.Linear(8, 4)
 
     def forward(self, x):
-        return self.b(torch.abs(1 / self.a(x) + x)).clamp(0, 6)
+        return self.b(torch.abs(1 / self.a(x) + x)) + self.c(x).clamp(-1, 1)
 
 
 def check_errors(work):
@@ -636,8 +688,25 @@ def check_errors(work):
 
     path = os.path.join(work, "unsupported.onnx")
     export(Unsupported().eval(), (8,), path, 13, True)
-    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "'/Reciprocal' (Reciprocal", "(batch, 8)",
+    expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "only as ReLU6", "'/Reciprocal' (Reciprocal", "(batch, 8)",
                                           "nothing was written"])
+
+    # Convolutions and activations tshape has only some forms of, each on the input (one run lists all).
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.ones((4, 2, 3, 3), np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["grouped"], name="grouped", group=2),
+             helper.make_node("ConvTranspose", ["x", "w"], ["dilated"], name="dilated", dilations=[2, 2]),
+             helper.make_node("HardSigmoid", ["x"], ["hs"], name="hs", alpha=0.2)]
+    graph = helper.make_graph(nodes, "partly", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 5, 5])],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", c, k, k])
+                               for n, c, k in (("grouped", 4, 3), ("dilated", 2, 9), ("hs", 4, 5))],
+                              [numpy_helper.from_array(w, "w")])
+    path = os.path.join(work, "partly.onnx")
+    with open(path, "wb") as f:
+        f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    expect_failure("grouped conv, dilated ConvTranspose, HardSigmoid 0.2", path,
+                   ["'grouped' (Conv", "group=2 with 4 input channels", "'dilated' (ConvTranspose", "no dilation",
+                    "'hs' (HardSigmoid", "alpha 0.2"])
 
     path = os.path.join(work, "dynamic.onnx")
     torch.onnx.export(MLP().eval(), torch.randn(2, 12), path, opset_version=13, input_names=["x"],

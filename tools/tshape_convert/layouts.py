@@ -17,6 +17,18 @@ def conv_kernel(weight_oi_spatial):
     return np.ascontiguousarray(w.transpose(spatial + [1, 0]))
 
 
+def depthwise_kernel(weight, channels):
+    """A depthwise Conv's (c * m, 1, kh, kw), output o = input c * m + j -> Keras' depthwise_kernel (kh, kw, c, m)."""
+    w = np.asarray(weight, dtype=np.float32)
+    m = w.shape[0] // channels
+    return np.ascontiguousarray(w.reshape(channels, m, *w.shape[2:]).transpose(2, 3, 0, 1))
+
+
+def conv_transpose_kernel(weight):
+    """ConvTranspose's (in, out, kh, kw) -> Keras' Conv2DTranspose kernel (kh, kw, filters, in): filters first."""
+    return np.ascontiguousarray(np.asarray(weight, dtype=np.float32).transpose(2, 3, 1, 0))
+
+
 def batch_norm(gamma, beta, mean, var, eps, keras_eps=1e-3):
     """Keras' [gamma, beta, moving_mean, moving_variance] for tshape's fixed epsilon (1e-3).
 

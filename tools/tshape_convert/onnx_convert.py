@@ -109,6 +109,14 @@ class Layer:
         self.use_bias = True
 
 
+def numpy_dtype(onnx_type):
+    """The NumPy type of an ONNX element type (onnx.helper's function is newer than Debian 12's onnx)."""
+    import onnx
+    if hasattr(onnx.helper, "tensor_dtype_to_np_dtype"):
+        return onnx.helper.tensor_dtype_to_np_dtype(onnx_type)
+    return onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx_type]
+
+
 def rational(x, what):
     f = Fraction(float(x)).limit_denominator(100000)
     if abs(float(f) - float(x)) > 1e-7 * max(1.0, abs(float(x))):
@@ -136,10 +144,21 @@ def activation_type(op, attrs):
         return "tshape::ELU" if (n, d) == (1, 1) else f"tshape::ELU::alpha<{n}, {d}>"
     if op == "Softmax":
         return "tshape::Softmax"
+    if op == "HardSigmoid":
+        # Keras 3's hard_sigmoid is relu6(x + 3) / 6: ONNX alpha 1/6, beta 0.5 (PyTorch's nn.Hardsigmoid).
+        alpha, beta = float(attrs.get("alpha", 0.2)), float(attrs.get("beta", 0.5))
+        if abs(alpha - 1 / 6) > 1e-6 or abs(beta - 0.5) > 1e-6:
+            raise NodeError(f"HardSigmoid with alpha {alpha:g}, beta {beta:g}: tshape's HardSigmoid is "
+                            "relu6(x + 3) / 6 (alpha 1/6, beta 0.5, as PyTorch's nn.Hardsigmoid)")
+        return "tshape::HardSigmoid"
+    if op == "HardSwish":
+        return "tshape::HardSwish"
     return None
 
 
 ACTIVATION_HEADER = "activation"
+# The layers that take an activation as a template option (an activation right after one is fused in).
+ACTIVATION_OPTION_LAYERS = ("Dense", "Conv1D", "Conv2D", "DepthwiseConv2D", "Conv2DTranspose")
 FOLDABLE = ("Constant", "Transpose", "Shape", "Gather", "Concat", "Unsqueeze", "Squeeze", "Slice", "Cast", "ConstantOfShape",
             "Reshape", "Mul", "Add", "Sub", "Div", "Identity", "Range", "Expand")
 
@@ -351,6 +370,20 @@ class Converter:
                 replaced[id(m0)] = gelu
                 removed |= {id(n) for n in inner[1:] + [tanh, add1, m4, m5]}
                 break
+        # Hardswish as PyTorch exports it before opset 14: x * HardSigmoid(x) (alpha 1/6, beta 0.5).
+        for hs in nodes:
+            if hs.op_type != "HardSigmoid" or id(hs) in removed or id(hs) in replaced:
+                continue
+            a = {at.name: helper.get_attribute_value(at) for at in hs.attribute}
+            if abs(float(a.get("alpha", 0.2)) - 1 / 6) > 1e-6 or abs(float(a.get("beta", 0.5)) - 0.5) > 1e-6:
+                continue
+            x = hs.input[0]
+            mul = only_user(hs.output[0])
+            if not mul or mul.op_type != "Mul" or sorted(mul.input) != sorted([x, hs.output[0]]):
+                continue
+            replaced[id(hs)] = helper.make_node("HardSwish", [x], [mul.output[0]],
+                                                name=f"{hs.name or 'HardSigmoid'}, {mul.name or 'Mul'} (HardSwish)")
+            removed.add(id(mul))
         return [replaced.get(id(n), n) for n in nodes if id(n) not in removed]
 
     # ---- constant folding ----------------------------------------------------------------------------
@@ -413,8 +446,7 @@ class Converter:
                 sl[int(ax)] = slice(int(s), int(e), int(st))
             self.consts[node.output[0]] = c[0][tuple(sl)]
         elif op == "Cast":
-            from onnx import helper
-            self.consts[node.output[0]] = c[0].astype(helper.tensor_dtype_to_np_dtype(a["to"]))
+            self.consts[node.output[0]] = c[0].astype(numpy_dtype(a["to"]))
         elif op == "ConstantOfShape":
             shape = [int(d) for d in c[0]]
             value = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
@@ -569,7 +601,7 @@ class Converter:
     # ---- activations --------------------------------------------------------------------------------
     def activation(self, node, attrs):
         v = self.single_data_input(node)
-        act = activation_type(node.op_type, attrs)
+        act = "tshape::ReLU6" if node.op_type == "Clip" else activation_type(node.op_type, attrs)
         if v.groups is None:
             self.decide(v, identity_groups(v.rank))
         if node.op_type == "Softmax":
@@ -579,7 +611,7 @@ class Converter:
             if v.groups[-1] != [axis] and not (v.elem_perm is not None and axis == 1):
                 raise NodeError(f"softmax over ONNX axis {axis}, which is not tshape's last axis")
         p = v.producer
-        if self.fusable(v, node.input[0]) and p.act is None and p.kind in ("Dense", "Conv1D", "Conv2D"):
+        if self.fusable(v, node.input[0]) and p.act is None and p.kind in ACTIVATION_OPTION_LAYERS:
             p.act = act
             p.nodes.append(self.node_label(node))
             out = Value(v.shape, v.groups, v.units, v.elem_perm, producer=p, tensor=v.tensor)
@@ -591,6 +623,19 @@ class Converter:
         self.set_out(node, out)
 
     op_Relu = op_Sigmoid = op_Tanh = op_Softplus = op_Gelu = op_LeakyRelu = op_Elu = op_Softmax = activation
+    op_HardSigmoid = op_HardSwish = activation
+
+    def op_Clip(self, node, attrs):
+        """Clip(0, 6) is ReLU6 (PyTorch's nn.ReLU6); min/max are attributes before opset 11, inputs after."""
+        lo, hi = attrs.get("min"), attrs.get("max")
+        if len(node.input) > 1 and node.input[1]:
+            lo = float(np.ravel(self.const(node.input[1], "Clip's min"))[0])
+        if len(node.input) > 2 and node.input[2]:
+            hi = float(np.ravel(self.const(node.input[2], "Clip's max"))[0])
+        if lo is None or hi is None or float(lo) != 0.0 or float(hi) != 6.0:
+            bound = lambda b: "none" if b is None else f"{float(b):g}"
+            raise NodeError(f"Clip to [{bound(lo)}, {bound(hi)}]: tshape has Clip only as ReLU6 (min 0, max 6)")
+        self.activation(node, attrs)
 
     # ---- Dense ---------------------------------------------------------------------------------------
     def dense(self, node, v, kernel, bias, fuse_ok=True):
@@ -815,8 +860,11 @@ class Converter:
         if v.rank not in (3, 4):
             raise NodeError(f"a {v.rank - 2}D convolution; tshape has Conv1D and Conv2D")
         w = self.const(node.input[1], "the kernel W")
-        if attrs.get("group", 1) != 1:
-            raise NodeError(f"group={attrs['group']} (grouped or depthwise convolution) is not supported")
+        group = attrs.get("group", 1)
+        depthwise = group != 1 and v.rank == 4 and group == v.shape[1] and w.shape[1] == 1
+        if group != 1 and not depthwise:
+            raise NodeError(f"group={group} with {v.shape[1]} input channels: tshape has the depthwise "
+                            "convolution (group = input channels, 2D) but no other grouped one")
         v = self.need_layout(v, channels_last_groups(v.rank), node)
         nd = v.rank - 2
         ksize = list(w.shape[2:])
@@ -828,19 +876,29 @@ class Converter:
             v = self.zero_pad(node, v, pairs)
             mode = "valid"
             sizes = v.shape[2:]
-        kind = "Conv2D" if nd == 2 else "Conv1D"
-        opts = [str(w.shape[0]), f"tshape::Kernel<{', '.join(map(str, ksize))}>"]
+        kind = "DepthwiseConv2D" if depthwise else "Conv2D" if nd == 2 else "Conv1D"
+        opts = [f"tshape::Kernel<{', '.join(map(str, ksize))}>"]
+        if depthwise:
+            multiplier = w.shape[0] // group
+            if multiplier != 1:
+                opts.append(f"tshape::DepthMultiplier<{multiplier}>")
+        else:
+            opts.insert(0, str(w.shape[0]))
         if any(s != 1 for s in strides):
             opts.append(f"tshape::Strides<{', '.join(map(str, strides))}>")
         if mode == "same":
             opts.append("tshape::Padding::same")
         if any(d != 1 for d in dil):
             opts.append(f"tshape::DilationRate<{', '.join(map(str, dil))}>")
-        params = [("kernel", layouts.conv_kernel(w))]
+        if depthwise:
+            params = [("depthwise_kernel", layouts.depthwise_kernel(w, group))]
+        else:
+            params = [("kernel", layouts.conv_kernel(w))]
         has_bias = len(node.input) > 2 and node.input[2]
         if has_bias:
             params.append(("bias", self.const(node.input[2], "the bias B").astype(np.float32)))
-        layer = Layer(kind, kind.lower(), [self.node_label(node)], kind.lower(), options=opts, params=params)
+        snake = "depthwise_conv2d" if depthwise else kind.lower()
+        layer = Layer(kind, snake, [self.node_label(node)], snake, options=opts, params=params)
         if not has_bias:
             layer.trailing = ["tshape::UseBias<false>"]
         self.add_layer(layer, v)
@@ -848,6 +906,85 @@ class Converter:
         for size, k, s, d in zip(sizes, ksize, strides, dil):
             out_sizes.append(-(-size // s) if mode == "same" else (size - (k - 1) * d - 1) // s + 1)
         self.set_out(node, Value([v.shape[0], int(w.shape[0])] + out_sizes, v.groups, producer=layer, tensor=self.latest()))
+
+    def op_ConvTranspose(self, node, attrs):
+        """Conv2DTranspose: ONNX's output is the window of the full transposed convolution
+        ((n - 1) * s + k per axis) that starts at pads[begin] and is n_full - pads[begin] - pads[end] +
+        output_padding long (cells past the full output: bias only), the same model as tshape's, so
+        the options whose window is the same are looked for; failing that a valid one and a Cropping2D."""
+        v = self.single_data_input(node)
+        if v.rank != 4:
+            raise NodeError(f"a {v.rank - 2}D transposed convolution; tshape has Conv2DTranspose (2D)")
+        w = self.const(node.input[1], "the kernel W")
+        if attrs.get("group", 1) != 1:
+            raise NodeError(f"group={attrs['group']}: tshape's Conv2DTranspose is not grouped")
+        if any(d != 1 for d in attrs.get("dilations", [1, 1])):
+            raise NodeError("a dilated transposed convolution: tshape's Conv2DTranspose has no dilation")
+        if "output_shape" in attrs:
+            raise NodeError("output_shape is not supported: export with pads and output_padding")
+        auto = attrs.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if auto not in ("NOTSET", "VALID"):
+            raise NodeError(f"auto_pad {auto} is not supported: export with explicit pads")
+        v = self.need_layout(v, channels_last_groups(4), node)
+        sizes, ksize = v.shape[2:], list(w.shape[2:])
+        strides = list(attrs.get("strides", [1, 1]))
+        pads = [0, 0, 0, 0] if auto == "VALID" else list(attrs.get("pads", [0, 0, 0, 0]))
+        out_pad = list(attrs.get("output_padding", [0, 0]))
+        # Wanted per axis: (first cell of the full output, length).
+        want = [(pads[i], (n - 1) * s + k - pads[i] - pads[i + 2] + out_pad[i])
+                for i, (n, k, s) in enumerate(zip(sizes, ksize, strides))]
+        if any(length < 1 for _, length in want):
+            raise NodeError(f"pads {pads} leave an empty output")
+        from itertools import product
+        candidates = []   # (same, output padding or None): (start, length) per axis
+        for same in (False, True):
+            ops = [None] + [tuple(p) for p in product(*(range(s) for s in strides))]
+            for op in ops:
+                win = []
+                for i, (n, k, s) in enumerate(zip(sizes, ksize, strides)):
+                    p = -1 if op is None else op[i]
+                    length = (n * s if same else n * s + max(k - s, 0)) if p < 0 else (n - 1) * s + k - 2 * (k // 2 if same else 0) + p
+                    start = max((n - 1) * s + k - length, 0) // 2 if same else 0
+                    win.append((start, length))
+                candidates.append((same, op, win))
+        exact = [c for c in candidates if c[2] == want and all(length >= 1 for _, length in c[2])]
+        crop = None
+        if exact:
+            same, op, _ = exact[0]
+        else:
+            # A window that holds the wanted one, cropped: the fewest cells cropped.
+            fits = [c for c in candidates
+                    if all(st <= ws and st + ln >= ws + wl for (st, ln), (ws, wl) in zip(c[2], want))]
+            if not fits:
+                raise NodeError(f"pads {pads} with output_padding {out_pad}: no Conv2DTranspose window (valid or same, "
+                                "OutputPadding) holds this output")
+            same, op, win = min(fits, key=lambda c: sum(ln for _, ln in c[2]))
+            crop = [(ws - st, st + ln - ws - wl) for (st, ln), (ws, wl) in zip(win, want)]
+        filters = int(w.shape[1])
+        opts = [str(filters), f"tshape::Kernel<{', '.join(map(str, ksize))}>"]
+        if any(s != 1 for s in strides):
+            opts.append(f"tshape::Strides<{', '.join(map(str, strides))}>")
+        if same:
+            opts.append("tshape::Padding::same")
+        if op is not None:
+            opts.append(f"tshape::OutputPadding<{', '.join(map(str, op))}>")
+        params = [("kernel", layouts.conv_transpose_kernel(w))]
+        has_bias = len(node.input) > 2 and node.input[2]
+        if has_bias:
+            params.append(("bias", self.const(node.input[2], "the bias B").astype(np.float32)))
+        layer = Layer("Conv2DTranspose", "conv2d_transpose", [self.node_label(node)], "conv2d_transpose",
+                      options=opts, params=params)
+        if not has_bias:
+            layer.trailing = ["tshape::UseBias<false>"]
+        self.add_layer(layer, v)
+        out = Value([v.shape[0], filters] + [length for _, length in want], v.groups, producer=layer, tensor=self.latest())
+        if crop is not None and any(c for pair in crop for c in pair):
+            (t, b), (l, r) = crop
+            self.add_layer(Layer("Cropping2D", "cropping2d", [self.node_label(node) + " (pads)"], "cropping2d",
+                                 options=[str(t), str(b), str(l), str(r)]), self.latest())
+            out = Value(out.shape, v.groups, tensor=self.latest())
+        self.set_out(node, out)
 
     def zero_pad(self, node, v, pairs):
         """Explicit padding that is not TensorFlow's 'same': a ZeroPadding2D before a valid convolution

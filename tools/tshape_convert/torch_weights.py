@@ -10,6 +10,11 @@ layer; bidirectional -> Bidirectional), RNN -> SimpleRNN in the state_dict's ord
 `flatten` names the Linear layers that read a Flatten of a channels-first (C, H, W) or (C, L) tensor: their
 kernel rows are permuted to tshape's channels-last flatten order, so the tshape model takes NHWC data
 and gives PyTorch's numbers.
+
+A state_dict does not tell a depthwise or transposed convolution from a plain one: pass the module itself
+(`keras_arrays(model)`, or a whole model saved with torch.save(model)) and Conv2d with groups equal to its
+input channels becomes DepthwiseConv2D's depthwise_kernel (kh, kw, in, m), ConvTranspose2d
+Conv2DTranspose's kernel (kh, kw, filters, in).
 """
 import sys
 
@@ -34,6 +39,10 @@ def _prefixes(state_dict):
 def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
     """[(Keras weight name, float32 array)] in Keras' get_weights() order."""
     flatten = flatten or {}
+    modules = {}
+    if hasattr(state_dict, "named_modules"):  # a module: its convolutions' kinds are known
+        modules = dict(state_dict.named_modules())
+        state_dict = state_dict.state_dict()
     out = []
     for prefix, p in _prefixes(state_dict).items():
         name = prefix or "model"
@@ -80,7 +89,19 @@ def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
                     kernel = kernel[rows]
                 out.append((f"{name}/kernel", kernel))
             elif w.ndim in (3, 4):
-                out.append((f"{name}/kernel", layouts.conv_kernel(w)))
+                module = modules.get(prefix)
+                groups = getattr(module, "groups", 1)
+                if type(module).__name__.startswith("ConvTranspose"):
+                    if w.ndim != 4 or groups != 1:
+                        raise ValueError(f"{name}: tshape's Conv2DTranspose is 2D and not grouped")
+                    out.append((f"{name}/kernel", layouts.conv_transpose_kernel(w)))
+                elif groups != 1:
+                    if w.ndim != 4 or groups != module.in_channels:
+                        raise ValueError(f"{name}: groups={groups} with {module.in_channels} input channels; tshape has "
+                                         "the depthwise convolution (groups = input channels, 2D) but no other grouped one")
+                    out.append((f"{name}/depthwise_kernel", layouts.depthwise_kernel(w, groups)))
+                else:
+                    out.append((f"{name}/kernel", layouts.conv_kernel(w)))
             else:
                 raise ValueError(f"{name}: a weight of rank {w.ndim} maps to no tshape layer")
             if "bias" in p:
@@ -114,9 +135,7 @@ def main(argv=None):
         for item in args.flatten:
             layer, _, dims = item.partition("=")
             flatten[layer] = tuple(int(d) for d in dims.split(","))
-        sd = torch.load(args.state_dict, map_location="cpu")
-        if hasattr(sd, "state_dict"):
-            sd = sd.state_dict()
+        sd = torch.load(args.state_dict, map_location="cpu")  # a whole module is kept: see keras_arrays
         arrays = keras_arrays(sd, flatten, args.bn_eps)
         missing = set(flatten) - {n.split("/")[0] for n, _ in arrays}
         if missing:

@@ -151,13 +151,13 @@ struct separable_layer {
     }
 
     template <class F>
-    void for_each_weight(F&& f) {
+    constexpr void for_each_weight(F&& f) {
       f("depthwise_kernel", depthwise_.view());
       f("pointwise_kernel", pointwise_.view());
       if constexpr (use_bias) f("bias", bias_.view());
     }
     template <class F>
-    void for_each_weight(F&& f) const {
+    constexpr void for_each_weight(F&& f) const {
       f("depthwise_kernel", depthwise_.view());
       f("pointwise_kernel", pointwise_.view());
       if constexpr (use_bias) f("bias", bias_.view());

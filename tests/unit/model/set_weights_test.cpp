@@ -37,6 +37,17 @@ constexpr auto deep_values = [] {
   return a;
 }();
 constexpr Deep deep_built = from_weights<Deep>(deep_values);
+
+// The depthwise, separable and transposed convolutions too (onnx2tshape writes the first and the last).
+using Mobile = Sequential<Input<6, 6, 2>, DepthwiseConv2D<Kernel<3, 3>, DepthMultiplier<2>, Padding::same, ReLU6>,
+                          SeparableConv2D<3, Kernel<2, 2>>, Conv2DTranspose<2, Kernel<3, 3>, Strides<2, 2>, HardSwish>,
+                          Cropping2D<1>, GlobalAveragePooling2D, Dense<1>>;
+constexpr auto mobile_values = [] {
+  std::array<float, Mobile::param_count> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.002f * static_cast<float>(i % 89) - 0.07f;
+  return a;
+}();
+constexpr Mobile mobile_built = from_weights<Mobile>(mobile_values);
 }  // namespace
 
 TEST_CASE("set_weights: one flat array in get_weights() order, at run time and at compile time", "[model][weights]") {
@@ -59,6 +70,17 @@ TEST_CASE("set_weights: one flat array in get_weights() order, at run time and a
   Tensor<float, Shape<2, 6, 6, 1>> image;
   for (int i = 0; i < image.size(); ++i) image.data()[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
   tshape_test::require_close(deep_built(image), deep(image), 0, 0);
+
+  auto mobile = make_model<Mobile>(4);
+  set_weights(mobile, mobile_values);
+  static Mobile mobile_copy = mobile_built;
+  std::vector<float> mobile_listed;
+  for (const auto& w : weights(mobile_copy))
+    for (float v : w.values) mobile_listed.push_back(v);
+  CHECK(mobile_listed == std::vector<float>(mobile_values.begin(), mobile_values.end()));
+  Tensor<float, Shape<2, 6, 6, 2>> pair;
+  for (int i = 0; i < pair.size(); ++i) pair.data()[i] = 0.05f * static_cast<float>(i % 11) - 0.25f;
+  tshape_test::require_close(mobile_built(pair), mobile(pair), 0, 0);
 
   CHECK_THROWS_WITH(set_weights(net, std::span<const float>(values).first(10)),
                     Catch::Contains("set_weights: the array does not hold param_count floats"));
