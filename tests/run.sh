@@ -62,13 +62,13 @@ ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
 step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded example's firmware images, their sizes, no heap linked"
 bash examples/embedded/build-cortex-m4.sh build/cortex-m4
 
-step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests"
+step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests, the transformer example"
 configure aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
   -DTSHAPE_USE_BLAS=OFF -DTSHAPE_USE_ZLIB=OFF -DTSHAPE_ARCH=
 cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocations_test tshape_no_exceptions_test \
   tshape_no_exceptions_no_heap_test tshape_training_no_exceptions_test tshape_training_no_exceptions_no_heap_test \
-  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact
-ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.embedded_sensor)'
+  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact transformer
+ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.embedded_sensor|example\.transformer)'
 
 step "consumers: find_package(tshape) after install, and add_subdirectory"
 rm -rf build/prefix
