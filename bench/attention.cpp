@@ -4,7 +4,8 @@
 //
 // tshape's figures are taken as bench/dense takes its own: a sample is `reps` back-to-back calls of
 // net->forward(x, y) (~50 us, or one call), the two batch sizes' samples interleaved round by round in
-// a rotating order, and the median per call reported. PyTorch's run in another process
+// a rotating order, and the median per call reported; times are the thread's CPU time, not the wall
+// clock's, as the machine these figures come from is shared. PyTorch's run in another process
 // (bench/attention_torch.py: eval mode, no_grad, torch.set_num_threads(1) and OMP_NUM_THREADS=1, the
 // faster of need_weights=False and True, median of many samples), so they cannot be interleaved with
 // tshape's: the bench runs the script after its own samples, or reads its output saved earlier.
@@ -30,6 +31,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <time.h>
 
 namespace {
 
@@ -76,10 +79,18 @@ variant make_variant(std::uint64_t seed) {
           [y] { return std::all_of(y->begin(), y->end(), [](float v) { return std::isfinite(v); }); }};
 }
 
+// The calling thread's CPU time in us: on a shared machine, time spent waiting for a core is not
+// counted (PyTorch's figures are its thread's CPU time too: time.thread_time()).
+double thread_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) * 1e-3;
+}
+
 double time_calls(const variant& v, int reps) {
-  const auto t0 = clock_type::now();
+  const double t0 = thread_us();
   for (int r = 0; r < reps; ++r) v.call();
-  return std::chrono::duration<double, std::micro>(clock_type::now() - t0).count() / reps;
+  return (thread_us() - t0) / reps;
 }
 
 // PyTorch's median us per call by batch, from attention_torch.py's output (`<batch> <us> <calls>`

@@ -6,7 +6,8 @@ Run with Debian's /usr/bin/python3 (python3-torch); started by bench/attention u
 --torch-figures FILE (this script's output saved earlier) or --no-torch. Prints one line per batch:
 `<batch> <median us per call> <calls timed>`, the faster of two calls per sample: need_weights=False
 (PyTorch's fused inference path) and the default need_weights=True (it also averages the heads'
-weights), each sample alternating between them.
+weights), each sample alternating between them. Times are this thread's CPU time
+(time.thread_time(): one thread, so all of PyTorch's work), as bench/attention's.
 """
 import argparse
 import os
@@ -38,9 +39,9 @@ def main():
             for f in forms:  # warm up
                 for _ in range(5):
                     f()
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             forms[0]()
-            one = time.perf_counter() - t0
+            one = time.thread_time() - t0
             # ~50 us per sample or one call, as the C++ bench does.
             reps = max(1, int(50e-6 / max(one, 1e-9)))
             samples = [[], []]
@@ -48,10 +49,10 @@ def main():
             rounds = 0
             while rounds < 11 or time.perf_counter() < deadline:
                 for k in ((0, 1) if rounds % 2 == 0 else (1, 0)):
-                    t0 = time.perf_counter()
+                    t0 = time.thread_time()
                     for _ in range(reps):
                         forms[k]()
-                    samples[k].append((time.perf_counter() - t0) / reps * 1e6)
+                    samples[k].append((time.thread_time() - t0) / reps * 1e6)
                 rounds += 1
         best = min(median(samples[0]), median(samples[1]))
         print(f"{batch} {best:.3f} {rounds * reps}", flush=True)
