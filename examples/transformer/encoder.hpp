@@ -6,8 +6,8 @@
 //   x = Embedding(64, 32)(tokens)
 //   x = Add()([x, keras_hub.layers.PositionEmbedding(32)(x)])
 //   for _ in range(2):
-//       h = MultiHeadAttention(2, 16)(LayerNormalization()(x), LayerNormalization()(x))  # self-attention
-//       x = Add()([x, h])
+//       h = LayerNormalization()(x)
+//       x = Add()([x, MultiHeadAttention(2, 16)(h, h)])  # self-attention
 //       h = Dense(32)(Dense(64, activation="relu")(LayerNormalization()(x)))
 //       x = Add()([x, h])
 //   out = Dense(2, activation="softmax")(GlobalAveragePooling1D()(x))
