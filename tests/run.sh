@@ -28,6 +28,7 @@ ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 ./build/gcc/bench/int8 --quick
 ./build/gcc/bench/conv --quick --threads 1
 ./build/gcc/bench/recurrent --quick
+./build/gcc/bench/attention --quick
 
 step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included, and the file readers fuzzed for 40 s"
 # Sanitizer builds: -O0 with line tables. Unoptimised, tshape does not force its kernels inline
@@ -63,14 +64,14 @@ step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded and MobileNet exa
 bash examples/embedded/build-cortex-m4.sh build/cortex-m4
 bash examples/mobilenet/build-cortex-m4.sh build/cortex-m4
 
-step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests, the MobileNet example (depthwise kernels in a whole model)"
+step "aarch64 under qemu-aarch64, NEON kernels without BLAS: unit and embedded tests, the int8 sensor model, the MobileNet and transformer examples"
 configure aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
   -DTSHAPE_USE_BLAS=OFF -DTSHAPE_USE_ZLIB=OFF -DTSHAPE_ARCH=
 cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocations_test tshape_no_exceptions_test \
   tshape_no_exceptions_no_heap_test tshape_training_no_exceptions_test tshape_training_no_exceptions_no_heap_test \
-  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact mobilenet \
-  mobilenet_firmware mobilenet_firmware_compact
-ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet))'
+  embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact embedded_sensor_int8 \
+  mobilenet mobilenet_firmware mobilenet_firmware_compact transformer
+ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet|transformer))'
 
 step "consumers: find_package(tshape) after install, and add_subdirectory"
 rm -rf build/prefix

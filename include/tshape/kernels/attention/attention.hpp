@@ -26,12 +26,21 @@ void masked_softmax(int T, int S, float* scores, bool causal) {
   for (int i = 0; i < T; ++i) {
     float* row = scores + static_cast<std::ptrdiff_t>(i) * S;
     const int seen = causal ? std::min(i + 1, S) : S;
+    // The row's largest score, then the exponentials and their sum, then the scaling: each a pass
+    // on V's registers (a row of 64 scores is four AVX-512 registers), the tail in plain floats.
     float most = row[0];
-    for (int j = 1; j < seen; ++j) most = std::max(most, row[j]);
+    int j = 0;
+    if (seen >= W) {
+      typename V::reg m = V::load(row);
+      for (j = W; j + W <= seen; j += W) m = V::max(m, V::load(row + j));
+      float lanes[W];
+      V::store(lanes, m);
+      for (int l = 0; l < W; ++l) most = std::max(most, lanes[l]);
+    }
+    for (; j < seen; ++j) most = std::max(most, row[j]);
     const typename V::reg neg_most = V::broadcast(-most);
     typename V::reg sums = V::zero();
-    int j = 0;
-    for (; j + W <= seen; j += W) {
+    for (j = 0; j + W <= seen; j += W) {
       const typename V::reg e = simd::exp<V>(V::add(V::load(row + j), neg_most));
       V::store(row + j, e);
       sums = V::add(sums, e);
@@ -45,7 +54,9 @@ void masked_softmax(int T, int S, float* scores, bool causal) {
       total += row[j];
     }
     const float inv = 1.0f / total;
-    for (j = 0; j < seen; ++j) row[j] *= inv;
+    const typename V::reg scale = V::broadcast(inv);
+    for (j = 0; j + W <= seen; j += W) V::store(row + j, V::mul(V::load(row + j), scale));
+    for (; j < seen; ++j) row[j] *= inv;
     for (j = seen; j < S; ++j) row[j] = 0.0f;
   }
 }
