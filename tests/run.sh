@@ -29,6 +29,7 @@ ctest --test-dir build/gcc -j "$jobs" --output-on-failure
 ./build/gcc/bench/conv --quick --threads 1
 ./build/gcc/bench/recurrent --quick
 ./build/gcc/bench/attention --quick
+./build/gcc/bench/depthwise --quick
 
 step "clang, AddressSanitizer + UndefinedBehaviorSanitizer: every test, compile-fail included, and the file readers fuzzed for 40 s"
 # Sanitizer builds: -O0 with line tables. Unoptimised, tshape does not force its kernels inline
