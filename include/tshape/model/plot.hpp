@@ -73,8 +73,9 @@ void label_layer(graphviz_layer& node, int name_index) {
   node.class_name = std::string(L::keras_class);
   if constexpr (has_nested_layers<L> && !model_spec<L>) {
     using Inner = type_at_t<0, typename L::layers>;
-    node.name += "(" + std::string(names[name_index + 1].view()) + ")";
-    node.class_name += "(" + std::string(Inner::keras_class) + ")";
+    // Appended piece by piece: g++ 12 -O3 warns (-Wrestrict, wrongly: GCC bug 105329) on "(" + std::string(...).
+    node.name.append("(").append(names[name_index + 1].view()).append(")");
+    node.class_name.append("(").append(Inner::keras_class).append(")");
   }
 }
 
@@ -83,7 +84,8 @@ dot_graph graph_of_sequential() {
   static_assert(Net::has_input, "tshape: to_dot needs a model whose first argument is Input<...>");
   using L = typename Net::layers;
   dot_graph g;
-  const std::string input_shape = "[" + std::string(batch_shape_text<typename Net::template shape_at<0>>().view()) + "]";
+  std::string input_shape("[");  // piece by piece: see label_layer
+  input_shape.append(batch_shape_text<typename Net::template shape_at<0>>().view()).append("]");
   g.layers.push_back({"input_1", "InputLayer", input_shape, input_shape});
   for_each_index<list_size<L>>([&](auto i) {
     graphviz_layer node;
@@ -152,7 +154,7 @@ std::string to_dot(const dot_options& options = {}) {
   else
     g = detail::graph_of_sequential<Net>();
   std::string out = "digraph G {\n";
-  out += "  rankdir=" + std::string(options.rankdir) + ";\n";
+  out.append("  rankdir=").append(options.rankdir).append(";\n");
   out += "  concentrate=true;\n";
   out += "  dpi=" + std::to_string(options.dpi) + ";\n";
   out += "  node [shape=record];\n";
