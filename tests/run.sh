@@ -45,18 +45,18 @@ configure clang16 -DCMAKE_CXX_COMPILER=clang++-16 "${sanitized[@]}"
 ctest --test-dir build/clang16 -j "$jobs" --output-on-failure -L compile_fail
 
 if grep -qw avx2 /proc/cpuinfo && grep -qw avx512f /proc/cpuinfo; then
-  step "g++, AVX2 kernels (-march=x86-64-v3): unit tests"
+  step "g++, AVX2 kernels (-march=x86-64-v3): the kernels', layers' and threads' unit tests"
   # -O1: the same AVX2 code paths as -O3, in about half the compile time (the optimised kernels are
   # timed by the benches, not here).
   configure gcc-avx2 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
-    -DTSHAPE_ARCH=x86-64-v3
+    -DTSHAPE_ARCH=x86-64-v3 "-DTSHAPE_UNIT_TEST_DIRS=kernels;layers;threads"
   cmake --build build/gcc-avx2 -j "$jobs" --target tshape_unit_tests
   ctest --test-dir build/gcc-avx2 -j "$jobs" --output-on-failure -R '^unit\.'
 fi
 
-step "clang, ThreadSanitizer, portable scalar kernels without BLAS or zlib: unit tests (inference from several threads)"
+step "clang, ThreadSanitizer, portable scalar kernels without BLAS or zlib: the kernels', threads' and models' unit tests (the pool, inference from several threads)"
 configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_USE_BLAS=OFF -DTSHAPE_USE_ZLIB=OFF \
-  -DTSHAPE_SANITIZE=thread \
+  -DTSHAPE_SANITIZE=thread "-DTSHAPE_UNIT_TEST_DIRS=kernels;threads;model" \
   -DCMAKE_CXX_FLAGS=-DTSHAPE_FORCE_SCALAR
 cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
