@@ -459,7 +459,9 @@ void child_shape(const std::string& name, const options& o) {
 
 template <std::size_t... I>
 int child(const std::string& name, const options& o, int threads, std::index_sequence<I...>) {
-  tshape::set_blas_threads(threads);
+  // tshape's variants run as a program does by default: its pool on `threads` threads, BLAS on one
+  // thread per block of rows; the im2col peer gets OpenBLAS' own threads.
+  tshape::set_blas_threads(name == "tshape" || name == "dense" ? 1 : threads);
   omp_set_num_threads(threads);
   tshape::set_threads(threads);
   (child_shape<I>(name, o), ...);
@@ -506,10 +508,11 @@ int run_threaded(const char* self, int threads, const options& o, double peak) {
     }
     print_row(p, ts[k].t, dn[k].t, im[k].t, dn[k].t.median / ts[k].t.median, im[k].t.median / ts[k].t.median,
               peak * threads);
-    // A 1x1 convolution is Dense's product, which BLAS runs on its threads when it is large enough.
+    // A 1x1 convolution is Dense's product: the inline kernel or one-thread sgemm calls, in blocks of
+    // rows on tshape's pool (the children leave BLAS on one thread, tshape's default).
     const bool blas = shapes[k].k == 1 && tshape::kernels::gemm::uses_blas(1LL * shapes[k].n * shapes[k].h * shapes[k].w,
-                                                                           shapes[k].oc, shapes[k].c, threads);
-    if (shapes[k].n < 2 && blas) std::printf("  (batch 1: the product ran in cblas_sgemm on %d threads)\n", threads);
+                                                                           shapes[k].oc, shapes[k].c, 1);
+    if (shapes[k].n < 2 && blas) std::printf("  (batch 1: the product ran in cblas_sgemm, split over %d threads)\n", threads);
     if (de[k].present) {
       const double gf = p.flops() / de[k].t.best * 1e-9;
       std::printf("  the same 1x1 as Dense<%d> (kernels/gemm: %s): %.1f us, %.1f GF/s (%.0f%%); t(Dense) / t(Conv2D) "

@@ -15,7 +15,8 @@
 //
 // Usage: dense [--quick] [--threads N] [--seconds S] [--shape batch,in,out]
 //   --quick    a few rounds of a few calls each: a smoke test that also checks the variants agree
-//   --threads  run only with N threads: BLAS' and tshape's pool (set_threads) (default: 1, then 2)
+//   --threads  run only with N threads: tshape's pool (set_threads), the raw BLAS calls' OpenBLAS threads
+//              (default: 1, then 2)
 //   --seconds  time budget per shape and thread count (default 1.5)
 //   --shape    run only this one of the shapes below, e.g. --shape 256,1024,1024
 //
@@ -106,6 +107,19 @@ float rand_float(std::uint64_t& s) {
   return static_cast<float>((s >> 40) * 0x1.0p-24) * 2.0f - 1.0f;
 }
 
+// OpenBLAS on `threads` threads for one peer call, then back to one for tshape's calls. Only for
+// products of at least 2^24 multiply-adds: switching the count costs more than a smaller product
+// (up to ~100 us), so below that the raw BLAS calls run on one thread.
+struct blas_threads_for_peer {
+  int threads;
+  blas_threads_for_peer(int n, long long madds) : threads(madds >= (1LL << 24) ? n : 1) {
+    if (threads > 1 && openblas_set_num_threads) openblas_set_num_threads(threads);
+  }
+  ~blas_threads_for_peer() {
+    if (threads > 1 && openblas_set_num_threads) openblas_set_num_threads(1);
+  }
+};
+
 template <int B, int I, int O>
 row run_case(const options& opt, int threads, bool& agree) {
   using namespace tshape;
@@ -149,12 +163,14 @@ row run_case(const options& opt, int threads, bool& agree) {
     clobber(ey->data());
   }));
   vs.push_back(make_variant("sgemm", [&] {
+    blas_threads_for_peer peer(threads, 1LL * B * I * O);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, O, I, 1.0f, bx.data(), I, bw.data(), O, 0.0f,
                 by.data(), O);
     clobber(by.data());
   }));
   if constexpr (B == 1)
     vs.push_back(make_variant("sgemv", [&] {
+      blas_threads_for_peer peer(threads, 1LL * B * I * O);
       cblas_sgemv(CblasRowMajor, CblasTrans, I, O, 1.0f, bw.data(), O, bx.data(), 1, 0.0f, by.data(), 1);
       clobber(by.data());
     }));
@@ -264,14 +280,18 @@ int main(int argc, char** argv) {
   std::printf("Eigen %d.%d.%d, %s, single-threaded (its default without OpenMP)\n", EIGEN_WORLD_VERSION,
               EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, Eigen::SimdInstructionSetsInUse());
   std::printf("ratios are medians of paired t(other)/t(tshape): above 1, tshape is faster; BLAS is the bare "
-              "product (no bias)\n\n");
+              "product (no bias)\n");
+  std::printf("on N threads: tshape's pool on N (its BLAS calls one-threaded, split by rows); raw BLAS on "
+              "OpenBLAS' N threads from 2^24 multiply-adds, on one below\n\n");
 
   bool agree = true;
   std::vector<row> rows;
   for (int th : opt.threads) {
-    tshape::set_blas_threads(th);
-    tshape::set_threads(th);  // tshape's inline kernel on the same number of threads (the shared pool)
-    if (openblas_set_num_threads) openblas_set_num_threads(th);
+    // tshape as a program runs it by default: its pool on th threads, BLAS on one thread per block
+    // of rows (kernels/gemm/blas.hpp). The raw sgemm peer gets OpenBLAS' own th threads (set
+    // around each of its calls, see run_case).
+    tshape::set_threads(th);
+    tshape::set_blas_threads(1);
     std::printf("| threads | (batch, in, out) | tshape (path) | GFLOP/s | Eigen fixed | GFLOP/s | raw BLAS (form) "
                 "| GFLOP/s | vs Eigen | vs BLAS |\n|---|---|---|---|---|---|---|---|---|---|\n");
     auto report = [&](const row& r) {

@@ -95,6 +95,53 @@ TEST_CASE("thread pool: Dense split by rows gives one thread's numbers", "[threa
   set_threads(before);
 }
 
+TEST_CASE("thread pool: BLAS products run on one BLAS thread, split by rows over the pool", "[threads][dense]") {
+  // 300 x 2048 x 600: 8 MiB of weights, past the inline kernel's reach, so Dense calls sgemm; and
+  // the transposed products of a backward pass. Each block of rows is a one-thread BLAS call; the
+  // blocks together give the unsplit product's numbers (up to BLAS' own order within a block,
+  // which a block boundary does not change).
+  using Net = Sequential<Input<2048>, Dense<600, ReLU>>;
+  Tensor<float, Shape<dyn, 2048>> x(300);
+  for (std::ptrdiff_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>((i * 5) % 23) * 0.03f - 0.3f;
+  const int before = threads();
+  const auto one = run_with_threads<Net>(1, x);
+#ifndef TSHAPE_NO_BLAS
+  CHECK(blas_threads() == 1);  // tshape's choice: the program chose no count
+#endif
+  const auto two = run_with_threads<Net>(2, x);
+  REQUIRE(two.size() == one.size());
+  for (std::size_t i = 0; i < one.size(); ++i) REQUIRE(two[i] == Approx(one[i]).margin(1e-5));
+
+  // gemm_nt and gemm_tn accumulate into C: the same sums on 1 and 2 threads.
+  const int M = 257, N = 130, K = 96;
+  std::vector<float> A(static_cast<std::size_t>(M) * K), Bt(static_cast<std::size_t>(N) * K), At(A.size()),
+      B(static_cast<std::size_t>(K) * N);
+  for (std::size_t i = 0; i < A.size(); ++i) A[i] = At[i] = static_cast<float>((i * 11) % 17) * 0.1f - 0.8f;
+  for (std::size_t i = 0; i < Bt.size(); ++i) Bt[i] = B[i] = static_cast<float>((i * 3) % 13) * 0.1f - 0.6f;
+  auto products = [&](int n) {
+    set_threads(n);
+    std::vector<float> nt(static_cast<std::size_t>(M) * N, 1.0f), tn(nt.size(), 1.0f);
+    kernels::gemm::gemm_nt(M, N, K, A.data(), Bt.data(), nt.data());
+    kernels::gemm::gemm_tn(M, N, K, At.data(), B.data(), tn.data());  // At read as (K x M)
+    nt.insert(nt.end(), tn.begin(), tn.end());
+    return nt;
+  };
+  const auto p1 = products(1), p2 = products(2);
+  for (std::size_t i = 0; i < p1.size(); ++i) REQUIRE(p2[i] == Approx(p1[i]).margin(1e-4));
+  // and against the plain sums
+  for (int i : {0, 128, 256})
+    for (int j : {0, 77, 129}) {
+      double nt = 1, tn = 1;
+      for (int k = 0; k < K; ++k) {
+        nt += static_cast<double>(A[static_cast<std::size_t>(i) * K + k]) * Bt[static_cast<std::size_t>(j) * K + k];
+        tn += static_cast<double>(At[static_cast<std::size_t>(k) * M + i]) * B[static_cast<std::size_t>(k) * N + j];
+      }
+      CHECK(p2[static_cast<std::size_t>(i) * N + j] == Approx(nt).margin(1e-4));
+      CHECK(p2[static_cast<std::size_t>(M) * N + static_cast<std::size_t>(i) * N + j] == Approx(tn).margin(1e-4));
+    }
+  set_threads(before);
+}
+
 TEST_CASE("thread pool: a worker's buffer is its own, of the size the job asked for", "[threads]") {
   thread_pool pool(3);
   for (std::size_t floats : {16u, 1000u, 64u}) {

@@ -4,10 +4,18 @@
 // it falls back to generic SSE kernels that run at a fraction of the machine's speed; the only cure
 // is the environment variable OPENBLAS_CORETYPE (read at load time). blas_info() says which kernels
 // run, and whether they look like such a fallback.
+//
+// tshape runs its large products on its own thread pool (threads/thread_pool.hpp), in blocks of
+// rows, each a one-thread BLAS call. OpenBLAS' threads on top of the pool would ask for more cores
+// than there are, and they spin while they wait, taking cores from the pool's. So before tshape's
+// first BLAS call OpenBLAS is set to one thread, unless the program chose a count with
+// set_blas_threads; with several BLAS threads chosen, tshape leaves its BLAS products to them.
 #pragma once
+#include <atomic>
 #include <string_view>
 
 #include "../../config.hpp"
+#include "../../threads/thread_pool.hpp"
 
 #ifndef TSHAPE_NO_BLAS
 #include <cblas.h>
@@ -57,19 +65,53 @@ inline blas_description blas_info() {
 #endif
 }
 
-/// How many threads BLAS runs on (1 without OpenBLAS).
+namespace detail {
+/// The count the program gave set_blas_threads, or 0 while it gave none.
+inline std::atomic<int>& blas_threads_chosen() {
+  static std::atomic<int> chosen{0};
+  return chosen;
+}
+
+/// Puts OpenBLAS on one thread once, before tshape's first BLAS call, unless the program chose.
+inline void claim_blas_threads() {
+#ifndef TSHAPE_NO_BLAS
+  static const bool claimed = [] {
+    if (blas_threads_chosen().load() == 0 && openblas_set_num_threads) openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)claimed;
+#endif
+}
+}  // namespace detail
+
+/// How many threads BLAS runs tshape's products on (1 without OpenBLAS, and by default: tshape's
+/// own pool splits them; see the top of this file).
 inline int blas_threads() {
 #ifndef TSHAPE_NO_BLAS
+  detail::claim_blas_threads();
   if (openblas_get_num_threads) return openblas_get_num_threads();
 #endif
   return 1;
 }
 
-/// Sets how many threads BLAS may use (OpenBLAS only; otherwise it does nothing).
+/// Sets how many threads BLAS may use (OpenBLAS only; otherwise it does nothing). With more than
+/// one, tshape's large products are split by BLAS' threads instead of tshape's pool.
 inline void set_blas_threads([[maybe_unused]] int n) {
 #ifndef TSHAPE_NO_BLAS
+  detail::blas_threads_chosen() = n < 1 ? 1 : n;
   if (openblas_set_num_threads) openblas_set_num_threads(n);
 #endif
 }
+
+namespace detail {
+/// Calls rows(r0, r1) over [0, M) for one BLAS product of `work` multiply-adds: split in blocks of
+/// rows over tshape's pool when BLAS runs on one thread and the product is large, else at once.
+template <class Rows>
+void blas_rows(int M, long long work, const Rows& rows) {
+  const int parts = M < 2 || blas_threads() > 1 ? 1 : parallel_parts(work, M);
+  if (parts <= 1) return rows(0, M);
+  parallel_for(parts, [&](int p, float*) { rows(static_cast<int>(1LL * M * p / parts), static_cast<int>(1LL * M * (p + 1) / parts)); });
+}
+}  // namespace detail
 
 }  // namespace tshape

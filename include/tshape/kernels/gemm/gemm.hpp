@@ -79,11 +79,17 @@ inline bool use_blas_now(long long M, long long N, long long K) {
 
 template <class Act>
 void blas_dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
-  if (M == 1)
+  if (M == 1) {
     cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
-  else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, W, N, 0.0f, y, N);
-  if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(M, N, bias, y, act);
+    if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(M, N, bias, y, act);
+    return;
+  }
+  tshape::detail::blas_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+    float* block = y + static_cast<std::ptrdiff_t>(r0) * N;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, N, K, 1.0f, x + static_cast<std::ptrdiff_t>(r0) * K,
+                K, W, N, 0.0f, block, N);
+    if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(r1 - r0, N, bias, block, act);
+  });
 }
 #endif
 

@@ -94,7 +94,10 @@ void gemm_nt(int M, int N, int K, const float* A, const float* B, float* C) {
   if (M <= 0 || N <= 0 || K <= 0) return;
 #ifndef TSHAPE_NO_BLAS
   if (1LL * M * N * K >= transposed_blas_min_madds) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, K, B, K, 1.0f, C, N);
+    tshape::detail::blas_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, N, K, 1.0f, A + static_cast<std::ptrdiff_t>(r0) * K, K,
+                  B, K, 1.0f, C + static_cast<std::ptrdiff_t>(r0) * N, N);
+    });
     return;
   }
 #endif
@@ -107,7 +110,11 @@ void gemm_tn(int M, int N, int K, const float* A, const float* B, float* C) {
   if (M <= 0 || N <= 0 || K <= 0) return;
 #ifndef TSHAPE_NO_BLAS
   if (1LL * M * N * K >= transposed_blas_min_madds) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0f, A, M, B, N, 1.0f, C, N);
+    // Rows r0..r1 of C are columns r0..r1 of A (stored K x M).
+    tshape::detail::blas_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, N, K, 1.0f, A + r0, M, B, N, 1.0f,
+                  C + static_cast<std::ptrdiff_t>(r0) * N, N);
+    });
     return;
   }
 #endif
