@@ -61,9 +61,10 @@ configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_USE
 cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
 
-step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded and MobileNet examples' firmware images, their sizes, no heap linked"
+step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded and MobileNet examples' firmware images, their sizes, no heap linked; the int8 kernels' DSP path and the int8 sensor model run under qemu-arm"
 bash examples/embedded/build-cortex-m4.sh build/cortex-m4
 bash examples/mobilenet/build-cortex-m4.sh build/cortex-m4
+bash tests/embedded/qemu_arm/run.sh build/cortex-m4
 
 step "aarch64 under qemu-aarch64, NEON kernels without BLAS: the kernels', layers', threads' and formats' unit tests, the embedded tests, the int8 sensor model, the MobileNet and transformer examples"
 # The unit tests of the folders with NEON code or per-architecture behaviour (kernels, layers,

@@ -10,6 +10,9 @@
 //   avx512_vnni  vpdpbusd multiplies u8 by s8: x ^ 0x80 is x + 128 as u8, and 128 * sum(w) is taken off.
 //   avx2         bytes sign-extended to 16 bits and vpmaddwd (vpmaddubsw's 16-bit sums could saturate).
 //   neon         vdotq_s32 with __ARM_FEATURE_DOTPROD, else vmull_s8 + vpadalq_s16.
+//   arm_dsp      32-bit Arm with the DSP extension (Cortex-M4, M7, M33): sxtb16 sign-extends bytes 0
+//                and 2 (or, rotated, 1 and 3) of a word into two 16-bit halves, and smlad adds both
+//                halves' products to the sum: two instructions per two multiply-adds.
 //   portable     the same packed loop in plain C++ (TSHAPE_FORCE_SCALAR, or no SIMD).
 // `reference` is the plain twin on the unpacked (units, in) weights, as TFLite's kernel reads them.
 #pragma once
@@ -27,6 +30,9 @@
 #endif
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
+#endif
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#include <arm_acle.h>
 #endif
 
 namespace tshape::kernels::quant {
@@ -413,6 +419,63 @@ inline void dense_neon(int rows, int in, int units, const std::int8_t* x, const 
 }
 #endif
 
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_FEATURE_DSP) && !defined(__aarch64__)
+#define TSHAPE_QUANT_ARM_DSP 1
+namespace detail {
+/// Bytes 1 and 3 of w, sign-extended into two 16-bit halves (one sxtb16 with its rotation).
+TSHAPE_ALWAYS_INLINE std::uint32_t odd_bytes(std::uint32_t w) {
+  std::uint32_t r;
+  asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(w));
+  return r;
+}
+/// sum + the 4 byte products of x and w, by pairs: bytes 0 and 2, then 1 and 3.
+TSHAPE_ALWAYS_INLINE std::int32_t dot4(std::uint32_t x_even, std::uint32_t x_odd, std::uint32_t w, std::int32_t sum) {
+  sum = __smlad(static_cast<int16x2_t>(x_even), static_cast<int16x2_t>(__sxtb16(w)), sum);
+  return __smlad(static_cast<int16x2_t>(x_odd), static_cast<int16x2_t>(odd_bytes(w)), sum);
+}
+/// One word of 4 bytes from p (any alignment: the Cortex-M4 loads unaligned words).
+TSHAPE_ALWAYS_INLINE std::uint32_t load_word(const std::int8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+/// Four channels' sums + their dot products with one depth group xw; wg holds the four channels'
+/// 4 bytes each, one after the other.
+TSHAPE_ALWAYS_INLINE void dot4x4(std::uint32_t xw, const std::int8_t* wg, std::int32_t& s0, std::int32_t& s1,
+                                 std::int32_t& s2, std::int32_t& s3) {
+  const auto xe = static_cast<std::uint32_t>(__sxtb16(xw)), xo = odd_bytes(xw);
+  s0 = dot4(xe, xo, load_word(wg), s0);
+  s1 = dot4(xe, xo, load_word(wg + 4), s1);
+  s2 = dot4(xe, xo, load_word(wg + 8), s2);
+  s3 = dot4(xe, xo, load_word(wg + 12), s3);
+}
+}  // namespace detail
+
+
+/// Cortex-M4 and the like: four channels at a time, their sums in registers; each depth group's x
+/// is unpacked once for the four. The last group, when `in` is not a multiple of 4, is read apart
+/// (zeros past `in`), so that every other load is one word.
+inline void dense_arm_dsp(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed,
+                          const requantization& q, std::int8_t* y) {
+  const int groups = depth_groups(in), whole = in / depth_group;
+  constexpr int group_stride = channel_block * depth_group;
+  for (int r = 0; r < rows; ++r) {
+    const std::int8_t* xr = x + static_cast<std::size_t>(r) * in;
+    for (int c0 = 0; c0 < units; c0 += 4) {
+      const std::int8_t* wq = packed + static_cast<std::size_t>(c0 / channel_block) * groups * group_stride +
+                              (c0 % channel_block) * depth_group;
+      std::int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int g = 0; g < whole; ++g, wq += group_stride)
+        detail::dot4x4(detail::load_word(xr + g * depth_group), wq, s0, s1, s2, s3);
+      if (whole < groups) detail::dot4x4(static_cast<std::uint32_t>(detail::group_bytes(xr, in, whole)), wq, s0, s1, s2, s3);
+      const std::int32_t sums[4] = {s0, s1, s2, s3};
+      for (int j = 0; j < 4 && c0 + j < units; ++j)
+        y[static_cast<std::size_t>(r) * units + c0 + j] = detail::finish(sums[j], c0 + j, q);
+    }
+  }
+}
+#endif
+
 /// The name of the path dense() takes on this target.
 constexpr const char* dense_path() {
 #if defined(TSHAPE_QUANT_AVX512_VNNI)
@@ -423,6 +486,8 @@ constexpr const char* dense_path() {
   return "neon_dotprod";
 #elif defined(TSHAPE_QUANT_NEON)
   return "neon";
+#elif defined(TSHAPE_QUANT_ARM_DSP)
+  return "arm_dsp";
 #else
   return "portable";
 #endif
@@ -437,6 +502,8 @@ inline void dense(int rows, int in, int units, const std::int8_t* x, const std::
   dense_avx2(rows, in, units, x, packed, q, y);
 #elif defined(TSHAPE_QUANT_NEON)
   dense_neon(rows, in, units, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_ARM_DSP)
+  dense_arm_dsp(rows, in, units, x, packed, q, y);
 #else
   dense_portable(rows, in, units, x, packed, q, y);
 #endif

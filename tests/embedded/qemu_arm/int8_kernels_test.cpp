@@ -1,0 +1,139 @@
+// The int8 kernels' Cortex-M4 path (sxtb16 + smlad, kernels/quant/dense.hpp) against the plain
+// reference, bit for bit: Dense over odd depths and unit counts, batch 1 and more, extreme values,
+// fused activation ranges; Conv2D (which runs the same Dense on patches) over strides and padding.
+// Built for the Cortex-M4 and run under qemu-arm by run.sh; no heap, no C runtime.
+#include <tshape/kernels/quant/conv.hpp>
+#include <tshape/kernels/quant/dense.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+
+#include "linux_start.hpp"
+
+#if !defined(TSHAPE_QUANT_ARM_DSP)
+#error "built without the Arm DSP extension: this test checks that path (see run.sh for the flags)"
+#endif
+
+using namespace tshape::kernels::quant;
+
+namespace {
+std::uint32_t next(std::uint64_t& s) {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return static_cast<std::uint32_t>(s >> 16);
+}
+
+constexpr int max_rows = 8, max_in = 160, max_units = 100;
+std::int8_t x[max_rows * max_in], w[max_units * max_in], packed[packed_bytes(max_in, max_units)];
+std::int8_t expected[max_rows * max_units], got[max_rows * max_units];
+std::int32_t bias[max_units], sums[max_units], mult[max_units], shift[max_units];
+
+// Random data (or only the extremes, where sums are largest) and per-channel requantization with
+// multipliers from 1e-5 to 10 (shifts both ways); returns the requantization.
+requantization fill(std::uint64_t s, int rows, int in, int units, bool extremes, std::int32_t lo, std::int32_t hi) {
+  for (int i = 0; i < rows * in; ++i)
+    x[i] = static_cast<std::int8_t>(extremes ? (next(s) & 1 ? 127 : -128) : static_cast<int>(next(s) % 256) - 128);
+  for (int i = 0; i < units * in; ++i)
+    w[i] = static_cast<std::int8_t>(extremes ? (next(s) & 1 ? 127 : -127) : static_cast<int>(next(s) % 255) - 127);
+  pack_weights(in, units, w, packed);
+  for (int c = 0; c < units; ++c) {
+    std::int32_t sum = 0;
+    for (int k = 0; k < in; ++k) sum += w[c * in + k];
+    sums[c] = sum;
+    bias[c] = static_cast<std::int32_t>(next(s) % 20001) - 10000;
+    const auto qm = quantize_multiplier(1e-5 * static_cast<double>(1 + next(s) % 1000000));
+    mult[c] = qm.value;
+    shift[c] = qm.shift;
+  }
+  const std::int32_t zp_in = static_cast<std::int32_t>(next(s) % 256) - 128;
+  const std::int32_t zp_out = static_cast<std::int32_t>(next(s) % 256) - 128;
+  return {bias, sums, mult, shift, zp_in, zp_out, lo, hi};
+}
+
+bool same(int n) {
+  for (int i = 0; i < n; ++i)
+    if (got[i] != expected[i]) return false;
+  return true;
+}
+
+int failures = 0, cases = 0;
+void report(const char* what, int a, int b, int c) {
+  ++failures;
+  qemu_arm::say("MISMATCH ");
+  qemu_arm::say(what);
+  qemu_arm::say(" ");
+  qemu_arm::say(a);
+  qemu_arm::say(" ");
+  qemu_arm::say(b);
+  qemu_arm::say(" ");
+  qemu_arm::say(c);
+  qemu_arm::say("\n");
+}
+
+void dense_cases() {
+  for (int extremes = 0; extremes < 2; ++extremes)
+    for (int rows : {1, 2, 3, 8})
+      for (int in : {1, 3, 4, 7, 16, 33, 64, 130, 160})
+        for (int units : {1, 3, 4, 5, 16, 17, 31, 40, 100}) {
+          const std::int32_t lo = extremes ? 0 : -128, hi = extremes ? 100 : 127;  // a fused ReLU-like range
+          const auto q = fill(static_cast<std::uint64_t>(rows * 7919 + in * 104729 + units * 31 + extremes) | 1, rows, in,
+                              units, extremes != 0, lo, hi);
+          reference(rows, in, units, x, w, q, expected);
+          for (int i = 0; i < rows * units; ++i) got[i] = 99;
+          dense_arm_dsp(rows, in, units, x, packed, q, got);
+          ++cases;
+          if (!same(rows * units)) report("dense rows/in/units", rows, in, units);
+        }
+}
+
+std::int8_t image[2 * 9 * 7 * 5], ohwi[6 * 3 * 3 * 5], conv_packed[packed_bytes(3 * 3 * 5, 6)], scratch[9 * 7 * 45];
+std::int8_t conv_expected[2 * 9 * 7 * 6], conv_got[2 * 9 * 7 * 6];
+
+void conv_cases() {
+  // 9x7x5 images, 6 filters of 3x3 (or 1x3): strides 1 and 2, 'valid' and 'same' (odd padding at
+  // the bottom and right, as Keras places it), batch 1 and 2.
+  struct geometry { int kh, kw, stride, pad_top, pad_left, out_h, out_w; };
+  const geometry gs[] = {{3, 3, 1, 0, 0, 7, 5}, {3, 3, 1, 1, 1, 9, 7}, {3, 3, 2, 0, 0, 4, 3},
+                         {3, 3, 2, 1, 1, 5, 4}, {1, 3, 1, 0, 1, 9, 7}, {1, 3, 2, 0, 0, 5, 3}};
+  std::uint64_t s = 77;
+  for (const auto& gm : gs)
+    for (int batch : {1, 2}) {
+      const conv_geometry g{9, 7, 5, gm.kh, gm.kw, 6, gm.stride, gm.stride, gm.pad_top, gm.pad_left, gm.out_h, gm.out_w};
+      for (int i = 0; i < batch * 9 * 7 * 5; ++i) image[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
+      for (int i = 0; i < 6 * g.patch(); ++i) ohwi[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 255) - 127);
+      pack_weights(g.patch(), 6, ohwi, conv_packed);
+      for (int c = 0; c < 6; ++c) {
+        std::int32_t sum = 0;
+        for (int k = 0; k < g.patch(); ++k) sum += ohwi[c * g.patch() + k];
+        sums[c] = sum;
+        bias[c] = static_cast<std::int32_t>(next(s) % 2001) - 1000;
+        const auto qm = quantize_multiplier(1e-3 * static_cast<double>(1 + next(s) % 10000));
+        mult[c] = qm.value;
+        shift[c] = qm.shift;
+      }
+      const requantization q{bias, sums, mult, shift, static_cast<std::int32_t>(next(s) % 256) - 128, -3, -128, 127};
+      const int n = batch * g.out_h * g.out_w * 6;
+      conv2d_reference(g, batch, image, ohwi, q, conv_expected);
+      for (int i = 0; i < n; ++i) conv_got[i] = 99;
+      conv2d(g, batch, image, conv_packed, q, scratch, conv_got, dense_arm_dsp);
+      ++cases;
+      bool ok = true;
+      for (int i = 0; i < n; ++i) ok = ok && conv_got[i] == conv_expected[i];
+      if (!ok) report("conv2d kernel/stride/batch", gm.kh * 10 + gm.kw, gm.stride, batch);
+    }
+}
+}  // namespace
+
+int test_main() {
+  qemu_arm::say("int8 kernels, path ");
+  qemu_arm::say(dense_path());
+  qemu_arm::say(": ");
+  dense_cases();
+  conv_cases();
+  qemu_arm::say(cases);
+  qemu_arm::say(" cases, ");
+  qemu_arm::say(failures);
+  qemu_arm::say(failures == 0 ? " mismatches: bit-exact with the reference\n" : " mismatches\n");
+  return failures == 0 ? 0 : 1;
+}
