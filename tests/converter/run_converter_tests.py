@@ -154,6 +154,18 @@ class TwoInOut(nn.Module):
         return torch.sigmoid(self.alarm(joint)), torch.softmax(self.kind(joint), dim=-1)
 
 
+class Siamese(nn.Module):
+    """Two inputs of one shape through one shared encoder: their difference, scored."""
+
+    def __init__(self):
+        super().__init__()
+        self.encode = nn.Linear(6, 4)
+        self.score = nn.Linear(4, 1)
+
+    def forward(self, left, right):
+        return torch.sigmoid(self.score(torch.relu(self.encode(left)) - torch.relu(self.encode(right))))
+
+
 class RNNState(nn.Module):
     """The final state h_n of a one-layer GRU (ONNX's Y_h) instead of the output sequence."""
 
@@ -451,6 +463,28 @@ def main():
                                           tshape::TensorView<const float, tshape::Shape<{BATCH}, 5>>(meta));
     failures += compare("two_in_out (output 0)", a.data(), alarm, {alarm.size});
     failures += compare("two_in_out (output 1)", k.data(), kind, {kind.size});
+  }}""")
+
+    # Two inputs of one shape: named Inputs in the header (a tensor is its type in tshape).
+    model = Siamese().eval()
+    left, right = torch.randn(BATCH, 6, generator=gen), torch.randn(BATCH, 6, generator=gen)
+    with torch.no_grad():
+        same = model(left, right).numpy()
+    onnx_path = os.path.join(work, "siamese.onnx")
+    torch.onnx.export(model, (left, right), onnx_path, opset_version=13, input_names=["left", "right"],
+                      output_names=["same"], dynamic_axes={n: {0: "batch"} for n in ("left", "right", "same")})
+    r = run_tool([onnx_path, "-o", os.path.join(work, "siamese.hpp"), "--namespace", "siamese"])
+    if r.returncode != 0:
+        failures.append(f"siamese: onnx2tshape failed:\n{r.stderr}")
+    else:
+        includes.append('#include "siamese.hpp"')
+        checks.append(f"""  {{
+    static const float left[] = {{{floats(left.numpy())}}};
+    static const float right[] = {{{floats(right.numpy())}}};
+    static const float same[] = {{{floats(same)}}};
+    const auto s = siamese::model(tshape::TensorView<const float, tshape::Shape<{BATCH}, 6>>(left),
+                                  tshape::TensorView<const float, tshape::Shape<{BATCH}, 6>>(right));
+    failures += compare("siamese (named inputs)", s.data(), same, {same.size});
   }}""")
 
     failures += check_errors(work)

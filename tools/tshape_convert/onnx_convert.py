@@ -19,6 +19,18 @@ from . import layouts
 BATCH_SENTINEL = 1000003  # stands for the dynamic batch in folded shape arithmetic
 
 
+
+def cxx_string(text):
+    """A C++ string literal of text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def input_display_name(onnx_name, fallback):
+    """An Input's name for Input<...>::named<...>: the ONNX name, 1 to 40 printable characters."""
+    name = "".join(c for c in onnx_name if c.isprintable())[:40]
+    return name or fallback[:40]
+
+
 class ConvertError(Exception):
     """A conversion failure: one message per problem."""
 
@@ -552,10 +564,6 @@ class Converter:
         for v in self.input_values:
             if v.groups is None:
                 v.groups = identity_groups(v.rank)
-        shapes = [tuple(v.tshape_shape()) for v in self.input_values]
-        if len(set(shapes)) != len(shapes):
-            raise ConvertError(["two inputs have the same shape in tshape, where an Input is known by its shape: "
-                                "tshape cannot tell them apart"])
         return self
 
     def fail(self, node, why):
@@ -1482,8 +1490,11 @@ def functional_lines(conv, in_ts):
         calls.append(f"inline constexpr auto {l.tensor} = {t}{{}}({', '.join(l.inputs)});  // {l.name}")
     lines.append("namespace graph {")
     lines += [f"struct {tag};" for tag in tags]
-    for v in conv.input_values:
-        lines.append(f"inline constexpr auto {v.tensor} = tshape::Input<{', '.join(map(str, v.tshape_shape()))}>{{}};")
+    # A tensor is its type in tshape: Inputs of one shape get their ONNX names to be two tensors.
+    shapes = [tuple(v.tshape_shape()) for v in conv.input_values]
+    for v, name, shape in zip(conv.input_values, conv.input_names, shapes):
+        named = f"::named<{cxx_string(input_display_name(name, v.tensor))}>" if shapes.count(shape) > 1 else ""
+        lines.append(f"inline constexpr auto {v.tensor} = tshape::Input<{', '.join(map(str, shape))}>{named}{{}};")
     lines += calls
     lines.append("}  // namespace graph")
     ins = [f"graph::{v.tensor}" for v in conv.input_values]

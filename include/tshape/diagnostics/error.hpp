@@ -71,6 +71,8 @@
   "tshape: a shared layer is applied to tensors of different shapes (its one set of weights fits one shape)"
 #define TSHAPE_MSG_GRAPH_DISCONNECTED "tshape: an output depends on an Input that is not among the model's inputs"
 #define TSHAPE_MSG_INPUT_NOT_USED "tshape: an Input of the model is not used by any of its outputs"
+#define TSHAPE_MSG_INPUT_REPEATED \
+  "tshape: one Input is given to the model twice (a tensor is its type: Inputs of one shape need names, Input<16>::named<\"left\">)"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT "tshape: the model is called with a different number of tensors than it has Inputs"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING \
   "tshape: a training step needs one tensor per Input, one target per output and, with losses{...}, one loss per output"
@@ -167,6 +169,7 @@ template <class... Details> struct DOT_MISMATCH {};
 template <class... Details> struct SHARED_LAYER_MISMATCH {};
 template <class... Details> struct GRAPH_DISCONNECTED {};
 template <class... Details> struct INPUT_NOT_USED {};
+template <class... Details> struct INPUT_REPEATED {};
 template <class... Details> struct WRONG_TENSOR_COUNT {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
@@ -210,6 +213,7 @@ template <int... Axes> struct dot_axes {};
 template <class... Layers> struct inputs_from {};    // the layers that produced a merge's inputs
 template <class Layer> struct unknown_input {};      // an Input an output depends on, not given to the model
 template <class Layer> struct unused_input {};
+template <int Position, class Layer> struct repeated_input {};  // model input Position is one given before
 template <int N> struct model_inputs {};
 template <int N> struct but_called_with {};
 template <int N> struct model_outputs {};

@@ -327,8 +327,17 @@ class graph_body<type_list<I...>, type_list<O...>> {
     ((f < 0 && index_in_v<I, nodes> < 0 ? f = i : 0, ++i), ...);
     return f;
   }();
+  // An Input given twice (two unnamed Inputs of one shape are one type): the second's position, or -1.
+  static constexpr int repeated_input = [] {
+    int f = -1, i = 0;
+    ((f < 0 && index_in_v<I, type_list<I...>> != i ? f = i : 0, ++i), ...);
+    return f;
+  }();
   static constexpr auto connection_rule() {
-    if constexpr (unknown_input >= 0)
+    if constexpr (repeated_input >= 0)
+      return std::type_identity<error::INPUT_REPEATED<
+          error::at_model_input, error::repeated_input<repeated_input, type_at_t<repeated_input, type_list<I...>>>>>{};
+    else if constexpr (unknown_input >= 0)
       return std::type_identity<error::GRAPH_DISCONNECTED<error::unknown_input<type_at_t<unknown_input, nodes>>>>{};
     else if constexpr (unused_input >= 0)
       return std::type_identity<error::INPUT_NOT_USED<error::unused_input<type_at_t<unused_input, type_list<I...>>>>>{};
@@ -1167,6 +1176,7 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
 

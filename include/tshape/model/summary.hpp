@@ -113,9 +113,22 @@ struct graph_text {
     return out;
   }();
 
-  /// The name of the layer that makes node k: an InputLayer's is input_<its position among the inputs + 1>.
+  /// Each Input node's name: its own (Input<D...>::named<"left">), or input_<its position among the
+  /// inputs + 1>.
+  static constexpr std::array<layer_name, n> input_names = [] {
+    std::array<layer_name, n> out{};
+    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      using N = type_at_t<k, typename Net::graph_type::nodes>;
+      if constexpr (requires { N::name; })
+        out[k] = layer_name(N::name);
+      else if constexpr (is_input_tensor_v<N>)
+        out[k] = make_name("input", Net::model_input[k] + 1);
+    });
+    return out;
+  }();
+  /// The name of the layer that makes node k.
   static constexpr layer_name node_layer_name(int k) {
-    if (t.is_input[k]) return make_name("input", Net::model_input[k] + 1);
+    if (t.is_input[k]) return input_names[k];
     return all_names_v<Net>[layers.name_index[Net::layer_of[k]]];
   }
   /// Which application of its layer node k is (Keras' node_index).
