@@ -247,6 +247,7 @@ template <class... Options> struct given_together {};
 struct an_activation {};
 template <int N> struct units {};
 template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
+template <class Momentum> struct momentum_in_0_1 {};  // Momentum<Num, Den>: a fraction in [0, 1)
 template <int N> struct input_dim {};
 template <int N> struct output_dim {};
 template <int N> struct num_heads {};

@@ -6,7 +6,12 @@
 //
 // Training (Keras 2's call(training=True)): each channel is normalized with the batch's mean and
 // biased variance over every axis but the last, and the moving statistics follow them with momentum
-// 0.99: moving = moving * 0.99 + batch_statistic * 0.01. Keras 2 takes its fused path for rank-4
+// 0.99: moving = moving * 0.99 + batch_statistic * 0.01.
+//
+// Keras' momentum and epsilon arguments: BatchNormalization::with<Options...>, in any order,
+// Momentum<Num, Den> (Keras' default 0.99: Momentum<99, 100>; PyTorch's momentum=0.1 is Keras'
+// 0.9, Momentum<9, 10>) and Epsilon<Num, Den> (1e-3: Epsilon<1, 1000>). A lower momentum makes the
+// moving statistics follow the batches in fewer steps. Keras 2 takes its fused path for rank-4
 // batches (samples of rank 3, e.g. Conv2D outputs), which moves the variance towards the UNBIASED
 // batch variance (times n / (n - 1), n the values per channel); its plain path, for every other rank,
 // towards the biased one. Both are kept here. A frozen layer (train_context::trainable false) runs as
@@ -20,18 +25,51 @@
 #include "../kernels/norm/batch_norm.hpp"
 #include "../kernels/norm/batch_norm_train.hpp"
 #include "layer.hpp"
+#include "layer_normalization.hpp"  // Epsilon
 
 namespace tshape {
 
-struct BatchNormalization : detail::functional_call<BatchNormalization> {
+/// A moving average's momentum, Num / Den in [0, 1): BatchNormalization::with<Momentum<9, 10>> is
+/// Keras' BatchNormalization(momentum=0.9).
+template <int Num, int Den = 1>
+struct Momentum {
+  static constexpr double value = Den != 0 ? static_cast<double>(Num) / Den : 0.0;
+  static constexpr bool valid = Num >= 0 && Den > 0 && Num < Den;
+};
+
+namespace detail {
+template <class T>
+struct is_momentum : std::false_type {};
+template <int N, int D>
+struct is_momentum<Momentum<N, D>> : std::true_type {};
+template <class O>
+struct batch_norm_takes : std::bool_constant<is_epsilon<O>::value || is_momentum<O>::value> {};
+
+/// The layer, for BatchNormalization (Self) and BatchNormalization::with<Options...>.
+template <class Self, class... Options>
+struct batch_normalization_spec : functional_call<Self> {
+  using epsilon_option = option_t<is_epsilon, Epsilon<1, 1000>, Options...>;
+  using momentum_option = option_t<is_momentum, Momentum<99, 100>, Options...>;
+  using options_mistake = options_rule_t<error::it_takes<Momentum<99, 100>, Epsilon<1, 1000>>, batch_norm_takes,
+                                         type_list<Options...>, is_momentum, is_epsilon>;
+  /// void, or the option mistake the model reports (layer.hpp): an unknown or repeated option, an
+  /// epsilon that is not positive, a momentum outside [0, 1).
+  using option_rule = std::conditional_t<
+      !std::is_void_v<options_mistake>, options_mistake,
+      std::conditional_t<!epsilon_option::valid, mismatch<error::BAD_OPTION_VALUE, typename epsilon_detail<epsilon_option>::type>,
+                         std::conditional_t<momentum_option::valid, void,
+                                            mismatch<error::BAD_OPTION_VALUE, error::momentum_in_0_1<momentum_option>>>>>;
+
   static constexpr std::string_view keras_class = "BatchNormalization";
   static constexpr std::string_view keras_name = "batch_normalization";
-  static constexpr float epsilon = 1e-3f;
-  static constexpr float momentum = 0.99f;
+  static constexpr float epsilon = static_cast<float>(epsilon_option::value);
+  static constexpr float momentum = static_cast<float>(momentum_option::value);
 
   template <int... D>
   static constexpr auto infer(Shape<D...> s) {
-    if constexpr (sizeof...(D) == 0)
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else if constexpr (sizeof...(D) == 0)
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<1>, error::got<Shape<>>>{};
     else
       return s;
@@ -153,6 +191,14 @@ struct BatchNormalization : detail::functional_call<BatchNormalization> {
 
     Tensor<float, channels> gamma_, beta_, mean_, variance_;
   };
+};
+}  // namespace detail
+
+struct BatchNormalization : detail::batch_normalization_spec<BatchNormalization> {
+  /// Keras' arguments, in any order: Momentum<Num, Den> (default Momentum<99, 100>), Epsilon<Num, Den>
+  /// (default Epsilon<1, 1000>).
+  template <class... Options>
+  struct with : detail::batch_normalization_spec<with<Options...>, Options...> {};
 };
 
 }  // namespace tshape

@@ -68,7 +68,7 @@ struct bn_case {
 /// One forward_train: the output normalized by the batch's statistics, the moving ones moved by 1%
 /// towards them (the variance unbiased when Keras 2 fuses, i.e. for rank-3 samples).
 template <class B>
-void check_moving_statistics(int batch) {
+void check_moving_statistics(int batch, double momentum = 0.99, double epsilon = 1e-3) {
   bn_case<B> t(batch);
   std::vector<float> mean0(t.bn.moving_mean().begin(), t.bn.moving_mean().end());
   std::vector<float> var0(t.bn.moving_variance().begin(), t.bn.moving_variance().end());
@@ -79,11 +79,13 @@ void check_moving_statistics(int batch) {
   for (int c = 0; c < bn_case<B>::C; ++c) {
     const auto [m, v] = t.moments(c);
     INFO("channel " << c);
-    CHECK(t.bn.moving_mean()[c] == Approx(mean0[static_cast<std::size_t>(c)] * 0.99 + m * 0.01).epsilon(1e-5).margin(1e-6));
-    CHECK(t.bn.moving_variance()[c] == Approx(var0[static_cast<std::size_t>(c)] * 0.99 + v * unbiased * 0.01).epsilon(1e-5));
+    CHECK(t.bn.moving_mean()[c] ==
+          Approx(mean0[static_cast<std::size_t>(c)] * momentum + m * (1 - momentum)).epsilon(1e-5).margin(1e-6));
+    CHECK(t.bn.moving_variance()[c] ==
+          Approx(var0[static_cast<std::size_t>(c)] * momentum + v * unbiased * (1 - momentum)).epsilon(1e-5));
     for (int r = 0; r < rows; ++r) {
       const auto k = static_cast<std::size_t>(r * bn_case<B>::C + c);
-      const double expected = t.bn.gamma()[c] * (t.x[k] - m) / std::sqrt(v + 1e-3) + t.bn.beta()[c];
+      const double expected = t.bn.gamma()[c] * (t.x[k] - m) / std::sqrt(v + epsilon) + t.bn.beta()[c];
       CHECK(t.y[k] == Approx(expected).epsilon(1e-5).margin(1e-5));
     }
   }
@@ -96,6 +98,16 @@ TEST_CASE("BatchNormalization: one training pass moves the moving statistics as 
   check_moving_statistics<BatchNormalization::bind<Shape<6, 4>>>(3);        // plain path (rank-3 batch)
   check_moving_statistics<BatchNormalization::bind<Shape<4, 3, 5>>>(2);     // fused path: unbiased variance
   check_moving_statistics<BatchNormalization::bind<Shape<1, 1, 3>>>(1);     // one value per channel: n / max(n - 1, 1)
+}
+
+TEST_CASE("BatchNormalization::with<Momentum, Epsilon>: Keras' momentum and epsilon arguments", "[train][batch_normalization]") {
+  // Keras' BatchNormalization(momentum=0.9, epsilon=1e-5), PyTorch's defaults in Keras' terms.
+  using Spec = BatchNormalization::with<Momentum<9, 10>, Epsilon<1, 100000>>;
+  static_assert(Spec::momentum == 0.9f && Spec::epsilon == 1e-5f);
+  static_assert(BatchNormalization::with<Epsilon<1, 100>>::momentum == 0.99f);  // the other keeps its default
+  check_moving_statistics<Spec::bind<Shape<5>>>(7, 0.9, 1e-5);
+  check_moving_statistics<Spec::bind<Shape<4, 3, 5>>>(2, 0.9, 1e-5);
+  check_moving_statistics<BatchNormalization::with<Momentum<0>>::bind<Shape<6, 4>>>(3, 0.0);  // moving = the batch's
 }
 
 TEST_CASE("BatchNormalization: a frozen layer, or training off, uses and keeps the moving statistics",
