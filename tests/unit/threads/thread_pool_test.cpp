@@ -112,6 +112,13 @@ TEST_CASE("thread pool: BLAS products run on one BLAS thread, split by rows over
   REQUIRE(two.size() == one.size());
   for (std::size_t i = 0; i < one.size(); ++i) REQUIRE(two[i] == Approx(one[i]).margin(1e-5));
 
+  // One row: sgemv in blocks of columns.
+  using Wide = Sequential<Input<1024>, Dense<1000, ReLU>>;
+  Tensor<float, Shape<1, 1024>> v;
+  for (std::ptrdiff_t i = 0; i < v.size(); ++i) v.data()[i] = static_cast<float>((i * 3) % 29) * 0.02f - 0.25f;
+  const auto v1 = run_with_threads<Wide>(1, v), v2 = run_with_threads<Wide>(2, v);
+  for (std::size_t i = 0; i < v1.size(); ++i) REQUIRE(v2[i] == Approx(v1[i]).margin(1e-5));
+
   // gemm_nt and gemm_tn accumulate into C: the same sums on 1 and 2 threads.
   const int M = 257, N = 130, K = 96;
   std::vector<float> A(static_cast<std::size_t>(M) * K), Bt(static_cast<std::size_t>(N) * K), At(A.size()),

@@ -105,7 +105,8 @@ inline void set_blas_threads([[maybe_unused]] int n) {
 
 namespace detail {
 /// Calls rows(r0, r1) over [0, M) for one BLAS product of `work` multiply-adds: split in blocks of
-/// rows over tshape's pool when BLAS runs on one thread and the product is large, else at once.
+/// rows (or of columns, for a matrix-vector product) over tshape's pool when BLAS runs on one thread
+/// and the product is large, else at once.
 template <class Rows>
 void blas_rows(int M, long long work, const Rows& rows) {
   const int parts = M < 2 || blas_threads() > 1 ? 1 : parallel_parts(work, M);

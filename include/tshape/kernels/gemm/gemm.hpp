@@ -79,9 +79,11 @@ inline bool use_blas_now(long long M, long long N, long long K) {
 
 template <class Act>
 void blas_dense(int M, int N, int K, const float* x, const float* W, const float* bias, float* y, const Act& act) {
-  if (M == 1) {
-    cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 0.0f, y, 1);
-    if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(M, N, bias, y, act);
+  if (M == 1) {  // one row: blocks of columns, each W's columns n0..n1 (row stride N)
+    tshape::detail::blas_rows(N, 1LL * N * K, [&](int n0, int n1) {
+      cblas_sgemv(CblasRowMajor, CblasTrans, K, n1 - n0, 1.0f, W + n0, N, x, 1, 0.0f, y + n0, 1);
+      if (bias || !std::is_same_v<Act, activation::linear>) bias_activation(1, n1 - n0, bias ? bias + n0 : nullptr, y + n0, act);
+    });
     return;
   }
   tshape::detail::blas_rows(M, 1LL * M * N * K, [&](int r0, int r1) {
