@@ -61,9 +61,10 @@ configure clang-tsan -DCMAKE_CXX_COMPILER=clang++ "${sanitized[@]}" -DTSHAPE_USE
 cmake --build build/clang-tsan -j "$jobs" --target tshape_unit_tests
 ctest --test-dir build/clang-tsan -j "$jobs" --output-on-failure -R '^unit\.'
 
-step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded and MobileNet examples' firmware images, their sizes, no heap linked; the int8 kernels' DSP path and the int8 sensor model run under qemu-arm"
+step "Cortex-M4 (arm-none-eabi-g++, newlib-nano): the embedded, MobileNet and transformer examples' firmware images, their sizes, no heap linked; the int8 kernels' DSP path and the int8 sensor model run under qemu-arm"
 bash examples/embedded/build-cortex-m4.sh build/cortex-m4
 bash examples/mobilenet/build-cortex-m4.sh build/cortex-m4
+bash examples/transformer/build-cortex-m4.sh build/cortex-m4
 bash tests/embedded/qemu_arm/run.sh build/cortex-m4
 
 step "aarch64 under qemu-aarch64, NEON kernels without BLAS: the kernels', layers', threads' and formats' unit tests, the embedded tests, the int8 sensor model, the MobileNet and transformer examples"
@@ -76,7 +77,7 @@ configure aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmak
 cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocations_test tshape_no_exceptions_test \
   tshape_no_exceptions_no_heap_test tshape_training_no_exceptions_test tshape_training_no_exceptions_no_heap_test \
   embedded_sensor embedded_sensor_compact embedded_sensor_finetune embedded_sensor_finetune_compact embedded_sensor_int8 \
-  mobilenet mobilenet_firmware mobilenet_firmware_compact transformer
+  mobilenet mobilenet_firmware mobilenet_firmware_compact transformer transformer_firmware transformer_firmware_compact
 ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet|transformer))'
 
 step "consumers: find_package(tshape) after install, and add_subdirectory"

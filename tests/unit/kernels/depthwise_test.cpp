@@ -59,6 +59,10 @@ const std::vector<dw_case>& cases() {
       {1, 7, 26, 80, 1, 3, 3, 1, 2, 1, 1, true},    // column stride 2, row stride 1
       {1, 9, 21, 16, 1, 3, 3, 1, 1, 1, 2, true},    // column dilation: the general tile
       {1, 40, 40, 176, 1, 3, 3, 1, 1, 1, 1, true},  // a sample larger than 1 MiB: row by row
+      // Small maps of many channels in a batch: each sample prefetches the next one's (not the last).
+      {3, 7, 7, 960, 1, 3, 3, 1, 1, 1, 1, true},
+      {2, 7, 7, 163, 1, 3, 3, 2, 2, 1, 1, true},
+      {3, 4, 4, 40, 2, 3, 3, 1, 1, 1, 1, true},     // multiplier 2: the copy is read, nothing prefetched
   };
   return all;
 }

@@ -71,11 +71,16 @@ inline void head_forward(int T, int S, int Kd, int Vd, const float* q, const flo
 }
 
 /// One head's backward pass from dout (T x Vd): dq (T x Kd, with respect to the scaled q), dk
-/// (S x Kd) and dv (S x Vd) are overwritten; dprobs (T x S) is working memory.
+/// (S x Kd) and dv (S x Vd) are overwritten; dprobs (T x S) is working memory. dscores (T x S): the
+/// gradient of probs from elsewhere (the layer's scores output), or null.
 inline void head_backward(int T, int S, int Kd, int Vd, const float* q, const float* k, const float* v,
-                          const float* probs, const float* dout, float* dprobs, float* dq, float* dk, float* dv) {
-  // dprobs = dout . v^T; dv = probs^T . dout
-  std::fill_n(dprobs, static_cast<std::ptrdiff_t>(T) * S, 0.0f);
+                          const float* probs, const float* dout, float* dprobs, float* dq, float* dk, float* dv,
+                          const float* dscores = nullptr) {
+  // dprobs = dout . v^T (+ dscores); dv = probs^T . dout
+  if (dscores)
+    std::copy_n(dscores, static_cast<std::ptrdiff_t>(T) * S, dprobs);
+  else
+    std::fill_n(dprobs, static_cast<std::ptrdiff_t>(T) * S, 0.0f);
   gemm::gemm_nt(T, S, Vd, dout, v, dprobs);
   std::fill_n(dv, static_cast<std::ptrdiff_t>(S) * Vd, 0.0f);
   gemm::gemm_tn(S, Vd, T, probs, dout, dv);
