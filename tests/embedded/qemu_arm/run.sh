@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Cortex-M4 int8 kernel test (int8_kernels_test.cpp) with arm-none-eabi-g++ for the M4
-# (Thumb-2, DSP extension, hard float) and runs it under qemu-arm's user mode (see linux_start.hpp).
+# Builds code for the Cortex-M4 with arm-none-eabi-g++ (Thumb-2, DSP extension, hard float, the
+# firmware's flags) and runs it under qemu-arm's user mode (see linux_start.hpp): the int8 kernels'
+# DSP path, the int8 sensor model, and the MobileNet and transformer examples' classifiers.
 #   bash tests/embedded/qemu_arm/run.sh [output directory, default build/cortex-m4]
 # Needs gcc-arm-none-eabi, libstdc++-arm-none-eabi-newlib and qemu-user.
 set -euo pipefail
@@ -28,3 +29,6 @@ qemu-arm -cpu cortex-a15 "$out/int8_kernels_test.elf"
 build "$here/sensor_int8_test.cpp" "$root/examples/embedded/sensor_int8.cpp" "$root/examples/embedded/sensor_model.cpp" \
   -o "$out/sensor_int8_test.elf"
 qemu-arm -cpu cortex-a15 "$out/sensor_int8_test.elf"
+build "$here/examples_test.cpp" "$root/examples/mobilenet/classifier.cpp" "$root/examples/transformer/classifier.cpp" \
+  -o "$out/examples_test.elf"
+qemu-arm -cpu cortex-a15 "$out/examples_test.elf"
