@@ -10,18 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${1:-$root/build/cortex-m4}
-mkdir -p "$out/include"
-
-# Only Boost may come from the host's /usr/include: its C headers would shadow newlib's.
-boost=$(dirname "$(find /usr/include -maxdepth 2 -name hana.hpp -path '*boost*' | head -n1)")
-[[ -d "$boost" ]] || { echo "Boost.Hana not found under /usr/include"; exit 1; }
-ln -sfn "$boost" "$out/include/boost"
-
-cxx=arm-none-eabi-g++
-flags=(-std=c++20 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -fno-exceptions -fno-rtti -Os
-       -ffunction-sections -fdata-sections -Wall -Wextra -Werror -DTSHAPE_NO_HEAP
-       -I"$root/include" -isystem "$out/include")
-link=(-specs=nano.specs -specs=nosys.specs -Wl,--gc-sections)
+source "$root/examples/cortex-m4.sh"
 
 "$cxx" "${flags[@]}" "$here/firmware.cpp" "$here/sensor_model.cpp" "${link[@]}" -Wl,-Map="$out/firmware.map" \
   -o "$out/firmware.elf"
@@ -31,7 +20,6 @@ link=(-specs=nano.specs -specs=nosys.specs -Wl,--gc-sections)
   -o "$out/finetune.elf"
 "$cxx" "${flags[@]}" "$here/startup_only.cpp" "${link[@]}" -o "$out/startup_only.elf"
 
-section() { arm-none-eabi-size -A "$1" | awk -v s="$2" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }'; }
 text=$(section "$out/firmware.elf" .text)
 base=$(section "$out/startup_only.elf" .text)
 echo "Cortex-M4 firmware ($out/firmware.elf):"
@@ -60,7 +48,6 @@ printf '  %-8s %6s B\n' .data "$(section "$ft" .data)"
 printf '  %-8s %6s B   (the model'"'"'s copy that trains, its gradients, SGD'"'"'s slot, the step'"'"'s memory, the windows)\n' .bss \
   "$(section "$ft" .bss)"
 
-heap_symbols() { arm-none-eabi-nm "$1" | awk '{ print $NF }' | grep -E '^(_?malloc|_malloc_r|_sbrk|_sbrk_r|_Znw.*|_Zna.*)$' || true; }
 for elf in "$out/firmware.elf" "$q8" "$ft"; do
   heap=$(heap_symbols "$elf")
   if [[ -n "$heap" ]]; then

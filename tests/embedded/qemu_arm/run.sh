@@ -8,21 +8,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 out=${1:-$root/build/cortex-m4}
-mkdir -p "$out"
-
-# Only Boost may come from the host's /usr/include: its C headers would shadow newlib's.
-boost=$(dirname "$(find /usr/include -maxdepth 2 -name hana.hpp -path '*boost*' | head -n1)")
-[[ -d "$boost" ]] || { echo "Boost.Hana not found under /usr/include"; exit 1; }
-mkdir -p "$out/include"
-ln -sfn "$boost" "$out/include/boost"
+source "$root/examples/cortex-m4.sh"
 
 # The firmware's flags; -nostartfiles: linux_start.hpp is the entry, newlib (nano) links only for
-# memcpy, memset and the float model's expf.
-build() {
-  arm-none-eabi-g++ -std=c++20 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -fno-exceptions -fno-rtti \
-    -ffunction-sections -fdata-sections -Wall -Wextra -Werror -DTSHAPE_NO_HEAP -I"$root/include" -isystem "$out/include" \
-    -nostartfiles -specs=nano.specs -static -Wl,--gc-sections "$@"
-}
+# memcpy, memset and the float models' expf.
+build() { "$cxx" "${flags[@]}" -nostartfiles -specs=nano.specs -static -Wl,--gc-sections "$@"; }
 # qemu's Cortex-M4 exists only as a board; its user mode runs the same instructions on a Cortex-A15.
 build "$here/int8_kernels_test.cpp" -o "$out/int8_kernels_test.elf"
 qemu-arm -cpu cortex-a15 "$out/int8_kernels_test.elf"
