@@ -1,11 +1,10 @@
 // The MobileNet firmware's code on the host, built as the firmware is (TSHAPE_NO_HEAP, no exceptions,
 // no RTTI): the model built at compile time from the trained weights classifies new images of the
 // synthetic task right, its probabilities sum to one, and a call is timed.
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
+#include "../host_timing.hpp"
 #include "classifier.hpp"
 #include "synthetic_images.hpp"
 
@@ -25,27 +24,10 @@ int main() {
     bad_rows += std::fabs(sum - 1) > 1e-5f;
   }
 
-  // Time per image: the median of 15 rounds, each of at least 20 ms (short under an emulator).
-  double us[15];
   volatile int sink = 0;
-  for (double& t : us) {
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    long calls = 0;
-    std::chrono::duration<double, std::micro> d{};
-    do {
-      sink = sink + mobilenet::classify(images[calls % 100], probabilities, arena);
-      ++calls;
-      d = clock::now() - start;
-    } while (d < std::chrono::milliseconds(20));
-    t = d.count() / static_cast<double>(calls);
-  }
-  std::sort(us, us + 15);
-#ifdef TSHAPE_COMPACT_KERNELS
-  const char* kernels = "compact";
-#else
-  const char* kernels = tshape::simd_name();
-#endif
+  const auto us = examples::microseconds_per_call(
+      [&](long i) { sink = sink + mobilenet::classify(images[i % 100], probabilities, arena); });
+  const char* kernels = examples::kernels_name();
   std::printf("MobileNet firmware model (%zu B of parameters, %zu B arena): %d of 100 new images right, %d rows "
               "not summing to 1\none image: %.0f us (median of 15 rounds, fastest %.0f; kernels: %s)\n",
               mobilenet::Net::param_bytes, mobilenet::Net::activation_bytes, right, bad_rows, us[7], us[0], kernels);
