@@ -72,6 +72,9 @@ TEST_CASE("int8 DepthwiseConv2D is bit-exact with TFLite's reference loops on ev
 #ifdef TSHAPE_QUANT_DEPTHWISE_AVX2
   check("avx2", depthwise_avx2);
 #endif
+#ifdef TSHAPE_QUANT_DEPTHWISE_AVX512
+  check("avx512", depthwise_avx512);
+#endif
   check(depthwise_path(), depthwise);
 }
 

@@ -186,7 +186,7 @@ struct requant16 {
   requant16() = default;
   TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-    const __m512i sums = _mm512_maskz_loadu_epi32(k, q.weight_sums + c0);
+    const __m512i sums = q.weight_sums ? _mm512_maskz_loadu_epi32(k, q.weight_sums + c0) : _mm512_setzero_si512();
     const __m512i bias = q.bias ? _mm512_maskz_loadu_epi32(k, q.bias + c0) : _mm512_setzero_si512();
     offset = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), bias, _mm512_maskz_mullo_epi32(static_cast<__mmask16>(0xFFFF), sums, _mm512_set1_epi32(q.input_zero_point + extra)));
     multiplier = _mm512_maskz_loadu_epi32(k, q.multiplier + c0);

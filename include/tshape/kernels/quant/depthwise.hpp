@@ -12,6 +12,8 @@
 //             product exact in 16 bits (|x - zp| <= 255, |w| <= 127: quantize() makes symmetric weights in
 //             [-127, 127], which is the precondition of this kernel), widened again and summed in int32;
 //             the requantization 8 channels per vector (dense.hpp's).
+//   avx512    (depth multiplier 1, with the Dense's AVX-512 VNNI target) the same, 16 channels in one
+//             int32 vector, requantized at once and stored narrowed under a mask.
 //   portable  the same blocks in plain C++, any depth multiplier.
 // `depthwise_reference` is the plain twin in TFLite's loop order, on unpadded weights.
 #pragma once
@@ -168,9 +170,57 @@ inline void depthwise_avx2(const window_geometry& g, int batch, const std::int8_
 }
 #endif
 
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+#define TSHAPE_QUANT_DEPTHWISE_AVX512 1
+/// AVX-512 (with the int8 Dense's VNNI target), depth multiplier 1: the AVX2 sums, but 16 channels in
+/// one int32 vector, requantized at once (dense.hpp's requant16) and stored narrowed, masked.
+inline void depthwise_avx512(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                             const requantization& q, std::int8_t* y) {
+  if (g.oc != g.c) {
+    depthwise_portable(g, batch, x, packed, q, y);
+    return;
+  }
+  constexpr __mmask16 all = 0xFFFF;
+  const int stride = padded_units(g.oc);
+  const __m256i zp = _mm256_set1_epi16(static_cast<std::int16_t>(q.input_zero_point));
+  requantization centred = q;
+  centred.weight_sums = nullptr;
+  for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
+    const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    const detail::requant16 rq(centred, c0, n, 0);
+    for (int b = 0; b < batch; ++b) {
+      const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
+      for (int oy = 0; oy < g.oh; ++oy) {
+        int ky0, ky1;
+        detail::taps_inside(oy, g.sh, g.pad_top, g.dh, g.kh, g.h, ky0, ky1);
+        for (int ox = 0; ox < g.ow; ++ox) {
+          int kx0, kx1;
+          detail::taps_inside(ox, g.sw, g.pad_left, g.dw, g.kw, g.w, kx0, kx1);
+          __m512i acc = _mm512_setzero_si512();
+          for (int ky = ky0; ky < ky1; ++ky)
+            for (int kx = kx0; kx < kx1; ++kx) {
+              const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
+              const __m128i xv = _mm_maskz_loadu_epi8(k, xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.c);
+              const __m256i xs = _mm256_sub_epi16(_mm256_cvtepi8_epi16(xv), zp);
+              const __m256i ws = _mm256_cvtepi8_epi16(
+                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + static_cast<std::size_t>(ky * g.kw + kx) * stride + c0)));
+              acc = _mm512_maskz_add_epi32(all, acc, _mm512_maskz_cvtepi16_epi32(all, _mm256_mullo_epi16(xs, ws)));
+            }
+          _mm_mask_storeu_epi8(y + ((static_cast<std::size_t>(b) * g.oh + oy) * g.ow + ox) * g.oc + c0, k,
+                               _mm512_maskz_cvtepi32_epi8(all, rq(acc)));
+        }
+      }
+    }
+  }
+}
+#endif
+
 /// The name of the path depthwise() takes on this target (depth multiplier 1).
 constexpr const char* depthwise_path() {
-#if defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
+#if defined(TSHAPE_QUANT_DEPTHWISE_AVX512)
+  return "avx512";
+#elif defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
   return "avx2";
 #else
   return "portable";
@@ -180,7 +230,9 @@ constexpr const char* depthwise_path() {
 /// y (batch, oh, ow, oc) = the int8 depthwise convolution of x (batch, h, w, c), padded weights.
 inline void depthwise(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                       const requantization& q, std::int8_t* y) {
-#if defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
+#if defined(TSHAPE_QUANT_DEPTHWISE_AVX512)
+  depthwise_avx512(g, batch, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
   depthwise_avx2(g, batch, x, packed, q, y);
 #else
   depthwise_portable(g, batch, x, packed, q, y);
