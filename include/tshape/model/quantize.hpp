@@ -15,9 +15,10 @@
 // 'same', any strides, no dilation: the int8 Dense on patches), DepthwiseConv2D (Linear, ReLU, ReLU6;
 // any depth multiplier, strides, dilation, padding), MaxPooling and AveragePooling 1D/2D (the input's
 // quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
-// GlobalMaxPooling 1D/2D, ReLU and ReLU6 as layers, and the layers that only move or drop values
-// (Flatten, Reshape, Dropout: identities at inference). Anything else is a compile error that names
-// the layer. A model of Dense layers quantizes at compile time: with constant weights
+// GlobalMaxPooling 1D/2D, ReLU and ReLU6 as layers, BatchNormalization right after a Dense, Conv2D or
+// DepthwiseConv2D without activation (folded into its weights and bias, as TFLite's converter does),
+// and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
+// Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
 // flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
 //
@@ -28,6 +29,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +48,7 @@
 #include "../layers/activation.hpp"
 #include "../layers/average_pooling1d.hpp"
 #include "../layers/average_pooling2d.hpp"
+#include "../layers/batch_normalization.hpp"
 #include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/depthwise_conv2d.hpp"
@@ -69,7 +72,8 @@
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
   "tshape: quantize() does not handle this layer yet (it takes Dense, Conv2D and DepthwiseConv2D with Linear, "    \
   "ReLU or ReLU6, Softmax on the last Dense, the ReLU and ReLU6 layers, MaxPooling and AveragePooling 1D/2D, "     \
-  "GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; Conv2D without dilation)"
+  "GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; Conv2D without dilation; "     \
+  "BatchNormalization right after a Dense or convolution without activation, folded into it)"
 
 namespace tshape {
 
@@ -89,7 +93,7 @@ struct fix_with_the_float_call_or_quantize_input {};
 namespace detail::quant {
 using kernels::quant::affine;
 
-enum class kind { dense, conv, depthwise, max_pool, average_pool, global_average, global_max, identity, clamp, unsupported };
+enum class kind { dense, conv, depthwise, max_pool, average_pool, global_average, global_max, identity, clamp, folded, unsupported };
 using kernels::quant::fused;
 
 /// The activations the requantization's clamp is (TFLite's fused activations), and which.
@@ -176,6 +180,33 @@ template <>
 struct spec<ReLU> : spec_of_kind<kind::clamp, fused::relu> {};
 template <>
 struct spec<ReLU6> : spec_of_kind<kind::clamp, fused::relu6> {};
+/// Folded into the Dense, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
+template <>
+struct spec<BatchNormalization> : spec_of_kind<kind::folded> {};
+
+/// Whether layer I of the list is a BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D
+/// with no activation (what folding it needs); and whether layer I is one that has such a layer folded in.
+template <class Layers, std::size_t I>
+constexpr bool foldable_at() {
+  if constexpr (I == 0) {
+    return false;
+  } else {
+    using P = spec<type_at_t<I - 1, Layers>>;
+    return (P::value == kind::dense || P::value == kind::conv || P::value == kind::depthwise) && P::act == fused::linear &&
+           !P::softmax;
+  }
+}
+template <class Layers, std::size_t I, std::size_t N>
+constexpr bool folds_next() {
+  if constexpr (I + 1 >= N) return false;
+  else return spec<type_at_t<I + 1, Layers>>::value == kind::folded;
+}
+/// A BatchNormalization's per-channel scale and shift: y = x * scale + shift.
+template <class B>
+void batch_norm_affine(const B& bn, int c, float& scale, float& shift) {
+  scale = bn.gamma().data()[c] / std::sqrt(bn.moving_variance().data()[c] + BatchNormalization::epsilon);
+  shift = bn.beta().data()[c] - bn.moving_mean().data()[c] * scale;
+}
 
 /// A quantized Dense: `in` deep, `units` wide, run on rows of `in` values.
 template <int In, int Units>
@@ -276,7 +307,8 @@ constexpr auto unsupported_rule(std::index_sequence<I...>) {
   constexpr std::size_t n = sizeof...(I);
   constexpr std::array<bool, n + 1> bad{
       (spec<type_at_t<I, typename Net::layers>>::value == kind::unsupported ||
-       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n))...,
+       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n) ||
+       (spec<type_at_t<I, typename Net::layers>>::value == kind::folded && !foldable_at<typename Net::layers, I>()))...,
       false};
   constexpr std::size_t first = [&] {
     for (std::size_t i = 0; i < n; ++i)
@@ -390,6 +422,14 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
             else acc = v > acc ? v : acc;
           }
           next[c] = spec<L>::value == kind::global_average ? acc / static_cast<float>(cells) : acc;
+        }
+      } else if constexpr (spec<L>::value == kind::folded) {
+        constexpr int channels = last_extent_v<typename Net::template shape_at<i>>;
+        const auto& bn = net.template layer<i>();
+        for (std::size_t k = 0; k < out_size; ++k) {
+          float scale = 1.0f, shift = 0.0f;
+          batch_norm_affine(bn, static_cast<int>(k % channels), scale, shift);
+          next[k] = cur[k] * scale + shift;
         }
       } else {
         for (std::size_t k = 0; k < out_size; ++k) next[k] = apply_fused(spec<L>::act, cur[k]);
@@ -674,31 +714,38 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
     detail::for_each_index<n>([&](auto i) {
       using L = detail::type_at_t<i, typename Net::layers>;
       using S = detail::quant::spec<L>;
+      // A BatchNormalization right after folds into this layer's weights and bias (TFLite's converter
+      // does it before quantizing): the output's range is then the BatchNormalization's.
+      constexpr bool fold = detail::quant::folds_next<typename Net::layers, i, n>();
       if constexpr (S::value == detail::quant::kind::dense || S::value == detail::quant::kind::conv) {
         // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization.
         constexpr int in = detail::quant::depth_of<L, typename Net::template shape_at<i>>();
         constexpr int units = detail::quant::units_of<L>();
         const auto t_in = q.tensors[i];
-        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1 + fold], hi[i + 1 + fold]);
         q.tensors[i + 1] = t_out;
         const auto& layer = net.template layer<i>();
         const float* kernel = layer.kernel().data();  // (in, units), Keras' layout (Conv2D: HWIO)
         auto& st = std::get<i>(q.stages);
         std::array<std::int8_t, static_cast<std::size_t>(in) * units> w{};  // (units, in), TFLite's layout
         for (int c = 0; c < units; ++c) {
+          float scale = 1.0f, shift = 0.0f;
+          if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), c, scale, shift);
           float max_abs = 0.0f;
           for (int k = 0; k < in; ++k) {
-            const float v = kernel[k * units + c];
+            const float v = kernel[k * units + c] * scale;
             max_abs = std::max(max_abs, v < 0.0f ? -v : v);
           }
           const float ws = kernels::quant::weight_scale(max_abs);
           std::int32_t sum = 0;
           for (int k = 0; k < in; ++k) {
-            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c], max_abs);
+            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c] * scale, max_abs);
             sum += w[static_cast<std::size_t>(c) * in + k];
           }
           st.sums[c] = sum;
-          if constexpr (L::use_bias) st.bias[c] = kernels::quant::quantize_bias(layer.bias().data()[c], t_in.scale, ws);
+          float b = 0.0f;
+          if constexpr (L::use_bias) b = layer.bias().data()[c];
+          if constexpr (L::use_bias || fold) st.bias[c] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
           const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
           st.multiplier[c] = m.value;
           st.shift[c] = m.shift;
@@ -712,21 +759,26 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
         constexpr auto g = detail::quant::window_of<L, typename Net::template shape_at<i>>;
         constexpr int taps = g.kh * g.kw, oc = g.oc;
         const auto t_in = q.tensors[i];
-        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1 + fold], hi[i + 1 + fold]);
         q.tensors[i + 1] = t_out;
         const auto& layer = net.template layer<i>();
         const float* kernel = layer.depthwise_kernel().data();
         auto& st = std::get<i>(q.stages);
         std::array<std::int8_t, static_cast<std::size_t>(taps) * oc> w{};
         for (int o = 0; o < oc; ++o) {
+          float scale = 1.0f, shift = 0.0f;
+          if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), o, scale, shift);
           float max_abs = 0.0f;
           for (int t = 0; t < taps; ++t) {
-            const float v = kernel[t * oc + o];
+            const float v = kernel[t * oc + o] * scale;
             max_abs = std::max(max_abs, v < 0.0f ? -v : v);
           }
-          for (int t = 0; t < taps; ++t) w[static_cast<std::size_t>(t) * oc + o] = kernels::quant::quantize_weight(kernel[t * oc + o], max_abs);
+          for (int t = 0; t < taps; ++t)
+            w[static_cast<std::size_t>(t) * oc + o] = kernels::quant::quantize_weight(kernel[t * oc + o] * scale, max_abs);
           const float ws = kernels::quant::weight_scale(max_abs);
-          if constexpr (L::use_bias) st.bias[o] = kernels::quant::quantize_bias(layer.bias().data()[o], t_in.scale, ws);
+          float b = 0.0f;
+          if constexpr (L::use_bias) b = layer.bias().data()[o];
+          if constexpr (L::use_bias || fold) st.bias[o] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
           const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
           st.multiplier[o] = m.value;
           st.shift[o] = m.shift;

@@ -188,3 +188,86 @@ TEST_CASE("quantize: the 1D poolings and the global ones, batch 1 and dyn", "[qu
   const auto yfo = (*mnet)(one);
   for (int k = 0; k < 2; ++k) CHECK(std::fabs(yo(0, k) - yfo(0, k)) <= 3 * mq.output_quantization().scale);
 }
+
+namespace {
+// Keras' MobileNet block: convolutions without bias, each followed by a BatchNormalization, ReLU6 as layers.
+using KerasBlock = Sequential<Input<10, 9, 3>, Conv2D<8, Kernel<3, 3>, Strides<2>, Padding::same, UseBias<false>>,
+                              BatchNormalization, ReLU6, DepthwiseConv2D<Kernel<3, 3>, Padding::same, UseBias<false>>,
+                              BatchNormalization, ReLU6, Conv2D<12, Kernel<1, 1>, UseBias<false>>, BatchNormalization,
+                              GlobalAveragePooling2D, Dense<4>>;
+template <class B>
+void randomize(B& bn, std::uint64_t seed) {
+  tshape_test::random_floats rnd(seed);
+  for (auto& v : bn.gamma()) v = rnd(0.5f, 2.0f);
+  for (auto& v : bn.beta()) v = rnd(-0.5f, 0.5f);
+  for (auto& v : bn.moving_mean()) v = rnd(-0.3f, 0.3f);
+  for (auto& v : bn.moving_variance()) v = rnd(0.2f, 1.5f);
+}
+}  // namespace
+
+TEST_CASE("quantize: BatchNormalization folds into the convolution before it, as TFLite's converter does", "[quant]") {
+  auto net = make_model<KerasBlock>(31);
+  randomize(net->layer<1>(), 1);
+  randomize(net->layer<4>(), 2);
+  randomize(net->layer<7>(), 3);
+  Tensor<float, Shape<dyn, 10, 9, 3>> calibration(48), x(4);
+  fill(calibration, 9);
+  fill(x, 10);
+  const auto q = quantize(*net, calibration);
+
+  // The folded kernel is kernel * gamma / sqrt(variance + epsilon), per output channel.
+  const auto& conv = net->layer<0>();
+  const auto& bn = net->layer<1>();
+  const auto& s0 = std::get<0>(q.stages);
+  for (int c = 0; c < 8; ++c) {
+    const float scale = bn.gamma()[c] / std::sqrt(bn.moving_variance()[c] + BatchNormalization::epsilon);
+    float max_abs = 0.0f;
+    for (int k = 0; k < 27; ++k) max_abs = std::max(max_abs, std::fabs(conv.kernel().data()[k * 8 + c] * scale));
+    for (int k = 0; k < 27; ++k)
+      CHECK(s0.packed[kq::packed_index(27, c, k)] == kq::quantize_weight(conv.kernel().data()[k * 8 + c] * scale, max_abs));
+    const float shift = bn.beta()[c] - bn.moving_mean()[c] * scale;
+    CHECK(s0.bias[c] == kq::quantize_bias(shift, q.tensors[0].scale, kq::weight_scale(max_abs)));
+  }
+  // The BatchNormalization passes the convolution's int8 output on: the same quantization.
+  CHECK(q.tensors[2].scale == q.tensors[1].scale);
+  CHECK(q.tensors[2].zero_point == q.tensors[1].zero_point);
+
+  // Bit for bit: the reference kernels on the folded stages, the BatchNormalizations gone.
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+  const int batch = 4;
+  constexpr auto g0 = detail::quant::conv_geometry_of<Conv2D<8, Kernel<3, 3>, Strides<2>, Padding::same, UseBias<false>>, Shape<10, 9, 3>>();
+  constexpr auto g3 = detail::quant::window_of<DepthwiseConv2D<Kernel<3, 3>, Padding::same, UseBias<false>>, Shape<5, 5, 8>>;
+  constexpr auto g6 = detail::quant::conv_geometry_of<Conv2D<12, Kernel<1, 1>, UseBias<false>>, Shape<5, 5, 8>>();
+  auto relu6 = [](std::vector<std::int8_t>& v, kq::affine t) {
+    const auto r = kq::activation_range(kq::fused::relu6, t);
+    for (auto& e : v) e = static_cast<std::int8_t>(std::clamp<std::int32_t>(e, r.min, r.max));
+  };
+  std::vector<std::int8_t> a(xq.begin(), xq.end()), b(batch * 25 * 8), c(b.size()), d(batch * 25 * 12), e(batch * 12), f(batch * 4);
+  kq::conv2d_reference(g0, batch, a.data(), unpack_dense(s0, 27, 8).data(), requant(q, s0, 0, s0.sums.data()), b.data());
+  relu6(b, q.tensors[3]);
+  const auto& s3 = std::get<3>(q.stages);
+  kq::depthwise_reference(g3, batch, b.data(), unpack_depthwise(s3, 9, 8).data(), requant(q, s3, 3, nullptr), c.data());
+  relu6(c, q.tensors[6]);
+  const auto& s6 = std::get<6>(q.stages);
+  kq::conv2d_reference(g6, batch, c.data(), unpack_dense(s6, 8, 12).data(), requant(q, s6, 6, s6.sums.data()), d.data());
+  const auto& s8 = std::get<8>(q.stages);
+  kq::mean_reference(batch, 25, 12, d.data(), {s8.multiplier, s8.shift, q.tensors[8].zero_point, q.tensors[9].zero_point}, e.data());
+  const auto& s9 = std::get<9>(q.stages);
+  kq::reference(batch, 12, 4, e.data(), unpack_dense(s9, 12, 4).data(), requant(q, s9, 9, s9.sums.data()), f.data());
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == f);
+
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  float worst = 0.0f;
+  for (std::ptrdiff_t i = 0; i < yf.size(); ++i) worst = std::max(worst, std::fabs(y[i] - yf[i]) / q.output_quantization().scale);
+  INFO("largest difference from float, in output steps: " << worst);
+  CHECK(worst <= 3.0f);
+
+  // Folding needs a layer without activation right before: otherwise quantize() refuses the model.
+  using AfterReLU = Sequential<Input<6, 6, 2>, Conv2D<4, Kernel<3, 3>, ReLU>, BatchNormalization, Flatten, Dense<2>>;
+  using First = Sequential<Input<6, 6, 2>, BatchNormalization, Conv2D<4, Kernel<3, 3>>, Flatten, Dense<2>>;
+  STATIC_REQUIRE(std::is_same_v<Quantized<AfterReLU>::diagnosis,
+                                error::NOT_QUANTIZABLE<error::at_layer<1>, BatchNormalization>>);
+  STATIC_REQUIRE(std::is_same_v<Quantized<First>::diagnosis, error::NOT_QUANTIZABLE<error::at_layer<0>, BatchNormalization>>);
+}
