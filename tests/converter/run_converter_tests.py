@@ -191,19 +191,21 @@ class MobileBlock(nn.Module):
 
 
 class Int8Net(nn.Module):
-    """For --int8: a MobileNet-style chain that tshape::quantize() takes: Conv + BN (folded) + ReLU6, a
-    depthwise Conv + ReLU6, a 1x1 Conv + ReLU, MaxPool, global average pooling, Linear."""
+    """For --int8: a MobileNet-style chain that tshape::quantize() takes: Conv + BN (the exporter folds it)
+    + ReLU6, a depthwise Conv + ReLU6, a 1x1 Conv + ReLU, MaxPool, global average pooling, Linear + BN
+    (kept as a layer; quantize() folds it) + ReLU6 (a layer), Linear."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
         self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU6())
         self.pw = nn.Sequential(nn.Conv2d(8, 16, 1), nn.ReLU())
+        self.mid = nn.Sequential(nn.Linear(16, 16), nn.BatchNorm1d(16), nn.ReLU6())
         self.fc = nn.Linear(16, 4)
 
     def forward(self, x):
         h = nn.functional.max_pool2d(self.pw(self.dw(self.stem(x))), 2)
-        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+        return self.fc(self.mid(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1)))
 
 
 class Decoder(nn.Module):
@@ -481,7 +483,7 @@ def main():
     cal_path = os.path.join(work, "int8_calibration.npy")
     cal = torch.cat([x, torch.randn(37, 3, 12, 16, generator=gen)]).numpy()  # the checked samples first
     np.save(cal_path, cal)
-    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_net.hpp"), "--namespace", "int8_net", "--fold-batchnorm",
+    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_net.hpp"), "--namespace", "int8_net",
                   "--int8", "--calibrate", cal_path])
     if r.returncode != 0:
         failures.append(f"int8_net: onnx2tshape --int8 failed:\n{r.stderr}")

@@ -1660,13 +1660,17 @@ def int8_problems(conv):
         last = i + 1 == len(conv.layers)
         act_ok = layer.act in INT8_ACTIVATIONS or (last and layer.kind == "Dense" and layer.act == "tshape::Softmax")
         kind_ok = layer.kind in INT8_LAYERS and (layer.kind != "Conv2D" or not any("DilationRate" in o for o in layer.options))
+        if layer.kind == "BatchNormalization" and i > 0:  # quantize() folds it into the layer before, as TFLite
+            before = conv.layers[i - 1]
+            kind_ok = before.kind in ("Dense", "Conv2D", "DepthwiseConv2D") and before.act is None
         if not (kind_ok and act_ok):
             problems.append(f"--int8: layer {layer.name} ({layer_type(layer)}, from {', '.join(layer.nodes) or '-'}) is not one "
                             "tshape::quantize() takes")
     if problems:
         problems.append("tshape::quantize() takes Dense, Conv2D (no dilation) and DepthwiseConv2D with no activation, ReLU "
                         "or ReLU6 (Softmax on the last Dense), the 1D/2D poolings, ReLU and ReLU6 layers, Flatten, Reshape "
-                        "and Dropout; --fold-batchnorm folds a BatchNormalization that follows a Dense or convolution")
+                        "and Dropout, and a BatchNormalization right after a Dense or convolution without activation "
+                        "(folded into it)")
     return problems
 
 
