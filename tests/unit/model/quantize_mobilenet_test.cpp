@@ -271,3 +271,31 @@ TEST_CASE("quantize: BatchNormalization folds into the convolution before it, as
                                 error::NOT_QUANTIZABLE<error::at_layer<1>, BatchNormalization>>);
   STATIC_REQUIRE(std::is_same_v<Quantized<First>::diagnosis, error::NOT_QUANTIZABLE<error::at_layer<0>, BatchNormalization>>);
 }
+
+TEST_CASE("quantize: a dilated DepthwiseConv2D with 'same' padding, and a Dense with ReLU6", "[quant]") {
+  using Dw = DepthwiseConv2D<Kernel<3, 3>, DilationRate<2>, Padding::same, ReLU6>;
+  using Net = Sequential<Input<9, 8, 5>, Dw, GlobalAveragePooling2D, Dense<3, ReLU6>>;
+  auto net = make_model<Net>(41);
+  // Enough samples that the test inputs stay inside the calibrated ranges (outputs past them saturate).
+  Tensor<float, Shape<dyn, 9, 8, 5>> calibration(96), x(2);
+  fill(calibration, 11, -2.0f, 2.0f);
+  fill(x, 12, -2.0f, 2.0f);
+  const auto q = quantize(*net, calibration);
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+  constexpr auto g = detail::quant::window_of<Dw, Shape<9, 8, 5>>;
+  STATIC_REQUIRE(g.dh == 2);
+  STATIC_REQUIRE(g.pad_top == 2);
+  std::vector<std::int8_t> a(xq.begin(), xq.end()), b(2 * 9 * 8 * 5), m(2 * 5), c(2 * 3);
+  const auto& s0 = std::get<0>(q.stages);
+  kq::depthwise_reference(g, 2, a.data(), unpack_depthwise(s0, 9, 5).data(), requant(q, s0, 0, nullptr), b.data());
+  const auto& s1 = std::get<1>(q.stages);
+  kq::mean_reference(2, 72, 5, b.data(), {s1.multiplier, s1.shift, q.tensors[1].zero_point, q.tensors[2].zero_point}, m.data());
+  const auto& s2 = std::get<2>(q.stages);
+  CHECK(s2.max == kq::activation_range(kq::fused::relu6, q.tensors[3]).max);
+  kq::reference(2, 5, 3, m.data(), unpack_dense(s2, 5, 3).data(), requant(q, s2, 2, s2.sums.data()), c.data());
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == c);
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 3 * q.output_quantization().scale);
+}
