@@ -1,4 +1,4 @@
-// bench/int8: an int8 Dense and Conv2D (quantize(), kernels/quant) against the float layer they come from,
+// bench/int8: an int8 Dense, Conv2D and DepthwiseConv2D (quantize(), kernels/quant) against the float layer they come from,
 // in one process, interleaved sample by sample (the machine is shared and noisy).
 //
 //   float       net->forward(x, y) on Sequential<Input<in>, Dense<out>> (tshape's float kernels; OpenBLAS
@@ -182,6 +182,69 @@ bool run_conv(const options& opt) {
   return near;
 }
 
+// The same for a DepthwiseConv2D (3x3, 'same', stride S, depth multiplier 1) on (B, H, W, C) images.
+template <int B, int H, int W, int C, int S>
+bool run_depthwise(const options& opt) {
+  using Layer = tshape::DepthwiseConv2D<tshape::Kernel<3, 3>, tshape::Strides<S>, tshape::Padding::same>;
+  using Net = tshape::Sequential<tshape::Input<H, W, C>, Layer>;
+  using Q = tshape::Quantized<Net>;
+  using Out = typename Net::output_shape;
+  auto net = tshape::make_model<Net>(1);
+  auto x = std::make_unique<tshape::Tensor<float, tshape::Shape<B, H, W, C>>>();
+  auto calibration = std::make_unique<tshape::Tensor<float, tshape::Shape<32, H, W, C>>>();
+  std::uint64_t s = 88172645463325252ULL;
+  auto uniform = [&] {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    return static_cast<float>((s >> 40) * 0x1.0p-24) * 2.0f - 1.0f;
+  };
+  for (auto& v : *calibration) v = uniform();
+  for (auto& v : *x) v = uniform();
+  auto q = std::make_unique<Q>(tshape::quantize(*net, *calibration));
+  auto arena = std::make_unique<typename Q::template arena<B>>();
+  auto yf = std::make_unique<tshape::Tensor<float, tshape::prepend_t<B, Out>>>();
+  auto yq = std::make_unique<tshape::Tensor<float, tshape::prepend_t<B, Out>>>();
+  const auto xq = q->quantize_input(*x);
+  std::vector<std::int8_t> y8(static_cast<std::size_t>(B) * Out::static_size);
+  const auto& st = std::get<0>(q->stages);
+  const tshape::kernels::quant::requantization rq{st.bias.data(), nullptr, st.multiplier.data(), st.shift.data(),
+                                                  q->tensors[0].zero_point, q->tensors[1].zero_point, st.min, st.max};
+  constexpr auto g = tshape::detail::quant::window_of<Layer, tshape::Shape<H, W, C>>;
+  std::vector<variant> vs;
+  vs.push_back({"float", [&] { net->forward(*x, *yf), clobber(yf->data()); }});
+  vs.push_back({"int8 model", [&] { q->forward(x->data(), yq->data(), *arena), clobber(yq->data()); }});
+  vs.push_back({"int8 kernel", [&] {
+                  tshape::kernels::quant::depthwise(g, B, xq.data(), st.weights.data(), rq, y8.data());
+                  clobber(y8.data());
+                }});
+  std::vector<int> calls(vs.size());
+  double round_ns = 0;
+  for (std::size_t k = 0; k < vs.size(); ++k) {
+    vs[k].sample(1);
+    const double per = std::max(vs[k].sample(3), 1.0);
+    calls[k] = opt.quick ? 2 : std::max(1, static_cast<int>(50e3 / per));
+    round_ns += per * calls[k];
+  }
+  const int rounds = opt.quick ? 3 : std::clamp(static_cast<int>(opt.seconds * 1e9 / round_ns), 11, 4001);
+  std::vector<std::vector<double>> t(vs.size());
+  for (int r = 0; r < rounds; ++r)
+    for (std::size_t j = 0; j < vs.size(); ++j) {
+      const std::size_t k = (j + static_cast<std::size_t>(r)) % vs.size();
+      t[k].push_back(vs[k].sample(calls[k]));
+    }
+  std::vector<double> vs_model(rounds), vs_kernel(rounds);
+  for (int r = 0; r < rounds; ++r) {
+    vs_model[r] = t[0][r] / t[1][r];
+    vs_kernel[r] = t[0][r] / t[2][r];
+  }
+  double worst = 0;
+  for (std::ptrdiff_t i = 0; i < yf->size(); ++i)
+    worst = std::max(worst, static_cast<double>(std::fabs((*yf)[i] - (*yq)[i]) / q->output_quantization().scale));
+  const bool near = worst <= 8.0;
+  std::printf("depthwise (%d, %d, %d, %d) /%d  %9.0f %12.0f %12.0f   %6.2fx %7.2fx   %4.1f%s\n", B, H, W, C, S, median(t[0]),
+              median(t[1]), median(t[2]), median(vs_model), median(vs_kernel), worst, near ? "" : "  INT8 FAR FROM FLOAT");
+  return near;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -211,5 +274,11 @@ int main(int argc, char** argv) {
   ok &= run_conv<1, 28, 28, 16, 32>(opt);
   ok &= run_conv<1, 32, 32, 32, 64>(opt);
   ok &= run_conv<8, 16, 16, 64, 64>(opt);
+  std::printf("DepthwiseConv2D 3x3 'same' (batch, h, w, channels) /stride; int8 kernels: %s\n",
+              tshape::kernels::quant::depthwise_path());
+  ok &= run_depthwise<1, 56, 56, 32, 1>(opt);
+  ok &= run_depthwise<1, 28, 28, 96, 2>(opt);
+  ok &= run_depthwise<1, 14, 14, 256, 1>(opt);
+  ok &= run_depthwise<8, 14, 14, 64, 1>(opt);
   return ok ? 0 : 1;
 }

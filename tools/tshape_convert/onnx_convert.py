@@ -1526,7 +1526,7 @@ def float_lines(values, per_line=8, indent="    "):
     return "\n".join(indent + ", ".join(items[i:i + per_line]) + "," for i in range(0, len(items), per_line))
 
 
-def header_text(conv, namespace, weights_mode, npz_name):
+def header_text(conv, namespace, weights_mode, npz_name, calibration=None, calibration_source=None):
     in_ts = conv.input_value.tshape_shape()
     arrays = weight_arrays(conv)
     total = sum(a.size for _, _, a in arrays)
@@ -1568,6 +1568,8 @@ def header_text(conv, namespace, weights_mode, npz_name):
         lines.append(f"#include <{h}>")
     if not is_chain(conv):
         lines.append("#include <tshape/model/functional.hpp>")
+    if calibration is not None:
+        lines.append("#include <tshape/model/quantize.hpp>")
     lines.append("#include <tshape/model/sequential.hpp>")
     lines.append("#include <tshape/model/weights.hpp>")
     lines.append("")
@@ -1595,6 +1597,9 @@ def header_text(conv, namespace, weights_mode, npz_name):
         lines.append(f"// The weights are in {npz_name} (Keras' get_weights() order and layouts):")
         lines.append(f"//   Net net;  tshape::load_weights(net, \"{npz_name}\");")
         lines.append("")
+        if calibration is not None:
+            lines += int8_lines(conv, calibration, calibration_source, weights_mode)
+            lines.append("")
         lines.append(f"}}  // namespace {namespace}")
         return "\n".join(lines) + "\n"
     bad = [keras for _, keras, a in arrays if not np.isfinite(a).all()]
@@ -1638,8 +1643,91 @@ def header_text(conv, namespace, weights_mode, npz_name):
         lines.append("/// The model (it has no parameters).")
         lines.append("inline constexpr Net model{};")
     lines.append("")
+    if calibration is not None:
+        lines += int8_lines(conv, calibration, calibration_source, weights_mode)
+        lines.append("")
     lines.append(f"}}  // namespace {namespace}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------
+# int8: the calibration data and what tshape::quantize() takes
+
+# The layers tshape::quantize() takes (model/quantize.hpp), and the activations it folds into the
+# requantization's clamp (Softmax only on the last Dense).
+INT8_LAYERS = ("Dense", "Conv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+               "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+               "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "ReLU", "ReLU6")
+INT8_ACTIVATIONS = (None, "tshape::ReLU", "tshape::ReLU6")
+
+
+def int8_problems(conv):
+    """Why tshape::quantize() would refuse the converted model: one line per layer, empty when it takes it."""
+    if not is_chain(conv):
+        return ["--int8: tshape::quantize() takes a Sequential model (one input, one output, no branches); "
+                "this graph converts to a functional model"]
+    problems = []
+    for i, layer in enumerate(conv.layers):
+        last = i + 1 == len(conv.layers)
+        act_ok = layer.act in INT8_ACTIVATIONS or (last and layer.kind == "Dense" and layer.act == "tshape::Softmax")
+        kind_ok = layer.kind in INT8_LAYERS and (layer.kind != "Conv2D" or not any("DilationRate" in o for o in layer.options))
+        if layer.kind == "BatchNormalization" and i > 0:  # quantize() folds it into the layer before, as TFLite
+            before = conv.layers[i - 1]
+            kind_ok = before.kind in ("Dense", "Conv2D", "DepthwiseConv2D") and before.act is None
+        if not (kind_ok and act_ok):
+            problems.append(f"--int8: layer {layer.name} ({layer_type(layer)}, from {', '.join(layer.nodes) or '-'}) is not one "
+                            "tshape::quantize() takes")
+    if problems:
+        problems.append("tshape::quantize() takes Dense, Conv2D (no dilation) and DepthwiseConv2D with no activation, ReLU "
+                        "or ReLU6 (Softmax on the last Dense), the 1D/2D poolings, ReLU and ReLU6 layers, Flatten, Reshape "
+                        "and Dropout, and a BatchNormalization right after a Dense or convolution without activation "
+                        "(folded into it)")
+    return problems
+
+
+def calibration_samples(conv, path):
+    """The samples of a .npy file given in the ONNX input's layout, in tshape's: (samples, input...) float32."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ConvertError([f"--calibrate {path}: not a readable .npy file ({e})"])
+    v, dims = conv.input_value, conv.input_onnx_shape
+    expected = [None if a == v.batch_axis() else d for a, d in enumerate(dims)]  # any number of samples
+    if data.ndim != len(expected) or any(d is not None and d != n for d, n in zip(expected, data.shape)):
+        raise ConvertError([f"--calibrate {path}: samples of shape {tuple(data.shape)}, where the model's input "
+                            f"{conv.input_name} is {shape_text(dims)} (the samples along the batch axis, in the ONNX "
+                            "model's layout, as PyTorch would take them)"])
+    if data.dtype.kind not in "fiu" or data.shape[v.batch_axis()] < 1:
+        raise ConvertError([f"--calibrate {path}: needs numbers and at least one sample"])
+    data = data.astype(np.float32)
+    if not np.isfinite(data).all():
+        raise ConvertError([f"--calibrate {path}: holds NaN or infinite values"])
+    order = [v.batch_axis()] + [a for g in v.groups[1:] for a in g]
+    order += [a for a in range(data.ndim) if a not in order]  # axes of extent 1 tshape does not hold
+    samples = data.shape[v.batch_axis()]
+    return np.ascontiguousarray(np.transpose(data, order)).reshape([samples] + v.tshape_shape())
+
+
+def int8_lines(conv, calibration, source, weights_mode):
+    """The calibration samples as constants and the functions that quantize the model with them."""
+    dims = ", ".join(map(str, calibration.shape))
+    b = conv.input_value.batch_axis()
+    onnx_dims = shape_text([calibration.shape[0] if a == b else d for a, d in enumerate(conv.input_onnx_shape)])
+    lines = ["// int8 (--int8): tshape::quantize(), TensorFlow Lite's full-integer scheme (docs/quantization.md),",
+             f"// calibrated on the {calibration.shape[0]} samples of {source}, given {onnx_dims} in the ONNX input's layout",
+             f"// and stored here as the model's input takes them, ({dims}).",
+             f"inline constexpr float calibration_values[{calibration.size}] = {{",
+             float_lines(calibration.ravel()),
+             "};",
+             f"inline constexpr tshape::TensorView<const float, tshape::Shape<{dims}>> calibration(calibration_values);",
+             "",
+             "/// The int8 model of `net`, activations calibrated on the samples above: q(x) float in and out,",
+             "/// q.int8(xq) on int8 data (q.input_quantization()'s scale and zero point).",
+             "inline tshape::Quantized<Net> quantized(const Net& net) { return tshape::quantize(net, calibration); }"]
+    if weights_mode != "npz":
+        lines += ["/// The int8 model of this header's model.",
+                  "inline tshape::Quantized<Net> quantized() { return quantized(model); }"]
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1754,7 +1842,15 @@ def main(argv=None):
                    help="keep the input in the ONNX layout (NCHW): one Permute at the input instead of NHWC data")
     p.add_argument("--fold-batchnorm", action="store_true",
                    help="fold a BatchNormalization into the Dense or convolution right before it")
+    p.add_argument("--int8", action="store_true",
+                   help="also write quantized(): the model in int8 (tshape::quantize), calibrated with --calibrate")
+    p.add_argument("--calibrate", metavar="DATA.npy",
+                   help="with --int8: representative input samples, (samples, ...) in the ONNX input's layout")
     args = p.parse_args(argv)
+    if args.int8 != (args.calibrate is not None):
+        print("onnx2tshape: --int8 and --calibrate DATA.npy go together (the int8 model's activations are "
+              "calibrated on the samples)", file=sys.stderr)
+        return 2
     ns = args.namespace
     if not all(part.isidentifier() for part in ns.split("::")):
         print(f"onnx2tshape: --namespace {ns!r} is not a C++ namespace name", file=sys.stderr)
@@ -1762,7 +1858,14 @@ def main(argv=None):
     try:
         conv = convert(args.model, args.keep_input_layout, args.fold_batchnorm)
         npz_path = args.npz or os.path.splitext(args.output)[0] + ".npz"
-        text = header_text(conv, ns, args.weights, os.path.basename(npz_path))
+        calibration = None
+        if args.int8:
+            problems = int8_problems(conv)
+            if problems:
+                raise ConvertError(problems)
+            calibration = calibration_samples(conv, args.calibrate)
+        text = header_text(conv, ns, args.weights, os.path.basename(npz_path), calibration,
+                           os.path.basename(args.calibrate or ""))
         if args.weights == "npz":
             import io
             buf = io.BytesIO()

@@ -6,14 +6,19 @@
 //
 // Weights are int8 per output channel (symmetric), activations int8 per tensor (asymmetric, from the
 // calibrated [min, max] of each layer's output), biases int32; each layer requantizes in fixed point
-// (kernels/quant/), so the integers are those of TFLite's reference kernels. ReLU, fused or as a layer,
-// is the requantization's clamp. A last Dense with Softmax gives int8 logits; the float call applies
-// Softmax to them after dequantizing (in float: TFLite's int8 Softmax is not here yet).
+// (kernels/quant/), so the integers are those of TFLite's reference kernels. ReLU and ReLU6, fused
+// (Conv2D<..., ReLU6>) or as a layer, are the requantization's clamp. A last Dense with Softmax gives
+// int8 logits; the float call applies Softmax to them after dequantizing (in float: TFLite's int8
+// Softmax is not here yet).
 //
-// Supported layers: Dense (Linear, ReLU; Softmax last), Conv2D (Linear, ReLU; 'valid' or 'same', any
-// strides, no dilation: the int8 Dense on patches), ReLU as a layer, and the layers that only move or
-// drop values (Flatten, Reshape, Dropout: identities at inference). Anything else is a compile error
-// that names the layer. A model of Dense layers quantizes at compile time: with constant weights
+// Supported layers: Dense (Linear, ReLU, ReLU6; Softmax last), Conv2D (Linear, ReLU, ReLU6; 'valid' or
+// 'same', any strides, no dilation: the int8 Dense on patches), DepthwiseConv2D (Linear, ReLU, ReLU6;
+// any depth multiplier, strides, dilation, padding), MaxPooling and AveragePooling 1D/2D (the input's
+// quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
+// GlobalMaxPooling 1D/2D, ReLU and ReLU6 as layers, BatchNormalization right after a Dense, Conv2D or
+// DepthwiseConv2D without activation (folded into its weights and bias, as TFLite's converter does),
+// and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
+// Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
 // flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
 //
@@ -24,6 +29,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,13 +41,25 @@
 #include "../kernels/quant/conv.hpp"
 #include "../kernels/quant/convert.hpp"
 #include "../kernels/quant/dense.hpp"
+#include "../kernels/quant/depthwise.hpp"
 #include "../kernels/quant/fixed_point.hpp"
 #include "../kernels/quant/params.hpp"
+#include "../kernels/quant/pool.hpp"
 #include "../layers/activation.hpp"
+#include "../layers/average_pooling1d.hpp"
+#include "../layers/average_pooling2d.hpp"
+#include "../layers/batch_normalization.hpp"
 #include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
+#include "../layers/depthwise_conv2d.hpp"
 #include "../layers/dropout.hpp"
 #include "../layers/flatten.hpp"
+#include "../layers/global_average_pooling1d.hpp"
+#include "../layers/global_average_pooling2d.hpp"
+#include "../layers/global_max_pooling1d.hpp"
+#include "../layers/global_max_pooling2d.hpp"
+#include "../layers/max_pooling1d.hpp"
+#include "../layers/max_pooling2d.hpp"
 #include "../layers/reshape.hpp"
 #include "sequential.hpp"
 
@@ -52,8 +70,10 @@
   "tshape: q.int8(x) takes int8 data quantized with q.input_quantization() (scale, zero point); float data " \
   "goes to q(x), or quantize it first with q.quantize_input(x)"
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
-  "tshape: quantize() does not handle this layer yet (it takes Dense and Conv2D with Linear or ReLU, Softmax on " \
-  "the last Dense, ReLU, Flatten, Reshape and Dropout; Conv2D without dilation)"
+  "tshape: quantize() does not handle this layer yet (it takes Dense, Conv2D and DepthwiseConv2D with Linear, "    \
+  "ReLU or ReLU6, Softmax on the last Dense, the ReLU and ReLU6 layers, MaxPooling and AveragePooling 1D/2D, "     \
+  "GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; Conv2D without dilation; "     \
+  "BatchNormalization right after a Dense or convolution without activation, folded into it)"
 
 namespace tshape {
 
@@ -73,36 +93,75 @@ struct fix_with_the_float_call_or_quantize_input {};
 namespace detail::quant {
 using kernels::quant::affine;
 
-enum class kind { dense, conv, identity, relu, unsupported };
+enum class kind { dense, conv, depthwise, max_pool, average_pool, global_average, global_max, identity, clamp, folded, unsupported };
+using kernels::quant::fused;
+
+/// The activations the requantization's clamp is (TFLite's fused activations), and which.
+template <class A>
+inline constexpr bool fusable = std::is_same_v<A, Linear> || std::is_same_v<A, ReLU> || std::is_same_v<A, ReLU6>;
+template <class A>
+inline constexpr fused fused_of = std::is_same_v<A, ReLU> ? fused::relu : std::is_same_v<A, ReLU6> ? fused::relu6 : fused::linear;
+
+/// The float activation a fused one is, for calibration.
+constexpr float apply_fused(fused a, float z) {
+  if (a == fused::linear) return z;
+  z = z > 0.0f ? z : 0.0f;
+  return a == fused::relu6 && z > 6.0f ? 6.0f : z;
+}
 
 template <class L>
 struct list_size;
 template <class... L>
 struct list_size<type_list<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
 
-template <class L>
-struct spec {
-  static constexpr kind value = kind::unsupported;
+template <kind K, fused A = fused::linear>
+struct spec_of_kind {
+  static constexpr kind value = K;
   static constexpr bool softmax = false;
+  static constexpr fused act = A;
 };
+template <class L>
+struct spec : spec_of_kind<kind::unsupported> {};
 template <int U, class... O>
 struct spec<Dense<U, O...>> {
-  using act = typename Dense<U, O...>::activation;
-  static constexpr bool takes = std::is_same_v<act, Linear> || std::is_same_v<act, ReLU> || std::is_same_v<act, Softmax>;
+  using activation = typename Dense<U, O...>::activation;
+  static constexpr bool takes = fusable<activation> || std::is_same_v<activation, Softmax>;
   static constexpr kind value = takes ? kind::dense : kind::unsupported;
-  static constexpr bool softmax = std::is_same_v<act, Softmax>;
-  static constexpr bool relu = std::is_same_v<act, ReLU>;
+  static constexpr bool softmax = std::is_same_v<activation, Softmax>;
+  static constexpr fused act = fused_of<activation>;
 };
 template <int F, class... O>
 struct spec<Conv2D<F, O...>> {
   using opts = typename Conv2D<F, O...>::opts;
-  using act = typename Conv2D<F, O...>::activation;
-  static constexpr bool takes = (std::is_same_v<act, Linear> || std::is_same_v<act, ReLU>) && opts::dh == 1 &&
-                                opts::dw == 1 && !opts::causal;
+  using activation = typename Conv2D<F, O...>::activation;
+  static constexpr bool takes = fusable<activation> && opts::dh == 1 && opts::dw == 1 && !opts::causal;
   static constexpr kind value = takes ? kind::conv : kind::unsupported;
   static constexpr bool softmax = false;
-  static constexpr bool relu = std::is_same_v<act, ReLU>;
+  static constexpr fused act = fused_of<activation>;
 };
+template <class... O>
+struct spec<DepthwiseConv2D<O...>>
+    : spec_of_kind<fusable<typename DepthwiseConv2D<O...>::activation> ? kind::depthwise : kind::unsupported,
+                   fused_of<typename DepthwiseConv2D<O...>::activation>> {};
+template <class... O>
+struct spec<MaxPooling2D<O...>> : spec_of_kind<kind::max_pool> {};
+template <class... O>
+struct spec<MaxPooling1D<O...>> : spec_of_kind<kind::max_pool> {};
+template <class... O>
+struct spec<AveragePooling2D<O...>> : spec_of_kind<kind::average_pool> {};
+template <class... O>
+struct spec<AveragePooling1D<O...>> : spec_of_kind<kind::average_pool> {};
+template <>
+struct spec<GlobalAveragePooling2D> : spec_of_kind<kind::global_average> {};
+template <>
+struct spec<GlobalAveragePooling1D> : spec_of_kind<kind::global_average> {};
+template <>
+struct spec<GlobalMaxPooling2D> : spec_of_kind<kind::global_max> {};
+template <>
+struct spec<GlobalMaxPooling1D> : spec_of_kind<kind::global_max> {};
+/// The window geometry of a DepthwiseConv2D or a pooling on input In, as its float layer has it.
+template <class L, class In>
+inline constexpr kernels::window_geometry window_of = L::template bind<In>::geometry;
 /// A Conv2D's geometry on input In (H, W, C), for the int8 kernel.
 template <class L, class In>
 constexpr kernels::quant::conv_geometry conv_geometry_of() {
@@ -112,25 +171,42 @@ constexpr kernels::quant::conv_geometry conv_geometry_of() {
   return {g.h, g.w, g.c, g.kh, g.kw, g.oc, g.sh, g.sw, g.pad_top, g.pad_left, g.oh, g.ow};
 }
 template <>
-struct spec<Flatten> {
-  static constexpr kind value = kind::identity;
-  static constexpr bool softmax = false;
-};
+struct spec<Flatten> : spec_of_kind<kind::identity> {};
 template <int... D>
-struct spec<Reshape<D...>> {
-  static constexpr kind value = kind::identity;
-  static constexpr bool softmax = false;
-};
+struct spec<Reshape<D...>> : spec_of_kind<kind::identity> {};
 template <class R>
-struct spec<Dropout<R>> {
-  static constexpr kind value = kind::identity;
-  static constexpr bool softmax = false;
-};
+struct spec<Dropout<R>> : spec_of_kind<kind::identity> {};
 template <>
-struct spec<ReLU> {
-  static constexpr kind value = kind::relu;
-  static constexpr bool softmax = false;
-};
+struct spec<ReLU> : spec_of_kind<kind::clamp, fused::relu> {};
+template <>
+struct spec<ReLU6> : spec_of_kind<kind::clamp, fused::relu6> {};
+/// Folded into the Dense, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
+template <>
+struct spec<BatchNormalization> : spec_of_kind<kind::folded> {};
+
+/// Whether layer I of the list is a BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D
+/// with no activation (what folding it needs); and whether layer I is one that has such a layer folded in.
+template <class Layers, std::size_t I>
+constexpr bool foldable_at() {
+  if constexpr (I == 0) {
+    return false;
+  } else {
+    using P = spec<type_at_t<I - 1, Layers>>;
+    return (P::value == kind::dense || P::value == kind::conv || P::value == kind::depthwise) && P::act == fused::linear &&
+           !P::softmax;
+  }
+}
+template <class Layers, std::size_t I, std::size_t N>
+constexpr bool folds_next() {
+  if constexpr (I + 1 >= N) return false;
+  else return spec<type_at_t<I + 1, Layers>>::value == kind::folded;
+}
+/// A BatchNormalization's per-channel scale and shift: y = x * scale + shift.
+template <class B>
+void batch_norm_affine(const B& bn, int c, float& scale, float& shift) {
+  scale = bn.gamma().data()[c] / std::sqrt(bn.moving_variance().data()[c] + BatchNormalization::epsilon);
+  shift = bn.beta().data()[c] - bn.moving_mean().data()[c] * scale;
+}
 
 /// A quantized Dense: `in` deep, `units` wide, run on rows of `in` values.
 template <int In, int Units>
@@ -139,6 +215,19 @@ struct dense_stage {
   std::array<std::int32_t, Units> bias{}, sums{}, multiplier{}, shift{};
   std::int32_t min = -128, max = 127;
   static constexpr std::size_t bytes = kernels::quant::packed_bytes(In, Units) + 4 * Units * sizeof(std::int32_t);
+};
+/// A quantized DepthwiseConv2D: per tap, the channels padded to 16 (kernels/quant/depthwise.hpp).
+template <int Taps, int Channels>
+struct depthwise_stage {
+  std::array<std::int8_t, kernels::quant::depthwise_bytes(Taps, Channels)> weights{};
+  std::array<std::int32_t, Channels> bias{}, multiplier{}, shift{};
+  std::int32_t min = -128, max = 127;
+  static constexpr std::size_t bytes = kernels::quant::depthwise_bytes(Taps, Channels) + 3 * Channels * sizeof(std::int32_t);
+};
+/// A global average pooling (TFLite's Mean): the multiplier of input_scale / output_scale.
+struct mean_stage {
+  std::int32_t multiplier = 0, shift = 0;
+  static constexpr std::size_t bytes = 2 * sizeof(std::int32_t);
 };
 struct plain_stage {
   static constexpr std::size_t bytes = 0;
@@ -156,6 +245,19 @@ struct stage_of<Dense<U, O...>, InShape, OutShape> {
 template <int F, class... O, class InShape, class OutShape>
 struct stage_of<Conv2D<F, O...>, InShape, OutShape> {
   using type = dense_stage<conv_geometry_of<Conv2D<F, O...>, InShape>().patch(), F>;
+};
+template <class... O, class InShape, class OutShape>
+struct stage_of<DepthwiseConv2D<O...>, InShape, OutShape> {
+  static constexpr auto g = window_of<DepthwiseConv2D<O...>, InShape>;
+  using type = depthwise_stage<g.kh * g.kw, g.oc>;
+};
+template <class InShape, class OutShape>
+struct stage_of<GlobalAveragePooling2D, InShape, OutShape> {
+  using type = mean_stage;
+};
+template <class InShape, class OutShape>
+struct stage_of<GlobalAveragePooling1D, InShape, OutShape> {
+  using type = mean_stage;
 };
 
 /// The depth and width of the Dense a Dense or Conv2D (on patches) is.
@@ -205,7 +307,8 @@ constexpr auto unsupported_rule(std::index_sequence<I...>) {
   constexpr std::size_t n = sizeof...(I);
   constexpr std::array<bool, n + 1> bad{
       (spec<type_at_t<I, typename Net::layers>>::value == kind::unsupported ||
-       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n))...,
+       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n) ||
+       (spec<type_at_t<I, typename Net::layers>>::value == kind::folded && !foldable_at<typename Net::layers, I>()))...,
       false};
   constexpr std::size_t first = [&] {
     for (std::size_t i = 0; i < n; ++i)
@@ -250,8 +353,7 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
             float z = 0.0f;
             if constexpr (L::use_bias) z = layer.bias().data()[c];
             for (int k = 0; k < in; ++k) z += cur[r * in + static_cast<std::size_t>(k)] * kernel[k * units + c];
-            if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
-            next[r * units + static_cast<std::size_t>(c)] = z;  // Softmax: the logits are what gets quantized
+            next[r * units + static_cast<std::size_t>(c)] = apply_fused(spec<L>::act, z);  // Softmax: the logits
           }
       } else if constexpr (spec<L>::value == kind::conv) {
         constexpr auto g = conv_geometry_of<L, typename Net::template shape_at<i>>();
@@ -270,12 +372,67 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
                     z += cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.cin + ci] *
                          kernel[((ky * g.kw + kx) * g.cin + ci) * g.cout + co];
                 }
-              if constexpr (spec<L>::relu) z = z > 0.0f ? z : 0.0f;
-              next[(static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + co] = z;
+              next[(static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + co] = apply_fused(spec<L>::act, z);
             }
+      } else if constexpr (spec<L>::value == kind::depthwise) {
+        constexpr auto g = window_of<L, typename Net::template shape_at<i>>;
+        constexpr int m = g.oc / g.c;
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.depthwise_kernel().data();  // (kh, kw, c, m): (taps, c * m)
+        for (int oy = 0; oy < g.oh; ++oy)
+          for (int ox = 0; ox < g.ow; ++ox)
+            for (int o = 0; o < g.oc; ++o) {
+              float z = 0.0f;
+              if constexpr (L::use_bias) z = layer.bias().data()[o];
+              for (int ky = 0; ky < g.kh; ++ky)
+                for (int kx = 0; kx < g.kw; ++kx) {
+                  const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
+                  if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                  z += cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.c + o / m] * kernel[(ky * g.kw + kx) * g.oc + o];
+                }
+              next[(static_cast<std::size_t>(oy) * g.ow + ox) * g.oc + o] = apply_fused(spec<L>::act, z);
+            }
+      } else if constexpr (spec<L>::value == kind::max_pool || spec<L>::value == kind::average_pool) {
+        constexpr auto g = window_of<L, typename Net::template shape_at<i>>;
+        for (int oy = 0; oy < g.oh; ++oy)
+          for (int ox = 0; ox < g.ow; ++ox)
+            for (int c = 0; c < g.c; ++c) {
+              float acc = 0.0f;
+              int count = 0;
+              for (int ky = 0; ky < g.kh; ++ky)
+                for (int kx = 0; kx < g.kw; ++kx) {
+                  const int iy = oy * g.sh - g.pad_top + ky, ix = ox * g.sw - g.pad_left + kx;
+                  if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                  const float v = cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.c + c];
+                  if (spec<L>::value == kind::average_pool) acc += v;
+                  else acc = count == 0 || v > acc ? v : acc;
+                  ++count;
+                }
+              next[(static_cast<std::size_t>(oy) * g.ow + ox) * g.c + c] =
+                  spec<L>::value == kind::average_pool && count > 0 ? acc / static_cast<float>(count) : acc;
+            }
+      } else if constexpr (spec<L>::value == kind::global_average || spec<L>::value == kind::global_max) {
+        constexpr int channels = static_cast<int>(out_size);
+        constexpr int cells = static_cast<int>(in_size) / channels;
+        for (int c = 0; c < channels; ++c) {
+          float acc = cur[c];
+          for (int k = 1; k < cells; ++k) {
+            const float v = cur[static_cast<std::size_t>(k) * channels + c];
+            if (spec<L>::value == kind::global_average) acc += v;
+            else acc = v > acc ? v : acc;
+          }
+          next[c] = spec<L>::value == kind::global_average ? acc / static_cast<float>(cells) : acc;
+        }
+      } else if constexpr (spec<L>::value == kind::folded) {
+        constexpr int channels = last_extent_v<typename Net::template shape_at<i>>;
+        const auto& bn = net.template layer<i>();
+        for (std::size_t k = 0; k < out_size; ++k) {
+          float scale = 1.0f, shift = 0.0f;
+          batch_norm_affine(bn, static_cast<int>(k % channels), scale, shift);
+          next[k] = cur[k] * scale + shift;
+        }
       } else {
-        for (std::size_t k = 0; k < out_size; ++k)
-          next[k] = spec<L>::value == kind::relu && cur[k] < 0.0f ? 0.0f : cur[k];
+        for (std::size_t k = 0; k < out_size; ++k) next[k] = apply_fused(spec<L>::act, cur[k]);
       }
       for (std::size_t k = 0; k < out_size; ++k) {
         lo[i + 1] = std::min(lo[i + 1], static_cast<double>(next[k]));
@@ -363,9 +520,31 @@ class Quantized {
         kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
                                           tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
         kernels::quant::conv2d(g, batch, cur, st.packed.data(), q, scratch + 2 * buffer_bytes(batch), out);
-      } else if constexpr (spec_at<i>::value == detail::quant::kind::relu) {
-        const std::int8_t zero = static_cast<std::int8_t>(tensors[i].zero_point);
-        for (std::size_t k = 0; k < count; ++k) out[k] = cur[k] < zero ? zero : cur[k];
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::depthwise) {
+        constexpr auto g = detail::quant::window_of<L, In>;
+        const auto& st = std::get<i>(stages);
+        const kernels::quant::requantization q{st.bias.data(), nullptr, st.multiplier.data(), st.shift.data(),
+                                                tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+        kernels::quant::depthwise(g, batch, cur, st.weights.data(), q, out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::max_pool) {
+        kernels::quant::max_pool(detail::quant::window_of<L, In>, batch, cur, out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::average_pool) {
+        kernels::quant::average_pool(detail::quant::window_of<L, In>, batch, cur, out);
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::global_average ||
+                           spec_at<i>::value == detail::quant::kind::global_max) {
+        constexpr int channels = last_extent_v<In>;
+        constexpr int cells = static_cast<int>(In::static_size / channels);
+        if constexpr (spec_at<i>::value == detail::quant::kind::global_max) {
+          kernels::quant::global_max(batch, cells, channels, cur, out);
+        } else {
+          const auto& st = std::get<i>(stages);
+          const kernels::quant::mean_params p{st.multiplier, st.shift, tensors[i].zero_point, tensors[i + 1].zero_point};
+          kernels::quant::mean(batch, cells, channels, cur, p, out);
+        }
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::clamp) {
+        // ReLU and ReLU6 as layers keep their input's quantization and clamp, as a fused one would.
+        const auto r = kernels::quant::activation_range(spec_at<i>::act, tensors[i]);
+        for (std::size_t k = 0; k < count; ++k) out[k] = static_cast<std::int8_t>(cur[k] < r.min ? r.min : cur[k] > r.max ? r.max : cur[k]);
       } else {
         if (out != cur) std::copy_n(cur, count, out);
       }
@@ -535,41 +714,90 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
     detail::for_each_index<n>([&](auto i) {
       using L = detail::type_at_t<i, typename Net::layers>;
       using S = detail::quant::spec<L>;
+      // A BatchNormalization right after folds into this layer's weights and bias (TFLite's converter
+      // does it before quantizing): the output's range is then the BatchNormalization's.
+      constexpr bool fold = detail::quant::folds_next<typename Net::layers, i, n>();
       if constexpr (S::value == detail::quant::kind::dense || S::value == detail::quant::kind::conv) {
         // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization.
         constexpr int in = detail::quant::depth_of<L, typename Net::template shape_at<i>>();
         constexpr int units = detail::quant::units_of<L>();
         const auto t_in = q.tensors[i];
-        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1 + fold], hi[i + 1 + fold]);
         q.tensors[i + 1] = t_out;
         const auto& layer = net.template layer<i>();
         const float* kernel = layer.kernel().data();  // (in, units), Keras' layout (Conv2D: HWIO)
         auto& st = std::get<i>(q.stages);
         std::array<std::int8_t, static_cast<std::size_t>(in) * units> w{};  // (units, in), TFLite's layout
         for (int c = 0; c < units; ++c) {
+          float scale = 1.0f, shift = 0.0f;
+          if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), c, scale, shift);
           float max_abs = 0.0f;
           for (int k = 0; k < in; ++k) {
-            const float v = kernel[k * units + c];
+            const float v = kernel[k * units + c] * scale;
             max_abs = std::max(max_abs, v < 0.0f ? -v : v);
           }
           const float ws = kernels::quant::weight_scale(max_abs);
           std::int32_t sum = 0;
           for (int k = 0; k < in; ++k) {
-            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c], max_abs);
+            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c] * scale, max_abs);
             sum += w[static_cast<std::size_t>(c) * in + k];
           }
           st.sums[c] = sum;
-          if constexpr (L::use_bias) st.bias[c] = kernels::quant::quantize_bias(layer.bias().data()[c], t_in.scale, ws);
+          float b = 0.0f;
+          if constexpr (L::use_bias) b = layer.bias().data()[c];
+          if constexpr (L::use_bias || fold) st.bias[c] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
           const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
           st.multiplier[c] = m.value;
           st.shift[c] = m.shift;
         }
         kernels::quant::pack_weights(in, units, w.data(), st.packed.data());
-        const auto range = kernels::quant::activation_range(S::relu ? kernels::quant::fused::relu : kernels::quant::fused::linear, t_out);
+        const auto range = kernels::quant::activation_range(S::act, t_out);
         st.min = range.min;
         st.max = range.max;
+      } else if constexpr (S::value == detail::quant::kind::depthwise) {
+        // Per output channel o = c * m + j, over its kh * kw taps; Keras' (kh, kw, c, m) kernel read flat.
+        constexpr auto g = detail::quant::window_of<L, typename Net::template shape_at<i>>;
+        constexpr int taps = g.kh * g.kw, oc = g.oc;
+        const auto t_in = q.tensors[i];
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1 + fold], hi[i + 1 + fold]);
+        q.tensors[i + 1] = t_out;
+        const auto& layer = net.template layer<i>();
+        const float* kernel = layer.depthwise_kernel().data();
+        auto& st = std::get<i>(q.stages);
+        std::array<std::int8_t, static_cast<std::size_t>(taps) * oc> w{};
+        for (int o = 0; o < oc; ++o) {
+          float scale = 1.0f, shift = 0.0f;
+          if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), o, scale, shift);
+          float max_abs = 0.0f;
+          for (int t = 0; t < taps; ++t) {
+            const float v = kernel[t * oc + o] * scale;
+            max_abs = std::max(max_abs, v < 0.0f ? -v : v);
+          }
+          for (int t = 0; t < taps; ++t)
+            w[static_cast<std::size_t>(t) * oc + o] = kernels::quant::quantize_weight(kernel[t * oc + o] * scale, max_abs);
+          const float ws = kernels::quant::weight_scale(max_abs);
+          float b = 0.0f;
+          if constexpr (L::use_bias) b = layer.bias().data()[o];
+          if constexpr (L::use_bias || fold) st.bias[o] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
+          const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
+          st.multiplier[o] = m.value;
+          st.shift[o] = m.shift;
+        }
+        kernels::quant::pack_depthwise(taps, oc, w.data(), st.weights.data());
+        const auto range = kernels::quant::activation_range(S::act, t_out);
+        st.min = range.min;
+        st.max = range.max;
+      } else if constexpr (S::value == detail::quant::kind::global_average) {
+        // TFLite's Mean: its own output quantization, the multiplier of input_scale / output_scale.
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        const auto m = kernels::quant::quantize_multiplier(static_cast<double>(q.tensors[i].scale) / static_cast<double>(t_out.scale));
+        q.tensors[i + 1] = t_out;
+        std::get<i>(q.stages).multiplier = m.value;
+        std::get<i>(q.stages).shift = m.shift;
       } else {
-        q.tensors[i + 1] = q.tensors[i];  // ReLU clamps at the zero point; the others move values
+        // Pools (TFLite keeps the input's quantization on MaxPool and AveragePool), the ReLU and ReLU6
+        // layers (a clamp in the input's quantization) and the layers that move values.
+        q.tensors[i + 1] = q.tensors[i];
       }
     });
   }

@@ -126,11 +126,12 @@ namespace detail {
 struct requant8 {
   __m256i offset, multiplier, left, right, zero_point, min, max;
   // Channels c0.. c0 + n - 1 (n <= 8); `extra` is taken off every channel's weight sum times: the
-  // input's zero point, plus 128 on the VNNI path.
+  // input's zero point, plus 128 on the VNNI path. Without weight sums (a sum of x - zp_in already,
+  // as the depthwise kernel's) only the bias is added.
   TSHAPE_ALWAYS_INLINE requant8(const requantization& q, int c0, int n, std::int32_t extra) {
     alignas(32) std::int32_t o[8] = {}, m[8] = {}, l[8] = {}, r[8] = {};
     for (int j = 0; j < n; ++j) {
-      o[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.input_zero_point + extra) * q.weight_sums[c0 + j];
+      o[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.weight_sums ? (q.input_zero_point + extra) * q.weight_sums[c0 + j] : 0);
       m[j] = q.multiplier[c0 + j];
       l[j] = q.shift[c0 + j] > 0 ? q.shift[c0 + j] : 0;
       r[j] = q.shift[c0 + j] > 0 ? 0 : -q.shift[c0 + j];
@@ -191,7 +192,7 @@ struct requant16 {
   requant16() = default;
   TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-    const __m512i sums = _mm512_maskz_loadu_epi32(k, q.weight_sums + c0);
+    const __m512i sums = q.weight_sums ? _mm512_maskz_loadu_epi32(k, q.weight_sums + c0) : _mm512_setzero_si512();
     const __m512i bias = q.bias ? _mm512_maskz_loadu_epi32(k, q.bias + c0) : _mm512_setzero_si512();
     offset = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), bias, _mm512_maskz_mullo_epi32(static_cast<__mmask16>(0xFFFF), sums, _mm512_set1_epi32(q.input_zero_point + extra)));
     multiplier = _mm512_maskz_loadu_epi32(k, q.multiplier + c0);

@@ -1,0 +1,98 @@
+// Int8 DepthwiseConv2D, bit for bit against TFLite's reference loops (depthwise_reference): odd images
+// and channel counts (partial blocks of 16), depth multipliers 1 to 3, windows 1x1 to 5x3, strides 1
+// and 2, dilation, 'valid' and 'same' padding, batch 1 and more, every path of the target, and the
+// fused ReLU/ReLU6 clamps.
+#include <tshape/kernels/quant/depthwise.hpp>
+
+#include <cstdint>
+#include <vector>
+
+#include "../support.hpp"
+
+using namespace tshape::kernels;
+using namespace tshape::kernels::quant;
+
+namespace {
+std::uint32_t next(std::uint64_t& s) {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return static_cast<std::uint32_t>(s >> 16);
+}
+
+using depthwise_fn = void (*)(const window_geometry&, int, const std::int8_t*, const std::int8_t*, const requantization&,
+                              std::int8_t*);
+
+void check(const char* name, depthwise_fn path) {
+  struct spec {
+    int h, w, c, m, kh, kw, stride, dilation;
+    bool same;
+  };
+  for (const spec s : {spec{5, 7, 3, 1, 3, 3, 1, 1, false}, spec{6, 6, 16, 1, 3, 3, 1, 1, true}, spec{9, 8, 21, 1, 3, 3, 2, 1, true},
+                       spec{7, 5, 33, 1, 1, 1, 1, 1, false}, spec{8, 9, 5, 2, 3, 2, 2, 1, true}, spec{3, 11, 2, 3, 2, 5, 1, 1, false},
+                       spec{9, 9, 17, 1, 3, 3, 1, 2, true}, spec{10, 7, 4, 2, 3, 3, 1, 2, false}, spec{4, 4, 40, 1, 5, 3, 2, 1, true}})
+    for (int batch : {1, 3})
+      for (int clamp = 0; clamp < 2; ++clamp) {
+        INFO(name << " h " << s.h << " w " << s.w << " c " << s.c << " m " << s.m << " k " << s.kh << "x" << s.kw << " stride "
+                  << s.stride << " dilation " << s.dilation << " same " << s.same << " batch " << batch << " clamp " << clamp);
+        const window_geometry g =
+            make_geometry(s.h, s.w, s.c, s.kh, s.kw, s.stride, s.stride, s.dilation, s.dilation, s.same, s.c * s.m);
+        std::uint64_t seed = static_cast<std::uint64_t>(s.h * 131 + s.c * 17 + s.m * 7 + s.kw + batch) | 1;
+        std::vector<std::int8_t> x(static_cast<std::size_t>(batch) * s.h * s.w * s.c),
+            w(static_cast<std::size_t>(s.kh) * s.kw * g.oc);
+        for (auto& v : x) v = static_cast<std::int8_t>(static_cast<int>(next(seed) % 256) - 128);
+        for (auto& v : w) v = static_cast<std::int8_t>(static_cast<int>(next(seed) % 255) - 127);  // symmetric: [-127, 127]
+        std::vector<std::int8_t> packed(depthwise_bytes(s.kh * s.kw, g.oc));
+        pack_depthwise(s.kh * s.kw, g.oc, w.data(), packed.data());
+        std::vector<std::int32_t> bias, mult, shift;
+        for (int c = 0; c < g.oc; ++c) {
+          bias.push_back(static_cast<std::int32_t>(next(seed) % 4001) - 2000);
+          const auto m = quantize_multiplier(1e-4 * static_cast<double>(1 + next(seed) % 10000));
+          mult.push_back(m.value);
+          shift.push_back(m.shift);
+        }
+        const std::int32_t zp_out = static_cast<std::int32_t>(next(seed) % 256) - 128;
+        requantization q{bias.data(), nullptr, mult.data(), shift.data(), static_cast<std::int32_t>(next(seed) % 256) - 128,
+                         zp_out, -128, 127};
+        if (clamp) {  // ReLU6-like: from the zero point to a little above
+          q.min = zp_out;
+          q.max = zp_out + 40 < 127 ? zp_out + 40 : 127;
+        }
+        const std::size_t out = static_cast<std::size_t>(batch) * g.oh * g.ow * g.oc;
+        std::vector<std::int8_t> expected(out), got(out, 99);
+        depthwise_reference(g, batch, x.data(), w.data(), q, expected.data());
+        path(g, batch, x.data(), packed.data(), q, got.data());
+        REQUIRE(got == expected);
+      }
+}
+}  // namespace
+
+TEST_CASE("int8 DepthwiseConv2D is bit-exact with TFLite's reference loops on every path", "[quant]") {
+  check("portable", depthwise_portable);
+#ifdef TSHAPE_QUANT_DEPTHWISE_AVX2
+  check("avx2", depthwise_avx2);
+#endif
+#ifdef TSHAPE_QUANT_DEPTHWISE_AVX512
+  check("avx512", depthwise_avx512);
+#endif
+  check(depthwise_path(), depthwise);
+}
+
+TEST_CASE("int8 DepthwiseConv2D at the extremes: largest inputs and weights, both zero points", "[quant]") {
+  // |x - zp| = 255 and |w| = 127: the largest 16-bit products the vector path makes.
+  const window_geometry g = make_geometry(3, 3, 16, 3, 3, 1, 1, 1, 1, true, 16);
+  for (int zp : {-128, 127}) {
+    std::vector<std::int8_t> x(3 * 3 * 16, static_cast<std::int8_t>(zp == -128 ? 127 : -128)), w(9 * 16);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<std::int8_t>(i % 2 ? 127 : -127);
+    std::vector<std::int8_t> packed(depthwise_bytes(9, 16));
+    pack_depthwise(9, 16, w.data(), packed.data());
+    std::vector<std::int32_t> mult(16), shift(16);
+    const auto m = quantize_multiplier(0.003);
+    for (int c = 0; c < 16; ++c) mult[c] = m.value, shift[c] = m.shift;
+    const requantization q{nullptr, nullptr, mult.data(), shift.data(), zp, 3, -128, 127};
+    std::vector<std::int8_t> expected(3 * 3 * 16), got(3 * 3 * 16);
+    depthwise_reference(g, 1, x.data(), w.data(), q, expected.data());
+    depthwise(g, 1, x.data(), packed.data(), q, got.data());
+    CHECK(got == expected);
+  }
+}
