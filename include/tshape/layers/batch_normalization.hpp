@@ -83,6 +83,7 @@ struct batch_normalization_spec : functional_call<Self> {
    public:
     using input_shape = In;
     using output_shape = In;
+    static constexpr float layer_epsilon = epsilon;  // what a quantizer folding this layer needs
     static constexpr long long param_count = 4LL * C;
     static constexpr long long non_trainable_count = 2LL * C;
     /// The fused scale and shift, computed per call so that the arrays stay Keras' own.

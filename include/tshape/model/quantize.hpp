@@ -183,6 +183,8 @@ struct spec<ReLU6> : spec_of_kind<kind::clamp, fused::relu6> {};
 /// Folded into the Dense, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
 template <>
 struct spec<BatchNormalization> : spec_of_kind<kind::folded> {};
+template <class... O>
+struct spec<BatchNormalization::with<O...>> : spec_of_kind<kind::folded> {};
 
 /// Whether layer I of the list is a BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D
 /// with no activation (what folding it needs); and whether layer I is one that has such a layer folded in.
@@ -204,7 +206,7 @@ constexpr bool folds_next() {
 /// A BatchNormalization's per-channel scale and shift: y = x * scale + shift.
 template <class B>
 void batch_norm_affine(const B& bn, int c, float& scale, float& shift) {
-  scale = bn.gamma().data()[c] / std::sqrt(bn.moving_variance().data()[c] + BatchNormalization::epsilon);
+  scale = bn.gamma().data()[c] / std::sqrt(bn.moving_variance().data()[c] + B::layer_epsilon);
   shift = bn.beta().data()[c] - bn.moving_mean().data()[c] * scale;
 }
 

@@ -190,9 +190,10 @@ TEST_CASE("quantize: the 1D poolings and the global ones, batch 1 and dyn", "[qu
 }
 
 namespace {
-// Keras' MobileNet block: convolutions without bias, each followed by a BatchNormalization, ReLU6 as layers.
+// Keras' MobileNet block: convolutions without bias, each followed by a BatchNormalization, ReLU6 as layers
+// (the first with PyTorch's epsilon and momentum, as a converted model has them).
 using KerasBlock = Sequential<Input<10, 9, 3>, Conv2D<8, Kernel<3, 3>, Strides<2>, Padding::same, UseBias<false>>,
-                              BatchNormalization, ReLU6, DepthwiseConv2D<Kernel<3, 3>, Padding::same, UseBias<false>>,
+                              BatchNormalization::with<Momentum<9, 10>, Epsilon<1, 100000>>, ReLU6, DepthwiseConv2D<Kernel<3, 3>, Padding::same, UseBias<false>>,
                               BatchNormalization, ReLU6, Conv2D<12, Kernel<1, 1>, UseBias<false>>, BatchNormalization,
                               GlobalAveragePooling2D, Dense<4>>;
 template <class B>
@@ -220,7 +221,7 @@ TEST_CASE("quantize: BatchNormalization folds into the convolution before it, as
   const auto& bn = net->layer<1>();
   const auto& s0 = std::get<0>(q.stages);
   for (int c = 0; c < 8; ++c) {
-    const float scale = bn.gamma()[c] / std::sqrt(bn.moving_variance()[c] + BatchNormalization::epsilon);
+    const float scale = bn.gamma()[c] / std::sqrt(bn.moving_variance()[c] + 1e-5f);
     float max_abs = 0.0f;
     for (int k = 0; k < 27; ++k) max_abs = std::max(max_abs, std::fabs(conv.kernel().data()[k * 8 + c] * scale));
     for (int k = 0; k < 27; ++k)
