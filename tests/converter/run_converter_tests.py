@@ -725,12 +725,13 @@ def check_torch2npz(work, gen):
             if os.path.join(ROOT, "tools") not in sys.path:
                 sys.path.insert(0, os.path.join(ROOT, "tools"))
             from tshape_convert.torch_weights import keras_arrays, save_npz
-            save_npz(ours, keras_arrays(model))
+            save_npz(ours, keras_arrays(model, tshape_bn_eps=1e-5))  # onnx2tshape writes Epsilon<1, 100000>
         else:
             pt = os.path.join(work, f"{name}_state.pt")
             torch.save(model.state_dict(), pt)
-            r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), pt, "-o", ours] +
-                               [a for f in flatten for a in ("--flatten", f)], capture_output=True, text=True)
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), pt, "-o", ours,
+                                "--tshape-bn-eps", "1e-5"] + [a for f in flatten for a in ("--flatten", f)],
+                               capture_output=True, text=True)
             if r.returncode != 0:
                 failures.append(f"torch2npz {name}: {r.stderr}")
                 continue

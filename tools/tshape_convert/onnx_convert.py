@@ -136,6 +136,14 @@ def rational(x, what):
     return f.numerator, f.denominator
 
 
+def small_ratio(x):
+    """x as (numerator, denominator) of ints that fit a template argument, or None when none is exact."""
+    f = Fraction(float(x)).limit_denominator(1 << 30)
+    if f.numerator >= 1 << 31 or abs(float(f) - float(x)) > 1e-9 * max(1.0, abs(float(x))):
+        return None
+    return f.numerator, f.denominator
+
+
 def activation_type(op, attrs):
     """The tshape activation for an ONNX activation node, or None."""
     if op == "Relu":
@@ -1079,12 +1087,26 @@ class Converter:
             p.nodes.append(self.node_label(node) + " (folded)")
             self.set_out(node, Value(v.shape, v.groups, v.units, producer=p, tensor=v.tensor))
             return
+        # ONNX's momentum is Keras' (moving = moving * momentum + batch * (1 - momentum)); PyTorch
+        # exports 1 - its own. Both go into BatchNormalization::with<...> when they are not Keras'
+        # defaults, so that the variance is stored as it is and fine-tuning moves it as the source would.
+        eps, momentum = float(attrs.get("epsilon", 1e-5)), float(attrs.get("momentum", 0.9))
+        options = []
+        eps_ratio, momentum_ratio = small_ratio(eps), small_ratio(momentum)
+        if eps_ratio is not None and abs(eps - 1e-3) > 1e-12:
+            options.append(f"tshape::Epsilon<{eps_ratio[0]}, {eps_ratio[1]}>")
+        if momentum_ratio is not None and 0 <= momentum < 1 and abs(momentum - 0.99) > 1e-12:
+            options.insert(0, f"tshape::Momentum<{momentum_ratio[0]}, {momentum_ratio[1]}>")
+        keras_eps = eps if eps_ratio is not None else 1e-3
         params = list(zip(("gamma", "beta", "moving_mean", "moving_variance"),
-                          layouts.batch_norm(gamma, beta, mean, var, attrs.get("epsilon", 1e-5))))
+                          layouts.batch_norm(gamma, beta, mean, var, eps, keras_eps=keras_eps)))
         layer = self.add_layer(Layer("BatchNormalization", "batch_normalization", [self.node_label(node)],
                                      "batch_normalization", params=params, bare=True), v)
         self.set_out(node, Value(v.shape, v.groups, v.units, producer=None, tensor=self.latest()))
-        layer.note = f"epsilon {attrs.get('epsilon', 1e-5):g} (variance stored + epsilon - 1e-3)"
+        if options:
+            layer.type_override = f"tshape::BatchNormalization::with<{', '.join(options)}>"
+        layer.note = (f"epsilon {eps:g}, momentum {momentum:g}" if eps_ratio is not None
+                      else f"epsilon {eps:g} (variance stored + epsilon - 1e-3)")
 
     # ---- reshapes -------------------------------------------------------------------------------------
     def reshape_to(self, node, v, new_shape):

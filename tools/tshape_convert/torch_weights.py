@@ -36,8 +36,12 @@ def _prefixes(state_dict):
     return modules
 
 
-def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
-    """[(Keras weight name, float32 array)] in Keras' get_weights() order."""
+def keras_arrays(state_dict, flatten=None, bn_eps=1e-5, tshape_bn_eps=1e-3):
+    """[(Keras weight name, float32 array)] in Keras' get_weights() order.
+
+    bn_eps is the BatchNorm layers' epsilon in the source; tshape_bn_eps the tshape layer's: 1e-3 for a
+    plain BatchNormalization (the variance is stored + bn_eps - 1e-3, so the denominators agree), or
+    the layer's own, e.g. 1e-5 for BatchNormalization::with<Epsilon<1, 100000>> (stored as it is)."""
     flatten = flatten or {}
     modules = {}
     if hasattr(state_dict, "named_modules"):  # a module: its convolutions' kinds are known
@@ -75,7 +79,8 @@ def keras_arrays(state_dict, flatten=None, bn_eps=1e-5):
         elif "running_mean" in p:
             gamma = _np(p["weight"]) if "weight" in p else np.ones(p["running_mean"].shape)
             beta = _np(p["bias"]) if "bias" in p else np.zeros(p["running_mean"].shape)
-            arrays = layouts.batch_norm(gamma, beta, _np(p["running_mean"]), _np(p["running_var"]), bn_eps)
+            arrays = layouts.batch_norm(gamma, beta, _np(p["running_mean"]), _np(p["running_var"]), bn_eps,
+                                        keras_eps=tshape_bn_eps)
             out += [(f"{name}/{w}", a) for w, a in zip(("gamma", "beta", "moving_mean", "moving_variance"), arrays)]
         elif "weight" in p:
             w = _np(p["weight"])
@@ -124,6 +129,10 @@ def main(argv=None):
     ap.add_argument("--flatten", action="append", default=[], metavar="LAYER=C,H,W",
                     help="a Linear that reads a Flatten of a channels-first tensor of that shape (repeatable)")
     ap.add_argument("--bn-eps", type=float, default=1e-5, help="the BatchNorm layers' epsilon (PyTorch: 1e-5)")
+    ap.add_argument("--tshape-bn-eps", type=float, default=1e-3,
+                    help="the tshape layers' epsilon: 1e-3 for a plain BatchNormalization (the default), or the one "
+                         "its type gives, e.g. 1e-5 for BatchNormalization::with<Epsilon<1, 100000>> (what onnx2tshape "
+                         "writes for PyTorch's BatchNorm)")
     args = ap.parse_args(argv)
     try:
         import torch
@@ -136,7 +145,7 @@ def main(argv=None):
             layer, _, dims = item.partition("=")
             flatten[layer] = tuple(int(d) for d in dims.split(","))
         sd = torch.load(args.state_dict, map_location="cpu")  # a whole module is kept: see keras_arrays
-        arrays = keras_arrays(sd, flatten, args.bn_eps)
+        arrays = keras_arrays(sd, flatten, args.bn_eps, args.tshape_bn_eps)
         missing = set(flatten) - {n.split("/")[0] for n, _ in arrays}
         if missing:
             raise ValueError(f"--flatten names no Linear layer: {', '.join(sorted(missing))}")
