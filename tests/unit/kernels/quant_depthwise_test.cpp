@@ -5,6 +5,7 @@
 #include <tshape/kernels/quant/depthwise.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "../support.hpp"
@@ -96,3 +97,38 @@ TEST_CASE("int8 DepthwiseConv2D at the extremes: largest inputs and weights, bot
     CHECK(got == expected);
   }
 }
+
+#ifdef TSHAPE_QUANT_DEPTHWISE_AVX512
+TEST_CASE("int8 DepthwiseConv2D's one-step requantization equals TFLite's two roundings", "[quant]") {
+  // Sums at the int32 extremes and at rounding ties, multipliers from 0 to just under 1 and above 1
+  // (left shifts), right shifts up to 20 and beyond (the fallback).
+  std::uint64_t seed = 12345;
+  std::vector<std::int32_t> sums = {0, 1, -1, 2, -2, 3, -3, std::numeric_limits<std::int32_t>::max(),
+                                    std::numeric_limits<std::int32_t>::min(), 1 << 20, -(1 << 20), (1 << 20) + (1 << 19),
+                                    -(1 << 20) - (1 << 19)};
+  for (int i = 0; i < 3000; ++i) sums.push_back(static_cast<std::int32_t>(next(seed)) >> (next(seed) % 31));
+  for (const double scale : {0.0, 1e-9, 3e-7, 6e-7, 1e-5, 0.00390625, 0.0123, 0.5, 0.75, 0.999999, 1.5, 7.25, 1000.0}) {
+    std::int32_t mult[16], shift[16], bias[16] = {};
+    for (int j = 0; j < 16; ++j) {
+      const auto m = quantize_multiplier(scale * (1.0 + j / 16.0));
+      mult[j] = m.value, shift[j] = m.shift;
+    }
+    for (const std::int32_t zp : {-128, -5, 0, 127})
+      for (int clamp = 0; clamp < 2; ++clamp) {
+        const requantization q{bias, nullptr, mult, shift, 0, zp, clamp ? zp : -128, clamp ? (zp + 20 < 127 ? zp + 20 : 127) : 127};
+        const detail::requant_dw16 rq(q, 0, 16);
+        for (std::size_t i = 0; i < sums.size(); i += 16) {
+          alignas(64) std::int32_t in[16], out[16];
+          for (int j = 0; j < 16; ++j) in[j] = sums[(i + j * 7) % sums.size()];
+          _mm512_store_si512(out, rq(_mm512_load_si512(in)));
+          for (int j = 0; j < 16; ++j) {
+            std::int32_t e = multiply_by_quantized_multiplier(in[j], mult[j], shift[j]) + zp;
+            e = e < q.min ? q.min : e > q.max ? q.max : e;
+            INFO("scale " << scale << " sum " << in[j] << " zp " << zp);
+            REQUIRE(out[j] == e);
+          }
+        }
+      }
+  }
+}
+#endif

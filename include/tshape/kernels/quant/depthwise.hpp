@@ -224,55 +224,227 @@ inline void depthwise_avx2(const window_geometry& g, int batch, const std::int8_
 
 #if defined(TSHAPE_QUANT_AVX512_VNNI)
 #define TSHAPE_QUANT_DEPTHWISE_AVX512 1
-/// AVX-512 (with the int8 Dense's VNNI target), depth multiplier 1: the AVX2 sums, but 16 channels in
-/// one int32 vector, requantized at once (dense.hpp's requant16) and stored narrowed, masked.
+namespace detail {
+/// TFLite's requantization of 16 int32 channels, both of its roundings in one 64-bit step. With
+/// e = max(-shift, 0) and X the sum shifted left by max(shift, 0), SaturatingRoundingDoublingHighMul
+/// is floor((X m + 2^30) / 2^31) and RoundingDivideByPOT of h by 2^e is floor((h + 2^(e-1) - [h < 0]) / 2^e);
+/// for m >= 0, [h < 0] may be read as [X m < 0] (they differ only where h = 0, which rounds to 0 either
+/// way), and nested floors of integers merge:
+///   out = floor((X m + K - 2^31 [X m < 0 and e > 0]) / 2^(31 + e)),  K = 2^30 + 2^(30 + e) [e > 0] + zp_out 2^(31 + e),
+/// exact in int64 while e <= 20. Two vpmuldq (even and odd channels) and five more steps each, against
+/// requant16's dozen per half. Multipliers are >= 0 (quantize_multiplier's); `exact` is false if some
+/// channel shifts right by more than 20, and requant16 serves.
+struct requant_dw16 {
+  __m512i m_even, m_odd, k_even, k_odd, s_even, s_odd, left, min, max;
+  __mmask8 round_even = 0, round_odd = 0;  // channels with e > 0
+  bool shifts_left = false, exact = true;
+  requant16 slow;
+  requant_dw16(const requantization& q, int c0, int n) : slow(q, c0, n, 0) {
+    alignas(64) std::int64_t me[8] = {}, mo[8] = {}, ke[8] = {}, ko[8] = {}, se[8] = {}, so[8] = {};
+    alignas(64) std::int32_t l[16] = {};
+    for (int j = 0; j < n; ++j) {
+      const int shift = q.shift[c0 + j], e = shift < 0 ? -shift : 0;
+      if (e > 20) exact = false;
+      l[j] = shift > 0 ? shift : 0;
+      shifts_left |= shift > 0;
+      const int s = 31 + (e > 20 ? 0 : e);
+      const std::int64_t k = (1LL << 30) + (e > 0 ? 1LL << (s - 1) : 0) + q.output_zero_point * (1LL << s);
+      std::int64_t* mm = j % 2 ? mo : me;
+      std::int64_t* kk = j % 2 ? ko : ke;
+      std::int64_t* ss = j % 2 ? so : se;
+      mm[j / 2] = q.multiplier[c0 + j];
+      kk[j / 2] = k;
+      ss[j / 2] = s;
+      if (e > 0) (j % 2 ? round_odd : round_even) |= static_cast<__mmask8>(1u << (j / 2));
+    }
+    m_even = _mm512_load_si512(me), m_odd = _mm512_load_si512(mo);
+    k_even = _mm512_load_si512(ke), k_odd = _mm512_load_si512(ko);
+    s_even = _mm512_load_si512(se), s_odd = _mm512_load_si512(so);
+    left = _mm512_load_si512(l);
+    min = _mm512_set1_epi32(q.min), max = _mm512_set1_epi32(q.max);
+  }
+  static TSHAPE_ALWAYS_INLINE __m512i half(__m512i x, __m512i m, __m512i k, __m512i s, __mmask8 round) {
+    const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), x, m);
+    __m512i t = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, k);
+    t = _mm512_mask_sub_epi64(t, _mm512_mask_cmplt_epi64_mask(round, ab, _mm512_setzero_si512()), t, _mm512_set1_epi64(1LL << 31));
+    return _mm512_maskz_srav_epi64(static_cast<__mmask8>(0xFF), t, s);
+  }
+  /// The 16 outputs of the sums x (bias and zero points already in), zp_out added, not yet clamped.
+  TSHAPE_ALWAYS_INLINE __m512i unclamped(__m512i x) const {
+    constexpr __mmask16 all = 0xFFFF;
+    if (!exact) return slow(x);
+    if (shifts_left) x = _mm512_maskz_sllv_epi32(all, x, left);
+    const __m512i even = half(x, m_even, k_even, s_even, round_even);
+    const __m512i odd = half(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), m_odd, k_odd, s_odd, round_odd);
+    const __m512i pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+    return _mm512_maskz_permutex2var_epi32(all, even, pick, odd);
+  }
+  /// The same, clamped to the activation's range.
+  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i x) const {
+    constexpr __mmask16 all = 0xFFFF;
+    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, unclamped(x), min), max);
+  }
+};
+
+/// One block of 16 channels' weights as vpdpbusd wants them: for window column kx and rows 4 gr ..
+/// 4 gr + 3, each channel's 4 weights side by side (zeros past kh).
+struct depthwise_columns {
+  static constexpr int most_rows = 8, most_cols = 8;
+  __m512i w[most_rows / 4][most_cols];
+  static constexpr bool fits(const window_geometry& g) { return g.kh <= most_rows && g.kw <= most_cols; }
+  depthwise_columns(const window_geometry& g, const std::int8_t* packed, int c0, std::int32_t* sums) {
+    const int stride = padded_units(g.oc);
+    for (int j = 0; j < channel_block; ++j) sums[j] = 0;
+    for (int gr = 0; gr * 4 < g.kh; ++gr)
+      for (int kx = 0; kx < g.kw; ++kx) {
+        alignas(64) std::int8_t b[64];
+        for (int j = 0; j < channel_block; ++j)
+          for (int r = 0; r < 4; ++r) {
+            const int ky = gr * 4 + r;
+            const std::int8_t v = ky < g.kh ? packed[static_cast<std::size_t>(ky * g.kw + kx) * stride + c0 + j] : 0;
+            b[4 * j + r] = v;
+            sums[j] += v;
+          }
+        w[gr][kx] = _mm512_load_si512(b);
+      }
+  }
+};
+}  // namespace detail
+
+namespace detail {
+/// depthwise_avx512 for one block of 16 channels (n of them real, 16 if FULL); KW, KH > 0 fix the
+/// window at compile time (0: read from g).
+template <int KW, int KH, bool FULL>
+void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                            const requantization& q, int c0, int n, std::int8_t* y) {
+  constexpr int span = 96;  // input columns gathered at a time
+  constexpr __mmask16 all = 0xFFFF;
+  constexpr int GROUPS = KH > 0 ? (KH + 3) / 4 : 0;
+  const int kw = KW > 0 ? KW : g.kw, kh = KH > 0 ? KH : g.kh, groups = (kh + 3) / 4;
+  const int chunk = (span - g.window_w()) / g.sw + 1;  // output columns per gather
+  const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+  alignas(16) std::int8_t zp_row[channel_block];
+  for (auto& v : zp_row) v = static_cast<std::int8_t>(q.input_zero_point);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i outside = _mm512_xor_si512(_mm512_set1_epi8(static_cast<char>(q.input_zero_point)), flip);
+  // Byte 4 j + r of a gathered column is byte j of its row r (lane r): one vpermb with VBMI, else
+  // vpermd (lane l: every row's dword l) and vpshufb (the 4 x 4 bytes of each lane transposed).
+  alignas(64) std::int8_t order[64];
+#if defined(__AVX512VBMI__)
+  for (int j = 0; j < 16; ++j)
+    for (int r = 0; r < 4; ++r) order[4 * j + r] = static_cast<std::int8_t>(16 * r + j);
+#else
+  for (int l = 0; l < 4; ++l)
+    for (int j = 0; j < 4; ++j)
+      for (int r = 0; r < 4; ++r) order[16 * l + 4 * j + r] = static_cast<std::int8_t>(4 * r + j);
+  const __m512i dwords = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+#endif
+  const __m512i transpose = _mm512_load_si512(order);
+  // Four pixels' outputs packed with saturation (lane l of the packs holds channels 4l.. 4l + 3 of each
+  // pixel), then each pixel's dwords brought together.
+  const __m512i unpack = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  alignas(64) std::int32_t sums[channel_block], off[channel_block] = {};
+  const depthwise_columns wc(g, packed, c0, sums);
+  for (int j = 0; j < n; ++j) off[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.input_zero_point + 128) * sums[j];
+  const __m512i offset = _mm512_load_si512(off);
+  const requant_dw16 rq(q, c0, n);
+  const __m512i lo8 = _mm512_set1_epi8(static_cast<char>(q.min)), hi8 = _mm512_set1_epi8(static_cast<char>(q.max));
+  __m512i cols[(GROUPS > 0 ? GROUPS : 2)][span];
+  for (int b = 0; b < batch; ++b) {
+    const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
+    for (int oy = 0; oy < g.oh; ++oy) {
+      // Each group's rows: a row of the image, or zp_in repeated (outside it); lanes past kh are left
+      // as they come (their weights are zero).
+      const std::int8_t* row[2][4];
+      std::ptrdiff_t step[2][4];
+      for (int gr = 0; gr < groups; ++gr)
+        for (int r = 0; r < 4; ++r) {
+          const int ky = gr * 4 + r, iy = oy * g.sh - g.pad_top + ky * g.dh;
+          const bool inside = ky < kh && iy >= 0 && iy < g.h;
+          row[gr][r] = inside ? xb + static_cast<std::size_t>(iy) * g.w * g.c : zp_row;
+          step[gr][r] = inside ? g.c : 0;
+        }
+      std::int8_t* yr = y + (static_cast<std::size_t>(b) * g.oh + oy) * g.ow * g.oc + c0;
+      for (int ox0 = 0; ox0 < g.ow; ox0 += chunk) {
+        const int ox1 = ox0 + chunk < g.ow ? ox0 + chunk : g.ow;
+        const int first = ox0 * g.sw - g.pad_left, count = (ox1 - 1 - ox0) * g.sw + g.window_w();
+        // Columns left and right of the image hold zp_in; those inside are gathered.
+        const int inside0 = first < 0 ? -first : 0, inside1 = first + count > g.w ? g.w - first : count;
+        for (int gr = 0; gr < groups; ++gr) {
+          const int rows = kh - 4 * gr;
+          for (int i = 0; i < inside0; ++i) cols[gr][i] = outside;
+          for (int i = inside1 > inside0 ? inside1 : inside0; i < count; ++i) cols[gr][i] = outside;
+          const std::int8_t* p[4];
+          for (int r = 0; r < 4; ++r) p[r] = row[gr][r] + (first + inside0) * step[gr][r];
+          for (int i = inside0; i < inside1; ++i) {
+            auto load = [&](int r) {
+              const __m128i v = FULL ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p[r])) : _mm_maskz_loadu_epi8(k, p[r]);
+              p[r] += step[gr][r];
+              return v;
+            };
+            __m512i v = _mm512_zextsi128_si512(load(0));
+            if (rows > 1) v = _mm512_inserti32x4(v, load(1), 1);
+            if (rows > 2) v = _mm512_inserti32x4(v, load(2), 2);
+            if (rows > 3) v = _mm512_inserti32x4(v, load(3), 3);
+#if defined(__AVX512VBMI__)
+            v = _mm512_maskz_permutexvar_epi8(~__mmask64{0}, transpose, v);
+#else
+            v = _mm512_maskz_shuffle_epi8(~__mmask64{0}, _mm512_maskz_permutexvar_epi32(all, dwords, v), transpose);
+#endif
+            cols[gr][i] = _mm512_xor_si512(v, flip);
+          }
+        }
+        auto sum = [&](int ox) {
+          __m512i acc = offset;
+          const int base = (ox - ox0) * g.sw;
+          for (int gr = 0; gr < groups; ++gr)
+            for (int kx = 0; kx < kw; ++kx) acc = _mm512_dpbusd_epi32(acc, cols[gr][base + kx * g.dw], wc.w[gr][kx]);
+          return acc;
+        };
+        int ox = ox0;
+        if (FULL)
+          for (; ox + 4 <= ox1; ox += 4) {
+            const __m512i ab = _mm512_packs_epi32(rq.unclamped(sum(ox)), rq.unclamped(sum(ox + 1)));
+            const __m512i cd = _mm512_packs_epi32(rq.unclamped(sum(ox + 2)), rq.unclamped(sum(ox + 3)));
+            __m512i v = _mm512_packs_epi16(ab, cd);
+            v = _mm512_min_epi8(_mm512_max_epi8(v, lo8), hi8);
+            v = _mm512_maskz_permutexvar_epi32(all, unpack, v);
+            std::int8_t* yp = yr + static_cast<std::size_t>(ox) * g.oc;
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 0));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 1));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 2 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 2));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 3 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 3));
+          }
+        for (; ox < ox1; ++ox)
+          _mm_mask_storeu_epi8(yr + static_cast<std::size_t>(ox) * g.oc, k, _mm512_maskz_cvtepi32_epi8(all, rq(sum(ox))));
+      }
+    }
+  }
+}
+}  // namespace detail
+
+/// AVX-512 VNNI, depth multiplier 1 and windows up to 8 x 8 (others take the portable path). Per block
+/// of 16 channels and output row, each input column's (up to) 4 window rows are gathered once into one
+/// register, every channel's 4 bytes side by side, x ^ 0x80 = x + 128 as u8; then every output pixel
+/// is kw vpdpbusd per group of 4 rows against weights held in registers. Cells outside the image (rows
+/// and columns) hold zp_in, so that the sum over the whole window of (x + 128) w, less
+/// (zp_in + 128) sum(w) once per channel, is TFLite's sum over the taps inside. Requantized by
+/// requant_dw16, four pixels narrowed at once with saturation and then clamped.
 inline void depthwise_avx512(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                              const requantization& q, std::int8_t* y) {
-  if (g.oc != g.c) {
+  if (g.oc != g.c || !detail::depthwise_columns::fits(g) || g.window_w() > 64) {
     depthwise_portable(g, batch, x, packed, q, y);
     return;
   }
-  constexpr __mmask16 all = 0xFFFF;
-  const int stride = padded_units(g.oc);
-  const __m256i zp = _mm256_set1_epi16(static_cast<std::int16_t>(q.input_zero_point));
-  requantization centred = q;
-  centred.weight_sums = nullptr;
   for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
     const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
-    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-    const detail::requant16 rq(centred, c0, n, 0);
-    const detail::depthwise_pairs pw(g, packed, c0);
-    const bool paired = n == channel_block && pw.pairs > 0;
-    for (int b = 0; b < batch; ++b) {
-      const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
-      for (int oy = 0; oy < g.oh; ++oy) {
-        int ky0, ky1;
-        detail::taps_inside(oy, g.sh, g.pad_top, g.dh, g.kh, g.h, ky0, ky1);
-        for (int ox = 0; ox < g.ow; ++ox) {
-          int kx0, kx1;
-          detail::taps_inside(ox, g.sw, g.pad_left, g.dw, g.kw, g.w, kx0, kx1);
-          __m512i acc = _mm512_setzero_si512();
-          if (paired && ky0 == 0 && ky1 == g.kh && kx0 == 0 && kx1 == g.kw) {  // the window inside the image
-            __m256i a0 = _mm256_setzero_si256(), a1 = a0;
-            pw.sums(xb + (static_cast<std::size_t>(oy * g.sh - g.pad_top) * g.w + (ox * g.sw - g.pad_left)) * g.c, zp, a0, a1);
-            acc = _mm512_maskz_inserti64x4(static_cast<__mmask8>(0xFF),
-                                           _mm512_maskz_inserti64x4(static_cast<__mmask8>(0xFF), acc, a0, 0), a1, 1);
-          } else {
-            for (int ky = ky0; ky < ky1; ++ky)
-              for (int kx = kx0; kx < kx1; ++kx) {
-                const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
-                const __m128i xv = _mm_maskz_loadu_epi8(k, xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.c);
-                const __m256i xs = _mm256_sub_epi16(_mm256_cvtepi8_epi16(xv), zp);
-                const __m256i ws = _mm256_cvtepi8_epi16(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + static_cast<std::size_t>(ky * g.kw + kx) * stride + c0)));
-                acc = _mm512_maskz_add_epi32(all, acc, _mm512_maskz_cvtepi16_epi32(all, _mm256_mullo_epi16(xs, ws)));
-              }
-          }
-          _mm_mask_storeu_epi8(y + ((static_cast<std::size_t>(b) * g.oh + oy) * g.ow + ox) * g.oc + c0, k,
-                               _mm512_maskz_cvtepi32_epi8(all, rq(acc)));
-        }
-      }
-    }
+    const bool full = n == channel_block;
+    if (g.kw == 3 && g.kh == 3)
+      full ? detail::depthwise_avx512_block<3, 3, true>(g, batch, x, packed, q, c0, n, y)
+           : detail::depthwise_avx512_block<3, 3, false>(g, batch, x, packed, q, c0, n, y);
+    else
+      full ? detail::depthwise_avx512_block<0, 0, true>(g, batch, x, packed, q, c0, n, y)
+           : detail::depthwise_avx512_block<0, 0, false>(g, batch, x, packed, q, c0, n, y);
   }
 }
 #endif
