@@ -76,6 +76,9 @@ TEST_CASE("int8 DepthwiseConv2D is bit-exact with TFLite's reference loops on ev
 #ifdef TSHAPE_QUANT_DEPTHWISE_AVX512
   check("avx512", depthwise_avx512);
 #endif
+#ifdef TSHAPE_QUANT_DEPTHWISE_NEON
+  check("neon", depthwise_neon);
+#endif
   check(depthwise_path(), depthwise);
 }
 
@@ -98,10 +101,26 @@ TEST_CASE("int8 DepthwiseConv2D at the extremes: largest inputs and weights, bot
   }
 }
 
-#ifdef TSHAPE_QUANT_DEPTHWISE_AVX512
-TEST_CASE("int8 DepthwiseConv2D's one-step requantization equals TFLite's two roundings", "[quant]") {
+#if defined(TSHAPE_QUANT_DEPTHWISE_AVX512) || defined(TSHAPE_QUANT_DEPTHWISE_NEON)
+namespace {
+/// The vector path's requantization of 16 sums, zp_out added and clamped.
+void requantize16(const requantization& q, const std::int32_t* in, std::int32_t* out) {
+#if defined(TSHAPE_QUANT_DEPTHWISE_AVX512)
+  const detail::requant_dw16 rq(q, 0, 16);
+  _mm512_storeu_si512(out, rq(_mm512_loadu_si512(in)));
+#else
+  for (int v = 0; v < 4; ++v) {
+    const detail::requant4_neon rq(q, 4 * v, 4);
+    const int32x4_t r = rq(vld1q_s32(in + 4 * v), vdupq_n_s32(q.output_zero_point));
+    vst1q_s32(out + 4 * v, vminq_s32(vmaxq_s32(r, vdupq_n_s32(q.min)), vdupq_n_s32(q.max)));
+  }
+#endif
+}
+}  // namespace
+
+TEST_CASE("int8 DepthwiseConv2D's vector requantization equals TFLite's two roundings", "[quant]") {
   // Sums at the int32 extremes and at rounding ties, multipliers from 0 to just under 1 and above 1
-  // (left shifts), right shifts up to 20 and beyond (the fallback).
+  // (left shifts), right shifts up to 20 and beyond (AVX-512's fallback).
   std::uint64_t seed = 12345;
   std::vector<std::int32_t> sums = {0, 1, -1, 2, -2, 3, -3, std::numeric_limits<std::int32_t>::max(),
                                     std::numeric_limits<std::int32_t>::min(), 1 << 20, -(1 << 20), (1 << 20) + (1 << 19),
@@ -116,13 +135,14 @@ TEST_CASE("int8 DepthwiseConv2D's one-step requantization equals TFLite's two ro
     for (const std::int32_t zp : {-128, -5, 0, 127})
       for (int clamp = 0; clamp < 2; ++clamp) {
         const requantization q{bias, nullptr, mult, shift, 0, zp, clamp ? zp : -128, clamp ? (zp + 20 < 127 ? zp + 20 : 127) : 127};
-        const detail::requant_dw16 rq(q, 0, 16);
         for (std::size_t i = 0; i < sums.size(); i += 16) {
-          alignas(64) std::int32_t in[16], out[16];
+          std::int32_t in[16], out[16];
           for (int j = 0; j < 16; ++j) in[j] = sums[(i + j * 7) % sums.size()];
-          _mm512_store_si512(out, rq(_mm512_load_si512(in)));
+          requantize16(q, in, out);
           for (int j = 0; j < 16; ++j) {
-            std::int32_t e = multiply_by_quantized_multiplier(in[j], mult[j], shift[j]) + zp;
+            // zp_out added in int32 as TFLite does; wrapped here without the undefined behaviour.
+            std::int32_t e = static_cast<std::int32_t>(
+                static_cast<std::uint32_t>(multiply_by_quantized_multiplier(in[j], mult[j], shift[j])) + static_cast<std::uint32_t>(zp));
             e = e < q.min ? q.min : e > q.max ? q.max : e;
             INFO("scale " << scale << " sum " << in[j] << " zp " << zp);
             REQUIRE(out[j] == e);

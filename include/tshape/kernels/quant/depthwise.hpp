@@ -449,12 +449,117 @@ inline void depthwise_avx512(const window_geometry& g, int batch, const std::int
 }
 #endif
 
+#if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_NEON) && defined(__aarch64__)
+#define TSHAPE_QUANT_DEPTHWISE_NEON 1
+namespace detail {
+/// TFLite's requantization of 4 int32 channels on NEON, the same integers as finish_centred():
+/// vqrdmulh is SaturatingRoundingDoublingHighMul itself, and RoundingDivideByPOT is a rounding shift
+/// (vrshl by -e, half up) after taking 1 off the negative values (their ties go away from zero).
+struct requant4_neon {
+  int32x4_t bias, multiplier, left, right;  // right = -e, e = max(-shift, 0)
+  requant4_neon() = default;
+  /// Channels c0.. c0 + n - 1 (n <= 4; the others give zp_out).
+  requant4_neon(const requantization& q, int c0, int n) {
+    alignas(16) std::int32_t b[4] = {}, m[4] = {}, l[4] = {}, r[4] = {};
+    for (int j = 0; j < n && j < 4; ++j) {
+      const int shift = q.shift[c0 + j];
+      b[j] = q.bias ? q.bias[c0 + j] : 0;
+      m[j] = q.multiplier[c0 + j];
+      l[j] = shift > 0 ? shift : 0;
+      r[j] = shift > 0 ? 0 : shift;
+    }
+    bias = vld1q_s32(b), multiplier = vld1q_s32(m), left = vld1q_s32(l), right = vld1q_s32(r);
+  }
+  TSHAPE_ALWAYS_INLINE int32x4_t operator()(int32x4_t acc, int32x4_t zero_point) const {
+    const int32x4_t x = vshlq_s32(vaddq_s32(acc, bias), left);
+    const int32x4_t h = vqrdmulhq_s32(x, multiplier);
+    const int32x4_t fixup = vshrq_n_s32(vandq_s32(h, right), 31);  // -1 where h < 0 and e > 0
+    return vaddq_s32(vrshlq_s32(vqaddq_s32(h, fixup), right), zero_point);
+  }
+};
+}  // namespace detail
+
+/// NEON (aarch64), depth multiplier 1 (others take the portable path): per block of 16 channels the
+/// weights widened to 16 bits once, each tap's x - zp_in widened once (vsubl) and multiplied into four
+/// int32x4 sums (vmlal); taps in the padding skipped as TFLite's loops skip them; the requantization on
+/// 4 channels per vector, narrowed with saturation and clamped as bytes.
+inline void depthwise_neon(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                           const requantization& q, std::int8_t* y) {
+  constexpr int most_taps = 64;
+  if (g.oc != g.c || g.kh * g.kw > most_taps) {
+    depthwise_portable(g, batch, x, packed, q, y);
+    return;
+  }
+  const int taps = g.kh * g.kw, stride = padded_units(g.oc);
+  const int8x8_t zp_in = vdup_n_s8(static_cast<std::int8_t>(q.input_zero_point));
+  const int32x4_t zp_out = vdupq_n_s32(q.output_zero_point);
+  const int8x16_t lo = vdupq_n_s8(static_cast<std::int8_t>(q.min)), hi = vdupq_n_s8(static_cast<std::int8_t>(q.max));
+  for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
+    const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
+    int16x8_t w[most_taps][2];
+    for (int t = 0; t < taps; ++t) {
+      const int8x16_t wt = vld1q_s8(packed + static_cast<std::size_t>(t) * stride + c0);
+      w[t][0] = vmovl_s8(vget_low_s8(wt));
+      w[t][1] = vmovl_high_s8(wt);
+    }
+    detail::requant4_neon rq[4];
+    for (int v = 0; v < 4; ++v) rq[v] = detail::requant4_neon(q, c0 + 4 * v, n - 4 * v);
+    for (int b = 0; b < batch; ++b) {
+      const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
+      for (int oy = 0; oy < g.oh; ++oy) {
+        int ky0, ky1;
+        detail::taps_inside(oy, g.sh, g.pad_top, g.dh, g.kh, g.h, ky0, ky1);
+        for (int ox = 0; ox < g.ow; ++ox) {
+          int kx0, kx1;
+          detail::taps_inside(ox, g.sw, g.pad_left, g.dw, g.kw, g.w, kx0, kx1);
+          int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+          for (int ky = ky0; ky < ky1; ++ky) {
+            const int iy = oy * g.sh - g.pad_top + ky * g.dh;
+            for (int kx = kx0; kx < kx1; ++kx) {
+              const int ix = ox * g.sw - g.pad_left + kx * g.dw;
+              const std::int8_t* xp = xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.c;
+              int8x16_t xv;
+              if (n == channel_block) {
+                xv = vld1q_s8(xp);
+              } else {  // the last, partial block: no reading past the image
+                std::int8_t part[channel_block] = {};
+                std::memcpy(part, xp, static_cast<std::size_t>(n));
+                xv = vld1q_s8(part);
+              }
+              const int16x8_t x0 = vsubl_s8(vget_low_s8(xv), zp_in), x1 = vsubl_s8(vget_high_s8(xv), zp_in);
+              const int16x8_t* wt = w[ky * g.kw + kx];
+              acc[0] = vmlal_s16(acc[0], vget_low_s16(x0), vget_low_s16(wt[0]));
+              acc[1] = vmlal_high_s16(acc[1], x0, wt[0]);
+              acc[2] = vmlal_s16(acc[2], vget_low_s16(x1), vget_low_s16(wt[1]));
+              acc[3] = vmlal_high_s16(acc[3], x1, wt[1]);
+            }
+          }
+          const int16x8_t s0 = vcombine_s16(vqmovn_s32(rq[0](acc[0], zp_out)), vqmovn_s32(rq[1](acc[1], zp_out)));
+          const int16x8_t s1 = vcombine_s16(vqmovn_s32(rq[2](acc[2], zp_out)), vqmovn_s32(rq[3](acc[3], zp_out)));
+          const int8x16_t out = vminq_s8(vmaxq_s8(vcombine_s8(vqmovn_s16(s0), vqmovn_s16(s1)), lo), hi);
+          std::int8_t* yp = y + ((static_cast<std::size_t>(b) * g.oh + oy) * g.ow + ox) * g.oc + c0;
+          if (n == channel_block) {
+            vst1q_s8(yp, out);
+          } else {
+            std::int8_t part[channel_block];
+            vst1q_s8(part, out);
+            std::memcpy(yp, part, static_cast<std::size_t>(n));
+          }
+        }
+      }
+    }
+  }
+}
+#endif
+
 /// The name of the path depthwise() takes on this target (depth multiplier 1).
 constexpr const char* depthwise_path() {
 #if defined(TSHAPE_QUANT_DEPTHWISE_AVX512)
   return "avx512";
 #elif defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
   return "avx2";
+#elif defined(TSHAPE_QUANT_DEPTHWISE_NEON)
+  return "neon";
 #else
   return "portable";
 #endif
@@ -467,6 +572,8 @@ inline void depthwise(const window_geometry& g, int batch, const std::int8_t* x,
   depthwise_avx512(g, batch, x, packed, q, y);
 #elif defined(TSHAPE_QUANT_DEPTHWISE_AVX2)
   depthwise_avx2(g, batch, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_DEPTHWISE_NEON)
+  depthwise_neon(g, batch, x, packed, q, y);
 #else
   depthwise_portable(g, batch, x, packed, q, y);
 #endif
