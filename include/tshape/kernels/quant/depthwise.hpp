@@ -119,105 +119,174 @@ inline void depthwise_portable(const window_geometry& g, int batch, const std::i
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
 #define TSHAPE_QUANT_DEPTHWISE_AVX2 1
 namespace detail {
-/// One block of 16 channels' weights for the pixels whose window lies inside the image: the taps in
-/// pairs, each channel's two weights side by side in 16 bits (vpmaddwd's pairs), channels 0-7 in `lo`
-/// and 8-15 in `hi`; an odd last tap is paired with itself and a zero weight. Also each tap's offset
-/// in x from the window's first tap.
-struct depthwise_pairs {
-  static constexpr int most_taps = 25;  // windows up to 5 x 5; larger ones take the per-tap loop
-  __m256i lo[(most_taps + 1) / 2] = {}, hi[(most_taps + 1) / 2] = {};
-  std::ptrdiff_t offset[most_taps + 1] = {};
-  int pairs = 0;
-  static constexpr bool fits(const window_geometry& g) { return g.kh * g.kw <= most_taps; }
-  TSHAPE_ALWAYS_INLINE depthwise_pairs(const window_geometry& g, const std::int8_t* packed, int c0) {
-    const int taps = g.kh * g.kw, stride = padded_units(g.oc);
-    if (!fits(g)) return;  // pairs stays 0: the per-tap loop serves
-    pairs = (taps + 1) / 2;
-    for (int t = 0; t < taps; ++t)
-      offset[t] = (static_cast<std::ptrdiff_t>(t / g.kw) * g.dh * g.w + static_cast<std::ptrdiff_t>(t % g.kw) * g.dw) * g.c;
-    offset[taps] = offset[taps - 1];
-    for (int p = 0; p < pairs; ++p) {
-      alignas(32) std::int16_t l[16], h[16];
-      for (int j = 0; j < 8; ++j)
-        for (int k = 0; k < 2; ++k) {
-          const int t = 2 * p + k;
-          const std::int8_t* wt = packed + static_cast<std::size_t>(t) * stride + c0;
-          l[2 * j + k] = t < taps ? wt[j] : 0;
-          h[2 * j + k] = t < taps ? wt[8 + j] : 0;
-        }
-      lo[p] = _mm256_load_si256(reinterpret_cast<const __m256i*>(l));
-      hi[p] = _mm256_load_si256(reinterpret_cast<const __m256i*>(h));
+/// The sums' requantization without their bias (the kernels start their sums from it).
+inline requantization without_bias(requantization q) {
+  q.bias = nullptr;
+  q.weight_sums = nullptr;
+  return q;
+}
+/// requant_dw16's one 64-bit step (see there) on 8 channels with AVX2, which has no arithmetic 64-bit
+/// shift: 3 * 2^61 is added first (every value then positive, below 2^64), the logical shift leaves
+/// 3 * 2^(61 - s) too many, taken off in 32 bits.
+struct requant_dw8 {
+  __m256i m_even, m_odd, k_even, k_odd, s_even, s_odd, round_even, round_odd, excess, left;
+  bool shifts_left = false, exact = true;
+  requant8 slow;
+  requant_dw8(const requantization& q, int c0, int n) : slow(without_bias(q), c0, n, 0) {
+    alignas(32) std::int64_t me[4] = {}, mo[4] = {}, ke[4] = {}, ko[4] = {}, se[4] = {}, so[4] = {}, re[4] = {}, ro[4] = {};
+    alignas(32) std::int32_t l[8] = {}, ex[8] = {};
+    for (int j = 0; j < 8; ++j) {
+      const int shift = j < n ? q.shift[c0 + j] : 0, e = shift < 0 ? -shift : 0;
+      if (e > 20) exact = false;
+      l[j] = shift > 0 ? shift : 0;
+      shifts_left |= shift > 0;
+      const int s = 31 + (e > 20 ? 0 : e);
+      const std::uint64_t k = (1ULL << 30) + (e > 0 ? 1ULL << (s - 1) : 0) +
+                              static_cast<std::uint64_t>(static_cast<std::int64_t>(q.output_zero_point) * (1LL << s)) + 3 * (1ULL << 61);
+      ex[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(3 * (1ULL << (61 - s))));
+      (j % 2 ? mo : me)[j / 2] = j < n ? q.multiplier[c0 + j] : 0;
+      (j % 2 ? ko : ke)[j / 2] = static_cast<std::int64_t>(k);
+      (j % 2 ? so : se)[j / 2] = s;
+      (j % 2 ? ro : re)[j / 2] = e > 0 ? 1LL << 31 : 0;
     }
+    auto ld = [](const void* p) { return _mm256_load_si256(static_cast<const __m256i*>(p)); };
+    m_even = ld(me), m_odd = ld(mo), k_even = ld(ke), k_odd = ld(ko), s_even = ld(se), s_odd = ld(so);
+    round_even = ld(re), round_odd = ld(ro), excess = ld(ex), left = ld(l);
   }
-  /// The sums of (x - zp) * w over the window whose first tap is at x0, 16 whole channels.
-  TSHAPE_ALWAYS_INLINE void sums(const std::int8_t* x0, __m256i zp, __m256i& a0, __m256i& a1) const {
-    for (int p = 0; p < pairs; ++p) {
-      const __m128i xa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x0 + offset[2 * p]));
-      const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x0 + offset[2 * p + 1]));
-      const __m256i l = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(xa, xb)), zp);
-      const __m256i h = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(xa, xb)), zp);
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(l, lo[p]));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(h, hi[p]));
-    }
+  static TSHAPE_ALWAYS_INLINE __m256i half(__m256i x, __m256i m, __m256i k, __m256i s, __m256i round) {
+    const __m256i ab = _mm256_mul_epi32(x, m);
+    const __m256i t = _mm256_sub_epi64(_mm256_add_epi64(ab, k), _mm256_and_si256(_mm256_cmpgt_epi64(_mm256_setzero_si256(), ab), round));
+    return _mm256_srlv_epi64(t, s);
+  }
+  /// 8 outputs of the sums x (bias and zero points in), zp_out added, not yet clamped.
+  TSHAPE_ALWAYS_INLINE __m256i operator()(__m256i x) const {
+    if (!exact) return slow(x);
+    if (shifts_left) x = _mm256_sllv_epi32(x, left);
+    const __m256i even = half(x, m_even, k_even, s_even, round_even);
+    const __m256i odd = half(_mm256_srli_epi64(x, 32), m_odd, k_odd, s_odd, round_odd);
+    return _mm256_sub_epi32(_mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA), excess);
   }
 };
-}  // namespace detail
-/// AVX2, depth multiplier 1 (others take the portable path): per block of 16 channels, every output
-/// pixel's taps summed in two int32 vectors, then requantized 8 channels at a time.
-inline void depthwise_avx2(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
-                           const requantization& q, std::int8_t* y) {
-  if (g.oc != g.c) {
-    depthwise_portable(g, batch, x, packed, q, y);
-    return;
-  }
-  const int stride = padded_units(g.oc);
-  const __m256i zp = _mm256_set1_epi16(static_cast<std::int16_t>(q.input_zero_point));
-  requantization centred = q;  // the sums are of x - zp_in already: nothing comes off for the zero point
-  centred.weight_sums = nullptr;
-  for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
-    const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
-    const detail::requant8 lo(centred, c0, n < 8 ? n : 8, 0);
-    const detail::requant8 hi(centred, c0 + 8, n > 8 ? n - 8 : 0, 0);
-    const detail::depthwise_pairs pw(g, packed, c0);
-    const bool paired = n == channel_block && pw.pairs > 0;
-    for (int b = 0; b < batch; ++b) {
-      const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
-      for (int oy = 0; oy < g.oh; ++oy) {
-        int ky0, ky1;
-        detail::taps_inside(oy, g.sh, g.pad_top, g.dh, g.kh, g.h, ky0, ky1);
-        for (int ox = 0; ox < g.ow; ++ox) {
-          int kx0, kx1;
-          detail::taps_inside(ox, g.sw, g.pad_left, g.dw, g.kw, g.w, kx0, kx1);
-          __m256i a0 = _mm256_setzero_si256(), a1 = a0;
-          if (paired && ky0 == 0 && ky1 == g.kh && kx0 == 0 && kx1 == g.kw) {  // the window inside the image
-            pw.sums(xb + (static_cast<std::size_t>(oy * g.sh - g.pad_top) * g.w + (ox * g.sw - g.pad_left)) * g.c, zp, a0, a1);
-          } else {
-            for (int ky = ky0; ky < ky1; ++ky)
-              for (int kx = kx0; kx < kx1; ++kx) {
-                const int iy = oy * g.sh - g.pad_top + ky * g.dh, ix = ox * g.sw - g.pad_left + kx * g.dw;
-                const std::int8_t* xp = xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.c;
-                __m128i xv;
-                if (n == channel_block) {
-                  xv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xp));
-                } else {  // the last, partial block: no reading past the image
-                  alignas(16) std::int8_t part[channel_block] = {};
-                  std::memcpy(part, xp, static_cast<std::size_t>(n));
-                  xv = _mm_load_si128(reinterpret_cast<const __m128i*>(part));
-                }
-                const __m256i xs = _mm256_sub_epi16(_mm256_cvtepi8_epi16(xv), zp);
-                const __m256i ws = _mm256_cvtepi8_epi16(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + static_cast<std::size_t>(ky * g.kw + kx) * stride + c0)));
-                const __m256i p = _mm256_mullo_epi16(xs, ws);
-                a0 = _mm256_add_epi32(a0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
-                a1 = _mm256_add_epi32(a1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
-              }
+
+/// depthwise_avx2 for one block of 16 channels (n of them real, 16 if FULL); KW, KH > 0 fix the window
+/// at compile time (0: read from g).
+template <int KW, int KH, bool FULL>
+void depthwise_avx2_block(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                          const requantization& q, int c0, int n, std::int8_t* y) {
+  constexpr int span = 64, most = 8;  // input columns gathered at a time; rows and columns of a window
+  const int kw = KW > 0 ? KW : g.kw, kh = KH > 0 ? KH : g.kh, groups = (kh + 1) / 2, stride = padded_units(g.oc);
+  const int chunk = (span - g.window_w()) / g.sw + 1;
+  // Weights: window rows in pairs, each channel's two weights side by side in 16 bits, channels 0-7
+  // and 8-15 in separate registers (vpmaddwd's pairs); a lone last row is paired with zeros.
+  __m256i w[most / 2][most][2];
+  alignas(32) std::int32_t sums[channel_block] = {}, off[channel_block] = {};
+  for (int gr = 0; gr < groups; ++gr)
+    for (int kx = 0; kx < kw; ++kx) {
+      alignas(32) std::int16_t p[2][16];
+      for (int j = 0; j < channel_block; ++j)
+        for (int r = 0; r < 2; ++r) {
+          const int ky = 2 * gr + r;
+          const std::int8_t v = ky < kh ? packed[static_cast<std::size_t>(ky * g.kw + kx) * stride + c0 + j] : 0;
+          p[j / 8][2 * (j % 8) + r] = v;
+          sums[j] += v;
+        }
+      w[gr][kx][0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[0]));
+      w[gr][kx][1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[1]));
+    }
+  for (int j = 0; j < n; ++j) off[j] = (q.bias ? q.bias[c0 + j] : 0) - q.input_zero_point * sums[j];
+  const __m256i off_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
+  const __m256i off_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(off + 8));
+  const requant_dw8 rq_lo(q, c0, n < 8 ? n : 8), rq_hi(q, c0 + 8, n > 8 ? n - 8 : 0);
+  const __m128i lo8 = _mm_set1_epi8(static_cast<char>(q.min)), hi8 = _mm_set1_epi8(static_cast<char>(q.max));
+  const __m256i outside = _mm256_set1_epi16(static_cast<std::int16_t>(q.input_zero_point));
+  alignas(16) std::int8_t zp_row[channel_block];
+  for (auto& v : zp_row) v = static_cast<std::int8_t>(q.input_zero_point);
+  __m256i cols[KH > 0 ? (KH + 1) / 2 : most / 2][span][2];
+  for (int b = 0; b < batch; ++b) {
+    const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
+    for (int oy = 0; oy < g.oh; ++oy) {
+      const std::int8_t* row[most];
+      std::ptrdiff_t step[most];
+      for (int ky = 0; ky < 2 * groups; ++ky) {
+        const int k = ky < kh ? ky : kh - 1;  // past kh: any row (zero weights)
+        const int iy = oy * g.sh - g.pad_top + k * g.dh;
+        const bool inside = iy >= 0 && iy < g.h;
+        row[ky] = inside ? xb + static_cast<std::size_t>(iy) * g.w * g.c : zp_row;
+        step[ky] = inside ? g.c : 0;
+      }
+      std::int8_t* yr = y + (static_cast<std::size_t>(b) * g.oh + oy) * g.ow * g.oc + c0;
+      for (int ox0 = 0; ox0 < g.ow; ox0 += chunk) {
+        const int ox1 = ox0 + chunk < g.ow ? ox0 + chunk : g.ow;
+        const int first = ox0 * g.sw - g.pad_left, count = (ox1 - 1 - ox0) * g.sw + g.window_w();
+        const int inside0 = first < 0 ? -first : 0, inside1 = first + count > g.w ? g.w - first : count;
+        for (int gr = 0; gr < groups; ++gr) {
+          for (int i = 0; i < inside0; ++i) cols[gr][i][0] = cols[gr][i][1] = outside;
+          for (int i = inside1 > inside0 ? inside1 : inside0; i < count; ++i) cols[gr][i][0] = cols[gr][i][1] = outside;
+          const std::int8_t* pa = row[2 * gr] + (first + inside0) * step[2 * gr];
+          const std::int8_t* pb = row[2 * gr + 1] + (first + inside0) * step[2 * gr + 1];
+          for (int i = inside0; i < inside1; ++i, pa += step[2 * gr], pb += step[2 * gr + 1]) {
+            __m128i a, c;
+            if (FULL) {
+              a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pa));
+              c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb));
+            } else {  // the last, partial block: no reading past the image
+              alignas(16) std::int8_t ta[channel_block] = {}, tc[channel_block] = {};
+              std::memcpy(ta, pa, static_cast<std::size_t>(n));
+              std::memcpy(tc, pb, static_cast<std::size_t>(n));
+              a = _mm_load_si128(reinterpret_cast<const __m128i*>(ta));
+              c = _mm_load_si128(reinterpret_cast<const __m128i*>(tc));
+            }
+            cols[gr][i][0] = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, c));
+            cols[gr][i][1] = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, c));
           }
-          std::int8_t* yp = y + ((static_cast<std::size_t>(b) * g.oh + oy) * g.ow + ox) * g.oc + c0;
-          detail::store8(yp, lo(a0), n < 8 ? n : 8);
-          if (n > 8) detail::store8(yp + 8, hi(a1), n - 8);
+        }
+        for (int ox = ox0; ox < ox1; ++ox) {
+          __m256i a0 = off_lo, a1 = off_hi;
+          const int base = (ox - ox0) * g.sw;
+          for (int gr = 0; gr < groups; ++gr)
+            for (int kx = 0; kx < kw; ++kx) {
+              const __m256i* cv = cols[gr][base + kx * g.dw];
+              a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(cv[0], w[gr][kx][0]));
+              a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(cv[1], w[gr][kx][1]));
+            }
+          // Narrowed with saturation (packs), then clamped as bytes.
+          const __m256i s16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(rq_lo(a0), rq_hi(a1)), 0xD8);
+          __m128i out = _mm_packs_epi16(_mm256_castsi256_si128(s16), _mm256_extracti128_si256(s16, 1));
+          out = _mm_min_epi8(_mm_max_epi8(out, lo8), hi8);
+          std::int8_t* yp = yr + static_cast<std::size_t>(ox) * g.oc;
+          if (FULL) {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp), out);
+          } else {
+            alignas(16) std::int8_t t[channel_block];
+            _mm_store_si128(reinterpret_cast<__m128i*>(t), out);
+            std::memcpy(yp, t, static_cast<std::size_t>(n));
+          }
         }
       }
     }
+  }
+}
+}  // namespace detail
+
+/// AVX2, depth multiplier 1 and windows up to 8 x 8 (others take the portable path): as the AVX-512
+/// path, but window rows gathered in pairs, each channel's two bytes sign-extended side by side into
+/// 16 bits (vpmaddwd's pairs), 8 channels per vector; the raw x is summed and zp_in sum(w) taken off
+/// once per channel (cells outside the image hold zp_in).
+inline void depthwise_avx2(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                           const requantization& q, std::int8_t* y) {
+  if (g.oc != g.c || g.kh > 8 || g.kw > 8 || g.window_w() > 48) {
+    depthwise_portable(g, batch, x, packed, q, y);
+    return;
+  }
+  for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
+    const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
+    const bool full = n == channel_block;
+    if (g.kw == 3 && g.kh == 3)
+      full ? detail::depthwise_avx2_block<3, 3, true>(g, batch, x, packed, q, c0, n, y)
+           : detail::depthwise_avx2_block<3, 3, false>(g, batch, x, packed, q, c0, n, y);
+    else
+      full ? detail::depthwise_avx2_block<0, 0, true>(g, batch, x, packed, q, c0, n, y)
+           : detail::depthwise_avx2_block<0, 0, false>(g, batch, x, packed, q, c0, n, y);
   }
 }
 #endif
@@ -239,7 +308,7 @@ struct requant_dw16 {
   __mmask8 round_even = 0, round_odd = 0;  // channels with e > 0
   bool shifts_left = false, exact = true;
   requant16 slow;
-  requant_dw16(const requantization& q, int c0, int n) : slow(q, c0, n, 0) {
+  requant_dw16(const requantization& q, int c0, int n) : slow(without_bias(q), c0, n, 0) {
     alignas(64) std::int64_t me[8] = {}, mo[8] = {}, ke[8] = {}, ko[8] = {}, se[8] = {}, so[8] = {};
     alignas(64) std::int32_t l[16] = {};
     for (int j = 0; j < n; ++j) {
