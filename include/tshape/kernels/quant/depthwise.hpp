@@ -338,21 +338,27 @@ struct requant_dw16 {
     t = _mm512_mask_sub_epi64(t, _mm512_mask_cmplt_epi64_mask(round, ab, _mm512_setzero_si512()), t, _mm512_set1_epi64(1LL << 31));
     return _mm512_maskz_srav_epi64(static_cast<__mmask8>(0xFF), t, s);
   }
+  /// Whether every channel takes the one step without a left shift (most layers): the kernel's
+  /// loops are then compiled without either test.
+  bool simple() const { return exact && !shifts_left; }
   /// The 16 outputs of the sums x (bias and zero points already in), zp_out added, not yet clamped.
+  template <bool Simple = false>
   TSHAPE_ALWAYS_INLINE __m512i unclamped(__m512i x) const {
     constexpr __mmask16 all = 0xFFFF;
-    if (!exact) return slow(x);
-    if (shifts_left) x = _mm512_maskz_sllv_epi32(all, x, left);
+    if (!Simple && !exact) return slow(x);
+    if (!Simple && shifts_left) x = _mm512_maskz_sllv_epi32(all, x, left);
     const __m512i even = half(x, m_even, k_even, s_even, round_even);
     const __m512i odd = half(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), m_odd, k_odd, s_odd, round_odd);
     const __m512i pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
     return _mm512_maskz_permutex2var_epi32(all, even, pick, odd);
   }
   /// The same, clamped to the activation's range.
-  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i x) const {
+  template <bool Simple = false>
+  TSHAPE_ALWAYS_INLINE __m512i clamped(__m512i x) const {
     constexpr __mmask16 all = 0xFFFF;
-    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, unclamped(x), min), max);
+    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, unclamped<Simple>(x), min), max);
   }
+  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i x) const { return clamped(x); }
 };
 
 /// One block of 16 channels' weights as vpdpbusd wants them: for window column kx and rows 4 gr ..
@@ -360,6 +366,9 @@ struct requant_dw16 {
 struct depthwise_columns {
   static constexpr int most_rows = 8, most_cols = 8;
   __m512i w[most_rows / 4][most_cols];
+  // For windows of at most 3 rows, the same weights a row lower (rows 1-3 of the group): the next
+  // output row's window out of the same gathered columns (stride and dilation 1 down the image).
+  __m512i w_next[most_cols];
   static constexpr bool fits(const window_geometry& g) { return g.kh <= most_rows && g.kw <= most_cols; }
   depthwise_columns(const window_geometry& g, const std::int8_t* packed, int c0, std::int32_t* sums) {
     const int stride = padded_units(g.oc);
@@ -375,6 +384,12 @@ struct depthwise_columns {
             sums[j] += v;
           }
         w[gr][kx] = _mm512_load_si512(b);
+        if (gr == 0 && g.kh <= 3) {
+          alignas(64) std::int8_t d[64] = {};
+          for (int j = 0; j < channel_block; ++j)
+            for (int r = 1; r < 4; ++r) d[4 * j + r] = b[4 * j + r - 1];
+          w_next[kx] = _mm512_load_si512(d);
+        }
       }
   }
 };
@@ -382,10 +397,10 @@ struct depthwise_columns {
 
 namespace detail {
 /// depthwise_avx512 for one block of 16 channels (n of them real, 16 if FULL); KW, KH > 0 fix the
-/// window at compile time (0: read from g).
-template <int KW, int KH, bool FULL>
+/// window at compile time (0: read from g); SIMPLE: rq.simple().
+template <int KW, int KH, bool FULL, bool SIMPLE>
 void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
-                            const requantization& q, int c0, int n, std::int8_t* y) {
+                            const requantization& q, int c0, int n, const requant_dw16& rq, std::int8_t* y) {
   constexpr int span = 96;  // input columns gathered at a time
   constexpr __mmask16 all = 0xFFFF;
   constexpr int GROUPS = KH > 0 ? (KH + 3) / 4 : 0;
@@ -416,31 +431,33 @@ void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8
   const depthwise_columns wc(g, packed, c0, sums);
   for (int j = 0; j < n; ++j) off[j] = (q.bias ? q.bias[c0 + j] : 0) - (q.input_zero_point + 128) * sums[j];
   const __m512i offset = _mm512_load_si512(off);
-  const requant_dw16 rq(q, c0, n);
   const __m512i lo8 = _mm512_set1_epi8(static_cast<char>(q.min)), hi8 = _mm512_set1_epi8(static_cast<char>(q.max));
   __m512i cols[(GROUPS > 0 ? GROUPS : 2)][span];
   for (int b = 0; b < batch; ++b) {
     const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
-    for (int oy = 0; oy < g.oh; ++oy) {
-      // Each group's rows: a row of the image, or zp_in repeated (outside it); lanes past kh are left
-      // as they come (their weights are zero).
+    // A 3-row window moving down one row at a time: two output rows from one gather of 4 rows.
+    const bool pairs = KH == 3 && g.sh == 1 && g.dh == 1;
+    for (int oy = 0; oy < g.oh;) {
+      const bool two = pairs && oy + 1 < g.oh;
+      // Each group's rows: a row of the image, or zp_in repeated (outside it); lanes past the rows
+      // used are left as they come (their weights are zero).
       const std::int8_t* row[2][4];
       std::ptrdiff_t step[2][4];
       for (int gr = 0; gr < groups; ++gr)
         for (int r = 0; r < 4; ++r) {
           const int ky = gr * 4 + r, iy = oy * g.sh - g.pad_top + ky * g.dh;
-          const bool inside = ky < kh && iy >= 0 && iy < g.h;
+          const bool inside = (ky < kh || (two && ky == kh)) && iy >= 0 && iy < g.h;
           row[gr][r] = inside ? xb + static_cast<std::size_t>(iy) * g.w * g.c : zp_row;
           step[gr][r] = inside ? g.c : 0;
         }
-      std::int8_t* yr = y + (static_cast<std::size_t>(b) * g.oh + oy) * g.ow * g.oc + c0;
+      std::int8_t* const yr0 = y + (static_cast<std::size_t>(b) * g.oh + oy) * g.ow * g.oc + c0;
       for (int ox0 = 0; ox0 < g.ow; ox0 += chunk) {
         const int ox1 = ox0 + chunk < g.ow ? ox0 + chunk : g.ow;
         const int first = ox0 * g.sw - g.pad_left, count = (ox1 - 1 - ox0) * g.sw + g.window_w();
         // Columns left and right of the image hold zp_in; those inside are gathered.
         const int inside0 = first < 0 ? -first : 0, inside1 = first + count > g.w ? g.w - first : count;
         for (int gr = 0; gr < groups; ++gr) {
-          const int rows = kh - 4 * gr;
+          const int rows = two ? 4 : kh - 4 * gr;
           for (int i = 0; i < inside0; ++i) cols[gr][i] = outside;
           for (int i = inside1 > inside0 ? inside1 : inside0; i < count; ++i) cols[gr][i] = outside;
           const std::int8_t* p[4];
@@ -463,30 +480,36 @@ void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8
             cols[gr][i] = _mm512_xor_si512(v, flip);
           }
         }
-        auto sum = [&](int ox) {
+        auto sum = [&](int ox, bool next) {
           __m512i acc = offset;
           const int base = (ox - ox0) * g.sw;
           for (int gr = 0; gr < groups; ++gr)
-            for (int kx = 0; kx < kw; ++kx) acc = _mm512_dpbusd_epi32(acc, cols[gr][base + kx * g.dw], wc.w[gr][kx]);
+            for (int kx = 0; kx < kw; ++kx)
+              acc = _mm512_dpbusd_epi32(acc, cols[gr][base + kx * g.dw], next ? wc.w_next[kx] : wc.w[gr][kx]);
           return acc;
         };
-        int ox = ox0;
-        if (FULL)
-          for (; ox + 4 <= ox1; ox += 4) {
-            const __m512i ab = _mm512_packs_epi32(rq.unclamped(sum(ox)), rq.unclamped(sum(ox + 1)));
-            const __m512i cd = _mm512_packs_epi32(rq.unclamped(sum(ox + 2)), rq.unclamped(sum(ox + 3)));
-            __m512i v = _mm512_packs_epi16(ab, cd);
-            v = _mm512_min_epi8(_mm512_max_epi8(v, lo8), hi8);
-            v = _mm512_maskz_permutexvar_epi32(all, unpack, v);
-            std::int8_t* yp = yr + static_cast<std::size_t>(ox) * g.oc;
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 0));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 1));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 2 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 2));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 3 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 3));
-          }
-        for (; ox < ox1; ++ox)
-          _mm_mask_storeu_epi8(yr + static_cast<std::size_t>(ox) * g.oc, k, _mm512_maskz_cvtepi32_epi8(all, rq(sum(ox))));
+        for (int half = 0; half < (two ? 2 : 1); ++half) {
+          const bool next = half == 1;
+          std::int8_t* yr = yr0 + (next ? static_cast<std::size_t>(g.ow) * g.oc : 0);
+          int ox = ox0;
+          if (FULL)
+            for (; ox + 4 <= ox1; ox += 4) {
+              const __m512i ab = _mm512_packs_epi32(rq.unclamped<SIMPLE>(sum(ox, next)), rq.unclamped<SIMPLE>(sum(ox + 1, next)));
+              const __m512i cd = _mm512_packs_epi32(rq.unclamped<SIMPLE>(sum(ox + 2, next)), rq.unclamped<SIMPLE>(sum(ox + 3, next)));
+              __m512i v = _mm512_packs_epi16(ab, cd);
+              v = _mm512_min_epi8(_mm512_max_epi8(v, lo8), hi8);
+              v = _mm512_maskz_permutexvar_epi32(all, unpack, v);
+              std::int8_t* yp = yr + static_cast<std::size_t>(ox) * g.oc;
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(yp), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 0));
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 1));
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 2 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 2));
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + 3 * g.oc), _mm512_maskz_extracti32x4_epi32(static_cast<__mmask8>(0xF), v, 3));
+            }
+          for (; ox < ox1; ++ox)
+            _mm_mask_storeu_epi8(yr + static_cast<std::size_t>(ox) * g.oc, k, _mm512_maskz_cvtepi32_epi8(all, rq.clamped<SIMPLE>(sum(ox, next))));
+        }
       }
+      oy += two ? 2 : 1;
     }
   }
 }
@@ -507,13 +530,13 @@ inline void depthwise_avx512(const window_geometry& g, int batch, const std::int
   }
   for (int c0 = 0; c0 < g.oc; c0 += channel_block) {
     const int n = g.oc - c0 < channel_block ? g.oc - c0 : channel_block;
-    const bool full = n == channel_block;
-    if (g.kw == 3 && g.kh == 3)
-      full ? detail::depthwise_avx512_block<3, 3, true>(g, batch, x, packed, q, c0, n, y)
-           : detail::depthwise_avx512_block<3, 3, false>(g, batch, x, packed, q, c0, n, y);
+    const detail::requant_dw16 rq(q, c0, n);
+    if (g.kw == 3 && g.kh == 3 && n == channel_block && rq.simple())  // the common case, compiled for itself
+      detail::depthwise_avx512_block<3, 3, true, true>(g, batch, x, packed, q, c0, n, rq, y);
+    else if (n == channel_block)
+      detail::depthwise_avx512_block<0, 0, true, false>(g, batch, x, packed, q, c0, n, rq, y);
     else
-      full ? detail::depthwise_avx512_block<0, 0, true>(g, batch, x, packed, q, c0, n, y)
-           : detail::depthwise_avx512_block<0, 0, false>(g, batch, x, packed, q, c0, n, y);
+      detail::depthwise_avx512_block<0, 0, false, false>(g, batch, x, packed, q, c0, n, rq, y);
   }
 }
 #endif
