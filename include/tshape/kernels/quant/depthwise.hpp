@@ -7,17 +7,23 @@
 // TFLite's (1, kh, kw, c * m) filter, so the weights keep Keras' order.
 //
 // The weights are stored per tap with the channels padded to 16 (depthwise_bytes), zeros past the last
-// channel, so that the vector paths load whole blocks. Paths:
-//   avx2      (depth multiplier 1) 16 channels per block: x - zp_in and w widened to 16 bits. Where the
-//             window lies inside the image, taps go in pairs through vpmaddwd (each channel's two
-//             products summed into int32; the weights interleaved once per block, depthwise_pairs);
-//             at the borders, tap by tap, the product exact in 16 bits (|x - zp| <= 255, |w| <= 127:
-//             quantize() makes symmetric weights in [-127, 127], which is the precondition of this
-//             kernel) and widened. The requantization 8 channels per vector (dense.hpp's).
-//   avx512    (depth multiplier 1, with the Dense's AVX-512 VNNI target) the same, 16 channels in one
-//             int32 vector, requantized at once and stored narrowed under a mask.
-//   portable  the same blocks in plain C++, any depth multiplier.
-// `depthwise_reference` is the plain twin in TFLite's loop order, on unpadded weights.
+// channel, so that the vector paths load whole blocks. Paths (depth multiplier 1; other multipliers
+// take the portable path):
+//   avx512    (with the Dense's AVX-512 VNNI target; windows up to 8 x 8) per block of 16 channels and
+//             output row, each input column's window rows are gathered once, 4 rows' bytes of each
+//             channel side by side (vpermb), and each output pixel is kw vpdpbusd per group of 4 rows
+//             against weights held in registers; a 3-row window at stride 1 serves two output rows per
+//             gather. Cells outside the image hold zp_in, so that zp_in comes off once per channel
+//             through the weight sums. Requantized in one 64-bit step (requant_dw16), 4 pixels narrowed
+//             at once.
+//   avx2      (windows up to 8 x 8) the same with rows in pairs widened to 16 bits for vpmaddwd, 8
+//             channels per vector, requant_dw8.
+//   neon      (aarch64) per tap, x - zp_in widened once (vsubl) into vmlal against weights widened
+//             once per block; taps in the padding skipped; TFLite's NEON requantization steps.
+//   portable  blocks of 16 channels in plain C++, any depth multiplier.
+// `depthwise_reference` is the plain twin in TFLite's loop order, on unpadded weights. Every path is
+// exact (the same integers as the reference) given quantize()'s symmetric weights in [-127, 127] and
+// multipliers >= 0.
 #pragma once
 #include <cstddef>
 #include <cstdint>
