@@ -177,8 +177,9 @@ struct requant_dw8 {
 /// depthwise_avx2 for one block of 16 channels (n of them real, 16 if FULL); KW, KH > 0 fix the window
 /// at compile time (0: read from g).
 template <int KW, int KH, bool FULL>
-void depthwise_avx2_block(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+void depthwise_avx2_block(const window_geometry& geometry, int batch, const std::int8_t* x, const std::int8_t* packed,
                           const requantization& q, int c0, int n, std::int8_t* y) {
+  const window_geometry g = geometry;  // a local copy: the int8 stores to y may alias anything
   constexpr int span = 64, most = 8;  // input columns gathered at a time; rows and columns of a window
   const int kw = KW > 0 ? KW : g.kw, kh = KH > 0 ? KH : g.kh, groups = (kh + 1) / 2, stride = padded_units(g.oc);
   const int chunk = (span - g.window_w()) / g.sw + 1;
@@ -246,12 +247,12 @@ void depthwise_avx2_block(const window_geometry& g, int batch, const std::int8_t
             cols[gr][i][1] = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, c));
           }
         }
+        const std::ptrdiff_t sw = g.sw, dw = g.dw;
         for (int ox = ox0; ox < ox1; ++ox) {
           __m256i a0 = off_lo, a1 = off_hi;
-          const int base = (ox - ox0) * g.sw;
           for (int gr = 0; gr < groups; ++gr)
             for (int kx = 0; kx < kw; ++kx) {
-              const __m256i* cv = cols[gr][base + kx * g.dw];
+              const __m256i* cv = cols[gr][(ox - ox0) * sw + kx * dw];
               a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(cv[0], w[gr][kx][0]));
               a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(cv[1], w[gr][kx][1]));
             }
@@ -310,7 +311,7 @@ namespace detail {
 /// requant16's dozen per half. Multipliers are >= 0 (quantize_multiplier's); `exact` is false if some
 /// channel shifts right by more than 20, and requant16 serves.
 struct requant_dw16 {
-  __m512i m_even, m_odd, k_even, k_odd, s_even, s_odd, left, min, max;
+  __m512i m_even, m_odd, k_even, k_odd, s_even, s_odd, left, min, max, two31;
   __mmask8 round_even = 0, round_odd = 0;  // channels with e > 0
   bool shifts_left = false, exact = true;
   requant16 slow;
@@ -337,11 +338,12 @@ struct requant_dw16 {
     s_even = _mm512_load_si512(se), s_odd = _mm512_load_si512(so);
     left = _mm512_load_si512(l);
     min = _mm512_set1_epi32(q.min), max = _mm512_set1_epi32(q.max);
+    two31 = _mm512_set1_epi64(1LL << 31);
   }
-  static TSHAPE_ALWAYS_INLINE __m512i half(__m512i x, __m512i m, __m512i k, __m512i s, __mmask8 round) {
+  TSHAPE_ALWAYS_INLINE __m512i half(__m512i x, __m512i m, __m512i k, __m512i s, __mmask8 round) const {
     const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), x, m);
     __m512i t = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, k);
-    t = _mm512_mask_sub_epi64(t, _mm512_mask_cmplt_epi64_mask(round, ab, _mm512_setzero_si512()), t, _mm512_set1_epi64(1LL << 31));
+    t = _mm512_mask_sub_epi64(t, _mm512_mask_cmplt_epi64_mask(round, ab, _mm512_setzero_si512()), t, two31);
     return _mm512_maskz_srav_epi64(static_cast<__mmask8>(0xFF), t, s);
   }
   /// Whether every channel takes the one step without a left shift (most layers): the kernel's
@@ -405,8 +407,11 @@ namespace detail {
 /// depthwise_avx512 for one block of 16 channels (n of them real, 16 if FULL); KW, KH > 0 fix the
 /// window at compile time (0: read from g); SIMPLE: rq.simple().
 template <int KW, int KH, bool FULL, bool SIMPLE>
-void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
-                            const requantization& q, int c0, int n, const requant_dw16& rq, std::int8_t* y) {
+void depthwise_avx512_block(const window_geometry& geometry, int batch, const std::int8_t* x, const std::int8_t* packed,
+                            const requantization& q, int c0, int n, const requant_dw16& requant, std::int8_t* y) {
+  // Local copies: the int8 stores to y may alias anything, which would reload these from memory.
+  const window_geometry g = geometry;
+  const requant_dw16 rq = requant;
   constexpr int span = 96;  // input columns gathered at a time
   constexpr __mmask16 all = 0xFFFF;
   constexpr int GROUPS = KH > 0 ? (KH + 3) / 4 : 0;
@@ -486,16 +491,18 @@ void depthwise_avx512_block(const window_geometry& g, int batch, const std::int8
             cols[gr][i] = _mm512_xor_si512(v, flip);
           }
         }
-        auto sum = [&](int ox, bool next) {
-          __m512i acc = offset;
-          const int base = (ox - ox0) * g.sw;
-          for (int gr = 0; gr < groups; ++gr)
-            for (int kx = 0; kx < kw; ++kx)
-              acc = _mm512_dpbusd_epi32(acc, cols[gr][base + kx * g.dw], next ? wc.w_next[kx] : wc.w[gr][kx]);
-          return acc;
-        };
+        const std::ptrdiff_t sw = g.sw, dw = g.dw;
         for (int half = 0; half < (two ? 2 : 1); ++half) {
           const bool next = half == 1;
+          auto sum = [&](int ox, bool) {
+            __m512i acc = offset;
+            for (int gr = 0; gr < groups; ++gr) {
+              const __m512i* c = cols[gr] + (ox - ox0) * sw;
+              const __m512i* wt = next ? wc.w_next : wc.w[gr];
+              for (int kx = 0; kx < kw; ++kx) acc = _mm512_dpbusd_epi32(acc, c[kx * dw], wt[kx]);
+            }
+            return acc;
+          };
           std::int8_t* yr = yr0 + (next ? static_cast<std::size_t>(g.ow) * g.oc : 0);
           int ox = ox0;
           if (FULL)
