@@ -39,21 +39,30 @@ struct conv_geometry {
   static constexpr int patch_block = 64;  // output pixels per block of patches (AVX-512 VNNI, odd depths)
 };
 
-/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point.
+/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. A window row
+/// inside the image is kw * cin contiguous bytes of x, copied at once.
 inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::int8_t* cols) {
+  const std::size_t run = static_cast<std::size_t>(g.kw) * g.cin;
   for (int oy = 0; oy < g.out_h; ++oy)
-    for (int ox = 0; ox < g.out_w; ++ox)
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      const int ix0 = ox * g.stride_w - g.pad_left;
+      const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
         const int iy = oy * g.stride_h - g.pad_top + ky;
-        for (int kx = 0; kx < g.kw; ++kx) {
-          const int ix = ox * g.stride_w - g.pad_left + kx;
-          std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh * g.kw + ky * g.kw + kx) * g.cin;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
-            std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
-          else
-            std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
+        std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh + ky) * run;
+        if (iy < 0 || iy >= g.h) {
+          std::memset(dst, zero_point, run);
+        } else if (inside) {
+          std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, run);
+        } else {
+          for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
+            const int ix = ix0 + kx;
+            if (ix < 0 || ix >= g.w) std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
+            else std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
+          }
         }
       }
+    }
 }
 
 using dense_fn = void (*)(int, int, int, const std::int8_t*, const std::int8_t*, const requantization&, std::int8_t*);
