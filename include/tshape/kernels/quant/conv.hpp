@@ -28,15 +28,20 @@ struct conv_geometry {
   constexpr int padded_h() const { return (out_h - 1) * stride_h + kh; }
   constexpr int padded_w() const { return (out_w - 1) * stride_w + kw; }
   constexpr std::size_t padded_bytes() const { return static_cast<std::size_t>(padded_h()) * padded_w() * cin; }
+  /// Output pixels per block of patches padded to whole 4-byte groups (the AVX-512 VNNI path where a
+  /// window row is not whole groups): up to 64, as many as one image's unpadded patches' bytes hold.
+  constexpr int block_pixels() const {
+    const std::size_t fit = patch_bytes() / (static_cast<std::size_t>(depth_groups(patch())) * depth_group);
+    const int most = out_h * out_w < 64 ? out_h * out_w : 64;
+    return fit < 1 ? 1 : fit < static_cast<std::size_t>(most) ? static_cast<int>(fit) : most;
+  }
   /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy, or a block of
-  /// patches each padded to whole groups of 4 bytes (the AVX-512 VNNI paths').
+  /// padded patches (a few bytes more than the patches only for a single output pixel).
   constexpr std::size_t scratch_bytes() const {
-    const std::size_t block = static_cast<std::size_t>(out_h * out_w < patch_block ? out_h * out_w : patch_block) *
-                              static_cast<std::size_t>(depth_groups(patch()) * depth_group);
+    const std::size_t block = static_cast<std::size_t>(block_pixels()) * static_cast<std::size_t>(depth_groups(patch()) * depth_group);
     const std::size_t most = patch_bytes() > padded_bytes() ? patch_bytes() : padded_bytes();
     return most > block ? most : block;
   }
-  static constexpr int patch_block = 64;  // output pixels per block of patches (AVX-512 VNNI, odd depths)
 };
 
 /// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. A window row
@@ -193,8 +198,8 @@ inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdif
 
 /// AVX-512 VNNI without patches where a window row (kw * cin bytes) is whole groups of 4: the image is
 /// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy.
-/// Otherwise (cin 3 under a 3-wide window, say) patches of 64 pixels at a time, each padded to whole
-/// groups. Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
+/// Otherwise (cin 3 under a 3-wide window, say) patches of up to 64 pixels at a time, each padded to
+/// whole groups. Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
 inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                                const requantization& q, std::int8_t* scratch, std::int8_t* y) {
   const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
@@ -221,8 +226,8 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   const auto fill = static_cast<std::uint8_t>(static_cast<std::uint8_t>(zp) ^ 0x80);
   for (int b = 0; b < batch; ++b) {
     const std::int8_t* xb = x + b * in_image;
-    for (int first = 0; first < pixels; first += conv_geometry::patch_block) {
-      const int n = pixels - first < conv_geometry::patch_block ? pixels - first : conv_geometry::patch_block;
+    for (int first = 0; first < pixels; first += g.block_pixels()) {
+      const int n = pixels - first < g.block_pixels() ? pixels - first : g.block_pixels();
       for (int i = 0; i < n; ++i) {
         const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
         std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
