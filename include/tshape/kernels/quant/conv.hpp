@@ -130,9 +130,9 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_tile(const std::uint8_t* const* px, int segm
                                          const requant16* rq, int units, int n_last, int valid, std::int8_t* y) {
   const std::uint8_t* p[R];
   for (int i = 0; i < R; ++i) p[i] = px[i];
-  __m512i acc[R][C];
+  __m512i acc[R][C];  // from each channel's offset (bias and zero-point terms): one addition less per output
   for (int i = 0; i < R; ++i)
-    for (int c = 0; c < C; ++c) acc[i][c] = _mm512_setzero_si512();
+    for (int c = 0; c < C; ++c) acc[i][c] = rq[c].offset;
   const std::int8_t* w = wb;
   for (int s = segments; s > 0; --s) {
     for (std::ptrdiff_t off = 0, left = seg_groups; left > 0; --left, off += depth_group, w += channel_block * depth_group) {
@@ -153,7 +153,7 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_tile(const std::uint8_t* const* px, int segm
     for (int i = 0; i < R; ++i)
       if (i < valid)
         _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
-                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](acc[i][c])));
+                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c].from_offset(acc[i][c])));
   }
 }
 

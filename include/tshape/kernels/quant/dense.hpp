@@ -185,6 +185,7 @@ namespace detail {
 struct requant16 {
   __m512i offset, multiplier, multiplier_odd, left, right, mask, half, zero_point, min, max;
   __mmask16 saturating = 0;  // channels whose multiplier is INT32_MIN, the one product that overflows
+  bool shifts_left = false;  // any channel's multiplier above 1
   requant16() = default;
   TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
     constexpr auto all = static_cast<__mmask16>(0xFFFF);
@@ -200,6 +201,7 @@ struct requant16 {
     const __m512i one = _mm512_set1_epi32(1);
     mask = _mm512_maskz_sub_epi32(all, _mm512_maskz_sllv_epi32(all, one, right), one);
     half = _mm512_maskz_srli_epi32(all, mask, 1);
+    shifts_left = _mm512_test_epi32_mask(left, left) != 0;
     saturating = _mm512_cmpeq_epi32_mask(multiplier, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min()));
     zero_point = _mm512_set1_epi32(q.output_zero_point);
     min = _mm512_set1_epi32(q.min);
@@ -210,10 +212,14 @@ struct requant16 {
   // lanes and up by one for the odd ones. The rounding division by 2^right adds one when the
   // remainder is above half (above half + 1 below zero).
   TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i dot) const {
+    return from_offset(_mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), dot, offset));
+  }
+  // The same for sums that started from `offset` (int32 sums wrap alike in either order).
+  TSHAPE_ALWAYS_INLINE __m512i from_offset(__m512i sum) const {
     constexpr auto all = static_cast<__mmask16>(0xFFFF);
     constexpr auto all64 = static_cast<__mmask8>(0xFF);
     const __m512i round = _mm512_set1_epi64(1LL << 30);
-    const __m512i x = _mm512_maskz_sllv_epi32(all, _mm512_maskz_add_epi32(all, dot, offset), left);
+    const __m512i x = shifts_left ? _mm512_maskz_sllv_epi32(all, sum, left) : sum;
     const __m512i even = _mm512_maskz_srli_epi64(all64, _mm512_maskz_add_epi64(all64, _mm512_maskz_mul_epi32(all64, x, multiplier), round), 31);
     const __m512i odd = _mm512_maskz_slli_epi64(
         all64, _mm512_maskz_add_epi64(all64, _mm512_maskz_mul_epi32(all64, _mm512_maskz_srli_epi64(all64, x, 32), multiplier_odd), round), 1);
