@@ -260,6 +260,21 @@ TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int
       a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d[3] ^ flip), _mm512_loadu_si512(wg + 192));
     }
     acc[0][0] = _mm512_add_epi32(_mm512_add_epi32(acc[0][0], a1), _mm512_add_epi32(a2, a3));
+  } else if constexpr (R == 1) {
+    // One row of C blocks is C chains: twice as many over alternate pairs of groups.
+    __m512i odd[C];
+    for (int c = 0; c < C; ++c) odd[c] = _mm512_setzero_si512();
+    for (std::ptrdiff_t left = full / 2; left > 0; --left, g += 2) {
+      std::int32_t d[2];
+      std::memcpy(d, x + g * depth_group, 8);
+      const __m512i v0 = _mm512_set1_epi32(d[0] ^ flip), v1 = _mm512_set1_epi32(d[1] ^ flip);
+      for (int c = 0; c < C; ++c) {
+        const std::int8_t* wg = wb + c * block_stride + g * channel_block * depth_group;
+        acc[0][c] = _mm512_dpbusd_epi32(acc[0][c], v0, _mm512_loadu_si512(wg));
+        odd[c] = _mm512_dpbusd_epi32(odd[c], v1, _mm512_loadu_si512(wg + channel_block * depth_group));
+      }
+    }
+    for (int c = 0; c < C; ++c) acc[0][c] = _mm512_add_epi32(acc[0][c], odd[c]);
   }
   for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
     __m512i w[C];
