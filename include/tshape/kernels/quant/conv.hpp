@@ -130,7 +130,7 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_tile(const std::uint8_t* const* px, int segm
                                          const requant16* rq, int units, int n_last, int valid, std::int8_t* y) {
   const std::uint8_t* p[R];
   for (int i = 0; i < R; ++i) p[i] = px[i];
-  __m512i acc[R][C];  // from each channel's offset (bias and zero-point terms): one addition less per output
+  __m512i acc[R][C];  // from each channel's offset (bias and zero-point terms): one addition less per 16 outputs
   for (int i = 0; i < R; ++i)
     for (int c = 0; c < C; ++c) acc[i][c] = rq[c].offset;
   const std::int8_t* w = wb;
@@ -174,8 +174,8 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_blocks(int pixels, const At& at, int segment
   }
 }
 
-/// Every block of channels: 4 at a time by 4 pixels, 2 by 8, 1 by 8 (2 accumulators of the 32
-/// registers stay free for the weights and the broadcast).
+/// Every block of channels: 4 blocks at a time by 6 pixels (24 accumulators; the 4 weights and the
+/// broadcast take 5 of the other 8 registers), then 2 by 8, then 1 by 8.
 template <class At>
 inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdiff_t seg_stride, std::ptrdiff_t seg_groups,
                              const std::int8_t* packed, std::size_t block_stride, const requantization& q, int units,
