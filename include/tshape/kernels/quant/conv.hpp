@@ -231,10 +231,17 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
       for (int i = 0; i < n; ++i) {
         const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
         std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
+        const int ix0 = ox * g.stride_w - g.pad_left;
+        const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
         for (int ky = 0; ky < g.kh; ++ky) {
           const int iy = oy * g.stride_h - g.pad_top + ky;
+          if (inside && iy >= 0 && iy < g.h) {  // the window row at once
+            detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, dst, static_cast<std::size_t>(g.kw) * g.cin);
+            dst += g.kw * g.cin;
+            continue;
+          }
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
-            const int ix = ox * g.stride_w - g.pad_left + kx;
+            const int ix = ix0 + kx;
             if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, fill, static_cast<std::size_t>(g.cin));
             else detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, dst, static_cast<std::size_t>(g.cin));
           }
