@@ -224,6 +224,9 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   }
   const int stride = groups * depth_group;
   const auto fill = static_cast<std::uint8_t>(static_cast<std::uint8_t>(zp) ^ 0x80);
+  const int run = g.kw * g.cin;  // a window row's bytes
+  const __mmask64 run_mask = run >= 64 ? ~0ULL : (1ULL << run) - 1;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   for (int b = 0; b < batch; ++b) {
     const std::int8_t* xb = x + b * in_image;
     for (int first = 0; first < pixels; first += g.block_pixels()) {
@@ -236,8 +239,12 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
         for (int ky = 0; ky < g.kh; ++ky) {
           const int iy = oy * g.stride_h - g.pad_top + ky;
           if (inside && iy >= 0 && iy < g.h) {  // the window row at once
-            detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, dst, static_cast<std::size_t>(g.kw) * g.cin);
-            dst += g.kw * g.cin;
+            const std::int8_t* src = xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin;
+            if (run <= 64)
+              _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_loadu_epi8(run_mask, src), flip));
+            else
+              detail::copy_flipped(src, dst, static_cast<std::size_t>(run));
+            dst += run;
             continue;
           }
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
@@ -246,7 +253,7 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
             else detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, dst, static_cast<std::size_t>(g.cin));
           }
         }
-        std::memset(dst, 0, static_cast<std::size_t>(stride - g.patch()));  // meets zero weights
+        for (int k = g.patch(); k < stride; ++k) *dst++ = 0;  // at most 3 bytes; they meet zero weights
       }
       const auto at = [&](int pixel) { return flipped + static_cast<std::size_t>(pixel) * stride; };
       detail::vnni_conv_pixels(n, at, 1, 0, groups, packed, block_stride, q, g.cout,
