@@ -140,17 +140,17 @@ bool run_conv(const options& opt) {
   auto yf = std::make_unique<tshape::Tensor<float, tshape::Shape<B, H, W, F>>>();
   auto yq = std::make_unique<tshape::Tensor<float, tshape::Shape<B, H, W, F>>>();
   const auto xq = q->quantize_input(*x);
-  std::vector<std::int8_t> y8(static_cast<std::size_t>(B) * H * W * F), patches(static_cast<std::size_t>(H) * W * 9 * C);
+  constexpr auto g = tshape::detail::quant::conv_geometry_of<tshape::Conv2D<F, tshape::Kernel<3, 3>, tshape::Padding::same>,
+                                                             tshape::Shape<H, W, C>>();
+  std::vector<std::int8_t> y8(static_cast<std::size_t>(B) * H * W * F), scratch(g.scratch_bytes());
   const auto& st = std::get<0>(q->stages);
   const tshape::kernels::quant::requantization rq{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
                                                   q->tensors[0].zero_point, q->tensors[1].zero_point, st.min, st.max};
-  constexpr auto g = tshape::detail::quant::conv_geometry_of<tshape::Conv2D<F, tshape::Kernel<3, 3>, tshape::Padding::same>,
-                                                             tshape::Shape<H, W, C>>();
   std::vector<variant> vs;
   vs.push_back({"float", [&] { net->forward(*x, *yf), clobber(yf->data()); }});
   vs.push_back({"int8 model", [&] { q->forward(x->data(), yq->data(), *arena), clobber(yq->data()); }});
   vs.push_back({"int8 kernel", [&] {
-                  tshape::kernels::quant::conv2d(g, B, xq.data(), st.packed.data(), rq, patches.data(), y8.data());
+                  tshape::kernels::quant::conv2d(g, B, xq.data(), st.packed.data(), rq, scratch.data(), y8.data());
                   clobber(y8.data());
                 }});
   std::vector<int> calls(vs.size());
@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
   ok &= run_shape<32, 128, 128>(opt);
   ok &= run_shape<32, 784, 128>(opt);
   ok &= run_shape<32, 1024, 1024>(opt);
-  std::printf("Conv2D 3x3 'same' (batch, h, w, channels) -> filters\n");
+  std::printf("Conv2D 3x3 'same' (batch, h, w, channels) -> filters; int8 kernels: %s\n", tshape::kernels::quant::conv2d_path());
   ok &= run_conv<1, 28, 28, 16, 32>(opt);
   ok &= run_conv<1, 32, 32, 32, 64>(opt);
   ok &= run_conv<8, 16, 16, 64, 64>(opt);

@@ -24,7 +24,7 @@
 //
 // Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
 // Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
-// shift), arena_bytes(batch) (two int8 activation buffers and a Conv2D's patches of one image), both
+// shift), arena_bytes(batch) (two int8 activation buffers and a Conv2D's scratch for one image), both
 // constexpr.
 #pragma once
 #include <algorithm>
@@ -274,7 +274,7 @@ constexpr int units_of() {
   else return L::units;
 }
 
-/// The most patch bytes a Conv2D of Net needs (one image's), 0 without convolutions.
+/// The most scratch a Conv2D of Net needs (one image's patches, or its padded copy), 0 without convolutions.
 template <class Net, std::size_t... I>
 constexpr std::size_t largest_patches(std::index_sequence<I...>) {
   std::size_t most = 0;
@@ -282,7 +282,7 @@ constexpr std::size_t largest_patches(std::index_sequence<I...>) {
       [&] {
         using L = type_at_t<I, typename Net::layers>;
         if constexpr (spec<L>::value == kind::conv)
-          most = std::max(most, conv_geometry_of<L, typename Net::template shape_at<I>>().patch_bytes());
+          most = std::max(most, conv_geometry_of<L, typename Net::template shape_at<I>>().scratch_bytes());
       }(),
       ...);
   return most;
@@ -485,7 +485,8 @@ class Quantized {
   }();
   /// Bytes of working memory for `batch` samples: two int8 activation buffers of the largest activation
   /// (the float call's input and output buffers included), each rounded up to 64 bytes, then a Conv2D's
-  /// patches of one image (none without convolutions).
+  /// scratch for one image (conv_geometry::scratch_bytes(): its patches, or its padded copy; none without
+  /// convolutions).
   static constexpr std::size_t buffer_bytes(int batch) {
     const std::size_t one = static_cast<std::size_t>(batch) * largest;
     return (one + TSHAPE_ALIGN - 1) / TSHAPE_ALIGN * TSHAPE_ALIGN;

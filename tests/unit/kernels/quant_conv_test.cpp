@@ -1,6 +1,8 @@
 // Int8 Conv2D as the Dense on patches, bit for bit against TFLite's direct reference loops: odd
 // images, channel counts and windows, strides 1 and 2, 'valid' and 'same' padding (where the
-// zero-point padding must count as nothing), batch 1 and more, every Dense path of the target.
+// zero-point padding must count as nothing), batch 1 and more, every Dense path of the target, and
+// the AVX-512 VNNI path without patches (window rows of whole 4-byte groups, 1x1 stride 1, pixel
+// counts that leave a partial tile, 1 to 5 blocks of 16 filters) and with blocks of padded patches.
 #include <tshape/kernels/quant/conv.hpp>
 
 #include <algorithm>
@@ -19,13 +21,17 @@ std::uint32_t next(std::uint64_t& s) {
   return static_cast<std::uint32_t>(s >> 16);
 }
 
-void check(const char* name, dense_fn path) {
+template <class Conv>
+void check(const char* name, Conv&& conv) {
   struct spec {
     int h, w, cin, kh, kw, cout, stride;
     bool same;
   };
   for (const spec s : {spec{5, 7, 3, 3, 3, 5, 1, false}, spec{6, 6, 1, 3, 3, 17, 1, true}, spec{9, 8, 5, 3, 2, 8, 2, true},
-                       spec{7, 5, 16, 1, 1, 33, 1, false}, spec{4, 4, 7, 4, 4, 3, 2, true}, spec{3, 11, 2, 2, 5, 16, 2, false}})
+                       spec{7, 5, 16, 1, 1, 33, 1, false}, spec{4, 4, 7, 4, 4, 3, 2, true}, spec{3, 11, 2, 2, 5, 16, 2, false},
+                       spec{7, 9, 4, 3, 3, 32, 1, true}, spec{5, 13, 8, 1, 1, 64, 1, false}, spec{9, 7, 12, 3, 3, 70, 2, true},
+                       spec{6, 5, 4, 1, 1, 48, 2, false}, spec{11, 3, 16, 5, 3, 20, 1, true}, spec{10, 10, 3, 3, 3, 16, 2, true},
+                       spec{13, 11, 3, 3, 3, 40, 1, true}, spec{2, 2, 20, 3, 3, 64, 1, true}})
     for (int batch : {1, 3}) {
       INFO(name << " h " << s.h << " w " << s.w << " cin " << s.cin << " k " << s.kh << "x" << s.kw << " cout " << s.cout
                 << " stride " << s.stride << " same " << s.same << " batch " << batch);
@@ -59,24 +65,41 @@ void check(const char* name, dense_fn path) {
       const requantization q{bias.data(), sums.data(), mult.data(), shift.data(), static_cast<std::int32_t>(next(seed) % 256) - 128,
                              static_cast<std::int32_t>(next(seed) % 256) - 128, -128, 127};
       const std::size_t out = static_cast<std::size_t>(batch) * g.out_h * g.out_w * s.cout;
-      std::vector<std::int8_t> expected(out), got(out, 99), scratch(g.patch_bytes());
+      std::vector<std::int8_t> expected(out), got(out, 99), scratch(g.scratch_bytes());
       conv2d_reference(g, batch, x.data(), w.data(), q, expected.data());
-      conv2d(g, batch, x.data(), packed.data(), q, scratch.data(), got.data(), path);
+      conv(g, batch, x.data(), packed.data(), q, scratch.data(), got.data());
       REQUIRE(got == expected);
     }
+}
+
+// Conv2D through one Dense path.
+auto through(dense_fn path) {
+  return [path](const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed, const requantization& q,
+                std::int8_t* scratch, std::int8_t* y) { conv2d(g, batch, x, packed, q, scratch, y, path); };
 }
 }  // namespace
 
 TEST_CASE("int8 Conv2D on patches is bit-exact with the direct reference on every path", "[quant]") {
-  check("portable", dense_portable);
+  check("portable", through(dense_portable));
 #ifdef TSHAPE_QUANT_AVX512_VNNI
-  check("avx512_vnni", dense_avx512_vnni);
+  check("avx512_vnni", through(dense_avx512_vnni));
 #endif
 #ifdef TSHAPE_QUANT_AVX2
-  check("avx2", dense_avx2);
+  check("avx2", through(dense_avx2));
 #endif
 #ifdef TSHAPE_QUANT_NEON
-  check("neon", dense_neon);
+  check("neon", through(dense_neon));
 #endif
-  check(dense_path(), dense);
+  check(dense_path(), through(dense));
+}
+
+#ifdef TSHAPE_QUANT_AVX512_VNNI
+TEST_CASE("int8 Conv2D: the AVX-512 VNNI path without patches is bit-exact", "[quant]") {
+  check("avx512_vnni direct", conv2d_avx512_vnni);
+}
+#endif
+
+TEST_CASE("int8 Conv2D: the target's path is bit-exact", "[quant]") {
+  check(conv2d_path(), [](const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                          const requantization& q, std::int8_t* scratch, std::int8_t* y) { conv2d(g, batch, x, packed, q, scratch, y); });
 }

@@ -172,3 +172,39 @@ TEST_CASE("quantize: Conv2D ('same' and strided) then Dense runs the reference k
   // patches (7 * 6 pixels x 27 bytes).
   STATIC_REQUIRE(std::remove_cvref_t<decltype(q)>::arena_bytes(1) == 2 * 256 + 7 * 6 * 27);
 }
+
+TEST_CASE("quantize: a 1x1 Conv2D with stride 2 (window rows of whole 4-byte groups) runs the reference's integers", "[quant]") {
+  // Where the fastest path reads a padded copy of the image, which outgrows the patches when the
+  // strides pass the window: the arena makes room for it.
+  using Net = Sequential<Input<7, 6, 4>, Conv2D<20, Kernel<1, 1>, Strides<2>, ReLU6>, Conv2D<3, Kernel<3, 3>, Padding::same>>;
+  auto net = make_model<Net>(21);
+  Tensor<float, Shape<dyn, 7, 6, 4>> calibration(32), x(2);
+  tshape_test::random_floats rnd(22);
+  for (auto& v : calibration) v = rnd(-1.0f, 1.0f);
+  for (auto& v : x) v = rnd(-1.0f, 1.0f);
+  const auto q = quantize(*net, calibration);
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+
+  auto unpack = [](const auto& st, int in, int units) {
+    std::vector<std::int8_t> w(static_cast<std::size_t>(in) * units);
+    for (int c = 0; c < units; ++c)
+      for (int k = 0; k < in; ++k) w[static_cast<std::size_t>(c) * in + k] = st.packed[kq::packed_index(in, c, k)];
+    return w;
+  };
+  auto requant = [&](const auto& st, int i) {
+    return kq::requantization{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
+                              q.tensors[i].zero_point, q.tensors[i + 1].zero_point, st.min, st.max};
+  };
+  constexpr kq::conv_geometry g0{7, 6, 4, 1, 1, 20, 2, 2, 0, 0, 4, 3};
+  constexpr kq::conv_geometry g1{4, 3, 20, 3, 3, 3, 1, 1, 1, 1, 4, 3};
+  std::vector<std::int8_t> a(xq.begin(), xq.end()), b(2 * 4 * 3 * 20), c(2 * 4 * 3 * 3);
+  kq::conv2d_reference(g0, 2, a.data(), unpack(std::get<0>(q.stages), 4, 20).data(), requant(std::get<0>(q.stages), 0), b.data());
+  kq::conv2d_reference(g1, 2, b.data(), unpack(std::get<1>(q.stages), 180, 3).data(), requant(std::get<1>(q.stages), 1), c.data());
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == c);
+  // Two activation buffers (the largest activation, 4 * 3 * 20 bytes, rounded up to 64), then the
+  // larger scratch: the second layer's patches (12 pixels x 180 bytes), above the first's padded
+  // copy (7 x 5 pixels x 4 bytes, itself above its 12 x 4 bytes of patches).
+  static_assert(g0.padded_bytes() == 140 && g0.patch_bytes() == 48 && g0.scratch_bytes() == 140);
+  STATIC_REQUIRE(std::remove_cvref_t<decltype(q)>::arena_bytes(1) == 2 * 256 + 12 * 180);
+}

@@ -3,6 +3,10 @@
 // weights, packed as the Dense packs (cout, in), are the filters in TFLite's OHWI order (Keras' HWIO
 // transposed). Padding cells hold the input's zero point, so that x - zp is 0 there, exactly as the
 // reference skips them. Every Dense path (dense.hpp) serves, bit-exact as it is.
+// On AVX-512 VNNI the patches are not copied where a window row (kw * cin bytes) is whole 4-byte
+// groups: the image is copied once padded and flipped (x ^ 0x80, the u8 that vpdpbusd takes), and each
+// output pixel's dot products read its window's kh rows there, broadcast from memory, in tiles of
+// pixels by blocks of 16 filters (conv2d_avx512_vnni). The integers are the same.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,40 +21,265 @@ namespace tshape::kernels::quant {
 struct conv_geometry {
   int h, w, cin, kh, kw, cout, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0, out_h, out_w;
   constexpr int patch() const { return kh * kw * cin; }
-  constexpr std::size_t patch_bytes() const {  // scratch for one image's patches
+  constexpr std::size_t patch_bytes() const {  // one image's patches
     return static_cast<std::size_t>(out_h) * out_w * patch();
+  }
+  // The part of the input the windows read, padding included: rows and columns of pixels.
+  constexpr int padded_h() const { return (out_h - 1) * stride_h + kh; }
+  constexpr int padded_w() const { return (out_w - 1) * stride_w + kw; }
+  constexpr std::size_t padded_bytes() const { return static_cast<std::size_t>(padded_h()) * padded_w() * cin; }
+  /// Output pixels per block of patches padded to whole 4-byte groups (the AVX-512 VNNI path where a
+  /// window row is not whole groups): up to 64, as many as one image's unpadded patches' bytes hold.
+  constexpr int block_pixels() const {
+    const std::size_t fit = patch_bytes() / (static_cast<std::size_t>(depth_groups(patch())) * depth_group);
+    const int most = out_h * out_w < 64 ? out_h * out_w : 64;
+    return fit < 1 ? 1 : fit < static_cast<std::size_t>(most) ? static_cast<int>(fit) : most;
+  }
+  /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy, or a block of
+  /// padded patches (a few bytes more than the patches only for a single output pixel).
+  constexpr std::size_t scratch_bytes() const {
+    const std::size_t block = static_cast<std::size_t>(block_pixels()) * static_cast<std::size_t>(depth_groups(patch()) * depth_group);
+    const std::size_t most = patch_bytes() > padded_bytes() ? patch_bytes() : padded_bytes();
+    return most > block ? most : block;
   }
 };
 
-/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point.
+/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. A window row
+/// inside the image is kw * cin contiguous bytes of x, copied at once.
 inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::int8_t* cols) {
+  const std::size_t run = static_cast<std::size_t>(g.kw) * g.cin;
   for (int oy = 0; oy < g.out_h; ++oy)
-    for (int ox = 0; ox < g.out_w; ++ox)
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      const int ix0 = ox * g.stride_w - g.pad_left;
+      const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
         const int iy = oy * g.stride_h - g.pad_top + ky;
-        for (int kx = 0; kx < g.kw; ++kx) {
-          const int ix = ox * g.stride_w - g.pad_left + kx;
-          std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh * g.kw + ky * g.kw + kx) * g.cin;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w)
-            std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
-          else
-            std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
+        std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh + ky) * run;
+        if (iy < 0 || iy >= g.h) {
+          std::memset(dst, zero_point, run);
+        } else if (inside) {
+          std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, run);
+        } else {
+          for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
+            const int ix = ix0 + kx;
+            if (ix < 0 || ix >= g.w) std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
+            else std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
+          }
         }
       }
+    }
 }
 
 using dense_fn = void (*)(int, int, int, const std::int8_t*, const std::int8_t*, const requantization&, std::int8_t*);
 
-/// y (batch, out_h, out_w, cout) from x (batch, h, w, cin); `scratch` holds g.patch_bytes() bytes.
-/// `path` is the Dense that runs (the target's fastest by default; tests pass each).
+/// y (batch, out_h, out_w, cout) from x (batch, h, w, cin) through the Dense `path` (tests pass each);
+/// `scratch` holds g.scratch_bytes() bytes.
 inline void conv2d(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
-                   const requantization& q, std::int8_t* scratch, std::int8_t* y, dense_fn path = dense) {
+                   const requantization& q, std::int8_t* scratch, std::int8_t* y, dense_fn path) {
   const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
   const std::size_t out_image = static_cast<std::size_t>(g.out_h) * g.out_w * g.cout;
   for (int b = 0; b < batch; ++b) {
     im2col(g, x + b * in_image, static_cast<std::int8_t>(q.input_zero_point), scratch);
     path(g.out_h * g.out_w, g.patch(), g.cout, scratch, packed, q, y + b * out_image);
   }
+}
+
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+namespace detail {
+/// dst = src ^ 0x80 per byte (x + 128 as u8, what vpdpbusd multiplies), n bytes.
+inline void copy_flipped(const std::int8_t* src, std::uint8_t* dst, std::size_t n) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 k = (~0ULL) >> (64 - (n - i));
+    _mm512_mask_storeu_epi8(dst + i, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src + i), flip));
+  }
+}
+
+/// One image padded with the zero point to padded_h() x padded_w() pixels (what the windows read),
+/// every byte flipped.
+inline void pad_flipped(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::uint8_t* p) {
+  const int fill = static_cast<std::uint8_t>(zero_point) ^ 0x80;
+  const int pw = g.padded_w();
+  const std::size_t row = static_cast<std::size_t>(pw) * g.cin;
+  // Columns c0 .. c1 - 1 of a padded row lie inside the image.
+  const int c0 = g.pad_left < pw ? g.pad_left : pw;
+  const int c1 = g.pad_left + g.w < pw ? g.pad_left + g.w : pw;
+  for (int r = 0; r < g.padded_h(); ++r, p += row) {
+    const int iy = r - g.pad_top;
+    if (iy < 0 || iy >= g.h || c1 <= c0) {
+      std::memset(p, fill, row);
+      continue;
+    }
+    std::memset(p, fill, static_cast<std::size_t>(c0) * g.cin);
+    copy_flipped(x + (static_cast<std::size_t>(iy) * g.w + (c0 - g.pad_left)) * g.cin, p + static_cast<std::size_t>(c0) * g.cin,
+                 static_cast<std::size_t>(c1 - c0) * g.cin);
+    std::memset(p + static_cast<std::size_t>(c1) * g.cin, fill, static_cast<std::size_t>(pw - c1) * g.cin);
+  }
+}
+
+/// R output pixels by C blocks of 16 channels. Pixel i's flipped input bytes are `segments` runs of
+/// 4 * seg_groups bytes from px[i], seg_stride apart (a window's rows in the padded image, or one
+/// patch); the weights run on through the packed groups. Each weight load serves R pixels, each
+/// broadcast (from memory: no shuffle port) C blocks. Only the first `valid` pixels are stored.
+template <int R, int C>
+TSHAPE_ALWAYS_INLINE void vnni_conv_tile(const std::uint8_t* const* px, int segments, std::ptrdiff_t seg_stride,
+                                         std::ptrdiff_t seg_groups, const std::int8_t* wb, std::size_t block_stride,
+                                         const requant16* rq, int units, int n_last, int valid, std::int8_t* y) {
+  const std::uint8_t* p[R];
+  for (int i = 0; i < R; ++i) p[i] = px[i];
+  __m512i acc[R][C];  // from each channel's offset (bias and zero-point terms): one addition less per 16 outputs
+  for (int i = 0; i < R; ++i)
+    for (int c = 0; c < C; ++c) acc[i][c] = rq[c].offset;
+  const std::int8_t* w = wb;
+  for (int s = segments; s > 0; --s) {
+    for (std::ptrdiff_t off = 0, left = seg_groups; left > 0; --left, off += depth_group, w += channel_block * depth_group) {
+      __m512i wv[C];
+      for (int c = 0; c < C; ++c) wv[c] = _mm512_loadu_si512(w + c * block_stride);
+      for (int i = 0; i < R; ++i) {
+        std::int32_t d;
+        std::memcpy(&d, p[i] + off, 4);
+        const __m512i v = _mm512_set1_epi32(d);
+        for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, wv[c]);
+      }
+    }
+    for (int i = 0; i < R; ++i) p[i] += seg_stride;
+  }
+  for (int c = 0; c < C; ++c) {
+    const int n = c + 1 == C ? n_last : channel_block;
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    for (int i = 0; i < R; ++i)
+      if (i < valid)
+        _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
+                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c].from_offset(acc[i][c])));
+  }
+}
+
+/// C blocks of channels from c0 on, for `pixels` pixels whose inputs `at` gives, R at a time.
+template <int R, int C, class At>
+TSHAPE_ALWAYS_INLINE void vnni_conv_blocks(int pixels, const At& at, int segments, std::ptrdiff_t seg_stride,
+                                           std::ptrdiff_t seg_groups, const std::int8_t* wb, std::size_t block_stride,
+                                           const requantization& q, int units, int c0, std::int8_t* y) {
+  const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
+  requant16 rq[C];
+  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 128);
+  for (int t = 0; t < pixels; t += R) {
+    const int valid = pixels - t < R ? pixels - t : R;
+    const std::uint8_t* px[R];
+    for (int i = 0; i < R; ++i) px[i] = at(t + (i < valid ? i : valid - 1));  // past the end: the last one again
+    vnni_conv_tile<R, C>(px, segments, seg_stride, seg_groups, wb, block_stride, rq, units, n_last, valid,
+                         y + static_cast<std::size_t>(t) * units + c0);
+  }
+}
+
+/// Every block of channels: 4 blocks at a time by 6 pixels (24 accumulators; the 4 weights and the
+/// broadcast take 5 of the other 8 registers), then 2 by 8, then 1 by 8.
+template <class At>
+inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdiff_t seg_stride, std::ptrdiff_t seg_groups,
+                             const std::int8_t* packed, std::size_t block_stride, const requantization& q, int units,
+                             std::int8_t* y) {
+  const int blocks = (units + channel_block - 1) / channel_block;
+  int b = 0;
+  for (; b + 4 <= blocks; b += 4)
+    vnni_conv_blocks<6, 4>(pixels, at, segments, seg_stride, seg_groups, packed + b * block_stride, block_stride, q, units,
+                           b * channel_block, y);
+  if (b + 2 <= blocks) {
+    vnni_conv_blocks<8, 2>(pixels, at, segments, seg_stride, seg_groups, packed + b * block_stride, block_stride, q, units,
+                           b * channel_block, y);
+    b += 2;
+  }
+  if (b < blocks)
+    vnni_conv_blocks<8, 1>(pixels, at, segments, seg_stride, seg_groups, packed + b * block_stride, block_stride, q, units,
+                           b * channel_block, y);
+}
+}  // namespace detail
+
+/// AVX-512 VNNI without patches where a window row (kw * cin bytes) is whole groups of 4: the image is
+/// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy.
+/// Otherwise (cin 3 under a 3-wide window, say) patches of up to 64 pixels at a time, each padded to
+/// whole groups. Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
+inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                               const requantization& q, std::int8_t* scratch, std::int8_t* y) {
+  const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
+  const std::size_t out_image = static_cast<std::size_t>(g.out_h) * g.out_w * g.cout;
+  const int groups = depth_groups(g.patch());
+  const std::size_t block_stride = static_cast<std::size_t>(groups) * channel_block * depth_group;
+  auto* const flipped = reinterpret_cast<std::uint8_t*>(scratch);
+  const auto zp = static_cast<std::int8_t>(q.input_zero_point);
+  const int pixels = g.out_h * g.out_w;
+  if (g.kw * g.cin % depth_group == 0) {
+    const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin;
+    const auto at = [&](int pixel) {
+      const int oy = pixel / g.out_w, ox = pixel - oy * g.out_w;
+      return flipped + static_cast<std::ptrdiff_t>(oy) * g.stride_h * row + static_cast<std::ptrdiff_t>(ox) * g.stride_w * g.cin;
+    };
+    for (int b = 0; b < batch; ++b) {
+      detail::pad_flipped(g, x + b * in_image, zp, flipped);
+      detail::vnni_conv_pixels(pixels, at, g.kh, row, g.kw * g.cin / depth_group, packed, block_stride, q, g.cout,
+                               y + b * out_image);
+    }
+    return;
+  }
+  const int stride = groups * depth_group;
+  const auto fill = static_cast<std::uint8_t>(static_cast<std::uint8_t>(zp) ^ 0x80);
+  const int run = g.kw * g.cin;  // a window row's bytes
+  const __mmask64 run_mask = run >= 64 ? ~0ULL : (1ULL << run) - 1;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int b = 0; b < batch; ++b) {
+    const std::int8_t* xb = x + b * in_image;
+    for (int first = 0; first < pixels; first += g.block_pixels()) {
+      const int n = pixels - first < g.block_pixels() ? pixels - first : g.block_pixels();
+      for (int i = 0; i < n; ++i) {
+        const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
+        std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
+        const int ix0 = ox * g.stride_w - g.pad_left;
+        const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
+        for (int ky = 0; ky < g.kh; ++ky) {
+          const int iy = oy * g.stride_h - g.pad_top + ky;
+          if (inside && iy >= 0 && iy < g.h) {  // the window row at once
+            const std::int8_t* src = xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin;
+            if (run <= 64)
+              _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_loadu_epi8(run_mask, src), flip));
+            else
+              detail::copy_flipped(src, dst, static_cast<std::size_t>(run));
+            dst += run;
+            continue;
+          }
+          for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
+            const int ix = ix0 + kx;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, fill, static_cast<std::size_t>(g.cin));
+            else detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, dst, static_cast<std::size_t>(g.cin));
+          }
+        }
+        for (int k = g.patch(); k < stride; ++k) *dst++ = 0;  // at most 3 bytes; they meet zero weights
+      }
+      const auto at = [&](int pixel) { return flipped + static_cast<std::size_t>(pixel) * stride; };
+      detail::vnni_conv_pixels(n, at, 1, 0, groups, packed, block_stride, q, g.cout,
+                               y + b * out_image + static_cast<std::size_t>(first) * g.cout);
+    }
+  }
+}
+#endif
+
+/// The name of the path conv2d() takes on this target.
+constexpr const char* conv2d_path() {
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+  return "avx512_vnni (direct)";
+#else
+  return dense_path();
+#endif
+}
+
+/// conv2d on the target's fastest path.
+inline void conv2d(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                   const requantization& q, std::int8_t* scratch, std::int8_t* y) {
+#if defined(TSHAPE_QUANT_AVX512_VNNI)
+  conv2d_avx512_vnni(g, batch, x, packed, q, scratch, y);
+#else
+  conv2d(g, batch, x, packed, q, scratch, y, dense);
+#endif
 }
 
 /// The plain twin: TFLite's reference ConvPerChannel loops on OHWI weights, skipping padding taps.

@@ -144,17 +144,12 @@ struct requant8 {
     min = _mm256_set1_epi32(q.min);
     max = _mm256_set1_epi32(q.max);
   }
-  // The high half of 2ab, rounded as gemmlowp does, for the even 32-bit lanes of a and b.
+  // The high half of 2ab, rounded as gemmlowp does, for the even 32-bit lanes of a and b: its nudge
+  // (2^30, or 1 - 2^30 below zero) and its division truncating toward zero (2^31 - 1 added below zero)
+  // together are floor((ab + 2^30) / 2^31), since ab + 1 - 2^30 < 0 whenever ab < 0. The low 32 bits
+  // of a logical shift are those of the arithmetic one.
   static TSHAPE_ALWAYS_INLINE __m256i high_even(__m256i a, __m256i b) {
-    const __m256i zero = _mm256_setzero_si256();
-    const __m256i ab = _mm256_mul_epi32(a, b);
-    const __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1LL << 30), _mm256_set1_epi64x(1 - (1LL << 30)),
-                                             _mm256_cmpgt_epi64(zero, ab));
-    __m256i v = _mm256_add_epi64(ab, nudge);
-    // Division truncating toward zero: negatives get 2^31 - 1 added before the shift. The low 32 bits
-    // of a logical shift are those of the arithmetic one.
-    v = _mm256_add_epi64(v, _mm256_and_si256(_mm256_cmpgt_epi64(zero, v), _mm256_set1_epi64x((1LL << 31) - 1)));
-    return _mm256_srli_epi64(v, 31);
+    return _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(a, b), _mm256_set1_epi64x(1LL << 30)), 31);
   }
   TSHAPE_ALWAYS_INLINE __m256i operator()(__m256i dot) const {
     const __m256i one = _mm256_set1_epi32(1);
@@ -188,46 +183,55 @@ namespace detail {
 // The masked forms with every lane set: the plain ones trip g++ 12's -Wmaybe-uninitialized inside its
 // own headers (as in simd.hpp).
 struct requant16 {
-  __m512i offset, multiplier, left, right, zero_point, min, max;
+  __m512i offset, multiplier, multiplier_odd, left, right, mask, half, zero_point, min, max;
+  __mmask16 saturating = 0;  // channels whose multiplier is INT32_MIN, the one product that overflows
+  bool shifts_left = false;  // any channel's multiplier above 1
   requant16() = default;
   TSHAPE_ALWAYS_INLINE requant16(const requantization& q, int c0, int n, std::int32_t extra) {
+    constexpr auto all = static_cast<__mmask16>(0xFFFF);
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
     const __m512i sums = q.weight_sums ? _mm512_maskz_loadu_epi32(k, q.weight_sums + c0) : _mm512_setzero_si512();
     const __m512i bias = q.bias ? _mm512_maskz_loadu_epi32(k, q.bias + c0) : _mm512_setzero_si512();
-    offset = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), bias, _mm512_maskz_mullo_epi32(static_cast<__mmask16>(0xFFFF), sums, _mm512_set1_epi32(q.input_zero_point + extra)));
+    offset = _mm512_maskz_sub_epi32(all, bias, _mm512_maskz_mullo_epi32(all, sums, _mm512_set1_epi32(q.input_zero_point + extra)));
     multiplier = _mm512_maskz_loadu_epi32(k, q.multiplier + c0);
+    multiplier_odd = _mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), multiplier, 32);
     const __m512i shift = _mm512_maskz_loadu_epi32(k, q.shift + c0);
-    left = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), shift, _mm512_setzero_si512());
-    right = _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_setzero_si512(), shift), _mm512_setzero_si512());
+    left = _mm512_maskz_max_epi32(all, shift, _mm512_setzero_si512());
+    right = _mm512_maskz_max_epi32(all, _mm512_maskz_sub_epi32(all, _mm512_setzero_si512(), shift), _mm512_setzero_si512());
+    const __m512i one = _mm512_set1_epi32(1);
+    mask = _mm512_maskz_sub_epi32(all, _mm512_maskz_sllv_epi32(all, one, right), one);
+    half = _mm512_maskz_srli_epi32(all, mask, 1);
+    shifts_left = _mm512_test_epi32_mask(left, left) != 0;
+    saturating = _mm512_cmpeq_epi32_mask(multiplier, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min()));
     zero_point = _mm512_set1_epi32(q.output_zero_point);
     min = _mm512_set1_epi32(q.min);
     max = _mm512_set1_epi32(q.max);
   }
-  static TSHAPE_ALWAYS_INLINE __m512i high_even(__m512i a, __m512i b) {
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), a, b);
-    __m512i v = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, _mm512_mask_blend_epi64(_mm512_cmplt_epi64_mask(ab, zero), _mm512_set1_epi64(1LL << 30),
-                                                             _mm512_set1_epi64(1 - (1LL << 30))));
-    v = _mm512_mask_add_epi64(v, _mm512_cmplt_epi64_mask(v, zero), v, _mm512_set1_epi64((1LL << 31) - 1));
-    return _mm512_maskz_srai_epi64(static_cast<__mmask8>(0xFF), v, 31);
-  }
+  // multiply_by_quantized_multiplier on 16 lanes. The rounded high half of 2xm is floor((xm + 2^30) /
+  // 2^31) (requant8::high_even): bits 31 to 62 of the 64-bit xm + 2^30, shifted down for the even
+  // lanes and up by one for the odd ones. The rounding division by 2^right adds one when the
+  // remainder is above half (above half + 1 below zero).
   TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i dot) const {
-    const __m512i one = _mm512_set1_epi32(1);
-    const __m512i x = _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), dot, offset), left);
-    const __m512i even = high_even(x, multiplier);
-    const __m512i odd = high_even(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), _mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), multiplier, 32));
-    __m512i h = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), even, _mm512_maskz_slli_epi64(static_cast<__mmask8>(0xFF), odd, 32));
-    const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(multiplier, int_min);
-    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
-    const __m512i mask = _mm512_maskz_sub_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_sllv_epi32(static_cast<__mmask16>(0xFFFF), one, right), one);
-    const __m512i remainder = _mm512_maskz_and_epi32(static_cast<__mmask16>(0xFFFF), h, mask);
-    __m512i threshold = _mm512_maskz_srli_epi32(static_cast<__mmask16>(0xFFFF), mask, 1);
-    threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()), threshold, one);
-    __m512i r = _mm512_maskz_srav_epi32(static_cast<__mmask16>(0xFFFF), h, right);
-    r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, threshold), r, one);
-    r = _mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), r, zero_point);
-    return _mm512_maskz_min_epi32(static_cast<__mmask16>(0xFFFF), _mm512_maskz_max_epi32(static_cast<__mmask16>(0xFFFF), r, min), max);
+    return from_offset(_mm512_maskz_add_epi32(static_cast<__mmask16>(0xFFFF), dot, offset));
+  }
+  // The same for sums that started from `offset` (int32 sums wrap alike in either order).
+  TSHAPE_ALWAYS_INLINE __m512i from_offset(__m512i sum) const {
+    constexpr auto all = static_cast<__mmask16>(0xFFFF);
+    constexpr auto all64 = static_cast<__mmask8>(0xFF);
+    const __m512i round = _mm512_set1_epi64(1LL << 30);
+    const __m512i x = shifts_left ? _mm512_maskz_sllv_epi32(all, sum, left) : sum;
+    const __m512i even = _mm512_maskz_srli_epi64(all64, _mm512_maskz_add_epi64(all64, _mm512_maskz_mul_epi32(all64, x, multiplier), round), 31);
+    const __m512i odd = _mm512_maskz_slli_epi64(
+        all64, _mm512_maskz_add_epi64(all64, _mm512_maskz_mul_epi32(all64, _mm512_maskz_srli_epi64(all64, x, 32), multiplier_odd), round), 1);
+    __m512i h = _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), even, odd);
+    if (saturating)
+      h = _mm512_mask_mov_epi32(h, saturating & _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min())),
+                                _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    const __m512i remainder = _mm512_maskz_add_epi32(all, _mm512_maskz_and_epi32(all, h, mask), _mm512_maskz_srai_epi32(all, h, 31));
+    __m512i r = _mm512_maskz_srav_epi32(all, h, right);
+    r = _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(remainder, half), r, _mm512_set1_epi32(1));
+    r = _mm512_maskz_add_epi32(all, r, zero_point);
+    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, r, min), max);
   }
 };
 
@@ -256,6 +260,21 @@ TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int
       a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(d[3] ^ flip), _mm512_loadu_si512(wg + 192));
     }
     acc[0][0] = _mm512_add_epi32(_mm512_add_epi32(acc[0][0], a1), _mm512_add_epi32(a2, a3));
+  } else if constexpr (R == 1) {
+    // One row of C blocks is C chains: twice as many over alternate pairs of groups.
+    __m512i odd[C];
+    for (int c = 0; c < C; ++c) odd[c] = _mm512_setzero_si512();
+    for (std::ptrdiff_t left = full / 2; left > 0; --left, g += 2) {
+      std::int32_t d[2];
+      std::memcpy(d, x + g * depth_group, 8);
+      const __m512i v0 = _mm512_set1_epi32(d[0] ^ flip), v1 = _mm512_set1_epi32(d[1] ^ flip);
+      for (int c = 0; c < C; ++c) {
+        const std::int8_t* wg = wb + c * block_stride + g * channel_block * depth_group;
+        acc[0][c] = _mm512_dpbusd_epi32(acc[0][c], v0, _mm512_loadu_si512(wg));
+        odd[c] = _mm512_dpbusd_epi32(odd[c], v1, _mm512_loadu_si512(wg + channel_block * depth_group));
+      }
+    }
+    for (int c = 0; c < C; ++c) acc[0][c] = _mm512_add_epi32(acc[0][c], odd[c]);
   }
   for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
     __m512i w[C];
