@@ -320,6 +320,13 @@ TSHAPE_ALWAYS_INLINE void fixed_rows(int M, const float* A, int lda, const float
   fixed_columns<V, N, K>(M, K, A, lda, B, ldb, bias, C, ldc, act);
 }
 
+// No products (K = 0): C = act(bias), and B (possibly null) is never touched.
+template <class Act>
+void bias_only(int M, int N, const float* bias, float* C, int ldc, const Act& act) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] = act(bias ? bias[j] : 0.0f);
+}
+
 }  // namespace detail
 
 /// C = act(A * B + bias) with V's registers; bias may be null. Strides are in elements.
@@ -328,11 +335,7 @@ void blocked(int M, int N, int K, const float* A, int lda, const float* B, int l
              const Act& act) {
   using blk = blocking<V>;
   constexpr tile t = blk::for_columns(blk::max_nv);
-  if (K <= 0) {  // no products: C = act(bias), and B (possibly null) is never touched
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] = act(bias ? bias[j] : 0.0f);
-    return;
-  }
+  if (K <= 0) return detail::bias_only(M, N, bias, C, ldc, act);
   if (M == 1)
     detail::blocked_gemm<V, 1, blk::row_nv>(M, N, K, A, lda, B, ldb, bias, C, ldc, act);
   else
@@ -359,7 +362,7 @@ template <class V, int N, class Act>
 void blocked_columns(int M, int K, const float* A, int lda, const float* B, int ldb, const float* bias, float* C,
                      int ldc, const Act& act) {
   static_assert(N > 0, "tshape: blocked_columns needs N > 0");
-  if (K <= 0) return blocked<V>(M, N, K, A, lda, B, ldb, bias, C, ldc, act);
+  if (K <= 0) return detail::bias_only(M, N, bias, C, ldc, act);
   detail::fixed_columns<V, N, 0>(M, K, A, lda, B, ldb, bias, C, ldc, act);
 }
 
