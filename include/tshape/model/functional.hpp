@@ -110,6 +110,22 @@ struct read_as_ids<X, type_list<N...>> {
   }();
 };
 
+/// Whether a graph has a layer of token ids at all: without one no tensor is read as ids, and the
+/// per-tensor question (every node against every node) is not asked.
+template <class Nodes>
+struct has_id_layers;
+template <class... N>
+struct has_id_layers<type_list<N...>> {
+  static constexpr bool value = (takes_token_ids_of<typename node_parts<N>::spec>() || ...);
+};
+template <class Nodes, class... In>
+constexpr bool any_read_as_ids() {
+  if constexpr (has_id_layers<Nodes>::value)
+    return (read_as_ids<In, Nodes>::value || ...);
+  else
+    return false;
+}
+
 template <class Spec, class... S>
 constexpr auto infer_node() {
   if constexpr (requires { Spec::is_merge; })
@@ -135,7 +151,7 @@ struct infer_nodes<Nodes, type_list<S...>, K, N> {
       return typename node::shape{};
     else if constexpr (takes_token_ids_of<typename node_parts<node>::spec>() && !(is_input_tensor_v<In> && ...))
       return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>{};
-    else if constexpr (!takes_token_ids_of<typename node_parts<node>::spec>() && (read_as_ids<In, Nodes>::value || ...))
+    else if constexpr (!takes_token_ids_of<typename node_parts<node>::spec>() && any_read_as_ids<Nodes, In...>())
       return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::reads_the_token_ids_an_embedding_reads>{};
     else
       return infer_node<typename node_parts<node>::spec,

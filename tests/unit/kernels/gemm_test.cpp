@@ -84,6 +84,26 @@ void check_fixed_shapes() {
   check_fixed<V, 45, 9>(activation::sigmoid{});
   check_fixed<V, 130, 21>(activation::relu{});
 }
+
+// The compile-time-N kernel with K at run time gives exactly what the runtime kernel gives.
+template <class V, int N>
+void check_columns() {
+  for (int M : {1, 2, 3, 5, 8, 9, 13})
+    for (int K : {0, 1, 7, 16, 33}) {
+      const bool bias = (M + K) % 2 == 0;
+      INFO(V::name << " columns M=" << M << " N=" << N << " K=" << K << " bias=" << bias);
+      tshape_test::random_floats rnd(static_cast<std::uint64_t>(M * 613 + N * 37 + K));
+      std::vector<float> a(static_cast<std::size_t>(M) * K), b(static_cast<std::size_t>(K) * N),
+          c(static_cast<std::size_t>(M) * N, -7.0f), expected(c.size(), -7.0f), bvec(N);
+      rnd.fill(a);
+      rnd.fill(b);
+      rnd.fill(bvec);
+      const float* bp = bias ? bvec.data() : nullptr;
+      gemm::blocked<V>(M, N, K, a.data(), K, b.data(), N, bp, expected.data(), N, activation::linear{});
+      gemm::blocked_columns<V, N>(M, K, a.data(), K, b.data(), N, bp, c.data(), N, activation::linear{});
+      CHECK(c == expected);
+    }
+}
 }  // namespace
 
 TEST_CASE("gemm: the scalar (portable) kernel agrees with the reference", "[kernels][gemm]") {
@@ -171,4 +191,13 @@ TEST_CASE("blas_info: says which BLAS runs and whether its kernels are generic",
 #ifdef TSHAPE_NO_BLAS
   CHECK(std::string(info.library) == "none");
 #endif
+}
+
+TEST_CASE("gemm: the kernel with compile-time N and run-time K is the runtime kernel to the bit", "[kernels][gemm]") {
+  check_columns<simd::scalar, 7>();
+  check_columns<simd::native, 1>();
+  check_columns<simd::native, 17>();
+  check_columns<simd::native, 64>();
+  check_columns<simd::native, 96>();
+  check_columns<simd::native, 129>();
 }

@@ -289,27 +289,42 @@ void fixed_one_row(const float* A, const float* B, int ldb, const float* bias, f
     fixed_row_block<V, rest, K>(A, B + full * step, ldb, bias ? bias + full * step : nullptr, C + full * step, act);
 }
 
-// Compile-time N and K, several rows: column blocks of max_nv vectors, the last one COLS columns.
-template <class V, int COLS, int K, class Act>
-TSHAPE_ALWAYS_INLINE void fixed_rows_block(int M, const float* A, int lda, const float* B, int ldb, const float* bias,
-                                           float* C, int ldc, const Act& act) {
+// Compile-time N, several rows: column blocks of max_nv vectors, the last one COLS columns. K is a
+// template argument when KS > 0, else the run-time K (a product over a batch, K = its rows).
+template <class V, int COLS, int KS, class Act>
+TSHAPE_ALWAYS_INLINE void fixed_rows_block(int M, int K, const float* A, int lda, const float* B, int ldb,
+                                           const float* bias, float* C, int ldc, const Act& act) {
   constexpr int W = V::width;
   constexpr int nv = (COLS + W - 1) / W;
   constexpr int last = COLS - (nv - 1) * W;
   constexpr tile t = blocking<V>::for_columns(nv);
-  column_block<V, t.MR, nv, last != W, K>(M, K, A, lda, B, ldb, bias, C, ldc, last, act);
+  column_block<V, t.MR, nv, last != W, KS>(M, K, A, lda, B, ldb, bias, C, ldc, last, act);
 }
 
-template <class V, int N, int K, class Act>
-void fixed_rows(int M, const float* A, int lda, const float* B, int ldb, const float* bias, float* C, int ldc,
-                const Act& act) {
+template <class V, int N, int KS, class Act>
+void fixed_columns(int M, int K, const float* A, int lda, const float* B, int ldb, const float* bias, float* C,
+                   int ldc, const Act& act) {
   constexpr int step = blocking<V>::max_nv * V::width;
   constexpr int full = N / step, rest = N % step;
   for (int j = 0; j < full * step; j += step)
-    fixed_rows_block<V, step, K>(M, A, lda, B + j, ldb, bias ? bias + j : nullptr, C + j, ldc, act);
+    fixed_rows_block<V, step, KS>(M, K, A, lda, B + j, ldb, bias ? bias + j : nullptr, C + j, ldc, act);
   if constexpr (rest > 0)
-    fixed_rows_block<V, rest, K>(M, A, lda, B + full * step, ldb, bias ? bias + full * step : nullptr,
-                                 C + full * step, ldc, act);
+    fixed_rows_block<V, rest, KS>(M, K, A, lda, B + full * step, ldb, bias ? bias + full * step : nullptr,
+                                  C + full * step, ldc, act);
+}
+
+// Compile-time N and K, several rows.
+template <class V, int N, int K, class Act>
+TSHAPE_ALWAYS_INLINE void fixed_rows(int M, const float* A, int lda, const float* B, int ldb, const float* bias,
+                                     float* C, int ldc, const Act& act) {
+  fixed_columns<V, N, K>(M, K, A, lda, B, ldb, bias, C, ldc, act);
+}
+
+// No products (K = 0): C = act(bias), and B (possibly null) is never touched.
+template <class Act>
+void bias_only(int M, int N, const float* bias, float* C, int ldc, const Act& act) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] = act(bias ? bias[j] : 0.0f);
 }
 
 }  // namespace detail
@@ -320,11 +335,7 @@ void blocked(int M, int N, int K, const float* A, int lda, const float* B, int l
              const Act& act) {
   using blk = blocking<V>;
   constexpr tile t = blk::for_columns(blk::max_nv);
-  if (K <= 0) {  // no products: C = act(bias), and B (possibly null) is never touched
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) C[static_cast<std::ptrdiff_t>(i) * ldc + j] = act(bias ? bias[j] : 0.0f);
-    return;
-  }
+  if (K <= 0) return detail::bias_only(M, N, bias, C, ldc, act);
   if (M == 1)
     detail::blocked_gemm<V, 1, blk::row_nv>(M, N, K, A, lda, B, ldb, bias, C, ldc, act);
   else
@@ -342,6 +353,17 @@ TSHAPE_ALWAYS_INLINE void blocked_fixed(int M, const float* A, int lda, const fl
     detail::fixed_one_row<V, N, K>(A, B, ldb, bias, C, act);
   else if (M > 1)
     detail::fixed_rows<V, N, K>(M, A, lda, B, ldb, bias, C, ldc, act);
+}
+
+/// The same with N known at compile time and K at run time: the tiles N needs and no others, where
+/// blocked<V> compiles every column-block width. Each element's sum runs over k in the same order
+/// as in blocked<V>, so the results are the same to the bit.
+template <class V, int N, class Act>
+void blocked_columns(int M, int K, const float* A, int lda, const float* B, int ldb, const float* bias, float* C,
+                     int ldc, const Act& act) {
+  static_assert(N > 0, "tshape: blocked_columns needs N > 0");
+  if (K <= 0) return detail::bias_only(M, N, bias, C, ldc, act);
+  detail::fixed_columns<V, N, 0>(M, K, A, lda, B, ldb, bias, C, ldc, act);
 }
 
 }  // namespace tshape::kernels::gemm

@@ -50,7 +50,10 @@ void sequence(const Cell& cell, const cell_weights& w, const sequence_shape& s, 
   float* ping = xp + detail::round_floats(static_cast<std::size_t>(B) * T * G);
   float* pong = ping + hidden;
   float* work = pong + hidden;
-  gemm::dense(B * T, G, features, x, w.kernel, w.bias, xp, activation::linear{});
+  if constexpr (F > 0 && U > 0)  // the same sums as the runtime form, with only the tiles G needs compiled
+    gemm::dense_fixed_rows<Cell::gates * U, F>(B * T, x, w.kernel, w.bias, xp, activation::linear{});
+  else
+    gemm::dense(B * T, G, features, x, w.kernel, w.bias, xp, activation::linear{});
 
   cell_weights wr = w;
   wr.bias = nullptr;  // already in the projection

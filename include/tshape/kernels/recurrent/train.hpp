@@ -55,13 +55,15 @@ inline void activate_span(const Fn& f, const float* in, float* out, int n) {
 constexpr std::size_t products_floats(long long M, long long N, long long K) {
   return round(static_cast<std::size_t>(M * K)) + round(static_cast<std::size_t>(M * N));
 }
-inline void add_tn(int M, int N, int K, const float* A, const float* B, float* C, float* work) {
+/// N is a template argument so that only the column tiles N needs are compiled.
+template <int N>
+void add_tn(int M, int K, const float* A, const float* B, float* C, float* work) {
   if (gemm::uses_blas(M, N, K)) return gemm::gemm_tn(M, N, K, A, B, C);
   float* at = work;
   float* prod = work + round(static_cast<std::size_t>(M) * K);
   for (int k = 0; k < K; ++k)
     for (int i = 0; i < M; ++i) at[static_cast<std::ptrdiff_t>(i) * K + k] = A[static_cast<std::ptrdiff_t>(k) * M + i];
-  gemm::blocked<simd::native>(M, N, K, at, K, B, N, nullptr, prod, N, activation::linear{});
+  gemm::blocked_columns<simd::native, N>(M, K, at, K, B, N, nullptr, prod, N, activation::linear{});
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(M) * N; ++i) C[i] += prod[i];
 }
 
@@ -339,21 +341,21 @@ struct bptt {
     }
 
     const int rows = B * T;
-    if (g.kernel) train_detail::add_tn(F, G, rows, x, dxp, g.kernel, work);
+    if (g.kernel) train_detail::add_tn<G>(F, rows, x, dxp, g.kernel, work);
     if (g.bias) gemm::add_column_sums(rows, G, dxp, g.bias);
     if (g.recurrent_kernel) {
       if constexpr (is_gru && !reset_after) {
         // The z and r columns from h, the candidate's from r*h; summed apart, then added column-wise.
         std::fill_n(du, std::ptrdiff_t{U} * G, 0.0f);
-        train_detail::add_tn(U, 2 * U, rows, H, dhp, du, work);
-        train_detail::add_tn(U, U, rows, extra, dhc, du + 2 * U * U, work);
+        train_detail::add_tn<2 * U>(U, rows, H, dhp, du, work);
+        train_detail::add_tn<U>(U, rows, extra, dhc, du + 2 * U * U, work);
         for (int k = 0; k < U; ++k) {
           float* out = g.recurrent_kernel + k * G;
           for (int j = 0; j < 2 * U; ++j) out[j] += du[k * 2 * U + j];
           for (int j = 0; j < U; ++j) out[2 * U + j] += du[2 * U * U + k * U + j];
         }
       } else {
-        train_detail::add_tn(U, G, rows, H, dhp, g.recurrent_kernel, work);
+        train_detail::add_tn<G>(U, rows, H, dhp, g.recurrent_kernel, work);
       }
     }
     if (g.recurrent_bias) gemm::add_column_sums(rows, G, dhp, g.recurrent_bias);
