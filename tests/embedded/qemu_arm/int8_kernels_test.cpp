@@ -9,6 +9,7 @@
 #include <initializer_list>
 
 #include "linux_start.hpp"
+#include "../../unit/kernels/xorshift.hpp"
 
 #if !defined(TSHAPE_QUANT_ARM_DSP)
 #error "built without the Arm DSP extension: this test checks that path (see run.sh for the flags)"
@@ -17,12 +18,7 @@
 using namespace tshape::kernels::quant;
 
 namespace {
-std::uint32_t next(std::uint64_t& s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return static_cast<std::uint32_t>(s >> 16);
-}
+using tshape_test::next;
 
 constexpr int max_rows = 8, max_in = 160, max_units = 100;
 std::int8_t x[max_rows * max_in], w[max_units * max_in], packed[packed_bytes(max_in, max_units)];

@@ -10,16 +10,12 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "xorshift.hpp"
 
 using namespace tshape::kernels::quant;
 
 namespace {
-std::uint32_t next(std::uint64_t& s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return static_cast<std::uint32_t>(s >> 16);
-}
+using tshape_test::next;
 
 template <class Conv>
 void check(const char* name, Conv&& conv) {

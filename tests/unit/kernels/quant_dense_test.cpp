@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "xorshift.hpp"
 
 using namespace tshape::kernels::quant;
 
@@ -17,12 +18,7 @@ struct case_data {
   requantization q;
 };
 
-std::uint32_t next(std::uint64_t& s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return static_cast<std::uint32_t>(s >> 16);
-}
+using tshape_test::next;
 
 // extremes: x and w only at -128/127 and -127/127, where sums are largest.
 case_data make_case(int rows, int in, int units, bool extremes, fused act) {

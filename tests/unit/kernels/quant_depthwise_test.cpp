@@ -10,17 +10,13 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "xorshift.hpp"
 
 using namespace tshape::kernels;
 using namespace tshape::kernels::quant;
 
 namespace {
-std::uint32_t next(std::uint64_t& s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return static_cast<std::uint32_t>(s >> 16);
-}
+using tshape_test::next;
 
 using depthwise_fn = void (*)(const window_geometry&, int, const std::int8_t*, const std::int8_t*, const requantization&,
                               std::int8_t*);

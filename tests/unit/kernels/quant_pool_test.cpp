@@ -8,17 +8,13 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "xorshift.hpp"
 
 using namespace tshape::kernels;
 using namespace tshape::kernels::quant;
 
 namespace {
-std::uint32_t next(std::uint64_t& s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return static_cast<std::uint32_t>(s >> 16);
-}
+using tshape_test::next;
 std::vector<std::int8_t> random_bytes(std::size_t n, std::uint64_t seed) {
   std::vector<std::int8_t> v(n);
   for (auto& b : v) b = static_cast<std::int8_t>(static_cast<int>(next(seed) % 256) - 128);
