@@ -203,6 +203,33 @@ constexpr bool folds_next() {
   if constexpr (I + 1 >= N) return false;
   else return spec<type_at_t<I + 1, Layers>>::value == kind::folded;
 }
+/// Output channel c of a float kernel read as (count, channels), Keras' layout for Dense, Conv2D
+/// (HWIO) and DepthwiseConv2D alike, times a folded BatchNormalization's scale: its symmetric int8
+/// weights, handed to put(k, weight), and the stage's int32 bias (bias * scale + shift; when the
+/// layer has one or a BatchNormalization folds in), multiplier and shift. Returns the weights' sum.
+template <bool HasBias, class Stage, class Put>
+constexpr std::int32_t quantize_channel(const float* kernel, int count, int channels, int c, float scale, float shift,
+                                        float bias, kernels::quant::affine t_in, kernels::quant::affine t_out, Stage& st,
+                                        Put&& put) {
+  float max_abs = 0.0f;
+  for (int k = 0; k < count; ++k) {
+    const float v = kernel[k * channels + c] * scale;
+    max_abs = std::max(max_abs, v < 0.0f ? -v : v);
+  }
+  std::int32_t sum = 0;
+  for (int k = 0; k < count; ++k) {
+    const std::int8_t w = kernels::quant::quantize_weight(kernel[k * channels + c] * scale, max_abs);
+    put(k, w);
+    sum += w;
+  }
+  const float ws = kernels::quant::weight_scale(max_abs);
+  if constexpr (HasBias) st.bias[c] = kernels::quant::quantize_bias(bias * scale + shift, t_in.scale, ws);
+  const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
+  st.multiplier[c] = m.value;
+  st.shift[c] = m.shift;
+  return sum;
+}
+
 /// A BatchNormalization's per-channel scale and shift: y = x * scale + shift.
 template <class B>
 void batch_norm_affine(const B& bn, int c, float& scale, float& shift) {
@@ -734,24 +761,11 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
         for (int c = 0; c < units; ++c) {
           float scale = 1.0f, shift = 0.0f;
           if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), c, scale, shift);
-          float max_abs = 0.0f;
-          for (int k = 0; k < in; ++k) {
-            const float v = kernel[k * units + c] * scale;
-            max_abs = std::max(max_abs, v < 0.0f ? -v : v);
-          }
-          const float ws = kernels::quant::weight_scale(max_abs);
-          std::int32_t sum = 0;
-          for (int k = 0; k < in; ++k) {
-            w[static_cast<std::size_t>(c) * in + k] = kernels::quant::quantize_weight(kernel[k * units + c] * scale, max_abs);
-            sum += w[static_cast<std::size_t>(c) * in + k];
-          }
-          st.sums[c] = sum;
           float b = 0.0f;
           if constexpr (L::use_bias) b = layer.bias().data()[c];
-          if constexpr (L::use_bias || fold) st.bias[c] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
-          const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
-          st.multiplier[c] = m.value;
-          st.shift[c] = m.shift;
+          st.sums[c] = detail::quant::quantize_channel<L::use_bias || fold>(
+              kernel, in, units, c, scale, shift, b, t_in, t_out, st,
+              [&](int k, std::int8_t v) { w[static_cast<std::size_t>(c) * in + k] = v; });
         }
         kernels::quant::pack_weights(in, units, w.data(), st.packed.data());
         const auto range = kernels::quant::activation_range(S::act, t_out);
@@ -771,20 +785,11 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
         for (int o = 0; o < oc; ++o) {
           float scale = 1.0f, shift = 0.0f;
           if constexpr (fold) detail::quant::batch_norm_affine(net.template layer<i + 1>(), o, scale, shift);
-          float max_abs = 0.0f;
-          for (int t = 0; t < taps; ++t) {
-            const float v = kernel[t * oc + o] * scale;
-            max_abs = std::max(max_abs, v < 0.0f ? -v : v);
-          }
-          for (int t = 0; t < taps; ++t)
-            w[static_cast<std::size_t>(t) * oc + o] = kernels::quant::quantize_weight(kernel[t * oc + o] * scale, max_abs);
-          const float ws = kernels::quant::weight_scale(max_abs);
           float b = 0.0f;
           if constexpr (L::use_bias) b = layer.bias().data()[o];
-          if constexpr (L::use_bias || fold) st.bias[o] = kernels::quant::quantize_bias(b * scale + shift, t_in.scale, ws);
-          const auto m = kernels::quant::output_multiplier(t_in.scale, ws, t_out.scale);
-          st.multiplier[o] = m.value;
-          st.shift[o] = m.shift;
+          detail::quant::quantize_channel<L::use_bias || fold>(
+              kernel, taps, oc, o, scale, shift, b, t_in, t_out, st,
+              [&](int t, std::int8_t v) { w[static_cast<std::size_t>(t) * oc + o] = v; });
         }
         kernels::quant::pack_depthwise(taps, oc, w.data(), st.weights.data());
         const auto range = kernels::quant::activation_range(S::act, t_out);
