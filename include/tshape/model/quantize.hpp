@@ -616,7 +616,8 @@ class Quantized {
   constexpr kernels::quant::affine output_quantization() const { return tensors[n]; }
 
   /// Bytes of the parameters: int8 weights (packed, so padded to 16 units and 4 deep) and per output
-  /// channel an int32 bias, weight sum, multiplier and shift.
+  /// channel an int32 bias, weight sum, multiplier and shift; a Sigmoid's or Tanh's 256-byte table, a
+  /// Softmax's input multiplier, shift and diff_min.
   static constexpr std::size_t param_bytes = [] {
     std::size_t total = 0;
     detail::for_each_index<n>([&](auto i) { total += std::tuple_element_t<i, stage_tuple>::bytes; });
