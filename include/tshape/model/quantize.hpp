@@ -20,7 +20,8 @@
 // (the input's quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
 // GlobalMaxPooling 1D/2D, ReLU, ReLU6, Sigmoid, Tanh and Softmax (the last axis) as layers,
 // BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D without activation (folded into its
-// weights and bias, as TFLite's converter does), and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
+// weights and bias, as TFLite's converter does), and the layers that only move or drop values
+// (Flatten, Reshape, Dropout: identities at inference).
 // Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
 // flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
