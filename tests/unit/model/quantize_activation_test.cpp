@@ -207,6 +207,28 @@ TEST_CASE("quantize: Conv2D and DepthwiseConv2D with Sigmoid, Tanh and a Softmax
   for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 0.04f);
 }
 
+TEST_CASE("quantize: an activation as the first layer maps the quantized input", "[quant]") {
+  using Net = Sequential<Input<2, 6>, Softmax>;
+  auto net = make_model<Net>(71);
+  Tensor<float, Shape<dyn, 2, 6>> calibration(20), x(4);
+  fill(calibration, 72);
+  fill(x, 73);
+  const auto q = quantize(*net, calibration);
+  const auto xq = q.quantize_input(x);
+  std::vector<std::int8_t> expected(xq.begin(), xq.end());
+  kq::softmax(expected.data(), expected.data(), 8, 6, kq::prepare_softmax(q.input_quantization().scale));
+  const auto yq = q.int8(xq);
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == expected);
+  using Gates = Sequential<Input<5>, Sigmoid>;
+  auto gates = make_model<Gates>(74);
+  Tensor<float, Shape<dyn, 5>> c2(10);
+  fill(c2, 75);
+  const auto g = quantize(*gates, c2);
+  const auto cq = g.quantize_input(c2);
+  const auto gq = g.int8(cq);
+  for (std::ptrdiff_t i = 0; i < gq.size(); ++i) CHECK(gq[i] == kq::logistic(cq[i], kq::prepare_logistic(g.input_quantization())));
+}
+
 TEST_CASE("quantize: a BatchNormalization does not fold into a layer with Sigmoid, Tanh or Softmax", "[quant]") {
   using Net = Sequential<Input<4>, Dense<3, Sigmoid>, BatchNormalization>;
   STATIC_REQUIRE(!std::is_void_v<Quantized<Net>::diagnosis>);
