@@ -7,25 +7,29 @@
 // Weights are int8 per output channel (symmetric), activations int8 per tensor (asymmetric, from the
 // calibrated [min, max] of each layer's output), biases int32; each layer requantizes in fixed point
 // (kernels/quant/), so the integers are those of TFLite's reference kernels. ReLU and ReLU6, fused
-// (Conv2D<..., ReLU6>) or as a layer, are the requantization's clamp. A last Dense with Softmax gives
-// int8 logits; the float call applies Softmax to them after dequantizing (in float: TFLite's int8
-// Softmax is not here yet).
+// (Conv2D<..., ReLU6>) or as a layer, are the requantization's clamp. Sigmoid, Tanh and Softmax, fused
+// (Dense<10, Softmax>) or as a layer, are int8 stages of their own, TFLite's int8 Logistic, Tanh and
+// Softmax (kernels/quant/activation.hpp): the layer before requantizes to its calibrated range, and the
+// activation maps that to the output quantization TFLite fixes (scale 1/256, zero point -128 for
+// Sigmoid and Softmax; 1/128, 0 for Tanh). The float call of a Softmax model dequantizes that int8
+// Softmax, so its probabilities are steps of 1/256 (they sum to 1 within a few steps, not exactly).
 //
-// Supported layers: Dense (Linear, ReLU, ReLU6; Softmax last), Conv2D (Linear, ReLU, ReLU6; 'valid' or
-// 'same', any strides, no dilation: the int8 Dense on patches), DepthwiseConv2D (Linear, ReLU, ReLU6;
-// any depth multiplier, strides, dilation, padding), MaxPooling and AveragePooling 1D/2D (the input's
-// quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
-// GlobalMaxPooling 1D/2D, ReLU and ReLU6 as layers, BatchNormalization right after a Dense, Conv2D or
-// DepthwiseConv2D without activation (folded into its weights and bias, as TFLite's converter does),
-// and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
+// Supported layers: Dense (Linear, ReLU, ReLU6, Sigmoid, Tanh, Softmax), Conv2D (the same activations;
+// 'valid' or 'same', any strides, no dilation: the int8 Dense on patches), DepthwiseConv2D (the same
+// activations; any depth multiplier, strides, dilation, padding), MaxPooling and AveragePooling 1D/2D
+// (the input's quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
+// GlobalMaxPooling 1D/2D, ReLU, ReLU6, Sigmoid, Tanh and Softmax (the last axis) as layers,
+// BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D without activation (folded into its
+// weights and bias, as TFLite's converter does), and the layers that only move or drop values
+// (Flatten, Reshape, Dropout: identities at inference).
 // Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
 // flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
 //
 // Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
 // Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
-// shift), arena_bytes(batch) (two int8 activation buffers and a Conv2D's scratch for one image), both
-// constexpr.
+// shift; a Sigmoid's or Tanh's 256-byte table), arena_bytes(batch) (two int8 activation buffers and a
+// Conv2D's scratch for one image), both constexpr.
 #pragma once
 #include <algorithm>
 #include <array>
@@ -38,6 +42,7 @@
 #include <utility>
 
 #include "../kernels/conv/geometry.hpp"
+#include "../kernels/quant/activation.hpp"
 #include "../kernels/quant/conv.hpp"
 #include "../kernels/quant/convert.hpp"
 #include "../kernels/quant/dense.hpp"
@@ -71,7 +76,8 @@
   "goes to q(x), or quantize it first with q.quantize_input(x)"
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
   "tshape: quantize() does not handle this layer yet (it takes Dense, Conv2D and DepthwiseConv2D with Linear, "    \
-  "ReLU or ReLU6, Softmax on the last Dense, the ReLU and ReLU6 layers, MaxPooling and AveragePooling 1D/2D, "     \
+  "ReLU or ReLU6, Sigmoid, Tanh or Softmax, the ReLU, ReLU6, Sigmoid, Tanh and Softmax layers, MaxPooling and "   \
+  "AveragePooling 1D/2D, "                                                                                         \
   "GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; Conv2D without dilation; "     \
   "BatchNormalization right after a Dense or convolution without activation, folded into it)"
 
@@ -102,6 +108,24 @@ inline constexpr bool fusable = std::is_same_v<A, Linear> || std::is_same_v<A, R
 template <class A>
 inline constexpr fused fused_of = std::is_same_v<A, ReLU> ? fused::relu : std::is_same_v<A, ReLU6> ? fused::relu6 : fused::linear;
 
+/// The activations that run as an int8 stage of their own after the layer (TFLite's Logistic, Tanh and
+/// Softmax ops, with the output quantization TFLite fixes), and which.
+enum class nonlinear { none, logistic, tanh, softmax };
+template <class A>
+inline constexpr nonlinear nonlinear_of = std::is_same_v<A, Sigmoid> ? nonlinear::logistic
+                                          : std::is_same_v<A, Tanh>  ? nonlinear::tanh
+                                          : std::is_same_v<A, Softmax> ? nonlinear::softmax
+                                                                       : nonlinear::none;
+/// An activation quantize() takes on a Dense or convolution: a clamp, or an int8 stage after it.
+template <class A>
+inline constexpr bool quantizable_activation = fusable<A> || nonlinear_of<A> != nonlinear::none;
+/// A spec's int8 activation stage (none for a spec that does not say).
+template <class S>
+constexpr nonlinear after_of() {
+  if constexpr (requires { S::after; }) return S::after;
+  else return nonlinear::none;
+}
+
 /// The float activation a fused one is, for calibration.
 constexpr float apply_fused(fused a, float z) {
   if (a == fused::linear) return z;
@@ -114,35 +138,38 @@ struct list_size;
 template <class... L>
 struct list_size<type_list<L...>> : std::integral_constant<std::size_t, sizeof...(L)> {};
 
-template <kind K, fused A = fused::linear>
+template <kind K, fused A = fused::linear, nonlinear After = nonlinear::none>
 struct spec_of_kind {
   static constexpr kind value = K;
   static constexpr bool softmax = false;
   static constexpr fused act = A;
+  static constexpr nonlinear after = After;
 };
 template <class L>
 struct spec : spec_of_kind<kind::unsupported> {};
 template <int U, class... O>
 struct spec<Dense<U, O...>> {
   using activation = typename Dense<U, O...>::activation;
-  static constexpr bool takes = fusable<activation> || std::is_same_v<activation, Softmax>;
+  static constexpr bool takes = quantizable_activation<activation>;
   static constexpr kind value = takes ? kind::dense : kind::unsupported;
   static constexpr bool softmax = std::is_same_v<activation, Softmax>;
   static constexpr fused act = fused_of<activation>;
+  static constexpr nonlinear after = nonlinear_of<activation>;
 };
 template <int F, class... O>
 struct spec<Conv2D<F, O...>> {
   using opts = typename Conv2D<F, O...>::opts;
   using activation = typename Conv2D<F, O...>::activation;
-  static constexpr bool takes = fusable<activation> && opts::dh == 1 && opts::dw == 1 && !opts::causal;
+  static constexpr bool takes = quantizable_activation<activation> && opts::dh == 1 && opts::dw == 1 && !opts::causal;
   static constexpr kind value = takes ? kind::conv : kind::unsupported;
-  static constexpr bool softmax = false;
+  static constexpr bool softmax = std::is_same_v<activation, Softmax>;
   static constexpr fused act = fused_of<activation>;
+  static constexpr nonlinear after = nonlinear_of<activation>;
 };
 template <class... O>
 struct spec<DepthwiseConv2D<O...>>
-    : spec_of_kind<fusable<typename DepthwiseConv2D<O...>::activation> ? kind::depthwise : kind::unsupported,
-                   fused_of<typename DepthwiseConv2D<O...>::activation>> {};
+    : spec_of_kind<quantizable_activation<typename DepthwiseConv2D<O...>::activation> ? kind::depthwise : kind::unsupported,
+                   fused_of<typename DepthwiseConv2D<O...>::activation>, nonlinear_of<typename DepthwiseConv2D<O...>::activation>> {};
 template <class... O>
 struct spec<MaxPooling2D<O...>> : spec_of_kind<kind::max_pool> {};
 template <class... O>
@@ -180,6 +207,13 @@ template <>
 struct spec<ReLU> : spec_of_kind<kind::clamp, fused::relu> {};
 template <>
 struct spec<ReLU6> : spec_of_kind<kind::clamp, fused::relu6> {};
+/// Sigmoid, Tanh and Softmax as layers: their input passes as it is, then their int8 stage maps it.
+template <>
+struct spec<Sigmoid> : spec_of_kind<kind::identity, fused::linear, nonlinear::logistic> {};
+template <>
+struct spec<Tanh> : spec_of_kind<kind::identity, fused::linear, nonlinear::tanh> {};
+template <>
+struct spec<Softmax> : spec_of_kind<kind::identity, fused::linear, nonlinear::softmax> {};
 /// Folded into the Dense, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
 template <>
 struct spec<BatchNormalization> : spec_of_kind<kind::folded> {};
@@ -195,7 +229,7 @@ constexpr bool foldable_at() {
   } else {
     using P = spec<type_at_t<I - 1, Layers>>;
     return (P::value == kind::dense || P::value == kind::conv || P::value == kind::depthwise) && P::act == fused::linear &&
-           !P::softmax;
+           !P::softmax && after_of<P>() == nonlinear::none;
   }
 }
 template <class Layers, std::size_t I, std::size_t N>
@@ -261,6 +295,60 @@ struct mean_stage {
 struct plain_stage {
   static constexpr std::size_t bytes = 0;
 };
+/// What an int8 activation stage keeps: Logistic and Tanh a table of their 256 outputs (computed with
+/// the reference kernels when quantizing), Softmax its input multiplier, shift and diff_min.
+template <nonlinear A>
+struct activation_part {
+  static constexpr std::size_t bytes = 0;
+};
+template <>
+struct activation_part<nonlinear::logistic> {
+  kernels::quant::activation_table table{};
+  static constexpr std::size_t bytes = 256;
+};
+template <>
+struct activation_part<nonlinear::tanh> : activation_part<nonlinear::logistic> {};
+template <>
+struct activation_part<nonlinear::softmax> {
+  kernels::quant::softmax_params softmax{};
+  static constexpr std::size_t bytes = 3 * sizeof(std::int32_t);
+};
+/// A layer's stage followed by an int8 activation: `pre` is the quantization the layer requantizes to
+/// (its calibrated output range), which the activation then maps to its fixed output quantization.
+template <class Base, nonlinear A>
+struct activated : Base, activation_part<A> {
+  kernels::quant::affine pre{};
+  static constexpr std::size_t bytes = Base::bytes + activation_part<A>::bytes;
+};
+template <class Base, nonlinear A>
+struct with_activation {
+  using type = activated<Base, A>;
+};
+template <class Base>
+struct with_activation<Base, nonlinear::none> {
+  using type = Base;
+};
+/// The activation's output quantization, as TFLite fixes it.
+constexpr kernels::quant::affine output_of(nonlinear a) {
+  return a == nonlinear::tanh ? kernels::quant::tanh_output
+         : a == nonlinear::softmax ? kernels::quant::softmax_output
+                                   : kernels::quant::logistic_output;
+}
+/// The int8 activation's constants for its input quantization.
+template <class Stage, nonlinear A>
+constexpr void prepare_activation(Stage& st, kernels::quant::affine in) {
+  if constexpr (A == nonlinear::logistic) st.table = kernels::quant::logistic_table(kernels::quant::prepare_logistic(in));
+  else if constexpr (A == nonlinear::tanh) st.table = kernels::quant::tanh_table(kernels::quant::prepare_tanh(in));
+  else st.softmax = kernels::quant::prepare_softmax(in.scale);  // Keras' softmax: beta 1
+}
+/// The int8 activation in place on `count` values, rows of `depth` (Softmax's axis, the last).
+template <nonlinear A, class Stage>
+void run_activation(const Stage& st, std::int8_t* y, std::size_t count, int depth) {
+  if constexpr (A == nonlinear::softmax)
+    kernels::quant::softmax(y, y, static_cast<std::ptrdiff_t>(count) / depth, depth, st.softmax);
+  else
+    kernels::quant::lookup(y, y, static_cast<std::ptrdiff_t>(count), st.table);
+}
 
 template <class L, class InShape, class OutShape>
 struct stage_of {
@@ -319,8 +407,10 @@ template <class Net, class Is>
 struct stages;
 template <class Net, std::size_t... I>
 struct stages<Net, std::index_sequence<I...>> {
-  using type = std::tuple<typename stage_of<type_at_t<I, typename Net::layers>, typename Net::template shape_at<I>,
-                                            typename Net::template shape_at<I + 1>>::type...>;
+  using type = std::tuple<typename with_activation<
+      typename stage_of<type_at_t<I, typename Net::layers>, typename Net::template shape_at<I>,
+                        typename Net::template shape_at<I + 1>>::type,
+      after_of<spec<type_at_t<I, typename Net::layers>>>()>::type...>;
 };
 
 template <class Net, std::size_t... I>
@@ -336,7 +426,6 @@ constexpr auto unsupported_rule(std::index_sequence<I...>) {
   constexpr std::size_t n = sizeof...(I);
   constexpr std::array<bool, n + 1> bad{
       (spec<type_at_t<I, typename Net::layers>>::value == kind::unsupported ||
-       (spec<type_at_t<I, typename Net::layers>>::softmax && I + 1 != n) ||
        (spec<type_at_t<I, typename Net::layers>>::value == kind::folded && !foldable_at<typename Net::layers, I>()))...,
       false};
   constexpr std::size_t first = [&] {
@@ -349,6 +438,51 @@ constexpr auto unsupported_rule(std::index_sequence<I...>) {
   else
     return std::type_identity<error::NOT_QUANTIZABLE<error::at_layer<static_cast<int>(first)>,
                                                      type_at_t<first, typename Net::layers>>>{};
+}
+
+/// exp(x) in double, constexpr (std::exp is not, before C++26), for calibrating through Sigmoid, Tanh and
+/// Softmax: x = k ln 2 + r with |r| <= ln 2 / 2, exp(r) by its Taylor series (within a few ulp), times 2^k.
+/// The same function at run time, so that a model quantizes to the same bits either way.
+constexpr double calibration_exp(double x) {
+  if (x < -745.0) return 0.0;
+  if (x > 709.0) x = 709.0;
+  constexpr double ln2 = 0.69314718055994530942;
+  const double kd = x / ln2;
+  const auto k = static_cast<int>(kd < 0 ? kd - 0.5 : kd + 0.5);
+  const double r = x - k * ln2;
+  double term = 1.0, sum = 1.0;
+  for (int i = 1; i < 24; ++i) {
+    term *= r / i;
+    sum += term;
+  }
+  for (int i = 0; i < k; ++i) sum *= 2.0;
+  for (int i = 0; i > k; --i) sum *= 0.5;
+  return sum;
+}
+/// The float activation A on `count` values, rows of `depth` (Softmax along them), for calibration.
+template <nonlinear A>
+constexpr void calibration_activation(float* v, std::size_t count, std::size_t depth) {
+  if constexpr (A == nonlinear::softmax) {
+    for (std::size_t r = 0; r < count / depth; ++r) {
+      float* row = v + r * depth;
+      float max = row[0];
+      for (std::size_t c = 1; c < depth; ++c) max = row[c] > max ? row[c] : max;
+      double sum = 0.0;
+      for (std::size_t c = 0; c < depth; ++c) sum += calibration_exp(static_cast<double>(row[c]) - max);
+      for (std::size_t c = 0; c < depth; ++c) row[c] = static_cast<float>(calibration_exp(static_cast<double>(row[c]) - max) / sum);
+    }
+  } else {
+    for (std::size_t k = 0; k < count; ++k) {
+      const double z = v[k];
+      if constexpr (A == nonlinear::logistic) {
+        v[k] = static_cast<float>(1.0 / (1.0 + calibration_exp(-z)));
+      } else {
+        const double e = calibration_exp(-2.0 * (z < 0 ? -z : z));  // tanh |z| = (1 - e^-2|z|) / (1 + e^-2|z|)
+        const double t = (1.0 - e) / (1.0 + e);
+        v[k] = static_cast<float>(z < 0 ? -t : t);
+      }
+    }
+  }
 }
 
 /// The calibrated range of every activation, from running the float model's layers (in plain loops,
@@ -467,6 +601,11 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
         lo[i + 1] = std::min(lo[i + 1], static_cast<double>(next[k]));
         hi[i + 1] = std::max(hi[i + 1], static_cast<double>(next[k]));
       }
+      // Sigmoid, Tanh and Softmax: the range above is their input's (the layer's, which requantizes to
+      // it); their output's quantization is fixed, and the layers after see the activated values.
+      constexpr nonlinear after = after_of<spec<L>>();
+      if constexpr (after != nonlinear::none)
+        calibration_activation<after>(next, out_size, static_cast<std::size_t>(last_extent_v<typename Net::template shape_at<i + 1>>));
       std::swap(cur, next);
     });
   }
@@ -487,7 +626,8 @@ class Quantized {
   static constexpr std::size_t patches = detail::quant::largest_patches<Net>(std::make_index_sequence<n>{});
   static constexpr std::size_t input_size = Net::input_shape::static_size;
   static constexpr std::size_t output_size = Net::output_shape::static_size;
-  static constexpr bool softmax_last = n > 0 && spec_at<(n > 0 ? n - 1 : 0)>::softmax;
+  template <std::size_t I>
+  static constexpr detail::quant::nonlinear after_at = detail::quant::after_of<spec_at<I>>();
 
  public:
   using float_model = Net;
@@ -504,7 +644,8 @@ class Quantized {
   constexpr kernels::quant::affine output_quantization() const { return tensors[n]; }
 
   /// Bytes of the parameters: int8 weights (packed, so padded to 16 units and 4 deep) and per output
-  /// channel an int32 bias, weight sum, multiplier and shift.
+  /// channel an int32 bias, weight sum, multiplier and shift; a Sigmoid's or Tanh's 256-byte table, a
+  /// Softmax's input multiplier, shift and diff_min.
   static constexpr std::size_t param_bytes = [] {
     std::size_t total = 0;
     detail::for_each_index<n>([&](auto i) { total += std::tuple_element_t<i, stage_tuple>::bytes; });
@@ -541,20 +682,20 @@ class Quantized {
         constexpr int in = last_extent_v<In>;
         const auto& st = std::get<i>(stages);
         kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
-                                          tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+                                          tensors[i].zero_point, requantized_zero_point<i>(), st.min, st.max};
         const int rows = batch * static_cast<int>(In::static_size / in);
         kernels::quant::dense(rows, in, L::units, cur, st.packed.data(), q, out);
       } else if constexpr (spec_at<i>::value == detail::quant::kind::conv) {
         constexpr auto g = detail::quant::conv_geometry_of<L, In>();
         const auto& st = std::get<i>(stages);
         kernels::quant::requantization q{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
-                                          tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+                                          tensors[i].zero_point, requantized_zero_point<i>(), st.min, st.max};
         kernels::quant::conv2d(g, batch, cur, st.packed.data(), q, scratch + 2 * buffer_bytes(batch), out);
       } else if constexpr (spec_at<i>::value == detail::quant::kind::depthwise) {
         constexpr auto g = detail::quant::window_of<L, In>;
         const auto& st = std::get<i>(stages);
         const kernels::quant::requantization q{st.bias.data(), nullptr, st.multiplier.data(), st.shift.data(),
-                                                tensors[i].zero_point, tensors[i + 1].zero_point, st.min, st.max};
+                                                tensors[i].zero_point, requantized_zero_point<i>(), st.min, st.max};
         kernels::quant::depthwise(g, batch, cur, st.weights.data(), q, out);
       } else if constexpr (spec_at<i>::value == detail::quant::kind::max_pool) {
         kernels::quant::max_pool(detail::quant::window_of<L, In>, batch, cur, out);
@@ -578,12 +719,16 @@ class Quantized {
       } else {
         if (out != cur) std::copy_n(cur, count, out);
       }
+      // Sigmoid, Tanh, Softmax (fused or as a layer): int8 to int8, in place.
+      if constexpr (after_at<i> != detail::quant::nonlinear::none)
+        detail::quant::run_activation<after_at<i>>(std::get<i>(stages), out, count,
+                                                   last_extent_v<typename Net::template shape_at<i + 1>>);
       cur = out;
     });
     if constexpr (n == 0) std::copy_n(x, static_cast<std::size_t>(batch) * input_size, y);
   }
 
-  /// The float pass on raw rows: quantize x, run_int8, dequantize (and Softmax, when the last Dense has it).
+  /// The float pass on raw rows: quantize x, run_int8, dequantize (a Softmax's too: its int8 output).
   void run(const float* x, float* y, int batch, std::int8_t* scratch) const {
     if (batch <= 0) return;
     // run_int8 writes layer i's output to buffer i % 2 and the last one to y: x in buffer 1 is read
@@ -595,9 +740,6 @@ class Quantized {
     kernels::quant::quantize_values(x, xq, static_cast<std::ptrdiff_t>(in_count), tensors[0]);
     run_int8(xq, yq, batch, scratch);
     kernels::quant::dequantize_values(yq, y, static_cast<std::ptrdiff_t>(out_count), tensors[n]);
-    if constexpr (softmax_last)
-      detail::apply_activation<Softmax>(y, static_cast<std::ptrdiff_t>(out_count / last_extent_v<output_shape>),
-                                        last_extent_v<output_shape>);
   }
 
   /// y = q(x): float data, batch first (a Tensor or TensorView); returns float, batch as x's.
@@ -647,7 +789,7 @@ class Quantized {
     run_int8(x, y, B, scratch.bytes);
   }
 
-  /// x quantized as q.int8 wants it; and an int8 result back to float (no Softmax).
+  /// x quantized as q.int8 wants it; and an int8 result back to float.
   template <class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
@@ -664,6 +806,14 @@ class Quantized {
   }
 
  private:
+  // The zero point layer I requantizes to: its output's, or, with an int8 activation after it, the
+  // activation's input's.
+  template <std::size_t I>
+  constexpr std::int32_t requantized_zero_point() const {
+    if constexpr (after_at<I> != detail::quant::nonlinear::none) return std::get<I>(stages).pre.zero_point;
+    else return tensors[I + 1].zero_point;
+  }
+
   template <class S>
   struct input_layer_of;
   template <int... D>
@@ -806,6 +956,15 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
         // Pools (TFLite keeps the input's quantization on MaxPool and AveragePool), the ReLU and ReLU6
         // layers (a clamp in the input's quantization) and the layers that move values.
         q.tensors[i + 1] = q.tensors[i];
+      }
+      constexpr auto after = detail::quant::after_of<S>();
+      if constexpr (after != detail::quant::nonlinear::none) {
+        // Sigmoid, Tanh, Softmax: the layer requantizes to its calibrated range (an activation layer
+        // takes its input's), and the int8 activation maps that to TFLite's fixed output quantization.
+        auto& st = std::get<i>(q.stages);
+        st.pre = q.tensors[i + 1];
+        detail::quant::prepare_activation<std::remove_cvref_t<decltype(st)>, after>(st, st.pre);
+        q.tensors[i + 1] = detail::quant::output_of(after);
       }
     });
   }
