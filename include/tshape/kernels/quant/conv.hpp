@@ -7,6 +7,8 @@
 // groups: the image is copied once padded and flipped (x ^ 0x80, the u8 that vpdpbusd takes), and each
 // output pixel's dot products read its window's kh rows there, broadcast from memory, in tiles of
 // pixels by blocks of 16 filters (conv2d_avx512_vnni). The integers are the same.
+// Dilation (Conv1D's, or a dilated Conv2D's) spaces the taps dilation_h rows and dilation_w columns
+// apart: the patches gather them; the direct path reads them where each tap's bytes are whole groups.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,16 +19,21 @@
 namespace tshape::kernels::quant {
 
 /// One convolution's geometry, NHWC; out_h/out_w and the top/left padding as the caller computed them
-/// (Keras' 'same' puts the odd padding cell at the bottom/right).
+/// (Keras' 'same' puts the odd padding cell at the bottom/right, 'causal' all of it on the left).
+/// A Conv1D is one row: h = 1, kh = 1.
 struct conv_geometry {
   int h, w, cin, kh, kw, cout, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0, out_h, out_w;
+  int dilation_h = 1, dilation_w = 1;
   constexpr int patch() const { return kh * kw * cin; }
+  /// The window's extent once dilated.
+  constexpr int window_h() const { return (kh - 1) * dilation_h + 1; }
+  constexpr int window_w() const { return (kw - 1) * dilation_w + 1; }
   constexpr std::size_t patch_bytes() const {  // one image's patches
     return static_cast<std::size_t>(out_h) * out_w * patch();
   }
   // The part of the input the windows read, padding included: rows and columns of pixels.
-  constexpr int padded_h() const { return (out_h - 1) * stride_h + kh; }
-  constexpr int padded_w() const { return (out_w - 1) * stride_w + kw; }
+  constexpr int padded_h() const { return (out_h - 1) * stride_h + window_h(); }
+  constexpr int padded_w() const { return (out_w - 1) * stride_w + window_w(); }
   constexpr std::size_t padded_bytes() const { return static_cast<std::size_t>(padded_h()) * padded_w() * cin; }
   /// Output pixels per block of patches padded to whole 4-byte groups (the AVX-512 VNNI path where a
   /// window row is not whole groups): up to 64, as many as one image's unpadded patches' bytes hold.
@@ -44,16 +51,16 @@ struct conv_geometry {
   }
 };
 
-/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. A window row
-/// inside the image is kw * cin contiguous bytes of x, copied at once.
+/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. An undilated
+/// window row inside the image is kw * cin contiguous bytes of x, copied at once.
 inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::int8_t* cols) {
   const std::size_t run = static_cast<std::size_t>(g.kw) * g.cin;
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < g.out_w; ++ox) {
       const int ix0 = ox * g.stride_w - g.pad_left;
-      const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
+      const bool inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_top + ky;
+        const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
         std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh + ky) * run;
         if (iy < 0 || iy >= g.h) {
           std::memset(dst, zero_point, run);
@@ -61,7 +68,7 @@ inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zer
           std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, run);
         } else {
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
-            const int ix = ix0 + kx;
+            const int ix = ix0 + kx * g.dilation_w;
             if (ix < 0 || ix >= g.w) std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
             else std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
           }
@@ -197,9 +204,11 @@ inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdif
 }  // namespace detail
 
 /// AVX-512 VNNI without patches where a window row (kw * cin bytes) is whole groups of 4: the image is
-/// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy.
-/// Otherwise (cin 3 under a 3-wide window, say) patches of up to 64 pixels at a time, each padded to
-/// whole groups. Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
+/// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy
+/// (dilation_h rows apart); a one-row window dilated along the row (Conv1D's) reads its kw taps, each
+/// cin bytes, dilation_w pixels apart, when cin is whole groups. Otherwise (cin 3 under a 3-wide
+/// window, say) patches of up to 64 pixels at a time, each padded to whole groups. Tiles of pixels by
+/// blocks of channels, as dense_avx512_vnni; the same integers.
 inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                                const requantization& q, std::int8_t* scratch, std::int8_t* y) {
   const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
@@ -209,16 +218,20 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   auto* const flipped = reinterpret_cast<std::uint8_t*>(scratch);
   const auto zp = static_cast<std::int8_t>(q.input_zero_point);
   const int pixels = g.out_h * g.out_w;
-  if (g.kw * g.cin % depth_group == 0) {
+  const bool rows_whole = g.dilation_w == 1 && g.kw * g.cin % depth_group == 0;  // kh segments, a window row each
+  const bool taps_whole = g.kh == 1 && g.cin % depth_group == 0;                  // kw segments, a tap each
+  if (rows_whole || taps_whole) {
     const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin;
     const auto at = [&](int pixel) {
       const int oy = pixel / g.out_w, ox = pixel - oy * g.out_w;
       return flipped + static_cast<std::ptrdiff_t>(oy) * g.stride_h * row + static_cast<std::ptrdiff_t>(ox) * g.stride_w * g.cin;
     };
+    const int segments = rows_whole ? g.kh : g.kw;
+    const std::ptrdiff_t seg_stride = rows_whole ? row * g.dilation_h : static_cast<std::ptrdiff_t>(g.dilation_w) * g.cin;
+    const std::ptrdiff_t seg_groups = (rows_whole ? g.kw * g.cin : g.cin) / depth_group;
     for (int b = 0; b < batch; ++b) {
       detail::pad_flipped(g, x + b * in_image, zp, flipped);
-      detail::vnni_conv_pixels(pixels, at, g.kh, row, g.kw * g.cin / depth_group, packed, block_stride, q, g.cout,
-                               y + b * out_image);
+      detail::vnni_conv_pixels(pixels, at, segments, seg_stride, seg_groups, packed, block_stride, q, g.cout, y + b * out_image);
     }
     return;
   }
@@ -235,9 +248,9 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
         const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
         std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
         const int ix0 = ox * g.stride_w - g.pad_left;
-        const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
+        const bool inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
         for (int ky = 0; ky < g.kh; ++ky) {
-          const int iy = oy * g.stride_h - g.pad_top + ky;
+          const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
           if (inside && iy >= 0 && iy < g.h) {  // the window row at once
             const std::int8_t* src = xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin;
             if (run <= 64)
@@ -248,7 +261,7 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
             continue;
           }
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
-            const int ix = ix0 + kx;
+            const int ix = ix0 + kx * g.dilation_w;
             if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, fill, static_cast<std::size_t>(g.cin));
             else detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, dst, static_cast<std::size_t>(g.cin));
           }
@@ -292,7 +305,8 @@ inline void conv2d_reference(const conv_geometry& g, int batch, const std::int8_
           std::int32_t acc = 0;
           for (int ky = 0; ky < g.kh; ++ky)
             for (int kx = 0; kx < g.kw; ++kx) {
-              const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+              const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+              const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
               if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
               for (int ci = 0; ci < g.cin; ++ci)
                 acc += (x[((static_cast<std::size_t>(b) * g.h + iy) * g.w + ix) * g.cin + ci] - q.input_zero_point) *
