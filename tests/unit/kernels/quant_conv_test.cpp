@@ -1,8 +1,9 @@
 // Int8 Conv2D as the Dense on patches, bit for bit against TFLite's direct reference loops: odd
 // images, channel counts and windows, strides 1 and 2, 'valid' and 'same' padding (where the
 // zero-point padding must count as nothing), batch 1 and more, every Dense path of the target, and
-// the AVX-512 VNNI path without patches (window rows of whole 4-byte groups, 1x1 stride 1, pixel
-// counts that leave a partial tile, 1 to 5 blocks of 16 filters) and with blocks of padded patches.
+// the AVX-512 VNNI path without patches (window rows of whole 4-byte groups, one-row windows of any
+// depth, 1x1 stride 1, pixel counts that leave a partial tile, 1 to 5 blocks of 16 filters) and with
+// blocks of padded patches.
 // Then Conv1D's geometries (one row): kernels 1 to 5, strides and dilations 1 to 3, 'valid', 'same'
 // and 'causal' padding, odd lengths and channel counts (whole 4-byte taps or not), and a few dilated
 // 2D windows.
@@ -107,7 +108,8 @@ void check(const char* name, Conv&& conv) {
                        spec{7, 5, 16, 1, 1, 33, 1, false}, spec{4, 4, 7, 4, 4, 3, 2, true}, spec{3, 11, 2, 2, 5, 16, 2, false},
                        spec{7, 9, 4, 3, 3, 32, 1, true}, spec{5, 13, 8, 1, 1, 64, 1, false}, spec{9, 7, 12, 3, 3, 70, 2, true},
                        spec{6, 5, 4, 1, 1, 48, 2, false}, spec{11, 3, 16, 5, 3, 20, 1, true}, spec{10, 10, 3, 3, 3, 16, 2, true},
-                       spec{13, 11, 3, 3, 3, 40, 1, true}, spec{2, 2, 20, 3, 3, 64, 1, true}})
+                       spec{13, 11, 3, 3, 3, 40, 1, true}, spec{2, 2, 20, 3, 3, 64, 1, true}, spec{5, 9, 3, 1, 3, 20, 2, true},
+                       spec{6, 7, 1, 1, 5, 7, 1, false}})
     for (int batch : {1, 3}) {
       INFO(name << " h " << s.h << " w " << s.w << " cin " << s.cin << " k " << s.kh << "x" << s.kw << " cout " << s.cout
                 << " stride " << s.stride << " same " << s.same << " batch " << batch);

@@ -42,11 +42,17 @@ struct conv_geometry {
     const int most = out_h * out_w < 64 ? out_h * out_w : 64;
     return fit < 1 ? 1 : fit < static_cast<std::size_t>(most) ? static_cast<int>(fit) : most;
   }
-  /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy, or a block of
-  /// padded patches (a few bytes more than the patches only for a single output pixel).
+  /// One undilated window row that is not whole 4-byte groups (a Conv1D on 1 or 3 channels): the
+  /// direct path reads its last group past the window, into bytes that meet zero weights, and up to
+  /// 3 bytes past the padded copy.
+  constexpr bool one_ragged_row() const { return kh == 1 && dilation_w == 1 && kw * cin % 4 != 0; }
+  /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy (and the 3 bytes
+  /// past it a ragged row reads), or a block of padded patches (a few bytes more than the patches only
+  /// for a single output pixel).
   constexpr std::size_t scratch_bytes() const {
     const std::size_t block = static_cast<std::size_t>(block_pixels()) * static_cast<std::size_t>(depth_groups(patch()) * depth_group);
-    const std::size_t most = patch_bytes() > padded_bytes() ? patch_bytes() : padded_bytes();
+    const std::size_t padded = padded_bytes() + (one_ragged_row() ? 3 : 0);
+    const std::size_t most = patch_bytes() > padded ? patch_bytes() : padded;
     return most > block ? most : block;
   }
 };
@@ -205,10 +211,11 @@ inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdif
 
 /// AVX-512 VNNI without patches where a window row (kw * cin bytes) is whole groups of 4: the image is
 /// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy
-/// (dilation_h rows apart); a one-row window dilated along the row (Conv1D's) reads its kw taps, each
-/// cin bytes, dilation_w pixels apart, when cin is whole groups. Otherwise (cin 3 under a 3-wide
-/// window, say) patches of up to 64 pixels at a time, each padded to whole groups. Tiles of pixels by
-/// blocks of channels, as dense_avx512_vnni; the same integers.
+/// (dilation_h rows apart); a one-row undilated window (Conv1D's) of any depth as one run whose last
+/// group reads on past it into bytes that meet zero weights; a one-row window dilated along the row
+/// reads its kw taps, each cin bytes, dilation_w pixels apart, when cin is whole groups. Otherwise
+/// (cin 3 under a 3x3 window, say) patches of up to 64 pixels at a time, each padded to whole groups.
+/// Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
 inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                                const requantization& q, std::int8_t* scratch, std::int8_t* y) {
   const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
@@ -218,19 +225,20 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   auto* const flipped = reinterpret_cast<std::uint8_t*>(scratch);
   const auto zp = static_cast<std::int8_t>(q.input_zero_point);
   const int pixels = g.out_h * g.out_w;
-  const bool rows_whole = g.dilation_w == 1 && g.kw * g.cin % depth_group == 0;  // kh segments, a window row each
-  const bool taps_whole = g.kh == 1 && g.cin % depth_group == 0;                  // kw segments, a tap each
+  const bool rows_whole = g.dilation_w == 1 && (g.kw * g.cin % depth_group == 0 || g.kh == 1);  // kh segments, a row each
+  const bool taps_whole = g.kh == 1 && g.cin % depth_group == 0;  // kw segments, a tap each
   if (rows_whole || taps_whole) {
     const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin;
     const auto at = [&](int pixel) {
-      const int oy = pixel / g.out_w, ox = pixel - oy * g.out_w;
+      const int oy = g.out_h == 1 ? 0 : pixel / g.out_w, ox = pixel - oy * g.out_w;  // one row (Conv1D): no division
       return flipped + static_cast<std::ptrdiff_t>(oy) * g.stride_h * row + static_cast<std::ptrdiff_t>(ox) * g.stride_w * g.cin;
     };
     const int segments = rows_whole ? g.kh : g.kw;
     const std::ptrdiff_t seg_stride = rows_whole ? row * g.dilation_h : static_cast<std::ptrdiff_t>(g.dilation_w) * g.cin;
-    const std::ptrdiff_t seg_groups = (rows_whole ? g.kw * g.cin : g.cin) / depth_group;
+    const std::ptrdiff_t seg_groups = rows_whole ? depth_groups(g.kw * g.cin) : g.cin / depth_group;
     for (int b = 0; b < batch; ++b) {
       detail::pad_flipped(g, x + b * in_image, zp, flipped);
+      if (g.one_ragged_row()) std::memset(flipped + g.padded_bytes(), 0, 3);  // read, times zero weights
       detail::vnni_conv_pixels(pixels, at, segments, seg_stride, seg_groups, packed, block_stride, q, g.cout, y + b * out_image);
     }
     return;
