@@ -248,6 +248,16 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   const int run = g.kw * g.cin;  // a window row's bytes
   const __mmask64 run_mask = run >= 64 ? ~0ULL : (1ULL << run) - 1;
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+#if defined(__AVX512VBMI__)
+  // A dilated window row that spans at most 64 bytes (kw taps of cin bytes, dilation_w pixels apart):
+  // one load, its taps put side by side by one vpermb.
+  const int span = g.window_w() * g.cin;
+  const bool gather = g.dilation_w > 1 && span <= 64;
+  const __mmask64 span_mask = span >= 64 ? ~0ULL : (1ULL << span) - 1;
+  alignas(64) std::int8_t order[64] = {};
+  for (int k = 0; gather && k < run; ++k) order[k] = static_cast<std::int8_t>((k / g.cin) * g.dilation_w * g.cin + k % g.cin);
+  const __m512i taps = _mm512_load_si512(order);
+#endif
   for (int b = 0; b < batch; ++b) {
     const std::int8_t* xb = x + b * in_image;
     for (int first = 0; first < pixels; first += g.block_pixels()) {
@@ -256,10 +266,10 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
         const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
         std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
         const int ix0 = ox * g.stride_w - g.pad_left;
-        const bool inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
+        const bool inside = ix0 >= 0 && ix0 + g.window_w() <= g.w;
         for (int ky = 0; ky < g.kh; ++ky) {
           const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-          if (inside && iy >= 0 && iy < g.h) {  // the window row at once
+          if (inside && iy >= 0 && iy < g.h && g.dilation_w == 1) {  // the window row at once
             const std::int8_t* src = xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin;
             if (run <= 64)
               _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_loadu_epi8(run_mask, src), flip));
@@ -268,6 +278,15 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
             dst += run;
             continue;
           }
+#if defined(__AVX512VBMI__)
+          if (gather && inside && iy >= 0 && iy < g.h) {
+            // (maskz forms: g++ 12 warns of the undefined vector the plain ones start from)
+            const __m512i row = _mm512_maskz_loadu_epi8(span_mask, xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin);
+            _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_permutexvar_epi8(~__mmask64{0}, taps, row), flip));
+            dst += run;
+            continue;
+          }
+#endif
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
             const int ix = ix0 + kx * g.dilation_w;
             if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, fill, static_cast<std::size_t>(g.cin));
