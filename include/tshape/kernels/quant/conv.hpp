@@ -9,6 +9,7 @@
 // pixels by blocks of 16 filters (conv2d_avx512_vnni). The integers are the same.
 // Dilation (Conv1D's, or a dilated Conv2D's) spaces the taps dilation_h rows and dilation_w columns
 // apart: the patches gather them; the direct path reads them where each tap's bytes are whole groups.
+// A one-row undilated window (Conv1D's) takes the direct path at any depth.
 #pragma once
 #include <cstddef>
 #include <cstdint>
