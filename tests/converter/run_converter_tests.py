@@ -220,6 +220,21 @@ class Int8Net(nn.Module):
         return self.fc(self.mid(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1)))
 
 
+class Int8Conv1DNet(nn.Module):
+    """For --int8 on 1D: Conv1d + BN (the exporter folds it) + ReLU ('same'), MaxPool1d, a dilated
+    Conv1d + ReLU6 ('same'), global average pooling, Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Sequential(nn.Conv1d(4, 8, 5, padding=2, bias=False), nn.BatchNorm1d(8), nn.ReLU())
+        self.c2 = nn.Sequential(nn.Conv1d(8, 6, 3, padding=2, dilation=2), nn.ReLU6())
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = self.c2(nn.functional.max_pool1d(self.c1(x), 2))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool1d(h, 1), 1))
+
+
 class Decoder(nn.Module):
     """ConvTranspose2d up-sampling: stride 2 with padding 0 (valid), padding 1 with output_padding 1
     (Keras' 'same' window shifted by one: a Cropping2D), kernel 4 padding 1 (Keras' 'same'), no bias."""
@@ -532,6 +547,30 @@ def main():
     const auto q = int8_net::quantized();
     const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 12, 16, 3>>(x));
     failures += compare_within("int8_net (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
+  }}""")
+
+    # The same on a 1D model: Conv1D ('same', dilated), MaxPooling1D, GlobalAveragePooling1D.
+    model = Int8Conv1DNet().eval()
+    randomize_batchnorm(model, gen)
+    x = torch.randn(BATCH, 4, 30, generator=gen)
+    with torch.no_grad():
+        y = model(x).numpy()
+    onnx_path = os.path.join(work, "int8_conv1d.onnx")
+    export(model, (4, 30), onnx_path, 13, True)
+    cal_path = os.path.join(work, "int8_conv1d_calibration.npy")
+    np.save(cal_path, torch.cat([x, torch.randn(61, 4, 30, generator=gen)]).numpy())
+    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_conv1d.hpp"), "--namespace", "int8_conv1d",
+                  "--int8", "--calibrate", cal_path])
+    if r.returncode != 0:
+        failures.append(f"int8_conv1d: onnx2tshape --int8 failed:\n{r.stderr}")
+    else:
+        includes.append('#include "int8_conv1d.hpp"')
+        checks.append(f"""  {{
+    static const float x[] = {{{floats(np.moveaxis(x.numpy(), 1, -1))}}};
+    static const float expected[] = {{{floats(y)}}};
+    const auto q = int8_conv1d::quantized();
+    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 30, 4>>(x));
+    failures += compare_within("int8_conv1d (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
   }}""")
 
     failures += check_errors(work)

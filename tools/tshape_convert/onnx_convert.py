@@ -1677,7 +1677,7 @@ def header_text(conv, namespace, weights_mode, npz_name, calibration=None, calib
 
 # The layers tshape::quantize() takes (model/quantize.hpp), and the activations it folds into the
 # requantization's clamp (Softmax only on the last Dense).
-INT8_LAYERS = ("Dense", "Conv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+INT8_LAYERS = ("Dense", "Conv1D", "Conv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
                "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
                "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "ReLU", "ReLU6")
 INT8_ACTIVATIONS = (None, "tshape::ReLU", "tshape::ReLU6")
@@ -1692,15 +1692,15 @@ def int8_problems(conv):
     for i, layer in enumerate(conv.layers):
         last = i + 1 == len(conv.layers)
         act_ok = layer.act in INT8_ACTIVATIONS or (last and layer.kind == "Dense" and layer.act == "tshape::Softmax")
-        kind_ok = layer.kind in INT8_LAYERS and (layer.kind != "Conv2D" or not any("DilationRate" in o for o in layer.options))
+        kind_ok = layer.kind in INT8_LAYERS
         if layer.kind == "BatchNormalization" and i > 0:  # quantize() folds it into the layer before, as TFLite
             before = conv.layers[i - 1]
-            kind_ok = before.kind in ("Dense", "Conv2D", "DepthwiseConv2D") and before.act is None
+            kind_ok = before.kind in ("Dense", "Conv1D", "Conv2D", "DepthwiseConv2D") and before.act is None
         if not (kind_ok and act_ok):
             problems.append(f"--int8: layer {layer.name} ({layer_type(layer)}, from {', '.join(layer.nodes) or '-'}) is not one "
                             "tshape::quantize() takes")
     if problems:
-        problems.append("tshape::quantize() takes Dense, Conv2D (no dilation) and DepthwiseConv2D with no activation, ReLU "
+        problems.append("tshape::quantize() takes Dense, Conv1D, Conv2D and DepthwiseConv2D with no activation, ReLU "
                         "or ReLU6 (Softmax on the last Dense), the 1D/2D poolings, ReLU and ReLU6 layers, Flatten, Reshape "
                         "and Dropout, and a BatchNormalization right after a Dense or convolution without activation "
                         "(folded into it)")

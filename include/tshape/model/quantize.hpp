@@ -15,21 +15,22 @@
 // Softmax, so its probabilities are steps of 1/256 (they sum to 1 within a few steps, not exactly).
 //
 // Supported layers: Dense (Linear, ReLU, ReLU6, Sigmoid, Tanh, Softmax), Conv2D (the same activations;
-// 'valid' or 'same', any strides, no dilation: the int8 Dense on patches), DepthwiseConv2D (the same
-// activations; any depth multiplier, strides, dilation, padding), MaxPooling and AveragePooling 1D/2D
-// (the input's quantization kept, as TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized),
-// GlobalMaxPooling 1D/2D, ReLU, ReLU6, Sigmoid, Tanh and Softmax (the last axis) as layers,
-// BatchNormalization right after a Dense, Conv2D or DepthwiseConv2D without activation (folded into its
-// weights and bias, as TFLite's converter does), and the layers that only move or drop values
-// (Flatten, Reshape, Dropout: identities at inference).
+// 'valid' or 'same', any strides and dilation: the int8 Dense on patches), Conv1D (the same, as the
+// Conv2D over one row that TFLite's converter makes of it; 'causal' too, its left padding at the
+// input's zero point as TFLite's Pad), DepthwiseConv2D (the same activations; any depth multiplier,
+// strides, dilation, padding), MaxPooling and AveragePooling 1D/2D (the input's quantization kept, as
+// TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized), GlobalMaxPooling 1D/2D, ReLU, ReLU6,
+// Sigmoid, Tanh and Softmax (the last axis) as layers, BatchNormalization right after a Dense, Conv1D,
+// Conv2D or DepthwiseConv2D without activation (folded into its weights and bias, as TFLite's converter
+// does), and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
 // Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
-// flash (Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
+// flash (Conv1D's and Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
 //
 // Types know the quantization: q(x) takes float data, q.int8(x) int8 data; the other is a compile error.
 // Memory: param_bytes (int8 weights, packed, plus per-channel int32 bias, weight sums, multiplier and
 // shift; a Sigmoid's or Tanh's 256-byte table), arena_bytes(batch) (two int8 activation buffers and a
-// Conv2D's scratch for one image), both constexpr.
+// convolution's scratch for one image), both constexpr.
 #pragma once
 #include <algorithm>
 #include <array>
@@ -54,6 +55,7 @@
 #include "../layers/average_pooling1d.hpp"
 #include "../layers/average_pooling2d.hpp"
 #include "../layers/batch_normalization.hpp"
+#include "../layers/conv1d.hpp"
 #include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/depthwise_conv2d.hpp"
@@ -75,10 +77,9 @@
   "tshape: q.int8(x) takes int8 data quantized with q.input_quantization() (scale, zero point); float data " \
   "goes to q(x), or quantize it first with q.quantize_input(x)"
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
-  "tshape: quantize() does not handle this layer yet (it takes Dense, Conv2D and DepthwiseConv2D with Linear, "    \
-  "ReLU or ReLU6, Sigmoid, Tanh or Softmax, the ReLU, ReLU6, Sigmoid, Tanh and Softmax layers, MaxPooling and "   \
-  "AveragePooling 1D/2D, "                                                                                         \
-  "GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; Conv2D without dilation; "     \
+  "tshape: quantize() does not handle this layer yet (it takes Dense, Conv1D, Conv2D and DepthwiseConv2D with "   \
+  "Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the ReLU, ReLU6, Sigmoid, Tanh and Softmax layers, MaxPooling " \
+  "and AveragePooling 1D/2D, GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; "     \
   "BatchNormalization right after a Dense or convolution without activation, folded into it)"
 
 namespace tshape {
@@ -160,12 +161,17 @@ template <int F, class... O>
 struct spec<Conv2D<F, O...>> {
   using opts = typename Conv2D<F, O...>::opts;
   using activation = typename Conv2D<F, O...>::activation;
-  static constexpr bool takes = quantizable_activation<activation> && opts::dh == 1 && opts::dw == 1 && !opts::causal;
+  static constexpr bool takes = quantizable_activation<activation>;
   static constexpr kind value = takes ? kind::conv : kind::unsupported;
   static constexpr bool softmax = std::is_same_v<activation, Softmax>;
   static constexpr fused act = fused_of<activation>;
   static constexpr nonlinear after = nonlinear_of<activation>;
 };
+/// Conv1D: a Conv2D over one row (TFLite's converter makes it one), any padding and dilation.
+template <int F, class... O>
+struct spec<Conv1D<F, O...>>
+    : spec_of_kind<quantizable_activation<typename Conv1D<F, O...>::activation> ? kind::conv : kind::unsupported,
+                   fused_of<typename Conv1D<F, O...>::activation>, nonlinear_of<typename Conv1D<F, O...>::activation>> {};
 template <class... O>
 struct spec<DepthwiseConv2D<O...>>
     : spec_of_kind<quantizable_activation<typename DepthwiseConv2D<O...>::activation> ? kind::depthwise : kind::unsupported,
@@ -189,13 +195,16 @@ struct spec<GlobalMaxPooling1D> : spec_of_kind<kind::global_max> {};
 /// The window geometry of a DepthwiseConv2D or a pooling on input In, as its float layer has it.
 template <class L, class In>
 inline constexpr kernels::window_geometry window_of = L::template bind<In>::geometry;
-/// A Conv2D's geometry on input In (H, W, C), for the int8 kernel.
+/// A Conv2D's geometry on input In (H, W, C), or a Conv1D's on (steps, C) as one row, for the int8 kernel.
 template <class L, class In>
 constexpr kernels::quant::conv_geometry conv_geometry_of() {
   using opts = typename L::opts;
   constexpr auto e = In::extents;
-  constexpr auto g = kernels::make_geometry(e[0], e[1], e[2], opts::kh, opts::kw, opts::sh, opts::sw, 1, 1, opts::same, L::filters);
-  return {g.h, g.w, g.c, g.kh, g.kw, g.oc, g.sh, g.sw, g.pad_top, g.pad_left, g.oh, g.ow};
+  constexpr int r = In::rank;
+  constexpr auto flat = kernels::make_geometry(r == 3 ? e[0] : 1, e[r - 2], e[r - 1], opts::kh, opts::kw, opts::sh, opts::sw,
+                                               opts::dh, opts::dw, opts::same, L::filters);
+  constexpr auto g = opts::causal ? kernels::causal_columns(flat) : flat;
+  return {g.h, g.w, g.c, g.kh, g.kw, g.oc, g.sh, g.sw, g.pad_top, g.pad_left, g.oh, g.ow, g.dh, g.dw};
 }
 template <>
 struct spec<Flatten> : spec_of_kind<kind::identity> {};
@@ -214,7 +223,7 @@ template <>
 struct spec<Tanh> : spec_of_kind<kind::identity, fused::linear, nonlinear::tanh> {};
 template <>
 struct spec<Softmax> : spec_of_kind<kind::identity, fused::linear, nonlinear::softmax> {};
-/// Folded into the Dense, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
+/// Folded into the Dense, Conv1D, Conv2D or DepthwiseConv2D right before it, as TFLite's converter folds it.
 template <>
 struct spec<BatchNormalization> : spec_of_kind<kind::folded> {};
 template <class... O>
@@ -362,6 +371,10 @@ struct stage_of<Dense<U, O...>, InShape, OutShape> {
 template <int F, class... O, class InShape, class OutShape>
 struct stage_of<Conv2D<F, O...>, InShape, OutShape> {
   using type = dense_stage<conv_geometry_of<Conv2D<F, O...>, InShape>().patch(), F>;
+};
+template <int F, class... O, class InShape, class OutShape>
+struct stage_of<Conv1D<F, O...>, InShape, OutShape> {
+  using type = dense_stage<conv_geometry_of<Conv1D<F, O...>, InShape>().patch(), F>;
 };
 template <class... O, class InShape, class OutShape>
 struct stage_of<DepthwiseConv2D<O...>, InShape, OutShape> {
@@ -529,7 +542,8 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
               if constexpr (L::use_bias) z = layer.bias().data()[co];
               for (int ky = 0; ky < g.kh; ++ky)
                 for (int kx = 0; kx < g.kw; ++kx) {
-                  const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+                  const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+                  const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
                   if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
                   for (int ci = 0; ci < g.cin; ++ci)
                     z += cur[(static_cast<std::size_t>(iy) * g.w + ix) * g.cin + ci] *
@@ -898,7 +912,8 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
       // does it before quantizing): the output's range is then the BatchNormalization's.
       constexpr bool fold = detail::quant::folds_next<typename Net::layers, i, n>();
       if constexpr (S::value == detail::quant::kind::dense || S::value == detail::quant::kind::conv) {
-        // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization.
+        // A Conv2D's HWIO kernel is a Dense kernel (kh * kw * cin, filters): the same quantization; a
+        // Conv1D's (k, cin, filters) is one with kh = 1.
         constexpr int in = detail::quant::depth_of<L, typename Net::template shape_at<i>>();
         constexpr int units = detail::quant::units_of<L>();
         const auto t_in = q.tensors[i];

@@ -1,7 +1,7 @@
 #include <tshape/tshape.hpp>
 using namespace tshape;
 
-using Net = Sequential<Input<16, 3>, Reshape<1, 16, 3>, Conv2D<8, Kernel<1, 3>, ReLU>, GlobalAveragePooling2D, Dense<4>>;
+using Net = Sequential<Input<16, 3>, Conv1D<8, Kernel<3>, Padding::causal, ReLU>, GlobalAveragePooling1D, Dense<4>>;
 
 int main() {
   auto net = make_model<Net>();

@@ -7,6 +7,9 @@
 // groups: the image is copied once padded and flipped (x ^ 0x80, the u8 that vpdpbusd takes), and each
 // output pixel's dot products read its window's kh rows there, broadcast from memory, in tiles of
 // pixels by blocks of 16 filters (conv2d_avx512_vnni). The integers are the same.
+// Dilation (Conv1D's, or a dilated Conv2D's) spaces the taps dilation_h rows and dilation_w columns
+// apart: the patches gather them; the direct path reads them where each tap's bytes are whole groups.
+// A one-row undilated window (Conv1D's) takes the direct path at any depth.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,16 +20,21 @@
 namespace tshape::kernels::quant {
 
 /// One convolution's geometry, NHWC; out_h/out_w and the top/left padding as the caller computed them
-/// (Keras' 'same' puts the odd padding cell at the bottom/right).
+/// (Keras' 'same' puts the odd padding cell at the bottom/right, 'causal' all of it on the left).
+/// A Conv1D is one row: h = 1, kh = 1.
 struct conv_geometry {
   int h, w, cin, kh, kw, cout, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0, out_h, out_w;
+  int dilation_h = 1, dilation_w = 1;
   constexpr int patch() const { return kh * kw * cin; }
+  /// The window's extent once dilated.
+  constexpr int window_h() const { return (kh - 1) * dilation_h + 1; }
+  constexpr int window_w() const { return (kw - 1) * dilation_w + 1; }
   constexpr std::size_t patch_bytes() const {  // one image's patches
     return static_cast<std::size_t>(out_h) * out_w * patch();
   }
   // The part of the input the windows read, padding included: rows and columns of pixels.
-  constexpr int padded_h() const { return (out_h - 1) * stride_h + kh; }
-  constexpr int padded_w() const { return (out_w - 1) * stride_w + kw; }
+  constexpr int padded_h() const { return (out_h - 1) * stride_h + window_h(); }
+  constexpr int padded_w() const { return (out_w - 1) * stride_w + window_w(); }
   constexpr std::size_t padded_bytes() const { return static_cast<std::size_t>(padded_h()) * padded_w() * cin; }
   /// Output pixels per block of patches padded to whole 4-byte groups (the AVX-512 VNNI path where a
   /// window row is not whole groups): up to 64, as many as one image's unpadded patches' bytes hold.
@@ -35,25 +43,31 @@ struct conv_geometry {
     const int most = out_h * out_w < 64 ? out_h * out_w : 64;
     return fit < 1 ? 1 : fit < static_cast<std::size_t>(most) ? static_cast<int>(fit) : most;
   }
-  /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy, or a block of
-  /// padded patches (a few bytes more than the patches only for a single output pixel).
+  /// One undilated window row that is not whole 4-byte groups (a Conv1D on 1 or 3 channels): the
+  /// direct path reads its last group past the window, into bytes that meet zero weights, and up to
+  /// 3 bytes past the padded copy.
+  constexpr bool one_ragged_row() const { return kh == 1 && dilation_w == 1 && kw * cin % 4 != 0; }
+  /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy (and the 3 bytes
+  /// past it a ragged row reads), or a block of padded patches (a few bytes more than the patches only
+  /// for a single output pixel).
   constexpr std::size_t scratch_bytes() const {
     const std::size_t block = static_cast<std::size_t>(block_pixels()) * static_cast<std::size_t>(depth_groups(patch()) * depth_group);
-    const std::size_t most = patch_bytes() > padded_bytes() ? patch_bytes() : padded_bytes();
+    const std::size_t padded = padded_bytes() + (one_ragged_row() ? 3 : 0);
+    const std::size_t most = patch_bytes() > padded ? patch_bytes() : padded;
     return most > block ? most : block;
   }
 };
 
-/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. A window row
-/// inside the image is kw * cin contiguous bytes of x, copied at once.
+/// One image's patches: (out_h * out_w, kh * kw * cin), padding cells at the zero point. An undilated
+/// window row inside the image is kw * cin contiguous bytes of x, copied at once.
 inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::int8_t* cols) {
   const std::size_t run = static_cast<std::size_t>(g.kw) * g.cin;
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < g.out_w; ++ox) {
       const int ix0 = ox * g.stride_w - g.pad_left;
-      const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
+      const bool inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
-        const int iy = oy * g.stride_h - g.pad_top + ky;
+        const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
         std::int8_t* dst = cols + ((static_cast<std::size_t>(oy) * g.out_w + ox) * g.kh + ky) * run;
         if (iy < 0 || iy >= g.h) {
           std::memset(dst, zero_point, run);
@@ -61,7 +75,7 @@ inline void im2col(const conv_geometry& g, const std::int8_t* x, std::int8_t zer
           std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin, run);
         } else {
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
-            const int ix = ix0 + kx;
+            const int ix = ix0 + kx * g.dilation_w;
             if (ix < 0 || ix >= g.w) std::memset(dst, zero_point, static_cast<std::size_t>(g.cin));
             else std::memcpy(dst, x + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, static_cast<std::size_t>(g.cin));
           }
@@ -197,9 +211,12 @@ inline void vnni_conv_pixels(int pixels, const At& at, int segments, std::ptrdif
 }  // namespace detail
 
 /// AVX-512 VNNI without patches where a window row (kw * cin bytes) is whole groups of 4: the image is
-/// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy.
-/// Otherwise (cin 3 under a 3-wide window, say) patches of up to 64 pixels at a time, each padded to
-/// whole groups. Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
+/// copied once, padded and flipped, and each output pixel reads its window's kh rows from that copy
+/// (dilation_h rows apart); a one-row undilated window (Conv1D's) of any depth as one run whose last
+/// group reads on past it into bytes that meet zero weights; a one-row window dilated along the row
+/// reads its kw taps, each cin bytes, dilation_w pixels apart, when cin is whole groups. Otherwise
+/// (cin 3 under a 3x3 window, say) patches of up to 64 pixels at a time, each padded to whole groups.
+/// Tiles of pixels by blocks of channels, as dense_avx512_vnni; the same integers.
 inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                                const requantization& q, std::int8_t* scratch, std::int8_t* y) {
   const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
@@ -209,16 +226,21 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   auto* const flipped = reinterpret_cast<std::uint8_t*>(scratch);
   const auto zp = static_cast<std::int8_t>(q.input_zero_point);
   const int pixels = g.out_h * g.out_w;
-  if (g.kw * g.cin % depth_group == 0) {
+  const bool rows_whole = g.dilation_w == 1 && (g.kw * g.cin % depth_group == 0 || g.kh == 1);  // kh segments, a row each
+  const bool taps_whole = g.kh == 1 && g.cin % depth_group == 0;  // kw segments, a tap each
+  if (rows_whole || taps_whole) {
     const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin;
     const auto at = [&](int pixel) {
-      const int oy = pixel / g.out_w, ox = pixel - oy * g.out_w;
+      const int oy = g.out_h == 1 ? 0 : pixel / g.out_w, ox = pixel - oy * g.out_w;  // one row (Conv1D): no division
       return flipped + static_cast<std::ptrdiff_t>(oy) * g.stride_h * row + static_cast<std::ptrdiff_t>(ox) * g.stride_w * g.cin;
     };
+    const int segments = rows_whole ? g.kh : g.kw;
+    const std::ptrdiff_t seg_stride = rows_whole ? row * g.dilation_h : static_cast<std::ptrdiff_t>(g.dilation_w) * g.cin;
+    const std::ptrdiff_t seg_groups = rows_whole ? depth_groups(g.kw * g.cin) : g.cin / depth_group;
     for (int b = 0; b < batch; ++b) {
       detail::pad_flipped(g, x + b * in_image, zp, flipped);
-      detail::vnni_conv_pixels(pixels, at, g.kh, row, g.kw * g.cin / depth_group, packed, block_stride, q, g.cout,
-                               y + b * out_image);
+      if (g.one_ragged_row()) std::memset(flipped + g.padded_bytes(), 0, 3);  // read, times zero weights
+      detail::vnni_conv_pixels(pixels, at, segments, seg_stride, seg_groups, packed, block_stride, q, g.cout, y + b * out_image);
     }
     return;
   }
@@ -227,6 +249,16 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
   const int run = g.kw * g.cin;  // a window row's bytes
   const __mmask64 run_mask = run >= 64 ? ~0ULL : (1ULL << run) - 1;
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+#if defined(__AVX512VBMI__)
+  // A dilated window row that spans at most 64 bytes (kw taps of cin bytes, dilation_w pixels apart):
+  // one load, its taps put side by side by one vpermb.
+  const int span = g.window_w() * g.cin;
+  const bool gather = g.dilation_w > 1 && span <= 64;
+  const __mmask64 span_mask = span >= 64 ? ~0ULL : (1ULL << span) - 1;
+  alignas(64) std::int8_t order[64] = {};
+  for (int k = 0; gather && k < run; ++k) order[k] = static_cast<std::int8_t>((k / g.cin) * g.dilation_w * g.cin + k % g.cin);
+  const __m512i taps = _mm512_load_si512(order);
+#endif
   for (int b = 0; b < batch; ++b) {
     const std::int8_t* xb = x + b * in_image;
     for (int first = 0; first < pixels; first += g.block_pixels()) {
@@ -235,10 +267,10 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
         const int oy = (first + i) / g.out_w, ox = (first + i) % g.out_w;
         std::uint8_t* dst = flipped + static_cast<std::size_t>(i) * stride;
         const int ix0 = ox * g.stride_w - g.pad_left;
-        const bool inside = ix0 >= 0 && ix0 + g.kw <= g.w;
+        const bool inside = ix0 >= 0 && ix0 + g.window_w() <= g.w;
         for (int ky = 0; ky < g.kh; ++ky) {
-          const int iy = oy * g.stride_h - g.pad_top + ky;
-          if (inside && iy >= 0 && iy < g.h) {  // the window row at once
+          const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+          if (inside && iy >= 0 && iy < g.h && g.dilation_w == 1) {  // the window row at once
             const std::int8_t* src = xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin;
             if (run <= 64)
               _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_loadu_epi8(run_mask, src), flip));
@@ -247,8 +279,17 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
             dst += run;
             continue;
           }
+#if defined(__AVX512VBMI__)
+          if (gather && inside && iy >= 0 && iy < g.h) {
+            // (maskz forms: g++ 12 warns of the undefined vector the plain ones start from)
+            const __m512i row = _mm512_maskz_loadu_epi8(span_mask, xb + (static_cast<std::size_t>(iy) * g.w + ix0) * g.cin);
+            _mm512_mask_storeu_epi8(dst, run_mask, _mm512_xor_si512(_mm512_maskz_permutexvar_epi8(~__mmask64{0}, taps, row), flip));
+            dst += run;
+            continue;
+          }
+#endif
           for (int kx = 0; kx < g.kw; ++kx, dst += g.cin) {
-            const int ix = ix0 + kx;
+            const int ix = ix0 + kx * g.dilation_w;
             if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) std::memset(dst, fill, static_cast<std::size_t>(g.cin));
             else detail::copy_flipped(xb + (static_cast<std::size_t>(iy) * g.w + ix) * g.cin, dst, static_cast<std::size_t>(g.cin));
           }
@@ -292,7 +333,8 @@ inline void conv2d_reference(const conv_geometry& g, int batch, const std::int8_
           std::int32_t acc = 0;
           for (int ky = 0; ky < g.kh; ++ky)
             for (int kx = 0; kx < g.kw; ++kx) {
-              const int iy = oy * g.stride_h - g.pad_top + ky, ix = ox * g.stride_w - g.pad_left + kx;
+              const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+              const int ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
               if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
               for (int ci = 0; ci < g.cin; ++ci)
                 acc += (x[((static_cast<std::size_t>(b) * g.h + iy) * g.w + ix) * g.cin + ci] - q.input_zero_point) *
