@@ -1,10 +1,11 @@
-// quantize() with Sigmoid, Tanh and Softmax, fused into Dense, Conv2D and DepthwiseConv2D or as layers:
+// quantize() with Sigmoid, Tanh and Softmax, fused into Dense, Conv1D, Conv2D and DepthwiseConv2D or as layers:
 // each runs as TFLite's int8 kernel after the layer before requantizes to its calibrated range, with
 // TFLite's fixed output quantization. Checked here: the model's int8 pass is the plain reference
 // kernels' rebuilt layer by layer (the activation kernels are checked bit for bit against TFLite's
 // algorithm in kernels/quant_activation_test.cpp), the float call is close to the float model, and a
 // model of Dense layers still quantizes at compile time.
 #include <tshape/layers/batch_normalization.hpp>
+#include <tshape/layers/conv1d.hpp>
 #include <tshape/layers/conv2d.hpp>
 #include <tshape/layers/dense.hpp>
 #include <tshape/layers/depthwise_conv2d.hpp>
@@ -201,6 +202,35 @@ TEST_CASE("quantize: Conv2D and DepthwiseConv2D with Sigmoid, Tanh and a Softmax
   kq::conv2d_reference(g2, 3, c.data(), unpack(s2, 4, 3).data(), requant(q, s2, 2, s2.pre.zero_point, s2.sums.data()), d.data());
   kq::softmax(d.data(), d.data(), 3 * 4 * 3, 3, kq::prepare_softmax(s2.pre.scale));
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == d);
+
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 0.04f);
+}
+
+TEST_CASE("quantize: a causal Conv1D with Tanh and a Conv1D with a Softmax over its filters", "[quant]") {
+  using C0 = Conv1D<5, Kernel<3>, Padding::causal, DilationRate<2>, Tanh>;
+  using C1 = Conv1D<4, Kernel<2>, Strides<2>, Softmax>;
+  using Net = Sequential<Input<11, 3>, C0, C1>;
+  auto net = make_model<Net>(71);
+  Tensor<float, Shape<dyn, 11, 3>> calibration(40), x(2);
+  fill(calibration, 72, -1.5f, 1.5f);
+  fill(x, 73, -1.5f, 1.5f);
+  const auto q = quantize(*net, calibration);
+  CHECK(same(q.tensors[1], kq::tanh_output));
+  CHECK(same(q.tensors[2], kq::softmax_output));
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+  const auto& s0 = std::get<0>(q.stages);
+  const auto& s1 = std::get<1>(q.stages);
+  constexpr auto g0 = detail::quant::conv_geometry_of<C0, Shape<11, 3>>();
+  constexpr auto g1 = detail::quant::conv_geometry_of<C1, Shape<11, 5>>();
+  std::vector<std::int8_t> a(xq.begin(), xq.end()), b(2 * 11 * 5), c(2 * 5 * 4);
+  kq::conv2d_reference(g0, 2, a.data(), unpack(s0, 9, 5).data(), requant(q, s0, 0, s0.pre.zero_point, s0.sums.data()), b.data());
+  kq::lookup(b.data(), b.data(), static_cast<std::ptrdiff_t>(b.size()), kq::tanh_table(kq::prepare_tanh(s0.pre)));
+  kq::conv2d_reference(g1, 2, b.data(), unpack(s1, 10, 4).data(), requant(q, s1, 1, s1.pre.zero_point, s1.sums.data()), c.data());
+  kq::softmax(c.data(), c.data(), 2 * 5, 4, kq::prepare_softmax(s1.pre.scale));
+  CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == c);
 
   const auto y = q(x);
   const auto yf = (*net)(x);
