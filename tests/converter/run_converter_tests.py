@@ -235,6 +235,18 @@ class Int8Conv1DNet(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool1d(h, 1), 1))
 
 
+class Int8ActNet(nn.Module):
+    """For --int8 with TFLite's int8 activations: Linear + Tanh, Linear + Sigmoid, Linear + Softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(12, 16), nn.Tanh(), nn.Linear(16, 8), nn.Sigmoid(), nn.Linear(8, 4),
+                                 nn.Softmax(dim=-1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
 class Decoder(nn.Module):
     """ConvTranspose2d up-sampling: stride 2 with padding 0 (valid), padding 1 with output_padding 1
     (Keras' 'same' window shifted by one: a Cropping2D), kernel 4 padding 1 (Keras' 'same'), no bias."""
@@ -573,6 +585,29 @@ def main():
     failures += compare_within("int8_conv1d (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
   }}""")
 
+    # Tanh, Sigmoid and Softmax run as TFLite's int8 kernels: Softmax's output has steps of 1/256.
+    model = Int8ActNet().eval()
+    x = torch.randn(BATCH, 12, generator=gen)
+    with torch.no_grad():
+        y = model(x).numpy()
+    onnx_path = os.path.join(work, "int8_act.onnx")
+    export(model, (12,), onnx_path, 13, True)
+    cal_path = os.path.join(work, "int8_act_calibration.npy")
+    np.save(cal_path, torch.cat([x, torch.randn(95, 12, generator=gen)]).numpy())
+    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_act.hpp"), "--namespace", "int8_act",
+                  "--int8", "--calibrate", cal_path])
+    if r.returncode != 0:
+        failures.append(f"int8_act: onnx2tshape --int8 failed:\n{r.stderr}")
+    else:
+        includes.append('#include "int8_act.hpp"')
+        checks.append(f"""  {{
+    static const float x[] = {{{floats(x.numpy())}}};
+    static const float expected[] = {{{floats(y)}}};
+    const auto q = int8_act::quantized();
+    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 12>>(x));
+    failures += compare_within("int8_act (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
+  }}""")
+
     failures += check_errors(work)
     failures += check_torch2npz(work, gen)
 
@@ -851,16 +886,18 @@ def check_errors(work):
                       dynamic_axes={"x": {0: "batch", 1: "features"}})
     expect_failure("dynamic axis", path, ["input x: axis 1", "features"])
 
-    # --int8: a model quantize() does not take (Tanh, ELU...) is refused with the layer named; samples of
+    # --int8: a model quantize() does not take (LeakyReLU, ELU...) is refused with the layer named; samples of
     # the wrong shape are refused; --int8 without --calibrate is a usage error.
     good = os.path.join(work, "mlp_op13.onnx")
     cal = os.path.join(work, "mlp_calibration.npy")
     np.save(cal, np.zeros((5, 12), np.float32))
     r = run_tool([good, "-o", out, "--int8", "--calibrate", cal])
-    for needle in ("--int8: layer dense_1 (tshape::Dense<16, tshape::Tanh>", "not one tshape::quantize() takes",
+    for needle in ("--int8: layer dense_2 (tshape::Dense<10, tshape::LeakyReLU", "not one tshape::quantize() takes",
                    "nothing was written"):
         if needle not in r.stderr:
-            failures.append(f"--int8 on an MLP with Tanh: the message lacks {needle!r}:\n{r.stderr}")
+            failures.append(f"--int8 on an MLP with LeakyReLU: the message lacks {needle!r}:\n{r.stderr}")
+    if "dense_1 (" in r.stderr:
+        failures.append(f"--int8 on an MLP: its Dense with Tanh is refused, but quantize() takes it:\n{r.stderr}")
     wrong = os.path.join(work, "wrong_calibration.npy")
     np.save(wrong, np.zeros((5, 3, 12, 15), np.float32))
     r = run_tool([os.path.join(work, "int8_net.onnx"), "-o", out, "--int8", "--calibrate", wrong])

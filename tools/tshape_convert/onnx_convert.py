@@ -1675,12 +1675,12 @@ def header_text(conv, namespace, weights_mode, npz_name, calibration=None, calib
 # ---------------------------------------------------------------------------------------------------
 # int8: the calibration data and what tshape::quantize() takes
 
-# The layers tshape::quantize() takes (model/quantize.hpp), and the activations it folds into the
-# requantization's clamp (Softmax only on the last Dense).
+# The layers tshape::quantize() takes (model/quantize.hpp), and the activations it takes on a layer: the
+# requantization's clamp (ReLU, ReLU6) or an int8 stage after it (Sigmoid, Tanh, Softmax).
 INT8_LAYERS = ("Dense", "Conv1D", "Conv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
                "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-               "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "ReLU", "ReLU6")
-INT8_ACTIVATIONS = (None, "tshape::ReLU", "tshape::ReLU6")
+               "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "ReLU", "ReLU6", "Sigmoid", "Tanh", "Softmax")
+INT8_ACTIVATIONS = (None, "tshape::ReLU", "tshape::ReLU6", "tshape::Sigmoid", "tshape::Tanh", "tshape::Softmax")
 
 
 def int8_problems(conv):
@@ -1690,8 +1690,7 @@ def int8_problems(conv):
                 "this graph converts to a functional model"]
     problems = []
     for i, layer in enumerate(conv.layers):
-        last = i + 1 == len(conv.layers)
-        act_ok = layer.act in INT8_ACTIVATIONS or (last and layer.kind == "Dense" and layer.act == "tshape::Softmax")
+        act_ok = layer.act in INT8_ACTIVATIONS
         kind_ok = layer.kind in INT8_LAYERS
         if layer.kind == "BatchNormalization" and i > 0:  # quantize() folds it into the layer before, as TFLite
             before = conv.layers[i - 1]
@@ -1700,10 +1699,10 @@ def int8_problems(conv):
             problems.append(f"--int8: layer {layer.name} ({layer_type(layer)}, from {', '.join(layer.nodes) or '-'}) is not one "
                             "tshape::quantize() takes")
     if problems:
-        problems.append("tshape::quantize() takes Dense, Conv1D, Conv2D and DepthwiseConv2D with no activation, ReLU "
-                        "or ReLU6 (Softmax on the last Dense), the 1D/2D poolings, ReLU and ReLU6 layers, Flatten, Reshape "
-                        "and Dropout, and a BatchNormalization right after a Dense or convolution without activation "
-                        "(folded into it)")
+        problems.append("tshape::quantize() takes Dense, Conv1D, Conv2D and DepthwiseConv2D with no activation, ReLU, "
+                        "ReLU6, Sigmoid, Tanh or Softmax, the 1D/2D poolings, the ReLU, ReLU6, Sigmoid, Tanh and Softmax "
+                        "layers, Flatten, Reshape and Dropout, and a BatchNormalization right after a Dense or "
+                        "convolution without activation (folded into it)")
     return problems
 
 
