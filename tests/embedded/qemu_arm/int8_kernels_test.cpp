@@ -1,7 +1,10 @@
 // The int8 kernels' Cortex-M4 path (sxtb16 + smlad, kernels/quant/dense.hpp) against the plain
 // reference, bit for bit: Dense over odd depths and unit counts, batch 1 and more, extreme values,
-// fused activation ranges; Conv2D (which runs the same Dense on patches) over strides and padding.
+// fused activation ranges; Conv2D (which runs the same Dense on patches) over strides and padding,
+// and Conv1D's one-row windows (dilated, causal); the int8 Logistic, Tanh and Softmax (portable code,
+// here compiled for the M4) against a direct evaluation of their fixed-point steps.
 // Built for the Cortex-M4 and run under qemu-arm by run.sh; no heap, no C runtime.
+#include <tshape/kernels/quant/activation.hpp>
 #include <tshape/kernels/quant/conv.hpp>
 #include <tshape/kernels/quant/dense.hpp>
 
@@ -119,6 +122,84 @@ void conv_cases() {
       if (!ok) report("conv2d kernel/stride/batch", gm.kh * 10 + gm.kw, gm.stride, batch);
     }
 }
+// Conv1D as Keras' converter hands it to TFLite: a Conv2D over one row (length 13, 3 channels, 5
+// filters), kernel 3, dilation 1 and 2, stride 1 and 2, 'valid', 'same' and 'causal' (all padding
+// on the left).
+void conv1d_cases() {
+  std::uint64_t s = 99;
+  for (int dilation : {1, 2})
+    for (int stride : {1, 2})
+      for (int padding = 0; padding < 3; ++padding) {  // valid, same, causal
+        const int window = 2 * dilation + 1, len = 13, cin = 3, cout = 5;
+        const int out = padding == 0 ? (len - window) / stride + 1 : (len + stride - 1) / stride;
+        const int total = padding == 0 ? 0 : (out - 1) * stride + window - len;
+        const int left = padding == 2 ? window - 1 : total / 2;
+        conv_geometry g{1, len, cin, 1, 3, cout, 1, stride, 0, left, 1, out};
+        g.dilation_w = dilation;
+        for (int i = 0; i < 2 * len * cin; ++i) image[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
+        for (int i = 0; i < cout * g.patch(); ++i) ohwi[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 255) - 127);
+        pack_weights(g.patch(), cout, ohwi, conv_packed);
+        for (int c = 0; c < cout; ++c) {
+          std::int32_t sum = 0;
+          for (int k = 0; k < g.patch(); ++k) sum += ohwi[c * g.patch() + k];
+          sums[c] = sum;
+          bias[c] = static_cast<std::int32_t>(next(s) % 2001) - 1000;
+          const auto qm = quantize_multiplier(1e-3 * static_cast<double>(1 + next(s) % 10000));
+          mult[c] = qm.value;
+          shift[c] = qm.shift;
+        }
+        const requantization q{bias, sums, mult, shift, static_cast<std::int32_t>(next(s) % 256) - 128, 7, -128, 127};
+        const int n = 2 * out * cout;
+        conv2d_reference(g, 2, image, ohwi, q, conv_expected);
+        for (int i = 0; i < n; ++i) conv_got[i] = 99;
+        conv2d(g, 2, image, conv_packed, q, scratch, conv_got, dense_arm_dsp);
+        ++cases;
+        bool ok = true;
+        for (int i = 0; i < n; ++i) ok = ok && conv_got[i] == conv_expected[i];
+        if (!ok) report("conv1d dilation/stride/padding", dilation, stride, padding);
+      }
+}
+
+// Logistic and Tanh over every int8 input, and Softmax rows, as the M4 computes them: their tables
+// against the per-value kernels (the host tests check those against TFLite's algorithm), Softmax's
+// rows summing to 1.
+void activation_cases() {
+  for (int zp : {-128, -5, 0, 77})
+    for (float scale : {0.002f, 0.03f, 0.1f, 0.5f}) {
+      const affine in{scale, zp};
+      const auto lp = prepare_logistic(in);
+      const auto tp = prepare_tanh(in);
+      const auto lt = logistic_table(lp), tt = tanh_table(tp);
+      bool ok = true;
+      for (int v = -128; v < 128; ++v) {
+        const auto x8 = static_cast<std::int8_t>(v);
+        std::int8_t a = 0, b = 0;
+        lookup(&x8, &a, 1, lt);
+        lookup(&x8, &b, 1, tt);
+        ok = ok && a == logistic(x8, lp) && b == tanh(x8, tp);
+      }
+      ++cases;
+      if (!ok) report("logistic/tanh zero point/scale*1000", zp, static_cast<int>(scale * 1000), 0);
+    }
+  std::uint64_t s = 5;
+  for (int depth : {1, 4, 10, 33})
+    for (float scale : {0.01f, 0.1f, 0.4f}) {
+      const auto p = prepare_softmax(scale);
+      std::int8_t row[33], out[33];
+      for (int i = 0; i < depth; ++i) row[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
+      softmax(row, out, 1, depth, p);
+      int sum = 0;
+      for (int i = 0; i < depth; ++i) sum += out[i] + 128;  // probabilities in steps of 1/256
+      ++cases;
+      // Rows sum to 1 within a step per value (TFLite's rounding), and equal inputs share equally.
+      const int slack = depth + 1;
+      if (sum < 256 - slack || sum > 256 + slack) report("softmax depth/scale*100/sum", depth, static_cast<int>(scale * 100), sum);
+    }
+  std::int8_t equal[4] = {5, 5, 5, 5}, quarter[4];
+  softmax(equal, quarter, 1, 4, prepare_softmax(0.1f));
+  ++cases;
+  if (quarter[0] != -64 || quarter[3] != -64) report("softmax of four equal logits", quarter[0], quarter[3], 0);
+}
 }  // namespace
 
 int test_main() {
@@ -127,6 +208,8 @@ int test_main() {
   qemu_arm::say(": ");
   dense_cases();
   conv_cases();
+  conv1d_cases();
+  activation_cases();
   qemu_arm::say(cases);
   qemu_arm::say(" cases, ");
   qemu_arm::say(failures);
