@@ -12,6 +12,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../../../examples/functional/resnet.hpp"
 #include "../support.hpp"
 
 using namespace tshape;
@@ -258,4 +259,30 @@ TEST_CASE("quantize: Concatenate along the first axis of three inputs, one the m
   const auto yd = q(x);
   const auto yf = (*net)(x);
   check_close(yd, yf, batch, 2, 8 * q.output_quantization().scale, 36);
+}
+
+TEST_CASE("quantize: the example ResNet (two residual blocks, a projection shortcut, four folded BatchNormalizations)",
+          "[quant]") {
+  using Net = resnet::Net;
+  auto net = make_model<Net>(3);
+  tshape_test::random_floats rnd(41);
+  // BatchNormalizations with statistics of their own; scores far from uniform.
+  auto stats = [&](auto& bn) {
+    for (auto& v : bn.gamma()) v = rnd(0.5f, 1.5f);
+    for (auto& v : bn.beta()) v = rnd(-0.2f, 0.2f);
+    for (auto& v : bn.moving_mean()) v = rnd(-0.1f, 0.1f);
+    for (auto& v : bn.moving_variance()) v = rnd(0.5f, 2.0f);
+  };
+  stats(layer(net, resnet::b1_bn1));
+  stats(layer(net, resnet::b1_bn2));
+  stats(layer(net, resnet::b2_bn1));
+  stats(layer(net, resnet::b2_bn2));
+  for (auto& v : layer(net, resnet::scores).kernel()) v *= 8.0f;
+  Tensor<float, Shape<dyn, 16, 16, 3>> calibration(64), x(100);
+  fill(calibration, 42, 0.0f, 1.0f);
+  fill(x, 43, 0.0f, 1.0f);
+  const auto q = quantize(*net, calibration);
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  check_close(y, yf, 100, 10, 0.05f, 95);
 }
