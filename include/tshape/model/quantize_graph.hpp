@@ -1,9 +1,13 @@
 // Post-training int8 quantization of a functional model (model/functional.hpp), TFLite's full-integer
 // scheme as for a Sequential (model/quantize.hpp, whose stages and kernels this reuses):
 //
-//   using Net = decltype(model(image, out));          // one Input, one output
+//   using Net = decltype(model(image, out));
 //   const auto q = tshape::quantize(*net, calibration); // a Quantized<Net>
 //   auto y = q(x);  auto yq = q.int8(xq);               // as a quantized Sequential's
+//
+// A model of several Inputs takes one calibration tensor per Input (quantize(*net, images, meta)), and
+// its calls one tensor per Input (q(x0, x1)); a model of several outputs returns a std::tuple of tensors.
+// input_quantization<J>() and output_quantization<J>() are Input J's and output J's.
 //
 // Every tensor of the graph (every node, model/graph.hpp) gets its own int8 quantization: calibration
 // runs the float model's layers on the samples node by node in topological order and records each
@@ -18,10 +22,10 @@
 //                the others copied.
 // A BatchNormalization folds into the Dense, Conv2D or DepthwiseConv2D without activation that it reads,
 // when it is that layer's only reader. Anything else is a compile error naming the layer
-// (NOT_QUANTIZABLE); so is a model of several Inputs or outputs.
+// (NOT_QUANTIZABLE).
 //
 // Memory: param_bytes sums the stages (as a Sequential's); arena_bytes(batch) gives every node its own
-// int8 buffer (no reuse; the input's and output's included, for the float call) plus a Conv2D's scratch.
+// int8 buffer (no reuse; the Inputs' and outputs' included, for the float call) plus a Conv2D's scratch.
 // The float model's layers run in calibration (they are not constexpr): a functional model quantizes
 // at run time.
 #pragma once
@@ -47,8 +51,6 @@
   "Sequential: Dense, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the "        \
   "activation layers, the poolings, Flatten, Reshape, Dropout, a BatchNormalization that is the only reader of " \
   "a Dense or convolution without activation; and Add of two inputs of one shape, Concatenate)"
-#define TSHAPE_MSG_QUANTIZED_GRAPH_ONE_INPUT_OUTPUT \
-  "tshape: quantize() takes functional models of one Input and one output (several are not supported yet)"
 
 namespace tshape {
 
@@ -239,7 +241,6 @@ inline float tanh_preimage(float y) {
 template <class... I, class... O>
 class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
   using Net = Model<Inputs<I...>, Outputs<O...>>;
-  static_assert(sizeof...(I) == 1 && sizeof...(O) == 1, TSHAPE_MSG_QUANTIZED_GRAPH_ONE_INPUT_OUTPUT);
   using info = detail::quant::graph_info<Net>;
   static constexpr int n = Net::n;
   static constexpr const auto& table = Net::table;
@@ -251,22 +252,35 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     else return detail::quant::after_of<gspec<K>>();
   }();
   using stage_tuple = typename info::stages;
+  static constexpr std::size_t inputs = sizeof...(I), outputs = sizeof...(O);
 
  public:
   using float_model = Net;
   using input_shape = typename Net::input_shape;
   using output_shape = typename Net::output_shape;
+  /// One sample's shape of Input J and of output J.
+  template <std::size_t J>
+  using input_shape_at = typename detail::type_at_t<J, detail::type_list<I...>>::shape;
+  template <std::size_t J>
+  using output_shape_at = typename Net::template output_shape_at<J>;
   using diagnosis = typename info::diagnosis;
-  /// The nodes of the model's Input and output.
-  static constexpr int input_node = detail::index_in_v<detail::type_at_t<0, detail::type_list<I...>>, typename Net::nodes>;
-  static constexpr int output_node = detail::index_in_v<detail::type_at_t<0, detail::type_list<O...>>, typename Net::nodes>;
+  /// The nodes of the model's Inputs and outputs (in Net::nodes).
+  static constexpr std::array<int, inputs> input_nodes{detail::index_in_v<I, typename Net::nodes>...};
+  static constexpr std::array<int, outputs> output_nodes{detail::index_in_v<O, typename Net::nodes>...};
 
   /// The quantization of every node's output, in the graph's topological order (Net::nodes).
   std::array<kernels::quant::affine, static_cast<std::size_t>(n)> tensors{};
   stage_tuple stages{};
 
-  constexpr kernels::quant::affine input_quantization() const { return tensors[input_node]; }
-  constexpr kernels::quant::affine output_quantization() const { return tensors[output_node]; }
+  /// The quantization q.int8 takes on Input J, and gives on output J.
+  template <std::size_t J = 0>
+  constexpr kernels::quant::affine input_quantization() const {
+    return tensors[static_cast<std::size_t>(input_nodes[J])];
+  }
+  template <std::size_t J = 0>
+  constexpr kernels::quant::affine output_quantization() const {
+    return tensors[static_cast<std::size_t>(output_nodes[J])];
+  }
   /// The quantization of tensor t of the graph: q.quantization_of(x) for `constexpr auto x = ...(...)`.
   template <class T>
   constexpr kernels::quant::affine quantization_of(const T&) const {
@@ -280,7 +294,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) { total += std::tuple_element_t<k, stage_tuple>::bytes; });
     return total;
   }();
-  /// Node k's buffer for `batch` samples, 64-byte aligned, and where it starts in the arena.
+  /// Node K's buffer for `batch` samples, 64-byte aligned, and where each starts in the arena.
   template <std::size_t K>
   static constexpr std::size_t buffer_bytes(int batch) {
     const std::size_t one = static_cast<std::size_t>(batch) * info::template size<K>;
@@ -291,7 +305,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) { o[k + 1] = o[k] + buffer_bytes<k>(batch); });
     return o;
   }
-  /// Every node's int8 buffer (the Input's and output's too) and a Conv2D's scratch.
+  /// Every node's int8 buffer (the Inputs' and outputs' too) and a Conv2D's scratch.
   static constexpr std::size_t arena_bytes(int batch) { return offsets(batch)[static_cast<std::size_t>(n)] + info::patches; }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
   template <int Batch = 1>
@@ -300,69 +314,63 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     alignas(TSHAPE_ALIGN) std::int8_t bytes[arena_bytes(Batch)];
   };
 
-  /// The int8 pass: x (batch, input) int8 -> y (batch, output) int8 on `scratch` (arena_bytes(batch)).
-  void run_int8(const std::int8_t* x, std::int8_t* y, int batch, std::int8_t* scratch) const {
+  /// The int8 pass: xs[j] (batch, Input j) int8 -> ys[j] (batch, output j) int8 on `scratch`
+  /// (arena_bytes(batch) bytes, 64-byte aligned). Allocates nothing.
+  void run_int8(const std::int8_t* const* xs, std::int8_t* const* ys, int batch, std::int8_t* scratch) const {
     if (batch <= 0) return;
     const auto off = offsets(batch);
     std::int8_t* patches = scratch + off[static_cast<std::size_t>(n)];
     auto at = [&](int k) -> std::int8_t* {
-      if (k == input_node) return const_cast<std::int8_t*>(x);
-      if (k == output_node) return y;
+      if (Net::model_input[k] >= 0) return const_cast<std::int8_t*>(xs[Net::model_input[k]]);
+      if (Net::model_output[k] >= 0) return ys[Net::model_output[k]];
       return scratch + off[static_cast<std::size_t>(k)];
     };
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
       if constexpr (!table.is_input[k]) run_node<k>(at, batch, patches);
     });
   }
+  /// One Input, one output.
+  void run_int8(const std::int8_t* x, std::int8_t* y, int batch, std::int8_t* scratch) const {
+    run_int8(&x, &y, batch, scratch);
+  }
 
-  /// The float pass on raw rows: quantize x, run_int8, dequantize.
-  void run(const float* x, float* y, int batch, std::int8_t* scratch) const {
+  /// The float pass on raw rows: each Input quantized, run_int8, each output dequantized.
+  void run(const float* const* xs, float* const* ys, int batch, std::int8_t* scratch) const {
     if (batch <= 0) return;
     const auto off = offsets(batch);
-    std::int8_t* xq = scratch + off[static_cast<std::size_t>(input_node)];
-    std::int8_t* yq = scratch + off[static_cast<std::size_t>(output_node)];
-    kernels::quant::quantize_values(x, xq, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(input_size),
-                                    input_quantization());
-    run_int8(xq, yq, batch, scratch);
-    kernels::quant::dequantize_values(yq, y, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(output_size),
-                                      output_quantization());
+    std::array<const std::int8_t*, inputs> xq{};
+    std::array<std::int8_t*, outputs> yq{};
+    detail::for_each_index<inputs>([&](auto j) {
+      constexpr auto k = static_cast<std::size_t>(input_nodes[j]);
+      std::int8_t* slot = scratch + off[k];
+      kernels::quant::quantize_values(xs[j], slot, static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(info::template size<k>),
+                                      tensors[k]);
+      xq[j] = slot;
+    });
+    detail::for_each_index<outputs>([&](auto j) { yq[j] = scratch + off[static_cast<std::size_t>(output_nodes[j])]; });
+    run_int8(xq.data(), yq.data(), batch, scratch);
+    detail::for_each_index<outputs>([&](auto j) {
+      constexpr auto k = static_cast<std::size_t>(output_nodes[j]);
+      kernels::quant::dequantize_values(yq[j], ys[j], static_cast<std::ptrdiff_t>(batch) * static_cast<std::ptrdiff_t>(info::template size<k>),
+                                        tensors[k]);
+    });
   }
+  void run(const float* x, float* y, int batch, std::int8_t* scratch) const { run(&x, &y, batch, scratch); }
 
-  /// y = q(x): float data, batch first; returns float.
-  template <class X>
-    requires is_tensor<X>::value
-  auto operator()(const X& x) const {
-    using S = typename X::shape;
-    using D = call_diagnosis<std::remove_cv_t<typename X::value_type>, S, float>;
-    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_TAKES_FLOAT);
-    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
-    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
-    if constexpr (std::is_void_v<D>) {
-      Tensor<float, prepend_t<S::extents[0], output_shape>> y = make_result<float, S>(x);
-      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run(x.data(), y.data(), x.extent(0), scratch); });
-      return y;
-    } else {
-      return detail::failed_model_output{};
-    }
+  /// y = q(x...): float data, one tensor per Input, batch first; returns float (a std::tuple of
+  /// tensors for several outputs).
+  template <class... X>
+    requires((is_tensor<X>::value && ...) && sizeof...(X) > 0)
+  auto operator()(const X&... x) const {
+    return call<float>(x...);
   }
-  /// yq = q.int8(xq): int8 data quantized with input_quantization(); int8 out, output_quantization().
-  template <class X>
-    requires is_tensor<X>::value
-  auto int8(const X& x) const {
-    using S = typename X::shape;
-    using D = call_diagnosis<std::remove_cv_t<typename X::value_type>, S, std::int8_t>;
-    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_INT8_TAKES_INT8);
-    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
-    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
-    if constexpr (std::is_void_v<D>) {
-      Tensor<std::int8_t, prepend_t<S::extents[0], output_shape>> y = make_result<std::int8_t, S>(x);
-      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run_int8(x.data(), y.data(), x.extent(0), scratch); });
-      return y;
-    } else {
-      return detail::failed_model_output{};
-    }
+  /// yq = q.int8(xq...): int8 data quantized with input_quantization<J>(); int8 out, output_quantization<J>().
+  template <class... X>
+    requires((is_tensor<X>::value && ...) && sizeof...(X) > 0)
+  auto int8(const X&... x) const {
+    return call<std::int8_t>(x...);
   }
-  /// Firmware: the float and int8 passes on the caller's arena; allocate nothing.
+  /// Firmware (one Input, one output): the float and int8 passes on the caller's arena; allocate nothing.
   template <int B>
   void forward(const float* x, float* y, arena<B>& scratch) const {
     run(x, y, B, scratch.bytes);
@@ -372,26 +380,27 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     run_int8(x, y, B, scratch.bytes);
   }
 
-  template <class X>
+  /// Data for Input J quantized as q.int8 wants it; output J's int8 result back to float.
+  template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
     Tensor<std::int8_t, typename X::shape> q = make_like<std::int8_t>(x);
-    kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), input_quantization());
+    kernels::quant::quantize_values(x.data(), q.data(),
+                                    static_cast<std::ptrdiff_t>(x.extent(0)) * static_cast<std::ptrdiff_t>(input_shape_at<J>::static_size),
+                                    input_quantization<J>());
     return q;
   }
-  template <class X>
+  template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
     Tensor<float, typename X::shape> y = make_like<float>(yq);
-    kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size),
-                                      output_quantization());
+    kernels::quant::dequantize_values(yq.data(), y.data(),
+                                      static_cast<std::ptrdiff_t>(yq.extent(0)) * static_cast<std::ptrdiff_t>(output_shape_at<J>::static_size),
+                                      output_quantization<J>());
     return y;
   }
 
  private:
-  static constexpr std::size_t input_size = input_shape::static_size;
-  static constexpr std::size_t output_size = output_shape::static_size;
-
   // The zero point node K requantizes to: its output's, or, with an int8 activation after it, the
   // activation's input's.
   template <std::size_t K>
@@ -421,15 +430,15 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
         for (int a = 0; a < axis; ++a) o *= Out::extents[static_cast<std::size_t>(a)];
         return o;
       }();
-      constexpr int inputs = table.input_count[K];
-      std::array<const std::int8_t*, static_cast<std::size_t>(inputs)> xs{};
-      std::array<std::ptrdiff_t, static_cast<std::size_t>(inputs)> len{};
-      detail::for_each_index<static_cast<std::size_t>(inputs)>([&](auto j) {
+      constexpr int count_in = table.input_count[K];
+      std::array<const std::int8_t*, static_cast<std::size_t>(count_in)> xs{};
+      std::array<std::ptrdiff_t, static_cast<std::size_t>(count_in)> len{};
+      detail::for_each_index<static_cast<std::size_t>(count_in)>([&](auto j) {
         constexpr int src = table.inputs[K][j];
         xs[j] = at(src);
         len[j] = static_cast<std::ptrdiff_t>(info::template size<static_cast<std::size_t>(src)>) / outer;
       });
-      q8::concatenate(outer * batch, inputs, xs.data(), len.data(), st.params.data(), out);
+      q8::concatenate(outer * batch, count_in, xs.data(), len.data(), st.params.data(), out);
     } else if constexpr (S::value == detail::quant::kind::dense) {
       constexpr int in = last_extent_v<In>;
       const q8::requantization r{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
@@ -470,15 +479,9 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
       detail::quant::run_activation<after_at<K>>(st, out, count, last_extent_v<typename info::template shape<K>>);
   }
 
-  template <class S>
-  struct input_layer_of;
-  template <int... D>
-  struct input_layer_of<Shape<D...>> {
-    using type = Input<D...>;
-  };
-  template <class T, class S, class Want>
+  // The diagnosis of data (element T, shape S) given to Input InputLayer by a call that takes Want.
+  template <class InputLayer, class T, class S, class Want>
   static constexpr auto call_rule() {
-    using InputLayer = typename input_layer_of<input_shape>::type;
     if constexpr (!std::is_same_v<T, Want>) {
       using Fix = std::conditional_t<std::is_same_v<Want, float>, error::fix_with_the_int8_call,
                                      error::fix_with_the_float_call_or_quantize_input>;
@@ -489,15 +492,59 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
       return detail::input_diagnosis<InputLayer, float, S>();
     }
   }
-  template <class T, class S, class Want>
-  using call_diagnosis = typename decltype(call_rule<T, S, Want>())::type;
+  // The first error of a call on data X... (one per Input), or void.
+  template <class Want, std::size_t J, class... X>
+  static constexpr auto first_error() {
+    if constexpr (J == sizeof...(X)) {
+      return std::type_identity<void>{};
+    } else {
+      using XJ = detail::type_at_t<J, detail::type_list<X...>>;
+      using D = typename decltype(call_rule<detail::type_at_t<J, detail::type_list<I...>>,
+                                            std::remove_cv_t<typename XJ::value_type>, typename XJ::shape, Want>())::type;
+      if constexpr (!std::is_void_v<D>) return std::type_identity<D>{};
+      else return first_error<Want, J + 1, X...>();
+    }
+  }
 
-  template <class T, class S, class X>
-  static auto make_result(const X& x) {
-    using Out = prepend_t<S::extents[0], output_shape>;
-    static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
-    if constexpr (S::extents[0] == dyn) return Tensor<T, Out>(x.extent(0));
-    else return Tensor<T, Out>();
+  template <class Want, class... X>
+  auto call(const X&... x) const {
+    static_assert(sizeof...(X) == inputs, "tshape: a quantized model's call takes one tensor per Input of the model");
+    using D = typename decltype(first_error<Want, 0, X...>())::type;
+    if constexpr (std::is_same_v<Want, float>)
+      static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_TAKES_FLOAT);
+    else
+      static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZED_INT8_TAKES_INT8);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D> && sizeof...(X) == inputs) {
+      using S0 = typename detail::type_at_t<0, detail::type_list<X...>>::shape;
+      constexpr int B = S0::extents[0];
+      const std::array<int, inputs> batches{static_cast<int>(x.extent(0))...};
+      for (int b : batches)
+        if (b != batches[0]) raise(make_error(errc::shape_mismatch, "the quantized model's inputs hold different numbers of samples"));
+      const int batch = batches[0];
+      auto outs = make_outputs<Want, B>(batch, std::make_index_sequence<outputs>{});
+      const std::array<const Want*, inputs> xs{x.data()...};
+      std::array<Want*, outputs> ys{};
+      [&]<std::size_t... J>(std::index_sequence<J...>) { ((ys[J] = std::get<J>(outs).data()), ...); }(std::make_index_sequence<outputs>{});
+      with_arena<B>(batch, [&](std::int8_t* scratch) {
+        if constexpr (std::is_same_v<Want, float>) run(xs.data(), ys.data(), batch, scratch);
+        else run_int8(xs.data(), ys.data(), batch, scratch);
+      });
+      if constexpr (outputs == 1) return std::move(std::get<0>(outs));
+      else return outs;
+    } else {
+      return detail::failed_model_output{};
+    }
+  }
+
+  template <class T, int B, std::size_t... J>
+  static auto make_outputs(int batch, std::index_sequence<J...>) {
+    static_assert(B == dyn || B >= 0, "tshape: a quantized model's calls take data, samples first");
+    if constexpr (B == dyn)
+      return std::tuple<Tensor<T, prepend_t<dyn, output_shape_at<J>>>...>(Tensor<T, prepend_t<dyn, output_shape_at<J>>>(batch)...);
+    else
+      return std::tuple<Tensor<T, prepend_t<B, output_shape_at<J>>>...>{};
   }
   template <class T, class X>
   static auto make_like(const X& x) {
@@ -529,7 +576,7 @@ namespace detail::quant {
 /// node by node, `chunk` samples at a time. A Dense's, Conv2D's or DepthwiseConv2D's range is its
 /// pre-activation's where a Sigmoid, Tanh or Softmax is fused (what it requantizes to).
 template <class Net>
-std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& net, const float* x, int samples) {
+std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& net, const float* const* xs, int samples) {
   using info = graph_info<Net>;
   constexpr int n = Net::n;
   constexpr int chunk = 32;
@@ -558,7 +605,7 @@ std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& n
       const std::size_t count = static_cast<std::size_t>(batch) * size;
       float* out = values[k].data();
       if constexpr (Net::table.is_input[k]) {
-        std::copy_n(x + static_cast<std::size_t>(s0) * size, count, out);
+        std::copy_n(xs[Net::model_input[k]] + static_cast<std::size_t>(s0) * size, count, out);
         record(static_cast<int>(k), out, count);
       } else {
         using S = typename info::template gspec<k>;
@@ -604,26 +651,33 @@ std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& n
 
 }  // namespace detail::quant
 
+namespace detail::quant {
+
 /// Quantizes a float functional model to int8 (TFLite's full-integer scheme), with every tensor's range
-/// from `calibration` (float, (samples, input...)).
-template <class... I, class... O, class X>
-  requires is_tensor<X>::value
-Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X& calibration) {
+/// from `calibration` (float, (samples, input...)), one tensor per Input of the model, of as many samples.
+template <class... I, class... O, class... X>
+  requires((is_tensor<X>::value && ...) && sizeof...(X) == sizeof...(I))
+Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<Inputs<I...>, Outputs<O...>>& net,
+                                                                 const X&... calibration) {
   using Net = Model<Inputs<I...>, Outputs<O...>>;
   using Q = Quantized<Net>;
   using info = detail::quant::graph_info<Net>;
   using D = typename Q::diagnosis;
   static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
-  static_assert(std::is_same_v<std::remove_cv_t<typename X::value_type>, float>,
+  static_assert((std::is_same_v<std::remove_cv_t<typename X::value_type>, float> && ...),
                 "tshape: quantize() calibrates on float data, samples first");
-  static_assert(std::is_same_v<drop_front_t<typename X::shape>, typename Net::input_shape>,
-                "tshape: quantize()'s calibration data are samples of the model's input shape, samples first");
+  static_assert((std::is_same_v<drop_front_t<typename X::shape>, typename I::shape> && ...),
+                "tshape: quantize()'s calibration data are samples of the model's input shapes, samples first, one tensor per Input");
   namespace q8 = kernels::quant;
   namespace dq = detail::quant;
   Q q{};
   if constexpr (std::is_void_v<D>) {
     constexpr int n = Net::n;
-    const auto ranges = dq::calibrate_graph(net, calibration.data(), calibration.extent(0));
+    const std::array<int, sizeof...(X)> samples{static_cast<int>(calibration.extent(0))...};
+    for (int c : samples)
+      if (c != samples[0]) raise(make_error(errc::shape_mismatch, "quantize()'s calibration tensors hold different numbers of samples"));
+    const std::array<const float*, sizeof...(X)> xs{calibration.data()...};
+    const auto ranges = dq::calibrate_graph(net, xs.data(), samples[0]);
     const auto& lo = ranges.first;
     const auto& hi = ranges.second;
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
@@ -712,6 +766,25 @@ Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>,
     });
   }
   return q;
+}
+
+}  // namespace detail::quant
+
+/// quantize(net, calibration) on a functional model: its calibration data, one tensor per Input.
+template <class... I, class... O, class X>
+  requires is_tensor<X>::value
+Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X& calibration) {
+  static_assert(sizeof...(I) == 1, "tshape: quantize() on a model of several Inputs takes one calibration tensor per Input");
+  if constexpr (sizeof...(I) == 1) return detail::quant::quantize_functional(net, calibration);
+  else return {};
+}
+template <class... I, class... O, class X0, class X1, class... X>
+  requires(is_tensor<X0>::value && is_tensor<X1>::value && (is_tensor<X>::value && ...))
+Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X0& c0, const X1& c1,
+                                                      const X&... rest) {
+  static_assert(sizeof...(I) == 2 + sizeof...(X), "tshape: quantize() on a functional model takes one calibration tensor per Input");
+  if constexpr (sizeof...(I) == 2 + sizeof...(X)) return detail::quant::quantize_functional(net, c0, c1, rest...);
+  else return {};
 }
 
 }  // namespace tshape

@@ -286,3 +286,73 @@ TEST_CASE("quantize: the example ResNet (two residual blocks, a projection short
   const auto yf = (*net)(x);
   check_close(y, yf, 100, 10, 0.05f, 95);
 }
+
+namespace quantize_graph_test {
+// Two Inputs (an image and a vector), joined; two outputs (class scores and a regression).
+constexpr auto picture = Input<5, 4, 2>{};
+constexpr auto meta = Input<3>{};
+constexpr auto seen = Conv2D<6, Conv3, Padding::same, ReLU>{}(picture);
+constexpr auto features = GlobalAveragePooling2D{}(seen);
+constexpr auto described = Dense<4, ReLU>{}(meta);
+constexpr auto both = Concatenate<>{}(features, described);
+constexpr auto classes = Dense<3, Softmax>{}(both);
+constexpr auto amount = Dense<2>{}(both);
+using TwoWay = decltype(model(inputs(picture, meta), outputs(classes, amount)));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: a model of two Inputs and two outputs; its calls take and give one tensor each", "[quant]") {
+  using Net = TwoWay;
+  auto net = make_model<Net>(51);
+  for (auto& v : layer(net, classes).kernel()) v *= 6.0f;
+  Tensor<float, Shape<dyn, 5, 4, 2>> cal_a(64), xa(30);
+  Tensor<float, Shape<dyn, 3>> cal_b(64), xb(30);
+  fill(cal_a, 52);
+  fill(xa, 53);
+  fill(cal_b, 54, -2.0f, 2.0f);
+  fill(xb, 55, -2.0f, 2.0f);
+  const auto q = quantize(*net, cal_a, cal_b);
+  const auto& t = q.tensors;
+  CHECK(same(q.input_quantization<1>(), t[node_of<Net>(meta)]));
+  CHECK(same(q.output_quantization<0>(), kq::softmax_output));
+  CHECK(same(q.output_quantization<1>(), t[node_of<Net>(amount)]));
+
+  const int batch = 30;
+  const auto qa = q.quantize_input<0>(xa);
+  const auto qb = q.quantize_input<1>(xb);
+  const auto [yc, ya] = q.int8(qa, qb);
+  STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(yc)>, Tensor<std::int8_t, Shape<dyn, 3>>>);
+  STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(ya)>, Tensor<std::int8_t, Shape<dyn, 2>>>);
+
+  const auto& s_seen = std::get<node_of<Net>(seen)>(q.stages);
+  const auto& s_feat = std::get<node_of<Net>(features)>(q.stages);
+  const auto& s_desc = std::get<node_of<Net>(described)>(q.stages);
+  const auto& s_cls = std::get<node_of<Net>(classes)>(q.stages);
+  const auto& s_amt = std::get<node_of<Net>(amount)>(q.stages);
+  const auto tq = [&](const auto& tensor) { return t[node_of<Net>(tensor)]; };
+  bytes a(qa.begin(), qa.end()), b(qb.begin(), qb.end()), conv(batch * 20 * 6), feat(batch * 6), desc(batch * 4), cat(batch * 10),
+      c(batch * 3), r(batch * 2);
+  constexpr kq::conv_geometry g{5, 4, 2, 3, 3, 6, 1, 1, 1, 1, 5, 4};
+  kq::conv2d_reference(g, batch, a.data(), unpack(s_seen, 18, 6).data(), requant(s_seen, tq(picture), tq(seen).zero_point), conv.data());
+  kq::mean_reference(batch, 20, 6, conv.data(), kq::mean_params{s_feat.multiplier, s_feat.shift, tq(seen).zero_point, tq(features).zero_point},
+                     feat.data());
+  kq::reference(batch, 3, 4, b.data(), unpack(s_desc, 3, 4).data(), requant(s_desc, tq(meta), tq(described).zero_point), desc.data());
+  const std::int8_t* parts[2] = {feat.data(), desc.data()};
+  const std::ptrdiff_t len[2] = {6, 4};
+  const kq::requantize_params rp[2] = {kq::prepare_requantize(tq(features), tq(both)), kq::prepare_requantize(tq(described), tq(both))};
+  kq::concatenate_reference(batch, 2, parts, len, rp, cat.data());
+  kq::reference(batch, 10, 3, cat.data(), unpack(s_cls, 10, 3).data(), requant(s_cls, tq(both), s_cls.pre.zero_point), c.data());
+  kq::softmax(c.data(), c.data(), batch, 3, kq::prepare_softmax(s_cls.pre.scale));
+  kq::reference(batch, 10, 2, cat.data(), unpack(s_amt, 10, 2).data(), requant(s_amt, tq(both), tq(amount).zero_point), r.data());
+  CHECK(bytes(yc.begin(), yc.end()) == c);
+  CHECK(bytes(ya.begin(), ya.end()) == r);
+
+  // The float call: quantize each input, the int8 pass, dequantize each output.
+  const auto [fc, fa] = q(xa, xb);
+  const auto dc = q.dequantize_output<0>(yc);
+  const auto da = q.dequantize_output<1>(ya);
+  CHECK(std::vector<float>(fc.begin(), fc.end()) == std::vector<float>(dc.begin(), dc.end()));
+  CHECK(std::vector<float>(fa.begin(), fa.end()) == std::vector<float>(da.begin(), da.end()));
+  const auto [gc, ga] = (*net)(xa, xb);
+  check_close(fc, gc, batch, 3, 0.04f, 28);
+  check_close(fa, ga, batch, 2, 8 * q.output_quantization<1>().scale, 25);
+}
