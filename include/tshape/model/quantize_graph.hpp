@@ -623,7 +623,7 @@ std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& n
             using B = std::remove_cvref_t<decltype(layer)>;
             if constexpr (requires { B::has_logits; } && B::has_logits) {
               const train_context ctx{.training = false, .trainable = false};
-              const_cast<B&>(layer).forward_train(in, out, batch, saved.data(), scratch.data(), ctx);
+              layer.forward_train(in, out, batch, saved.data(), scratch.data(), ctx);
               record(static_cast<int>(k), layer.logits(saved.data()), count);
             } else {
               static_assert(after == nonlinear::tanh, "tshape: a fused Sigmoid or Softmax keeps its logits");

@@ -356,3 +356,55 @@ TEST_CASE("quantize: a model of two Inputs and two outputs; its calls take and g
   check_close(fc, gc, batch, 3, 0.04f, 28);
   check_close(fa, ga, batch, 2, 8 * q.output_quantization<1>().scale, 25);
 }
+
+namespace quantize_graph_test {
+// A shared layer applied twice (one set of weights, each application its own quantization), an Add of
+// the two, ReLU6 after it.
+struct twin;
+constexpr Shared<twin, Dense<6>> shared_dense{};
+constexpr auto vec = Input<6>{};
+constexpr auto once = shared_dense(vec);
+constexpr auto twice = shared_dense(Dense<6, ReLU>{}(vec));
+constexpr auto added = Add{}(once, twice);
+constexpr auto clipped = ReLU6{}(added);
+using Twins = decltype(model(vec, Dense<2>{}(clipped)));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: a shared layer's applications each have their own quantization; Add then ReLU6", "[quant]") {
+  using Net = Twins;
+  auto net = make_model<Net>(61);
+  Tensor<float, Shape<dyn, 6>> calibration(64), x(20);
+  fill(calibration, 62, -3.0f, 3.0f);
+  fill(x, 63, -3.0f, 3.0f);
+  const auto q = quantize(*net, calibration);
+  const auto& t = q.tensors;
+  CHECK(!same(t[node_of<Net>(once)], t[node_of<Net>(twice)]));
+  const auto& s_once = std::get<node_of<Net>(once)>(q.stages);
+  const auto& s_twice = std::get<node_of<Net>(twice)>(q.stages);
+  const auto& s_add = std::get<node_of<Net>(added)>(q.stages);
+  const auto& s_mid = std::get<node_of<Net>(twice) - 1>(q.stages);  // the Dense<6, ReLU> before the second application
+  constexpr std::size_t k_mid = node_of<Net>(twice) - 1;
+  constexpr std::size_t k_out = Net::n - 1;
+  const auto& s_out = std::get<k_out>(q.stages);
+  const int batch = 20;
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+  bytes a(xq.begin(), xq.end()), o(batch * 6), m(batch * 6), w(batch * 6), sum(batch * 6), y(batch * 2);
+  const auto tv = t[node_of<Net>(vec)];
+  kq::reference(batch, 6, 6, a.data(), unpack(s_once, 6, 6).data(), requant(s_once, tv, t[node_of<Net>(once)].zero_point), o.data());
+  kq::reference(batch, 6, 6, a.data(), unpack(s_mid, 6, 6).data(), requant(s_mid, tv, t[k_mid].zero_point), m.data());
+  kq::reference(batch, 6, 6, m.data(), unpack(s_twice, 6, 6).data(), requant(s_twice, t[k_mid], t[node_of<Net>(twice)].zero_point),
+                w.data());
+  // The same weights, quantized against each application's own ranges: the same int8 kernel values.
+  CHECK(unpack(s_once, 6, 6) == unpack(s_twice, 6, 6));
+  kq::add_reference(batch * 6, o.data(), w.data(), s_add.params, sum.data());
+  const auto r6 = kq::activation_range(kq::fused::relu6, t[node_of<Net>(added)]);
+  for (auto& v : sum) v = static_cast<std::int8_t>(std::clamp<int>(v, r6.min, r6.max));
+  kq::reference(batch, 6, 2, sum.data(), unpack(s_out, 6, 2).data(), requant(s_out, t[node_of<Net>(clipped)], t[k_out].zero_point), y.data());
+  CHECK(bytes(yq.begin(), yq.end()) == y);
+  const auto yd = q(x);
+  const auto yf = (*net)(x);
+  // The last Dense sums six values, each within a step of the Add's quantization, which is twice as
+  // coarse as the output's: 16 output steps (6% of the output's range here).
+  check_close(yd, yf, batch, 2, 16 * q.output_quantization().scale, 18);
+}
