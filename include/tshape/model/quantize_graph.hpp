@@ -24,8 +24,9 @@
 // when it is that layer's only reader. Anything else is a compile error naming the layer
 // (NOT_QUANTIZABLE).
 //
-// Memory: param_bytes sums the stages (as a Sequential's); arena_bytes(batch) gives every node its own
-// int8 buffer (no reuse; the Inputs' and outputs' included, for the float call) plus a Conv2D's scratch.
+// Memory: param_bytes sums the stages (as a Sequential's); arena_bytes(batch) holds the int8 buffers
+// alive at once (reused as the float model's arena reuses its buffers; the Inputs' and outputs'
+// included, for the float call) plus a Conv2D's scratch.
 // The float model's layers run in calibration (they are not constexpr): a functional model quantizes
 // at run time.
 #pragma once
@@ -294,18 +295,54 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) { total += std::tuple_element_t<k, stage_tuple>::bytes; });
     return total;
   }();
-  /// Node K's buffer for `batch` samples, 64-byte aligned, and where each starts in the arena.
+  /// Node K's buffer for `batch` samples, rounded up to 64 bytes.
   template <std::size_t K>
   static constexpr std::size_t buffer_bytes(int batch) {
     const std::size_t one = static_cast<std::size_t>(batch) * info::template size<K>;
     return (one + TSHAPE_ALIGN - 1) / TSHAPE_ALIGN * TSHAPE_ALIGN;
   }
+  /// Where each node's buffer starts in the arena, and ([n]) the most bytes alive at once. As the float
+  /// model's arena: a buffer is free once the last node that reads it has run, and the next takes the
+  /// lowest offset where it fits (first fit). The Inputs' buffers (the float call quantizes into them
+  /// before the pass) are placed first; the outputs' are never freed (the float call reads them after).
   static constexpr std::array<std::size_t, static_cast<std::size_t>(n) + 1> offsets(int batch) {
-    std::array<std::size_t, static_cast<std::size_t>(n) + 1> o{};
-    detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) { o[k + 1] = o[k] + buffer_bytes<k>(batch); });
+    constexpr auto N = static_cast<std::size_t>(n);
+    std::array<std::size_t, N + 1> o{};
+    std::array<std::size_t, N> size{};
+    detail::for_each_index<N>([&](auto k) { size[k] = buffer_bytes<k>(batch); });
+    std::array<bool, N> live{};
+    auto place = [&](std::size_t k) {
+      std::size_t best = ~std::size_t{0};
+      for (std::size_t c = 0; c <= N; ++c) {  // candidates: 0 and the end of each live buffer
+        if (c < N && !live[c]) continue;
+        const std::size_t at = c == N ? 0 : o[c] + size[c];
+        bool fits = true;
+        for (std::size_t j = 0; j < N && fits; ++j)
+          if (live[j] && at < o[j] + size[j] && o[j] < at + size[k]) fits = false;
+        if (fits && at < best) best = at;
+      }
+      o[k] = best;
+      live[k] = true;
+      o[N] = std::max(o[N], best + size[k]);
+    };
+    for (std::size_t k = 0; k < N; ++k)
+      if (table.is_input[k]) place(k);
+    for (std::size_t k = 0; k < N; ++k) {
+      if (table.is_input[k]) continue;
+      for (std::size_t j = 0; j < N; ++j)
+        if (live[j] && Net::model_output[j] < 0 && Net::graph::last_use[j] < static_cast<int>(k)) live[j] = false;
+      place(k);
+    }
     return o;
   }
-  /// Every node's int8 buffer (the Inputs' and outputs' too) and a Conv2D's scratch.
+  /// Every buffer without reuse: what offsets() saves.
+  static constexpr std::size_t unshared_bytes(int batch) {
+    std::size_t total = 0;
+    detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) { total += buffer_bytes<k>(batch); });
+    return total;
+  }
+  /// The int8 buffers alive at once (the Inputs' and outputs' included, for the float call), then a
+  /// Conv2D's scratch.
   static constexpr std::size_t arena_bytes(int batch) { return offsets(batch)[static_cast<std::size_t>(n)] + info::patches; }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
   template <int Batch = 1>

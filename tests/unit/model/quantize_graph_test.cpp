@@ -174,10 +174,19 @@ TEST_CASE("quantize: a residual CNN's int8 pass is the reference kernels', node 
   const auto yf = (*net)(x);
   check_close(y, yf, batch, 5, 0.04f, 95);
 
-  // Memory: every node's buffer (64-byte multiples: the image, six of 8 x 7 x 8, the pooled and the
-  // scores) and the larger scratch of a convolution.
-  STATIC_REQUIRE(Q::arena_bytes(1) == (192 + 6 * 448 + 64 + 64) + std::max(g3.scratch_bytes(), g8.scratch_bytes()));
+  // Memory: 64-byte buffers (the image's 192 bytes, six of 8 x 7 x 8 = 448, the pooled and the scores),
+  // reused: the stem's buffer follows the image's, and while the branch runs the stem (read by the
+  // Add) and two branch tensors are alive after it: 192 + 3 x 448; then the larger scratch of a
+  // convolution.
+  STATIC_REQUIRE(Q::unshared_bytes(1) == 192 + 6 * 448 + 64 + 64);
+  STATIC_REQUIRE(Q::arena_bytes(1) == 1536 + std::max(g3.scratch_bytes(), g8.scratch_bytes()));
   STATIC_REQUIRE(Q::param_bytes > 0);
+
+  // Firmware: the float pass on the caller's arena, as the call.
+  static Q::arena<2> arena;
+  float firmware[2 * 5];
+  q.forward(x.data(), firmware, arena);
+  CHECK(std::vector<float>(firmware, firmware + 10) == std::vector<float>(y.data(), y.data() + 10));
 }
 
 TEST_CASE("quantize: Concatenate of a Conv2D and a DepthwiseConv2D, rescaled to its own quantization", "[quant]") {
