@@ -417,3 +417,40 @@ TEST_CASE("quantize: a shared layer's applications each have their own quantizat
   // coarse as the output's: 16 output steps (6% of the output's range here).
   check_close(yd, yf, batch, 2, 16 * q.output_quantization().scale, 18);
 }
+
+namespace quantize_graph_test {
+// Sigmoid and Tanh fused into convolutions (their pre-activations calibrated from the logits the layer
+// keeps, or from Tanh's inverse), joined by Add.
+constexpr auto patch = Input<5, 5, 3>{};
+constexpr auto gate = Conv2D<3, Conv3, Padding::same, Sigmoid>{}(patch);
+constexpr auto squash = DepthwiseConv2D<Conv3, Padding::same, Tanh>{}(patch);
+constexpr auto mixed = Add{}(gate, squash);
+using Gated = decltype(model(patch, Dense<2>{}(GlobalAveragePooling2D{}(mixed))));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: Sigmoid and Tanh fused into a Conv2D and a DepthwiseConv2D of a graph", "[quant]") {
+  using Net = Gated;
+  auto net = make_model<Net>(71);
+  Tensor<float, Shape<dyn, 5, 5, 3>> calibration(64), x(30);
+  fill(calibration, 72, -2.0f, 2.0f);
+  fill(x, 73, -2.0f, 2.0f);
+  const auto q = quantize(*net, calibration);
+  CHECK(same(q.quantization_of(gate), kq::logistic_output));
+  CHECK(same(q.quantization_of(squash), kq::tanh_output));
+  // Each requantizes to its calibrated pre-activation range, wider than its output's.
+  CHECK(std::get<node_of<Net>(gate)>(q.stages).pre.scale > kq::logistic_output.scale);
+  CHECK(std::get<node_of<Net>(squash)>(q.stages).pre.scale > kq::tanh_output.scale);
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  // The output is narrow (a Dense of averages of bounded values), so the bound is in the Add's steps:
+  // two of them on each input of the last Dense, through its weights, plus two output steps.
+  const auto& last = layer(net, Dense<2>{}(GlobalAveragePooling2D{}(mixed)));
+  float most = 0.0f;
+  for (int c = 0; c < 2; ++c) {
+    float sum = 0.0f;
+    for (int k = 0; k < 3; ++k) sum += std::fabs(last.kernel()(k, c));
+    most = std::max(most, sum);
+  }
+  const float bound = 2 * q.quantization_of(mixed).scale * most + 2 * q.output_quantization().scale;
+  check_close(y, yf, 30, 2, bound, 27);
+}
