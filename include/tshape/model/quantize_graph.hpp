@@ -699,8 +699,7 @@ Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<In
   using Net = Model<Inputs<I...>, Outputs<O...>>;
   using Q = Quantized<Net>;
   using info = detail::quant::graph_info<Net>;
-  using D = typename Q::diagnosis;
-  static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
+  using D = typename Q::diagnosis;  // reported by quantize()
   static_assert((std::is_same_v<std::remove_cv_t<typename X::value_type>, float> && ...),
                 "tshape: quantize() calibrates on float data, samples first");
   static_assert((std::is_same_v<drop_front_t<typename X::shape>, typename I::shape> && ...),
@@ -812,7 +811,9 @@ template <class... I, class... O, class X>
   requires is_tensor<X>::value
 Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X& calibration) {
   static_assert(sizeof...(I) == 1, "tshape: quantize() on a model of several Inputs takes one calibration tensor per Input");
-  if constexpr (sizeof...(I) == 1) return detail::quant::quantize_functional(net, calibration);
+  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>>>::diagnosis;
+  static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
+  if constexpr (sizeof...(I) == 1 && std::is_void_v<D>) return detail::quant::quantize_functional(net, calibration);
   else return {};
 }
 template <class... I, class... O, class X0, class X1, class... X>
@@ -820,7 +821,9 @@ template <class... I, class... O, class X0, class X1, class... X>
 Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X0& c0, const X1& c1,
                                                       const X&... rest) {
   static_assert(sizeof...(I) == 2 + sizeof...(X), "tshape: quantize() on a functional model takes one calibration tensor per Input");
-  if constexpr (sizeof...(I) == 2 + sizeof...(X)) return detail::quant::quantize_functional(net, c0, c1, rest...);
+  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>>>::diagnosis;
+  static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
+  if constexpr (sizeof...(I) == 2 + sizeof...(X) && std::is_void_v<D>) return detail::quant::quantize_functional(net, c0, c1, rest...);
   else return {};
 }
 
