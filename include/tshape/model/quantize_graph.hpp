@@ -15,7 +15,7 @@
 // Softmax is fused, as the Sequential path). A node that several later nodes read (a residual's
 // shortcut) is computed once and read by each. The nodes are the layers quantize() takes in a
 // Sequential, and the merges:
-//   Add          of two inputs of one shape: TFLite's int8 Add (kernels/quant/merge.hpp), its output
+//   Add          of two inputs (broadcast as NumPy's): TFLite's int8 Add (kernels/quant/merge.hpp), its output
 //                quantized from its calibrated range; a ReLU layer after it clamps in that quantization.
 //   Concatenate  along any axis: the output quantized from its calibrated range (the union of its
 //                inputs'); each input quantized otherwise is rescaled as TFLite's concatenation does,
@@ -51,7 +51,7 @@
   "tshape: quantize() does not handle this layer of a functional model (it takes the layers it takes in a "      \
   "Sequential: Dense, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the "        \
   "activation layers, the poolings, Flatten, Reshape, Dropout, a BatchNormalization that is the only reader of " \
-  "a Dense or convolution without activation; and Add of two inputs of one shape, Concatenate)"
+  "a Dense or convolution without activation; and Add of two inputs, Concatenate)"
 
 namespace tshape {
 
@@ -165,8 +165,7 @@ struct graph_info {
     } else {
       using S = gspec<K>;
       if constexpr (S::merge == merge_kind::add)
-        return table.input_count[K] == 2 && size<static_cast<std::size_t>(table.inputs[K][0])> == size<K> &&
-               size<static_cast<std::size_t>(table.inputs[K][1])> == size<K>;
+        return table.input_count[K] == 2;
       else if constexpr (S::merge == merge_kind::concatenate)
         return true;
       else if constexpr (S::value == kind::folded)
@@ -458,7 +457,21 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     const std::size_t count = static_cast<std::size_t>(batch) * info::template size<K>;
     const auto& st = std::get<K>(stages);
     if constexpr (S::merge == detail::quant::merge_kind::add) {
-      q8::add(static_cast<std::ptrdiff_t>(count), at(table.inputs[K][0]), at(table.inputs[K][1]), st.params, out);
+      constexpr auto a = static_cast<std::size_t>(table.inputs[K][0]), b = static_cast<std::size_t>(table.inputs[K][1]);
+      using plan = detail::broadcast_plan<typename info::template shape<K>, typename info::template shape<a>, typename info::template shape<b>>;
+      if constexpr (plan::none_broadcast) {
+        q8::add(static_cast<std::ptrdiff_t>(count), at(static_cast<int>(a)), at(static_cast<int>(b)), st.params, out);
+      } else {
+        // NumPy's broadcasting (TFLite's BroadcastAdd): row by row, a broadcast input's row one repeated value.
+        const q8::add_tables tables(st.params);
+        constexpr auto size_a = static_cast<std::ptrdiff_t>(info::template size<a>), size_b = static_cast<std::ptrdiff_t>(info::template size<b>);
+        constexpr auto size_out = static_cast<std::ptrdiff_t>(info::template size<K>);
+        for (std::ptrdiff_t s = 0; s < batch; ++s)
+          for (std::ptrdiff_t r = 0; r < plan::rows_per_sample; ++r)
+            q8::add(plan::row, at(static_cast<int>(a)) + s * size_a + plan::template row_offset<0>(r),
+                    at(static_cast<int>(b)) + s * size_b + plan::template row_offset<1>(r), st.params, tables,
+                    out + s * size_out + r * plan::row, plan::template row_stride<0>, plan::template row_stride<1>);
+      }
     } else if constexpr (S::merge == detail::quant::merge_kind::concatenate) {
       using Out = typename info::template shape<K>;
       constexpr int axis = detail::normalize_axis(L::axis, Out::rank);

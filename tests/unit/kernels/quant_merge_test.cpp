@@ -220,3 +220,24 @@ TEST_CASE("int8 Concatenate: rows of every input in turn, the kernel as its plai
       CHECK(mismatches == 0);
     }
 }
+
+TEST_CASE("int8 Add on broadcast rows: a stride of 0 repeats one value", "[quant]") {
+  std::uint64_t seed = 17;
+  const add_params p = prepare_add({0.02f, 3}, {0.09f, -50}, {0.1f, 7});
+  const add_tables tables(p);
+  const auto s = lit::prepare(0.02f, 3, 0.09f, -50, 0.1f, 7);
+  for (std::ptrdiff_t n : {1, 6, 100}) {
+    std::vector<std::int8_t> a(static_cast<std::size_t>(n)), b(a.size());
+    for (auto& v : a) v = static_cast<std::int8_t>(static_cast<int>(tshape_test::next(seed) % 256) - 128);
+    for (auto& v : b) v = static_cast<std::int8_t>(static_cast<int>(tshape_test::next(seed) % 256) - 128);
+    for (int strides = 0; strides < 3; ++strides) {
+      const std::ptrdiff_t sa = strides == 1 ? 0 : 1, sb = strides == 2 ? 0 : 1;
+      std::vector<std::int8_t> fast(a.size()), plain(a.size());
+      add(n, a.data(), b.data(), p, tables, fast.data(), sa, sb);
+      add_reference(n, a.data(), b.data(), p, plain.data(), sa, sb);
+      CHECK(fast == plain);
+      for (std::ptrdiff_t i = 0; i < n; ++i)
+        CHECK(plain[static_cast<std::size_t>(i)] == lit::add(s, a[static_cast<std::size_t>(i * sa)], b[static_cast<std::size_t>(i * sb)], -128, 127));
+    }
+  }
+}

@@ -454,3 +454,56 @@ TEST_CASE("quantize: Sigmoid and Tanh fused into a Conv2D and a DepthwiseConv2D 
   const float bound = 2 * q.quantization_of(mixed).scale * most + 2 * q.output_quantization().scale;
   check_close(y, yf, 30, 2, bound, 27);
 }
+
+namespace quantize_graph_test {
+// A broadcast Add: a per-channel vector (from a Dense on the pooled features) added at every pixel.
+constexpr auto scene = Input<4, 5, 3>{};
+constexpr auto mapped = Conv2D<6, Conv3, Padding::same>{}(scene);
+constexpr auto context = Dense<6, Tanh>{}(GlobalAveragePooling2D{}(mapped));
+constexpr auto shifted = Add{}(mapped, context);  // (4, 5, 6) + (6)
+constexpr auto shifted_out = Dense<2>{}(GlobalAveragePooling2D{}(ReLU{}(shifted)));
+using Broadcast = decltype(model(scene, shifted_out));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: an Add that broadcasts a vector over an image, as TFLite's BroadcastAdd", "[quant]") {
+  using Net = Broadcast;
+  auto net = make_model<Net>(81);
+  Tensor<float, Shape<dyn, 4, 5, 3>> calibration(64), x(20);
+  fill(calibration, 82);
+  fill(x, 83);
+  const auto q = quantize(*net, calibration);
+  const auto& t = q.tensors;
+  const int batch = 20;
+  const auto xq = q.quantize_input(x);
+  const auto yq = q.int8(xq);
+  const auto& s_map = std::get<node_of<Net>(mapped)>(q.stages);
+  const auto& s_ctx = std::get<node_of<Net>(context)>(q.stages);
+  const auto& s_add = std::get<node_of<Net>(shifted)>(q.stages);
+  constexpr std::size_t k_pool1 = node_of<Net>(context) - 1, k_relu = node_of<Net>(shifted) + 1, k_pool2 = k_relu + 1;
+  const auto& s_pool1 = std::get<k_pool1>(q.stages);
+  const auto& s_pool2 = std::get<k_pool2>(q.stages);
+  const auto& s_out = std::get<node_of<Net>(shifted_out)>(q.stages);
+  const auto tq = [&](const auto& tensor) { return t[node_of<Net>(tensor)]; };
+  bytes a(xq.begin(), xq.end()), m(batch * 120), p1(batch * 6), c(batch * 6), sum(batch * 120), p2(batch * 6), y(batch * 2);
+  constexpr kq::conv_geometry g{4, 5, 3, 3, 3, 6, 1, 1, 1, 1, 4, 5};
+  kq::conv2d_reference(g, batch, a.data(), unpack(s_map, 27, 6).data(), requant(s_map, tq(scene), tq(mapped).zero_point), m.data());
+  kq::mean_reference(batch, 20, 6, m.data(), kq::mean_params{s_pool1.multiplier, s_pool1.shift, tq(mapped).zero_point, t[k_pool1].zero_point},
+                     p1.data());
+  kq::reference(batch, 6, 6, p1.data(), unpack(s_ctx, 6, 6).data(), requant(s_ctx, t[k_pool1], s_ctx.pre.zero_point), c.data());
+  kq::lookup(c.data(), c.data(), static_cast<std::ptrdiff_t>(c.size()), kq::tanh_table(kq::prepare_tanh(s_ctx.pre)));
+  // Literally: pixel value (i, j, ch) plus the vector's ch, TFLite's Add arithmetic on each pair.
+  const auto add_p = kq::prepare_add(tq(mapped), tq(context), tq(shifted));
+  CHECK(s_add.params.output_multiplier == add_p.output_multiplier);
+  for (int s = 0; s < batch; ++s)
+    for (int i = 0; i < 120; ++i)
+      sum[static_cast<std::size_t>(s * 120 + i)] = kq::add_value(m[static_cast<std::size_t>(s * 120 + i)], c[static_cast<std::size_t>(s * 6 + i % 6)], add_p);
+  const auto relu = kq::activation_range(kq::fused::relu, tq(shifted));
+  for (auto& v : sum) v = static_cast<std::int8_t>(std::clamp<int>(v, relu.min, relu.max));
+  kq::mean_reference(batch, 20, 6, sum.data(), kq::mean_params{s_pool2.multiplier, s_pool2.shift, t[k_relu].zero_point, t[k_pool2].zero_point},
+                     p2.data());
+  kq::reference(batch, 6, 2, p2.data(), unpack(s_out, 6, 2).data(), requant(s_out, t[k_pool2], tq(shifted_out).zero_point), y.data());
+  CHECK(bytes(yq.begin(), yq.end()) == y);
+  const auto yd = q(x);
+  const auto yf = (*net)(x);
+  check_close(yd, yf, batch, 2, 8 * q.output_quantization().scale, 18);
+}

@@ -12,7 +12,8 @@
 // An int8 output of either depends only on the int8 inputs' values, so the kernels tabulate each
 // input's part once per call (256 entries, computed with the reference arithmetic: the same integers)
 // and then look up; add_reference / concatenate_reference are the plain loops, per element, that tests
-// compare against.
+// compare against. A broadcast Add (TFLite's BroadcastAdd) is the same arithmetic on rows where an
+// input's stride is 0 (one value repeated).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -75,25 +76,35 @@ constexpr std::int8_t add_value(std::int8_t a, std::int8_t b, const add_params& 
   return detail::add_output(s1 + s2, p);
 }
 
-/// y[i] = a[i] + b[i] in int8, element by element (the plain twin).
-inline void add_reference(std::ptrdiff_t n, const std::int8_t* a, const std::int8_t* b, const add_params& p, std::int8_t* y) {
-  for (std::ptrdiff_t i = 0; i < n; ++i) y[i] = add_value(a[i], b[i], p);
+/// y[i] = a[i * a_stride] + b[i * b_stride] in int8, element by element (the plain twin). A stride of 0
+/// repeats one value (a broadcast input's row).
+inline void add_reference(std::ptrdiff_t n, const std::int8_t* a, const std::int8_t* b, const add_params& p, std::int8_t* y,
+                          std::ptrdiff_t a_stride = 1, std::ptrdiff_t b_stride = 1) {
+  for (std::ptrdiff_t i = 0; i < n; ++i) y[i] = add_value(a[i * a_stride], b[i * b_stride], p);
 }
 
-/// The same integers: each input's scaled part tabulated over its 256 values, then one rounding product
-/// per output.
+/// The int8 Add's two inputs' scaled parts over their 256 values (computed with the reference steps).
+struct add_tables {
+  std::array<std::int32_t, 256> part1{}, part2{};
+  explicit add_tables(const add_params& p) {
+    for (int v = -128; v < 128; ++v) {
+      part1[static_cast<std::size_t>(v + 128)] = detail::add_input_part(v, p.input1_offset, p.left_shift, p.input1_multiplier, p.input1_shift);
+      part2[static_cast<std::size_t>(v + 128)] = detail::add_input_part(v, p.input2_offset, p.left_shift, p.input2_multiplier, p.input2_shift);
+    }
+  }
+};
+/// The same integers from the tables: one rounding product per output.
+inline void add(std::ptrdiff_t n, const std::int8_t* a, const std::int8_t* b, const add_params& p, const add_tables& t, std::int8_t* y,
+                std::ptrdiff_t a_stride = 1, std::ptrdiff_t b_stride = 1) {
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    y[i] = detail::add_output(t.part1[static_cast<std::size_t>(a[i * a_stride] + 128)] + t.part2[static_cast<std::size_t>(b[i * b_stride] + 128)], p);
+}
 inline void add(std::ptrdiff_t n, const std::int8_t* a, const std::int8_t* b, const add_params& p, std::int8_t* y) {
   if (n < 256) {  // the tables would cost more than they save
     add_reference(n, a, b, p, y);
     return;
   }
-  std::array<std::int32_t, 256> part1{}, part2{};
-  for (int v = -128; v < 128; ++v) {
-    part1[static_cast<std::size_t>(v + 128)] = detail::add_input_part(v, p.input1_offset, p.left_shift, p.input1_multiplier, p.input1_shift);
-    part2[static_cast<std::size_t>(v + 128)] = detail::add_input_part(v, p.input2_offset, p.left_shift, p.input2_multiplier, p.input2_shift);
-  }
-  for (std::ptrdiff_t i = 0; i < n; ++i)
-    y[i] = detail::add_output(part1[static_cast<std::size_t>(a[i] + 128)] + part2[static_cast<std::size_t>(b[i] + 128)], p);
+  add(n, a, b, p, add_tables(p), y);
 }
 
 /// How one input of a Concatenate reaches the output's quantization: copied when it has it already,
