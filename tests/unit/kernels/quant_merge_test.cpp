@@ -3,7 +3,7 @@
 // int64 step by step for gemmlowp's doubling high product and rounding shift (as a division), the
 // concatenation's rescaling in float with std::round. Every pair of int8 inputs at equal and unequal
 // scales and zero points, outputs that saturate, and the kernels' table paths against their plain twins
-// over many sizes.
+// over many sizes, and on broadcast rows (a stride of 0).
 #include <tshape/kernels/quant/merge.hpp>
 
 #include <cmath>
