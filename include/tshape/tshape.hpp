@@ -71,6 +71,7 @@
 #include "layers/zero_padding2d.hpp"
 #include "model/plot.hpp"
 #include "model/quantize.hpp"
+#include "model/quantize_graph.hpp"
 #include "model/residual.hpp"
 #include "model/stream.hpp"
 #include "model/summary.hpp"
