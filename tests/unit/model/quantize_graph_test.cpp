@@ -507,3 +507,32 @@ TEST_CASE("quantize: an Add that broadcasts a vector over an image, as TFLite's 
   const auto yf = (*net)(x);
   check_close(yd, yf, batch, 2, 8 * q.output_quantization().scale, 18);
 }
+
+namespace quantize_graph_test {
+// A 1D residual block, as a keyword spotter or a sensor model writes it: causal dilated Conv1D
+// layers with an identity shortcut, then a Softmax head.
+constexpr auto frames = Input<16, 4>{};
+constexpr auto front = Conv1D<8, Kernel<3>, Padding::causal, ReLU>{}(frames);
+constexpr auto dilated = Conv1D<8, Kernel<3>, Padding::causal, DilationRate<2>, ReLU>{}(front);
+constexpr auto joined_1d = ReLU{}(Add{}(front, dilated));
+constexpr auto words = Dense<4, Softmax>{}(GlobalAveragePooling1D{}(joined_1d));
+using Residual1D = decltype(model(frames, words));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: a residual block of causal Conv1D layers (the second dilated) with a Softmax head", "[quant]") {
+  using Net = Residual1D;
+  auto net = make_model<Net>(91);
+  Tensor<float, Shape<dyn, 16, 4>> calibration(64), x(40);
+  fill(calibration, 92);
+  fill(x, 93);
+  const auto q = quantize(*net, calibration);
+  CHECK(same(q.output_quantization(), kq::softmax_output));
+  // The Add requantizes both branches to its own calibrated range (TFLite's Add).
+  const auto& s_add = std::get<node_of<Net>(Add{}(front, dilated))>(q.stages);
+  CHECK(s_add.params.output_multiplier ==
+        kq::prepare_add(q.quantization_of(front), q.quantization_of(dilated), q.quantization_of(Add{}(front, dilated)))
+            .output_multiplier);
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  check_close(y, yf, 40, 4, 0.04f, 36);
+}
