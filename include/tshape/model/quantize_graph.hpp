@@ -49,7 +49,7 @@
 
 #define TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH                                                                     \
   "tshape: quantize() does not handle this layer of a functional model (it takes the layers it takes in a "      \
-  "Sequential: Dense, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the "        \
+  "Sequential: Dense, Conv1D, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the " \
   "activation layers, the poolings, Flatten, Reshape, Dropout, a BatchNormalization that is the only reader of " \
   "a Dense or convolution without activation; and Add of two inputs, Concatenate)"
 
