@@ -625,6 +625,32 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
   }
   return std::pair{lo, hi};
 }
+/// A tensor of T with x's shape (and batch).
+template <class T, class X>
+auto tensor_like(const X& x) {
+  using S = typename X::shape;
+  if constexpr (S::extents[0] == dyn) return Tensor<T, S>(x.extent(0));
+  else return Tensor<T, S>();
+}
+/// Runs f on an arena of ArenaBytes(batch) bytes: on the stack for a small static batch B, else on
+/// the heap (a compile error under TSHAPE_NO_HEAP, where forward(x, y, arena) takes the user's).
+template <int B, auto ArenaBytes, class F>
+void with_arena(int batch, F&& f) {
+  if constexpr (B != dyn && ArenaBytes(B > 0 ? B : 1) <= TSHAPE_STACK_ARENA_BYTES) {
+    alignas(TSHAPE_ALIGN) std::int8_t scratch[ArenaBytes(B > 0 ? B : 1)];
+    f(scratch);
+  } else {
+#ifdef TSHAPE_NO_HEAP
+    static_assert(B != dyn && B < 0, "tshape: under TSHAPE_NO_HEAP a quantized model runs with forward(x, y, arena)");
+    (void)batch;
+#else
+    std::unique_ptr<std::int8_t[], detail::aligned_delete> scratch(
+        detail::aligned_new<std::int8_t>(static_cast<std::ptrdiff_t>(ArenaBytes(batch > 0 ? batch : 1))));
+    f(scratch.get());
+#endif
+  }
+}
+
 }  // namespace detail::quant
 
 template <class Net>
@@ -767,7 +793,8 @@ class Quantized {
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     if constexpr (std::is_void_v<D>) {
       Tensor<float, prepend_t<S::extents[0], output_shape>> y = make_result<float, S>(x);
-      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run(x.data(), y.data(), x.extent(0), scratch); });
+      detail::quant::with_arena<S::extents[0], arena_bytes>(
+          x.extent(0), [&](std::int8_t* scratch) { run(x.data(), y.data(), x.extent(0), scratch); });
       return y;
     } else {
       return detail::failed_model_output{};
@@ -785,7 +812,8 @@ class Quantized {
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     if constexpr (std::is_void_v<D>) {
       Tensor<std::int8_t, prepend_t<S::extents[0], output_shape>> y = make_result<std::int8_t, S>(x);
-      with_arena<S::extents[0]>(x.extent(0), [&](std::int8_t* scratch) { run_int8(x.data(), y.data(), x.extent(0), scratch); });
+      detail::quant::with_arena<S::extents[0], arena_bytes>(
+          x.extent(0), [&](std::int8_t* scratch) { run_int8(x.data(), y.data(), x.extent(0), scratch); });
       return y;
     } else {
       return detail::failed_model_output{};
@@ -807,14 +835,14 @@ class Quantized {
   template <class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
-    Tensor<std::int8_t, typename X::shape> q = make_like<std::int8_t>(x);
+    Tensor<std::int8_t, typename X::shape> q = detail::quant::tensor_like<std::int8_t>(x);
     kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), tensors[0]);
     return q;
   }
   template <class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
-    Tensor<float, typename X::shape> y = make_like<float>(yq);
+    Tensor<float, typename X::shape> y = detail::quant::tensor_like<float>(yq);
     kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size), tensors[n]);
     return y;
   }
@@ -858,29 +886,6 @@ class Quantized {
     static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
     if constexpr (S::extents[0] == dyn) return Tensor<T, Out>(x.extent(0));
     else return Tensor<T, Out>();
-  }
-  template <class T, class X>
-  static auto make_like(const X& x) {
-    using S = typename X::shape;
-    if constexpr (S::extents[0] == dyn) return Tensor<T, S>(x.extent(0));
-    else return Tensor<T, S>();
-  }
-  // Runs f on an arena for `batch` samples: on the stack for a small static batch, else on the heap.
-  template <int B, class F>
-  static void with_arena(int batch, F&& f) {
-    if constexpr (B != dyn && arena_bytes(B > 0 ? B : 1) <= TSHAPE_STACK_ARENA_BYTES) {
-      alignas(TSHAPE_ALIGN) std::int8_t scratch[arena_bytes(B > 0 ? B : 1)];
-      f(scratch);
-    } else {
-#ifdef TSHAPE_NO_HEAP
-      static_assert(B != dyn && B < 0, "tshape: under TSHAPE_NO_HEAP a quantized model runs with forward(x, y, arena)");
-      (void)batch;
-#else
-      std::unique_ptr<std::int8_t[], detail::aligned_delete> scratch(
-          detail::aligned_new<std::int8_t>(static_cast<std::ptrdiff_t>(arena_bytes(batch > 0 ? batch : 1))));
-      f(scratch.get());
-#endif
-    }
   }
 };
 

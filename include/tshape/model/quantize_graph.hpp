@@ -420,7 +420,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
   template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
-    Tensor<std::int8_t, typename X::shape> q = make_like<std::int8_t>(x);
+    Tensor<std::int8_t, typename X::shape> q = detail::quant::tensor_like<std::int8_t>(x);
     kernels::quant::quantize_values(x.data(), q.data(),
                                     static_cast<std::ptrdiff_t>(x.extent(0)) * static_cast<std::ptrdiff_t>(input_shape_at<J>::static_size),
                                     input_quantization<J>());
@@ -429,7 +429,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
   template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
-    Tensor<float, typename X::shape> y = make_like<float>(yq);
+    Tensor<float, typename X::shape> y = detail::quant::tensor_like<float>(yq);
     kernels::quant::dequantize_values(yq.data(), y.data(),
                                       static_cast<std::ptrdiff_t>(yq.extent(0)) * static_cast<std::ptrdiff_t>(output_shape_at<J>::static_size),
                                       output_quantization<J>());
@@ -577,7 +577,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
       const std::array<const Want*, inputs> xs{x.data()...};
       std::array<Want*, outputs> ys{};
       [&]<std::size_t... J>(std::index_sequence<J...>) { ((ys[J] = std::get<J>(outs).data()), ...); }(std::make_index_sequence<outputs>{});
-      with_arena<B>(batch, [&](std::int8_t* scratch) {
+      detail::quant::with_arena<B, arena_bytes>(batch, [&](std::int8_t* scratch) {
         if constexpr (std::is_same_v<Want, float>) run(xs.data(), ys.data(), batch, scratch);
         else run_int8(xs.data(), ys.data(), batch, scratch);
       });
@@ -595,28 +595,6 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
       return std::tuple<Tensor<T, prepend_t<dyn, output_shape_at<J>>>...>(Tensor<T, prepend_t<dyn, output_shape_at<J>>>(batch)...);
     else
       return std::tuple<Tensor<T, prepend_t<B, output_shape_at<J>>>...>{};
-  }
-  template <class T, class X>
-  static auto make_like(const X& x) {
-    using S = typename X::shape;
-    if constexpr (S::extents[0] == dyn) return Tensor<T, S>(x.extent(0));
-    else return Tensor<T, S>();
-  }
-  template <int B, class F>
-  static void with_arena(int batch, F&& f) {
-    if constexpr (B != dyn && arena_bytes(B > 0 ? B : 1) <= TSHAPE_STACK_ARENA_BYTES) {
-      alignas(TSHAPE_ALIGN) std::int8_t scratch[arena_bytes(B > 0 ? B : 1)];
-      f(scratch);
-    } else {
-#ifdef TSHAPE_NO_HEAP
-      static_assert(B != dyn && B < 0, "tshape: under TSHAPE_NO_HEAP a quantized model runs with forward(x, y, arena)");
-      (void)batch;
-#else
-      std::unique_ptr<std::int8_t[], detail::aligned_delete> scratch(
-          detail::aligned_new<std::int8_t>(static_cast<std::ptrdiff_t>(arena_bytes(batch > 0 ? batch : 1))));
-      f(scratch.get());
-#endif
-    }
   }
 };
 
