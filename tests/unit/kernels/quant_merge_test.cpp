@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "gemmlowp_literal.hpp"
 #include "xorshift.hpp"
 
 using namespace tshape::kernels::quant;
 
 namespace {
 namespace lit {
-using i64 = std::int64_t;
-constexpr i64 i32_min = -(i64{1} << 31), i32_max = (i64{1} << 31) - 1;
+using namespace tshape_test::gemmlowp_literal;
 
 // QuantizeMultiplier: frexp, the mantissa times 2^31 rounded, a mantissa that rounds to 2^31 halved.
 void quantize_multiplier(double m, i64& q, int& shift) {
@@ -37,21 +37,6 @@ void quantize_multiplier(double m, i64& q, int& shift) {
     shift = 0;
     q = 0;
   }
-}
-// SaturatingRoundingDoublingHighMul.
-i64 mul(i64 a, i64 b) {
-  if (a == i32_min && b == i32_min) return i32_max;
-  const i64 ab = a * b;
-  const i64 nudge = ab >= 0 ? (i64{1} << 30) : 1 - (i64{1} << 30);
-  return (ab + nudge) / (i64{1} << 31);
-}
-// RoundingDivideByPOT, ties away from zero, as a division.
-i64 divide_pot(i64 x, int e) {
-  const i64 d = i64{1} << e;
-  const i64 m = x < 0 ? -x : x;
-  i64 q = m / d;
-  if (2 * (m % d) >= d) ++q;
-  return x < 0 ? -q : q;
 }
 // MultiplyByQuantizedMultiplierSmallerThanOneExp (shift <= 0).
 i64 scale_down(i64 x, i64 q, int shift) { return divide_pot(mul(x, q), -shift); }
