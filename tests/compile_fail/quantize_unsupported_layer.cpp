@@ -1,4 +1,4 @@
-// EXPECT-MESSAGE: tshape: quantize\(\) does not handle this layer yet \(it takes Dense, Conv1D, Conv2D and DepthwiseConv2D with Linear, ReLU or ReLU6
+// EXPECT-MESSAGE: tshape: quantize\(\) does not handle this layer yet \(it takes Dense, Conv1D, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax
 // EXPECT-ERROR: NOT_QUANTIZABLE<.*at_layer<0>, .*GRU<8>
 // TITLE: A layer int8 quantization does not take
 // SEED: -
