@@ -89,6 +89,32 @@ void dense_cases() {
 std::int8_t image[2 * 9 * 7 * 5], ohwi[6 * 3 * 3 * 5], conv_packed[packed_bytes(3 * 3 * 5, 6)], scratch[9 * 7 * 45];
 std::int8_t conv_expected[2 * 9 * 7 * 6], conv_got[2 * 9 * 7 * 6];
 
+// One convolution on random data and per-channel requantization (multipliers 1e-3 to 10): the DSP
+// path against the reference, bit for bit.
+bool conv_matches(const conv_geometry& g, int batch, std::uint64_t& s, std::int32_t zp_out) {
+  for (int i = 0; i < batch * g.h * g.w * g.cin; ++i) image[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
+  for (int i = 0; i < g.cout * g.patch(); ++i) ohwi[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 255) - 127);
+  pack_weights(g.patch(), g.cout, ohwi, conv_packed);
+  for (int c = 0; c < g.cout; ++c) {
+    std::int32_t sum = 0;
+    for (int k = 0; k < g.patch(); ++k) sum += ohwi[c * g.patch() + k];
+    sums[c] = sum;
+    bias[c] = static_cast<std::int32_t>(next(s) % 2001) - 1000;
+    const auto qm = quantize_multiplier(1e-3 * static_cast<double>(1 + next(s) % 10000));
+    mult[c] = qm.value;
+    shift[c] = qm.shift;
+  }
+  const requantization q{bias, sums, mult, shift, static_cast<std::int32_t>(next(s) % 256) - 128, zp_out, -128, 127};
+  const int n = batch * g.out_h * g.out_w * g.cout;
+  conv2d_reference(g, batch, image, ohwi, q, conv_expected);
+  for (int i = 0; i < n; ++i) conv_got[i] = 99;
+  conv2d(g, batch, image, conv_packed, q, scratch, conv_got, dense_arm_dsp);
+  ++cases;
+  for (int i = 0; i < n; ++i)
+    if (conv_got[i] != conv_expected[i]) return false;
+  return true;
+}
+
 void conv_cases() {
   // 9x7x5 images, 6 filters of 3x3 (or 1x3): strides 1 and 2, 'valid' and 'same' (odd padding at
   // the bottom and right, as Keras places it), batch 1 and 2.
@@ -99,27 +125,7 @@ void conv_cases() {
   for (const auto& gm : gs)
     for (int batch : {1, 2}) {
       const conv_geometry g{9, 7, 5, gm.kh, gm.kw, 6, gm.stride, gm.stride, gm.pad_top, gm.pad_left, gm.out_h, gm.out_w};
-      for (int i = 0; i < batch * 9 * 7 * 5; ++i) image[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
-      for (int i = 0; i < 6 * g.patch(); ++i) ohwi[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 255) - 127);
-      pack_weights(g.patch(), 6, ohwi, conv_packed);
-      for (int c = 0; c < 6; ++c) {
-        std::int32_t sum = 0;
-        for (int k = 0; k < g.patch(); ++k) sum += ohwi[c * g.patch() + k];
-        sums[c] = sum;
-        bias[c] = static_cast<std::int32_t>(next(s) % 2001) - 1000;
-        const auto qm = quantize_multiplier(1e-3 * static_cast<double>(1 + next(s) % 10000));
-        mult[c] = qm.value;
-        shift[c] = qm.shift;
-      }
-      const requantization q{bias, sums, mult, shift, static_cast<std::int32_t>(next(s) % 256) - 128, -3, -128, 127};
-      const int n = batch * g.out_h * g.out_w * 6;
-      conv2d_reference(g, batch, image, ohwi, q, conv_expected);
-      for (int i = 0; i < n; ++i) conv_got[i] = 99;
-      conv2d(g, batch, image, conv_packed, q, scratch, conv_got, dense_arm_dsp);
-      ++cases;
-      bool ok = true;
-      for (int i = 0; i < n; ++i) ok = ok && conv_got[i] == conv_expected[i];
-      if (!ok) report("conv2d kernel/stride/batch", gm.kh * 10 + gm.kw, gm.stride, batch);
+      if (!conv_matches(g, batch, s, -3)) report("conv2d kernel/stride/batch", gm.kh * 10 + gm.kw, gm.stride, batch);
     }
 }
 // Conv1D as Keras' converter hands it to TFLite: a Conv2D over one row (length 13, 3 channels, 5
@@ -130,33 +136,13 @@ void conv1d_cases() {
   for (int dilation : {1, 2})
     for (int stride : {1, 2})
       for (int padding = 0; padding < 3; ++padding) {  // valid, same, causal
-        const int window = 2 * dilation + 1, len = 13, cin = 3, cout = 5;
+        const int window = 2 * dilation + 1, len = 13;
         const int out = padding == 0 ? (len - window) / stride + 1 : (len + stride - 1) / stride;
         const int total = padding == 0 ? 0 : (out - 1) * stride + window - len;
         const int left = padding == 2 ? window - 1 : total / 2;
-        conv_geometry g{1, len, cin, 1, 3, cout, 1, stride, 0, left, 1, out};
+        conv_geometry g{1, len, 3, 1, 3, 5, 1, stride, 0, left, 1, out};
         g.dilation_w = dilation;
-        for (int i = 0; i < 2 * len * cin; ++i) image[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 256) - 128);
-        for (int i = 0; i < cout * g.patch(); ++i) ohwi[i] = static_cast<std::int8_t>(static_cast<int>(next(s) % 255) - 127);
-        pack_weights(g.patch(), cout, ohwi, conv_packed);
-        for (int c = 0; c < cout; ++c) {
-          std::int32_t sum = 0;
-          for (int k = 0; k < g.patch(); ++k) sum += ohwi[c * g.patch() + k];
-          sums[c] = sum;
-          bias[c] = static_cast<std::int32_t>(next(s) % 2001) - 1000;
-          const auto qm = quantize_multiplier(1e-3 * static_cast<double>(1 + next(s) % 10000));
-          mult[c] = qm.value;
-          shift[c] = qm.shift;
-        }
-        const requantization q{bias, sums, mult, shift, static_cast<std::int32_t>(next(s) % 256) - 128, 7, -128, 127};
-        const int n = 2 * out * cout;
-        conv2d_reference(g, 2, image, ohwi, q, conv_expected);
-        for (int i = 0; i < n; ++i) conv_got[i] = 99;
-        conv2d(g, 2, image, conv_packed, q, scratch, conv_got, dense_arm_dsp);
-        ++cases;
-        bool ok = true;
-        for (int i = 0; i < n; ++i) ok = ok && conv_got[i] == conv_expected[i];
-        if (!ok) report("conv1d dilation/stride/padding", dilation, stride, padding);
+        if (!conv_matches(g, 2, s, 7)) report("conv1d dilation/stride/padding", dilation, stride, padding);
       }
 }
 
