@@ -532,81 +532,44 @@ def main():
     failures += compare("siamese (named inputs)", s.data(), same, {same.size});
   }}""")
 
-    # --int8 --calibrate: the header also holds the calibration samples (given NCHW, stored NHWC) and
-    # quantized(); the int8 model must stay within 3 output steps of PyTorch's float outputs.
-    model = Int8Net().eval()
-    randomize_batchnorm(model, gen)
-    x = torch.randn(BATCH, 3, 12, 16, generator=gen)
-    with torch.no_grad():
-        y = model(x).numpy()
-    onnx_path = os.path.join(work, "int8_net.onnx")
-    export(model, (3, 12, 16), onnx_path, 13, True)
-    cal_path = os.path.join(work, "int8_calibration.npy")
-    cal = torch.cat([x, torch.randn(37, 3, 12, 16, generator=gen)]).numpy()  # the checked samples first
-    np.save(cal_path, cal)
-    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_net.hpp"), "--namespace", "int8_net",
-                  "--int8", "--calibrate", cal_path])
-    if r.returncode != 0:
-        failures.append(f"int8_net: onnx2tshape --int8 failed:\n{r.stderr}")
-    else:
-        includes.append('#include "int8_net.hpp"')
-        x_nhwc = np.moveaxis(x.numpy(), 1, -1)
+    # --int8 --calibrate: the header also holds the calibration samples (given channels first, stored
+    # channels last) and quantized(); the int8 model must stay within 3 output steps of PyTorch's float
+    # outputs on the checked samples, which come first in the calibration data.
+    def int8_case(name, model, sample_shape, more_samples):
+        x = torch.randn(BATCH, *sample_shape, generator=gen)
+        with torch.no_grad():
+            y = model(x).numpy()
+        onnx_path = os.path.join(work, f"{name}.onnx")
+        export(model, sample_shape, onnx_path, 13, True)
+        cal_path = os.path.join(work, f"{name}_calibration.npy")
+        np.save(cal_path, torch.cat([x, torch.randn(more_samples, *sample_shape, generator=gen)]).numpy())
+        r = run_tool([onnx_path, "-o", os.path.join(work, f"{name}.hpp"), "--namespace", name,
+                      "--int8", "--calibrate", cal_path])
+        if r.returncode != 0:
+            failures.append(f"{name}: onnx2tshape --int8 failed:\n{r.stderr}")
+            return
+        includes.append(f'#include "{name}.hpp"')
+        x_last = np.moveaxis(x.numpy(), 1, -1) if len(sample_shape) > 1 else x.numpy()
+        sample = ", ".join(str(d) for d in x_last.shape[1:])
         checks.append(f"""  {{
-    static const float x[] = {{{floats(x_nhwc)}}};
+    static const float x[] = {{{floats(x_last)}}};
     static const float expected[] = {{{floats(y)}}};
-    static_assert(std::is_same_v<decltype(int8_net::calibration)::shape, tshape::Shape<40, 12, 16, 3>>);
-    failures += compare("int8_net (calibration NHWC)", int8_net::calibration_values, x, {x_nhwc.size});
-    const auto q = int8_net::quantized();
-    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 12, 16, 3>>(x));
-    failures += compare_within("int8_net (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
+    static_assert(std::is_same_v<decltype({name}::calibration)::shape, tshape::Shape<{BATCH + more_samples}, {sample}>>);
+    failures += compare("{name} (calibration)", {name}::calibration_values, x, {x_last.size});
+    const auto q = {name}::quantized();
+    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, {sample}>>(x));
+    failures += compare_within("{name} (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
   }}""")
 
+    model = Int8Net().eval()
+    randomize_batchnorm(model, gen)
+    int8_case("int8_net", model, (3, 12, 16), 37)
     # The same on a 1D model: Conv1D ('same', dilated), MaxPooling1D, GlobalAveragePooling1D.
     model = Int8Conv1DNet().eval()
     randomize_batchnorm(model, gen)
-    x = torch.randn(BATCH, 4, 30, generator=gen)
-    with torch.no_grad():
-        y = model(x).numpy()
-    onnx_path = os.path.join(work, "int8_conv1d.onnx")
-    export(model, (4, 30), onnx_path, 13, True)
-    cal_path = os.path.join(work, "int8_conv1d_calibration.npy")
-    np.save(cal_path, torch.cat([x, torch.randn(61, 4, 30, generator=gen)]).numpy())
-    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_conv1d.hpp"), "--namespace", "int8_conv1d",
-                  "--int8", "--calibrate", cal_path])
-    if r.returncode != 0:
-        failures.append(f"int8_conv1d: onnx2tshape --int8 failed:\n{r.stderr}")
-    else:
-        includes.append('#include "int8_conv1d.hpp"')
-        checks.append(f"""  {{
-    static const float x[] = {{{floats(np.moveaxis(x.numpy(), 1, -1))}}};
-    static const float expected[] = {{{floats(y)}}};
-    const auto q = int8_conv1d::quantized();
-    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 30, 4>>(x));
-    failures += compare_within("int8_conv1d (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
-  }}""")
-
+    int8_case("int8_conv1d", model, (4, 30), 61)
     # Tanh, Sigmoid and Softmax run as TFLite's int8 kernels: Softmax's output has steps of 1/256.
-    model = Int8ActNet().eval()
-    x = torch.randn(BATCH, 12, generator=gen)
-    with torch.no_grad():
-        y = model(x).numpy()
-    onnx_path = os.path.join(work, "int8_act.onnx")
-    export(model, (12,), onnx_path, 13, True)
-    cal_path = os.path.join(work, "int8_act_calibration.npy")
-    np.save(cal_path, torch.cat([x, torch.randn(95, 12, generator=gen)]).numpy())
-    r = run_tool([onnx_path, "-o", os.path.join(work, "int8_act.hpp"), "--namespace", "int8_act",
-                  "--int8", "--calibrate", cal_path])
-    if r.returncode != 0:
-        failures.append(f"int8_act: onnx2tshape --int8 failed:\n{r.stderr}")
-    else:
-        includes.append('#include "int8_act.hpp"')
-        checks.append(f"""  {{
-    static const float x[] = {{{floats(x.numpy())}}};
-    static const float expected[] = {{{floats(y)}}};
-    const auto q = int8_act::quantized();
-    const auto y = q(tshape::TensorView<const float, tshape::Shape<{BATCH}, 12>>(x));
-    failures += compare_within("int8_act (int8, 3 steps)", y.data(), expected, {y.size}, 3 * q.output_quantization().scale);
-  }}""")
+    int8_case("int8_act", Int8ActNet().eval(), (12,), 95)
 
     failures += check_errors(work)
     failures += check_torch2npz(work, gen)
