@@ -18,24 +18,15 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "quant_support.hpp"
 
 using namespace tshape;
 namespace kq = tshape::kernels::quant;
+using tshape_test::quant::fill;
+using tshape_test::quant::same;
+using tshape_test::quant::unpack;
 
 namespace {
-template <class T>
-void fill(T& x, std::uint64_t seed, float lo = -2.0f, float hi = 2.0f) {
-  tshape_test::random_floats rnd(seed);
-  for (auto& v : x) v = rnd(lo, hi);
-}
-template <class Stage>
-std::vector<std::int8_t> unpack(const Stage& st, int in, int units) {
-  const std::vector<std::int8_t> packed(st.packed.begin(), st.packed.end());
-  std::vector<std::int8_t> w(static_cast<std::size_t>(in) * units);
-  for (int c = 0; c < units; ++c)
-    for (int k = 0; k < in; ++k) w[static_cast<std::size_t>(c) * in + k] = packed.at(kq::packed_index(in, c, k));
-  return w;
-}
 // The requantization of stage st (layer i) to the zero point `out` (its activation's input's, or its output's).
 template <class Q, class Stage>
 kq::requantization requant(const Q& q, const Stage& st, int i, std::int32_t out, const std::int32_t* sums) {
@@ -51,15 +42,14 @@ std::vector<std::int8_t> dense_ref(const Q& q, const Stage& st, int i, int in, i
   kq::reference(rows, in, units, x.data(), unpack(st, in, units).data(), requant(q, st, i, out, st.sums.data()), y.data());
   return y;
 }
-bool same(kq::affine a, kq::affine b) { return a.scale == b.scale && a.zero_point == b.zero_point; }
 }  // namespace
 
 TEST_CASE("quantize: a Dense classifier's Softmax runs in int8 as TFLite's, close to the float model", "[quant]") {
   using Net = Sequential<Input<10>, Dense<16, ReLU>, Dense<5, Softmax>>;
   auto net = make_model<Net>(31);
   Tensor<float, Shape<dyn, 10>> calibration(200), x(100);
-  fill(calibration, 32);
-  fill(x, 33);
+  fill(calibration, 32, -2.0f, 2.0f);
+  fill(x, 33, -2.0f, 2.0f);
   const auto q = quantize(*net, calibration);
   CHECK(same(q.output_quantization(), {1.0f / 256, -128}));
   // The Dense requantizes to its calibrated logits' range, which the Softmax's constants are made from.
@@ -102,8 +92,8 @@ TEST_CASE("quantize: Tanh in a hidden Dense and a Sigmoid output run in int8, cl
   using Net = Sequential<Input<7>, Dense<12, Tanh>, Dense<3, Sigmoid>>;
   auto net = make_model<Net>(41);
   Tensor<float, Shape<dyn, 7>> calibration(150), x(80);
-  fill(calibration, 42);
-  fill(x, 43);
+  fill(calibration, 42, -2.0f, 2.0f);
+  fill(x, 43, -2.0f, 2.0f);
   const auto q = quantize(*net, calibration);
   CHECK(same(q.tensors[1], {1.0f / 128, 0}));   // Tanh's
   CHECK(same(q.tensors[2], {1.0f / 256, -128}));  // Logistic's
@@ -139,8 +129,8 @@ TEST_CASE("quantize: Sigmoid, Tanh and Softmax as layers, and a Softmax that is 
   using Net = Sequential<Input<4, 3>, Dense<8>, Sigmoid, Dense<6>, Tanh, Flatten, Dense<5, Softmax>, Dense<3>, Softmax>;
   auto net = make_model<Net>(51);
   Tensor<float, Shape<dyn, 4, 3>> calibration(120), x(30);
-  fill(calibration, 52);
-  fill(x, 53);
+  fill(calibration, 52, -2.0f, 2.0f);
+  fill(x, 53, -2.0f, 2.0f);
   const auto q = quantize(*net, calibration);
   using Q = std::remove_cvref_t<decltype(q)>;
   STATIC_REQUIRE(std::is_void_v<Q::diagnosis>);
@@ -241,8 +231,8 @@ TEST_CASE("quantize: an activation as the first layer maps the quantized input",
   using Net = Sequential<Input<2, 6>, Softmax>;
   auto net = make_model<Net>(71);
   Tensor<float, Shape<dyn, 2, 6>> calibration(20), x(4);
-  fill(calibration, 72);
-  fill(x, 73);
+  fill(calibration, 72, -2.0f, 2.0f);
+  fill(x, 73, -2.0f, 2.0f);
   const auto q = quantize(*net, calibration);
   const auto xq = q.quantize_input(x);
   std::vector<std::int8_t> expected(xq.begin(), xq.end());
@@ -252,7 +242,7 @@ TEST_CASE("quantize: an activation as the first layer maps the quantized input",
   using Gates = Sequential<Input<5>, Sigmoid>;
   auto gates = make_model<Gates>(74);
   Tensor<float, Shape<dyn, 5>> c2(10);
-  fill(c2, 75);
+  fill(c2, 75, -2.0f, 2.0f);
   const auto g = quantize(*gates, c2);
   const auto cq = g.quantize_input(c2);
   const auto gq = g.int8(cq);

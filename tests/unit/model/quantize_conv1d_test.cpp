@@ -18,17 +18,14 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "quant_support.hpp"
 
 using namespace tshape;
 namespace kq = tshape::kernels::quant;
+using tshape_test::quant::fill;
+using tshape_test::quant::unpack;
 
 namespace {
-template <class X>
-void fill(X&& x, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  tshape_test::random_floats rnd(seed);
-  for (auto& v : x) v = rnd(lo, hi);
-}
-
 enum class pad { valid, same, causal };
 template <class P>
 constexpr pad pad_of = std::is_same_v<P, Padding::causal> ? pad::causal : std::is_same_v<P, Padding::same> ? pad::same : pad::valid;
@@ -95,15 +92,6 @@ quantized_filters quantize_filters(const Layer& layer, int k, int cin, int cout,
   return f;
 }
 
-// The stage's weights unpacked to (units, in).
-template <class Stage>
-std::vector<std::int8_t> unpack(const Stage& st, int in, int units) {
-  const std::vector<std::int8_t> packed(st.packed.begin(), st.packed.end());
-  std::vector<std::int8_t> w(static_cast<std::size_t>(in) * units);
-  for (int c = 0; c < units; ++c)
-    for (int j = 0; j < in; ++j) w[static_cast<std::size_t>(c) * in + j] = packed.at(kq::packed_index(in, c, j));
-  return w;
-}
 
 // One Conv1D quantized alone: its stage against TFLite's quantization done here, its int8 pass against
 // the plain loop, its float call within 2 output steps of the float layer (the input's rounding and

@@ -14,9 +14,13 @@
 
 #include "../../../examples/functional/resnet.hpp"
 #include "../support.hpp"
+#include "quant_support.hpp"
 
 using namespace tshape;
 namespace kq = tshape::kernels::quant;
+using tshape_test::quant::fill;
+using tshape_test::quant::same;
+using tshape_test::quant::unpack;
 
 namespace quantize_graph_test {
 
@@ -58,28 +62,14 @@ constexpr std::size_t node_of(const T&) {
   return static_cast<std::size_t>(k);
 }
 
-template <class X>
-void fill(X& x, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  tshape_test::random_floats rnd(seed);
-  for (auto& v : x) v = rnd(lo, hi);
-}
 
 using bytes = std::vector<std::int8_t>;
 
-// The packed Dense/Conv2D weights back to (units, in); a stage's requantization between two quantizations.
-template <class St>
-bytes unpack(const St& st, int in, int units) {
-  bytes w(static_cast<std::size_t>(in) * units);
-  for (int c = 0; c < units; ++c)
-    for (int k = 0; k < in; ++k) w[static_cast<std::size_t>(c) * in + k] = st.packed[kq::packed_index(in, c, k)];
-  return w;
-}
 template <class St>
 kq::requantization requant(const St& st, kq::affine in, std::int32_t out_zero_point) {
   return kq::requantization{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
                             in.zero_point,   out_zero_point, st.min,           st.max};
 }
-bool same(kq::affine a, kq::affine b) { return a.scale == b.scale && a.zero_point == b.zero_point; }
 
 template <class Y, class F>
 void check_close(const Y& y, const F& yf, int rows_count, int classes, float tolerance, int min_agree) {

@@ -10,28 +10,15 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "quant_support.hpp"
 
 using namespace tshape;
 namespace kq = tshape::kernels::quant;
+using tshape_test::quant::fill;
+using tshape_test::quant::unpack;
 
 namespace {
-template <class X>
-void fill(X& x, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  tshape_test::random_floats rnd(seed);
-  for (auto& v : x) v = rnd(lo, hi);
-}
-
-// The unpacked (units, in) weights of a Dense/Conv2D stage, the unpadded (taps, channels) of a depthwise one.
-template <class Stage>
-std::vector<std::int8_t> unpack_dense(const Stage& st, int in, int units) {
-  // Through a copy of the whole array: g++ 12 -O3 otherwise mixes up which stage's array an inlined
-  // copy reads and warns (-Warray-bounds) of a read past it.
-  const std::vector<std::int8_t> packed(st.packed.begin(), st.packed.end());
-  std::vector<std::int8_t> w(static_cast<std::size_t>(in) * units);
-  for (int c = 0; c < units; ++c)
-    for (int k = 0; k < in; ++k) w[static_cast<std::size_t>(c) * in + k] = packed.at(kq::packed_index(in, c, k));
-  return w;
-}
+// The unpadded (taps, channels) weights of a depthwise stage.
 template <class Stage>
 std::vector<std::int8_t> unpack_depthwise(const Stage& st, int taps, int channels) {
   std::vector<std::int8_t> w(static_cast<std::size_t>(taps) * channels);
@@ -84,12 +71,12 @@ TEST_CASE("quantize: a MobileNet-style block runs TFLite's reference integers an
   const int batch = 5;
   std::vector<std::int8_t> a(xq.begin(), xq.end()), b(batch * 6 * 6 * 8), c(batch * 6 * 6 * 8), d(batch * 6 * 6 * 16),
       e(batch * 2 * 2 * 32), f(e.size()), g(batch * 32), h(batch * 5);
-  kq::conv2d_reference(g0, batch, a.data(), unpack_dense(s0, 27, 8).data(), requant(q, s0, 0, s0.sums.data()), b.data());
+  kq::conv2d_reference(g0, batch, a.data(), unpack(s0, 27, 8).data(), requant(q, s0, 0, s0.sums.data()), b.data());
   kq::depthwise_reference(g1, batch, b.data(), unpack_depthwise(std::get<1>(q.stages), 9, 8).data(),
                           requant(q, std::get<1>(q.stages), 1, nullptr), c.data());
   const auto& s2 = std::get<2>(q.stages);
   kq::conv2d_reference(detail::quant::conv_geometry_of<Conv2D<16, Kernel<1, 1>, ReLU6>, Shape<6, 6, 8>>(), batch, c.data(),
-                       unpack_dense(s2, 8, 16).data(), requant(q, s2, 2, s2.sums.data()), d.data());
+                       unpack(s2, 8, 16).data(), requant(q, s2, 2, s2.sums.data()), d.data());
   const auto& s3 = std::get<3>(q.stages);
   CHECK(std::all_of(s3.bias.begin(), s3.bias.end(), [](std::int32_t v) { return v == 0; }));
   kq::depthwise_reference(g3, batch, d.data(), unpack_depthwise(s3, 9, 32).data(), requant(q, s3, 3, nullptr), e.data());
@@ -98,7 +85,7 @@ TEST_CASE("quantize: a MobileNet-style block runs TFLite's reference integers an
   const auto& s5 = std::get<5>(q.stages);
   kq::mean_reference(batch, 4, 32, f.data(), {s5.multiplier, s5.shift, q.tensors[5].zero_point, q.tensors[6].zero_point}, g.data());
   const auto& s6 = std::get<6>(q.stages);
-  kq::reference(batch, 32, 5, g.data(), unpack_dense(s6, 32, 5).data(), requant(q, s6, 6, s6.sums.data()), h.data());
+  kq::reference(batch, 32, 5, g.data(), unpack(s6, 32, 5).data(), requant(q, s6, 6, s6.sums.data()), h.data());
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == h);
 
   // Float in and out, against the float model: within 3 output steps here (each of the 7 layers rounds
@@ -132,11 +119,11 @@ TEST_CASE("quantize: max and average pooling keep the quantization and run TFLit
   const auto xq = q.quantize_input(x);
   std::vector<std::int8_t> a(xq.begin(), xq.end()), b(3 * 9 * 8 * 6), c(3 * 4 * 4 * 6), d(3 * 2 * 2 * 6), e(3 * 4);
   const auto& s0 = std::get<0>(q.stages);
-  kq::conv2d_reference(g0, 3, a.data(), unpack_dense(s0, 27, 6).data(), requant(q, s0, 0, s0.sums.data()), b.data());
+  kq::conv2d_reference(g0, 3, a.data(), unpack(s0, 27, 6).data(), requant(q, s0, 0, s0.sums.data()), b.data());
   kq::pool_reference<true>(g1, 3, b.data(), c.data());
   kq::pool_reference<false>(g2, 3, c.data(), d.data());
   const auto& s4 = std::get<4>(q.stages);
-  kq::reference(3, 24, 4, d.data(), unpack_dense(s4, 24, 4).data(), requant(q, s4, 4, s4.sums.data()), e.data());
+  kq::reference(3, 24, 4, d.data(), unpack(s4, 24, 4).data(), requant(q, s4, 4, s4.sums.data()), e.data());
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == e);
 
   const auto y = q(x);
@@ -157,12 +144,12 @@ TEST_CASE("quantize: the 1D poolings and the global ones, batch 1 and dyn", "[qu
   // Dense on each of the 17 steps, then the pools as the 2D ones with one row, then the global max.
   std::vector<std::int8_t> a(xq.begin(), xq.end()), b(4 * 17 * 6), c(4 * 8 * 6), d(4 * 4 * 6), e(4 * 6), f(4 * 3);
   const auto& s0 = std::get<0>(q.stages);
-  kq::reference(4 * 17, 4, 6, a.data(), unpack_dense(s0, 4, 6).data(), requant(q, s0, 0, s0.sums.data()), b.data());
+  kq::reference(4 * 17, 4, 6, a.data(), unpack(s0, 4, 6).data(), requant(q, s0, 0, s0.sums.data()), b.data());
   kq::pool_reference<true>(kernels::make_geometry(1, 17, 6, 1, 2, 1, 2, 1, 1, false, 6), 4, b.data(), c.data());
   kq::pool_reference<false>(kernels::make_geometry(1, 8, 6, 1, 3, 1, 2, 1, 1, true, 6), 4, c.data(), d.data());
   kq::global_max(4, 4, 6, d.data(), e.data());
   const auto& s4 = std::get<4>(q.stages);
-  kq::reference(4, 6, 3, e.data(), unpack_dense(s4, 6, 3).data(), requant(q, s4, 4, s4.sums.data()), f.data());
+  kq::reference(4, 6, 3, e.data(), unpack(s4, 6, 3).data(), requant(q, s4, 4, s4.sums.data()), f.data());
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == f);
   const auto y = q(x);
   const auto yf = (*net)(x);
@@ -181,7 +168,7 @@ TEST_CASE("quantize: the 1D poolings and the global ones, batch 1 and dyn", "[qu
   const auto& ms = std::get<0>(mq.stages);
   kq::mean_reference(1, 9, 5, oq.data(), {ms.multiplier, ms.shift, mq.tensors[0].zero_point, mq.tensors[1].zero_point}, m.data());
   const auto& ds = std::get<1>(mq.stages);
-  kq::reference(1, 5, 2, m.data(), unpack_dense(ds, 5, 2).data(), requant(mq, ds, 1, ds.sums.data()), o.data());
+  kq::reference(1, 5, 2, m.data(), unpack(ds, 5, 2).data(), requant(mq, ds, 1, ds.sums.data()), o.data());
   const auto got = mq.int8(oq);
   CHECK(std::vector<std::int8_t>(got.begin(), got.end()) == o);
   const auto yo = mq(one);
@@ -245,17 +232,17 @@ TEST_CASE("quantize: BatchNormalization folds into the convolution before it, as
     for (auto& e : v) e = static_cast<std::int8_t>(std::clamp<std::int32_t>(e, r.min, r.max));
   };
   std::vector<std::int8_t> a(xq.begin(), xq.end()), b(batch * 25 * 8), c(b.size()), d(batch * 25 * 12), e(batch * 12), f(batch * 4);
-  kq::conv2d_reference(g0, batch, a.data(), unpack_dense(s0, 27, 8).data(), requant(q, s0, 0, s0.sums.data()), b.data());
+  kq::conv2d_reference(g0, batch, a.data(), unpack(s0, 27, 8).data(), requant(q, s0, 0, s0.sums.data()), b.data());
   relu6(b, q.tensors[3]);
   const auto& s3 = std::get<3>(q.stages);
   kq::depthwise_reference(g3, batch, b.data(), unpack_depthwise(s3, 9, 8).data(), requant(q, s3, 3, nullptr), c.data());
   relu6(c, q.tensors[6]);
   const auto& s6 = std::get<6>(q.stages);
-  kq::conv2d_reference(g6, batch, c.data(), unpack_dense(s6, 8, 12).data(), requant(q, s6, 6, s6.sums.data()), d.data());
+  kq::conv2d_reference(g6, batch, c.data(), unpack(s6, 8, 12).data(), requant(q, s6, 6, s6.sums.data()), d.data());
   const auto& s8 = std::get<8>(q.stages);
   kq::mean_reference(batch, 25, 12, d.data(), {s8.multiplier, s8.shift, q.tensors[8].zero_point, q.tensors[9].zero_point}, e.data());
   const auto& s9 = std::get<9>(q.stages);
-  kq::reference(batch, 12, 4, e.data(), unpack_dense(s9, 12, 4).data(), requant(q, s9, 9, s9.sums.data()), f.data());
+  kq::reference(batch, 12, 4, e.data(), unpack(s9, 12, 4).data(), requant(q, s9, 9, s9.sums.data()), f.data());
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == f);
 
   const auto y = q(x);
@@ -294,7 +281,7 @@ TEST_CASE("quantize: a dilated DepthwiseConv2D with 'same' padding, and a Dense 
   kq::mean_reference(2, 72, 5, b.data(), {s1.multiplier, s1.shift, q.tensors[1].zero_point, q.tensors[2].zero_point}, m.data());
   const auto& s2 = std::get<2>(q.stages);
   CHECK(s2.max == kq::activation_range(kq::fused::relu6, q.tensors[3]).max);
-  kq::reference(2, 5, 3, m.data(), unpack_dense(s2, 5, 3).data(), requant(q, s2, 2, s2.sums.data()), c.data());
+  kq::reference(2, 5, 3, m.data(), unpack(s2, 5, 3).data(), requant(q, s2, 2, s2.sums.data()), c.data());
   CHECK(std::vector<std::int8_t>(yq.begin(), yq.end()) == c);
   const auto y = q(x);
   const auto yf = (*net)(x);
