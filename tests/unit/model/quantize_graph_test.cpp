@@ -65,6 +65,7 @@ constexpr std::size_t node_of(const T&) {
 
 using bytes = std::vector<std::int8_t>;
 
+// A stage's requantization from the quantization `in` to the zero point `out_zero_point`.
 template <class St>
 kq::requantization requant(const St& st, kq::affine in, std::int32_t out_zero_point) {
   return kq::requantization{st.bias.data(), st.sums.data(), st.multiplier.data(), st.shift.data(),
