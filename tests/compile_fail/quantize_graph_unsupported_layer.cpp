@@ -3,7 +3,7 @@
 // TITLE: A merge int8 quantization does not take, in a functional model
 // SEED: -
 // KERAS: (TFLite converter) a model with an op the int8 kernels lack fails to convert with TFLITE_BUILTINS_INT8 only
-// FIX: quantize() merges branches with Add (two inputs) or Concatenate; a gate written as Multiply has no int8 form here yet.
+// FIX: quantize() merges branches with Add or Concatenate; a gate written as Multiply has no int8 form here yet.
 #include <tshape/tshape.hpp>
 using namespace tshape;
 

@@ -15,8 +15,11 @@
 // Softmax is fused, as the Sequential path). A node that several later nodes read (a residual's
 // shortcut) is computed once and read by each. The nodes are the layers quantize() takes in a
 // Sequential, and the merges:
-//   Add          of two inputs (broadcast as NumPy's): TFLite's int8 Add (kernels/quant/merge.hpp), its output
-//                quantized from its calibrated range; a ReLU layer after it clamps in that quantization.
+//   Add          broadcast as NumPy's: TFLite's int8 Add (kernels/quant/merge.hpp), its output quantized
+//                from its calibrated range; a ReLU layer after it clamps in that quantization. Of three
+//                or more inputs, the chain of two-input Adds that Keras' fold order makes of it,
+//                ((x0 + x1) + x2) + ...: each partial sum quantized from its own calibrated range (what
+//                TFLite runs for a model that writes the Adds one by one; its AddN has no int8 kernel).
 //   Concatenate  along any axis: the output quantized from its calibrated range (the union of its
 //                inputs'); each input quantized otherwise is rescaled as TFLite's concatenation does,
 //                the others copied.
@@ -51,7 +54,7 @@
   "tshape: quantize() does not handle this layer of a functional model (it takes the layers it takes in a "      \
   "Sequential: Dense, Conv1D, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the " \
   "activation layers, the poolings, Flatten, Reshape, Dropout, a BatchNormalization that is the only reader of " \
-  "a Dense or convolution without activation; and Add of two inputs, Concatenate)"
+  "a Dense or convolution without activation; and Add, Concatenate)"
 
 namespace tshape {
 
@@ -81,10 +84,13 @@ struct graph_spec<Concatenate<A>> : spec_of_kind<kind::identity> {
   static constexpr merge_kind merge = merge_kind::concatenate;
 };
 
-/// An int8 Add's constants; a Concatenate's per input.
+/// An int8 Add's constants: of Count inputs, Count - 1 two-input Adds, each step's partial sum (but
+/// the last, the output) with its own quantization. A Concatenate's per input.
+template <int Count>
 struct add_stage {
-  kernels::quant::add_params params{};
-  static constexpr std::size_t bytes = 9 * sizeof(std::int32_t);
+  std::array<kernels::quant::add_params, static_cast<std::size_t>(Count - 1)> params{};
+  std::array<kernels::quant::affine, static_cast<std::size_t>(Count - 2)> partial{};
+  static constexpr std::size_t bytes = static_cast<std::size_t>(Count - 1) * 9 * sizeof(std::int32_t);
 };
 template <int Count>
 struct concatenate_stage {
@@ -115,6 +121,12 @@ struct graph_info {
   using layer = typename decltype(layer_rule<K>())::type;
   template <std::size_t K>
   using gspec = graph_spec<layer<K>>;
+  /// A merge node K's broadcast of its inputs' shapes to its own (layers/merging.hpp).
+  template <std::size_t K, std::size_t... J>
+  static auto merge_plan_rule(std::index_sequence<J...>)
+      -> broadcast_plan<shape<K>, shape<static_cast<std::size_t>(table.inputs[K][J])>...>;
+  template <std::size_t K>
+  using merge_plan = decltype(merge_plan_rule<K>(std::make_index_sequence<static_cast<std::size_t>(table.input_count[K])>{}));
 
   /// How many nodes read node k.
   static constexpr std::array<int, static_cast<std::size_t>(n)> readers = [] {
@@ -164,9 +176,7 @@ struct graph_info {
       return true;
     } else {
       using S = gspec<K>;
-      if constexpr (S::merge == merge_kind::add)
-        return table.input_count[K] == 2;
-      else if constexpr (S::merge == merge_kind::concatenate)
+      if constexpr (S::merge != merge_kind::none)
         return true;
       else if constexpr (S::value == kind::folded)
         return folds<K>();
@@ -198,7 +208,7 @@ struct graph_info {
     } else {
       using S = gspec<K>;
       if constexpr (S::merge == merge_kind::add)
-        return std::type_identity<add_stage>{};
+        return std::type_identity<add_stage<table.input_count[K]>>{};
       else if constexpr (S::merge == merge_kind::concatenate)
         return std::type_identity<concatenate_stage<table.input_count[K]>>{};
       else if constexpr (!supported<K>())
@@ -415,6 +425,16 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
   void forward_int8(const std::int8_t* x, std::int8_t* y, arena<B>& scratch) const {
     run_int8(x, y, B, scratch.bytes);
   }
+  /// Firmware, several Inputs or outputs: xs[j] holds B samples of Input j, ys[j] receives output j's.
+  template <int B>
+  void forward(const std::array<const float*, inputs>& xs, const std::array<float*, outputs>& ys, arena<B>& scratch) const {
+    run(xs.data(), ys.data(), B, scratch.bytes);
+  }
+  template <int B>
+  void forward_int8(const std::array<const std::int8_t*, inputs>& xs, const std::array<std::int8_t*, outputs>& ys,
+                    arena<B>& scratch) const {
+    run_int8(xs.data(), ys.data(), B, scratch.bytes);
+  }
 
   /// Data for Input J quantized as q.int8 wants it; output J's int8 result back to float.
   template <std::size_t J = 0, class X>
@@ -457,21 +477,36 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
     const std::size_t count = static_cast<std::size_t>(batch) * info::template size<K>;
     const auto& st = std::get<K>(stages);
     if constexpr (S::merge == detail::quant::merge_kind::add) {
-      constexpr auto a = static_cast<std::size_t>(table.inputs[K][0]), b = static_cast<std::size_t>(table.inputs[K][1]);
-      using plan = detail::broadcast_plan<typename info::template shape<K>, typename info::template shape<a>, typename info::template shape<b>>;
-      if constexpr (plan::none_broadcast) {
-        q8::add(static_cast<std::ptrdiff_t>(count), at(static_cast<int>(a)), at(static_cast<int>(b)), st.params, out);
-      } else {
-        // NumPy's broadcasting (TFLite's BroadcastAdd): row by row, a broadcast input's row one repeated value.
-        const q8::add_tables tables(st.params);
-        constexpr auto size_a = static_cast<std::ptrdiff_t>(info::template size<a>), size_b = static_cast<std::ptrdiff_t>(info::template size<b>);
-        constexpr auto size_out = static_cast<std::ptrdiff_t>(info::template size<K>);
-        for (std::ptrdiff_t s = 0; s < batch; ++s)
-          for (std::ptrdiff_t r = 0; r < plan::rows_per_sample; ++r)
-            q8::add(plan::row, at(static_cast<int>(a)) + s * size_a + plan::template row_offset<0>(r),
-                    at(static_cast<int>(b)) + s * size_b + plan::template row_offset<1>(r), st.params, tables,
-                    out + s * size_out + r * plan::row, plan::template row_stride<0>, plan::template row_stride<1>);
-      }
+      // Step j adds input j to the partial sum of the inputs before it, in place in `out`, which holds
+      // every partial sum broadcast to the output's shape (an element's chain is its own).
+      using plan = typename info::template merge_plan<K>;
+      constexpr int count_in = table.input_count[K];
+      constexpr auto size_out = static_cast<std::ptrdiff_t>(info::template size<K>);
+      detail::for_each_index<static_cast<std::size_t>(count_in - 1)>([&](auto step) {
+        constexpr std::size_t j = step + 1;
+        constexpr auto src = static_cast<std::size_t>(table.inputs[K][j]);
+        const std::int8_t* left = j == 1 ? at(table.inputs[K][0]) : out;
+        const std::int8_t* right = at(static_cast<int>(src));
+        const auto& params = st.params[step];
+        if constexpr (plan::none_broadcast) {
+          q8::add(static_cast<std::ptrdiff_t>(count), left, right, params, out);
+        } else {
+          // NumPy's broadcasting (TFLite's BroadcastAdd): row by row, a broadcast input's row one repeated value.
+          const q8::add_tables tables(params);
+          constexpr auto size_0 = static_cast<std::ptrdiff_t>(info::template size<static_cast<std::size_t>(table.inputs[K][0])>);
+          constexpr auto size_j = static_cast<std::ptrdiff_t>(info::template size<src>);
+          for (std::ptrdiff_t s = 0; s < batch; ++s)
+            for (std::ptrdiff_t r = 0; r < plan::rows_per_sample; ++r) {
+              std::int8_t* y = out + s * size_out + r * plan::row;
+              if constexpr (j == 1)
+                q8::add(plan::row, left + s * size_0 + plan::template row_offset<0>(r), right + s * size_j + plan::template row_offset<1>(r),
+                        params, tables, y, plan::template row_stride<0>, plan::template row_stride<1>);
+              else
+                q8::add(plan::row, y, right + s * size_j + plan::template row_offset<j>(r), params, tables, y, 1,
+                        plan::template row_stride<j>);
+            }
+        }
+      });
     } else if constexpr (S::merge == detail::quant::merge_kind::concatenate) {
       using Out = typename info::template shape<K>;
       constexpr int axis = detail::normalize_axis(L::axis, Out::rank);
@@ -600,15 +635,56 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
 
 namespace detail::quant {
 
+/// Widens lo/hi ([step - 1]) to the partial sums x0 + ... + x_step of Add node K's inputs, step <
+/// count - 1, summed left to right in float as the layer does, broadcast to the output's shape.
+template <class Info, std::size_t K>
+void record_partial_sums(const float* const* x, int batch, std::vector<double>& lo, std::vector<double>& hi) {
+  using plan = typename Info::template merge_plan<K>;
+  constexpr int count = Info::table.input_count[K];
+  constexpr std::size_t steps = static_cast<std::size_t>(count - 2);
+  lo.resize(steps, 0.0);
+  hi.resize(steps, 0.0);
+  std::array<std::ptrdiff_t, static_cast<std::size_t>(count)> size{};
+  for_each_index<static_cast<std::size_t>(count)>(
+      [&](auto j) { size[j] = static_cast<std::ptrdiff_t>(Info::template size<static_cast<std::size_t>(Info::table.inputs[K][j])>); });
+  for (std::ptrdiff_t s = 0; s < batch; ++s)
+    for (std::ptrdiff_t r = 0; r < plan::rows_per_sample; ++r) {
+      std::array<const float*, static_cast<std::size_t>(count)> row{};
+      std::array<std::ptrdiff_t, static_cast<std::size_t>(count)> stride{};
+      for_each_index<static_cast<std::size_t>(count)>([&](auto j) {
+        row[j] = x[j] + s * size[j] + plan::template row_offset<j>(r);
+        stride[j] = plan::template row_stride<j>;
+      });
+      for (std::ptrdiff_t i = 0; i < plan::row; ++i) {
+        float sum = row[0][i * stride[0]];
+        for (std::size_t j = 1; j <= steps; ++j) {
+          sum += row[j][i * stride[j]];
+          lo[j - 1] = std::min(lo[j - 1], static_cast<double>(sum));
+          hi[j - 1] = std::max(hi[j - 1], static_cast<double>(sum));
+        }
+      }
+    }
+}
+
+/// Calibrated ranges: every node's, and for an Add of three or more inputs each partial sum's but the
+/// last ([node][step - 1] for x0 + ... + x_step).
+struct graph_ranges {
+  std::vector<double> lo, hi;
+  std::vector<std::vector<double>> partial_lo, partial_hi;
+};
+
 /// The calibrated range of every node of a functional model: its float layers run on the samples,
 /// node by node, `chunk` samples at a time. A Dense's, Conv2D's or DepthwiseConv2D's range is its
 /// pre-activation's where a Sigmoid, Tanh or Softmax is fused (what it requantizes to).
 template <class Net>
-std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& net, const float* const* xs, int samples) {
+graph_ranges calibrate_graph(const Net& net, const float* const* xs, int samples) {
   using info = graph_info<Net>;
   constexpr int n = Net::n;
   constexpr int chunk = 32;
-  std::vector<double> lo(static_cast<std::size_t>(n), 0.0), hi(static_cast<std::size_t>(n), 0.0);
+  graph_ranges ranges{std::vector<double>(static_cast<std::size_t>(n), 0.0), std::vector<double>(static_cast<std::size_t>(n), 0.0),
+                      std::vector<std::vector<double>>(static_cast<std::size_t>(n)), std::vector<std::vector<double>>(static_cast<std::size_t>(n))};
+  auto& lo = ranges.lo;
+  auto& hi = ranges.hi;
   std::vector<std::vector<float>> values(static_cast<std::size_t>(n));
   std::size_t scratch_floats = 0;
   for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
@@ -643,6 +719,8 @@ std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& n
           for (std::size_t j = 0; j < in.size(); ++j) in[j] = values[static_cast<std::size_t>(Net::table.inputs[k][j])].data();
           layer.forward(in.data(), out, batch, scratch.data());
           record(static_cast<int>(k), out, count);
+          if constexpr (S::merge == merge_kind::add && Net::table.input_count[k] > 2)
+            record_partial_sums<info, k>(in.data(), batch, ranges.partial_lo[k], ranges.partial_hi[k]);
         } else {
           const float* in = values[static_cast<std::size_t>(info::template input_of<k>)].data();
           constexpr nonlinear after = after_of<S>();
@@ -674,7 +752,7 @@ std::pair<std::vector<double>, std::vector<double>> calibrate_graph(const Net& n
       }
     });
   }
-  return {lo, hi};
+  return ranges;
 }
 
 }  // namespace detail::quant
@@ -705,8 +783,8 @@ Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<In
       if (c != samples[0]) raise(make_error(errc::shape_mismatch, "quantize()'s calibration tensors hold different numbers of samples"));
     const std::array<const float*, sizeof...(X)> xs{calibration.data()...};
     const auto ranges = dq::calibrate_graph(net, xs.data(), samples[0]);
-    const auto& lo = ranges.first;
-    const auto& hi = ranges.second;
+    const auto& lo = ranges.lo;
+    const auto& hi = ranges.hi;
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
       if constexpr (Net::table.is_input[k]) {
         q.tensors[k] = q8::choose_activation(lo[k], hi[k]);
@@ -722,9 +800,17 @@ Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<In
         auto& st = std::get<k>(q.stages);
         const auto& layer = net.template layer<static_cast<std::size_t>(Net::layer_of[k])>();
         if constexpr (S::merge == dq::merge_kind::add) {
+          // ((x0 + x1) + x2) + ...: step j's left side is the partial sum before it.
           const auto t_out = q8::choose_activation(lo[k], hi[k]);
-          st.params = q8::prepare_add(q.tensors[static_cast<std::size_t>(Net::table.inputs[k][0])],
-                                      q.tensors[static_cast<std::size_t>(Net::table.inputs[k][1])], t_out);
+          q8::affine left = q.tensors[static_cast<std::size_t>(Net::table.inputs[k][0])];
+          for (int j = 1; j < Net::table.input_count[k]; ++j) {
+            const auto step = static_cast<std::size_t>(j - 1);
+            const bool last = j + 1 == Net::table.input_count[k];
+            const auto sum = last ? t_out : q8::choose_activation(ranges.partial_lo[k][step], ranges.partial_hi[k][step]);
+            st.params[step] = q8::prepare_add(left, q.tensors[static_cast<std::size_t>(Net::table.inputs[k][j])], sum);
+            if (!last) st.partial[step] = sum;
+            left = sum;
+          }
           q.tensors[k] = t_out;
         } else if constexpr (S::merge == dq::merge_kind::concatenate) {
           const auto t_out = q8::choose_activation(lo[k], hi[k]);

@@ -146,9 +146,9 @@ TEST_CASE("quantize: a residual CNN's int8 pass is the reference kernels', node 
   kq::conv2d_reference(g8, batch, b1.data(), unpack(st_b2, 72, 8).data(), requant(st_b2, t[k_b1], t[k_b2].zero_point), b2.data());
   // The Add: its constants are TFLite's Prepare for its inputs' and output's quantizations.
   const auto add_p = kq::prepare_add(t[k_stem], t[k_bn], t[k_sum]);
-  CHECK(st_sum.params.input1_multiplier == add_p.input1_multiplier);
-  CHECK(st_sum.params.output_multiplier == add_p.output_multiplier);
-  CHECK(st_sum.params.output_shift == add_p.output_shift);
+  CHECK(st_sum.params[0].input1_multiplier == add_p.input1_multiplier);
+  CHECK(st_sum.params[0].output_multiplier == add_p.output_multiplier);
+  CHECK(st_sum.params[0].output_shift == add_p.output_shift);
   kq::add_reference(static_cast<std::ptrdiff_t>(sm.size()), s.data(), b2.data(), add_p, sm.data());
   const auto relu = kq::activation_range(kq::fused::relu, t[k_sum]);
   for (std::size_t i = 0; i < sm.size(); ++i) blk[i] = static_cast<std::int8_t>(std::clamp<int>(sm[i], relu.min, relu.max));
@@ -397,7 +397,7 @@ TEST_CASE("quantize: a shared layer's applications each have their own quantizat
                 w.data());
   // The same weights, quantized against each application's own ranges: the same int8 kernel values.
   CHECK(unpack(s_once, 6, 6) == unpack(s_twice, 6, 6));
-  kq::add_reference(batch * 6, o.data(), w.data(), s_add.params, sum.data());
+  kq::add_reference(batch * 6, o.data(), w.data(), s_add.params[0], sum.data());
   const auto r6 = kq::activation_range(kq::fused::relu6, t[node_of<Net>(added)]);
   for (auto& v : sum) v = static_cast<std::int8_t>(std::clamp<int>(v, r6.min, r6.max));
   kq::reference(batch, 6, 2, sum.data(), unpack(s_out, 6, 2).data(), requant(s_out, t[node_of<Net>(clipped)], t[k_out].zero_point), y.data());
@@ -484,7 +484,7 @@ TEST_CASE("quantize: an Add that broadcasts a vector over an image, as TFLite's 
   kq::lookup(c.data(), c.data(), static_cast<std::ptrdiff_t>(c.size()), kq::tanh_table(kq::prepare_tanh(s_ctx.pre)));
   // Literally: pixel value (i, j, ch) plus the vector's ch, TFLite's Add arithmetic on each pair.
   const auto add_p = kq::prepare_add(tq(mapped), tq(context), tq(shifted));
-  CHECK(s_add.params.output_multiplier == add_p.output_multiplier);
+  CHECK(s_add.params[0].output_multiplier == add_p.output_multiplier);
   for (int s = 0; s < batch; ++s)
     for (int i = 0; i < 120; ++i)
       sum[static_cast<std::size_t>(s * 120 + i)] = kq::add_value(m[static_cast<std::size_t>(s * 120 + i)], c[static_cast<std::size_t>(s * 6 + i % 6)], add_p);
@@ -520,10 +520,93 @@ TEST_CASE("quantize: a residual block of causal Conv1D layers (the second dilate
   CHECK(same(q.output_quantization(), kq::softmax_output));
   // The Add requantizes both branches to its own calibrated range (TFLite's Add).
   const auto& s_add = std::get<node_of<Net>(Add{}(front, dilated))>(q.stages);
-  CHECK(s_add.params.output_multiplier ==
+  CHECK(s_add.params[0].output_multiplier ==
         kq::prepare_add(q.quantization_of(front), q.quantization_of(dilated), q.quantization_of(Add{}(front, dilated)))
             .output_multiplier);
   const auto y = q(x);
   const auto yf = (*net)(x);
   check_close(y, yf, 40, 4, 0.04f, 36);
+}
+
+namespace quantize_graph_test {
+// An Add of three inputs, the last a per-channel vector broadcast over the image: int8 runs it as
+// Keras folds it, ((a + b) + c), each partial sum with its own calibrated quantization.
+constexpr auto tri_in = Input<3, 4, 2>{};
+constexpr auto tri_a = Conv2D<5, Conv3, Padding::same>{}(tri_in);
+constexpr auto tri_b = Conv2D<5, Kernel<1, 1>, ReLU>{}(tri_in);
+constexpr auto tri_c = Dense<5, Tanh>{}(GlobalAveragePooling2D{}(tri_in));
+constexpr auto tri_sum = Add{}(tri_a, tri_b, tri_c);  // (3, 4, 5) + (3, 4, 5) + (5)
+constexpr auto tri_out = Dense<3>{}(Flatten{}(tri_sum));
+using ThreeWay = decltype(model(tri_in, outputs(tri_out, tri_sum)));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: an Add of three inputs, one broadcast, is the chain of TFLite's two-input Adds", "[quant]") {
+  using Net = ThreeWay;
+  auto net = make_model<Net>(101);
+  for (auto& v : layer(net, tri_b).kernel()) v *= 3.0f;  // partial sums wider than either input's range
+  Tensor<float, Shape<dyn, 3, 4, 2>> calibration(512), x(25);  // enough samples that x's sums fall in range
+  fill(calibration, 102);
+  fill(x, 103);
+  const auto q = quantize(*net, calibration);
+  const auto& t = q.tensors;
+  const auto tq = [&](const auto& tensor) { return t[node_of<Net>(tensor)]; };
+  const auto& st = std::get<node_of<Net>(tri_sum)>(q.stages);
+  STATIC_REQUIRE(std::tuple_size_v<decltype(st.params)> == 2);
+  STATIC_REQUIRE(std::tuple_size_v<decltype(st.partial)> == 1);
+  const auto ab = st.partial[0];
+  // The partial sum a + b has its own quantization, wider than either input's.
+  CHECK(ab.scale > tq(tri_a).scale);
+  CHECK(ab.scale > tq(tri_b).scale);
+  const auto p1 = kq::prepare_add(tq(tri_a), tq(tri_b), ab);
+  const auto p2 = kq::prepare_add(ab, tq(tri_c), tq(tri_sum));
+  CHECK(st.params[0].output_multiplier == p1.output_multiplier);
+  CHECK(st.params[0].input2_multiplier == p1.input2_multiplier);
+  CHECK(st.params[1].output_multiplier == p2.output_multiplier);
+  CHECK(st.params[1].input1_offset == p2.input1_offset);
+
+  // The int8 pass against the model's own int8 node values, element by element, as TFLite runs the two Adds.
+  const int batch = 25;
+  const auto xq = q.quantize_input(x);
+  const auto [yq, sq] = q.int8(xq);
+  const auto& s_a = std::get<node_of<Net>(tri_a)>(q.stages);
+  const auto& s_b = std::get<node_of<Net>(tri_b)>(q.stages);
+  bytes in(xq.begin(), xq.end()), a(batch * 60), b(batch * 60), sum(batch * 60);
+  kq::conv2d_reference(kq::conv_geometry{3, 4, 2, 3, 3, 5, 1, 1, 1, 1, 3, 4}, batch, in.data(), unpack(s_a, 18, 5).data(),
+                       requant(s_a, tq(tri_in), tq(tri_a).zero_point), a.data());
+  kq::conv2d_reference(kq::conv_geometry{3, 4, 2, 1, 1, 5, 1, 1, 0, 0, 3, 4}, batch, in.data(), unpack(s_b, 2, 5).data(),
+                       requant(s_b, tq(tri_in), tq(tri_b).zero_point), b.data());
+  // c: the vector's nodes (GlobalAveragePooling2D, Dense, Tanh) by the reference kernels.
+  constexpr std::size_t k_pool = node_of<Net>(tri_c) - 1;
+  const auto& s_pool = std::get<k_pool>(q.stages);
+  const auto& s_c = std::get<node_of<Net>(tri_c)>(q.stages);
+  bytes pooled(batch * 2), c(batch * 5);
+  kq::mean_reference(batch, 12, 2, in.data(), kq::mean_params{s_pool.multiplier, s_pool.shift, tq(tri_in).zero_point, t[k_pool].zero_point},
+                     pooled.data());
+  kq::reference(batch, 2, 5, pooled.data(), unpack(s_c, 2, 5).data(), requant(s_c, t[k_pool], s_c.pre.zero_point), c.data());
+  kq::lookup(c.data(), c.data(), static_cast<std::ptrdiff_t>(c.size()), kq::tanh_table(kq::prepare_tanh(s_c.pre)));
+  for (int s = 0; s < batch; ++s)
+    for (int i = 0; i < 60; ++i) {
+      const auto e = static_cast<std::size_t>(s * 60 + i);
+      sum[e] = kq::add_value(kq::add_value(a[e], b[e], p1), c[static_cast<std::size_t>(s * 5 + i % 5)], p2);
+    }
+  CHECK(bytes(sq.begin(), sq.end()) == sum);
+
+  // Closeness to float: the sum within a few of its steps, the logits within the error a Dense adds.
+  const auto [y, s_float] = q(x);
+  const auto [yf, sf] = (*net)(x);
+  float worst = 0.0f;
+  for (std::ptrdiff_t i = 0; i < s_float.size(); ++i) worst = std::max(worst, std::fabs(s_float.data()[i] - sf.data()[i]));
+  INFO("largest difference of the sum " << worst << ", its step " << tq(tri_sum).scale);
+  CHECK(worst <= 4 * tq(tri_sum).scale);
+  check_close(y, yf, batch, 3, 0.1f, 22);
+
+  // The firmware forward of several outputs, on a static arena: the same bytes as the call.
+  static Quantized<Net>::arena<25> arena;
+  std::vector<std::int8_t> y8(batch * 3), s8(batch * 60);
+  q.forward_int8({xq.data()}, {y8.data(), s8.data()}, arena);
+  CHECK(bytes(yq.begin(), yq.end()) == y8);
+  CHECK(bytes(sq.begin(), sq.end()) == s8);
+  std::vector<float> y32(batch * 3), s32(batch * 60);
+  q.forward({x.data()}, {y32.data(), s32.data()}, arena);
+  CHECK(std::vector<float>(y.begin(), y.end()) == y32);
 }
