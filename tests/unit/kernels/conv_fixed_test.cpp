@@ -13,7 +13,7 @@ using namespace tshape::kernels;
 namespace {
 
 template <window_geometry G, class Act = activation::linear>
-void check_forward(int batch, const Act& act = {}) {
+void check_forward(int batch, const Act& act = {}, bool with_bias = true) {
   INFO(G.h << "x" << G.w << "x" << G.c << " -> " << G.oc << ", kernel " << G.kh << "x" << G.kw);
   tshape_test::random_floats rnd(static_cast<std::uint64_t>(G.h * 131 + G.c * 7 + G.oc));
   std::vector<float> x(static_cast<std::size_t>(batch) * G.input_floats());
@@ -23,8 +23,10 @@ void check_forward(int batch, const Act& act = {}) {
   rnd.fill(bias);
   const std::size_t out = static_cast<std::size_t>(batch) * G.output_floats();
   std::vector<float> runtime(out, 1.0f), fixed(out, 2.0f), scratch(conv::scratch_floats(G) + 16);
-  conv::conv2d(G, x.data(), kernel.data(), bias.data(), runtime.data(), batch, scratch.data(), act);
-  conv::conv2d<G>(x.data(), kernel.data(), bias.data(), fixed.data(), batch, scratch.data(), act);
+  const float* b = with_bias ? bias.data() : nullptr;
+  conv::conv2d(G, x.data(), kernel.data(), b, runtime.data(), batch, scratch.data(), act);
+  rnd.fill(scratch);  // the fixed form must not read what the runtime form left there
+  conv::conv2d<G>(x.data(), kernel.data(), b, fixed.data(), batch, scratch.data(), act);
   CHECK(fixed == runtime);
 }
 
@@ -67,6 +69,12 @@ TEST_CASE("conv kernels: a compile-time geometry gives the runtime form's result
   check_forward<make_geometry(9, 8, 16, 3, 3, 1, 1, 1, 1, true, 20)>(2, activation::relu{});
   check_forward<make_geometry(9, 8, 2, 3, 3, 2, 1, 1, 1, true, 20)>(1, activation::sigmoid{});
   check_forward<causal_columns(make_geometry(1, 20, 8, 1, 5, 1, 1, 1, 2, false, 16))>(2, activation::relu{});
+  // Filters that are whole vectors in one block (AVX-512: 16-64, AVX2: 8-16, NEON: 4-16) are read in
+  // place, not packed: with a bias, and without one (zeros).
+  check_forward<make_geometry(6, 7, 9, 3, 3, 1, 1, 1, 1, false, 64)>(2, activation::linear{}, false);
+  check_forward<make_geometry(5, 6, 2, 3, 3, 1, 1, 1, 1, true, 8)>(1, activation::linear{}, false);
+  check_forward<make_geometry(5, 6, 6, 3, 3, 1, 2, 1, 1, true, 8)>(2, activation::relu{});
+  check_forward<make_geometry(4, 5, 11, 2, 2, 1, 1, 1, 1, false, 4)>(3, activation::linear{}, false);
 }
 
 TEST_CASE("conv backward: a compile-time geometry gives the runtime form's gradients to the bit", "[kernels][conv][backward]") {

@@ -71,6 +71,13 @@ constexpr std::size_t direct_scratch_floats(const window_geometry& g) {
   return detail::round_floats(packed_floats<V>(g)) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
 }
 
+/// True when pack<V> would copy the kernel as it is: its filters are whole vectors of channels, in
+/// one block (at most max_nv vectors). The tiles then read the caller's kernel in place.
+template <class V>
+constexpr bool packed_in_place(const window_geometry& g) {
+  return g.oc % V::width == 0 && g.oc <= blocking<V>::max_nv * V::width;
+}
+
 /// Repacks kernel (kh, kw, c, oc) and bias (oc, or null) into `out` (packed_floats<V>(g) floats).
 template <class V>
 void pack(const window_geometry& g, const float* kernel, const float* bias, float* out) {
@@ -269,7 +276,7 @@ void fixed_block_rows(const float* xs, std::ptrdiff_t row_stride, const float* w
 }
 
 template <class V, window_geometry G, class Act>
-void fixed_sample_rows(const float* xs, const float* packed, float* ys, int oh0, int oh1, const Act& act) {
+void fixed_sample_rows(const float* xs, const float* weights, const float* bias, float* ys, int oh0, int oh1, const Act& act) {
   constexpr bool Flat = uses_first_layer_tile(G);
   constexpr int W = V::width;
   constexpr int max_nv = blocking<V>::max_nv;
@@ -279,10 +286,10 @@ void fixed_sample_rows(const float* xs, const float* packed, float* ys, int oh0,
   constexpr std::ptrdiff_t row_stride = static_cast<std::ptrdiff_t>(G.padded() ? G.padded_w() : G.w) * G.c;
   int oc0 = 0;
   for (int b = 0; b < full_blocks; ++b, oc0 += max_nv * W)
-    fixed_block_rows<V, max_nv, Flat, G>(xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0, ys + oc0,
+    fixed_block_rows<V, max_nv, Flat, G>(xs, row_stride, weights + cells * oc0, bias + oc0, ys + oc0,
                                          std::min(max_nv * W, G.oc - oc0), oh0, oh1, act);
   if constexpr (last_nv > 0)
-    fixed_block_rows<V, last_nv, Flat, G>(xs, row_stride, packed + cells * oc0, packed + cells * ocp + oc0, ys + oc0,
+    fixed_block_rows<V, last_nv, Flat, G>(xs, row_stride, weights + cells * oc0, bias + oc0, ys + oc0,
                                           std::min(last_nv * W, G.oc - oc0), oh0, oh1, act);
 }
 
@@ -314,15 +321,26 @@ void direct(const window_geometry& g, const float* x, const float* kernel, const
 }
 
 /// direct<V> for a geometry known at compile time (a layer's): the same arithmetic, far less to compile.
+/// A kernel already in the packed layout (packed_in_place) is read where it is, not copied on each call
+/// (1 MB and ~55 us for 3x3x912->32 on an AVX-512 core); only a null bias becomes zeros in scratch.
 template <class V, window_geometry G, class Act>
 void direct(const float* x, const float* kernel, const float* bias, float* y, int batch, float* scratch,
             const Act& act) {
-  pack<V>(G, kernel, bias, scratch);
+  constexpr std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(G.kh) * G.kw * G.c;
+  const float* weights = scratch;
+  const float* bias_used = scratch + cells * detail::round_up(G.oc, V::width);
+  if constexpr (packed_in_place<V>(G)) {
+    weights = kernel;
+    if (bias) bias_used = bias;
+    else std::fill_n(scratch + cells * G.oc, G.oc, 0.0f);
+  } else {
+    pack<V>(G, kernel, bias, scratch);
+  }
   float* pad = scratch + detail::round_floats(packed_floats<V>(G));
   each_sample_rows(G, G.madds() * batch, x, y, batch, pad, G.padded() ? padded_sample_floats(G) : 0,
                    [&](const float* xs, float* buffer) { return pad_sample(G, xs, buffer), buffer; },
                    [&](const float* xs, float* ys, int oh0, int oh1) {
-                     detail::fixed_sample_rows<V, G>(xs, scratch, ys, oh0, oh1, act);
+                     detail::fixed_sample_rows<V, G>(xs, weights, bias_used, ys, oh0, oh1, act);
                    });
 }
 
