@@ -1,5 +1,6 @@
 // bench/int8: an int8 Dense, Conv2D and DepthwiseConv2D (quantize(), kernels/quant) against the float layer they come from,
-// in one process, interleaved sample by sample (the machine is shared and noisy).
+// in one process, interleaved sample by sample (the machine is shared and noisy); and the int8 Add (a
+// residual's merge) against the float Add's kernel and against its own portable form (256-entry tables).
 //
 //   float       net->forward(x, y) on Sequential<Input<in>, Dense<out>> (tshape's float kernels; OpenBLAS
 //               where tshape uses it, on 1 thread)
@@ -330,6 +331,36 @@ bool run_depthwise(const options& opt) {
 
 }  // namespace
 
+// An Add of two int8 tensors of `n` values (TFLite's arithmetic, kernels/quant/merge.hpp): the kernel
+// on this target (vectors) and the portable tables against the float Add's kernel on as many floats.
+bool run_add(std::ptrdiff_t n, const options& opt) {
+  namespace kq = tshape::kernels::quant;
+  std::vector<std::int8_t> a(static_cast<std::size_t>(n)), b(a.size()), y(a.size()), y_tables(a.size());
+  std::vector<float> fa(a.size()), fb(a.size()), fy(a.size());
+  std::uint64_t s = 88172645463325252ULL;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    a[i] = static_cast<std::int8_t>(s >> 56), b[i] = static_cast<std::int8_t>(s >> 48);
+    fa[i] = 0.02f * static_cast<float>(a[i]), fb[i] = 0.035f * static_cast<float>(b[i]);
+  }
+  const kq::add_params p = kq::prepare_add({0.02f, 3}, {0.035f, -7}, {0.05f, 1});
+  const kq::add_tables tables(p);
+  const float* fx[2] = {fa.data(), fb.data()};
+  std::vector<variant> vs;
+  vs.push_back({"float", [&] {
+                  tshape::kernels::merge::combine_row<tshape::kernels::simd::native, tshape::kernels::merge::op::add, false, 1, 1>(
+                      fx, fy.data(), n);
+                  clobber(fy.data());
+                }});
+  vs.push_back({"int8", [&] { kq::add(n, a.data(), b.data(), p, y.data()), clobber(y.data()); }});
+  vs.push_back({"int8 tables", [&] { kq::add(n, a.data(), b.data(), p, tables, y_tables.data()), clobber(y_tables.data()); }});
+  const auto t = time_interleaved(vs, opt);
+  const bool same = y == y_tables;
+  std::printf("%9td  %10.0f %10.0f %12.0f   %8.2fx %8.2fx%s\n", n, median(t[0]), median(t[1]), median(t[2]), paired_ratio(t, 0, 1),
+              paired_ratio(t, 2, 1), same ? "" : "  KERNEL AND TABLES DIFFER");
+  return same;
+}
+
 int main(int argc, char** argv) {
   options opt;
   for (int i = 1; i < argc; ++i) {
@@ -366,5 +397,16 @@ int main(int argc, char** argv) {
   ok &= run_depthwise<1, 28, 28, 96, 2>(opt);
   ok &= run_depthwise<1, 14, 14, 256, 1>(opt);
   ok &= run_depthwise<8, 14, 14, 64, 1>(opt);
+  std::printf("Add of two tensors (values); int8: TFLite's Add on %s\n",
+#if defined(TSHAPE_SIMD_AVX512) || defined(TSHAPE_SIMD_AVX2) || defined(TSHAPE_SIMD_NEON)
+              "vectors"
+#else
+              "the portable tables"
+#endif
+  );
+  std::printf("%9s  %10s %10s %12s   %9s %9s\n", "values", "float ns", "int8 ns", "tables ns", "float/int8", "tables/int8");
+  ok &= run_add(16 * 16 * 16, opt);
+  ok &= run_add(32 * 32 * 32, opt);
+  ok &= run_add(8 * 56 * 56 * 64, opt);
   return ok ? 0 : 1;
 }

@@ -492,18 +492,17 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
           q8::add(static_cast<std::ptrdiff_t>(count), left, right, params, out);
         } else {
           // NumPy's broadcasting (TFLite's BroadcastAdd): row by row, a broadcast input's row one repeated value.
-          const q8::add_tables tables(params);
+          const q8::add_kernel add(params);
           constexpr auto size_0 = static_cast<std::ptrdiff_t>(info::template size<static_cast<std::size_t>(table.inputs[K][0])>);
           constexpr auto size_j = static_cast<std::ptrdiff_t>(info::template size<src>);
           for (std::ptrdiff_t s = 0; s < batch; ++s)
             for (std::ptrdiff_t r = 0; r < plan::rows_per_sample; ++r) {
               std::int8_t* y = out + s * size_out + r * plan::row;
               if constexpr (j == 1)
-                q8::add(plan::row, left + s * size_0 + plan::template row_offset<0>(r), right + s * size_j + plan::template row_offset<1>(r),
-                        params, tables, y, plan::template row_stride<0>, plan::template row_stride<1>);
+                add(plan::row, left + s * size_0 + plan::template row_offset<0>(r), right + s * size_j + plan::template row_offset<1>(r), y,
+                    plan::template row_stride<0>, plan::template row_stride<1>);
               else
-                q8::add(plan::row, y, right + s * size_j + plan::template row_offset<j>(r), params, tables, y, 1,
-                        plan::template row_stride<j>);
+                add(plan::row, y, right + s * size_j + plan::template row_offset<j>(r), y, 1, plan::template row_stride<j>);
             }
         }
       });

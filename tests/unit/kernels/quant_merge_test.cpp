@@ -133,11 +133,13 @@ TEST_CASE("int8 Add is TFLite's, bit for bit, on every pair of inputs", "[quant]
         }
       CHECK(mismatches == 0);
       CHECK(saturated > 0);
-      // The kernel (tables) and its plain twin over all 65536 pairs.
-      std::vector<std::int8_t> fast(xs.size()), plain(xs.size());
+      // The kernel (vectors where the target has them), its tables and its plain twin over all 65536 pairs.
+      std::vector<std::int8_t> fast(xs.size()), tabulated(xs.size()), plain(xs.size());
       add(static_cast<std::ptrdiff_t>(xs.size()), xs.data(), ys.data(), p, fast.data());
+      add(static_cast<std::ptrdiff_t>(xs.size()), xs.data(), ys.data(), p, add_tables(p), tabulated.data());
       add_reference(static_cast<std::ptrdiff_t>(xs.size()), xs.data(), ys.data(), p, plain.data());
       CHECK(fast == plain);
+      CHECK(tabulated == plain);
     }
 }
 
@@ -153,6 +155,26 @@ TEST_CASE("int8 Add: the kernel and its plain twin agree over many sizes", "[qua
     CHECK(fast == plain);
     const auto s = lit::prepare(0.031f, -4, 0.017f, 9, 0.04f, -2);
     for (int i = 0; i < n; ++i) CHECK(plain[static_cast<std::size_t>(i)] == lit::add(s, a[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(i)], -128, 127));
+  }
+}
+
+TEST_CASE("int8 Add: the vector form's shifts both ways, as the plain steps", "[quant]") {
+  // An output scale far below the inputs' (a multiplier above 1: a left shift, which TFLite's Prepare
+  // would refuse), and one far above (a right shift of 30 and more): every pair, against the plain steps.
+  const quantization outs[] = {{1e-7f, 3}, {40.0f, -5}, {2e-9f, 0}};
+  for (const auto out : outs) {
+    const add_params p = prepare_add({0.8f, -9}, {1.0f, 4}, {out.scale, out.zero_point});
+    INFO("output scale " << out.scale << ", output shift " << p.output_shift);
+    std::vector<std::int8_t> xs, ys;
+    for (int x = -128; x < 128; ++x)
+      for (int y = -128; y < 128; ++y) {
+        xs.push_back(static_cast<std::int8_t>(x));
+        ys.push_back(static_cast<std::int8_t>(y));
+      }
+    std::vector<std::int8_t> fast(xs.size()), plain(xs.size());
+    add(static_cast<std::ptrdiff_t>(xs.size()), xs.data(), ys.data(), p, fast.data());
+    add_reference(static_cast<std::ptrdiff_t>(xs.size()), xs.data(), ys.data(), p, plain.data());
+    CHECK(fast == plain);
   }
 }
 
@@ -211,16 +233,21 @@ TEST_CASE("int8 Add on broadcast rows: a stride of 0 repeats one value", "[quant
   const add_params p = prepare_add({0.02f, 3}, {0.09f, -50}, {0.1f, 7});
   const add_tables tables(p);
   const auto s = lit::prepare(0.02f, 3, 0.09f, -50, 0.1f, 7);
-  for (std::ptrdiff_t n : {1, 6, 100}) {
+  for (std::ptrdiff_t n : {1, 6, 8, 15, 16, 17, 100, 1029}) {
     std::vector<std::int8_t> a(static_cast<std::size_t>(n)), b(a.size());
     for (auto& v : a) v = static_cast<std::int8_t>(static_cast<int>(tshape_test::next(seed) % 256) - 128);
     for (auto& v : b) v = static_cast<std::int8_t>(static_cast<int>(tshape_test::next(seed) % 256) - 128);
     for (int strides = 0; strides < 3; ++strides) {
       const std::ptrdiff_t sa = strides == 1 ? 0 : 1, sb = strides == 2 ? 0 : 1;
-      std::vector<std::int8_t> fast(a.size()), plain(a.size());
+      std::vector<std::int8_t> fast(a.size()), vector(a.size()), prepared(a.size()), plain(a.size());
       add(n, a.data(), b.data(), p, tables, fast.data(), sa, sb);
+      add(n, a.data(), b.data(), p, vector.data(), sa, sb);
+      const add_kernel kernel(p);
+      kernel(n, a.data(), b.data(), prepared.data(), sa, sb);
       add_reference(n, a.data(), b.data(), p, plain.data(), sa, sb);
       CHECK(fast == plain);
+      CHECK(vector == plain);
+      CHECK(prepared == plain);
       for (std::ptrdiff_t i = 0; i < n; ++i)
         CHECK(plain[static_cast<std::size_t>(i)] == lit::add(s, a[static_cast<std::size_t>(i * sa)], b[static_cast<std::size_t>(i * sb)], -128, 127));
     }
