@@ -140,6 +140,9 @@ TEST_CASE("int8 Conv2D on patches is bit-exact with the direct reference on ever
 #ifdef TSHAPE_QUANT_AVX512_VNNI
   check("avx512_vnni", through(dense_avx512_vnni));
 #endif
+#ifdef TSHAPE_QUANT_AMX
+  if (amx_available()) check("amx", through(dense_amx));  // images of fewer than 16 pixels: VNNI
+#endif
 #ifdef TSHAPE_QUANT_AVX2
   check("avx2", through(dense_avx2));
 #endif

@@ -3,6 +3,7 @@
 #include <tshape/kernels/quant/dense.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "../support.hpp"
@@ -49,9 +50,10 @@ case_data make_case(int rows, int in, int units, bool extremes, fused act) {
 }
 
 template <class F>
-void check_path(const char* name, F&& path, fused act = fused::linear, bool extremes = false) {
-  for (int rows : {1, 2, 3, 5, 8})
-    for (int in : {1, 3, 4, 7, 16, 33, 64, 130})
+void check_path(const char* name, F&& path, fused act = fused::linear, bool extremes = false,
+                std::initializer_list<int> rows_list = {1, 2, 3, 5, 8}, std::initializer_list<int> in_list = {1, 3, 4, 7, 16, 33, 64, 130}) {
+  for (int rows : rows_list)
+    for (int in : in_list)
       for (int units : {1, 5, 16, 17, 31, 40, 70, 100}) {
         INFO(name << " rows " << rows << " in " << in << " units " << units << " extremes " << extremes);
         const auto d = make_case(rows, in, units, extremes, act);
@@ -87,6 +89,20 @@ TEST_CASE("int8 Dense: the portable path is bit-exact", "[quant]") {
 TEST_CASE("int8 Dense: the AVX-512 VNNI path is bit-exact", "[quant]") {
   check_path("avx512_vnni", dense_avx512_vnni);
   check_path("avx512_vnni", dense_avx512_vnni, fused::relu6, true);
+}
+#endif
+#ifdef TSHAPE_QUANT_AMX
+TEST_CASE("int8 Dense: the AMX path is bit-exact", "[quant]") {
+  if (!amx_available()) {
+    WARN("the OS does not grant AMX tiles here: the AMX path is not run");
+    return;
+  }
+  // Whole blocks of 16 rows and rows left over (to VNNI); depths below one tile step, whole steps
+  // (64, 1024) and steps with a tail, and not whole 4-byte groups (a last block kept off x's end).
+  const auto rows = {16, 17, 32, 47, 64};
+  const auto depths = {1, 3, 8, 27, 64, 100, 130, 288, 1024};
+  check_path("amx", dense_amx, fused::linear, false, rows, depths);
+  check_path("amx", dense_amx, fused::relu6, true, rows, depths);
 }
 #endif
 #ifdef TSHAPE_QUANT_AVX2

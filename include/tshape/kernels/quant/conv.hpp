@@ -143,27 +143,36 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_tile(const std::uint8_t* const* px, int segm
                                          std::ptrdiff_t seg_groups, const std::int8_t* wb, std::size_t block_stride,
                                          const requant16* rq, int units, int n_last, int valid, std::int8_t* y) {
   const std::uint8_t* p[R];
+  TSHAPE_UNROLL
   for (int i = 0; i < R; ++i) p[i] = px[i];
   __m512i acc[R][C];  // from each channel's offset (bias and zero-point terms): one addition less per 16 outputs
+  TSHAPE_UNROLL
   for (int i = 0; i < R; ++i)
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) acc[i][c] = rq[c].offset;
   const std::int8_t* w = wb;
   for (int s = segments; s > 0; --s) {
     for (std::ptrdiff_t off = 0, left = seg_groups; left > 0; --left, off += depth_group, w += channel_block * depth_group) {
       __m512i wv[C];
+      TSHAPE_UNROLL
       for (int c = 0; c < C; ++c) wv[c] = _mm512_loadu_si512(w + c * block_stride);
+      TSHAPE_UNROLL
       for (int i = 0; i < R; ++i) {
         std::int32_t d;
         std::memcpy(&d, p[i] + off, 4);
         const __m512i v = _mm512_set1_epi32(d);
+        TSHAPE_UNROLL
         for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, wv[c]);
       }
     }
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i) p[i] += seg_stride;
   }
+  TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) {
     const int n = c + 1 == C ? n_last : channel_block;
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i)
       if (i < valid)
         _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
@@ -178,10 +187,12 @@ TSHAPE_ALWAYS_INLINE void vnni_conv_blocks(int pixels, const At& at, int segment
                                            const requantization& q, int units, int c0, std::int8_t* y) {
   const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
   requant16 rq[C];
+  TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 128);
   for (int t = 0; t < pixels; t += R) {
     const int valid = pixels - t < R ? pixels - t : R;
     const std::uint8_t* px[R];
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i) px[i] = at(t + (i < valid ? i : valid - 1));  // past the end: the last one again
     vnni_conv_tile<R, C>(px, segments, seg_stride, seg_groups, wb, block_stride, rq, units, n_last, valid,
                          y + static_cast<std::size_t>(t) * units + c0);
@@ -305,7 +316,7 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
 #endif
 
 /// The name of the path conv2d() takes on this target.
-constexpr const char* conv2d_path() {
+inline const char* conv2d_path() {
 #if defined(TSHAPE_QUANT_AVX512_VNNI)
   return "avx512_vnni (direct)";
 #else

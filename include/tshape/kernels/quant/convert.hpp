@@ -56,6 +56,7 @@ inline void quantize_values(const float* v, std::int8_t* q, std::ptrdiff_t n, af
       r = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, zp), qmin), qmax);
       alignas(32) std::int32_t out[8];
       _mm256_store_si256(reinterpret_cast<__m256i*>(out), r);
+      TSHAPE_UNROLL
       for (int j = 0; j < 8; ++j) q[i + j] = static_cast<std::int8_t>(out[j]);
     }
   }

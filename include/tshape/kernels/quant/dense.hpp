@@ -8,6 +8,12 @@
 // The accumulation is over the raw x (zp_in is folded in through each channel's weight sum), and the
 // integers are exact, so every path gives the reference's bits; the paths are:
 //   avx512_vnni  vpdpbusd multiplies u8 by s8: x ^ 0x80 is x + 128 as u8, and 128 * sum(w) is taken off.
+//   amx          where the compiler targets AMX-INT8 and the OS grants the tiles (amx_available()):
+//                tdpbssd multiplies s8 by s8, 16 rows by 16 channels by 64 depths an instruction. A
+//                block of 16 channels' packed weights is a B tile as it is (a row per depth group);
+//                16 rows of x are an A tile; the int32 tile is stored and requantized as on VNNI.
+//                Rows past the last whole 16 (and a last block that would read past x's end) take
+//                the VNNI path.
 //   avx2         bytes sign-extended to 16 bits and vpmaddwd (vpmaddubsw's 16-bit sums could saturate).
 //   neon         vdotq_s32 with __ARM_FEATURE_DOTPROD, else vmull_s8 + vpadalq_s16.
 //   arm_dsp      32-bit Arm with the DSP extension (Cortex-M4, M7, M33): sxtb16 sign-extends bytes 0
@@ -27,6 +33,13 @@
 
 #if !defined(TSHAPE_FORCE_SCALAR) && (defined(__AVX2__) || defined(__AVX512F__))
 #include <immintrin.h>
+#endif
+// (g++ names the AMX targets __AMX_TILE__ and __AMX_INT8__, clang __AMXTILE__ and __AMXINT8__.)
+#if !defined(TSHAPE_FORCE_SCALAR) && !defined(TSHAPE_NO_AMX) && (defined(__AMX_TILE__) || defined(__AMXTILE__)) && \
+    (defined(__AMX_INT8__) || defined(__AMXINT8__)) && defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#define TSHAPE_QUANT_AMX 1
 #endif
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
@@ -110,6 +123,7 @@ inline void dense_portable(int rows, int in, int units, const std::int8_t* x, co
       for (int k = 0; k < in; ++k) {
         const std::int32_t xv = xr[k];
         const std::int8_t* wg = wb + (k / depth_group) * channel_block * depth_group + k % depth_group;
+        TSHAPE_UNROLL
         for (int j = 0; j < channel_block; ++j) acc[j] += xv * wg[j * depth_group];
       }
       const int n = units - b * channel_block < channel_block ? units - b * channel_block : channel_block;
@@ -244,7 +258,9 @@ TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int
   // g++ 12 -O3 warns of overflows it cannot rule out.
   const std::ptrdiff_t groups = depth_groups(in), full = in / depth_group;
   __m512i acc[R][C];
+  TSHAPE_UNROLL
   for (int i = 0; i < R; ++i)
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) acc[i][c] = _mm512_setzero_si512();
   std::ptrdiff_t g = 0;
   if constexpr (R == 1 && C == 1) {
@@ -263,40 +279,51 @@ TSHAPE_ALWAYS_INLINE void vnni_tile(int in, const std::int8_t* x, const std::int
   } else if constexpr (R == 1) {
     // One row of C blocks is C chains: twice as many over alternate pairs of groups.
     __m512i odd[C];
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) odd[c] = _mm512_setzero_si512();
     for (std::ptrdiff_t left = full / 2; left > 0; --left, g += 2) {
       std::int32_t d[2];
       std::memcpy(d, x + g * depth_group, 8);
       const __m512i v0 = _mm512_set1_epi32(d[0] ^ flip), v1 = _mm512_set1_epi32(d[1] ^ flip);
+      TSHAPE_UNROLL
       for (int c = 0; c < C; ++c) {
         const std::int8_t* wg = wb + c * block_stride + g * channel_block * depth_group;
         acc[0][c] = _mm512_dpbusd_epi32(acc[0][c], v0, _mm512_loadu_si512(wg));
         odd[c] = _mm512_dpbusd_epi32(odd[c], v1, _mm512_loadu_si512(wg + channel_block * depth_group));
       }
     }
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) acc[0][c] = _mm512_add_epi32(acc[0][c], odd[c]);
   }
   for (std::ptrdiff_t left = full - g; left > 0; --left, ++g) {
     __m512i w[C];
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i) {
       std::int32_t d;
       std::memcpy(&d, x + static_cast<std::size_t>(i) * in + g * depth_group, 4);
       const __m512i v = _mm512_set1_epi32(d ^ flip);
+      TSHAPE_UNROLL
       for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
     }
   }
   if (g < groups) {  // the last, partial group: its missing bytes meet zero weights
     __m512i w[C];
+    TSHAPE_UNROLL
     for (int c = 0; c < C; ++c) w[c] = _mm512_loadu_si512(wb + c * block_stride + g * channel_block * depth_group);
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i) {
       const __m512i v = _mm512_set1_epi32(group_bytes(x + static_cast<std::size_t>(i) * in, in, static_cast<int>(g)) ^ flip);
+      TSHAPE_UNROLL
       for (int c = 0; c < C; ++c) acc[i][c] = _mm512_dpbusd_epi32(acc[i][c], v, w[c]);
     }
   }
+  TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) {
     const int n = c + 1 == C ? n_last : channel_block;
     const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i)
       _mm_mask_storeu_epi8(y + static_cast<std::size_t>(i) * units + c * channel_block, k,
                            _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](acc[i][c])));
@@ -309,6 +336,7 @@ TSHAPE_ALWAYS_INLINE void vnni_blocks(int rows, int in, int units, const std::in
   const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
   // The dot products are of x + 128: 128 * sum(w) comes off with the input's zero point.
   requant16 rq[C];
+  TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 128);
   int r = 0;
   for (; r + 4 <= rows; r += 4)
@@ -347,22 +375,28 @@ TSHAPE_ALWAYS_INLINE void avx2_rows(int in, const std::int8_t* x, const std::int
                                     const requant8& hi, int units, int n, std::int8_t* y) {
   const int groups = depth_groups(in), full = in / depth_group;
   __m256i acc[R][4];
+  TSHAPE_UNROLL
   for (int i = 0; i < R; ++i)
+    TSHAPE_UNROLL
     for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_setzero_si256();
   for (int g = 0; g < groups; ++g) {
     const std::int8_t* wg = wb + g * channel_block * depth_group;
     __m256i w[4];
+    TSHAPE_UNROLL
     for (int j = 0; j < 4; ++j) w[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+    TSHAPE_UNROLL
     for (int i = 0; i < R; ++i) {
       const std::int8_t* xr = x + static_cast<std::size_t>(i) * in;
       std::int32_t d;
       if (g < full) std::memcpy(&d, xr + g * depth_group, 4);
       else d = group_bytes(xr, in, g);
       const __m256i v = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(d)));
+      TSHAPE_UNROLL
       for (int j = 0; j < 4; ++j) acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(w[j], v));
     }
   }
   // Pairwise sums: hadd interleaves the 128-bit halves, the permute puts the channels back in order.
+  TSHAPE_UNROLL
   for (int i = 0; i < R; ++i) {
     std::int8_t* yr = y + static_cast<std::size_t>(i) * units;
     store8(yr, lo(_mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[i][0], acc[i][1]), _MM_SHUFFLE(3, 1, 2, 0))), n < 8 ? n : 8);
@@ -423,6 +457,7 @@ inline void dense_neon(int rows, int in, int units, const std::int8_t* x, const 
       for (int g = 0; g < groups; ++g) {
         const std::int8_t* wg = wb + g * channel_block * depth_group;
         const int8x8_t v = vreinterpret_s8_s32(vdup_n_s32(detail::group_bytes(xr, in, g)));
+        TSHAPE_UNROLL
         for (int h = 0; h < 8; ++h) p[h] = vpadalq_s16(p[h], vmull_s8(vld1_s8(wg + 8 * h), v));
       }
       // p[h] holds channels 2h and 2h + 1, two partial sums each: pairwise adds put 4 channels in a lane each.
@@ -496,9 +531,115 @@ inline void dense_arm_dsp(int rows, int in, int units, const std::int8_t* x, con
 }
 #endif
 
+#if defined(TSHAPE_QUANT_AMX)
+/// Whether this thread may use AMX tiles: Linux grants them to a process that asks (arch_prctl
+/// ARCH_REQ_XCOMP_PERM for XTILEDATA), once; without that grant the first tile instruction faults.
+inline bool amx_available() {
+  static const bool granted = [] {
+    constexpr long arch_req_xcomp_perm = 0x1023, xfeature_xtiledata = 18;
+    return syscall(SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
+  }();
+  return granted;
+}
+
+namespace detail {
+/// The tiles' shapes (palette 1): C0, C1 the int32 sums of two blocks of 16 channels; A 16 rows by 64
+/// depths of x; B0, B1 the blocks' 16 depth groups; A_tail, B0_tail, B1_tail the same for the last
+/// `tail_groups` (< 16) groups.
+struct alignas(64) amx_config {
+  std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+  explicit amx_config(int tail_groups) {
+    const int t = tail_groups > 0 ? tail_groups : 16;
+    TSHAPE_UNROLL
+    for (int i = 0; i < 8; ++i) {
+      colsb[i] = 64;
+      rows[i] = 16;
+    }
+    colsb[5] = static_cast<std::uint16_t>(t * depth_group);
+    rows[6] = rows[7] = static_cast<std::uint8_t>(t);
+  }
+};
+
+/// Rows [0, rows) (a multiple of 16) of one or two 16-channel blocks (C = 1, 2) on the tiles loaded by
+/// amx_config; sums stored per 16 rows and requantized as vnni_tile does.
+template <int C>
+inline void amx_blocks(int rows, int in, int units, const std::int8_t* x, const std::int8_t* wb, std::size_t block_stride,
+                       const requantization& q, int c0, std::int8_t* y) {
+  const int groups = depth_groups(in), full_steps = groups / 16, tail = groups % 16;
+  const int n_last = units - (c0 + (C - 1) * channel_block) < channel_block ? units - (c0 + (C - 1) * channel_block) : channel_block;
+  requant16 rq[C];
+  TSHAPE_UNROLL
+  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
+  alignas(64) std::int32_t sums[C][16 * 16];
+  const std::int8_t* w1 = wb + (C > 1 ? block_stride : 0);
+  for (int r = 0; r < rows; r += 16) {
+    const std::int8_t* xr = x + static_cast<std::size_t>(r) * in;
+    _tile_zero(0);
+    if constexpr (C > 1) _tile_zero(1);
+    for (int s = 0; s < full_steps; ++s) {
+      _tile_loadd(2, xr + s * 64, in);
+      _tile_loadd(3, wb + static_cast<std::size_t>(s) * 16 * 64, 64);
+      _tile_dpbssd(0, 2, 3);
+      if constexpr (C > 1) {
+        _tile_loadd(4, w1 + static_cast<std::size_t>(s) * 16 * 64, 64);
+        _tile_dpbssd(1, 2, 4);
+      }
+    }
+    if (tail > 0) {  // the last groups: their bytes past `in` meet zero weights
+      _tile_loadd(5, xr + full_steps * 64, in);
+      _tile_loadd(6, wb + static_cast<std::size_t>(full_steps) * 16 * 64, 64);
+      _tile_dpbssd(0, 5, 6);
+      if constexpr (C > 1) {
+        _tile_loadd(7, w1 + static_cast<std::size_t>(full_steps) * 16 * 64, 64);
+        _tile_dpbssd(1, 5, 7);
+      }
+    }
+    _tile_stored(0, sums[0], 64);
+    if constexpr (C > 1) _tile_stored(1, sums[C - 1], 64);
+    TSHAPE_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const int n = c + 1 == C ? n_last : channel_block;
+      const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+      TSHAPE_UNROLL
+      for (int i = 0; i < 16; ++i)
+        _mm_mask_storeu_epi8(y + static_cast<std::size_t>(r + i) * units + c0 + c * channel_block, k,
+                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](_mm512_load_si512(sums[c] + i * 16))));
+    }
+  }
+}
+}  // namespace detail
+
+/// AMX: whole blocks of 16 rows by pairs of 16-channel blocks on the tiles, the rest on VNNI. The
+/// caller checks amx_available().
+inline void dense_amx(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed, const requantization& q,
+                      std::int8_t* y) {
+  // A row is read in whole depth groups: past `in` when in % 4 != 0, which is past x's end on its last row.
+  int tiled = rows / 16 * 16;
+  if (in % depth_group != 0 && tiled == rows) tiled -= 16;
+  if (tiled > 0) {
+    const std::size_t block_stride = static_cast<std::size_t>(depth_groups(in)) * channel_block * depth_group;
+    const int blocks = (units + channel_block - 1) / channel_block;
+    const detail::amx_config config(depth_groups(in) % 16);
+    _tile_loadconfig(&config);
+    int b = 0;
+    for (; b + 2 <= blocks; b += 2)
+      detail::amx_blocks<2>(tiled, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+    if (b < blocks) detail::amx_blocks<1>(tiled, in, units, x, packed + b * block_stride, block_stride, q, b * channel_block, y);
+    _tile_release();
+  }
+  if (tiled < rows)
+    dense_avx512_vnni(rows - tiled, in, units, x + static_cast<std::size_t>(tiled) * in, packed, q,
+                      y + static_cast<std::size_t>(tiled) * units);
+}
+#endif
+
 /// The name of the path dense() takes on this target.
-constexpr const char* dense_path() {
-#if defined(TSHAPE_QUANT_AVX512_VNNI)
+inline const char* dense_path() {
+#if defined(TSHAPE_QUANT_AMX)
+  return amx_available() ? "amx (avx512_vnni for the last rows)" : "avx512_vnni";
+#elif defined(TSHAPE_QUANT_AVX512_VNNI)
   return "avx512_vnni";
 #elif defined(TSHAPE_QUANT_AVX2)
   return "avx2";
@@ -516,7 +657,12 @@ constexpr const char* dense_path() {
 /// y (rows, units) = the int8 Dense of x (rows, in) with packed weights, on the fastest path the target has.
 inline void dense(int rows, int in, int units, const std::int8_t* x, const std::int8_t* packed, const requantization& q,
                   std::int8_t* y) {
-#if defined(TSHAPE_QUANT_AVX512_VNNI)
+#if defined(TSHAPE_QUANT_AMX)
+  if (rows >= 16 && amx_available())
+    dense_amx(rows, in, units, x, packed, q, y);
+  else
+    dense_avx512_vnni(rows, in, units, x, packed, q, y);
+#elif defined(TSHAPE_QUANT_AVX512_VNNI)
   dense_avx512_vnni(rows, in, units, x, packed, q, y);
 #elif defined(TSHAPE_QUANT_AVX2)
   dense_avx2(rows, in, units, x, packed, q, y);

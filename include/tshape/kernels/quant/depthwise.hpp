@@ -141,6 +141,7 @@ struct requant_dw8 {
   requant_dw8(const requantization& q, int c0, int n) : slow(without_bias(q), c0, n, 0) {
     alignas(32) std::int64_t me[4] = {}, mo[4] = {}, ke[4] = {}, ko[4] = {}, se[4] = {}, so[4] = {}, re[4] = {}, ro[4] = {};
     alignas(32) std::int32_t l[8] = {}, ex[8] = {};
+    TSHAPE_UNROLL
     for (int j = 0; j < 8; ++j) {
       const int shift = j < n ? q.shift[c0 + j] : 0, e = shift < 0 ? -shift : 0;
       if (e > 20) exact = false;
@@ -190,6 +191,7 @@ void depthwise_avx2_block(const window_geometry& geometry, int batch, const std:
   for (int gr = 0; gr < groups; ++gr)
     for (int kx = 0; kx < kw; ++kx) {
       alignas(32) std::int16_t p[2][16];
+      TSHAPE_UNROLL
       for (int j = 0; j < channel_block; ++j)
         for (int r = 0; r < 2; ++r) {
           const int ky = 2 * gr + r;
@@ -380,11 +382,14 @@ struct depthwise_columns {
   static constexpr bool fits(const window_geometry& g) { return g.kh <= most_rows && g.kw <= most_cols; }
   depthwise_columns(const window_geometry& g, const std::int8_t* packed, int c0, std::int32_t* sums) {
     const int stride = padded_units(g.oc);
+    TSHAPE_UNROLL
     for (int j = 0; j < channel_block; ++j) sums[j] = 0;
     for (int gr = 0; gr * 4 < g.kh; ++gr)
       for (int kx = 0; kx < g.kw; ++kx) {
         alignas(64) std::int8_t b[64];
+        TSHAPE_UNROLL
         for (int j = 0; j < channel_block; ++j)
+          TSHAPE_UNROLL
           for (int r = 0; r < 4; ++r) {
             const int ky = gr * 4 + r;
             const std::int8_t v = ky < g.kh ? packed[static_cast<std::size_t>(ky * g.kw + kx) * stride + c0 + j] : 0;
@@ -394,6 +399,7 @@ struct depthwise_columns {
         w[gr][kx] = _mm512_load_si512(b);
         if (gr == 0 && g.kh <= 3) {
           alignas(64) std::int8_t d[64] = {};
+          TSHAPE_UNROLL
           for (int j = 0; j < channel_block; ++j)
             for (int r = 1; r < 4; ++r) d[4 * j + r] = b[4 * j + r - 1];
           w_next[kx] = _mm512_load_si512(d);
@@ -426,11 +432,16 @@ void depthwise_avx512_block(const window_geometry& geometry, int batch, const st
   // vpermd (lane l: every row's dword l) and vpshufb (the 4 x 4 bytes of each lane transposed).
   alignas(64) std::int8_t order[64];
 #if defined(__AVX512VBMI__)
+  TSHAPE_UNROLL
   for (int j = 0; j < 16; ++j)
+    TSHAPE_UNROLL
     for (int r = 0; r < 4; ++r) order[4 * j + r] = static_cast<std::int8_t>(16 * r + j);
 #else
+  TSHAPE_UNROLL
   for (int l = 0; l < 4; ++l)
+    TSHAPE_UNROLL
     for (int j = 0; j < 4; ++j)
+      TSHAPE_UNROLL
       for (int r = 0; r < 4; ++r) order[16 * l + 4 * j + r] = static_cast<std::int8_t>(4 * r + j);
   const __m512i dwords = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
 #endif
@@ -455,6 +466,7 @@ void depthwise_avx512_block(const window_geometry& geometry, int batch, const st
       const std::int8_t* row[2][4];
       std::ptrdiff_t step[2][4];
       for (int gr = 0; gr < groups; ++gr)
+        TSHAPE_UNROLL
         for (int r = 0; r < 4; ++r) {
           const int ky = gr * 4 + r, iy = oy * g.sh - g.pad_top + ky * g.dh;
           const bool inside = (ky < kh || (two && ky == kh)) && iy >= 0 && iy < g.h;
@@ -472,6 +484,7 @@ void depthwise_avx512_block(const window_geometry& geometry, int batch, const st
           for (int i = 0; i < inside0; ++i) cols[gr][i] = outside;
           for (int i = inside1 > inside0 ? inside1 : inside0; i < count; ++i) cols[gr][i] = outside;
           const std::int8_t* p[4];
+          TSHAPE_UNROLL
           for (int r = 0; r < 4; ++r) p[r] = row[gr][r] + (first + inside0) * step[gr][r];
           for (int i = inside0; i < inside1; ++i) {
             auto load = [&](int r) {
@@ -608,6 +621,7 @@ inline void depthwise_neon(const window_geometry& g, int batch, const std::int8_
       w[t][1] = vmovl_high_s8(wt);
     }
     detail::requant4_neon rq[4];
+    TSHAPE_UNROLL
     for (int v = 0; v < 4; ++v) rq[v] = detail::requant4_neon(q, c0 + 4 * v, n - 4 * v);
     for (int b = 0; b < batch; ++b) {
       const std::int8_t* xb = x + static_cast<std::size_t>(b) * g.h * g.w * g.c + c0;
