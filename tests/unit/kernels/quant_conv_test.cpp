@@ -162,3 +162,35 @@ TEST_CASE("int8 Conv2D: the target's path is bit-exact", "[quant]") {
   check(conv2d_path(), [](const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                           const requantization& q, std::int8_t* scratch, std::int8_t* y) { conv2d(g, batch, x, packed, q, scratch, y); });
 }
+
+#ifdef TSHAPE_QUANT_AMX
+TEST_CASE("int8 Conv2D: the AMX path without patches is bit-exact", "[quant]") {
+  if (!amx_available()) {
+    WARN("the OS does not grant AMX tiles here: the AMX path is not run");
+    return;
+  }
+  // conv2d_amx takes window rows of whole depth groups; the others go to the VNNI path.
+  const auto amx_or_vnni = [](const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
+                              const requantization& q, std::int8_t* scratch, std::int8_t* y) {
+    if (amx_conv_fits(g)) conv2d_amx(g, batch, x, packed, q, scratch, y);
+    else conv2d_avx512_vnni(g, batch, x, packed, q, scratch, y);
+  };
+  check("amx direct", amx_or_vnni);
+  // Rows of several tiles of 16 pixels and a partial one; window rows of whole 64-byte chunks and of
+  // chunks and a tail; one, two and three blocks of filters; strides 1 and 2.
+  struct spec {
+    int h, w, cin, k, cout, stride;
+  };
+  for (const spec s : {spec{5, 37, 16, 3, 32, 1}, spec{4, 16, 64, 3, 48, 1}, spec{6, 40, 8, 3, 16, 2}, spec{3, 21, 20, 5, 33, 1},
+                       spec{7, 35, 4, 1, 64, 2}, spec{4, 18, 32, 3, 17, 1}})
+    for (int batch : {1, 2}) {
+      conv_geometry g{s.h, s.w, s.cin, s.k, s.k, s.cout, s.stride, s.stride, 0, 0, 0, 0};
+      axis(s.h, s.k, s.stride, 1, pad::same, g.out_h, g.pad_top);
+      axis(s.w, s.k, s.stride, 1, pad::same, g.out_w, g.pad_left);
+      INFO("amx h " << s.h << " w " << s.w << " cin " << s.cin << " k " << s.k << " cout " << s.cout << " stride " << s.stride
+                    << " batch " << batch);
+      REQUIRE(amx_conv_fits(g));
+      check_one(g, batch, amx_or_vnni);
+    }
+}
+#endif

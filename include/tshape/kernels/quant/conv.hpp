@@ -50,9 +50,19 @@ struct conv_geometry {
   /// The scratch conv2d() takes, on any path: one image's patches, or its padded copy (and the 3 bytes
   /// past it a ragged row reads), or a block of padded patches (a few bytes more than the patches only
   /// for a single output pixel).
+  /// What the AMX path reads past the padded image: the last tile of the last output row, up to 15
+  /// pixels past the row (stride_w * cin bytes each) and a window row on from the last.
+  constexpr std::size_t amx_slack_bytes() const {
+#if defined(TSHAPE_QUANT_AMX)
+    if (dilation_w != 1 || kw * cin % depth_group != 0) return 0;  // not the AMX path's (amx_conv_fits)
+    return static_cast<std::size_t>(15) * stride_w * cin + static_cast<std::size_t>(kw) * cin;
+#else
+    return 0;
+#endif
+  }
   constexpr std::size_t scratch_bytes() const {
     const std::size_t block = static_cast<std::size_t>(block_pixels()) * static_cast<std::size_t>(depth_groups(patch()) * depth_group);
-    const std::size_t padded = padded_bytes() + (one_ragged_row() ? 3 : 0);
+    const std::size_t padded = padded_bytes() + (one_ragged_row() ? 3 : amx_slack_bytes());
     const std::size_t most = patch_bytes() > padded ? patch_bytes() : padded;
     return most > block ? most : block;
   }
@@ -101,8 +111,8 @@ inline void conv2d(const conv_geometry& g, int batch, const std::int8_t* x, cons
 #if defined(TSHAPE_QUANT_AVX512_VNNI)
 namespace detail {
 /// dst = src ^ 0x80 per byte (x + 128 as u8, what vpdpbusd multiplies), n bytes.
-inline void copy_flipped(const std::int8_t* src, std::uint8_t* dst, std::size_t n) {
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+inline void copy_flipped(const std::int8_t* src, std::uint8_t* dst, std::size_t n, std::uint8_t flip_bits = 0x80) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(flip_bits));
   std::size_t i = 0;
   for (; i + 64 <= n; i += 64)
     _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
@@ -113,9 +123,10 @@ inline void copy_flipped(const std::int8_t* src, std::uint8_t* dst, std::size_t 
 }
 
 /// One image padded with the zero point to padded_h() x padded_w() pixels (what the windows read),
-/// every byte flipped.
-inline void pad_flipped(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::uint8_t* p) {
-  const int fill = static_cast<std::uint8_t>(zero_point) ^ 0x80;
+/// every byte flipped (xor flip_bits: 0x80 for vpdpbusd's u8, 0 for a plain copy).
+inline void pad_flipped(const conv_geometry& g, const std::int8_t* x, std::int8_t zero_point, std::uint8_t* p,
+                        std::uint8_t flip_bits = 0x80) {
+  const int fill = static_cast<std::uint8_t>(zero_point) ^ flip_bits;
   const int pw = g.padded_w();
   const std::size_t row = static_cast<std::size_t>(pw) * g.cin;
   // Columns c0 .. c1 - 1 of a padded row lie inside the image.
@@ -129,7 +140,7 @@ inline void pad_flipped(const conv_geometry& g, const std::int8_t* x, std::int8_
     }
     std::memset(p, fill, static_cast<std::size_t>(c0) * g.cin);
     copy_flipped(x + (static_cast<std::size_t>(iy) * g.w + (c0 - g.pad_left)) * g.cin, p + static_cast<std::size_t>(c0) * g.cin,
-                 static_cast<std::size_t>(c1 - c0) * g.cin);
+                 static_cast<std::size_t>(c1 - c0) * g.cin, flip_bits);
     std::memset(p + static_cast<std::size_t>(c1) * g.cin, fill, static_cast<std::size_t>(pw - c1) * g.cin);
   }
 }
@@ -315,9 +326,108 @@ inline void conv2d_avx512_vnni(const conv_geometry& g, int batch, const std::int
 }
 #endif
 
+#if defined(TSHAPE_QUANT_AMX)
+namespace detail {
+/// Pairs (C = 2) or one (C = 1) of 16-filter blocks for every output pixel of one padded image, 16
+/// pixels of an output row at a time: for each window row, its bytes for 16 neighbouring pixels are
+/// an A tile read straight from the padded image (rows stride_w * cin bytes apart), a chunk of up to
+/// 64 bytes at a time, and the window row's depth groups of the packed weights its B tiles.
+template <int C>
+inline void amx_conv_blocks(const conv_geometry& g, const std::int8_t* padded, const std::int8_t* wb, std::size_t block_stride,
+                            const requantization& q, int c0, std::int8_t* y) {
+  const int run_groups = g.kw * g.cin / depth_group, full = run_groups / 16, tail = run_groups % 16;
+  const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin, pixel = static_cast<std::ptrdiff_t>(g.stride_w) * g.cin;
+  const int n_last = g.cout - (c0 + (C - 1) * channel_block) < channel_block ? g.cout - (c0 + (C - 1) * channel_block) : channel_block;
+  requant16 rq[C];
+  TSHAPE_UNROLL
+  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
+  // Two sets of sums: a tile's are requantized after the next tile's products are issued, so that the
+  // vector work overlaps the tiles' and the loads never wait on the tile stores just made.
+  alignas(64) std::int32_t sums[2][C][16 * 16];
+  const std::int8_t* w1 = wb + (C > 1 ? block_stride : 0);
+  const int per_row = (g.out_w + 15) / 16, tiles = g.out_h * per_row;
+  auto finish = [&](int t, const std::int32_t (*tile_sums)[16 * 16]) {
+    const int oy = t / per_row, ox = (t - oy * per_row) * 16;
+    const int valid = g.out_w - ox < 16 ? g.out_w - ox : 16;
+    std::int8_t* out = y + (static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + c0;
+    TSHAPE_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const int n = c + 1 == C ? n_last : channel_block;
+      const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+      for (int i = 0; i < valid; ++i)
+        _mm_mask_storeu_epi8(out + static_cast<std::size_t>(i) * g.cout + c * channel_block, k,
+                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](_mm512_load_si512(tile_sums[c] + i * 16))));
+    }
+  };
+  for (int t = 0; t < tiles; ++t) {
+    const int oy = t / per_row, ox = (t - oy * per_row) * 16;
+    const std::int8_t* window = padded + static_cast<std::ptrdiff_t>(oy) * g.stride_h * row + ox * pixel;
+    _tile_zero(0);
+    if constexpr (C > 1) _tile_zero(1);
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const std::int8_t* a = window + static_cast<std::ptrdiff_t>(ky) * g.dilation_h * row;
+      const std::size_t groups0 = static_cast<std::size_t>(ky) * run_groups;
+      for (int s = 0; s < full; ++s) {
+        const std::size_t w_off = (groups0 + static_cast<std::size_t>(s) * 16) * channel_block * depth_group;
+        _tile_loadd(2, a + s * 64, pixel);
+        _tile_loadd(3, wb + w_off, 64);
+        _tile_dpbssd(0, 2, 3);
+        if constexpr (C > 1) {
+          _tile_loadd(4, w1 + w_off, 64);
+          _tile_dpbssd(1, 2, 4);
+        }
+      }
+      if (tail > 0) {
+        const std::size_t w_off = (groups0 + static_cast<std::size_t>(full) * 16) * channel_block * depth_group;
+        _tile_loadd(5, a + full * 64, pixel);
+        _tile_loadd(6, wb + w_off, 64);
+        _tile_dpbssd(0, 5, 6);
+        if constexpr (C > 1) {
+          _tile_loadd(7, w1 + w_off, 64);
+          _tile_dpbssd(1, 5, 7);
+        }
+      }
+    }
+    if (t > 0) finish(t - 1, sums[(t - 1) & 1]);
+    _tile_stored(0, sums[t & 1][0], 64);
+    if constexpr (C > 1) _tile_stored(1, sums[t & 1][C - 1], 64);
+  }
+  if (tiles > 0) finish(tiles - 1, sums[(tiles - 1) & 1]);
+}
+}  // namespace detail
+
+/// Whether conv2d_amx takes a geometry: window rows of whole depth groups, undilated along the row.
+constexpr bool amx_conv_fits(const conv_geometry& g) { return g.dilation_w == 1 && g.kw * g.cin % depth_group == 0; }
+
+/// AMX without patches (amx_conv_fits(g); the caller checks amx_available()): each image padded once
+/// into scratch (g.scratch_bytes()), then 16 pixels of an output row by two blocks of 16 filters a
+/// tile. The last block of a row reads up to 15 pixels past it (amx_slack_bytes), whose sums are
+/// not stored.
+inline void conv2d_amx(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed, const requantization& q,
+                       std::int8_t* scratch, std::int8_t* y) {
+  const std::size_t in_image = static_cast<std::size_t>(g.h) * g.w * g.cin;
+  const std::size_t out_image = static_cast<std::size_t>(g.out_h) * g.out_w * g.cout;
+  const std::size_t block_stride = static_cast<std::size_t>(depth_groups(g.patch())) * channel_block * depth_group;
+  const int blocks = (g.cout + channel_block - 1) / channel_block;
+  const detail::amx_config config(g.kw * g.cin / depth_group % 16);
+  for (int b = 0; b < batch; ++b) {
+    detail::pad_flipped(g, x + b * in_image, static_cast<std::int8_t>(q.input_zero_point), reinterpret_cast<std::uint8_t*>(scratch), 0);
+    std::memset(scratch + g.padded_bytes(), 0, g.amx_slack_bytes());
+    _tile_loadconfig(&config);
+    int c = 0;
+    for (; c + 2 <= blocks; c += 2)
+      detail::amx_conv_blocks<2>(g, scratch, packed + c * block_stride, block_stride, q, c * channel_block, y + b * out_image);
+    if (c < blocks) detail::amx_conv_blocks<1>(g, scratch, packed + c * block_stride, block_stride, q, c * channel_block, y + b * out_image);
+    _tile_release();
+  }
+}
+#endif
+
 /// The name of the path conv2d() takes on this target.
 inline const char* conv2d_path() {
-#if defined(TSHAPE_QUANT_AVX512_VNNI)
+#if defined(TSHAPE_QUANT_AMX)
+  return amx_available() ? "amx (direct; avx512_vnni where a window row is not whole groups)" : "avx512_vnni (direct)";
+#elif defined(TSHAPE_QUANT_AVX512_VNNI)
   return "avx512_vnni (direct)";
 #else
   return dense_path();
@@ -327,7 +437,12 @@ inline const char* conv2d_path() {
 /// conv2d on the target's fastest path.
 inline void conv2d(const conv_geometry& g, int batch, const std::int8_t* x, const std::int8_t* packed,
                    const requantization& q, std::int8_t* scratch, std::int8_t* y) {
-#if defined(TSHAPE_QUANT_AVX512_VNNI)
+#if defined(TSHAPE_QUANT_AMX)
+  if (amx_conv_fits(g) && amx_available())
+    conv2d_amx(g, batch, x, packed, q, scratch, y);
+  else
+    conv2d_avx512_vnni(g, batch, x, packed, q, scratch, y);
+#elif defined(TSHAPE_QUANT_AVX512_VNNI)
   conv2d_avx512_vnni(g, batch, x, packed, q, scratch, y);
 #else
   conv2d(g, batch, x, packed, q, scratch, y, dense);
