@@ -283,7 +283,7 @@ void batch_norm_affine(const B& bn, int c, float& scale, float& shift) {
 /// A quantized Dense: `in` deep, `units` wide, run on rows of `in` values.
 template <int In, int Units>
 struct dense_stage {
-  std::array<std::int8_t, kernels::quant::packed_bytes(In, Units)> packed{};
+  alignas(kernels::quant::packed_alignment) std::array<std::int8_t, kernels::quant::packed_bytes(In, Units)> packed{};
   std::array<std::int32_t, Units> bias{}, sums{}, multiplier{}, shift{};
   std::int32_t min = -128, max = 127;
   static constexpr std::size_t bytes = kernels::quant::packed_bytes(In, Units) + 4 * Units * sizeof(std::int32_t);
@@ -291,7 +291,7 @@ struct dense_stage {
 /// A quantized DepthwiseConv2D: per tap, the channels padded to 16 (kernels/quant/depthwise.hpp).
 template <int Taps, int Channels>
 struct depthwise_stage {
-  std::array<std::int8_t, kernels::quant::depthwise_bytes(Taps, Channels)> weights{};
+  alignas(kernels::quant::packed_alignment) std::array<std::int8_t, kernels::quant::depthwise_bytes(Taps, Channels)> weights{};
   std::array<std::int32_t, Channels> bias{}, multiplier{}, shift{};
   std::int32_t min = -128, max = 127;
   static constexpr std::size_t bytes = kernels::quant::depthwise_bytes(Taps, Channels) + 3 * Channels * sizeof(std::int32_t);

@@ -338,9 +338,9 @@ inline void amx_conv_blocks(const conv_geometry& g, const std::int8_t* padded, c
   const int run_groups = g.kw * g.cin / depth_group, full = run_groups / 16, tail = run_groups % 16;
   const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(g.padded_w()) * g.cin, pixel = static_cast<std::ptrdiff_t>(g.stride_w) * g.cin;
   const int n_last = g.cout - (c0 + (C - 1) * channel_block) < channel_block ? g.cout - (c0 + (C - 1) * channel_block) : channel_block;
-  requant16 rq[C];
+  requant_fast16 rq[C];
   TSHAPE_UNROLL
-  for (int c = 0; c < C; ++c) rq[c] = requant16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
+  for (int c = 0; c < C; ++c) rq[c] = requant_fast16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
   // Two sets of sums: a tile's are requantized after the next tile's products are issued, so that the
   // vector work overlaps the tiles' and the loads never wait on the tile stores just made.
   alignas(64) std::int32_t sums[2][C][16 * 16];

@@ -125,12 +125,6 @@ inline void depthwise_portable(const window_geometry& g, int batch, const std::i
 #if !defined(TSHAPE_FORCE_SCALAR) && defined(__AVX2__)
 #define TSHAPE_QUANT_DEPTHWISE_AVX2 1
 namespace detail {
-/// The sums' requantization without their bias (the kernels start their sums from it).
-inline requantization without_bias(requantization q) {
-  q.bias = nullptr;
-  q.weight_sums = nullptr;
-  return q;
-}
 /// requant_dw16's one 64-bit step (see there) on 8 channels with AVX2, which has no arithmetic 64-bit
 /// shift: 3 * 2^61 is added first (every value then positive, below 2^64), the logical shift leaves
 /// 3 * 2^(61 - s) too many, taken off in 32 bits.
@@ -303,73 +297,6 @@ inline void depthwise_avx2(const window_geometry& g, int batch, const std::int8_
 #if defined(TSHAPE_QUANT_AVX512_VNNI)
 #define TSHAPE_QUANT_DEPTHWISE_AVX512 1
 namespace detail {
-/// TFLite's requantization of 16 int32 channels, both of its roundings in one 64-bit step. With
-/// e = max(-shift, 0) and X the sum shifted left by max(shift, 0), SaturatingRoundingDoublingHighMul
-/// is floor((X m + 2^30) / 2^31) and RoundingDivideByPOT of h by 2^e is floor((h + 2^(e-1) - [h < 0]) / 2^e);
-/// for m >= 0, [h < 0] may be read as [X m < 0] (they differ only where h = 0, which rounds to 0 either
-/// way), and nested floors of integers merge:
-///   out = floor((X m + K - 2^31 [X m < 0 and e > 0]) / 2^(31 + e)),  K = 2^30 + 2^(30 + e) [e > 0] + zp_out 2^(31 + e),
-/// exact in int64 while e <= 20. Two vpmuldq (even and odd channels) and five more steps each, against
-/// requant16's dozen per half. Multipliers are >= 0 (quantize_multiplier's); `exact` is false if some
-/// channel shifts right by more than 20, and requant16 serves.
-struct requant_dw16 {
-  __m512i m_even, m_odd, k_even, k_odd, s_even, s_odd, left, min, max, two31;
-  __mmask8 round_even = 0, round_odd = 0;  // channels with e > 0
-  bool shifts_left = false, exact = true;
-  requant16 slow;
-  requant_dw16(const requantization& q, int c0, int n) : slow(without_bias(q), c0, n, 0) {
-    alignas(64) std::int64_t me[8] = {}, mo[8] = {}, ke[8] = {}, ko[8] = {}, se[8] = {}, so[8] = {};
-    alignas(64) std::int32_t l[16] = {};
-    for (int j = 0; j < n; ++j) {
-      const int shift = q.shift[c0 + j], e = shift < 0 ? -shift : 0;
-      if (e > 20) exact = false;
-      l[j] = shift > 0 ? shift : 0;
-      shifts_left |= shift > 0;
-      const int s = 31 + (e > 20 ? 0 : e);
-      const std::int64_t k = (1LL << 30) + (e > 0 ? 1LL << (s - 1) : 0) + q.output_zero_point * (1LL << s);
-      std::int64_t* mm = j % 2 ? mo : me;
-      std::int64_t* kk = j % 2 ? ko : ke;
-      std::int64_t* ss = j % 2 ? so : se;
-      mm[j / 2] = q.multiplier[c0 + j];
-      kk[j / 2] = k;
-      ss[j / 2] = s;
-      if (e > 0) (j % 2 ? round_odd : round_even) |= static_cast<__mmask8>(1u << (j / 2));
-    }
-    m_even = _mm512_load_si512(me), m_odd = _mm512_load_si512(mo);
-    k_even = _mm512_load_si512(ke), k_odd = _mm512_load_si512(ko);
-    s_even = _mm512_load_si512(se), s_odd = _mm512_load_si512(so);
-    left = _mm512_load_si512(l);
-    min = _mm512_set1_epi32(q.min), max = _mm512_set1_epi32(q.max);
-    two31 = _mm512_set1_epi64(1LL << 31);
-  }
-  TSHAPE_ALWAYS_INLINE __m512i half(__m512i x, __m512i m, __m512i k, __m512i s, __mmask8 round) const {
-    const __m512i ab = _mm512_maskz_mul_epi32(static_cast<__mmask8>(0xFF), x, m);
-    __m512i t = _mm512_maskz_add_epi64(static_cast<__mmask8>(0xFF), ab, k);
-    t = _mm512_mask_sub_epi64(t, _mm512_mask_cmplt_epi64_mask(round, ab, _mm512_setzero_si512()), t, two31);
-    return _mm512_maskz_srav_epi64(static_cast<__mmask8>(0xFF), t, s);
-  }
-  /// Whether every channel takes the one step without a left shift (most layers): the kernel's
-  /// loops are then compiled without either test.
-  bool simple() const { return exact && !shifts_left; }
-  /// The 16 outputs of the sums x (bias and zero points already in), zp_out added, not yet clamped.
-  template <bool Simple = false>
-  TSHAPE_ALWAYS_INLINE __m512i unclamped(__m512i x) const {
-    constexpr __mmask16 all = 0xFFFF;
-    if (!Simple && !exact) return slow(x);
-    if (!Simple && shifts_left) x = _mm512_maskz_sllv_epi32(all, x, left);
-    const __m512i even = half(x, m_even, k_even, s_even, round_even);
-    const __m512i odd = half(_mm512_maskz_srli_epi64(static_cast<__mmask8>(0xFF), x, 32), m_odd, k_odd, s_odd, round_odd);
-    const __m512i pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
-    return _mm512_maskz_permutex2var_epi32(all, even, pick, odd);
-  }
-  /// The same, clamped to the activation's range.
-  template <bool Simple = false>
-  TSHAPE_ALWAYS_INLINE __m512i clamped(__m512i x) const {
-    constexpr __mmask16 all = 0xFFFF;
-    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, unclamped<Simple>(x), min), max);
-  }
-  TSHAPE_ALWAYS_INLINE __m512i operator()(__m512i x) const { return clamped(x); }
-};
 
 /// One block of 16 channels' weights as vpdpbusd wants them: for window column kx and rows 4 gr ..
 /// 4 gr + 3, each channel's 4 weights side by side (zeros past kh).
