@@ -643,20 +643,21 @@ inline bool amx_available() {
 }
 
 namespace detail {
-/// The tiles' shapes (palette 1): C0, C1 the int32 sums of two blocks of 16 channels; A 16 rows by 64
-/// depths of x; B0, B1 the blocks' 16 depth groups; A_tail, B0_tail, B1_tail the same for the last
-/// `tail_groups` (< 16) groups.
+/// The tiles' shapes (palette 1): C0, C1 the int32 sums of two blocks of 16 channels; A 16 rows by
+/// `full_groups` (at most 16) depth groups of x; B0, B1 the blocks' same groups; A_tail, B0_tail,
+/// B1_tail the same for the last `tail_groups` (fewer) groups.
 struct alignas(64) amx_config {
   std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
   std::uint16_t colsb[16] = {};
   std::uint8_t rows[16] = {};
-  explicit amx_config(int tail_groups) {
-    const int t = tail_groups > 0 ? tail_groups : 16;
-    TSHAPE_UNROLL
+  amx_config(int full_groups, int tail_groups) {
+    const int t = tail_groups > 0 ? tail_groups : full_groups;
     for (int i = 0; i < 8; ++i) {
       colsb[i] = 64;
       rows[i] = 16;
     }
+    colsb[2] = static_cast<std::uint16_t>(full_groups * depth_group);
+    rows[3] = rows[4] = static_cast<std::uint8_t>(full_groups);
     colsb[5] = static_cast<std::uint16_t>(t * depth_group);
     rows[6] = rows[7] = static_cast<std::uint8_t>(t);
   }
@@ -721,7 +722,7 @@ inline void dense_amx(int rows, int in, int units, const std::int8_t* x, const s
   if (tiled > 0) {
     const std::size_t block_stride = static_cast<std::size_t>(depth_groups(in)) * channel_block * depth_group;
     const int blocks = (units + channel_block - 1) / channel_block;
-    const detail::amx_config config(depth_groups(in) % 16);
+    const detail::amx_config config(16, depth_groups(in) % 16);
     _tile_loadconfig(&config);
     int b = 0;
     for (; b + 2 <= blocks; b += 2)
