@@ -349,23 +349,15 @@ inline void amx_conv_blocks(const conv_geometry& g, const std::int8_t* padded, c
   requant_fast16 rq[C];
   TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) rq[c] = requant_fast16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
-  // Two sets of sums: a tile's are requantized after the next tile's products are issued, so that the
-  // vector work overlaps the tiles' and the loads never wait on the tile stores just made.
+  // Two sets of sums, as amx_blocks.
   alignas(64) std::int32_t sums[2][C][16 * 16];
   const std::int8_t* w1 = wb + (C > 1 ? block_stride : 0);
   const int per_row = (g.out_w + 15) / 16, tiles = g.out_h * per_row;
-  auto finish = [&](int t, const std::int32_t (*tile_sums)[16 * 16]) {
+  auto finish = [&](int t) {
     const int oy = t / per_row, ox = (t - oy * per_row) * 16;
     const int valid = g.out_w - ox < 16 ? g.out_w - ox : 16;
-    std::int8_t* out = y + (static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + c0;
-    TSHAPE_UNROLL
-    for (int c = 0; c < C; ++c) {
-      const int n = c + 1 == C ? n_last : channel_block;
-      const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-      for (int i = 0; i < valid; ++i)
-        _mm_mask_storeu_epi8(out + static_cast<std::size_t>(i) * g.cout + c * channel_block, k,
-                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](_mm512_load_si512(tile_sums[c] + i * 16))));
-    }
+    amx_requantize<C>(sums[t & 1], rq, valid, n_last, y + (static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + c0,
+                      static_cast<std::size_t>(g.cout));
   };
   for (int t = 0; t < tiles; ++t) {
     const int oy = t / per_row, ox = (t - oy * per_row) * 16;
@@ -377,30 +369,18 @@ inline void amx_conv_blocks(const conv_geometry& g, const std::int8_t* padded, c
       const std::size_t groups0 = static_cast<std::size_t>(ky) * run_groups;
       for (int s = 0; s < full; ++s) {
         const std::size_t w_off = (groups0 + static_cast<std::size_t>(s) * chunk) * channel_block * depth_group;
-        _tile_loadd(2, a + s * chunk_bytes, pixel);
-        _tile_loadd(3, wb + w_off, 64);
-        _tile_dpbssd(0, 2, 3);
-        if constexpr (C > 1) {
-          _tile_loadd(4, w1 + w_off, 64);
-          _tile_dpbssd(1, 2, 4);
-        }
+        amx_products<false, C>(a + s * chunk_bytes, pixel, wb + w_off, w1 + w_off);
       }
       if (tail > 0) {
         const std::size_t w_off = (groups0 + static_cast<std::size_t>(full) * chunk) * channel_block * depth_group;
-        _tile_loadd(5, a + full * chunk_bytes, pixel);
-        _tile_loadd(6, wb + w_off, 64);
-        _tile_dpbssd(0, 5, 6);
-        if constexpr (C > 1) {
-          _tile_loadd(7, w1 + w_off, 64);
-          _tile_dpbssd(1, 5, 7);
-        }
+        amx_products<true, C>(a + full * chunk_bytes, pixel, wb + w_off, w1 + w_off);
       }
     }
-    if (t > 0) finish(t - 1, sums[(t - 1) & 1]);
+    if (t > 0) finish(t - 1);
     _tile_stored(0, sums[t & 1][0], 64);
     if constexpr (C > 1) _tile_stored(1, sums[t & 1][C - 1], 64);
   }
-  if (tiles > 0) finish(tiles - 1, sums[(tiles - 1) & 1]);
+  if (tiles > 0) finish(tiles - 1);
 }
 }  // namespace detail
 

@@ -663,8 +663,50 @@ struct alignas(64) amx_config {
   }
 };
 
+/// One step of products: an A tile from `a`, its rows `a_stride` bytes apart, times the B tiles from
+/// w0 (and w1 when C = 2), into the sums in tiles 0 (and 1). A full chunk of groups takes tiles 2, 3
+/// and 4, the last, shorter one (Tail) 5, 6 and 7 (amx_config). (g++ spells a tile's number into its
+/// instructions' text: it must be written out, not a template argument.)
+template <bool Tail, int C>
+TSHAPE_ALWAYS_INLINE void amx_products(const std::int8_t* a, std::ptrdiff_t a_stride, const std::int8_t* w0, const std::int8_t* w1) {
+  if constexpr (!Tail) {
+    _tile_loadd(2, a, a_stride);
+    _tile_loadd(3, w0, 64);
+    _tile_dpbssd(0, 2, 3);
+    if constexpr (C > 1) {
+      _tile_loadd(4, w1, 64);
+      _tile_dpbssd(1, 2, 4);
+    }
+  } else {
+    _tile_loadd(5, a, a_stride);
+    _tile_loadd(6, w0, 64);
+    _tile_dpbssd(0, 5, 6);
+    if constexpr (C > 1) {
+      _tile_loadd(7, w1, 64);
+      _tile_dpbssd(1, 5, 7);
+    }
+  }
+}
+
+/// The first `valid` rows of stored sums (C tiles of 16 x 16) requantized to int8: row i of block c to
+/// out + i * out_stride + 16 c, the last block's first n_last channels only.
+template <int C>
+TSHAPE_ALWAYS_INLINE void amx_requantize(const std::int32_t (*sums)[16 * 16], const requant_fast16* rq, int valid, int n_last,
+                                         std::int8_t* out, std::size_t out_stride) {
+  TSHAPE_UNROLL
+  for (int c = 0; c < C; ++c) {
+    const int n = c + 1 == C ? n_last : channel_block;
+    const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    for (int i = 0; i < valid; ++i)
+      _mm_mask_storeu_epi8(out + static_cast<std::size_t>(i) * out_stride + c * channel_block, k,
+                           _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](_mm512_load_si512(sums[c] + i * 16))));
+  }
+}
+
 /// Rows [0, rows) (a multiple of 16) of one or two 16-channel blocks (C = 1, 2) on the tiles loaded by
-/// amx_config; sums stored per 16 rows and requantized as vnni_tile does.
+/// amx_config(16, groups % 16). Two sets of sums: a tile's are requantized after the next tile's
+/// products are issued, so that the vector work overlaps the tiles' and no load waits on the tile
+/// stores just made.
 template <int C>
 inline void amx_blocks(int rows, int in, int units, const std::int8_t* x, const std::int8_t* wb, std::size_t block_stride,
                        const requantization& q, int c0, std::int8_t* y) {
@@ -673,42 +715,23 @@ inline void amx_blocks(int rows, int in, int units, const std::int8_t* x, const 
   requant_fast16 rq[C];
   TSHAPE_UNROLL
   for (int c = 0; c < C; ++c) rq[c] = requant_fast16(q, c0 + c * channel_block, c + 1 == C ? n_last : channel_block, 0);
-  alignas(64) std::int32_t sums[C][16 * 16];
+  alignas(64) std::int32_t sums[2][C][16 * 16];
   const std::int8_t* w1 = wb + (C > 1 ? block_stride : 0);
-  for (int r = 0; r < rows; r += 16) {
-    const std::int8_t* xr = x + static_cast<std::size_t>(r) * in;
+  const int tiles = rows / 16;
+  for (int t = 0; t < tiles; ++t) {
+    const std::int8_t* xr = x + static_cast<std::size_t>(t) * 16 * in;
     _tile_zero(0);
     if constexpr (C > 1) _tile_zero(1);
-    for (int s = 0; s < full_steps; ++s) {
-      _tile_loadd(2, xr + s * 64, in);
-      _tile_loadd(3, wb + static_cast<std::size_t>(s) * 16 * 64, 64);
-      _tile_dpbssd(0, 2, 3);
-      if constexpr (C > 1) {
-        _tile_loadd(4, w1 + static_cast<std::size_t>(s) * 16 * 64, 64);
-        _tile_dpbssd(1, 2, 4);
-      }
-    }
-    if (tail > 0) {  // the last groups: their bytes past `in` meet zero weights
-      _tile_loadd(5, xr + full_steps * 64, in);
-      _tile_loadd(6, wb + static_cast<std::size_t>(full_steps) * 16 * 64, 64);
-      _tile_dpbssd(0, 5, 6);
-      if constexpr (C > 1) {
-        _tile_loadd(7, w1 + static_cast<std::size_t>(full_steps) * 16 * 64, 64);
-        _tile_dpbssd(1, 5, 7);
-      }
-    }
-    _tile_stored(0, sums[0], 64);
-    if constexpr (C > 1) _tile_stored(1, sums[C - 1], 64);
-    TSHAPE_UNROLL
-    for (int c = 0; c < C; ++c) {
-      const int n = c + 1 == C ? n_last : channel_block;
-      const __mmask16 k = static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-      TSHAPE_UNROLL
-      for (int i = 0; i < 16; ++i)
-        _mm_mask_storeu_epi8(y + static_cast<std::size_t>(r + i) * units + c0 + c * channel_block, k,
-                             _mm512_maskz_cvtepi32_epi8(static_cast<__mmask16>(0xFFFF), rq[c](_mm512_load_si512(sums[c] + i * 16))));
-    }
+    for (int s = 0; s < full_steps; ++s)
+      amx_products<false, C>(xr + s * 64, in, wb + static_cast<std::size_t>(s) * 16 * 64, w1 + static_cast<std::size_t>(s) * 16 * 64);
+    if (tail > 0)  // the last groups: their bytes past `in` meet zero weights
+      amx_products<true, C>(xr + full_steps * 64, in, wb + static_cast<std::size_t>(full_steps) * 16 * 64,
+                            w1 + static_cast<std::size_t>(full_steps) * 16 * 64);
+    if (t > 0) amx_requantize<C>(sums[(t - 1) & 1], rq, 16, n_last, y + static_cast<std::size_t>(t - 1) * 16 * units + c0, units);
+    _tile_stored(0, sums[t & 1][0], 64);
+    if constexpr (C > 1) _tile_stored(1, sums[t & 1][C - 1], 64);
   }
+  if (tiles > 0) amx_requantize<C>(sums[(tiles - 1) & 1], rq, 16, n_last, y + static_cast<std::size_t>(tiles - 1) * 16 * units + c0, units);
 }
 }  // namespace detail
 
