@@ -776,12 +776,24 @@ History fit(N& net, const std::tuple<X...>& x, const std::tuple<Y...>& y, Loss l
 }
 
 namespace detail {
+/// net on the batch view x, into the view y: a Sequential's forward(x, y) writes there directly; a
+/// functional model's call makes its result, copied into y.
+template <class Net, class XV, class YV>
+void forward_into(const Net& net, const XV& x, const YV& y) {
+  if constexpr (requires { net.forward(x, y); }) {
+    net.forward(x, y);
+  } else {
+    const auto r = net(x);
+    std::copy_n(r.data(), r.size(), y.data());
+  }
+}
+
 /// The model's outputs for a batch of `count` samples xb (a tuple of views), into pred.
 template <class Net, class XB, class Buffers>
 void predict_batch(const Net& net, const XB& xb, Buffers& pred, int count) {
   constexpr std::size_t outs = std::tuple_size_v<Buffers>;
   if constexpr (outs == 1 && std::tuple_size_v<XB> == 1) {  // into the buffer, with no result allocated
-    net.forward(std::get<0>(xb), TensorView<float, prepend_t<dyn, output_shape_of<Net, 0>>>(pred[0].get(), {count}));
+    forward_into(net, std::get<0>(xb), TensorView<float, prepend_t<dyn, output_shape_of<Net, 0>>>(pred[0].get(), {count}));
   } else {
     auto ys = std::apply([&](const auto&... xj) { return net(xj...); }, xb);
     if constexpr (outs == 1)
@@ -959,8 +971,8 @@ auto predict(N& net, const X& x, int batch_size = 32) {
     const auto& model = detail::model_of(net);
     for (int start = 0; start < n; start += batch_size) {
       const int count = std::min(batch_size, n - start);
-      model.forward(detail::batch_view<replace_extent_t<SX, 0, dyn>>(xv.data() + start * sx, xe, count),
-                    TensorView<float, Out>(y.data() + start * out, {count}));
+      detail::forward_into(model, detail::batch_view<replace_extent_t<SX, 0, dyn>>(xv.data() + start * sx, xe, count),
+                           TensorView<float, Out>(y.data() + start * out, {count}));
     }
     return y;
   } else {

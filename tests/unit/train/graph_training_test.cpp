@@ -214,3 +214,42 @@ TEST_CASE("graph training: fit and evaluate on tuples, as Keras' fit([x1, x2], [
     CHECK(weights(*net)[0].values[0] == w[0].values[0]);
   }
 }
+
+namespace graph_training_one_input {
+// A residual block of one Input and one output: predict and evaluate take it as they take a Sequential
+// (the batches go through the model's call, whose result is copied out).
+constexpr auto x = Input<6>{};
+constexpr auto h = Dense<6, Tanh>{}(x);
+constexpr auto r = Add{}(x, Dense<6>{}(h));
+constexpr auto p = Dense<3, Softmax>{}(r);
+using Net = decltype(model(x, p));
+
+TEST_CASE("graph training: predict and evaluate on a one-input functional model, in batches", "[train][graph][fit]") {
+  auto net = make_model<Net>(5);
+  Tensor<float, Shape<dyn, 6>> data(23);
+  Tensor<int, Shape<dyn>> labels(23);
+  for (int i = 0; i < 23; ++i) {
+    labels(i) = i % 3;
+    for (int j = 0; j < 6; ++j) data(i, j) = std::sin(0.7f * static_cast<float>(i) + static_cast<float>(j));
+  }
+  const auto whole = (*net)(data);
+  const auto batched = predict(*net, data, 5);  // 5 batches, the last of 3
+  REQUIRE(batched.extent(0) == 23);
+  for (int i = 0; i < 23; ++i)
+    for (int k = 0; k < 3; ++k) REQUIRE(batched(i, k) == Approx(whole(i, k)).margin(1e-6));
+
+  double expected = 0;
+  int right = 0;
+  for (int i = 0; i < 23; ++i) {
+    expected -= std::log(static_cast<double>(whole(i, labels(i))));
+    int best = 0;
+    for (int k = 1; k < 3; ++k)
+      if (whole(i, k) > whole(i, best)) best = k;
+    right += best == labels(i);
+  }
+  const auto [loss, accuracy] = evaluate(*net, data, labels, SparseCategoricalCrossentropy{}, {.batch_size = 4},
+                                         metrics<SparseCategoricalAccuracy>);
+  CHECK(loss == Approx(expected / 23).epsilon(1e-5));
+  CHECK(accuracy == Approx(right / 23.0).epsilon(1e-6));
+}
+}  // namespace graph_training_one_input
