@@ -10,9 +10,10 @@
 # clang (the promise of short errors), or in the lines an optional
 #   // MAX-LINES: <n>          (g++)
 #   // MAX-LINES-CLANG: <n>    (clang)
-# line gives. A model's own rule reached only through make_model and a call is reported two
+# line gives. A Sequential's own rule reached only through make_model and a call is reported two
 # templates deep (the call's, then the model's instantiation): g++ says so in one more line, clang
-# in two notes of three lines each, and such a case says its budget in its own header.
+# in two notes of three lines each, and such a case says its budget in its own header. (A functional
+# model's rule is reported in model(...), one template below the user's line.)
 set(TSHAPE_MAX_ERROR_LINES 8 CACHE STRING "Most lines of g++ output a compile-fail test may produce")
 set(TSHAPE_MAX_ERROR_LINES_CLANG 10 CACHE STRING "Most lines of clang output a compile-fail test may produce")
 

@@ -81,7 +81,7 @@ def generate():
         "Every shape rule of tshape, as the mistake a Keras user makes, the error the compiler prints for",
         "it (the program never runs), and the fix. Each entry is a test: `tests/compile_fail/<name>.cpp`",
         "must fail to compile with exactly one error, the message shown, in at most 8 lines on g++ and 10",
-        "on clang (9 and 12 for a model's own rule reached only through make_model and a call: two",
+        "on clang (9 and 12 for a Sequential's own rule reached only through make_model and a call: two",
         "templates deep), and its fix `tests/compile_fail/fixed/<name>.cpp` must compile and run.",
         "",
         "How to read an error: the first `error:` line says what is wrong in words; the type right beside",

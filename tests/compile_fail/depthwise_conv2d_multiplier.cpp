@@ -4,8 +4,6 @@
 // SEED: -
 // KERAS: ValueError: Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier=0.
 // FIX: DepthMultiplier<m> is the number of filters per input channel, at least 1 (Keras' default); MobileNet's width multiplier alpha scales the filter counts of the Conv2D layers instead.
-// MAX-LINES: 9
-// MAX-LINES-CLANG: 12
 #include <tshape/tshape.hpp>
 using namespace tshape;
 

@@ -4,8 +4,6 @@
 // SEED: -
 // KERAS: (no error: Keras tells its Inputs apart by object; in tshape a tensor is its type, and two Input<16> are one tensor)
 // FIX: name the Inputs of one shape: Input<16>::named<"left">{} and Input<16>::named<"right">{} (Keras' Input(shape=(16,), name="left")).
-// MAX-LINES: 9
-// MAX-LINES-CLANG: 12
 #include <cstdio>
 #include <tshape/tshape.hpp>
 using namespace tshape;

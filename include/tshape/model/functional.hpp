@@ -13,8 +13,9 @@
 // built the same way; layer<I>(net) counts in that order, Inputs excluded.
 //
 // Shapes are propagated along the graph when the type is named; a layer that cannot take what it is
-// given is reported once, at the model, with the layer's position, the layer, what it expected and
-// what it got (a merge: every input's shape and the layers that produced them). So is an output that
+// given is reported once, at model(...) (or where a Model<Inputs<...>, Outputs<...>> spelled as a type
+// is first used), with the layer's position, the layer, what it expected and what it got (a merge:
+// every input's shape and the layers that produced them). So is an output that
 // depends on an Input the model is not given, an Input no output uses, a shared layer applied to
 // tensors of different shapes, and a call with the wrong number of tensors.
 //
@@ -66,7 +67,35 @@ constexpr Outputs<T...> outputs(const T&...) {
   return {};
 }
 
-template <class In, class Out>
+namespace detail {
+template <class T>
+inline constexpr bool is_inputs_v = false;
+template <class... T>
+inline constexpr bool is_inputs_v<Inputs<T...>> = true;
+template <class T>
+inline constexpr bool is_outputs_v = false;
+template <class... T>
+inline constexpr bool is_outputs_v<Outputs<T...>> = true;
+/// model(...)'s arguments as Inputs<...> and Outputs<...>: one tensor is a list of one.
+template <class T>
+struct as_inputs { using type = Inputs<T>; };
+template <class... T>
+struct as_inputs<Inputs<T...>> { using type = Inputs<T...>; };
+template <class T>
+using as_inputs_t = typename as_inputs<T>::type;
+template <class T>
+struct as_outputs { using type = Outputs<T>; };
+template <class... T>
+struct as_outputs<Outputs<T...>> { using type = Outputs<T...>; };
+template <class T>
+using as_outputs_t = typename as_outputs<T>::type;
+
+/// The third argument of a Model whose rule model(...) has reported: the class then stays quiet, so
+/// that a program going on to use the model gets no second error.
+struct rule_reported {};
+}  // namespace detail
+
+template <class In, class Out, class... Reported>
 class Model;
 
 namespace detail {
@@ -866,9 +895,22 @@ struct is_chain<graph_body<type_list<I...>, type_list<O...>>> : std::true_type {
 
 }  // namespace detail
 
-/// A functional model: its Inputs and its Outputs, tensors of model/graph.hpp.
+namespace detail {
+/// The graph of Inputs<I...> and Outputs<O...> (what Model holds), named without the Model.
+template <class Ins, class Outs>
+struct graph_of_lists;
 template <class... I, class... O>
-class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<Inputs<I...>, Outputs<O...>>> {
+struct graph_of_lists<Inputs<I...>, Outputs<O...>> {
+  using type = graph_body<type_list<I...>, type_list<O...>>;
+};
+template <class Ins, class Outs>
+using graph_of = typename graph_of_lists<Ins, Outs>::type;
+}  // namespace detail
+
+/// A functional model: its Inputs and its Outputs, tensors of model/graph.hpp.
+template <class... I, class... O, class... Reported>
+class Model<Inputs<I...>, Outputs<O...>, Reported...>
+    : public detail::functional_call<Model<Inputs<I...>, Outputs<O...>, Reported...>> {
   using body = detail::graph_body<detail::type_list<I...>, detail::type_list<O...>>;
   // The graph's layers, held rather than inherited (as Sequential's, for the same reason).
   body body_{};
@@ -972,7 +1014,10 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
     requires detail::is_node<T>::value
   constexpr auto& layer(const T&) {
     static_assert(detail::index_in_v<T, typename body::nodes> >= 0, "tshape: this tensor is not one of the model's");
-    return body_.template layer<layer_index_of<T>>();
+    if constexpr (std::is_void_v<diagnosis>)
+      return body_.template layer<layer_index_of<T>>();
+    else
+      return detail::failed_layer::instance();
   }
   template <class F>
   constexpr void visit_leaves(F&& f, int base) {
@@ -1176,6 +1221,52 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   /// Last in the class: clang drops the members declared after a failed static_assert, and a call on
   /// the model would then be a second error (no call operator) after the one that says the rule.
   using diagnosis = typename body::diagnosis;
+  // What this class reports: nothing when model(...) has already.
+  using unreported = std::conditional_t<sizeof...(Reported) == 0, diagnosis, void>;
+  static_assert(no_error<only<error::SHAPE_MISMATCH, unreported>>, TSHAPE_MSG_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::WRONG_RANK, unreported>>, TSHAPE_MSG_LAYER_WRONG_RANK);
+  static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, unreported>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
+  static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, unreported>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
+  static_assert(no_error<only<error::INVALID_OPTION, unreported>>, TSHAPE_MSG_INVALID_OPTION);
+  static_assert(no_error<only<error::UNKNOWN_OPTION, unreported>>, TSHAPE_MSG_UNKNOWN_OPTION);
+  static_assert(no_error<only<error::REPEATED_OPTION, unreported>>, TSHAPE_MSG_REPEATED_OPTION);
+  static_assert(no_error<only<error::BAD_OPTION_VALUE, unreported>>, TSHAPE_MSG_BAD_OPTION_VALUE);
+  static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, unreported>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
+  static_assert(no_error<only<error::NOT_RECURRENT, unreported>>, TSHAPE_MSG_NOT_RECURRENT);
+  static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, unreported>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::CONCATENATE_MISMATCH, unreported>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
+  static_assert(no_error<only<error::DOT_MISMATCH, unreported>>, TSHAPE_MSG_DOT_MISMATCH);
+  static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, unreported>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
+  static_assert(no_error<only<error::GRAPH_DISCONNECTED, unreported>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
+  static_assert(no_error<only<error::INPUT_NOT_USED, unreported>>, TSHAPE_MSG_INPUT_NOT_USED);
+  static_assert(no_error<only<error::INPUT_REPEATED, unreported>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::WRONG_TENSOR_COUNT, unreported>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+};
+
+/// The bound layer of a functional model that computes tensor t (a model or a model_ptr).
+template <class Net, class T>
+  requires detail::is_node<T>::value
+constexpr auto& layer(Net& net, const T& t) {
+  if constexpr (requires { *net; net.get(); })
+    return (*net).layer(t);
+  else
+    return net.layer(t);
+}
+
+/// The functional model from its Inputs to its Outputs: model(image, out), or with several
+/// model(inputs(a, b), outputs(c, d)) (either side may be one tensor).
+///
+/// A graph that breaks a rule is reported here, in the user's `decltype(model(...))`: the report sits
+/// in this function's body so that the compiler names the user's line right below it (from the class,
+/// a call through make_model would add two notes of context). The type returned then carries
+/// detail::rule_reported, and a program that goes on to use the model gets no second error.
+template <class In, class Out>
+  requires((detail::is_input_tensor_v<In> || detail::is_inputs_v<In>) &&
+           (detail::is_symbolic_v<Out> || detail::is_outputs_v<Out>))
+constexpr auto model(const In&, const Out&) {
+  using ins = detail::as_inputs_t<In>;
+  using outs = detail::as_outputs_t<Out>;
+  using diagnosis = typename detail::graph_of<ins, outs>::diagnosis;
   static_assert(no_error<only<error::SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_SHAPE_MISMATCH);
   static_assert(no_error<only<error::WRONG_RANK, diagnosis>>, TSHAPE_MSG_LAYER_WRONG_RANK);
   static_assert(no_error<only<error::WINDOW_LARGER_THAN_INPUT, diagnosis>>, TSHAPE_MSG_WINDOW_LARGER_THAN_INPUT);
@@ -1194,38 +1285,10 @@ class Model<Inputs<I...>, Outputs<O...>> : public detail::functional_call<Model<
   static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
-};
-
-/// The bound layer of a functional model that computes tensor t (a model or a model_ptr).
-template <class Net, class T>
-  requires detail::is_node<T>::value
-constexpr auto& layer(Net& net, const T& t) {
-  if constexpr (requires { *net; net.get(); })
-    return (*net).layer(t);
+  if constexpr (std::is_void_v<diagnosis>)
+    return Model<ins, outs>{};
   else
-    return net.layer(t);
-}
-
-/// The functional model from the Input `in` to the tensor `out`.
-template <class In, class Out>
-  requires(detail::is_input_tensor_v<In> && detail::is_symbolic_v<Out>)
-constexpr Model<Inputs<In>, Outputs<Out>> model(const In&, const Out&) {
-  return {};
-}
-/// A model of several inputs and outputs: model(inputs(a, b), outputs(c, d)).
-template <class... I, class... O>
-constexpr Model<Inputs<I...>, Outputs<O...>> model(Inputs<I...>, Outputs<O...>) {
-  return {};
-}
-template <class In, class... O>
-  requires detail::is_input_tensor_v<In>
-constexpr Model<Inputs<In>, Outputs<O...>> model(const In&, Outputs<O...>) {
-  return {};
-}
-template <class... I, class Out>
-  requires detail::is_symbolic_v<Out>
-constexpr Model<Inputs<I...>, Outputs<Out>> model(Inputs<I...>, const Out&) {
-  return {};
+    return Model<ins, outs, detail::rule_reported>{};
 }
 
 }  // namespace tshape

@@ -101,7 +101,8 @@ struct concatenate_stage {
 /// What quantize() needs of a functional model Net, node by node.
 template <class Net>
 struct graph_info {
-  static constexpr int n = Net::n;
+  // A model that reports its own error has no nodes here: nothing about it is reported twice.
+  static constexpr int n = std::is_void_v<typename Net::diagnosis> ? Net::n : 0;
   static constexpr const auto& table = Net::table;
   template <std::size_t K>
   using shape = typename Net::template node_shape<K>;
@@ -185,6 +186,10 @@ struct graph_info {
     }
   }
   static constexpr auto diagnosis_rule() {
+    if constexpr (!std::is_void_v<typename Net::diagnosis>) return std::type_identity<error::the_model_reports_its_error>{};
+    else return first_unsupported();
+  }
+  static constexpr auto first_unsupported() {
     constexpr int first = [] {
       int f = -1;
       for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
@@ -248,11 +253,11 @@ inline float tanh_preimage(float y) {
 }  // namespace detail::quant
 
 /// A functional model quantized to int8 (see the header).
-template <class... I, class... O>
-class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
-  using Net = Model<Inputs<I...>, Outputs<O...>>;
+template <class... I, class... O, class... R>
+class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
+  using Net = Model<Inputs<I...>, Outputs<O...>, R...>;
   using info = detail::quant::graph_info<Net>;
-  static constexpr int n = Net::n;
+  static constexpr int n = info::n;
   static constexpr const auto& table = Net::table;
   template <std::size_t K>
   using gspec = typename info::template gspec<K>;
@@ -579,7 +584,9 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>>> {
   // The first error of a call on data X... (one per Input), or void.
   template <class Want, std::size_t J, class... X>
   static constexpr auto first_error() {
-    if constexpr (J == sizeof...(X)) {
+    if constexpr (!std::is_void_v<typename Net::diagnosis>) {
+      return std::type_identity<error::the_model_reports_its_error>{};
+    } else if constexpr (J == sizeof...(X)) {
       return std::type_identity<void>{};
     } else {
       using XJ = detail::type_at_t<J, detail::type_list<X...>>;
@@ -760,11 +767,11 @@ namespace detail::quant {
 
 /// Quantizes a float functional model to int8 (TFLite's full-integer scheme), with every tensor's range
 /// from `calibration` (float, (samples, input...)), one tensor per Input of the model, of as many samples.
-template <class... I, class... O, class... X>
+template <class... I, class... O, class... R, class... X>
   requires((is_tensor<X>::value && ...) && sizeof...(X) == sizeof...(I))
-Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<Inputs<I...>, Outputs<O...>>& net,
+Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Model<Inputs<I...>, Outputs<O...>, R...>& net,
                                                                  const X&... calibration) {
-  using Net = Model<Inputs<I...>, Outputs<O...>>;
+  using Net = Model<Inputs<I...>, Outputs<O...>, R...>;
   using Q = Quantized<Net>;
   using info = detail::quant::graph_info<Net>;
   using D = typename Q::diagnosis;  // reported by quantize()
@@ -883,21 +890,21 @@ Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize_functional(const Model<In
 }  // namespace detail::quant
 
 /// quantize(net, calibration) on a functional model: its calibration data, one tensor per Input.
-template <class... I, class... O, class X>
+template <class... I, class... O, class... R, class X>
   requires is_tensor<X>::value
-Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X& calibration) {
+Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize(const Model<Inputs<I...>, Outputs<O...>, R...>& net, const X& calibration) {
   static_assert(sizeof...(I) == 1, "tshape: quantize() on a model of several Inputs takes one calibration tensor per Input");
-  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>>>::diagnosis;
+  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>, R...>>::diagnosis;
   static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
   if constexpr (sizeof...(I) == 1 && std::is_void_v<D>) return detail::quant::quantize_functional(net, calibration);
   else return {};
 }
-template <class... I, class... O, class X0, class X1, class... X>
+template <class... I, class... O, class... R, class X0, class X1, class... X>
   requires(is_tensor<X0>::value && is_tensor<X1>::value && (is_tensor<X>::value && ...))
-Quantized<Model<Inputs<I...>, Outputs<O...>>> quantize(const Model<Inputs<I...>, Outputs<O...>>& net, const X0& c0, const X1& c1,
+Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize(const Model<Inputs<I...>, Outputs<O...>, R...>& net, const X0& c0, const X1& c1,
                                                       const X&... rest) {
   static_assert(sizeof...(I) == 2 + sizeof...(X), "tshape: quantize() on a functional model takes one calibration tensor per Input");
-  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>>>::diagnosis;
+  using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>, R...>>::diagnosis;
   static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
   if constexpr (sizeof...(I) == 2 + sizeof...(X) && std::is_void_v<D>) return detail::quant::quantize_functional(net, c0, c1, rest...);
   else return {};
