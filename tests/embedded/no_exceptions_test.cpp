@@ -51,6 +51,15 @@ Tokens tokens;
 alignas(64) int ids[2 * 4];
 alignas(64) float embedded[2 * 4 * 3];
 
+// A functional model (a residual Add) under the same flags: its call on a static batch runs on the
+// stack, forward(x, y, arena) on the caller's memory, and both compute the graph.
+constexpr auto graph_in = Input<2>{};
+constexpr auto graph_out = Add{}(graph_in, Dense<2>{}(graph_in));
+using Graph = decltype(model(graph_in, graph_out));
+Graph graph;
+alignas(64) float graph_x[3 * 2] = {1, 1, 0, 0, -1, 2};
+alignas(64) float graph_y[3 * 2];
+
 // Runs body, which must reach the handler; true when it did. setjmp sits in a function of its own,
 // with no locals, so that nothing of the caller's can be clobbered by the longjmp back.
 [[gnu::noinline]] bool raises(void (*body)()) {
@@ -148,6 +157,29 @@ int main() {
   CHECK(handled == before + 1 && last_error.code == errc::token_id_out_of_range);
   ids[5] = 9;
   CHECK(tokens.try_forward(xi, yi, std::span<std::byte>(scratch)).ok());
+
+  // The graph: kernel [[1, 2], [3, 4]], bias (0.5, -0.5); x = (1, 1) gives x + Dense(x) = (5.5, 6.5).
+  auto& dense = layer<0>(graph);
+  dense.kernel()(0, 0) = 1.0f;
+  dense.kernel()(0, 1) = 2.0f;
+  dense.kernel()(1, 0) = 3.0f;
+  dense.kernel()(1, 1) = 4.0f;
+  dense.bias()(0) = 0.5f;
+  dense.bias()(1) = -0.5f;
+  Tensor<float, Shape<1, 2>> gx;
+  gx.fill(1.0f);
+  const Tensor<float, Shape<1, 2>> gy = graph(gx);
+  CHECK(gy(0, 0) == 5.5f && gy(0, 1) == 6.5f);
+  static Graph::arena<3> graph_scratch;
+  graph.forward(view_as<Shape<dyn, 2>>(graph_x, {3, 2}), view_as<Shape<dyn, 2>>(graph_y, {3, 2}), graph_scratch);
+  CHECK(graph_y[0] == 5.5f && graph_y[1] == 6.5f && graph_y[2] == 0.5f && graph_y[3] == -0.5f);
+  CHECK(graph_y[4] == -1.0f + (-1.0f + 6.0f + 0.5f) && graph_y[5] == 2.0f + (-2.0f + 8.0f - 0.5f));
+  const int before_graph = handled;
+  CHECK(raises([] {
+    static Graph::arena<2> two;
+    graph.forward(view_as<Shape<dyn, 2>>(graph_x, {3, 2}), view_as<Shape<dyn, 2>>(graph_y, {3, 2}), two);
+  }));
+  CHECK(handled == before_graph + 1 && contains(last_error.what(), "this batch needs"));
 
   std::printf("%s: %d failure(s), %d error(s) handled\n", failures ? "FAILED" : "passed", failures, handled);
   return failures == 0 ? 0 : 1;

@@ -1088,6 +1088,15 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static constexpr std::size_t arena_bytes(int batch) { return body::arena_floats(batch) * sizeof(float); }
   static constexpr std::size_t activation_bytes = arena_bytes(1);
 
+  /// Caller memory for forward(..., arena) on up to Batch samples: arena_bytes(Batch) bytes, aligned.
+  /// Firmware keeps one for the life of the program: `static Net::arena<> scratch;`.
+  template <int Batch = 1>
+  struct arena {
+    static_assert(Batch >= 1, "tshape: Net::arena<Batch> is for a positive number of samples");
+    static constexpr int batch = Batch;
+    alignas(TSHAPE_ALIGN) std::byte bytes[arena_bytes(Batch) > 0 ? arena_bytes(Batch) : 1];
+  };
+
   /// The rule of a call on data X (one input), as Sequential's; nothing for a model that reports its error.
   template <class X>
   static constexpr auto model_call_rule() {
@@ -1139,6 +1148,103 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   template <class... X>
   using calls_diagnosis = typename decltype(call_rule<X...>())::type;
 
+ private:
+  // Under TSHAPE_NO_HEAP, what a call on batch B would need the heap for: a result of a dyn batch,
+  // or an arena beyond the stack's (as Sequential's).
+  template <int B>
+  static constexpr auto heap_rule() {
+#ifdef TSHAPE_NO_HEAP
+    if constexpr (B == dyn)
+      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::result<typename body::template output_shape_at<0>>,
+                                                  error::fix_with_your_own_output_and_arena>>{};
+    else if constexpr (arena_bytes(B) > TSHAPE_STACK_ARENA_BYTES)
+      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes<arena_bytes(B)>,
+                                                  error::stack_arena_bytes<TSHAPE_STACK_ARENA_BYTES>,
+                                                  error::fix_with_your_own_arena>>{};
+    else
+      return std::type_identity<void>{};
+#else
+    return std::type_identity<void>{};
+#endif
+  }
+  // The rule of forward(x, y, arena) on views VX, VY: a model of one Input and one output, then x as
+  // for a call and y of the output's shape (detail::forward_diagnosis, as Sequential's).
+  template <class VX, class VY>
+  static constexpr auto forward_rule() {
+    if constexpr (!std::is_void_v<typename body::diagnosis>)
+      return std::type_identity<error::the_model_reports_its_error>{};
+    else if constexpr (sizeof...(I) != 1)
+      return std::type_identity<error::WRONG_TENSOR_COUNT<error::at_model_call, error::model_inputs<sizeof...(I)>,
+                                                          error::but_called_with<1>>>{};
+    else
+      return detail::forward_diagnosis<type_at_graph_input<0>, typename body::template output_shape_at<0>, VX, VY,
+                                       input_ids<0>::value>();
+  }
+
+ public:
+  /// Firmware, one Input and one output: y = model(x) on the caller's arena (Net::arena<B>, B at least
+  /// the batch); x and y are Tensors or TensorViews. Allocates nothing; with static shapes everything
+  /// is checked at compile time, and a dyn extent once here (the handler, or an exception, if wrong).
+  template <class X, class Y, int B>
+    requires is_tensor<std::remove_cvref_t<X>>::value && is_tensor<std::remove_cvref_t<Y>>::value
+  void forward(const X& x, Y&& y, arena<B>& scratch) const {
+    using VX = detail::view_of_t<const X>;
+    using VY = detail::view_of_t<Y>;
+    using D = typename decltype(forward_rule<VX, VY>())::type;
+    static_assert(sizeof...(O) == 1 || !std::is_void_v<typename body::diagnosis>,
+                  "tshape: forward(x, y, arena) is for a model of one output; give one of several outputs "
+                  "forward({x...}, {y...}, arena)");
+    static_assert(no_error<only<error::WRONG_TENSOR_COUNT, D>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+    static_assert(no_error<only<error::DTYPE_MISMATCH, D>>, TSHAPE_MSG_DTYPE_MISMATCH);
+    static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, D>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
+    constexpr int batch_type = detail::call_batch<typename VX::shape, typename VY::shape>;
+    static_assert(batch_type == dyn || batch_type <= B,
+                  "tshape: the arena is for fewer samples than the batch: use Net::arena<Batch> with Batch at least "
+                  "the batch");
+    if constexpr (std::is_void_v<D>) {
+      const VX xv(x);
+      const VY yv = detail::as_view(y);
+      check_input<0>(xv);
+      using SY = typename VY::shape;
+      if constexpr (!drop_front_t<SY>::is_static) {
+        using Expected = prepend_t<dyn, typename body::template output_shape_at<0>>;
+        const auto got = yv.extents();
+        auto v = check_extents(got, Expected::extents);
+        v.code = v.code == errc::ok ? errc::ok : errc::output_mismatch;
+        if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "y"));
+      }
+      const int batch = xv.template extent<0>();
+      if (batch != yv.template extent<0>()) {
+        static_text<96> d("x has a batch of ");
+        d.append(batch).append(", y of ").append(yv.template extent<0>());
+        raise(make_error(errc::output_mismatch, d.view()));
+      }
+      if constexpr (batch_type == dyn) {
+        if (batch > B) {
+          static_text<160> d("the arena has ");
+          d.append(sizeof(scratch.bytes)).append(" bytes; this batch needs ").append(arena_bytes(batch));
+          raise(make_error(errc::invalid_option, d.view()));
+        }
+      }
+      const float* xs[1] = {detail::as_input_pointer(xv.data())};
+      float* ys[1] = {yv.data()};
+      body_.forward(xs, ys, batch, reinterpret_cast<float*>(scratch.bytes));
+    }
+  }
+  /// Firmware, several Inputs or outputs (float data): xs[j] holds B samples of Input j, ys[j] receives
+  /// output j's, each a whole batch of the static shape; the arena is Net::arena<B>.
+  template <int B>
+  void forward(const std::array<const float*, sizeof...(I)>& xs, const std::array<float*, sizeof...(O)>& ys,
+               arena<B>& scratch) const {
+    static_assert([]<std::size_t... J>(std::index_sequence<J...>) { return (!input_ids<J>::value && ...); }(
+                      std::index_sequence_for<I...>{}),
+                  "tshape: forward(xs, ys, arena) takes float data; a model reading token ids takes them in a call");
+    if constexpr (body::valid) body_.forward(xs.data(), ys.data(), B, reinterpret_cast<float*>(scratch.bytes));
+  }
+
   /// On another model's tensors, Model{}(x) is a layer of that graph. (Written out: a using-declaration
   /// of functional_call's would be hidden by the call below, which differs only in its constraints.)
   template <class... In>
@@ -1159,20 +1265,27 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, D>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
-    if constexpr (std::is_void_v<D> && body::valid) {
+    constexpr int B = type_at_graph_tensor<0, X...>::shape::extents[0];
+    using H = typename decltype(heap_rule<std::is_void_v<D> ? B : 1>())::type;
+    static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
+    if constexpr (std::is_void_v<D> && body::valid && std::is_void_v<H>) {
       const auto xs = [&]<std::size_t... J>(std::index_sequence<J...>) {
         return std::array<const float*, sizeof...(X)>{detail::as_input_pointer(
             TensorView<const input_element_at<J>, typename type_at_graph_tensor<J, X...>::shape>(x).data())...};
       }(std::index_sequence_for<X...>{});
       const int batch = check_batch(x...);
-      constexpr int B = type_at_graph_tensor<0, X...>::shape::extents[0];
       auto outs = make_outputs<B>(batch, std::make_index_sequence<sizeof...(O)>{});
       std::array<float*, sizeof...(O)> ys{};
       [&]<std::size_t... J>(std::index_sequence<J...>) { ((ys[J] = std::get<J>(outs).data()), ...); }(
           std::make_index_sequence<sizeof...(O)>{});
+      if constexpr (B != dyn && arena_bytes(B) <= TSHAPE_STACK_ARENA_BYTES) {
+        alignas(TSHAPE_ALIGN) float scratch[body::arena_floats(B) > 0 ? body::arena_floats(B) : 1];
+        body_.forward(xs.data(), ys.data(), batch, scratch);
+      } else {
 #ifndef TSHAPE_NO_HEAP
-      body_.forward(xs.data(), ys.data(), batch, detail::thread_arena(body::arena_floats(batch)));
+        body_.forward(xs.data(), ys.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
+      }
       if constexpr (sizeof...(O) == 1)
         return std::move(std::get<0>(outs));
       else

@@ -152,6 +152,58 @@ TEST_CASE("functional: several inputs and outputs", "[model][functional]") {
   CHECK_THROWS_AS(net(vi, vm), shape_error);
 }
 
+TEST_CASE("functional: firmware passes on the caller's arena equal the call", "[model][functional][memory]") {
+  auto net = make_model<Branchy>(3);
+  Tensor<float, Shape<5, 6>> x;
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 6; ++j) x(i, j) = 0.3f * static_cast<float>(i - j) + 0.1f;
+  const auto want = (*net)(x);
+
+  SECTION("one Input, one output: forward(x, y, arena), static and dyn batches") {
+    static Branchy::arena<8> scratch;
+    STATIC_REQUIRE(sizeof(scratch.bytes) == Branchy::arena_bytes(8));
+    Tensor<float, Shape<5, 2>> y;
+    net->forward(x, y, scratch);
+    for (int i = 0; i < 5; ++i)
+      for (int k = 0; k < 2; ++k) REQUIRE(y(i, k) == want(i, k));
+    std::vector<float> out(5 * 2, -1.0f);
+    auto xd = view_as<Shape<dyn, 6>>(x.data(), {5, 6});
+    auto yd = view_as<Shape<dyn, 2>>(out.data(), {5, 2});
+    net->forward(xd, yd, scratch);
+    for (int i = 0; i < 5; ++i)
+      for (int k = 0; k < 2; ++k) REQUIRE(out[static_cast<std::size_t>(i * 2 + k)] == want(i, k));
+    // Checked once, at the boundary: a batch beyond the arena, a y of another batch or width.
+    static Branchy::arena<2> two;
+    CHECK_THROWS_WITH(net->forward(xd, yd, two), Catch::Contains("this batch needs"));
+    auto y4 = view_as<Shape<dyn, 2>>(out.data(), {4, 2});
+    CHECK_THROWS_WITH(net->forward(xd, y4, scratch), Catch::Contains("x has a batch of 5, y of 4"));
+    auto wide = view_as<Shape<dyn, dyn>>(out.data(), {5, 3});
+    CHECK_THROWS_AS(net->forward(xd, wide, scratch), shape_error);
+  }
+
+  SECTION("several Inputs and outputs: forward({x0, x1}, {y0, y1}, arena) on the arena's batch") {
+    constexpr auto image = Input<4, 4, 1>{};
+    constexpr auto meta = Input<3>{};
+    constexpr auto f = Dense<5, ReLU>{}(Flatten{}(image));
+    constexpr auto m = Dense<5, ReLU>{}(meta);
+    constexpr auto joint = TestMerge{}(f, m);
+    using Two = decltype(model(inputs(image, meta), outputs(Dense<1, Sigmoid>{}(joint), Dense<3, Softmax>{}(joint))));
+    auto two = make_model<Two>(6);
+    Tensor<float, Shape<3, 4, 4, 1>> xi;
+    Tensor<float, Shape<3, 3>> xm;
+    for (int i = 0; i < xi.size(); ++i) xi.data()[i] = 0.05f * static_cast<float>(i % 11) - 0.2f;
+    for (int i = 0; i < xm.size(); ++i) xm.data()[i] = 0.3f - 0.1f * static_cast<float>(i);
+    const auto [p, q] = (*two)(xi, xm);
+    static Two::arena<3> scratch;
+    float yp[3 * 1], yq[3 * 3];
+    two->forward({xi.data(), xm.data()}, {yp, yq}, scratch);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(yp[i] == p(i, 0));
+      for (int k = 0; k < 3; ++k) REQUIRE(yq[i * 3 + k] == q(i, k));
+    }
+  }
+}
+
 TEST_CASE("functional: models inside models, both ways", "[model][functional]") {
   // A Sequential block called on a tensor of a graph ...
   constexpr auto x0 = Input<6>{};
