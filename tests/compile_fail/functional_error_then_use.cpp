@@ -1,6 +1,6 @@
 // EXPECT-MESSAGE: tshape: a merge layer.s inputs have shapes it cannot combine
 // EXPECT-ERROR: MERGE_SHAPE_MISMATCH<.*at_layer<2>, .*Add, .*input_shape<.*None, 8, 8, 4>, .*input_shape<.*None, 8, 8, 8>, .*inputs_from<.*Conv2D<4, .*Conv2D<8,
-// TITLE: One mistake in a functional model, in a program that goes on to call, summarise, plot, train and quantize it
+// TITLE: One mistake in a functional model, in a program that goes on to call, summarise, plot, train and quantize it, and to use it as a layer
 // SEED: -
 // KERAS: ValueError: Inputs have incompatible shapes. Received shapes (8, 8, 4) and (8, 8, 8)
 // FIX: give the block's Conv2D as many filters as the shortcut carries (4): everything after it then compiles as it is.
@@ -29,5 +29,7 @@ int main() {
   auto p = predict(*net, images);
   auto q = quantize(*net, images);
   auto yq = q(images);
-  return static_cast<int>(y(0, 0) + p(0, 0) + yq(0, 0) + loss + accuracy) + static_cast<int>(history.epochs());
+  auto outer = make_model<Sequential<Input<8, 8, 1>, Net, Dense<2>>>();  // the model as a layer
+  auto yo = (*outer)(images);
+  return static_cast<int>(y(0, 0) + p(0, 0) + yq(0, 0) + yo(0, 0) + loss + accuracy) + static_cast<int>(history.epochs());
 }

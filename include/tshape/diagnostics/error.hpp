@@ -171,6 +171,10 @@ template <class... Details> struct GRAPH_DISCONNECTED {};
 template <class... Details> struct INPUT_NOT_USED {};
 template <class... Details> struct INPUT_REPEATED {};
 template <class... Details> struct WRONG_TENSOR_COUNT {};
+/// Not a rule: a model nested in another that has reported its own error (in model(...), or in its
+/// class). No static_assert checks this kind, so the model around it stays quiet (and runs nothing):
+/// one mistake, one error.
+template <class... Details> struct REPORTED_INSIDE {};
 
 // Places. at_layer counts from 0 in Sequential's argument list, Input excluded (as Keras' summary).
 template <int I> struct at_layer {};

@@ -1072,11 +1072,11 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using Declared = typename body::input_shape;
-    if constexpr (body::input_count != 1 || body::output_count != 1)
+    if constexpr (!body::valid)
+      return mismatch<error::REPORTED_INSIDE>{};  // said by model(...), or by this class, complete here
+    else if constexpr (body::input_count != 1 || body::output_count != 1)
       return mismatch<error::WRONG_TENSOR_COUNT, error::model_inputs<body::input_count>, error::but_called_with<1>>{};
     else if constexpr (!compatible_v<Shape<D...>, Declared>)
-      return mismatch<error::SHAPE_MISMATCH, error::expected<Declared>, error::got<Shape<D...>>>{};
-    else if constexpr (!body::valid)
       return mismatch<error::SHAPE_MISMATCH, error::expected<Declared>, error::got<Shape<D...>>>{};
     else
       return typename body::output_shape{};

@@ -25,7 +25,9 @@ int main() {
   auto p = predict(*net, images);
   auto q = quantize(*net, images);
   auto yq = q(images);
-  return y.size() == 160 && p.size() == 160 && yq.size() == 160 && loss > 0.0f && accuracy >= 0.0f &&
+  auto outer = make_model<Sequential<Input<8, 8, 1>, Net, Dense<2>>>();  // the model as a layer
+  auto yo = (*outer)(images);
+  return y.size() == 160 && p.size() == 160 && yq.size() == 160 && yo.size() == 32 && loss > 0.0f && accuracy >= 0.0f &&
                  history.epochs() == 1
              ? 0
              : 1;
