@@ -1149,24 +1149,6 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   using calls_diagnosis = typename decltype(call_rule<X...>())::type;
 
  private:
-  // Under TSHAPE_NO_HEAP, what a call on batch B would need the heap for: a result of a dyn batch,
-  // or an arena beyond the stack's (as Sequential's).
-  template <int B>
-  static constexpr auto heap_rule() {
-#ifdef TSHAPE_NO_HEAP
-    if constexpr (B == dyn)
-      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::result<typename body::template output_shape_at<0>>,
-                                                  error::fix_with_your_own_output_and_arena>>{};
-    else if constexpr (arena_bytes(B) > TSHAPE_STACK_ARENA_BYTES)
-      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes<arena_bytes(B)>,
-                                                  error::stack_arena_bytes<TSHAPE_STACK_ARENA_BYTES>,
-                                                  error::fix_with_your_own_arena>>{};
-    else
-      return std::type_identity<void>{};
-#else
-    return std::type_identity<void>{};
-#endif
-  }
   // The rule of forward(x, y, arena) on views VX, VY: a model of one Input and one output, then x as
   // for a call and y of the output's shape (detail::forward_diagnosis, as Sequential's).
   template <class VX, class VY>
@@ -1266,7 +1248,8 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::INPUT_SAMPLES_MISMATCH, D>>, TSHAPE_MSG_INPUT_SAMPLES_MISMATCH);
     constexpr int B = type_at_graph_tensor<0, X...>::shape::extents[0];
-    using H = typename decltype(heap_rule<std::is_void_v<D> ? B : 1>())::type;
+    using H = typename decltype(detail::heap_rule<Model, std::is_void_v<D> ? B : 1, true,
+                                                    typename body::template output_shape_at<0>>())::type;
     static_assert(no_error<only<error::NEEDS_HEAP, H>>, TSHAPE_MSG_NEEDS_HEAP);
     if constexpr (std::is_void_v<D> && body::valid && std::is_void_v<H>) {
       const auto xs = [&]<std::size_t... J>(std::index_sequence<J...>) {

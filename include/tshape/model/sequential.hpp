@@ -161,6 +161,30 @@ constexpr auto forward_rule() {
 }
 
 
+/// Under TSHAPE_NO_HEAP, what a call of model Net (output shape Out) on batch B would need the heap
+/// for, as a diagnosis (std::type_identity<void> when nothing, and always without TSHAPE_NO_HEAP): a
+/// result of a dyn batch (when the call makes one), an arena of a dyn batch, or an arena beyond the
+/// stack's. Sequential's and Model's calls share it.
+template <class Net, int B, bool MakesResult, class Out>
+constexpr auto heap_rule() {
+#ifdef TSHAPE_NO_HEAP
+  if constexpr (B == dyn && MakesResult)
+    return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::result<Out>,
+                                                error::fix_with_your_own_output_and_arena>>{};
+  else if constexpr (B == dyn)
+    return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes_per_sample<Net::arena_bytes(1)>,
+                                                error::fix_with_your_own_arena>>{};
+  else if constexpr (Net::arena_bytes(B) > TSHAPE_STACK_ARENA_BYTES)
+    return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes<Net::arena_bytes(B)>,
+                                                error::stack_arena_bytes<TSHAPE_STACK_ARENA_BYTES>,
+                                                error::fix_with_your_own_arena>>{};
+  else
+    return std::type_identity<void>{};
+#else
+  return std::type_identity<void>{};
+#endif
+}
+
 /// The batch of a call on x (shape SX) into y (shape SY): static when either says it, else dyn.
 template <class SX, class SY>
 inline constexpr int call_batch = SX::extents[0] != dyn ? SX::extents[0] : SY::extents[0];
@@ -195,22 +219,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
 
   template <int B, bool MakesResult>
   static constexpr auto heap_rule() {
-#ifdef TSHAPE_NO_HEAP
-    if constexpr (B == dyn && MakesResult)
-      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::result<typename body::output_shape>,
-                                                  error::fix_with_your_own_output_and_arena>>{};
-    else if constexpr (B == dyn)
-      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes_per_sample<arena_bytes(1)>,
-                                                  error::fix_with_your_own_arena>>{};
-    else if constexpr (arena_bytes(B) > TSHAPE_STACK_ARENA_BYTES)
-      return std::type_identity<error::NEEDS_HEAP<error::at_model_call, error::arena_bytes<arena_bytes(B)>,
-                                                  error::stack_arena_bytes<TSHAPE_STACK_ARENA_BYTES>,
-                                                  error::fix_with_your_own_arena>>{};
-    else
-      return std::type_identity<void>{};
-#else
-    return std::type_identity<void>{};
-#endif
+    return detail::heap_rule<Sequential, B, MakesResult, typename body::output_shape>();
   }
 
  public:

@@ -56,6 +56,17 @@ constexpr auto e1 = enc(left);
 constexpr auto e2 = enc(Dense<3>{}(left));
 using Siamese = decltype(model(left, Dense<1>{}(TestMerge{}(e1, e2))));
 
+// Two Inputs (an image and its metadata) and two outputs.
+namespace two {
+constexpr auto image = Input<4, 4, 1>{};
+constexpr auto meta = Input<3>{};
+constexpr auto f = Dense<5, ReLU>{}(Flatten{}(image));
+constexpr auto m = Dense<5, ReLU>{}(meta);
+constexpr auto joint = TestMerge{}(f, m);
+}  // namespace two
+using Two = decltype(model(inputs(two::image, two::meta),
+                           outputs(Dense<1, Sigmoid>{}(two::joint), Dense<3, Softmax>{}(two::joint))));
+
 template <class Net>
 std::vector<std::string> names(Net& net) {
   std::vector<std::string> out;
@@ -124,12 +135,6 @@ TEST_CASE("functional: the arena reuses the buffers of tensors no layer reads an
 }
 
 TEST_CASE("functional: several inputs and outputs", "[model][functional]") {
-  constexpr auto image = Input<4, 4, 1>{};
-  constexpr auto meta = Input<3>{};
-  constexpr auto f = Dense<5, ReLU>{}(Flatten{}(image));
-  constexpr auto m = Dense<5, ReLU>{}(meta);
-  constexpr auto joint = TestMerge{}(f, m);
-  using Two = decltype(model(inputs(image, meta), outputs(Dense<1, Sigmoid>{}(joint), Dense<3, Softmax>{}(joint))));
   auto net = make_model<Two>(2);
   Tensor<float, Shape<2, 4, 4, 1>> xi;
   Tensor<float, Shape<2, 3>> xm;
@@ -182,12 +187,6 @@ TEST_CASE("functional: firmware passes on the caller's arena equal the call", "[
   }
 
   SECTION("several Inputs and outputs: forward({x0, x1}, {y0, y1}, arena) on the arena's batch") {
-    constexpr auto image = Input<4, 4, 1>{};
-    constexpr auto meta = Input<3>{};
-    constexpr auto f = Dense<5, ReLU>{}(Flatten{}(image));
-    constexpr auto m = Dense<5, ReLU>{}(meta);
-    constexpr auto joint = TestMerge{}(f, m);
-    using Two = decltype(model(inputs(image, meta), outputs(Dense<1, Sigmoid>{}(joint), Dense<3, Softmax>{}(joint))));
     auto two = make_model<Two>(6);
     Tensor<float, Shape<3, 4, 4, 1>> xi;
     Tensor<float, Shape<3, 3>> xm;
