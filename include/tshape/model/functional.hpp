@@ -1207,8 +1207,8 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
       if constexpr (batch_type == dyn) {
         if (batch > B) {
           static_text<160> d("the arena has ");
-          d.append(sizeof(scratch.bytes)).append(" bytes; this batch needs ").append(arena_bytes(batch));
-          raise(make_error(errc::invalid_option, d.view()));
+          d.append(static_cast<long long>(sizeof(scratch.bytes))).append(" bytes; this batch needs ").append(static_cast<long long>(arena_bytes(batch)));
+          raise(make_error(errc::bad_data, d.view()));  // as Sequential's (size_t is unsigned int on 32-bit targets)
         }
       }
       const float* xs[1] = {detail::as_input_pointer(xv.data())};
