@@ -1190,26 +1190,11 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
       const VX xv(x);
       const VY yv = detail::as_view(y);
       check_input<0>(xv);
-      using SY = typename VY::shape;
-      if constexpr (!drop_front_t<SY>::is_static) {
-        using Expected = prepend_t<dyn, typename body::template output_shape_at<0>>;
-        const auto got = yv.extents();
-        auto v = check_extents(got, Expected::extents);
-        v.code = v.code == errc::ok ? errc::ok : errc::output_mismatch;
-        if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "y"));
-      }
+      using ExpectedOut = prepend_t<dyn, typename body::template output_shape_at<0>>;
+      if (const auto e = detail::output_error<ExpectedOut>(xv, yv)) raise(e);
       const int batch = xv.template extent<0>();
-      if (batch != yv.template extent<0>()) {
-        static_text<96> d("x has a batch of ");
-        d.append(batch).append(", y of ").append(yv.template extent<0>());
-        raise(make_error(errc::output_mismatch, d.view()));
-      }
       if constexpr (batch_type == dyn) {
-        if (batch > B) {
-          static_text<160> d("the arena has ");
-          d.append(static_cast<long long>(sizeof(scratch.bytes))).append(" bytes; this batch needs ").append(static_cast<long long>(arena_bytes(batch)));
-          raise(make_error(errc::bad_data, d.view()));  // as Sequential's (size_t is unsigned int on 32-bit targets)
-        }
+        if (batch > B) raise(detail::arena_error(sizeof(scratch.bytes), arena_bytes(batch)));
       }
       const float* xs[1] = {detail::as_input_pointer(xv.data())};
       float* ys[1] = {yv.data()};

@@ -185,6 +185,33 @@ constexpr auto heap_rule() {
 #endif
 }
 
+/// The run-time checks of y in a call's forward(x, y, ...): its `dyn` extents against the model's
+/// output (ExpectedOut, batch axis included), then its batch against x's. Both model kinds share it.
+template <class ExpectedOut, class X, class Y>
+error_info output_error(const X& x, const Y& y) {
+  if constexpr (!drop_front_t<typename Y::shape>::is_static) {
+    const auto got = y.extents();
+    auto v = check_extents(got, ExpectedOut::extents);
+    v.code = v.code == errc::ok ? errc::ok : errc::output_mismatch;
+    if (v.code != errc::ok) return extents_error(v, got, ExpectedOut::extents, "y");
+  }
+  if (x.template extent<0>() != y.template extent<0>()) {
+    static_text<96> d("x has a batch of ");
+    d.append(x.template extent<0>()).append(", y of ").append(y.template extent<0>());
+    return make_error(errc::output_mismatch, d.view());
+  }
+  return {};
+}
+
+/// A caller's arena of `have` bytes where a pass needs `need`, aligned to TSHAPE_ALIGN. (The sizes go
+/// out as long long: size_t is unsigned int on 32-bit targets, which static_text does not take.)
+inline error_info arena_error(std::size_t have, std::size_t need) {
+  static_text<160> d("the arena has ");
+  d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
+  d.append(static_cast<long long>(need)).append(", aligned to ").append(TSHAPE_ALIGN);
+  return make_error(errc::bad_data, d.view());
+}
+
 /// The batch of a call on x (shape SX) into y (shape SY): static when either says it, else dyn.
 template <class SX, class SY>
 inline constexpr int call_batch = SX::extents[0] != dyn ? SX::extents[0] : SY::extents[0];
@@ -439,7 +466,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       const VY yv = detail::as_view(y);
       const int batch = check_call(xv, yv);
       if constexpr (batch_type == dyn) {
-        if (batch > B) raise(arena_error(sizeof(scratch.bytes), batch));
+        if (batch > B) raise(detail::arena_error(sizeof(scratch.bytes), arena_bytes(batch)));
       }
       check_token_ids(xv);
       body_.forward(detail::as_input_pointer(xv.data()), yv.data(), batch, reinterpret_cast<float*>(scratch.bytes));
@@ -473,7 +500,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       if (const auto e = token_ids_error(xv)) return e;
       const int batch = xv.template extent<0>();
       if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
-        return arena_error(scratch.size(), batch);
+        return detail::arena_error(scratch.size(), arena_bytes(batch));
       body_.forward(detail::as_input_pointer(xv.data()), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
     }
     return {};
@@ -494,13 +521,6 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       body_.forward(detail::as_input_pointer(x.data()), y.data(), batch, detail::thread_arena(body::arena_floats(batch)));
 #endif
     }
-  }
-
-  static error_info arena_error(std::size_t have, int batch) {
-    static_text<160> d("the arena has ");
-    d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
-    d.append(static_cast<long long>(arena_bytes(batch))).append(", aligned to ").append(TSHAPE_ALIGN);
-    return make_error(errc::bad_data, d.view());
   }
 
   // Every token id inside [0, input_dim) of the Embedding that reads it (no check for float data).
@@ -537,18 +557,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       const auto v = check_extents(got, Expected::extents);
       if (v.code != errc::ok) return extents_error(v, got, Expected::extents, "at the model's input");
     }
-    if constexpr (!drop_front_t<SY>::is_static) {
-      const auto got = y.extents();
-      auto v = check_extents(got, ExpectedOut::extents);
-      v.code = v.code == errc::ok ? errc::ok : errc::output_mismatch;
-      if (v.code != errc::ok) return extents_error(v, got, ExpectedOut::extents, "y");
-    }
-    if (x.template extent<0>() != y.template extent<0>()) {
-      static_text<96> d("x has a batch of ");
-      d.append(x.template extent<0>()).append(", y of ").append(y.template extent<0>());
-      return make_error(errc::output_mismatch, d.view());
-    }
-    return {};
+    return detail::output_error<ExpectedOut>(x, y);
   }
 
   // Checks a call's `dyn` extents (raising on a mismatch); returns the batch. Static shapes cost nothing.
