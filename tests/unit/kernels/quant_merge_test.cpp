@@ -178,7 +178,7 @@ TEST_CASE("int8 Add: the vector form's shifts both ways, as the plain steps", "[
   }
 }
 
-TEST_CASE("Concatenate's int8 rescaling is TFLite's, bit for bit; inputs quantized as the output are copied",
+TEST_CASE("Concatenate's int8 rescaling is TFLite's, bit for bit, and inputs quantized as the output are copied",
           "[quant]") {
   const quantization ins[] = {{0.02f, 0}, {0.05f, -3}, {0.1f, -128}, {0.003f, 17}, {0.0078f, 127}, {0.7f, 5}, {0.04f, -20}};
   const quantization outs[] = {{0.04f, -20}, {0.02f, 0}, {0.5f, 100}, {0.001f, -128}};

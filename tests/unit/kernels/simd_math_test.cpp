@@ -86,7 +86,7 @@ void check_isa() {
 
 }  // namespace
 
-TEST_CASE("simd math: exp, sigmoid and tanh agree with std:: (a few ulp; tanh 2e-7)", "[kernels][simd]") {
+TEST_CASE("simd math: exp, sigmoid and tanh agree with std:: (a few ulp, tanh 2e-7)", "[kernels][simd]") {
   check_isa<simd::native>();
 #if defined(TSHAPE_SIMD_AVX512)
   check_isa<simd::avx2>();

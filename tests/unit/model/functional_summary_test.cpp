@@ -123,7 +123,7 @@ TEST_CASE("print_summary: a branching functional model, as tf.keras 2 prints it"
         "__________________________________________________________________________________________________\n");
 }
 
-TEST_CASE("print_summary: two inputs, two outputs; InputLayers sit at their depth", "[model][summary][functional]") {
+TEST_CASE("print_summary: two inputs, two outputs, and InputLayers at their depth", "[model][summary][functional]") {
   CHECK(printed<TwoInputs>() ==
         "Model: \"model\"\n"
         "__________________________________________________________________________________________________\n"

@@ -85,7 +85,7 @@ TEST_CASE("to_dot: two inputs and a shared layer", "[model][plot][functional]") 
   CHECK(dot_accepts(dot, "two_inputs"));
 }
 
-TEST_CASE("to_dot: a Sequential is a chain from its InputLayer; a wrapper names what it wraps", "[model][plot]") {
+TEST_CASE("to_dot: a Sequential is a chain from its InputLayer, and a wrapper names what it wraps", "[model][plot]") {
   const std::string dot = to_dot<Seq>();
   CHECK(contains(dot, "  \"input_1\" [label=\"input_1: InputLayer\\n|{input:|output:}|{{[(None, 100, 8)]}|{[(None, 100, 8)]}}\"];\n"));
   CHECK(contains(dot, "  \"bidirectional(gru)\" [label=\"bidirectional(gru): Bidirectional(GRU)\\n|{input:|output:}|{{(None, 100, 8)}|{(None, 32)}}\"];\n"));

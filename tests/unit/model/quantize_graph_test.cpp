@@ -300,7 +300,7 @@ constexpr auto amount = Dense<2>{}(both);
 using TwoWay = decltype(model(inputs(picture, meta), outputs(classes, amount)));
 }  // namespace quantize_graph_test
 
-TEST_CASE("quantize: a model of two Inputs and two outputs; its calls take and give one tensor each", "[quant]") {
+TEST_CASE("quantize: a model of two Inputs and two outputs, whose calls take and give one tensor each", "[quant]") {
   using Net = TwoWay;
   auto net = make_model<Net>(51);
   for (auto& v : layer(net, classes).kernel()) v *= 6.0f;
@@ -370,7 +370,7 @@ constexpr auto clipped = ReLU6{}(added);
 using Twins = decltype(model(vec, Dense<2>{}(clipped)));
 }  // namespace quantize_graph_test
 
-TEST_CASE("quantize: a shared layer's applications each have their own quantization; Add then ReLU6", "[quant]") {
+TEST_CASE("quantize: a shared layer's applications each have their own quantization, and Add then ReLU6", "[quant]") {
   using Net = Twins;
   auto net = make_model<Net>(61);
   Tensor<float, Shape<dyn, 6>> calibration(64), x(20);

@@ -74,7 +74,7 @@ TEST_CASE("quantize: an MLP's int8 pass is the reference kernel's, layer by laye
   for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 4 * q.output_quantization().scale);
 }
 
-TEST_CASE("quantize: Flatten, Reshape, Dropout, a ReLU layer and a last Softmax; dyn batches", "[quant]") {
+TEST_CASE("quantize: Flatten, Reshape, Dropout, a ReLU layer and a last Softmax, on dyn batches", "[quant]") {
   using Net = Sequential<Input<4, 3>, Flatten, Dense<16>, ReLU, Dropout<Rate<1, 2>>, Reshape<4, 4>, Dense<6, ReLU>,
                          Flatten, Dense<3, Softmax>>;
   auto net = make_model<Net>(5);
