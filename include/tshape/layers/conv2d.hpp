@@ -161,7 +161,7 @@ struct conv_layer {
     using output_shape = decltype(infer(In{}));
     static constexpr long long param_count = 1LL * opts::kh * opts::kw * C * Filters + (use_bias ? Filters : 0);
     static constexpr long long non_trainable_count = 0;
-    static constexpr std::size_t scratch_floats(int) { return kernels::conv::scratch_floats(geometry); }
+    static constexpr std::size_t scratch_floats(int) { return kernels::conv::scratch_floats<geometry>(use_bias); }
 
     /// (kh, kw, in_channels, filters) for Conv2D, (k, in_channels, filters) for Conv1D, as Keras.
     TensorView<float, kernel_shape> kernel() { return kernel_.view(); }

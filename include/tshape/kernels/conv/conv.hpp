@@ -58,6 +58,13 @@ void conv2d(const window_geometry& g, const float* x, const float* kernel, const
   }
 }
 
+/// Working memory of conv2d<G, V> with a bias or without: at most scratch_floats<V>(G), less when the
+/// kernel is read in place.
+template <window_geometry G, class V = simd::native>
+constexpr std::size_t scratch_floats(bool bias) {
+  return is_pointwise(G) ? 0 : fixed_direct_scratch_floats<V>(G, bias);
+}
+
 /// conv2d for a geometry known at compile time, as a layer's is: the same results as conv2d(G, ...),
 /// with only the tiles G runs instantiated (the runtime form compiles every tile size it might pick).
 template <window_geometry G, class V = simd::native, class Act>

@@ -320,6 +320,20 @@ void direct(const window_geometry& g, const float* x, const float* kernel, const
                    [&](const float* xs, float* ys, int oh0, int oh1) { direct_rows<V>(g, xs, scratch, ys, oh0, oh1, act); });
 }
 
+/// The part of direct<V, G>'s working memory before the padded sample: nothing for a kernel read in
+/// place (but zeros for a null bias), else the repacked kernel.
+template <class V>
+constexpr std::size_t fixed_kernel_floats(const window_geometry& g, bool bias) {
+  if (packed_in_place<V>(g)) return bias ? 0 : detail::round_floats(static_cast<std::size_t>(g.oc));
+  return detail::round_floats(packed_floats<V>(g));
+}
+/// Working memory of direct<V, G> (at most direct_scratch_floats<V>(G)): the kernel's part, then one
+/// padded sample (when there is padding).
+template <class V>
+constexpr std::size_t fixed_direct_scratch_floats(const window_geometry& g, bool bias) {
+  return fixed_kernel_floats<V>(g, bias) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
+}
+
 /// direct<V> for a geometry known at compile time (a layer's): the same arithmetic, far less to compile.
 /// A kernel already in the packed layout (packed_in_place) is read where it is, not copied on each call
 /// (1 MB and ~55 us for 3x3x912->32 on an AVX-512 core); only a null bias becomes zeros in scratch.
@@ -331,12 +345,12 @@ void direct(const float* x, const float* kernel, const float* bias, float* y, in
   const float* bias_used = scratch + cells * detail::round_up(G.oc, V::width);
   if constexpr (packed_in_place<V>(G)) {
     weights = kernel;
-    if (bias) bias_used = bias;
-    else std::fill_n(scratch + cells * G.oc, G.oc, 0.0f);
+    bias_used = bias ? bias : scratch;
+    if (!bias) std::fill_n(scratch, G.oc, 0.0f);
   } else {
     pack<V>(G, kernel, bias, scratch);
   }
-  float* pad = scratch + detail::round_floats(packed_floats<V>(G));
+  float* pad = scratch + fixed_kernel_floats<V>(G, bias != nullptr);
   each_sample_rows(G, G.madds() * batch, x, y, batch, pad, G.padded() ? padded_sample_floats(G) : 0,
                    [&](const float* xs, float* buffer) { return pad_sample(G, xs, buffer), buffer; },
                    [&](const float* xs, float* ys, int oh0, int oh1) {
