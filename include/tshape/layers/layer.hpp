@@ -225,11 +225,16 @@ class rng {
   std::uint64_t state_;
 };
 
-/// Keras' glorot_uniform: U(-l, l) with l = sqrt(6 / (fan_in + fan_out)).
+/// Keras' glorot_uniform: U(-l, l) with l = sqrt(6 / (fan_in + fan_out)), over n floats. Initializers
+/// are cold code: one copy serves every layer and shape (a copy per kernel shape, unrolled, cost every
+/// model's -O2 time and bought nothing).
+TSHAPE_NOINLINE inline void glorot_uniform_fill(float* w, std::ptrdiff_t n, double fan_in, double fan_out, rng& r) {
+  const float limit = static_cast<float>(std::sqrt(6.0 / (fan_in + fan_out)));
+  for (std::ptrdiff_t i = 0; i < n; ++i) w[i] = r.uniform(-limit, limit);
+}
 template <class View>
 void glorot_uniform(const View& w, double fan_in, double fan_out, rng& r) {
-  const float limit = static_cast<float>(std::sqrt(6.0 / (fan_in + fan_out)));
-  for (auto& v : w) v = r.uniform(-limit, limit);
+  glorot_uniform_fill(w.data(), static_cast<std::ptrdiff_t>(w.size()), fan_in, fan_out, r);
 }
 
 /// Per-sample element count of a shape (all extents static in a model).

@@ -170,9 +170,8 @@ inline double normal(rng& r) {
 
 /// Keras' Orthogonal(gain=1) for a (rows, cols) matrix: the Q of a normal (max, min) matrix's QR
 /// decomposition with R's diagonal made positive, transposed when rows < cols. Gram-Schmidt (twice,
-/// for accuracy) gives that Q directly.
-template <class View>
-void orthogonal(const View& w, int rows, int cols, rng& r) {
+/// for accuracy) gives that Q directly. One copy serves every shape (cold code, as glorot_uniform_fill).
+TSHAPE_NOINLINE inline void orthogonal_fill(float* w, int rows, int cols, rng& r) {
   const int n = std::max(rows, cols), m = std::min(rows, cols);  // Q is n x m, orthonormal columns
   // Column j of Q, element i, goes to w[i][j] when rows >= cols, else to w[j][i] (the transpose).
   auto at = [&](int i, int j) -> float& { return rows >= cols ? w[i * cols + j] : w[j * cols + i]; };
@@ -189,6 +188,10 @@ void orthogonal(const View& w, int rows, int cols, rng& r) {
     norm = std::sqrt(norm);
     for (int i = 0; i < n; ++i) at(i, j) = static_cast<float>(at(i, j) / norm);
   }
+}
+template <class View>
+void orthogonal(const View& w, int rows, int cols, rng& r) {
+  orthogonal_fill(w.data(), rows, cols, r);
 }
 
 /// The bound layer shared by GRU, LSTM and SimpleRNN. Spec provides units, gates, bias_rows, states

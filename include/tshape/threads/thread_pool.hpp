@@ -60,21 +60,29 @@ class thread_pool {
   /// working memory is the caller's.
   template <class F>
   void run(int tasks, F&& f, std::size_t buffer_floats = 0) {
+    using Fn = std::remove_reference_t<F>;
+    run_job(tasks, [](void* fn, int t, float* buffer) { (*static_cast<Fn*>(fn))(t, buffer); },
+            const_cast<void*>(static_cast<const void*>(std::addressof(f))), buffer_floats);
+  }
+
+ private:
+  // The job, type-erased: one copy of the fork and join serves every kernel's task (a copy per task
+  // type was a kilobyte of code for each layer of a model).
+  TSHAPE_NOINLINE void run_job(int tasks, void (*call)(void*, int, float*), void* fn, std::size_t buffer_floats) {
     if (tasks <= 0) return;
     // Inline: one task, no workers, a task of a job asking for more (nested), or another thread's job.
     if (tasks == 1 || workers_.empty() || inside_task()) {
-      for (int t = 0; t < tasks; ++t) f(t, static_cast<float*>(nullptr));
+      for (int t = 0; t < tasks; ++t) call(fn, t, nullptr);
       return;
     }
     std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
     if (!lock.owns_lock()) {
-      for (int t = 0; t < tasks; ++t) f(t, static_cast<float*>(nullptr));
+      for (int t = 0; t < tasks; ++t) call(fn, t, nullptr);
       return;
     }
     for (auto& b : buffers_) b.reserve(buffer_floats);
-    using Fn = std::remove_reference_t<F>;
-    call_ = [](void* fn, int t, float* buffer) { (*static_cast<Fn*>(fn))(t, buffer); };
-    fn_ = static_cast<void*>(std::addressof(f));
+    call_ = call;
+    fn_ = fn;
     tasks_ = tasks;
     next_.store(0, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
@@ -85,12 +93,11 @@ class thread_pool {
     take_tasks(nullptr);
     wait_until([&] { return done_.load(std::memory_order_acquire) == tasks; });
     // Closed: a worker that comes later takes nothing. One that came before may still be leaving, and
-    // the job (and f) live on this call's stack: wait for it. Workers still asleep are not waited for.
+    // the job (and f) live on the caller's stack: wait for it. Workers still asleep are not waited for.
     state_.store(job << 1, std::memory_order_seq_cst);
     wait_until([&] { return active_.load(std::memory_order_seq_cst) == 0; });
   }
 
- private:
   static void pause() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();

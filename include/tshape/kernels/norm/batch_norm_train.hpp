@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "../../config.hpp"
+
 namespace tshape::kernels::norm {
 
 inline constexpr std::ptrdiff_t sum_block_rows = 64;
@@ -26,8 +28,9 @@ void column_sums(std::ptrdiff_t rows, int c, float* out, float* partial, F&& val
 }
 
 /// The mean and the biased variance (divided by rows) of x (rows, c) per channel, two passes;
-/// `partial` holds c floats. rows > 0.
-inline void batch_moments(const float* x, std::ptrdiff_t rows, int c, float* mean, float* variance, float* partial) {
+/// `partial` holds c floats. rows > 0. Out of line, as the gradient below: inlined where c is a
+/// constant, each was a copy per layer shape, for no speed.
+TSHAPE_NOINLINE inline void batch_moments(const float* x, std::ptrdiff_t rows, int c, float* mean, float* variance, float* partial) {
   const float inv_rows = 1.0f / static_cast<float>(rows);
   column_sums(rows, c, mean, partial, [&](std::ptrdiff_t r, int i) { return x[r * c + i]; });
   for (int i = 0; i < c; ++i) mean[i] *= inv_rows;
@@ -44,7 +47,7 @@ inline void batch_moments(const float* x, std::ptrdiff_t rows, int c, float* mea
 /// were the batch's own, so they depend on x:
 ///   dx = gamma * inv_std * (dy - sum_dy / rows - x_hat * sum_dy_xhat / rows);
 /// without (the moving statistics, constants), dx = dy * gamma * inv_std. dx may be null.
-inline void batch_norm_backward(const float* x, const float* dy, float* dx, std::ptrdiff_t rows, int c,
+TSHAPE_NOINLINE inline void batch_norm_backward(const float* x, const float* dy, float* dx, std::ptrdiff_t rows, int c,
                                 const float* gamma, const float* mean, const float* inv_std, bool batch_statistics,
                                 float* sum_dy, float* sum_dy_xhat, float* partial) {
   column_sums(rows, c, sum_dy, partial, [&](std::ptrdiff_t r, int i) { return dy[r * c + i]; });
