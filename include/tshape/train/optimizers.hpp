@@ -20,6 +20,8 @@
 #include <span>
 #include <string_view>
 
+#include "../config.hpp"
+
 namespace tshape {
 
 // Every optimizer ends with Keras' gradient clipping (0: none), the same three members:
