@@ -341,14 +341,17 @@ template <class V, window_geometry G, class Act>
 void direct(const float* x, const float* kernel, const float* bias, float* y, int batch, float* scratch,
             const Act& act) {
   constexpr std::ptrdiff_t cells = static_cast<std::ptrdiff_t>(G.kh) * G.kw * G.c;
-  const float* weights = scratch;
-  const float* bias_used = scratch + cells * detail::round_up(G.oc, V::width);
+  const float* weights = kernel;
+  const float* bias_used = bias;
   if constexpr (packed_in_place<V>(G)) {
-    weights = kernel;
-    bias_used = bias ? bias : scratch;
-    if (!bias) std::fill_n(scratch, G.oc, 0.0f);
+    if (!bias) {  // (scratch may be null when there is nothing to put there)
+      std::fill_n(scratch, G.oc, 0.0f);
+      bias_used = scratch;
+    }
   } else {
     pack<V>(G, kernel, bias, scratch);
+    weights = scratch;
+    bias_used = scratch + cells * detail::round_up(G.oc, V::width);
   }
   float* pad = scratch + fixed_kernel_floats<V>(G, bias != nullptr);
   each_sample_rows(G, G.madds() * batch, x, y, batch, pad, G.padded() ? padded_sample_floats(G) : 0,
