@@ -82,7 +82,7 @@ cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocat
   mobilenet mobilenet_firmware mobilenet_firmware_compact transformer transformer_firmware transformer_firmware_compact
 ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet|transformer))'
 
-step "consumers: find_package(tshape) after install, and add_subdirectory"
+step "consumers: find_package(tshape) after install, add_subdirectory, and clang with the umbrella header precompiled"
 rm -rf build/prefix
 cmake --install build/gcc --prefix build/prefix >/dev/null
 configure consumer-find -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -S tests/consumer
@@ -91,5 +91,9 @@ cmake --build build/consumer-find
 configure consumer-subdir -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" -S tests/consumer
 cmake --build build/consumer-subdir
 ./build/consumer-subdir/consumer
+configure consumer-pch -DCMAKE_CXX_COMPILER=clang++ -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" \
+  -DTSHAPE_CONSUMER_PRECOMPILE=ON -S tests/consumer
+cmake --build build/consumer-pch
+./build/consumer-pch/consumer_precompiled
 
 step "all configurations passed"

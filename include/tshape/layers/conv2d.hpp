@@ -32,6 +32,14 @@ struct spatial {
   static constexpr int cols = e[Rank - 1];
   static constexpr int channels = e[Rank];
 };
+/// spatial<Rank, D...> of a Shape<D...>. A named trait, not a lambda in decltype: clang 14 crashes
+/// reading such a lambda back from a precompiled header.
+template <int Rank, class S>
+struct spatial_of;
+template <int Rank, int... D>
+struct spatial_of<Rank, Shape<D...>> {
+  using type = spatial<Rank, D...>;
+};
 
 /// The shape rule every windowed layer of spatial rank Rank shares: a sample of rank Rank + 1
 /// (channels last), and with 'valid' padding a window that fits. Gives void when the input is fine.
@@ -146,8 +154,7 @@ struct conv_layer {
 
   template <class In>
   class bind {
-    using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<Rank, D...>>{}; }(
-        In{}))::type;
+    using sp = typename detail::spatial_of<Rank, In>::type;
     static constexpr int C = sp::channels;
     static constexpr kernels::window_geometry same_or_valid_geometry =
         kernels::make_geometry(sp::rows, sp::cols, C, opts::kh, opts::kw, opts::sh, opts::sw, opts::dh, opts::dw,

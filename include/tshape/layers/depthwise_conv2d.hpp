@@ -97,8 +97,7 @@ struct depthwise_layer {
 
   template <class In>
   class bind {
-    using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<2, D...>>{}; }(
-        In{}))::type;
+    using sp = typename detail::spatial_of<2, In>::type;
     static constexpr int C = sp::channels, M = depth_multiplier, OC = C * M;
     using kernel_shape = Shape<opts::kh, opts::kw, C, M>;
 

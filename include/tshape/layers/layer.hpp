@@ -121,6 +121,18 @@ struct type_at<I, type_list<T...>> {
 template <std::size_t I, class List>
 using type_at_t = typename type_at<I, List>::type;
 
+/// The fused activation of layer I of List when Has (void when Has is false or the layer declares
+/// none). Has guards I: layer I is only looked at when it exists.
+template <bool Has, std::size_t I, class List>
+struct fused_activation_at {
+  using type = void;
+};
+template <std::size_t I, class List>
+  requires requires { typename type_at_t<I, List>::activation; }
+struct fused_activation_at<true, I, List> {
+  using type = typename type_at_t<I, List>::activation;
+};
+
 /// Calls f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N-1, in order. Folds in chunks of
 /// 128, because compilers limit how many operands one fold expression may have (clang: 256).
 template <std::size_t Offset, class F, std::size_t... I>

@@ -70,8 +70,7 @@ struct pooling_layer {
 
   template <class In>
   struct bind {
-    using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<Rank, D...>>{}; }(
-        In{}))::type;
+    using sp = typename detail::spatial_of<Rank, In>::type;
     static constexpr kernels::window_geometry geometry = kernels::make_geometry(
         sp::rows, sp::cols, sp::channels, opts::kh, opts::kw, opts::sh, opts::sw, 1, 1, opts::same, sp::channels);
 

@@ -52,8 +52,7 @@ struct separable_layer {
 
   template <class In>
   class bind {
-    using sp = typename decltype([]<int... D>(Shape<D...>) { return std::type_identity<spatial<2, D...>>{}; }(
-        In{}))::type;
+    using sp = typename detail::spatial_of<2, In>::type;
     static constexpr int C = sp::channels, M = depth_multiplier, CM = C * M;
     using depthwise_shape = Shape<opts::kh, opts::kw, C, M>;
     using pointwise_shape = Shape<1, 1, CM, Filters>;

@@ -319,16 +319,8 @@ class chain {
       return nullptr;
   }
   /// The fused activation of the last layer (Linear when it has none): what a cross-entropy checks.
-  using output_activation = typename decltype([] {
-    if constexpr (ok && n > 0) {
-      if constexpr (requires { typename type_at_t<n - 1, type_list<Ls...>>::activation; })
-        return std::type_identity<typename type_at_t<n - 1, type_list<Ls...>>::activation>{};
-      else
-        return std::type_identity<void>{};
-    } else {
-      return std::type_identity<void>{};
-    }
-  }())::type;
+  // (A trait, not a lambda in decltype: clang 14 crashes reading those back from a precompiled header.)
+  using output_activation = typename fused_activation_at<ok && (n > 0), (n > 0 ? n - 1 : 0), type_list<Ls...>>::type;
   template <class F>
   constexpr void for_each_weight(F&& f) {
     visit_leaves([&](int, auto& leaf) { leaf.for_each_weight(f); }, 0);

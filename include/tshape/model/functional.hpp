@@ -713,12 +713,9 @@ class graph_body<type_list<I...>, type_list<O...>> {
     else
       return nullptr;
   }
-  using output_activation = typename decltype([] {
-    if constexpr (has_logits)
-      return std::type_identity<typename type_at_t<static_cast<std::size_t>(layer_of[output_node]), layers>::activation>{};
-    else
-      return std::type_identity<void>{};
-  }())::type;
+  using output_activation =
+      typename fused_activation_at<has_logits, has_logits ? static_cast<std::size_t>(layer_of[output_node]) : 0,
+                                   layers>::type;
 
   /// The same for output J of a model of several outputs: its node, whether its layer keeps its
   /// pre-activation (a fused Softmax or Sigmoid), where that is, and the activation.
@@ -747,12 +744,9 @@ class graph_body<type_list<I...>, type_list<O...>> {
       return nullptr;
   }
   template <std::size_t J>
-  using output_activation_at = typename decltype([] {
-    if constexpr (has_logits_at<J>)
-      return std::type_identity<typename type_at_t<static_cast<std::size_t>(layer_of[output_nodes[J]]), layers>::activation>{};
-    else
-      return std::type_identity<void>{};
-  }())::type;
+  using output_activation_at =
+      typename fused_activation_at<has_logits_at<J>, has_logits_at<J> ? static_cast<std::size_t>(layer_of[output_nodes[J]]) : 0,
+                                   layers>::type;
 
   // ---- Weights ---------------------------------------------------------------------------------------
   template <class F>

@@ -263,6 +263,16 @@ sample_set(const std::tuple<V...>&) -> sample_set<V...>;
   raise(make_error(errc::shape_mismatch, d.view()));
 }
 
+/// Input J's shape of a model of one input (Several false) or of several.
+template <class Net, std::size_t J, bool Several>
+struct model_input_shape {
+  using type = typename Net::input_shape;
+};
+template <class Net, std::size_t J>
+struct model_input_shape<Net, J, true> {
+  using type = typename Net::template input_shape_at<J>;
+};
+
 /// The checks of data and targets at the boundary, once: their samples, the data's dyn extents, and
 /// the targets against the model's output through the loss (the words of a step's checks).
 template <class Net, class Loss, class XS, class YS>
@@ -285,12 +295,7 @@ void check_fit_data(const XS& x, const YS& y) {
         [&] {
           using SX = typename std::tuple_element_t<J, typename XS::views>::shape;
           if constexpr (!drop_front_t<SX>::is_static) {
-            using Expected = prepend_t<dyn, typename decltype([] {
-                                         if constexpr (XS::size > 1)
-                                           return std::type_identity<typename Net::template input_shape_at<J>>{};
-                                         else
-                                           return std::type_identity<typename Net::input_shape>{};
-                                       }())::type>;
+            using Expected = prepend_t<dyn, typename model_input_shape<Net, J, (XS::size > 1)>::type>;
             const auto got = std::get<J>(x.all()).extents();
             const auto v = check_extents(got, Expected::extents);
             if (v.code != errc::ok) raise(extents_error(v, got, Expected::extents, "at the model's input"));
@@ -644,6 +649,16 @@ struct validation_types<std::tuple<validation_data_t<XV, YV>>> {
   using x = XV;
   using y = YV;
 };
+/// The diagnosis of a step on the validation data, void without them. (A trait, not a lambda in
+/// decltype: clang 14 crashes reading those back from a precompiled header.)
+template <class Tr, class V, bool Has>
+struct validation_diagnosis {
+  using type = void;
+};
+template <class Tr, class V>
+struct validation_diagnosis<Tr, V, true> {
+  using type = typename Tr::template graph_step_diagnosis<typename V::x, typename V::y>;
+};
 }  // namespace detail
 
 // The shape rules of a step are reported at the user's fit/evaluate call, one static_assert per kind,
@@ -723,12 +738,7 @@ History fit(Tr& trainer, const std::tuple<X...>& x, const std::tuple<Y...>& y, c
   using V = detail::validation_types<decltype(validation)>;
   using DS = typename detail::first_error<
       typename Tr::template graph_step_diagnosis<std::tuple<X...>, std::tuple<Y...>>,
-      typename decltype([] {
-        if constexpr (std::tuple_size_v<decltype(validation)> == 1)
-          return std::type_identity<typename Tr::template graph_step_diagnosis<typename V::x, typename V::y>>{};
-        else
-          return std::type_identity<void>{};
-      }())::type>::type;
+      typename detail::validation_diagnosis<Tr, V, std::tuple_size_v<decltype(validation)> == 1>::type>::type;
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, DS>>, TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING);
   static_assert(no_error<only<error::DTYPE_MISMATCH, DS>>, TSHAPE_MSG_DTYPE_MISMATCH);
   static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, DS>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);

@@ -165,6 +165,19 @@ constexpr auto output_step_rule() {
                                         typename Y::value_type, SY>>{};
 }
 
+/// The first of the inputs' diagnoses that is not void, and the inputs' samples rule, for a tuple of
+/// inputs X. (Functions, not lambdas in decltype: clang 14 crashes reading those back from a
+/// precompiled header.)
+template <class Net, class X, std::size_t... J>
+constexpr auto inputs_rule(std::index_sequence<J...>) {
+  return first_of(std::type_identity<
+                  typename Net::template input_diagnosis_at<J, std::remove_cvref_t<std::tuple_element_t<J, X>>>>{}...);
+}
+template <class X, std::size_t... J>
+constexpr auto inputs_samples_rule(std::index_sequence<J...>) {
+  return input_samples_rule<error::in_training, std::remove_cvref_t<std::tuple_element_t<J, X>>...>();
+}
+
 /// The diagnosis of a step of a functional model on a tuple of inputs X and one of targets Y: the
 /// counts, each Input's data, then each output's samples, element type and loss rule.
 template <class Net, class Loss, class X, class Y>
@@ -184,13 +197,8 @@ constexpr auto graph_step_rule() {
   } else {
     using X0 = std::remove_cvref_t<std::tuple_element_t<0, X>>;
     constexpr int batch = X0::shape::extents[0];
-    using DX = typename decltype([]<std::size_t... J>(std::index_sequence<J...>) {
-      return first_of(std::type_identity<
-                      typename Net::template input_diagnosis_at<J, std::remove_cvref_t<std::tuple_element_t<J, X>>>>{}...);
-    }(std::make_index_sequence<nx>{}))::type;
-    using DN = typename decltype([]<std::size_t... J>(std::index_sequence<J...>) {
-      return input_samples_rule<error::in_training, std::remove_cvref_t<std::tuple_element_t<J, X>>...>();
-    }(std::make_index_sequence<nx>{}))::type;
+    using DX = typename decltype(inputs_rule<Net, X>(std::make_index_sequence<nx>{}))::type;
+    using DN = typename decltype(inputs_samples_rule<X>(std::make_index_sequence<nx>{}))::type;
     if constexpr (!std::is_void_v<DX>) {
       return std::type_identity<DX>{};
     } else if constexpr (!std::is_void_v<DN>) {
