@@ -7,6 +7,8 @@ than wall time. Every configuration is compiled --repeat times, interleaved (one
 of them), and the best of the rounds is reported beside its aim.
 
   bench/compile/run.py                      # g++-12 and clang++-14, -O2 -c and -fsyntax-only, best of 3
+  bench/compile/run.py --pch                # and -O2 with <tshape/tshape.hpp> precompiled, as
+                                            # CMake's target_precompile_headers does it
   bench/compile/run.py --repeat 1 cnn50     # one source, one round
   bench/compile/run.py --include other/include --cxx g++-12
 """
@@ -25,9 +27,27 @@ SOURCES = [
     ("mlp200", "(b) Sequential MLP, 200 layers (100 x Dense/ReLU)", 5.0),
     ("resnet20", "(c) functional ResNet-20: 21 Conv2D, BN, ReLU, 9 Add", 5.0),
     ("umbrella", "(d) #include <tshape/tshape.hpp> alone", 0.6),
-    ("everyday", "(e) everyday 7 layers: Conv1D, pool, Bidirectional GRU, Dense", 4.0),
+    ("everyday", "(e) everyday 7 layers: Conv1D, pool, Bidirectional GRU, Dense; a train step", 4.0),
+    ("everyday_inference", "(f) the same model without training: summary, save_weights, a forward", 4.0),
 ]
 MODES = [("O2", ["-O2", "-c"]), ("syntax", ["-fsyntax-only"])]
+PCH_MODE = ("pch", ["-O2", "-c"])
+COLUMN = {"O2": "-O2", "syntax": "-fsyntax-only", "pch": "-O2, umbrella precompiled"}
+
+
+def precompile(cxx, include, tmp):
+    """Precompiles <tshape/tshape.hpp> for cxx at -O2; returns the flags that use it and the CPU
+    seconds it took (once per project and set of flags, not per file)."""
+    d = os.path.join(tmp, "pch-" + os.path.basename(cxx))
+    os.makedirs(d, exist_ok=True)
+    header = os.path.join(d, "umbrella.hpp")
+    with open(header, "w") as f:
+        f.write("#include <tshape/tshape.hpp>\n")
+    clang = "clang" in os.path.basename(cxx)
+    out = header + (".pch" if clang else ".gch")
+    seconds = compile_seconds(cxx, ["-O2", "-c", "-x", "c++-header"], header, include, out)
+    use = ["-include-pch", out] if clang else ["-include", header, "-Winvalid-pch"]
+    return use, seconds
 
 
 def compile_seconds(cxx, flags, source, include, out):
@@ -52,17 +72,27 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the best counts (default 3)")
     ap.add_argument("--include", default=os.path.join(ROOT, "include"), help="tshape's include directory")
     ap.add_argument("--no-syntax", action="store_true", help="skip the -fsyntax-only column")
+    ap.add_argument("--pch", action="store_true", help="add a column at -O2 with the umbrella header precompiled")
     args = ap.parse_args()
 
     compilers = args.cxx or ["g++-12", "clang++-14"]
     sources = [s for s in SOURCES if not args.sources or s[0] in args.sources]
-    modes = MODES[:1] if args.no_syntax else MODES
+    modes = (MODES[:1] if args.no_syntax else MODES) + ([PCH_MODE] if args.pch else [])
     configs = [(s, c, m) for s in sources for c in compilers for m in modes]
     best = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.o")
+        pch = {}
+        if args.pch:
+            for cxx in compilers:
+                pch[cxx] = precompile(cxx, args.include, tmp)
+                t = pch[cxx][1]
+                print(f"precompiling the umbrella header with {cxx}: {'failed' if t is None else f'{t:.2f} s'}",
+                      file=sys.stderr, flush=True)
         for r in range(args.repeat):
             for (name, _, _), cxx, (mode, flags) in configs:
+                if mode == "pch":
+                    flags = flags + pch[cxx][0]
                 t = compile_seconds(cxx, flags, os.path.join(HERE, name + ".cpp"), args.include, out)
                 key = (name, cxx, mode)
                 if t is not None:
@@ -77,10 +107,10 @@ def main():
     rule = "|---|---|"
     for cxx in compilers:
         for mode, _ in modes:
-            head += f" {cxx} {'-O2' if mode == 'O2' else '-fsyntax-only'} |"
+            head += f" {cxx} {COLUMN[mode]} |"
             rule += "---|"
-    head += " aim met |"
-    rule += "---|"
+    head += " aim met |" + (" aim met, precompiled |" if args.pch else "")
+    rule += "---|" + ("---|" if args.pch else "")
     print(f"CPU seconds (user + sys), best of {args.repeat}; -std=c++20 -march=native")
     print(head)
     print(rule)
@@ -92,7 +122,14 @@ def main():
         times = [best.get((name, cxx, "O2")) for cxx in compilers]
         met = all(t is not None and t <= aim for t in times)
         row += f" {'yes' if met else 'no'} |"
+        if args.pch:
+            times = [best.get((name, cxx, "pch")) for cxx in compilers]
+            row += f" {'yes' if all(t is not None and t <= aim for t in times) else 'no'} |"
         print(row)
+    if args.pch:
+        print("\nPrecompiling the umbrella header (once per project and flags), CPU seconds: " +
+              ", ".join(f"{cxx} {pch[cxx][1]:.2f}" if pch[cxx][1] is not None else f"{cxx} failed"
+                        for cxx in compilers))
 
 
 if __name__ == "__main__":
