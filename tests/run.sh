@@ -82,18 +82,23 @@ cmake --build build/aarch64 -j "$jobs" --target tshape_unit_tests tshape_allocat
   mobilenet mobilenet_firmware mobilenet_firmware_compact transformer transformer_firmware transformer_firmware_compact
 ctest --test-dir build/aarch64 -j "$jobs" --output-on-failure -R '^(unit|embedded|example\.(embedded_sensor|mobilenet|transformer))'
 
-step "consumers: find_package(tshape) after install, add_subdirectory, and clang with the umbrella header precompiled"
+step "consumers: find_package(tshape) after install; add_subdirectory with strict warnings and the umbrella header precompiled, on g++ and clang"
 rm -rf build/prefix
 cmake --install build/gcc --prefix build/prefix >/dev/null
 configure consumer-find -DCMAKE_PREFIX_PATH="$PWD/build/prefix" -S tests/consumer
 cmake --build build/consumer-find
 ./build/consumer-find/consumer
-configure consumer-subdir -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" -S tests/consumer
+# Through add_subdirectory the headers are not system headers: the consumers' strict warnings
+# (-Wshadow -Wconversion ... -Werror, tests/consumer) see the library's code, at -O3 on both compilers.
+configure consumer-subdir -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_VIA_SUBDIRECTORY=ON \
+  -DTSHAPE_SOURCE_DIR="$PWD" -DTSHAPE_CONSUMER_PRECOMPILE=ON -S tests/consumer
 cmake --build build/consumer-subdir
 ./build/consumer-subdir/consumer
-configure consumer-pch -DCMAKE_CXX_COMPILER=clang++ -DTSHAPE_VIA_SUBDIRECTORY=ON -DTSHAPE_SOURCE_DIR="$PWD" \
-  -DTSHAPE_CONSUMER_PRECOMPILE=ON -S tests/consumer
+./build/consumer-subdir/consumer_precompiled
+configure consumer-pch -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release -DTSHAPE_VIA_SUBDIRECTORY=ON \
+  -DTSHAPE_SOURCE_DIR="$PWD" -DTSHAPE_CONSUMER_PRECOMPILE=ON -S tests/consumer
 cmake --build build/consumer-pch
+./build/consumer-pch/consumer
 ./build/consumer-pch/consumer_precompiled
 
 step "all configurations passed"

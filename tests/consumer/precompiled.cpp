@@ -37,7 +37,7 @@ int main() {
   const auto g = fit(graph, std::tie(images, metas), std::tie(kinds), SparseCategoricalCrossentropy{}, Adam{},
                      {.epochs = 2, .batch_size = 2, .verbose = 0});
 
-  const float cnn_loss = h["val_loss"].back(), graph_loss = g["loss"].back();
+  const double cnn_loss = h["val_loss"].back(), graph_loss = g["loss"].back();
   std::printf("precompiled consumer: validation loss %.3f, two-input loss %.3f\n", cnn_loss, graph_loss);
-  return cnn_loss > 0.0f && graph_loss > 0.0f ? 0 : 1;
+  return cnn_loss > 0.0 && graph_loss > 0.0 ? 0 : 1;
 }

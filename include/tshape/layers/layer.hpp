@@ -231,7 +231,9 @@ class rng {
     return z ^ (z >> 31);
   }
   /// Uniform in [lo, hi).
-  float uniform(float lo, float hi) { return lo + (hi - lo) * static_cast<float>((next() >> 40) * 0x1.0p-24); }
+  float uniform(float lo, float hi) {
+    return lo + (hi - lo) * static_cast<float>(static_cast<double>(next() >> 40) * 0x1.0p-24);
+  }
 
  private:
   std::uint64_t state_;

@@ -1029,10 +1029,10 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   constexpr void for_each_weight(F&& f) {
     body_.for_each_weight(f);
   }
-  void run_forward(const float* x, float* y, int batch, float* arena) const { body_.forward(x, y, batch, arena); }
+  void run_forward(const float* x, float* y, int batch, float* work) const { body_.forward(x, y, batch, work); }
   /// The forward pass on raw rows, one pointer per Input and per output.
-  void run_forward(const float* const* xs, float* const* ys, int batch, float* arena) const {
-    body_.forward(xs, ys, batch, arena);
+  void run_forward(const float* const* xs, float* const* ys, int batch, float* work) const {
+    body_.forward(xs, ys, batch, work);
   }
   void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
                      const bool* frozen = nullptr) {

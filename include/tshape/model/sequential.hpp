@@ -312,7 +312,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
     body_.for_each_weight(f);
   }
   /// The forward pass on raw rows (model/chain.hpp): what trainers and benches call.
-  void run_forward(const float* x, float* y, int batch, float* arena) const { body_.forward(x, y, batch, arena); }
+  void run_forward(const float* x, float* y, int batch, float* work) const { body_.forward(x, y, batch, work); }
   void forward_train(const float* x, float* y, int batch, float* saved, float* scratch, const train_context& ctx,
                      const bool* frozen = nullptr) {
     body_.forward_train(x, y, batch, saved, scratch, ctx, frozen);

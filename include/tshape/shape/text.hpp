@@ -16,7 +16,7 @@ struct static_text {
   std::size_t length = 0;
 
   constexpr static_text() = default;
-  constexpr static_text(std::string_view s) { append(s); }  // NOLINT: implicit by design
+  constexpr static_text(std::string_view text) { append(text); }  // NOLINT: implicit by design
 
   constexpr static_text& append(std::string_view s) {
     for (char c : s)

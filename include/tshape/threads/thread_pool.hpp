@@ -61,7 +61,7 @@ class thread_pool {
   template <class F>
   void run(int tasks, F&& f, std::size_t buffer_floats = 0) {
     using Fn = std::remove_reference_t<F>;
-    run_job(tasks, [](void* fn, int t, float* buffer) { (*static_cast<Fn*>(fn))(t, buffer); },
+    run_job(tasks, [](void* fn, int t, float* scratch) { (*static_cast<Fn*>(fn))(t, scratch); },
             const_cast<void*>(static_cast<const void*>(std::addressof(f))), buffer_floats);
   }
 
@@ -119,10 +119,10 @@ class thread_pool {
     thread_local bool inside = false;
     return inside;
   }
-  void take_tasks(float* buffer) {
+  void take_tasks(float* scratch) {
     inside_task() = true;
     for (int t = next_.fetch_add(1, std::memory_order_relaxed); t < tasks_; t = next_.fetch_add(1, std::memory_order_relaxed)) {
-      call_(fn_, t, buffer);
+      call_(fn_, t, scratch);
       done_.fetch_add(1, std::memory_order_release);
     }
     inside_task() = false;

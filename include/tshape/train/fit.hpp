@@ -432,13 +432,13 @@ class trainer_context final : public fit_context {
   std::int64_t iterations() const override { return t_->iterations(); }
   std::vector<float> get_weights() const override {
     // Sized once: g++ 12 -O3 warns (-Wstringop-overflow, wrongly) when the vector grows by inserts here.
-    std::vector<float> out(static_cast<std::size_t>(std::remove_cvref_t<decltype(t_->model())>::param_count));
+    std::vector<float> values(static_cast<std::size_t>(std::remove_cvref_t<decltype(t_->model())>::param_count));
     std::size_t i = 0;
     for_each_weight(t_->model(), [&](const weight_ref& w) {
-      std::copy(w.values.begin(), w.values.end(), out.begin() + static_cast<std::ptrdiff_t>(i));
+      std::copy(w.values.begin(), w.values.end(), values.begin() + static_cast<std::ptrdiff_t>(i));
       i += w.values.size();
     });
-    return out;
+    return values;
   }
   void set_weights(const std::vector<float>& values) override {
     std::size_t i = 0;
