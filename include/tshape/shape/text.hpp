@@ -24,22 +24,25 @@ struct static_text {
     chars[length] = '\0';
     return *this;
   }
-  constexpr static_text& append(long long v) {
+  constexpr static_text& append(unsigned long long u) {
     char digits[24]{};
     int n = 0;
-    unsigned long long u = v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
     do {
       digits[n++] = static_cast<char>('0' + u % 10);
       u /= 10;
     } while (u != 0);
-    if (v < 0) append("-");
     while (n > 0) append(std::string_view(&digits[--n], 1));
     return *this;
   }
+  constexpr static_text& append(long long v) {
+    if (v < 0) append("-");
+    return append(v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v));
+  }
+  // Every integer type, so that size_t and ptrdiff_t need no cast on 32-bit targets either.
   constexpr static_text& append(int v) { return append(static_cast<long long>(v)); }
   constexpr static_text& append(long v) { return append(static_cast<long long>(v)); }
-  constexpr static_text& append(unsigned long v) { return append(static_cast<long long>(v)); }
-  constexpr static_text& append(unsigned long long v) { return append(static_cast<long long>(v)); }
+  constexpr static_text& append(unsigned v) { return append(static_cast<unsigned long long>(v)); }
+  constexpr static_text& append(unsigned long v) { return append(static_cast<unsigned long long>(v)); }
 
   constexpr std::string_view view() const { return {chars, length}; }
   constexpr const char* c_str() const { return chars; }

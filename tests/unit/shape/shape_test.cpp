@@ -1,3 +1,4 @@
+#include <limits>
 #include <tshape/shape/shape.hpp>
 #include <tshape/shape/text.hpp>
 
@@ -58,4 +59,11 @@ TEST_CASE("static_text: numbers, truncation at capacity", "[shape][text]") {
   static_text<32> big;
   big.append(9'223'372'036'854'775'807LL);
   CHECK(big.view() == "9223372036854775807");
+  // Every integer type: the unsigned ones in full (not through long long), the smallest signed one.
+  static_text<96> all;
+  all.append(std::numeric_limits<unsigned long long>::max()).append(" ").append(4'000'000'000u).append(" ");
+  all.append(std::numeric_limits<long long>::min()).append(" ").append(std::size_t{7}).append(" ");
+  all.append(std::ptrdiff_t{-7}).append(" ").append(0UL);
+  CHECK(all.view() == "18446744073709551615 4000000000 -9223372036854775808 7 -7 0");
+  static_assert(static_text<8>().append(42u).view() == "42");
 }
