@@ -65,10 +65,15 @@ constexpr std::size_t packed_floats(const window_geometry& g) {
   return static_cast<std::size_t>(g.kh) * g.kw * g.c * ocp + ocp;
 }
 
+/// The part of a direct kernel's working memory that holds one padded sample (none without padding).
+constexpr std::size_t padded_part_floats(const window_geometry& g) {
+  return g.padded() ? detail::round_floats(g.padded_floats()) : 0;
+}
+
 /// Working memory of direct<V>: the repacked kernel, then one padded sample (when there is padding).
 template <class V>
 constexpr std::size_t direct_scratch_floats(const window_geometry& g) {
-  return detail::round_floats(packed_floats<V>(g)) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
+  return detail::round_floats(packed_floats<V>(g)) + padded_part_floats(g);
 }
 
 /// True when pack<V> would copy the kernel as it is: its filters are whole vectors of channels, in
@@ -331,7 +336,7 @@ constexpr std::size_t fixed_kernel_floats(const window_geometry& g, bool bias) {
 /// padded sample (when there is padding).
 template <class V>
 constexpr std::size_t fixed_direct_scratch_floats(const window_geometry& g, bool bias) {
-  return fixed_kernel_floats<V>(g, bias) + (g.padded() ? detail::round_floats(g.padded_floats()) : 0);
+  return fixed_kernel_floats<V>(g, bias) + padded_part_floats(g);
 }
 
 /// direct<V> for a geometry known at compile time (a layer's): the same arithmetic, far less to compile.
