@@ -23,7 +23,8 @@ int main() {
   Tensor<float, Shape<50, 3>> window;  // the same readings, kept to check the stream against the model
   float last = 0.0f;
   for (int t = 0; t < 50; ++t) {
-    Tensor<float, Shape<3>> reading{std::sin(0.1f * t), std::cos(0.07f * t), 0.01f * t};
+    const float ft = static_cast<float>(t);
+    Tensor<float, Shape<3>> reading{std::sin(0.1f * ft), std::cos(0.07f * ft), 0.01f * ft};
     const Tensor<float, Shape<1>> y = stream(reading);  // the model's answer for readings 0..t
     for (int c = 0; c < 3; ++c) window(t, c) = reading(c);
     last = y(0);

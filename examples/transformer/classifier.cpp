@@ -13,10 +13,10 @@ namespace {
 constexpr Net net = tshape::from_weights<Net>(weights);
 }  // namespace
 
-int classify(const std::int32_t (&tokens)[sequence], float (&probabilities)[2], Arena& arena) {
+int classify(const std::int32_t (&ids)[sequence], float (&probabilities)[2], Arena& arena) {
   // The raw pass: the Embedding reads int32 ids through the input's pointer, as a call on a Tensor<int>
   // hands them over (which would check them first: here the caller's ids are trusted).
-  net.run_forward(tshape::detail::as_input_pointer(&tokens[0]), probabilities, 1, arena.floats);
+  net.run_forward(tshape::detail::as_input_pointer(&ids[0]), probabilities, 1, arena.floats);
   return probabilities[1] > probabilities[0] ? 1 : 0;
 }
 

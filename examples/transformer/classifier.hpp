@@ -16,6 +16,6 @@ struct Arena {
 
 /// Classifies one sequence of token ids (each in [0, vocabulary)): writes the two probabilities and
 /// returns the likelier class (1: token A comes before token B).
-int classify(const std::int32_t (&tokens)[sequence], float (&probabilities)[2], Arena& arena);
+int classify(const std::int32_t (&ids)[sequence], float (&probabilities)[2], Arena& arena);
 
 }  // namespace transformer

@@ -7,15 +7,15 @@
 
 namespace transformer {
 
-/// Fills one sequence of `sequence` token ids and returns its class (1: A comes before B).
+/// Fills ids with one sequence of `sequence` token ids and returns its class (1: A comes before B).
 template <class Id>
-int make_sequence(Id* tokens, tshape::detail::rng& r) {
-  for (int t = 0; t < sequence; ++t) tokens[t] = static_cast<Id>(3 + r.next() % (vocabulary - 3));
+int make_sequence(Id* ids, tshape::detail::rng& r) {
+  for (int t = 0; t < sequence; ++t) ids[t] = static_cast<Id>(3 + r.next() % (vocabulary - 3));
   const int a = static_cast<int>(r.next() % sequence);
   int b = static_cast<int>(r.next() % (sequence - 1));
   if (b >= a) ++b;
-  tokens[a] = 1;
-  tokens[b] = 2;
+  ids[a] = 1;
+  ids[b] = 2;
   return a < b ? 1 : 0;
 }
 
