@@ -23,13 +23,13 @@
 #include <string>
 #include <vector>
 
+#include "compile/everyday_net.hpp"
+
 namespace {
 
 using namespace tshape;
 
-using Everyday = Sequential<Input<100, 8>, Conv1D<16, Kernel<5>, Padding::same, ReLU>, MaxPooling1D<Pool<2>>,
-                            Bidirectional<GRU<32, ReturnSequences>>, GlobalAveragePooling1D, Dense<32, ReLU>,
-                            Dropout<Rate<1, 5>>, Dense<4, Softmax>>;
+using Everyday = EverydayNet;
 // Its layers one by one, on the shapes they see inside it.
 using ConvPart = Sequential<Input<100, 8>, Conv1D<16, Kernel<5>, Padding::same, ReLU>>;
 using PoolPart = Sequential<Input<100, 16>, MaxPooling1D<Pool<2>>>;

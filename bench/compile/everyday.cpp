@@ -2,18 +2,14 @@
 // head), run on one batch and trained one step.
 #include <tshape/tshape.hpp>
 
+#include "everyday_net.hpp"
 #include "train_once.hpp"
 
 using namespace tshape;
 
-using Net = Sequential<Input<100, 8>, Conv1D<16, Kernel<5>, Padding::same, ReLU>, MaxPooling1D<Pool<2>>,
-                       Bidirectional<GRU<32, ReturnSequences>>, GlobalAveragePooling1D, Dense<32, ReLU>,
-                       Dropout<Rate<1, 5>>, Dense<4, Softmax>>;
-
 int main() {
-  auto net = make_model<Net>();
-  Tensor<float, Shape<4, 100, 8>> x;
-  for (int i = 0; i < static_cast<int>(x.size()); ++i) x.data()[i] = static_cast<float>(i % 9) * 0.1f;
+  auto net = make_model<EverydayNet>();
+  const auto x = everyday_batch();
   Tensor<int, Shape<4>> y{0, 1, 2, 3};
   const auto p = net(x);
   const float loss = train_once(net, x, y);
