@@ -179,11 +179,20 @@ TEST_CASE("quantize_values and dequantize_values give quantize_value's and dequa
     }
     for (int k = 0; k < 2000; ++k) v.push_back(rnd(-400.0f * p.scale, 400.0f * p.scale));
     for (float big : {1e9f, -1e9f, 3e38f, -3e38f, 0.0f, -0.0f}) v.push_back(big);
-    std::vector<std::int8_t> q(v.size());
-    quantize_values(v.data(), q.data(), static_cast<std::ptrdiff_t>(v.size()), p);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      INFO("value " << v[i] << " scale " << p.scale << " zero point " << p.zero_point);
-      REQUIRE(q[i] == quantize_value(v[i], p));
+    // Every length the vector paths split differently (blocks of 32, then 8, then single values), from
+    // two starts, and a guard byte after the last value that must stay as it was.
+    for (const std::size_t length : {v.size(), v.size() - 13, std::size_t{45}, std::size_t{33}, std::size_t{32},
+                                     std::size_t{9}, std::size_t{8}, std::size_t{7}, std::size_t{1}}) {
+      for (const std::size_t start : {std::size_t{0}, std::size_t{3}}) {
+        std::vector<std::int8_t> q(length + 1, std::int8_t{77});
+        quantize_values(v.data() + start, q.data(), static_cast<std::ptrdiff_t>(length), p);
+        for (std::size_t i = 0; i < length; ++i) {
+          INFO("value " << v[start + i] << " scale " << p.scale << " zero point " << p.zero_point << ", " << i
+                        << " of " << length);
+          REQUIRE(q[i] == quantize_value(v[start + i], p));
+        }
+        REQUIRE(q[length] == 77);
+      }
     }
     std::vector<std::int8_t> all(256);
     for (int k = 0; k < 256; ++k) all[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(k - 128);
