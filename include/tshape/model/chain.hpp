@@ -25,9 +25,9 @@
 // convolutions has a different arena on each target.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <type_traits>
-#include <algorithm>
 #include <utility>
 
 #include <boost/hana/at.hpp>
@@ -122,6 +122,25 @@ struct is_chain : std::false_type {};
 /// Floats rounded up to whole cache lines, so that every arena slot stays aligned.
 constexpr std::size_t round_floats(std::size_t n) { return (n + 15) / 16 * 16; }
 
+/// A layer's size in floats on a batch (its scratch, its saved values, its backward scratch).
+using size_fn = std::size_t (*)(int);
+template <class B>
+constexpr std::size_t scratch_of(int batch) {
+  return static_cast<std::size_t>(B::scratch_floats(batch));
+}
+/// A model's bound layers' size functions, one pointer per layer, so that a walk over the sizes at
+/// run time is a plain loop: a lambda per layer, as for_each_index gives, made each such walk n
+/// functions for the optimizer (a quarter of a graph's compiled code, before inlining).
+template <class Storage>
+struct layer_sizes {
+  static constexpr std::array<size_fn, 0> scratch{}, saved{}, backward_scratch{};
+};
+template <class... B>
+struct layer_sizes<boost::hana::tuple<B...>> {
+  static constexpr std::array<size_fn, sizeof...(B)> scratch{&scratch_of<B>...}, saved{&saved_floats_of<B>...},
+      backward_scratch{&backward_scratch_of<B>...};
+};
+
 template <bool Ok, class Trace, class Ls, class Is>
 struct bound_layers {
   using type = boost::hana::tuple<>;
@@ -138,6 +157,14 @@ class chain {
   static constexpr std::size_t n = sizeof...(Ls);
   static constexpr bool outline = n > outline_above;  // layer steps out of line (layer.hpp says why)
   using storage = typename bound_layers<traits::ok, trace_type, type_list<Ls...>, std::index_sequence_for<Ls...>>::type;
+  using sizes = layer_sizes<storage>;
+  // Floats of one sample of activation k (0 < k < n); the input (k = 0) and output (k = n) are not in
+  // the arena: 0.
+  template <std::size_t... K>
+  static constexpr std::array<std::size_t, n + 1> sample_floats_table(std::index_sequence<K...>) {
+    return {(K == 0 || K == n ? std::size_t{0} : static_cast<std::size_t>(sample_size<typename traits::template shape<K>>))...};
+  }
+  static constexpr std::array<std::size_t, n + 1> sample_floats = sample_floats_table(std::make_index_sequence<n + 1>{});
 
  public:
   static constexpr bool ok = traits::ok;
@@ -181,10 +208,8 @@ class chain {
       return 0;
     } else {
       std::size_t most = 0;
-      for_each_index<n>([&](auto i) {
-        most = std::max(most, activation_floats<i>(batch) + round_floats(layer_type<i>::scratch_floats(batch)) +
-                                  activation_floats<i + 1>(batch));
-      });
+      for (std::size_t i = 0; i < n; ++i)
+        most = std::max(most, activation_floats(i, batch) + round_floats(sizes::scratch[i](batch)) + activation_floats(i + 1, batch));
       return most;
     }
   }
@@ -258,20 +283,18 @@ class chain {
       return 0;
     } else {
       std::size_t total = 0, widest = 0;
-      for_each_index<n>([&](auto i) {
-        total += activation_floats<i>(batch) + round_floats(saved_floats_of<layer_type<i>>(batch));
-        widest = std::max(widest, activation_floats<i>(batch));
-      });
+      for (std::size_t i = 0; i < n; ++i) {
+        total += activation_floats(i, batch) + round_floats(sizes::saved[i](batch));
+        widest = std::max(widest, activation_floats(i, batch));
+      }
       return total + 2 * widest;
     }
   }
   static constexpr std::size_t backward_scratch_floats(int batch) {
     std::size_t most = 0;
     if constexpr (ok)
-      for_each_index<n>([&](auto i) {
-        most = std::max({most, round_floats(layer_type<i>::scratch_floats(batch)),
-                         round_floats(backward_scratch_of<layer_type<i>>(batch))});
-      });
+      for (std::size_t i = 0; i < n; ++i)
+        most = std::max({most, round_floats(sizes::scratch[i](batch)), round_floats(sizes::backward_scratch[i](batch))});
     return most;
   }
 
@@ -328,12 +351,12 @@ class chain {
 
  private:
   // Intermediate activation k (0 < k < n) in floats; the input (k = 0) and output (k = n) are not in the arena.
+  static constexpr std::size_t activation_floats(std::size_t k, int batch) {
+    return round_floats(sample_floats[k] * static_cast<std::size_t>(batch));
+  }
   template <std::size_t K>
   static constexpr std::size_t activation_floats(int batch) {
-    if constexpr (K == 0 || K == n)
-      return 0;
-    else
-      return round_floats(static_cast<std::size_t>(sample_size<shape_at<K>>) * static_cast<std::size_t>(batch));
+    return activation_floats(K, batch);
   }
   template <std::size_t K>
   static float* slot(float* arena, int batch, std::size_t total) {
@@ -364,8 +387,8 @@ class chain {
   }
 
   // The saved layout of training (see saved_floats): where activation k and layer i's saved floats
-  // start, computed in one walk. (Summing the sizes before each one, per layer, instantiated n^2
-  // little functions: 4,000 of them in a 50-layer model, much of its -O2 time.)
+  // start, computed in one walk over the tables. (Summing the sizes before each one, per layer,
+  // instantiated n^2 little functions: 4,000 of them in a 50-layer model, much of its -O2 time.)
   struct saved_layout {
     std::size_t activation[n + 1];
     std::size_t layer[n + 1];  // (n + 1: no zero-length array for an empty chain)
@@ -373,20 +396,20 @@ class chain {
   static saved_layout layout_of(int batch) {
     saved_layout t{};
     std::size_t off = 0;
-    for_each_index<n>([&](auto k) {
+    for (std::size_t k = 0; k < n; ++k) {
       t.activation[k] = off;
-      off += activation_floats<k>(batch);
-    });
+      off += activation_floats(k, batch);
+    }
     t.activation[n] = off;
-    for_each_index<n>([&](auto k) {
+    for (std::size_t k = 0; k < n; ++k) {
       t.layer[k] = off;
-      off += round_floats(saved_floats_of<layer_type<k>>(batch));
-    });
+      off += round_floats(sizes::saved[k](batch));
+    }
     return t;
   }
   static float* gradient_ptr(const float* saved, int batch, int which) {
     std::size_t widest = 0;
-    for_each_index<n>([&](auto k) { widest = std::max(widest, activation_floats<k>(batch)); });
+    for (std::size_t k = 0; k < n; ++k) widest = std::max(widest, activation_floats(k, batch));
     return const_cast<float*>(saved) + (saved_floats(batch) - (2 - which) * widest);
   }
   // Layer I's backward, then the layers before it; the gradients alternate between ping and pong.

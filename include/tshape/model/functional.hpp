@@ -483,9 +483,20 @@ class graph_body<type_list<I...>, type_list<O...>> {
   static constexpr long long trainable_count = param_count - non_trainable_count;
 
   // ---- Memory ---------------------------------------------------------------------------------------
+  // Runtime walks over the sizes are loops over tables (a node's sample size; a layer's size functions,
+  // chain.hpp's layer_sizes), not a lambda per node.
+  template <std::size_t... K>
+  static constexpr std::array<std::size_t, n> sample_floats_table(std::index_sequence<K...>) {
+    return {static_cast<std::size_t>(sample_size<node_shape<K>>)...};
+  }
+  static constexpr std::array<std::size_t, n> sample_floats = sample_floats_table(std::make_index_sequence<static_cast<std::size_t>(n)>{});
+  using sizes = layer_sizes<storage>;
+  static constexpr std::size_t node_floats(int k, int batch) {
+    return round_floats(sample_floats[static_cast<std::size_t>(k)] * static_cast<std::size_t>(batch));
+  }
   template <std::size_t K>
   static constexpr std::size_t node_floats(int batch) {
-    return round_floats(static_cast<std::size_t>(sample_size<node_shape<K>>) * static_cast<std::size_t>(batch));
+    return node_floats(static_cast<int>(K), batch);
   }
   /// Whether node K lives in the arena (not an input, not an output: those are the caller's).
   static constexpr bool in_arena(int k) { return !table.is_input[k] && model_output[k] < 0; }
@@ -499,7 +510,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
   static constexpr plan_type plan(int batch) {
     plan_type p;
     std::array<std::size_t, n> size{};
-    if constexpr (valid) for_each_index<static_cast<std::size_t>(n)>([&](auto k) { size[k] = node_floats<k>(batch); });
+    for (int k = 0; k < n; ++k) size[k] = node_floats(k, batch);
     std::array<bool, n> live{};
     for (int k = 0; k < n; ++k) {
       for (int j = 0; j < k; ++j)
@@ -520,8 +531,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
       p.activations = std::max(p.activations, best + size[k]);
     }
     if constexpr (valid)
-      for_each_index<static_cast<std::size_t>(layer_count)>(
-          [&](auto l) { p.scratch = std::max(p.scratch, round_floats(layer_type<l>::scratch_floats(batch))); });
+      for (const size_fn f : sizes::scratch) p.scratch = std::max(p.scratch, round_floats(f(batch)));
     return p;
   }
   /// Floats of a forward pass's arena on `batch` samples, besides the inputs and outputs.
@@ -533,9 +543,8 @@ class graph_body<type_list<I...>, type_list<O...>> {
   static constexpr std::size_t unshared_activation_floats(int batch) {
     std::size_t total = 0;
     if constexpr (valid)
-      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-        if (in_arena(static_cast<int>(k))) total += node_floats<k>(batch);
-      });
+      for (int k = 0; k < n; ++k)
+        if (in_arena(k)) total += node_floats(k, batch);
     return total;
   }
   static constexpr std::size_t scratch_floats(int batch) { return arena_floats(batch); }
@@ -545,14 +554,13 @@ class graph_body<type_list<I...>, type_list<O...>> {
   void forward(const float* const* xs, float* const* ys, int batch, float* arena) const {
     if constexpr (valid) {
       const plan_type p = plan(batch);
+      const wiring w{xs, ys, arena, p.offset.data()};
       float* scratch = arena + p.activations;
-      auto at = [&](int k) -> float* {
-        if (model_input[k] >= 0) return const_cast<float*>(xs[model_input[k]]);
-        if (model_output[k] >= 0) return ys[model_output[k]];
-        return arena + p.offset[k];
-      };
       for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-        if constexpr (!table.is_input[k]) run_node<k>(at, batch, scratch);
+        if constexpr (!table.is_input[k]) {
+          constexpr std::size_t l = static_cast<std::size_t>(layer_of[k]);
+          forward_node<is_merge_at<l>>(layer<l>(), static_cast<int>(k), w, batch, scratch);
+        }
       });
     }
   }
@@ -567,29 +575,28 @@ class graph_body<type_list<I...>, type_list<O...>> {
   // ---- Training ---------------------------------------------------------------------------------------
   static constexpr std::size_t max_node_floats(int batch) {
     std::size_t most = 0;
-    if constexpr (valid) for_each_index<static_cast<std::size_t>(n)>([&](auto k) { most = std::max(most, node_floats<k>(batch)); });
+    if constexpr (valid)
+      for (int k = 0; k < n; ++k) most = std::max(most, node_floats(k, batch));
     return most;
   }
   // saved: [every arena tensor][each node's saved][a gradient per node][max_inputs buffers for dx]
   static constexpr std::size_t saved_floats(int batch) {
     std::size_t total = 0;
     if constexpr (valid)
-      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-        if constexpr (!table.is_input[k]) {
-          if (in_arena(static_cast<int>(k))) total += node_floats<k>(batch);
-          total += round_floats(saved_floats_of<layer_type<static_cast<std::size_t>(layer_of[k])>>(batch));
+      for (int k = 0; k < n; ++k) {
+        if (!table.is_input[k]) {
+          if (in_arena(k)) total += node_floats(k, batch);
+          total += round_floats(sizes::saved[static_cast<std::size_t>(layer_of[k])](batch));
         }
-        total += node_floats<k>(batch);
-      });
+        total += node_floats(k, batch);
+      }
     return total + static_cast<std::size_t>(graph_type::max_inputs) * max_node_floats(batch);
   }
   static constexpr std::size_t backward_scratch_floats(int batch) {
     std::size_t most = 0;
     if constexpr (valid)
-      for_each_index<static_cast<std::size_t>(layer_count)>([&](auto l) {
-        most = std::max({most, round_floats(layer_type<l>::scratch_floats(batch)),
-                         round_floats(backward_scratch_of<layer_type<l>>(batch))});
-      });
+      for (std::size_t l = 0; l < static_cast<std::size_t>(layer_count); ++l)
+        most = std::max({most, round_floats(sizes::scratch[l](batch)), round_floats(sizes::backward_scratch[l](batch))});
     return most;
   }
   static constexpr bool trainable_layers = [] {
@@ -604,32 +611,13 @@ class graph_body<type_list<I...>, type_list<O...>> {
                      const train_context& ctx, const bool* frozen = nullptr) {
     if constexpr (valid) {
       const auto t = training_layout(batch);
-      auto at = [&](int k) -> float* {
-        if (model_input[k] >= 0) return const_cast<float*>(xs[model_input[k]]);
-        if (model_output[k] >= 0) return ys[model_output[k]];
-        return saved + t.tensor[k];
-      };
+      const wiring w{xs, ys, saved, t.tensor.data()};
       for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
         if constexpr (!table.is_input[k]) {
           constexpr std::size_t l = static_cast<std::size_t>(layer_of[k]);
           train_context c = ctx;
           c.trainable = ctx.trainable && !(frozen && frozen[l]);
-          auto& layer_ref = layer<l>();
-          float* out = at(k);
-          if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
-            std::array<const float*, graph_type::max_inputs> in{};
-            for (int j = 0; j < table.input_count[k]; ++j) in[j] = at(table.inputs[k][j]);
-            if constexpr (requires { layer_ref.forward_train(in.data(), out, batch, saved, scratch, c); })
-              layer_ref.forward_train(in.data(), out, batch, saved + t.layer_saved[k], scratch, c);
-            else
-              layer_ref.forward(in.data(), out, batch, scratch);
-          } else {
-            const float* in = at(table.inputs[k][0]);
-            if constexpr (outline)
-              outlined_forward_train(layer_ref, in, out, batch, saved + t.layer_saved[k], scratch, c);
-            else
-              forward_train_of(layer_ref, in, out, batch, saved + t.layer_saved[k], scratch, c);
-          }
+          forward_train_node<is_merge_at<l>>(layer<l>(), static_cast<int>(k), w, batch, saved + t.layer_saved[k], scratch, c);
         }
       });
     }
@@ -651,26 +639,27 @@ class graph_body<type_list<I...>, type_list<O...>> {
     if constexpr (valid) {
       const auto t = training_layout(batch);
       float* base = const_cast<float*>(saved);
-      auto at = [&](int k) -> const float* {
-        if (model_input[k] >= 0) return xs[model_input[k]];
-        if (model_output[k] >= 0) return ys[model_output[k]];
-        return base + t.tensor[k];
-      };
+      const wiring w{xs, const_cast<float* const*>(ys), base, t.tensor.data()};
       auto grad_of = [&](int k) -> float* { return base + t.gradient[k]; };
       // Exact sizes where the caller's buffers are involved (node_floats is rounded up to cache lines).
-      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      for (int k = 0; k < n; ++k) {
         if (model_output[k] >= 0)
-          std::copy_n(dys[model_output[k]], static_cast<std::size_t>(batch) * sample_size<node_shape<k>>,
-                      grad_of(static_cast<int>(k)));
+          std::copy_n(dys[model_output[k]], static_cast<std::size_t>(batch) * sample_floats[k], grad_of(k));
         else
-          std::fill_n(grad_of(static_cast<int>(k)), node_floats<k>(batch), 0.0f);
+          std::fill_n(grad_of(k), node_floats(k, batch), 0.0f);
+      }
+      // The nodes in reverse running order; each input's gradient adds up over the layers that read it.
+      const backward_args a{w, base, t, base + t.dx, max_node_floats(batch), scratch, ctx, frozen, batch};
+      for_each_index<static_cast<std::size_t>(n)>([&](auto r) {
+        constexpr std::size_t k = static_cast<std::size_t>(n) - 1 - r;
+        if constexpr (!table.is_input[k]) {
+          constexpr std::size_t l = static_cast<std::size_t>(layer_of[k]);
+          backward_node<is_merge_at<l>>(layer<l>(), grad.template layer<l>(), static_cast<int>(k), static_cast<int>(l), a);
+        }
       });
-      backward_from<static_cast<std::size_t>(n) - 1>(at, grad_of, base + t.dx, batch, base, t, scratch, grad, ctx, frozen);
-      for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+      for (int k = 0; k < n; ++k)
         if (model_input[k] >= 0 && dxs[model_input[k]])
-          std::copy_n(grad_of(static_cast<int>(k)), static_cast<std::size_t>(batch) * sample_size<node_shape<k>>,
-                      dxs[model_input[k]]);
-      });
+          std::copy_n(grad_of(k), static_cast<std::size_t>(batch) * sample_floats[k], dxs[model_input[k]]);
     }
   }
   /// One input, one output (and as a layer of another model).
@@ -780,91 +769,130 @@ class graph_body<type_list<I...>, type_list<O...>> {
   static constexpr training_layout_type training_layout(int batch) {
     training_layout_type t;
     std::size_t off = 0;
-    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-      if (in_arena(static_cast<int>(k))) {
+    for (int k = 0; k < n; ++k)
+      if (in_arena(k)) {
         t.tensor[k] = off;
-        off += node_floats<k>(batch);
+        off += node_floats(k, batch);
       }
-    });
-    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
-      if constexpr (!table.is_input[k]) {
+    for (int k = 0; k < n; ++k)
+      if (!table.is_input[k]) {
         t.layer_saved[k] = off;
-        off += round_floats(saved_floats_of<layer_type<static_cast<std::size_t>(layer_of[k])>>(batch));
+        off += round_floats(sizes::saved[static_cast<std::size_t>(layer_of[k])](batch));
       }
-    });
-    for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
+    for (int k = 0; k < n; ++k) {
       t.gradient[k] = off;
-      off += node_floats<k>(batch);
-    });
+      off += node_floats(k, batch);
+    }
     t.dx = off;
     return t;
   }
 
-  template <std::size_t K, class At>
-  void run_node(At& at, int batch, float* scratch) const {
-    constexpr std::size_t l = static_cast<std::size_t>(layer_of[K]);
-    if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
+  template <std::size_t L>
+  static constexpr bool is_merge_at = requires { type_at_t<L, layers>::is_merge; };
+  // Where node k's tensor is: a model input or output (the caller's), or an offset into a buffer.
+  struct wiring {
+    const float* const* xs;
+    float* const* ys;
+    float* base;
+    const std::size_t* offset;
+    float* at(int k) const {
+      if (model_input[k] >= 0) return const_cast<float*>(xs[model_input[k]]);
+      if (model_output[k] >= 0) return ys[model_output[k]];
+      return base + offset[k];
+    }
+  };
+  // A node's step is a function of its layer's type, its wiring read from the tables at run time:
+  // the nodes of one layer type (a ResNet's repeated blocks) share one copy, where a step per node
+  // was most of a graph's compiled code.
+  template <bool Merge, class L>
+  static void forward_node(const L& layer, int k, const wiring& w, int batch, float* scratch) {
+    float* out = w.at(k);
+    if constexpr (Merge) {
       std::array<const float*, graph_type::max_inputs> in{};
-      for (int j = 0; j < table.input_count[K]; ++j) in[j] = at(table.inputs[K][j]);
-      layer<l>().forward(in.data(), at(static_cast<int>(K)), batch, scratch);
+      for (int j = 0; j < table.input_count[k]; ++j) in[j] = w.at(table.inputs[k][j]);
+      layer.forward(in.data(), out, batch, scratch);
+    } else if constexpr (outline) {
+      outlined_forward(layer, static_cast<const float*>(w.at(table.inputs[k][0])), out, batch, scratch);
     } else {
-      const float* in = at(table.inputs[K][0]);
-      float* out = at(static_cast<int>(K));
+      layer.forward(w.at(table.inputs[k][0]), out, batch, scratch);
+    }
+  }
+  template <bool Merge, class L>
+  static void forward_train_node(L& layer, int k, const wiring& w, int batch, float* saved, float* scratch,
+                                 const train_context& c) {
+    float* out = w.at(k);
+    if constexpr (Merge) {
+      std::array<const float*, graph_type::max_inputs> in{};
+      for (int j = 0; j < table.input_count[k]; ++j) in[j] = w.at(table.inputs[k][j]);
+      if constexpr (requires { layer.forward_train(in.data(), out, batch, saved, scratch, c); })
+        layer.forward_train(in.data(), out, batch, saved, scratch, c);
+      else
+        layer.forward(in.data(), out, batch, scratch);
+    } else {
+      const float* in = w.at(table.inputs[k][0]);
       if constexpr (outline)
-        outlined_forward(layer<l>(), in, out, batch, scratch);
+        outlined_forward_train(layer, in, out, batch, saved, scratch, c);
       else
-        layer<l>().forward(in, out, batch, scratch);
+        forward_train_of(layer, in, out, batch, saved, scratch, c);
     }
   }
-
-  template <std::size_t K, class At, class GradOf>
-  void backward_from(At& at, GradOf& grad_of, float* dx_buffers, int batch, float* base, const training_layout_type& t,
-                     float* scratch, graph_body& grad, const train_context& ctx, const bool* frozen) const {
-    if constexpr (!table.is_input[K]) {
-      constexpr std::size_t l = static_cast<std::size_t>(layer_of[K]);
-      train_context c = ctx;
-      c.trainable = ctx.trainable && !(frozen && frozen[l]);
-      if constexpr (model_output[K] < 0)
-        c.dy_is_logits = false;
-      else if constexpr (sizeof...(O) == 1)
-        c.dy_is_logits = ctx.dy_is_logits;
-      else
-        c.dy_is_logits = ((ctx.logits_outputs >> model_output[K]) & 1u) != 0;
-      const std::size_t width = max_node_floats(batch);
-      std::array<float*, graph_type::max_inputs> dxs{};
-      for (int j = 0; j < table.input_count[K]; ++j) dxs[j] = dx_buffers + static_cast<std::size_t>(j) * width;
-      const float* out = at(static_cast<int>(K));
-      const float* saved_k = base + t.layer_saved[K];
-      if constexpr (requires { type_at_t<l, layers>::is_merge; }) {
-        std::array<const float*, graph_type::max_inputs> in{};
-        for (int j = 0; j < table.input_count[K]; ++j) in[j] = at(table.inputs[K][j]);
-        layer<l>().backward(in.data(), out, grad_of(static_cast<int>(K)), dxs.data(), batch, saved_k, scratch,
-                            grad.template layer<l>(), c);
-      } else {
-        const float* in = at(table.inputs[K][0]);
-        const float* dy = grad_of(static_cast<int>(K));
-        if constexpr (outline)
-          outlined_backward(layer<l>(), grad.template layer<l>(), c, in, out, dy, dxs[0], batch, saved_k, scratch);
-        else
-          layer<l>().backward(in, out, dy, dxs[0], batch, saved_k, scratch, grad.template layer<l>(), c);
-      }
-      // Each input's gradient adds up over the layers that read it.
-      for (int j = 0; j < table.input_count[K]; ++j) {
-        const int p = table.inputs[K][j];
-        float* g = grad_of(p);
-        const std::size_t count = static_cast<std::size_t>(batch) * node_sample_floats(p);
-        for (std::size_t i = 0; i < count; ++i) g[i] += dxs[j][i];
-      }
+  struct backward_args {
+    wiring w;
+    float* base;
+    const training_layout_type& t;
+    float* dx_buffers;
+    std::size_t dx_width;  // floats of each of dx_buffers' max_inputs buffers
+    float* scratch;
+    const train_context& ctx;
+    const bool* frozen;
+    int batch;
+  };
+  // What a node's backward reads and writes besides its layer: the same for every layer type, so kept
+  // out of the per-type step (inlined there, its loops were most of each copy).
+  struct node_io {
+    train_context c;
+    std::array<const float*, graph_type::max_inputs> in{};
+    std::array<float*, graph_type::max_inputs> dx{};
+    const float* out;
+    const float* dy;
+    const float* saved;
+  };
+  TSHAPE_NOINLINE static node_io backward_io(int k, int l, const backward_args& a) {
+    node_io io{a.ctx, {}, {}, a.w.at(k), a.base + a.t.gradient[k], a.base + a.t.layer_saved[k]};
+    io.c.trainable = a.ctx.trainable && !(a.frozen && a.frozen[l]);
+    if (model_output[k] < 0)
+      io.c.dy_is_logits = false;
+    else if constexpr (sizeof...(O) == 1)
+      io.c.dy_is_logits = a.ctx.dy_is_logits;
+    else
+      io.c.dy_is_logits = ((a.ctx.logits_outputs >> model_output[k]) & 1u) != 0;
+    for (int j = 0; j < table.input_count[k]; ++j) {
+      io.in[j] = a.w.at(table.inputs[k][j]);
+      io.dx[j] = a.dx_buffers + static_cast<std::size_t>(j) * a.dx_width;
     }
-    if constexpr (K > 0) backward_from<K - 1>(at, grad_of, dx_buffers, batch, base, t, scratch, grad, ctx, frozen);
+    return io;
   }
-  static constexpr std::size_t node_sample_floats(int k) {
-    std::size_t s = 0;
-    for_each_index<static_cast<std::size_t>(n)>([&](auto j) {
-      if (static_cast<int>(j) == k) s = static_cast<std::size_t>(sample_size<node_shape<j>>);
-    });
-    return s;
+  // Each input's gradient adds up over the layers that read it.
+  TSHAPE_NOINLINE static void add_input_gradients(int k, const node_io& io, const backward_args& a) {
+    for (int j = 0; j < table.input_count[k]; ++j) {
+      const int p = table.inputs[k][j];
+      float* g = a.base + a.t.gradient[p];
+      const std::size_t count = static_cast<std::size_t>(a.batch) * node_sample_floats(p);
+      for (std::size_t i = 0; i < count; ++i) g[i] += io.dx[j][i];
+    }
   }
+  template <bool Merge, class L>
+  static void backward_node(const L& layer, L& grad_layer, int k, int l, const backward_args& a) {
+    const node_io io = backward_io(k, l, a);
+    if constexpr (Merge)
+      layer.backward(io.in.data(), io.out, io.dy, io.dx.data(), a.batch, io.saved, a.scratch, grad_layer, io.c);
+    else if constexpr (outline)
+      outlined_backward(layer, grad_layer, io.c, io.in[0], io.out, io.dy, io.dx[0], a.batch, io.saved, a.scratch);
+    else
+      layer.backward(io.in[0], io.out, io.dy, io.dx[0], a.batch, io.saved, a.scratch, grad_layer, io.c);
+    add_input_gradients(k, io, a);
+  }
+  static constexpr std::size_t node_sample_floats(int k) { return sample_floats[static_cast<std::size_t>(k)]; }
 
   template <class Self, class F>
   static constexpr void visit_impl(Self& self, F& f, int base) {
