@@ -239,7 +239,7 @@ class chain {
   void forward(const float* x, float* y, int batch, float* arena) const {
     if constexpr (ok) {
       const std::size_t total = arena_floats(batch);
-      for_each_index<n>([&](auto i) { run_layer<i>(x, y, batch, arena, total); });
+      for_each_index<n>([&](auto i) { forward_step(layer<i>(), i, x, y, batch, arena, total); });
     }
   }
 
@@ -304,17 +304,8 @@ class chain {
                      const bool* frozen = nullptr) {
     if constexpr (ok) {
       const saved_layout t = layout_of(batch);
-      for_each_index<n>([&](auto i) {
-        const float* in = i == 0 ? x : saved + t.activation[i];
-        float* out = i + 1 == n ? y : saved + t.activation[i + 1];
-        train_context c = ctx;
-        c.trainable = ctx.trainable && !(frozen && frozen[i]);
-        float* saved_i = saved + t.layer[i];
-        if constexpr (outline)
-          outlined_forward_train(layer<i>(), in, out, batch, saved_i, scratch, c);
-        else
-          forward_train_of(layer<i>(), in, out, batch, saved_i, scratch, c);
-      });
+      const train_args a{x, y, saved, t, scratch, ctx, frozen, batch};
+      for_each_index<n>([&](auto i) { forward_train_step(layer<i>(), i, a); });
     }
   }
 
@@ -323,9 +314,14 @@ class chain {
   void backward(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
                 float* scratch, chain& grad, const train_context& ctx, const bool* frozen = nullptr) const {
     if constexpr (ok && n > 0) {
-      float* ping = gradient_ptr(saved, batch, 0);
-      float* pong = gradient_ptr(saved, batch, 1);
-      backward_from<n - 1>(x, y, dy, dx, batch, saved, layout_of(batch), scratch, grad, ctx, frozen, ping, pong);
+      const saved_layout t = layout_of(batch);
+      const train_args a{x, const_cast<float*>(y), const_cast<float*>(saved), t, scratch, ctx, frozen, batch};
+      // Layer by layer from the last; the gradients alternate between two buffers.
+      backward_state st{dy, dx, gradient_ptr(saved, batch, 0), gradient_ptr(saved, batch, 1), false};
+      for_each_index<n>([&](auto r) {
+        constexpr std::size_t i = n - 1 - r;
+        if (!st.done) backward_step(layer<i>(), grad.template layer<i>(), i, a, st);
+      });
     }
   }
   /// The last layer's pre-activation, when it has one (a fused Softmax or Sigmoid), after forward_train.
@@ -354,36 +350,23 @@ class chain {
   static constexpr std::size_t activation_floats(std::size_t k, int batch) {
     return round_floats(sample_floats[k] * static_cast<std::size_t>(batch));
   }
-  template <std::size_t K>
-  static constexpr std::size_t activation_floats(int batch) {
-    return activation_floats(K, batch);
+  // Activation k of a forward pass: the odd ones at the arena's front, the even ones at its end.
+  static float* slot(std::size_t k, float* arena, int batch, std::size_t total) {
+    return k % 2 == 1 ? arena : arena + (total - activation_floats(k, batch));
   }
-  template <std::size_t K>
-  static float* slot(float* arena, int batch, std::size_t total) {
-    if constexpr (K % 2 == 1)
-      return arena;
-    else
-      return arena + (total - activation_floats<K>(batch));
-  }
-  template <std::size_t I>
-  void run_layer(const float* x, float* y, int batch, float* arena, std::size_t total) const {
-    const float* in;
-    if constexpr (I == 0)
-      in = x;
-    else
-      in = slot<I>(arena, batch, total);
-    float* out;
-    if constexpr (I + 1 == n)
-      out = y;
-    else
-      out = slot<I + 1>(arena, batch, total);
-    // The odd one of (I, I + 1) is at the front; the scratch follows it.
-    constexpr std::size_t front = I % 2 == 1 ? I : I + 1;
-    float* scratch = arena + activation_floats<front>(batch);
+  // Each step is a function of its layer's type, the layer's place read at run time: the layers of
+  // one type and shape (a deep model's repeated blocks) share one copy.
+  template <class L>
+  static void forward_step(const L& layer, std::size_t i, const float* x, float* y, int batch, float* arena,
+                           std::size_t total) {
+    const float* in = i == 0 ? x : slot(i, arena, batch, total);
+    float* out = i + 1 == n ? y : slot(i + 1, arena, batch, total);
+    // The odd one of (i, i + 1) is at the front; the scratch follows it.
+    float* scratch = arena + activation_floats(i % 2 == 1 ? i : i + 1, batch);
     if constexpr (outline)
-      outlined_forward(layer<I>(), in, out, batch, scratch);
+      outlined_forward(layer, in, out, batch, scratch);
     else
-      layer<I>().forward(in, out, batch, scratch);
+      layer.forward(in, out, batch, scratch);
   }
 
   // The saved layout of training (see saved_floats): where activation k and layer i's saved floats
@@ -412,28 +395,55 @@ class chain {
     for (std::size_t k = 0; k < n; ++k) widest = std::max(widest, activation_floats(k, batch));
     return const_cast<float*>(saved) + (saved_floats(batch) - (2 - which) * widest);
   }
-  // Layer I's backward, then the layers before it; the gradients alternate between ping and pong.
-  template <std::size_t I>
-  void backward_from(const float* x, const float* y, const float* dy, float* dx, int batch, const float* saved,
-                     const saved_layout& t, float* scratch, chain& grad, const train_context& ctx, const bool* frozen, float* ping,
-                     float* pong) const {
-    const float* in = I == 0 ? x : saved + t.activation[I];
-    const float* out = I + 1 == n ? y : saved + t.activation[I + 1];
+  struct train_args {
+    const float* x;
+    float* y;
+    float* saved;
+    const saved_layout& t;
+    float* scratch;
+    const train_context& ctx;
+    const bool* frozen;
+    int batch;
+  };
+  template <class L>
+  static void forward_train_step(L& layer, std::size_t i, const train_args& a) {
+    const float* in = i == 0 ? a.x : a.saved + a.t.activation[i];
+    float* out = i + 1 == n ? a.y : a.saved + a.t.activation[i + 1];
+    train_context c = a.ctx;
+    c.trainable = a.ctx.trainable && !(a.frozen && a.frozen[i]);
+    float* saved_i = a.saved + a.t.layer[i];
+    if constexpr (outline)
+      outlined_forward_train(layer, in, out, a.batch, saved_i, a.scratch, c);
+    else
+      forward_train_of(layer, in, out, a.batch, saved_i, a.scratch, c);
+  }
+  struct backward_state {
+    const float* dy;  // the gradient with respect to the current layer's output
+    float* dx;        // the caller's, for the input's gradient (may be null)
+    float* ping;
+    float* pong;
+    bool done;  // no layer before this one needs a gradient
+  };
+  template <class L>
+  static void backward_step(const L& layer, L& grad_layer, std::size_t i, const train_args& a, backward_state& st) {
+    const float* in = i == 0 ? a.x : a.saved + a.t.activation[i];
+    const float* out = i + 1 == n ? a.y : a.saved + a.t.activation[i + 1];
     // When the caller wants no dx and every layer before this one is frozen (fine-tuning the last
     // layers), no gradient needs to go further back: this layer writes no dx and the pass ends here.
-    bool below_frozen = dx == nullptr && frozen != nullptr;
-    for (std::size_t k = 0; k < I && below_frozen; ++k) below_frozen = frozen[k];
-    float* din = I == 0 ? dx : (below_frozen ? nullptr : ping);
-    train_context c = ctx;
-    c.trainable = ctx.trainable && !(frozen && frozen[I]);
-    c.dy_is_logits = ctx.dy_is_logits && I + 1 == n;
-    const float* saved_i = saved + t.layer[I];
+    bool below_frozen = st.dx == nullptr && a.frozen != nullptr;
+    for (std::size_t k = 0; k < i && below_frozen; ++k) below_frozen = a.frozen[k];
+    float* din = i == 0 ? st.dx : (below_frozen ? nullptr : st.ping);
+    train_context c = a.ctx;
+    c.trainable = a.ctx.trainable && !(a.frozen && a.frozen[i]);
+    c.dy_is_logits = a.ctx.dy_is_logits && i + 1 == n;
+    const float* saved_i = a.saved + a.t.layer[i];
     if constexpr (outline)
-      outlined_backward(layer<I>(), grad.template layer<I>(), c, in, out, dy, din, batch, saved_i, scratch);
+      outlined_backward(layer, grad_layer, c, in, out, st.dy, din, a.batch, saved_i, a.scratch);
     else
-      layer<I>().backward(in, out, dy, din, batch, saved_i, scratch, grad.template layer<I>(), c);
-    if constexpr (I > 0)
-      if (!below_frozen) backward_from<I - 1>(x, y, ping, dx, batch, saved, t, scratch, grad, ctx, frozen, pong, ping);
+      layer.backward(in, out, st.dy, din, a.batch, saved_i, a.scratch, grad_layer, c);
+    st.done = i == 0 || below_frozen;
+    st.dy = st.ping;
+    std::swap(st.ping, st.pong);
   }
 
   template <class Self, class F>

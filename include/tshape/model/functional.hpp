@@ -494,10 +494,6 @@ class graph_body<type_list<I...>, type_list<O...>> {
   static constexpr std::size_t node_floats(int k, int batch) {
     return round_floats(sample_floats[static_cast<std::size_t>(k)] * static_cast<std::size_t>(batch));
   }
-  template <std::size_t K>
-  static constexpr std::size_t node_floats(int batch) {
-    return node_floats(static_cast<int>(K), batch);
-  }
   /// Whether node K lives in the arena (not an input, not an output: those are the caller's).
   static constexpr bool in_arena(int k) { return !table.is_input[k] && model_output[k] < 0; }
 
