@@ -503,28 +503,32 @@ class graph_body<type_list<I...>, type_list<O...>> {
     std::size_t scratch = 0;      // the largest scratch of a layer
   };
   /// Where each tensor of a forward pass on `batch` samples sits in the arena (see the header).
+  /// First fit: each tensor goes to the lowest offset where no live tensor overlaps it. The live
+  /// tensors are kept sorted by offset, so that offset is the first gap that holds it (or the end of
+  /// the last): a pass over the few live tensors per node, since a forward call plans its batch.
   static constexpr plan_type plan(int batch) {
     plan_type p;
-    std::array<std::size_t, n> size{};
-    for (int k = 0; k < n; ++k) size[k] = node_floats(k, batch);
-    std::array<bool, n> live{};
+    std::array<int, n> by_offset{};  // the live arena tensors, lowest offset first
+    int live = 0;
     for (int k = 0; k < n; ++k) {
-      for (int j = 0; j < k; ++j)
-        if (live[j] && last_use[j] < k) live[j] = false;
+      int kept = 0;
+      for (int i = 0; i < live; ++i)
+        if (last_use[by_offset[i]] >= k) by_offset[kept++] = by_offset[i];
+      live = kept;
       if (!in_arena(k)) continue;
-      // First fit: the lowest offset (0 or the end of a live tensor) where no live tensor overlaps.
-      std::size_t best = ~std::size_t{0};
-      for (int c = -1; c < k; ++c) {
-        if (c >= 0 && !live[c]) continue;
-        const std::size_t o = c < 0 ? 0 : p.offset[c] + size[c];
-        bool fits = true;
-        for (int j = 0; j < k && fits; ++j)
-          if (live[j] && o < p.offset[j] + size[j] && p.offset[j] < o + size[k]) fits = false;
-        if (fits && o < best) best = o;
+      const std::size_t need = node_floats(k, batch);
+      std::size_t at = 0;
+      int slot = 0;
+      for (; slot < live; ++slot) {
+        const int j = by_offset[slot];
+        if (p.offset[j] >= at + need) break;
+        at = p.offset[j] + node_floats(j, batch);
       }
-      p.offset[k] = best;
-      live[k] = true;
-      p.activations = std::max(p.activations, best + size[k]);
+      for (int i = live; i > slot; --i) by_offset[i] = by_offset[i - 1];
+      by_offset[slot] = k;
+      ++live;
+      p.offset[k] = at;
+      p.activations = std::max(p.activations, at + need);
     }
     if constexpr (valid)
       for (const size_fn f : sizes::scratch) p.scratch = std::max(p.scratch, round_floats(f(batch)));
@@ -873,7 +877,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
     for (int j = 0; j < table.input_count[k]; ++j) {
       const int p = table.inputs[k][j];
       float* g = a.base + a.t.gradient[p];
-      const std::size_t count = static_cast<std::size_t>(a.batch) * node_sample_floats(p);
+      const std::size_t count = static_cast<std::size_t>(a.batch) * sample_floats[static_cast<std::size_t>(p)];
       for (std::size_t i = 0; i < count; ++i) g[i] += io.dx[j][i];
     }
   }
@@ -888,7 +892,6 @@ class graph_body<type_list<I...>, type_list<O...>> {
       layer.backward(io.in[0], io.out, io.dy, io.dx[0], a.batch, io.saved, a.scratch, grad_layer, io.c);
     add_input_gradients(k, io, a);
   }
-  static constexpr std::size_t node_sample_floats(int k) { return sample_floats[static_cast<std::size_t>(k)]; }
 
   template <class Self, class F>
   static constexpr void visit_impl(Self& self, F& f, int base) {
