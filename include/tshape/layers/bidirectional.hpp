@@ -23,11 +23,42 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../config.hpp"
 #include "../shape/text.hpp"
 #include "layer.hpp"
 #include "recurrent.hpp"
 
 namespace tshape {
+
+namespace detail {
+// The merge of the two directions and its inverse, over `steps` rows of Units per sample (one row
+// without ReturnSequences). Out of line, with the steps at run time: with every extent compiled in,
+// the loop over rows of a copy unrolls into kilobytes per layer and per pass.
+/// y rows = [forward row | backward row taken from the other end of the sample's sequence].
+template <int Units>
+TSHAPE_NOINLINE void join_directions(const float* f, const float* b, float* y, int batch, int steps) {
+  constexpr int units = Units;
+  TSHAPE_NO_UNROLL for (int n = 0; n < batch; ++n)
+    TSHAPE_NO_UNROLL for (int t = 0; t < steps; ++t) {
+      const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
+      const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
+      std::copy_n(f + row * units, units, y + row * 2 * units);
+      std::copy_n(b + back_row * units, units, y + row * 2 * units + units);
+    }
+}
+/// The inverse: each direction's share of dy, the backward one's rows back in its own order.
+template <int Units>
+TSHAPE_NOINLINE void split_directions(const float* dy, float* df, float* db, int batch, int steps) {
+  constexpr int units = Units;
+  TSHAPE_NO_UNROLL for (int n = 0; n < batch; ++n)
+    TSHAPE_NO_UNROLL for (int t = 0; t < steps; ++t) {
+      const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
+      const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
+      std::copy_n(dy + row * 2 * units, units, df + row * units);
+      std::copy_n(dy + row * 2 * units + units, units, db + back_row * units);
+    }
+}
+}  // namespace detail
 
 template <class Layer>
 struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
@@ -116,15 +147,7 @@ struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
       float* db = df + half_floats(batch);
       float* dx_back = db + half_floats(batch);
       float* rest = dx_back + round(static_cast<std::size_t>(batch) * detail::sample_size<In>);
-      // The merge's inverse: each direction's share of dy, the backward one's back in its own order.
-      constexpr int steps = half_shape::rank == 2 ? T : 1;
-      for (int n = 0; n < batch; ++n)
-        for (int t = 0; t < steps; ++t) {
-          const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
-          const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
-          std::copy_n(dy + row * 2 * U, U, df + row * U);
-          std::copy_n(dy + row * 2 * U + U, U, db + back_row * U);
-        }
+      detail::split_directions<U>(dy, df, db, batch, steps);
       forward_.backward(x, f, df, dx, batch, fs, rest, grad.forward_, ctx);
       backward_.backward(x, b, db, dx ? dx_back : nullptr, batch, bs, rest, grad.backward_, ctx);
       if (dx)
@@ -151,16 +174,8 @@ struct Bidirectional : detail::functional_call<Bidirectional<Layer>> {
     static constexpr std::size_t round(std::size_t n) { return kernels::recurrent::detail::round_floats(n); }
     // Rows of U units: one per sample, or per sample and timestep. Keras reverses the backward
     // layer's sequence in time before the merge (whatever the wrapped layer's go_backwards).
-    static void merge(const float* f, const float* b, float* y, int batch) {
-      constexpr int steps = half_shape::rank == 2 ? T : 1;
-      for (int n = 0; n < batch; ++n)
-        for (int t = 0; t < steps; ++t) {
-          const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
-          const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
-          std::copy_n(f + row * U, U, y + row * 2 * U);
-          std::copy_n(b + back_row * U, U, y + row * 2 * U + U);
-        }
-    }
+    static constexpr int steps = half_shape::rank == 2 ? T : 1;
+    static void merge(const float* f, const float* b, float* y, int batch) { detail::join_directions<U>(f, b, y, batch, steps); }
 
     template <class Self, class F>
     static constexpr void each_weight(Self& self, F& f, std::string_view wrapped_name) {
