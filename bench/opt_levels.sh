@@ -3,11 +3,13 @@
 #
 # CMake's RelWithDebInfo and many projects build at -O2, so tshape's kernels must not need -O3 to be
 # fast. This compiles bench/everyday_model.cpp (the everyday model of bench/compile/everyday.cpp and
-# each of its layers) and bench/recurrent.cpp (GRU and LSTM steps and sequences) four times each
+# each of its layers) and bench/recurrent.cpp (GRU and LSTM steps and sequences) five times each
 # (-std=c++20 -march=native -DNDEBUG, OpenBLAS linked as the tests do), one compile at a time, then
-# runs the eight binaries in interleaved rounds (each round runs every binary once) and keeps each
+# runs the ten binaries in interleaved rounds (each round runs every binary once) and keeps each
 # case's best time over the rounds: on a shared machine the minimum is the steadiest figure. It
-# prints a Markdown table with the -O2 / -O3 ratio per compiler (above 1: -O2 is slower).
+# prints a Markdown table with the -O2 / -O3 ratio per compiler (above 1: -O2 is slower), and a fifth
+# build, clang -O2 -fno-unroll-loops, with its ratio to clang -O2: the flag that makes clang's code
+# (and compile time) much smaller, since tshape's kernels unroll their own tiles (docs/guide.md).
 #
 # Usage: bench/opt_levels.sh [rounds] [seconds per run]     (defaults 3 and 1; ~5 min of compiles)
 # Environment: GXX (default g++), CLANGXX (default clang++), OUT (build directory, default
@@ -25,14 +27,16 @@ clangxx=${CLANGXX:-clang++}
 eigen=${EIGEN:-/usr/include/eigen3}
 programs=${PROGRAMS:-"everyday_model recurrent"}
 headers=${TSHAPE_INCLUDE:-$src/include}
-configs="gcc-O2 gcc-O3 clang-O2 clang-O3"
+configs="gcc-O2 gcc-O3 clang-O2 clang-O3 clang-O2nu"
 mkdir -p "$out"
 
 for p in $programs; do
   for c in $configs; do
     case $c in gcc-*) cxx=$gxx ;; *) cxx=$clangxx ;; esac
+    case $c in *-O2nu) opt="-O2 -fno-unroll-loops" ;; *) opt="-${c#*-}" ;; esac
     echo "building $p ($c)" >&2
-    "$cxx" -std=c++20 "-${c#*-}" -march=native -DNDEBUG -I"$headers" -I"$eigen" \
+    # shellcheck disable=SC2086 # opt is one or two flags
+    "$cxx" -std=c++20 $opt -march=native -DNDEBUG -I"$headers" -I"$eigen" \
       "$src/bench/$p.cpp" -o "$out/$p.$c" -lopenblas -lpthread
   done
 done
@@ -60,11 +64,12 @@ awk -F '\t' '
     return sprintf("%.2f ms", ns / 1e6)
   }
   END {
-    print "| case | g++ -O2 | g++ -O3 | g++ -O2/-O3 | clang -O2 | clang -O3 | clang -O2/-O3 |"
-    print "|---|---|---|---|---|---|---|"
+    print "| case | g++ -O2 | g++ -O3 | g++ -O2/-O3 | clang -O2 | clang -O3 | clang -O2/-O3 | clang -O2 -fno-unroll-loops | that / clang -O2 |"
+    print "|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; ++i) {
       c = order[i]
       g2 = best[c, "gcc-O2"]; g3 = best[c, "gcc-O3"]; c2 = best[c, "clang-O2"]; c3 = best[c, "clang-O3"]
-      printf "| %s | %s | %s | %.2f | %s | %s | %.2f |\n", c, t(g2), t(g3), g2 / g3, t(c2), t(c3), c2 / c3
+      cn = best[c, "clang-O2nu"]
+      printf "| %s | %s | %s | %.2f | %s | %s | %.2f | %s | %.2f |\n", c, t(g2), t(g3), g2 / g3, t(c2), t(c3), c2 / c3, t(cn), cn / c2
     }
   }' "$results"

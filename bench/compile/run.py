@@ -11,6 +11,7 @@ of them), and the best of the rounds is reported beside its aim.
                                             # CMake's target_precompile_headers does it
   bench/compile/run.py --repeat 1 cnn50     # one source, one round
   bench/compile/run.py --include other/include --cxx g++-12
+  bench/compile/run.py --no-syntax --extra -fno-unroll-loops   # and -O2 with these flags added
 """
 import argparse
 import os
@@ -32,7 +33,8 @@ SOURCES = [
 ]
 MODES = [("O2", ["-O2", "-c"]), ("syntax", ["-fsyntax-only"])]
 PCH_MODE = ("pch", ["-O2", "-c"])
-COLUMN = {"O2": "-O2", "syntax": "-fsyntax-only", "pch": "-O2, umbrella precompiled"}
+EXTRA_MODE = ("extra", ["-O2", "-c"])
+COLUMN = {"O2": "-O2", "syntax": "-fsyntax-only", "pch": "-O2, umbrella precompiled", "extra": "-O2 {extra}"}
 
 
 def precompile(cxx, include, tmp):
@@ -73,11 +75,15 @@ def main():
     ap.add_argument("--include", default=os.path.join(ROOT, "include"), help="tshape's include directory")
     ap.add_argument("--no-syntax", action="store_true", help="skip the -fsyntax-only column")
     ap.add_argument("--pch", action="store_true", help="add a column at -O2 with the umbrella header precompiled")
+    ap.add_argument("--extra", action="append", default=[],
+                    help="add a column at -O2 with this flag too (repeatable), e.g. --extra=-fno-unroll-loops")
     args = ap.parse_args()
 
     compilers = args.cxx or ["g++-12", "clang++-14"]
     sources = [s for s in SOURCES if not args.sources or s[0] in args.sources]
     modes = (MODES[:1] if args.no_syntax else MODES) + ([PCH_MODE] if args.pch else [])
+    if args.extra:
+        modes.append((EXTRA_MODE[0], EXTRA_MODE[1] + args.extra))
     configs = [(s, c, m) for s in sources for c in compilers for m in modes]
     best = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +113,7 @@ def main():
     rule = "|---|---|"
     for cxx in compilers:
         for mode, _ in modes:
-            head += f" {cxx} {COLUMN[mode]} |"
+            head += f" {cxx} {COLUMN[mode].format(extra=' '.join(args.extra))} |"
             rule += "---|"
     head += " aim met |" + (" aim met, precompiled |" if args.pch else "")
     rule += "---|" + ("---|" if args.pch else "")
