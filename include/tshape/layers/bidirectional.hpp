@@ -37,25 +37,23 @@ namespace detail {
 /// y rows = [forward row | backward row taken from the other end of the sample's sequence].
 template <int Units>
 TSHAPE_NOINLINE void join_directions(const float* f, const float* b, float* y, int batch, int steps) {
-  constexpr int units = Units;
   TSHAPE_NO_UNROLL for (int n = 0; n < batch; ++n)
     TSHAPE_NO_UNROLL for (int t = 0; t < steps; ++t) {
       const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
       const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
-      std::copy_n(f + row * units, units, y + row * 2 * units);
-      std::copy_n(b + back_row * units, units, y + row * 2 * units + units);
+      std::copy_n(f + row * Units, Units, y + row * 2 * Units);
+      std::copy_n(b + back_row * Units, Units, y + row * 2 * Units + Units);
     }
 }
 /// The inverse: each direction's share of dy, the backward one's rows back in its own order.
 template <int Units>
 TSHAPE_NOINLINE void split_directions(const float* dy, float* df, float* db, int batch, int steps) {
-  constexpr int units = Units;
   TSHAPE_NO_UNROLL for (int n = 0; n < batch; ++n)
     TSHAPE_NO_UNROLL for (int t = 0; t < steps; ++t) {
       const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(n) * steps + t;
       const std::ptrdiff_t back_row = static_cast<std::ptrdiff_t>(n) * steps + (steps - 1 - t);
-      std::copy_n(dy + row * 2 * units, units, df + row * units);
-      std::copy_n(dy + row * 2 * units + units, units, db + back_row * units);
+      std::copy_n(dy + row * 2 * Units, Units, df + row * Units);
+      std::copy_n(dy + row * 2 * Units + Units, Units, db + back_row * Units);
     }
 }
 }  // namespace detail
