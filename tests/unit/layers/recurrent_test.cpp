@@ -27,6 +27,18 @@ static_assert(std::is_same_v<decltype(Bidirectional<LSTM<16, ReturnSequences>>::
 static_assert(std::is_same_v<decltype(Bidirectional<Dense<4>>::infer(Shape<10, 8>{})),
                              mismatch<error::NOT_RECURRENT, error::layer_is_not_recurrent<Dense<4>>>>);
 static_assert(is_mismatch_v<decltype(Bidirectional<GRU<4>>::infer(Shape<8>{}))>);
+// Keras' merge_mode: sum, mul and ave keep the wrapped layer's units; concat is the default.
+static_assert(std::is_same_v<decltype(Bidirectional<GRU<16>, MergeMode::sum>::infer(Shape<10, 8>{})), Shape<16>>);
+static_assert(std::is_same_v<decltype(Bidirectional<LSTM<16, ReturnSequences>, MergeMode::ave>::infer(Shape<10, 8>{})),
+                             Shape<10, 16>>);
+static_assert(std::is_same_v<decltype(Bidirectional<GRU<16>, MergeMode::concat>::infer(Shape<10, 8>{})), Shape<32>>);
+static_assert(Bidirectional<GRU<16>, MergeMode::mul>::bind<Shape<10, 8>>::param_count == 2 * 1248);
+// An option that is not a merge mode, and two merge modes, are option mistakes.
+static_assert(std::is_same_v<decltype(Bidirectional<GRU<4>, Padding::same>::infer(Shape<10, 8>{})),
+                             mismatch<error::UNKNOWN_OPTION, error::not_an_option_of_it<Padding::same>,
+                                      error::it_takes<MergeMode::concat, MergeMode::sum, MergeMode::mul, MergeMode::ave>>>);
+static_assert(std::is_same_v<decltype(Bidirectional<GRU<4>, MergeMode::sum, MergeMode::ave>::infer(Shape<10, 8>{})),
+                             mismatch<error::REPEATED_OPTION, error::given_together<MergeMode::sum, MergeMode::ave>>>);
 
 // Keras' parameter counts.
 static_assert(GRU<16>::bind<Shape<10, 8>>::param_count == 1248);
@@ -205,4 +217,51 @@ TEST_CASE("seeds 003/004: ReturnSequences, then GlobalAveragePooling1D, then Den
   Tensor<float, Shape<3, 10>> expected;
   layer<2>(net).forward(mean.data(), expected.data(), 3, nullptr);
   tshape_test::require_close(y, expected, 1e-5, 1e-6);
+}
+
+namespace {
+// Bidirectional<Layer, Mode> against the concatenating one with the same weights: each output row is
+// Mode applied to the two halves of the concatenated row (which the PyTorch references check).
+template <class Layer, class Mode>
+void check_merge_mode(int batch) {
+  using Cat = Sequential<Input<6, 3>, Bidirectional<Layer>>;
+  using Merged = Sequential<Input<6, 3>, Bidirectional<Layer, Mode>>;
+  constexpr int U = Layer::units;
+  static_assert(last_extent_v<typename Cat::output_shape> == 2 * U);
+  static_assert(last_extent_v<typename Merged::output_shape> == U);
+  static_assert(Merged::param_count == Cat::param_count);
+  auto cat = make_model<Cat>(5);
+  auto merged = make_model<Merged>(6);
+  layer<0>(merged).forward_layer() = layer<0>(cat).forward_layer();
+  layer<0>(merged).backward_layer() = layer<0>(cat).backward_layer();
+  Tensor<float, Shape<dyn, 6, 3>> x(batch);
+  tshape_test::random_floats rnd(11);
+  rnd.fill(x);
+  const auto yc = cat(x);
+  const auto ym = merged(x);
+  REQUIRE(static_cast<std::ptrdiff_t>(ym.size()) * 2 == static_cast<std::ptrdiff_t>(yc.size()));
+  std::vector<float> expected(ym.size());
+  for (std::size_t r = 0; r < expected.size() / U; ++r)
+    for (int j = 0; j < U; ++j) {
+      const float f = yc.data()[r * 2 * U + j], b = yc.data()[r * 2 * U + U + j];
+      expected[r * U + j] = std::is_same_v<Mode, MergeMode::sum>   ? f + b
+                            : std::is_same_v<Mode, MergeMode::mul> ? f * b
+                                                                   : (f + b) / 2;
+    }
+  tshape_test::require_close(ym, expected, 1e-6, 1e-6);
+}
+}  // namespace
+
+TEST_CASE("Bidirectional: merge_mode sum, mul and ave merge what concat puts side by side", "[layers][recurrent]") {
+  check_merge_mode<GRU<5>, MergeMode::sum>(1);
+  check_merge_mode<GRU<5, ReturnSequences>, MergeMode::sum>(3);
+  check_merge_mode<LSTM<4, ReturnSequences>, MergeMode::mul>(2);
+  check_merge_mode<LSTM<4, GoBackwards>, MergeMode::mul>(1);
+  check_merge_mode<SimpleRNN<3, ReturnSequences, GoBackwards>, MergeMode::ave>(3);
+  check_merge_mode<GRU<9, ResetAfter<false>>, MergeMode::ave>(2);
+  // Keras' summary of Bidirectional(GRU(16, return_sequences=True), merge_mode="sum").
+  using Net = Sequential<Input<10, 8>, Bidirectional<GRU<16, ReturnSequences>, MergeMode::sum>, Dense<1>>;
+  constexpr auto s = summary<Net>();
+  static_assert(s.rows[0].class_name == "Bidirectional" && s.rows[0].output_shape == "(None, 10, 16)");
+  static_assert(s.rows[0].params == 2 * 1248 && s.rows[1].params == 17);
 }

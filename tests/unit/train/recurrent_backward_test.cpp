@@ -58,6 +58,8 @@ TEST_CASE("forward_train of the recurrent layers gives forward's outputs", "[tra
   check_forward_train<Sequential<Input<5, 3>, SimpleRNN<7, ReLU, ReturnSequences>>>(3);
   check_forward_train<Sequential<Input<5, 3>, SimpleRNN<4, GoBackwards>>>(2);
   check_forward_train<Sequential<Input<5, 3>, Bidirectional<GRU<4, ReturnSequences>>>>(3);
+  check_forward_train<Sequential<Input<5, 3>, Bidirectional<GRU<4, ReturnSequences>, MergeMode::mul>>>(3);
+  check_forward_train<Sequential<Input<5, 3>, Bidirectional<LSTM<4>, MergeMode::ave>>>(2);
   check_forward_train<Sequential<Input<5, 3>, Bidirectional<LSTM<4, GoBackwards>>>>(3);
   check_forward_train<Sequential<Input<40, 16>, GRU<32>, Dense<2, Softmax>>>(17);
 }
@@ -112,6 +114,15 @@ TEST_CASE("backward: Bidirectional of each recurrent layer matches finite differ
   check_gradients<Sequential<Input<5, 3>, Bidirectional<LSTM<7, GoBackwards>>>>(1, smooth());
   check_gradients<Sequential<Input<5, 3>, Bidirectional<SimpleRNN<4, ReturnSequences, UseBias<false>>>>>(3, smooth());
   check_gradients<Sequential<Input<5, 3>, Bidirectional<SimpleRNN<7>>>>(3, smooth());
+}
+
+TEST_CASE("backward: Bidirectional's merge modes match finite differences", "[train][backward][recurrent]") {
+  check_gradients<Sequential<Input<5, 3>, Bidirectional<GRU<4>, MergeMode::sum>>>(1, smooth());
+  check_gradients<Sequential<Input<5, 3>, Bidirectional<GRU<5, ReturnSequences>, MergeMode::sum>>>(3, smooth());
+  check_gradients<Sequential<Input<5, 3>, Bidirectional<LSTM<4, ReturnSequences>, MergeMode::mul>>>(3, smooth());
+  check_gradients<Sequential<Input<5, 3>, Bidirectional<SimpleRNN<4, GoBackwards>, MergeMode::mul>>>(2, smooth());
+  check_gradients<Sequential<Input<5, 3>, Bidirectional<GRU<4, ReturnSequences, ResetAfter<false>>, MergeMode::ave>,
+                             Dense<2, Tanh>>>(3, smooth());
 }
 
 TEST_CASE("backward: stacked recurrent layers with Dense on top match finite differences", "[train][backward][recurrent]") {
