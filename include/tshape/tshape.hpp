@@ -59,6 +59,7 @@
 #include "layers/position_embedding.hpp"
 #include "layers/recurrent.hpp"
 #include "layers/repeat_vector.hpp"
+#include "layers/rescaling.hpp"
 #include "layers/reshape.hpp"
 #include "layers/separable_conv2d.hpp"
 #include "layers/simple_rnn.hpp"

@@ -252,6 +252,9 @@ struct an_activation {};
 template <int N> struct units {};
 template <int Num, int Den> struct epsilon {};  // Epsilon<Num, Den>: a positive fraction
 template <class Momentum> struct momentum_in_0_1 {};  // Momentum<Num, Den>: a fraction in [0, 1)
+template <int Den> struct scale_denominator_must_be_positive {};  // Rescaling<Num, Den>
+struct scale_is_zero_write_the_fraction_as_Rescaling_Num_Den {};  // Rescaling<1/255>, which is Rescaling<0>
+template <class Offset> struct offset_denominator_must_be_positive {};  // Offset<Num, Den>
 template <int N> struct input_dim {};
 template <int N> struct output_dim {};
 template <int N> struct num_heads {};
