@@ -22,7 +22,8 @@
 // TFLite), GlobalAveragePooling 1D/2D (TFLite's Mean, requantized), GlobalMaxPooling 1D/2D, ReLU, ReLU6,
 // Sigmoid, Tanh and Softmax (the last axis) as layers, BatchNormalization right after a Dense, Conv1D,
 // Conv2D or DepthwiseConv2D without activation (folded into its weights and bias, as TFLite's converter
-// does), and the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference).
+// does), the layers that only move or drop values (Flatten, Reshape, Dropout: identities at inference),
+// and Rescaling (a 256-entry table from its input's quantization to its calibrated output's).
 // Anything else is a compile error that names the layer. A model of Dense layers quantizes at compile time: with constant weights
 // (from_weights) and constant calibration data, the compiler builds the int8 model and it lives in
 // flash (Conv1D's and Conv2D's weights are not constexpr-readable yet, so a model with one quantizes at run time).
@@ -67,6 +68,7 @@
 #include "../layers/global_max_pooling2d.hpp"
 #include "../layers/max_pooling1d.hpp"
 #include "../layers/max_pooling2d.hpp"
+#include "../layers/rescaling.hpp"
 #include "../layers/reshape.hpp"
 #include "sequential.hpp"
 
@@ -79,8 +81,8 @@
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
   "tshape: quantize() does not handle this layer yet (it takes Dense, Conv1D, Conv2D and DepthwiseConv2D with "   \
   "Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the ReLU, ReLU6, Sigmoid, Tanh and Softmax layers, MaxPooling " \
-  "and AveragePooling 1D/2D, GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape and Dropout; "     \
-  "BatchNormalization right after a Dense or convolution without activation, folded into it)"
+  "and AveragePooling 1D/2D, GlobalAveragePooling and GlobalMaxPooling 1D/2D, Flatten, Reshape, Dropout and "    \
+  "Rescaling; BatchNormalization right after a Dense or convolution without activation, folded into it)"
 
 namespace tshape {
 
@@ -100,7 +102,8 @@ struct fix_with_the_float_call_or_quantize_input {};
 namespace detail::quant {
 using kernels::quant::affine;
 
-enum class kind { dense, conv, depthwise, max_pool, average_pool, global_average, global_max, identity, clamp, folded, unsupported };
+enum class kind { dense, conv, depthwise, max_pool, average_pool, global_average, global_max, identity, clamp, folded, table,
+                  unsupported };
 using kernels::quant::fused;
 
 /// The activations the requantization's clamp is (TFLite's fused activations), and which.
@@ -212,6 +215,9 @@ template <int... D>
 struct spec<Reshape<D...>> : spec_of_kind<kind::identity> {};
 template <class R>
 struct spec<Dropout<R>> : spec_of_kind<kind::identity> {};
+/// Rescaling: an element-wise map of int8 values, a table from its input's quantization to its own.
+template <int N, int D, class... O>
+struct spec<Rescaling<N, D, O...>> : spec_of_kind<kind::table> {};
 template <>
 struct spec<ReLU> : spec_of_kind<kind::clamp, fused::relu> {};
 template <>
@@ -304,6 +310,11 @@ struct mean_stage {
 struct plain_stage {
   static constexpr std::size_t bytes = 0;
 };
+/// An element-wise int8 map (Rescaling): its 256 outputs.
+struct table_stage {
+  kernels::quant::activation_table table{};
+  static constexpr std::size_t bytes = 256;
+};
 /// What an int8 activation stage keeps: Logistic and Tanh a table of their 256 outputs (computed with
 /// the reference kernels when quantizing), Softmax its input multiplier, shift and diff_min.
 template <nonlinear A>
@@ -388,6 +399,10 @@ struct stage_of<GlobalAveragePooling2D, InShape, OutShape> {
 template <class InShape, class OutShape>
 struct stage_of<GlobalAveragePooling1D, InShape, OutShape> {
   using type = mean_stage;
+};
+template <int N, int D, class... O, class InShape, class OutShape>
+struct stage_of<Rescaling<N, D, O...>, InShape, OutShape> {
+  using type = table_stage;
 };
 
 /// The depth and width of the Dense a Dense or Conv2D (on patches) is.
@@ -608,6 +623,8 @@ constexpr auto calibrate(const Net& net, const X& x, int samples) {
           batch_norm_affine(bn, static_cast<int>(k % channels), scale, shift);
           next[k] = cur[k] * scale + shift;
         }
+      } else if constexpr (spec<L>::value == kind::table) {
+        for (std::size_t k = 0; k < out_size; ++k) next[k] = cur[k] * L::scale + L::offset;
       } else {
         for (std::size_t k = 0; k < out_size; ++k) next[k] = apply_fused(spec<L>::act, cur[k]);
       }
@@ -752,6 +769,8 @@ class Quantized {
           const kernels::quant::mean_params p{st.multiplier, st.shift, tensors[i].zero_point, tensors[i + 1].zero_point};
           kernels::quant::mean(batch, cells, channels, cur, p, out);
         }
+      } else if constexpr (spec_at<i>::value == detail::quant::kind::table) {
+        kernels::quant::lookup(cur, out, static_cast<std::ptrdiff_t>(count), std::get<i>(stages).table);
       } else if constexpr (spec_at<i>::value == detail::quant::kind::clamp) {
         // ReLU and ReLU6 as layers keep their input's quantization and clamp, as a fused one would.
         const auto r = kernels::quant::activation_range(spec_at<i>::act, tensors[i]);
@@ -972,6 +991,11 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
         q.tensors[i + 1] = t_out;
         std::get<i>(q.stages).multiplier = m.value;
         std::get<i>(q.stages).shift = m.shift;
+      } else if constexpr (S::value == detail::quant::kind::table) {
+        // Rescaling: its own output quantization, from its calibrated range, and the table to it.
+        const auto t_out = kernels::quant::choose_activation(lo[i + 1], hi[i + 1]);
+        std::get<i>(q.stages).table = kernels::quant::affine_table(q.tensors[i], t_out, L::scale, L::offset);
+        q.tensors[i + 1] = t_out;
       } else {
         // Pools (TFLite keeps the input's quantization on MaxPool and AveragePool), the ReLU and ReLU6
         // layers (a clamp in the input's quantization) and the layers that move values.

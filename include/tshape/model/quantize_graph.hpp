@@ -53,8 +53,8 @@
 #define TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH                                                                     \
   "tshape: quantize() does not handle this layer of a functional model (it takes the layers it takes in a "      \
   "Sequential: Dense, Conv1D, Conv2D and DepthwiseConv2D with Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the " \
-  "activation layers, the poolings, Flatten, Reshape, Dropout, a BatchNormalization that is the only reader of " \
-  "a Dense or convolution without activation; and Add, Concatenate)"
+  "activation layers, the poolings, Flatten, Reshape, Dropout, Rescaling, a BatchNormalization that is the only " \
+  "reader of a Dense or convolution without activation; and Add, Concatenate)"
 
 namespace tshape {
 
@@ -557,6 +557,8 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
         const q8::mean_params m{st.multiplier, st.shift, tensors[static_cast<std::size_t>(p)].zero_point, tensors[K].zero_point};
         q8::mean(batch, cells, channels, cur, m, out);
       }
+    } else if constexpr (S::value == detail::quant::kind::table) {
+      q8::lookup(cur, out, static_cast<std::ptrdiff_t>(count), st.table);
     } else if constexpr (S::value == detail::quant::kind::clamp) {
       const auto r = q8::activation_range(S::act, tensors[static_cast<std::size_t>(p)]);
       for (std::size_t k = 0; k < count; ++k) out[k] = static_cast<std::int8_t>(cur[k] < r.min ? r.min : cur[k] > r.max ? r.max : cur[k]);
@@ -870,6 +872,11 @@ Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Mo
           q.tensors[k] = t_out;
           st.multiplier = m.value;
           st.shift = m.shift;
+        } else if constexpr (S::value == dq::kind::table) {
+          // Rescaling: its own output quantization, from its calibrated range, and the table to it.
+          const auto t_out = q8::choose_activation(lo[k], hi[k]);
+          st.table = q8::affine_table(q.tensors[p], t_out, L::scale, L::offset);
+          q.tensors[k] = t_out;
         } else {
           // Pools, ReLU/ReLU6 layers, the layers that move values, a folded BatchNormalization: the
           // input's quantization.

@@ -610,3 +610,42 @@ TEST_CASE("quantize: an Add of three inputs, one broadcast, is the chain of TFLi
   q.forward({x.data()}, {y32.data(), s32.data()}, arena);
   CHECK(std::vector<float>(y.begin(), y.end()) == y32);
 }
+
+namespace quantize_graph_test {
+// Rescaling on one branch of a graph: each application its own table into its own quantization.
+constexpr auto rs_photo = Input<5, 5, 3>{};
+constexpr auto rs_unit = Rescaling<1, 255>{}(rs_photo);
+constexpr auto rs_features = Conv2D<4, Conv3, Padding::same, ReLU>{}(rs_unit);
+constexpr auto rs_halved = Rescaling<1, 2, Offset<1, 4>>{}(rs_features);
+constexpr auto rs_out = Dense<2>{}(GlobalAveragePooling2D{}(Add{}(rs_features, rs_halved)));
+using Rescaled = decltype(model(rs_photo, rs_out));
+}  // namespace quantize_graph_test
+
+TEST_CASE("quantize: Rescaling in a graph maps each value through its table", "[quant]") {
+  using Net = Rescaled;
+  auto net = make_model<Net>(81);
+  Tensor<float, Shape<dyn, 5, 5, 3>> calibration(48), x(20);
+  fill(calibration, 82, 0.0f, 255.0f);
+  fill(x, 83, 0.0f, 255.0f);
+  const auto q = quantize(*net, calibration);
+  const auto t_in = q.quantization_of(rs_features), t_out = q.quantization_of(rs_halved);
+  const auto& table = std::get<node_of<Net>(rs_halved)>(q.stages).table;
+  // Each entry is the step nearest its value's (within half a step; a tie may go either way).
+  for (int v = -128; v <= 127; ++v) {
+    const double value = static_cast<double>(t_in.scale) * (v - t_in.zero_point) * 0.5 + 0.25;
+    const double step = std::clamp(value / t_out.scale + t_out.zero_point, -128.0, 127.0);
+    CHECK(std::fabs(table[static_cast<std::size_t>(v + 128)] - step) <= 0.5 + 1e-4);
+  }
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  const auto& last = layer(net, rs_out);
+  float most = 0.0f;
+  for (int c = 0; c < 2; ++c) {
+    float sum = 0.0f;
+    for (int k = 0; k < 4; ++k) sum += std::fabs(last.kernel()(k, c));
+    most = std::max(most, sum);
+  }
+  // A few steps of the Add's quantization on each input of the last Dense, plus two output steps.
+  const float bound = 3 * q.quantization_of(Add{}(rs_features, rs_halved)).scale * most + 2 * q.output_quantization().scale;
+  check_close(y, yf, 20, 2, bound, 18);
+}

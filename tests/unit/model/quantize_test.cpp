@@ -6,6 +6,7 @@
 #include <tshape/layers/dense.hpp>
 #include <tshape/layers/dropout.hpp>
 #include <tshape/layers/flatten.hpp>
+#include <tshape/layers/rescaling.hpp>
 #include <tshape/layers/reshape.hpp>
 #include <tshape/model/model_ptr.hpp>
 #include <tshape/model/quantize.hpp>
@@ -115,6 +116,15 @@ constexpr Tiny tiny = from_weights<Tiny>(tiny_weights);
 // Flat: a constant expression may not walk from one row of a 2-D array into the next.
 constexpr float tiny_data[6] = {1.0f, -2.0f, 0.5f, -0.5f, 1.5f, 2.0f};
 constexpr auto tiny_q = quantize(tiny, TensorView<const float, Shape<2, 3>>(tiny_data));
+// The same with a Rescaling first, whose table the compiler computes too.
+using TinyRescaled = Sequential<Input<3>, Rescaling<1, 2, Offset<1>>, Dense<2, ReLU>>;
+constexpr TinyRescaled tiny_rescaled = from_weights<TinyRescaled>(tiny_weights);
+constexpr auto tiny_rescaled_q = quantize(tiny_rescaled, TensorView<const float, Shape<2, 3>>(tiny_data));
+// [-2, 2] halved and shifted by 1 is [0, 2]: scale 2/255, zero point -128; input -2 (step -128 - 0.5
+// -> -129, saturated) is 0, step -128.
+static_assert(tiny_rescaled_q.tensors[1].zero_point == -128);
+static_assert(std::get<0>(tiny_rescaled_q.stages).table[0] == -128);
+static_assert(std::get<0>(tiny_rescaled_q.stages).table[255] == 127);
 }  // namespace
 
 TEST_CASE("quantize is constexpr: the quantized model and its memory are known to the compiler", "[quant]") {
@@ -210,4 +220,40 @@ TEST_CASE("quantize: a 1x1 Conv2D with stride 2 (window rows of whole 4-byte gro
   // last tile reads past the copy).
   static_assert(g0.padded_bytes() == 140 && g0.patch_bytes() == 48 && g0.scratch_bytes() == 140 + g0.amx_slack_bytes());
   STATIC_REQUIRE(std::remove_cvref_t<decltype(q)>::arena_bytes(1) == 2 * 256 + 12 * 180);
+}
+
+TEST_CASE("quantize: Rescaling is a table from its input's quantization to its own", "[quant]") {
+  // Keras' image pipeline: pixels 0..255, Rescaling(1./127.5, offset=-1), then the network.
+  using Net = Sequential<Input<6, 6, 3>, Rescaling<2, 255, Offset<-1>>, Conv2D<4, Kernel<3>, Padding::same, ReLU>,
+                         GlobalAveragePooling2D, Dense<3>>;
+  auto net = make_model<Net>(3);
+  Tensor<float, Shape<dyn, 6, 6, 3>> calibration(32), x(5);
+  tshape_test::random_floats rnd(4);
+  for (auto& v : calibration) v = static_cast<float>(static_cast<int>(rnd(0.0f, 256.0f)));
+  calibration.data()[0] = 0.0f;  // the whole pixel range
+  calibration.data()[1] = 255.0f;
+  for (auto& v : x) v = static_cast<float>(static_cast<int>(rnd(0.0f, 256.0f)));
+  const auto q = quantize(*net, calibration);
+  // Pixels 0..255 quantize as scale 1, zero point -128, and -1..1 as 2/255 and -1 (TFLite's choice:
+  // the zero point -0.5, rounded away from zero).
+  CHECK(q.tensors[0].scale == 1.0f);
+  CHECK(q.tensors[0].zero_point == -128);
+  CHECK(std::fabs(q.tensors[1].scale - 2.0f / 255) < 1e-6f);
+  CHECK(q.tensors[1].zero_point == -1);
+  // Each int8 pixel maps to the step nearest its rescaled value: pixel p is step p - 127.5, a tie,
+  // which the float math (fused into a multiply-add or not) breaks either way.
+  const auto& table = std::get<0>(q.stages).table;
+  for (int v = -128; v <= 127; ++v) {
+    const double rescaled = (v + 128) * (2.0 / 255) - 1.0;
+    const double step = std::clamp(rescaled / q.tensors[1].scale + q.tensors[1].zero_point, -128.0, 127.0);
+    INFO("pixel " << v + 128);
+    CHECK(std::fabs(table[static_cast<std::size_t>(v + 128)] - step) <= 0.5 + 1e-4);
+  }
+  static_assert(decltype(q)::param_bytes > 256);  // the table is part of the parameters
+  // The int8 model follows the float one.
+  const auto y = q(x);
+  const auto yf = (*net)(x);
+  float most = 0;
+  for (int i = 0; i < yf.size(); ++i) most = std::max(most, std::fabs(yf.data()[i]));
+  for (int i = 0; i < yf.size(); ++i) CHECK(std::fabs(y.data()[i] - yf.data()[i]) <= 0.05f * most + 1e-3f);
 }

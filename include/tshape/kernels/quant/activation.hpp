@@ -220,6 +220,19 @@ constexpr activation_table tanh_table(const tanh_params& p) {
   for (int v = -128; v <= 127; ++v) t[static_cast<std::size_t>(v + 128)] = tanh(static_cast<std::int8_t>(v), p);
   return t;
 }
+/// The table of y = x * scale + offset (Keras' Rescaling) from `in`'s quantization to `out`'s: each
+/// input's value in float, as the float layer computes it, then rounded to out's nearest step (halves
+/// away from zero) and saturated.
+constexpr activation_table affine_table(affine in, affine out, float scale, float offset) {
+  activation_table t{};
+  for (int v = -128; v <= 127; ++v) {
+    const float x = in.scale * static_cast<float>(v - in.zero_point);
+    const float y = x * scale + offset;
+    const double q = round(static_cast<double>(y) / static_cast<double>(out.scale)) + out.zero_point;
+    t[static_cast<std::size_t>(v + 128)] = static_cast<std::int8_t>(q < -128.0 ? -128.0 : q > 127.0 ? 127.0 : q);
+  }
+  return t;
+}
 /// y[i] = table[x[i] + 128] for n values; y may be x.
 constexpr void lookup(const std::int8_t* x, std::int8_t* y, std::ptrdiff_t n, const activation_table& table) {
   for (std::ptrdiff_t i = 0; i < n; ++i) y[i] = table[static_cast<std::size_t>(x[i] + 128)];
