@@ -72,6 +72,20 @@ kq::requantization requant(const St& st, kq::affine in, std::int32_t out_zero_po
                             in.zero_point,   out_zero_point, st.min,           st.max};
 }
 
+/// The largest sum of |weights| into one output of a Dense: how far an error of one step on each
+/// input can move an output.
+template <class D>
+float largest_column_sum(const D& dense) {
+  const auto k = dense.kernel();
+  float most = 0.0f;
+  for (int c = 0; c < k.extent(1); ++c) {
+    float sum = 0.0f;
+    for (int r = 0; r < k.extent(0); ++r) sum += std::fabs(k(r, c));
+    most = std::max(most, sum);
+  }
+  return most;
+}
+
 template <class Y, class F>
 void check_close(const Y& y, const F& yf, int rows_count, int classes, float tolerance, int min_agree) {
   int agree = 0;
@@ -435,13 +449,7 @@ TEST_CASE("quantize: Sigmoid and Tanh fused into a Conv2D and a DepthwiseConv2D 
   const auto yf = (*net)(x);
   // The output is narrow (a Dense of averages of bounded values), so the bound is in the Add's steps:
   // two of them on each input of the last Dense, through its weights, plus two output steps.
-  const auto& last = layer(net, Dense<2>{}(GlobalAveragePooling2D{}(mixed)));
-  float most = 0.0f;
-  for (int c = 0; c < 2; ++c) {
-    float sum = 0.0f;
-    for (int k = 0; k < 3; ++k) sum += std::fabs(last.kernel()(k, c));
-    most = std::max(most, sum);
-  }
+  const float most = largest_column_sum(layer(net, Dense<2>{}(GlobalAveragePooling2D{}(mixed))));
   const float bound = 2 * q.quantization_of(mixed).scale * most + 2 * q.output_quantization().scale;
   check_close(y, yf, 30, 2, bound, 27);
 }
@@ -638,13 +646,7 @@ TEST_CASE("quantize: Rescaling in a graph maps each value through its table", "[
   }
   const auto y = q(x);
   const auto yf = (*net)(x);
-  const auto& last = layer(net, rs_out);
-  float most = 0.0f;
-  for (int c = 0; c < 2; ++c) {
-    float sum = 0.0f;
-    for (int k = 0; k < 4; ++k) sum += std::fabs(last.kernel()(k, c));
-    most = std::max(most, sum);
-  }
+  const float most = largest_column_sum(layer(net, rs_out));
   // A few steps of the Add's quantization on each input of the last Dense, plus two output steps.
   const float bound = 3 * q.quantization_of(Add{}(rs_features, rs_halved)).scale * most + 2 * q.output_quantization().scale;
   check_close(y, yf, 20, 2, bound, 18);
