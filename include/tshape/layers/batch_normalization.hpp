@@ -120,7 +120,7 @@ struct batch_normalization_spec : functional_call<Self> {
       const std::ptrdiff_t rows = static_cast<std::ptrdiff_t>(batch) * (detail::sample_size<In> / C);
       if (!uses_batch_statistics(ctx) || rows <= 0) {
         forward(x, y, batch, scratch);
-        for (int i = 0; i < C; ++i) {
+        TSHAPE_NO_UNROLL for (int i = 0; i < C; ++i) {
           mean[i] = mean_[i];
           inv_std[i] = 1.0f / std::sqrt(variance_[i] + epsilon);
         }
@@ -130,7 +130,7 @@ struct batch_normalization_spec : functional_call<Self> {
       kernels::norm::batch_moments(x, rows, C, mean, variance, scratch);
       const float unbiased =
           fused_update ? static_cast<float>(rows) / static_cast<float>(std::max<std::ptrdiff_t>(rows - 1, 1)) : 1.0f;
-      for (int i = 0; i < C; ++i) {
+      TSHAPE_NO_UNROLL for (int i = 0; i < C; ++i) {
         mean_[i] = mean_[i] * momentum + mean[i] * (1.0f - momentum);
         variance_[i] = variance_[i] * momentum + variance[i] * unbiased * (1.0f - momentum);
       }
@@ -138,7 +138,7 @@ struct batch_normalization_spec : functional_call<Self> {
       float* shift = scratch + C;
       kernels::norm::batch_norm_coefficients(C, gamma_.data(), beta_.data(), mean, variance, epsilon, scale, shift);
       kernels::norm::scale_shift(x, y, rows, C, scale, shift);
-      for (int i = 0; i < C; ++i) inv_std[i] = 1.0f / std::sqrt(variance[i] + epsilon);
+      TSHAPE_NO_UNROLL for (int i = 0; i < C; ++i) inv_std[i] = 1.0f / std::sqrt(variance[i] + epsilon);
     }
 
     void backward(const float* x, const float*, const float* dy, float* dx, int batch, const float* saved,
@@ -150,7 +150,7 @@ struct batch_normalization_spec : functional_call<Self> {
       kernels::norm::batch_norm_backward(x, dy, dx, rows, C, gamma_.data(), saved, saved + C,
                                          uses_batch_statistics(ctx), sum_dy, sum_dy_xhat, scratch + 2 * C);
       if (ctx.trainable)
-        for (int i = 0; i < C; ++i) {
+        TSHAPE_NO_UNROLL for (int i = 0; i < C; ++i) {
           grad.gamma_[i] += sum_dy_xhat[i];
           grad.beta_[i] += sum_dy[i];
         }

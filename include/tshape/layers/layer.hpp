@@ -244,7 +244,7 @@ class rng {
 /// model's -O2 time and bought nothing).
 TSHAPE_NOINLINE inline void glorot_uniform_fill(float* w, std::ptrdiff_t n, double fan_in, double fan_out, rng& r) {
   const float limit = static_cast<float>(std::sqrt(6.0 / (fan_in + fan_out)));
-  for (std::ptrdiff_t i = 0; i < n; ++i) w[i] = r.uniform(-limit, limit);
+  TSHAPE_NO_UNROLL for (std::ptrdiff_t i = 0; i < n; ++i) w[i] = r.uniform(-limit, limit);
 }
 template <class View>
 void glorot_uniform(const View& w, double fan_in, double fan_out, rng& r) {

@@ -86,9 +86,8 @@ struct Rescaling : detail::functional_call<Rescaling<Num, Den, Options...>> {
     }
     void backward(const float*, const float*, const float* dy, float* dx, int batch, const float*, float*, bind&,
                   const train_context&) const {
-      if (!dx || batch <= 0) return;
-      const std::ptrdiff_t n = detail::sample_size<In> * batch;
-      for (std::ptrdiff_t i = 0; i < n; ++i) dx[i] = dy[i] * scale;
+      // dx = dy * scale: the offset does not reach the gradient.
+      if (dx && batch > 0) detail::rescale(dy, dx, detail::sample_size<In> * batch, scale, 0.0f);
     }
 
    private:

@@ -48,7 +48,7 @@ TSHAPE_ALWAYS_INLINE typename V::reg apply(typename V::reg a, typename V::reg b)
     if constexpr (Op == op::add)
       return V::add(a, b);
     else if constexpr (Op == op::subtract)
-      return M::sub(a, b);
+      return V::sub(a, b);
     else if constexpr (Op == op::multiply)
       return V::mul(a, b);
     else if constexpr (Op == op::maximum)

@@ -12,7 +12,7 @@ namespace tshape::kernels::norm {
 /// scale and shift (c floats each) from Keras' four arrays; gamma or beta may be null (1 and 0).
 inline void batch_norm_coefficients(int c, const float* gamma, const float* beta, const float* mean,
                                     const float* variance, float epsilon, float* scale, float* shift) {
-  for (int i = 0; i < c; ++i) {
+  TSHAPE_NO_UNROLL for (int i = 0; i < c; ++i) {
     const float s = (gamma ? gamma[i] : 1.0f) / std::sqrt(variance[i] + epsilon);
     scale[i] = s;
     shift[i] = (beta ? beta[i] : 0.0f) - mean[i] * s;
@@ -23,7 +23,7 @@ inline void batch_norm_coefficients(int c, const float* gamma, const float* beta
 template <class V = simd::native>
 void scale_shift(const float* x, float* y, std::ptrdiff_t rows, int c, const float* scale, const float* shift) {
   constexpr int W = V::width;
-  for (std::ptrdiff_t r = 0; r < rows; ++r) {
+  TSHAPE_NO_UNROLL for (std::ptrdiff_t r = 0; r < rows; ++r) {
     const float* xr = x + r * c;
     float* yr = y + r * c;
     int i = 0;

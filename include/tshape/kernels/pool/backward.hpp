@@ -180,7 +180,7 @@ void global_average_pool_backward(const float* dy, float* dx, int batch, int cel
     for (int c = 0; c < channels; c += W) {
       const int lanes = std::min(W, channels - c);
       const reg share = V::mul(detail::load_lanes<V>(dy + static_cast<std::ptrdiff_t>(n) * channels + c, lanes), scale);
-      for (int k = 0; k < cells; ++k) detail::store_lanes<V>(dxs + static_cast<std::ptrdiff_t>(k) * channels + c, share, lanes);
+      TSHAPE_NO_UNROLL for (int k = 0; k < cells; ++k) detail::store_lanes<V>(dxs + static_cast<std::ptrdiff_t>(k) * channels + c, share, lanes);
     }
   }
 }
@@ -199,7 +199,7 @@ void global_max_pool_backward(const float* x, const float* y, const float* dy, f
       const std::ptrdiff_t out = static_cast<std::ptrdiff_t>(n) * channels + c;
       const reg best = detail::load_lanes<V>(y + out, lanes);
       reg pending = detail::load_lanes<V>(dy + out, lanes);
-      for (int k = 0; k < cells; ++k) {
+      TSHAPE_NO_UNROLL for (int k = 0; k < cells; ++k) {
         const std::ptrdiff_t cell = sample + static_cast<std::ptrdiff_t>(k) * channels + c;
         const reg v = detail::load_lanes<V>(x + cell, lanes);
         detail::store_lanes<V>(dx + cell, sel::run(v, best, pending, V::zero()), lanes);

@@ -88,14 +88,14 @@ TSHAPE_ALWAYS_INLINE typename V::reg reduce_cells(const float* p, int cells, std
   const reg start = Max ? V::broadcast(-std::numeric_limits<float>::infinity()) : V::zero();
   reg a0 = start, a1 = start, a2 = start, a3 = start;
   int k = 0;
-  for (; k + 4 <= cells; k += 4) {
+  TSHAPE_NO_UNROLL for (; k + 4 <= cells; k += 4) {
     const float* q = p + k * step;
     a0 = join(a0, load(q));
     a1 = join(a1, load(q + step));
     a2 = join(a2, load(q + 2 * step));
     a3 = join(a3, load(q + 3 * step));
   }
-  for (; k < cells; ++k) a0 = join(a0, load(p + k * step));
+  TSHAPE_NO_UNROLL for (; k < cells; ++k) a0 = join(a0, load(p + k * step));
   return join(join(a0, a1), join(a2, a3));
 }
 
@@ -105,10 +105,10 @@ TSHAPE_ALWAYS_INLINE void global_pool(const float* x, float* y, int batch, int c
   constexpr int W = V::width;
   const int full = channels - channels % W, tail = channels - full;
   const reg scale = V::broadcast(1.0f / static_cast<float>(cells));
-  for (int n = 0; n < batch; ++n) {
+  TSHAPE_NO_UNROLL for (int n = 0; n < batch; ++n) {
     const float* xs = x + static_cast<std::ptrdiff_t>(n) * cells * channels;
     float* yp = y + static_cast<std::ptrdiff_t>(n) * channels;
-    for (int c = 0; c < full; c += W) {
+    TSHAPE_NO_UNROLL for (int c = 0; c < full; c += W) {
       reg acc = reduce_cells<V, Max, false>(xs + c, cells, channels, W);
       if constexpr (!Max) acc = V::mul(acc, scale);
       V::store(yp + c, acc);

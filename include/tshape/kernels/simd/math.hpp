@@ -46,7 +46,6 @@ struct math_ops<avx512> {
   static constexpr __mmask16 all = 0xFFFF;
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm512_maskz_min_ps(all, a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm512_maskz_max_ps(all, a, b); }
-  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return _mm512_maskz_sub_ps(all, a, b); }
   /// -(a * b) - c.
   static TSHAPE_ALWAYS_INLINE reg fnmsub(reg a, reg b, reg c) { return _mm512_maskz_fnmsub_ps(all, a, b, c); }
   /// p * 2^n, n held in the low bits of t (see exp): n added to p's exponent field.
@@ -69,7 +68,6 @@ struct math_ops<avx2> {
   using reg = __m256;
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
-  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
   /// -(a * b) - c.
   static TSHAPE_ALWAYS_INLINE reg fnmsub(reg a, reg b, reg c) { return _mm256_fnmsub_ps(a, b, c); }
   /// p * 2^n, n held in the low bits of t (see exp): n added to p's exponent field.
@@ -92,7 +90,6 @@ struct math_ops<neon> {
   using reg = float32x4_t;
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return vminq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return vmaxq_f32(a, b); }
-  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return vsubq_f32(a, b); }
   /// -(a * b) - c.
   static TSHAPE_ALWAYS_INLINE reg fnmsub(reg a, reg b, reg c) { return vnegq_f32(vfmaq_f32(c, a, b)); }
   /// p * 2^n, n held in the low bits of t (see exp): n added to p's exponent field.
@@ -129,7 +126,7 @@ TSHAPE_ALWAYS_INLINE typename V::reg exp_clamped(typename V::reg x) {
   using reg = typename V::reg;
   // n = round(+-x / ln 2), in t's low bits and as a float.
   const reg t = V::fma(x, V::broadcast(Negate ? -log2e : log2e), V::broadcast(round_magic));
-  const reg n = M::sub(t, V::broadcast(round_magic));
+  const reg n = V::sub(t, V::broadcast(round_magic));
   // r = +-x - n ln 2. With Negate: -(x + n ln2_hi) - n ln2_lo, the same roundings as for -x.
   reg r;
   if constexpr (Negate) {

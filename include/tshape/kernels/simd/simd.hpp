@@ -41,6 +41,7 @@ struct scalar {
 #endif
   }
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return a + b; }
+  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return a - b; }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return a * b; }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return a > b ? a : b; }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return a < b ? a : b; }
@@ -63,6 +64,7 @@ struct avx512 {
   static TSHAPE_ALWAYS_INLINE void store_partial(float* p, reg v, int n) { _mm512_mask_storeu_ps(p, mask(n), v); }
   static TSHAPE_ALWAYS_INLINE reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return _mm512_maskz_sub_ps(static_cast<__mmask16>(0xFFFF), a, b); }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
@@ -87,6 +89,7 @@ struct avx2 {
   static TSHAPE_ALWAYS_INLINE void store_partial(float* p, reg v, int n) { _mm256_maskstore_ps(p, mask(n), v); }
   static TSHAPE_ALWAYS_INLINE reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
@@ -120,6 +123,7 @@ struct neon {
   }
   static TSHAPE_ALWAYS_INLINE reg fma(reg a, reg b, reg c) { return vfmaq_f32(c, a, b); }
   static TSHAPE_ALWAYS_INLINE reg add(reg a, reg b) { return vaddq_f32(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg sub(reg a, reg b) { return vsubq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return vmulq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return vmaxq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return vminq_f32(a, b); }
