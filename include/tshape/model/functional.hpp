@@ -562,6 +562,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
           forward_node<is_merge_at<l>>(layer<l>(), static_cast<int>(k), w, batch, scratch);
         }
       });
+      copy_unwritten_outputs(w, ys, batch);
     }
   }
   /// As a layer of another model (one input, one output).
@@ -620,6 +621,7 @@ class graph_body<type_list<I...>, type_list<O...>> {
           forward_train_node<is_merge_at<l>>(layer<l>(), static_cast<int>(k), w, batch, saved + t.layer_saved[k], scratch, c);
         }
       });
+      copy_unwritten_outputs(w, ys, batch);
     }
   }
   /// One input, one output (and as a layer of another model).
@@ -642,11 +644,15 @@ class graph_body<type_list<I...>, type_list<O...>> {
       const wiring w{xs, const_cast<float* const*>(ys), base, t.tensor.data()};
       auto grad_of = [&](int k) -> float* { return base + t.gradient[k]; };
       // Exact sizes where the caller's buffers are involved (node_floats is rounded up to cache lines).
-      for (int k = 0; k < n; ++k) {
-        if (model_output[k] >= 0)
-          std::copy_n(dys[model_output[k]], static_cast<std::size_t>(batch) * sample_floats[k], grad_of(k));
-        else
-          std::fill_n(grad_of(k), node_floats(k, batch), 0.0f);
+      for (int k = 0; k < n; ++k)
+        if (model_output[k] < 0) std::fill_n(grad_of(k), node_floats(k, batch), 0.0f);
+      for (std::size_t j = 0; j < sizeof...(O); ++j) {
+        const int k = output_nodes[j];
+        const std::size_t count = static_cast<std::size_t>(batch) * sample_floats[k];
+        if (model_output[k] == static_cast<int>(j))
+          std::copy_n(dys[j], count, grad_of(k));
+        else  // the same tensor listed again
+          for (std::size_t i = 0; i < count; ++i) grad_of(k)[i] += dys[j][i];
       }
       // The nodes in reverse running order; each input's gradient adds up over the layers that read it.
       const backward_args a{w, base, t, base + t.dx, max_node_floats(batch), scratch, ctx, frozen, batch};
@@ -708,17 +714,27 @@ class graph_body<type_list<I...>, type_list<O...>> {
 
   /// The same for output J of a model of several outputs: its node, whether its layer keeps its
   /// pre-activation (a fused Softmax or Sigmoid), where that is, and the activation.
-  static constexpr std::array<int, sizeof...(O)> output_nodes = [] {
-    std::array<int, sizeof...(O)> a{};
-    a.fill(-1);
-    for (int k = 0; k < n; ++k)
-      if (model_output[k] >= 0 && a[static_cast<std::size_t>(model_output[k])] < 0)
-        a[static_cast<std::size_t>(model_output[k])] = k;
-    return a;
+  /// A tensor listed twice among the outputs (Keras allows it) is both outputs' node, and its
+  /// gradient is the sum of both losses' gradients, which do not add up as logits: neither reads them.
+  static constexpr std::array<int, sizeof...(O)> output_nodes{index_in_v<O, nodes>...};
+  static constexpr std::array<int, n> output_places = [] {
+    std::array<int, n> c{};
+    for (int k : output_nodes)
+      if (k >= 0) ++c[static_cast<std::size_t>(k)];
+    return c;
+  }();
+  /// Whether some output is written by no layer: an Input given as an output, or a tensor listed
+  /// again after its first place (Keras' Model(x, [x, h]) and Model(x, [h, h])); those are copied.
+  static constexpr bool copies_outputs = [] {
+    for (std::size_t j = 0; j < sizeof...(O); ++j)
+      if (output_nodes[j] >= 0 && (table.is_input[output_nodes[j]] || model_output[output_nodes[j]] != static_cast<int>(j)))
+        return true;
+    return false;
   }();
   template <std::size_t J>
   static constexpr bool has_logits_at = [] {
-    if constexpr (valid && output_nodes[J] >= 0 && !table.is_input[output_nodes[J]] && !read_by_layers[output_nodes[J]]) {
+    if constexpr (valid && output_nodes[J] >= 0 && !table.is_input[output_nodes[J]] &&
+                  !read_by_layers[output_nodes[J]] && output_places[output_nodes[J]] == 1) {
       using L = layer_type<static_cast<std::size_t>(layer_of[output_nodes[J]])>;
       if constexpr (requires { L::has_logits; }) return L::has_logits;
     }
@@ -801,6 +817,15 @@ class graph_body<type_list<I...>, type_list<O...>> {
       return base + offset[k];
     }
   };
+  // The outputs no layer wrote (see copies_outputs), copied from their node.
+  static void copy_unwritten_outputs(const wiring& w, float* const* ys, int batch) {
+    if constexpr (copies_outputs)
+      for (std::size_t j = 0; j < sizeof...(O); ++j) {
+        const int k = output_nodes[j];
+        const float* from = w.at(k);
+        if (from != ys[j]) std::copy_n(from, static_cast<std::size_t>(batch) * sample_floats[k], ys[j]);
+      }
+  }
   // A node's step is a function of its layer's type, its wiring read from the tables at run time:
   // the nodes of one layer type (a ResNet's repeated blocks) share one copy, where a step per node
   // was most of a graph's compiled code.
@@ -958,6 +983,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static constexpr const auto& first_node = body::first_node;
   static constexpr const auto& model_input = body::model_input;
   static constexpr const auto& model_output = body::model_output;
+  static constexpr bool copies_outputs = body::copies_outputs;
   static constexpr const auto& layer_keys = body::layer_keys;
   static constexpr const auto& input_keys = body::input_keys;
   template <std::size_t K>

@@ -379,6 +379,13 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
     detail::for_each_index<static_cast<std::size_t>(n)>([&](auto k) {
       if constexpr (!table.is_input[k]) run_node<k>(at, batch, patches);
     });
+    // An Input given as an output, or a tensor listed again: no layer wrote those outputs.
+    if constexpr (Net::copies_outputs)
+      detail::for_each_index<outputs>([&](auto j) {
+        constexpr auto k = static_cast<std::size_t>(output_nodes[j]);
+        const std::int8_t* from = at(static_cast<int>(k));
+        if (from != ys[j]) std::copy_n(from, static_cast<std::size_t>(batch) * info::template size<k>, ys[j]);
+      });
   }
   /// One Input, one output.
   void run_int8(const std::int8_t* x, std::int8_t* y, int batch, std::int8_t* scratch) const {

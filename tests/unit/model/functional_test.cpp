@@ -299,3 +299,48 @@ TEST_CASE("functional: models inside models, both ways", "[model][functional]") 
   auto net = make_model<Outer>();
   CHECK(names(*net).front() == "dense/kernel");  // Keras names a nested model's weights by their own layers
 }
+
+namespace functional_test {
+// Keras returns a tensor listed twice in both places, and an Input given as an output unchanged.
+constexpr auto rx = Input<3>{};
+constexpr auto rh = Dense<4, Tanh>{}(rx);
+using Repeated = decltype(model(rx, outputs(rh, Dense<2>{}(rh), rh)));
+using PassedThrough = decltype(model(rx, outputs(rx, rh)));
+using Identity = decltype(model(rx, rx));
+}  // namespace functional_test
+
+TEST_CASE("functional: an output listed twice, and an Input as an output, as Keras returns them", "[model][functional]") {
+  using namespace functional_test;
+  STATIC_REQUIRE((Repeated::copies_outputs && PassedThrough::copies_outputs && Identity::copies_outputs));
+  STATIC_REQUIRE(!Two::copies_outputs);
+  Tensor<float, Shape<5, 3>> x;
+  for (int i = 0; i < x.size(); ++i) x.data()[i] = 0.2f * static_cast<float>(i % 7) - 0.5f;
+
+  auto twice = make_model<Repeated>(4);
+  const auto [h, d, again] = (*twice)(x);
+  for (int i = 0; i < h.size(); ++i) REQUIRE(again.data()[i] == h.data()[i]);
+  CHECK(h(0, 0) != 0.0f);
+
+  auto through = make_model<PassedThrough>(5);
+  const auto [same_x, h2] = (*through)(x);
+  for (int i = 0; i < x.size(); ++i) REQUIRE(same_x.data()[i] == x.data()[i]);
+  auto identity = make_model<Identity>();
+  const auto y = (*identity)(x);
+  for (int i = 0; i < x.size(); ++i) REQUIRE(y.data()[i] == x.data()[i]);
+
+  // The firmware pass on the caller's arena, and the int8 pass, copy them too.
+  static Repeated::arena<5> scratch;
+  float y0[5 * 4], y1[5 * 2], y2[5 * 4];
+  twice->forward({x.data()}, {y0, y1, y2}, scratch);
+  for (int i = 0; i < 5 * 4; ++i) REQUIRE((y0[i] == h.data()[i] && y2[i] == h.data()[i]));
+  const auto q = quantize(*twice, x);
+  const auto [qh, qd, qagain] = q(x);
+  for (int i = 0; i < qh.size(); ++i) REQUIRE(qagain.data()[i] == qh.data()[i]);
+  const auto [ih, id, iagain] = q.int8(q.quantize_input(x));
+  for (int i = 0; i < ih.size(); ++i) REQUIRE(iagain.data()[i] == ih.data()[i]);
+  const auto qx = quantize(*through, x);
+  const auto [ix, ih2] = qx.int8(qx.quantize_input(x));
+  const auto xq = qx.quantize_input(x);
+  for (int i = 0; i < xq.size(); ++i) REQUIRE(ix.data()[i] == xq.data()[i]);
+  CHECK(std::abs(qh(0, 0) - h(0, 0)) < 0.05f);
+}

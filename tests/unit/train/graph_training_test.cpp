@@ -25,6 +25,10 @@ using Net = decltype(model(inputs(a, b), outputs(kind, value)));
 // Two heads that nothing else reads: their cross-entropies take the cached logits, as in Keras.
 constexpr auto alarm = Dense<1, Sigmoid>{}(m);
 using Heads = decltype(model(inputs(a, b), outputs(kind, alarm)));
+// Keras' Model([a, b], [kind, kind]) and Model([a, b], [kind, b]): a tensor listed twice (both losses
+// read its values, their gradients add) and an Input given back as an output.
+using Repeated = decltype(model(inputs(a, b), outputs(kind, kind)));
+using PassedThrough = decltype(model(inputs(a, b), outputs(kind, b)));
 }  // namespace graph_training
 
 namespace {
@@ -90,6 +94,14 @@ TEST_CASE("graph training: gradients of a weighted two-output loss match central
   for (int i = 0; i < 6; ++i) alarms(i, 0) = i % 2 == 0 ? 1.0f : 0.0f;
   check_graph_gradients<graph_training::Heads>(
       losses{SparseCategoricalCrossentropy{}, BinaryCrossentropy{}}.weighted({0.7f, 1.5f}), alarms);
+  // One tensor, two losses; and an Input as an output (its loss moves no weight).
+  Tensor<int, Shape<6>> other_labels;
+  for (int i = 0; i < 6; ++i) other_labels(i) = (i + 1) % 3;
+  check_graph_gradients<graph_training::Repeated>(
+      losses{SparseCategoricalCrossentropy{}, SparseCategoricalCrossentropy{}}.weighted({1.0f, 0.5f}), other_labels);
+  Tensor<float, Shape<6, 3>> echo;
+  fill_pattern(echo, 0.5f, 0.2f);
+  check_graph_gradients<graph_training::PassedThrough>(losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}, echo);
 }
 
 TEST_CASE("graph training: the two-input, two-output example learns both heads", "[train][graph]") {
