@@ -1,5 +1,6 @@
-// Keras-style default names: a counter per class, in the order layers appear (depth first, the
-// model itself first): sequential, dense, dense_1, conv2d, ... Used by the summary and weights().
+// Keras-style default names: a counter per class, in the order layers appear (depth first; a model
+// counts after its own layers): dense, dense_1, conv2d, ..., sequential. Used by the summary and
+// weights().
 #pragma once
 #include <array>
 #include <string_view>
@@ -55,12 +56,16 @@ constexpr int name_count() {
   return count;
 }
 
+// A model or wrapper counts after its layers, as Keras numbers them when the outer model is written
+// around them (Sequential([Dense(8), Sequential([...])]), or a functional model called inside
+// another, which exists first): the inner model is "sequential" or "model", the outer "..._1".
 template <class L, std::size_t N>
 constexpr void collect_names(name_counter& c, std::array<layer_name, N>& out, int& i) {
-  out[i++] = make_name(L::keras_name, c.next(L::keras_name));
+  const int self = i++;
   if constexpr (has_nested_layers<L>)
     for_each_index<list_size<typename L::layers>>(
         [&](auto j) { collect_names<type_at_t<j, typename L::layers>>(c, out, i); });
+  out[self] = make_name(L::keras_name, c.next(L::keras_name));
 }
 
 /// Every name in model M, depth first: [0] is the model's own.

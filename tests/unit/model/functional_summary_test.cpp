@@ -95,8 +95,10 @@ static_assert(siamese.rows[2].output_shape == "(None, 5)");
 static_assert(siamese.rows[3].connected_to[1] == "dense_1[1][0]");
 static_assert(summary<Chain>().sequential_like);
 constexpr auto outer = summary<Outer>();
-static_assert(outer.rows[2].name == "model_1" && outer.rows[2].class_name == "Functional" && outer.rows[2].params == 10);
-static_assert(outer.rows[4].name == "test_merge" && outer.rows[4].connected_to[0] == "model_1[1][0]");
+// The inner model exists before the outer one calls it: Keras names it "model", the outer "model_1".
+static_assert(outer.model_name == "model_1");
+static_assert(outer.rows[2].name == "model" && outer.rows[2].class_name == "Functional" && outer.rows[2].params == 10);
+static_assert(outer.rows[4].name == "test_merge" && outer.rows[4].connected_to[0] == "model[1][0]");
 
 TEST_CASE("print_summary: a branching functional model, as tf.keras 2 prints it", "[model][summary][functional]") {
   CHECK(printed<Branchy>() ==
