@@ -11,6 +11,7 @@
 using namespace tshape;
 
 using Net = Sequential<Input<28, 28>, Conv2D<8, Kernel<3>, ReLU>, MaxPooling2D<>, Flatten, Dense<10, Softmax>>;
+float top(const Tensor<float, Shape<dyn, 10>>& scores) { return scores(0, 0); }
 
 int main() {
   auto net = make_model<Net>();
@@ -23,5 +24,8 @@ int main() {
   History history = fit(trainer, images, labels, {.epochs = 1, .batch_size = 8, .verbose = 0});
   auto [loss, accuracy] = evaluate(trainer, images, labels, metrics<SparseCategoricalAccuracy>);
   auto p = predict(*net, images);
-  return static_cast<int>(y(0, 0) + p(0, 0) + loss + accuracy) + static_cast<int>(history.epochs());
+  Tensor<float, Shape<dyn, 28, 28, 1>> some(4);
+  Tensor<float, Shape<dyn, 10>> scores = net(some);
+  using S = decltype(y)::shape;
+  return static_cast<int>(y(0, 0) + p(0, 0) + top(scores) + loss + accuracy) + static_cast<int>(history.epochs()) + S::rank;
 }

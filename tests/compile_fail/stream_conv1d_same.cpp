@@ -12,5 +12,10 @@ using Net = Sequential<Input<100, 1>, Conv1D<16, Kernel<3>, Padding::same, ReLU>
 int main() {
   auto net = make_model<Net>();
   auto stream = make_stream(net);
-  (void)stream;
+  Tensor<float, Shape<1>> frame{0.5f};
+  auto y = stream(frame);
+  float out[1];
+  const bool ready = stream.step(frame.data(), out);
+  stream.reset_state();
+  return ready && y.size() == 1 ? 0 : 1;
 }

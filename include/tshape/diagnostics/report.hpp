@@ -8,10 +8,17 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <tuple>
+#include <utility>
 
 #include "error.hpp"
 
 namespace tshape::detail {
+
+/// The value a failed result converts to. Declared only: a program that reaches it has already
+/// failed to compile, and a type without a default constructor (a Tensor of a `dyn` batch) has one.
+template <class T>
+T unreachable_value();
 
 /// What a call on a model that failed to compile, or with data that does not fit, returns: it
 /// converts to anything and has a Tensor's members, so that the one reported error is not followed
@@ -19,10 +26,11 @@ namespace tshape::detail {
 struct failed_model_output {
   using value_type = float;
   using element_type = float;
+  using shape = Shape<>;
   static constexpr int rank = 0;
   template <class T>
   operator T() const {  // NOLINT: implicit by design
-    return T{};
+    return unreachable_value<T>();
   }
   template <class... I>
   float& operator()(I...) const {
@@ -41,6 +49,11 @@ struct failed_model_output {
   std::array<int, 8> extents() const { return {}; }
   const failed_model_output& view() const { return *this; }
   void fill(float) const {}
+  // A stream's output that may not be ready (model/stream.hpp).
+  bool ready() const { return false; }
+  const failed_model_output& value() const { return *this; }
+  const failed_model_output& operator*() const { return *this; }
+  const failed_model_output* operator->() const { return this; }
 
  private:
   static float& cell() {
@@ -48,6 +61,27 @@ struct failed_model_output {
     return value;
   }
 };
+
+/// The failed result of a model of `Outputs` outputs: a tuple of them where the model returns one,
+/// so that `auto [a, b] = net(x);` adds no error either.
+template <std::size_t Outputs>
+auto failed_outputs() {
+  if constexpr (Outputs == 1)
+    return failed_model_output{};
+  else
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return std::tuple<decltype((void)J, failed_model_output{})...>{};
+    }(std::make_index_sequence<Outputs>{});
+}
+
+/// The outputs of a model: one for a Sequential, output_count for a functional model.
+template <class Net>
+constexpr std::size_t output_count_of() {
+  if constexpr (requires { Net::output_count; })
+    return static_cast<std::size_t>(Net::output_count);
+  else
+    return 1;
+}
 
 /// What layer<I>(net) gives on a model that failed its rule: every weight a layer may have, each a
 /// failed_model_output, so that code reading or writing weights adds no second error.

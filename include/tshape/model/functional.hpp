@@ -1306,7 +1306,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
       else
         return outs;
     } else {
-      return detail::failed_model_output{};
+      return detail::failed_outputs<sizeof...(O)>();
     }
   }
 

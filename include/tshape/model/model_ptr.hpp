@@ -46,7 +46,7 @@ class model_ptr {
     if constexpr (std::is_void_v<D>)
       return (*p_)(x);
     else
-      return detail::failed_model_output{};
+      return detail::failed_outputs<detail::output_count_of<Net>()>();
   }
 
   /// net(x1, x2, ...): a functional model of several Inputs, reported here as net(x) is.
@@ -63,7 +63,7 @@ class model_ptr {
     if constexpr (std::is_void_v<D>)
       return (*p_)(x...);
     else
-      return detail::failed_model_output{};
+      return detail::failed_outputs<detail::output_count_of<Net>()>();
   }
 
  private:

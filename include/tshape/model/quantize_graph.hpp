@@ -634,7 +634,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
       if constexpr (outputs == 1) return std::move(std::get<0>(outs));
       else return outs;
     } else {
-      return detail::failed_model_output{};
+      return detail::failed_outputs<outputs>();
     }
   }
 

@@ -547,13 +547,20 @@ class Stream {
 };
 
 namespace detail {
-/// What make_stream returns for a model it cannot stream, after reporting why: converts to anything,
-/// so that the one error is not followed by others.
+/// What make_stream returns for a model it cannot stream, after reporting why: converts to anything
+/// and has a Stream's members, so that the one error is not followed by others.
 struct failed_stream {
   template <class T>
   operator T() const {  // NOLINT: implicit by design
-    return T{};
+    return unreachable_value<T>();
   }
+  template <class... X>
+  failed_model_output operator()(const X&...) const {
+    return {};
+  }
+  bool step(const float*, float*) const { return false; }
+  void reset_state() const {}
+  failed_model_output state() const { return {}; }
 };
 }  // namespace detail
 

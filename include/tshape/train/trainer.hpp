@@ -46,14 +46,6 @@ namespace detail {
 template <class Net>
 inline constexpr std::size_t top_layer_count = list_size<typename Net::layers>;
 
-/// The outputs of a model: one for a Sequential, output_count for a functional model.
-template <class Net>
-constexpr std::size_t output_count_of() {
-  if constexpr (requires { Net::output_count; })
-    return static_cast<std::size_t>(Net::output_count);
-  else
-    return 1;
-}
 template <class Net, std::size_t J>
 struct output_shape_trait {
   using type = typename Net::output_shape;
@@ -488,6 +480,27 @@ class trainer {
       return run_graph(x, y, false, std::index_sequence_for<X...>{}, std::index_sequence_for<Y...>{});
     else
       return 0.0f;
+  }
+  /// The same with one Input given alone (Keras' train_on_batch(x, [y1, y2])), or one target.
+  template <class X, class... Y>
+    requires(is_tensor<X>::value && (is_tensor<std::remove_cvref_t<Y>>::value && ...))
+  float step(const X& x, const std::tuple<Y...>& y) {
+    return step(std::tie(x), y);
+  }
+  template <class... X, class Y>
+    requires((is_tensor<std::remove_cvref_t<X>>::value && ...) && is_tensor<Y>::value)
+  float step(const std::tuple<X...>& x, const Y& y) {
+    return step(x, std::tie(y));
+  }
+  template <class X, class... Y>
+    requires(is_tensor<X>::value && (is_tensor<std::remove_cvref_t<Y>>::value && ...))
+  float test_step(const X& x, const std::tuple<Y...>& y) {
+    return test_step(std::tie(x), y);
+  }
+  template <class... X, class Y>
+    requires((is_tensor<std::remove_cvref_t<X>>::value && ...) && is_tensor<Y>::value)
+  float test_step(const std::tuple<X...>& x, const Y& y) {
+    return test_step(x, std::tie(y));
   }
   /// Each output's (unweighted) loss in the last step or test step of a model of several outputs.
   std::span<const float> output_losses() const { return {output_losses_.data(), output_losses_.size()}; }

@@ -3,6 +3,7 @@
 using namespace tshape;
 
 using Net = Sequential<Input<28, 28, 1>, Conv2D<8, Kernel<3>, ReLU>, MaxPooling2D<>, Flatten, Dense<10, Softmax>>;
+float top(const Tensor<float, Shape<dyn, 10>>& scores) { return scores(0, 0); }
 
 int main() {
   auto net = make_model<Net>();
@@ -17,5 +18,12 @@ int main() {
   History history = fit(trainer, images, labels, {.epochs = 1, .batch_size = 8, .verbose = 0});
   auto [loss, accuracy] = evaluate(trainer, images, labels, metrics<SparseCategoricalAccuracy>);
   auto p = predict(*net, images);
-  return y.size() == 160 && p.size() == 160 && loss > 0.0f && accuracy >= 0.0f && history.epochs() == 1 ? 0 : 1;
+  Tensor<float, Shape<dyn, 28, 28, 1>> some(4);
+  some.fill(0.5f);
+  Tensor<float, Shape<dyn, 10>> scores = net(some);
+  using S = decltype(y)::shape;
+  return y.size() == 160 && p.size() == 160 && top(scores) > 0.0f && S::rank == 2 && loss > 0.0f && accuracy >= 0.0f &&
+                 history.epochs() == 1
+             ? 0
+             : 1;
 }

@@ -265,3 +265,31 @@ TEST_CASE("graph training: predict and evaluate on a one-input functional model,
   CHECK(accuracy == Approx(right / 23.0).epsilon(1e-6));
 }
 }  // namespace graph_training_one_input
+
+TEST_CASE("graph training: one Input or one output given alone, as Keras' train_on_batch(x, [y1, y2])", "[train][graph]") {
+  constexpr auto x = Input<4>{};
+  constexpr auto h = Dense<6, Tanh>{}(x);
+  using OneIn = decltype(model(x, outputs(Dense<3, Softmax>{}(h), Dense<2>{}(h))));
+  constexpr auto b = Input<3>{};
+  using OneOut = decltype(model(inputs(x, b), Dense<2>{}(Concatenate<>{}(h, Dense<6>{}(b)))));
+  Tensor<float, Shape<6, 4>> xa;
+  Tensor<float, Shape<6, 3>> xb;
+  Tensor<int, Shape<6>> labels;
+  Tensor<float, Shape<6, 2>> values;
+  fill_pattern(xa, 1.0f, 0.1f);
+  fill_pattern(xb, 0.8f, 0.5f);
+  fill_pattern(values, 0.5f, 1.3f);
+  for (int i = 0; i < 6; ++i) labels(i) = i % 3;
+
+  auto a = make_model<OneIn>(7), c = make_model<OneIn>(7);
+  auto ta = make_trainer(*a, losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}, SGD{.learning_rate = 0.1f});
+  auto tc = make_trainer(*c, losses{SparseCategoricalCrossentropy{}, MeanSquaredError{}}, SGD{.learning_rate = 0.1f});
+  CHECK(ta.step(xa, std::tie(labels, values)) == tc.step(std::tie(xa), std::tie(labels, values)));
+  CHECK(ta.test_step(xa, std::tie(labels, values)) == tc.test_step(std::tie(xa), std::tie(labels, values)));
+
+  auto d = make_model<OneOut>(8), e = make_model<OneOut>(8);
+  auto td = make_trainer(*d, MeanSquaredError{}, SGD{.learning_rate = 0.1f});
+  auto te = make_trainer(*e, MeanSquaredError{}, SGD{.learning_rate = 0.1f});
+  CHECK(td.step(std::tie(xa, xb), values) == te.step(std::tie(xa, xb), std::tie(values)));
+  CHECK(td.test_step(std::tie(xa, xb), values) == te.test_step(std::tie(xa, xb), std::tie(values)));
+}
