@@ -28,6 +28,7 @@
 
 #include "../config.hpp"
 #include "../diagnostics/error.hpp"
+#include "../diagnostics/report.hpp"
 #include "../diagnostics/runtime.hpp"
 #include "../layers/layer.hpp"
 #include "../layers/activation.hpp"
