@@ -268,6 +268,13 @@ template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
 template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone
 template <int... C> struct cropping {};  // Cropping1D's (left, right), Cropping2D's (top, bottom, left, right)
+template <int Num, int Den> struct alpha_denominator_must_be_positive {};  // LeakyReLU::alpha<Num, Den>, ELU::alpha
+template <class Rate> struct rate_in_0_1 {};          // Dropout<Rate<Num, Den>>: a fraction in [0, 1)
+template <int N> struct repeats {};                   // RepeatVector<N>: N > 0
+template <int N> struct size {};                      // UpSampling1D<size>: size > 0
+template <int... P> struct padding_one_or_two_values_not_negative {};    // ZeroPadding1D<p> or <left, right>
+template <int... C> struct cropping_one_or_two_values_not_negative {};   // Cropping1D<c> or <left, right>
+template <int... D> struct extents_positive_or_one_minus_1 {};          // Reshape<D...>
 struct cropping_must_leave_at_least_one_cell_of_each_axis {};
 template <class OutputPadding, class Strides> struct output_padding_must_be_smaller_than_strides {};
 

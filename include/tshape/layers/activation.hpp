@@ -59,6 +59,20 @@ struct activation_layer : no_parameters {
   }
 };
 
+/// void, or the mistake in an activation's own value (LeakyReLU::alpha<1, 0>), which the model
+/// reports where the activation is a layer and where a layer fuses it (Dense, the convolutions).
+template <class A>
+struct activation_rule {
+  using type = void;
+};
+template <class A>
+  requires requires { typename A::option_rule; }
+struct activation_rule<A> {
+  using type = typename A::option_rule;
+};
+template <class A>
+using activation_rule_t = typename activation_rule<A>::type;
+
 /// The members shared by every activation spec; Fn is the element-wise math (kernels/activation).
 template <class Self, class Fn, bool RowWise = false>
 struct activation_spec : activation_tag, functional_call<Self> {
@@ -68,7 +82,10 @@ struct activation_spec : activation_tag, functional_call<Self> {
   static constexpr Fn function() { return Fn{}; }
   template <int... D>
   static constexpr auto infer(Shape<D...> s) {
-    return s;
+    if constexpr (!std::is_void_v<activation_rule_t<Self>>)
+      return activation_rule_t<Self>{};
+    else
+      return s;
   }
   template <class In>
   using bind = activation_layer<Self, In>;
@@ -118,7 +135,9 @@ template <int Num, int Den = 1>
 struct LeakyReLUAlpha : detail::activation_spec<LeakyReLUAlpha<Num, Den>, kernels::activation::leaky_relu> {
   static constexpr std::string_view keras_class = "LeakyReLU";
   static constexpr std::string_view keras_name = "leaky_re_lu";
-  static constexpr kernels::activation::leaky_relu function() { return {static_cast<float>(Num) / Den}; }
+  using option_rule =
+      std::conditional_t<(Den > 0), void, mismatch<error::BAD_OPTION_VALUE, error::alpha_denominator_must_be_positive<Num, Den>>>;
+  static constexpr kernels::activation::leaky_relu function() { return {Den > 0 ? static_cast<float>(Num) / Den : 0.0f}; }
 };
 /// Keras' LeakyReLU layer: alpha 0.3. Another alpha: LeakyReLU::alpha<1, 10>.
 struct LeakyReLU : LeakyReLUAlpha<3, 10> {
@@ -133,7 +152,9 @@ template <int Num, int Den = 1>
 struct ELUAlpha : detail::activation_spec<ELUAlpha<Num, Den>, kernels::activation::elu> {
   static constexpr std::string_view keras_class = "ELU";
   static constexpr std::string_view keras_name = "elu";
-  static constexpr kernels::activation::elu function() { return {static_cast<float>(Num) / Den}; }
+  using option_rule =
+      std::conditional_t<(Den > 0), void, mismatch<error::BAD_OPTION_VALUE, error::alpha_denominator_must_be_positive<Num, Den>>>;
+  static constexpr kernels::activation::elu function() { return {Den > 0 ? static_cast<float>(Num) / Den : 0.0f}; }
 };
 /// Keras' ELU: alpha 1. Another alpha: ELU::alpha<1, 2>.
 struct ELU : ELUAlpha<1, 1> {

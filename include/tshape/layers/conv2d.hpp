@@ -117,6 +117,8 @@ struct conv_options {
                       error::values_must_be_positive_one_per_axis_or_one_for_all<kernel_t, strides_t, dilation_t>>{};
     else if constexpr ((sh != 1 || sw != 1) && (dh != 1 || dw != 1))  // Keras refuses it too
       return mismatch<error::BAD_OPTION_VALUE, error::strides_and_dilation_together<strides_t, dilation_t>>{};
+    else if constexpr (!std::is_void_v<activation_rule_t<activation>>)
+      return activation_rule_t<activation>{};
     else
       return;
   }

@@ -14,10 +14,11 @@ namespace tshape {
 
 template <int... Crop>
 struct Cropping1D : detail::functional_call<Cropping1D<Crop...>> {
-  static_assert(sizeof...(Crop) <= 2, "tshape: Cropping1D takes <c> or <left, right>");
-  static_assert(((Crop >= 0) && ...), "tshape: Cropping1D's cropping is not negative");
   static constexpr std::string_view keras_class = "Cropping1D";
   static constexpr std::string_view keras_name = "cropping1d";
+  using option_rule =
+      std::conditional_t<(sizeof...(Crop) <= 2 && ((Crop >= 0) && ...)), void,
+                         mismatch<error::BAD_OPTION_VALUE, error::cropping_one_or_two_values_not_negative<Crop...>>>;
   static constexpr std::array<int, 2> crops = [] {
     constexpr std::array<int, sizeof...(Crop)> c{Crop...};
     if constexpr (sizeof...(Crop) == 0)
@@ -25,14 +26,16 @@ struct Cropping1D : detail::functional_call<Cropping1D<Crop...>> {
     else if constexpr (sizeof...(Crop) == 1)
       return std::array<int, 2>{c[0], c[0]};
     else
-      return c;
+      return std::array<int, 2>{c[0], c[1]};
   }();
   static constexpr int left = crops[0], right = crops[1];
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(detail::channels_last_rank_rule<1, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       constexpr std::array<int, 2> e{D...};

@@ -24,12 +24,16 @@ struct dense_takes : std::bool_constant<is_activation_v<O> || is_use_bias<O>::va
 template <int Units, class... Options>
 struct Dense : detail::functional_call<Dense<Units, Options...>> {
   /// void, or the option mistake the model reports (layer.hpp).
+  using activation = detail::option_t<is_activation, Linear, Options...>;
   using option_rule = std::conditional_t<
       (Units <= 0), mismatch<error::BAD_OPTION_VALUE, error::units<Units>>,
-      detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>, detail::dense_takes,
-                             detail::type_list<Options...>, is_activation, detail::is_use_bias>>;
+      std::conditional_t<std::is_void_v<detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>,
+                                                                detail::dense_takes, detail::type_list<Options...>,
+                                                                is_activation, detail::is_use_bias>>,
+                         detail::activation_rule_t<activation>,
+                         detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>, detail::dense_takes,
+                                                detail::type_list<Options...>, is_activation, detail::is_use_bias>>>;
 
-  using activation = detail::option_t<is_activation, Linear, Options...>;
   static constexpr bool use_bias = detail::option_t<detail::is_use_bias, UseBias<true>, Options...>::value;
   static constexpr int units = Units;
   static constexpr std::string_view keras_class = "Dense";

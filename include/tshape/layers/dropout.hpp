@@ -17,8 +17,8 @@ namespace tshape {
 /// A fraction Num / Den in [0, 1), e.g. Dropout<Rate<1, 2>>.
 template <int Num, int Den = 1>
 struct Rate {
-  static_assert(Den > 0 && Num >= 0 && Num < Den, "tshape: a rate is a fraction Num / Den in [0, 1)");
-  static constexpr double value = static_cast<double>(Num) / Den;
+  static constexpr bool valid = Den > 0 && Num >= 0 && Num < Den;
+  static constexpr double value = valid ? static_cast<double>(Num) / Den : 0.0;
 };
 
 template <class R>
@@ -26,10 +26,16 @@ struct Dropout : detail::functional_call<Dropout<R>> {
   static constexpr double rate = R::value;
   static constexpr std::string_view keras_class = "Dropout";
   static constexpr std::string_view keras_name = "dropout";
+  /// void, or the option mistake the model reports (layer.hpp): a rate outside [0, 1), such as
+  /// Rate<50> written for 50 %.
+  using option_rule = std::conditional_t<R::valid, void, mismatch<error::BAD_OPTION_VALUE, error::rate_in_0_1<R>>>;
 
   template <int... S>
   static constexpr auto infer(Shape<S...> s) {
-    return s;
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else
+      return s;
   }
   template <class In>
   struct bind : detail::relabel_layer<In, In> {

@@ -10,13 +10,15 @@ namespace tshape {
 
 template <int N>
 struct RepeatVector : detail::functional_call<RepeatVector<N>> {
-  static_assert(N > 0, "tshape: RepeatVector<N> repeats a positive number of times");
   static constexpr std::string_view keras_class = "RepeatVector";
   static constexpr std::string_view keras_name = "repeat_vector";
+  using option_rule = std::conditional_t<(N > 0), void, mismatch<error::BAD_OPTION_VALUE, error::repeats<N>>>;
 
   template <int... S>
   static constexpr auto infer(Shape<S...>) {
-    if constexpr (sizeof...(S) != 1)
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else if constexpr (sizeof...(S) != 1)
       return mismatch<error::WRONG_RANK, error::expected_rank<1>, error::got<Shape<S...>>>{};
     else
       return Shape<N, S...>{};

@@ -12,15 +12,19 @@ namespace tshape {
 
 template <int... D>
 struct Reshape : detail::functional_call<Reshape<D...>> {
-  static_assert(sizeof...(D) > 0, "tshape: Reshape<D...> needs a target shape");
-  static_assert(((D > 0 || D == -1) && ...), "tshape: Reshape's extents are positive, or -1 for one inferred extent");
-
   static constexpr std::string_view keras_class = "Reshape";
   static constexpr std::string_view keras_name = "reshape";
+  /// void, or the option mistake the model reports: no extents, or one that is neither positive nor
+  /// the one -1 to infer.
+  using option_rule = std::conditional_t<(sizeof...(D) > 0 && ((D > 0 || D == -1) && ...)), void,
+                                         mismatch<error::BAD_OPTION_VALUE, error::extents_positive_or_one_minus_1<D...>>>;
 
   template <int... S>
   static constexpr auto infer(Shape<S...>) {
-    return reshape_rule_t<Shape<S...>, Shape<D...>, error::got<Shape<S...>>>{};
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else
+      return reshape_rule_t<Shape<S...>, Shape<D...>, error::got<Shape<S...>>>{};
   }
   template <class In>
   using bind = detail::relabel_layer<In, decltype(infer(In{}))>;

@@ -13,14 +13,16 @@ namespace tshape {
 
 template <int Size = 2>
 struct UpSampling1D : detail::functional_call<UpSampling1D<Size>> {
-  static_assert(Size > 0, "tshape: UpSampling1D<size> repeats each step a positive number of times");
   static constexpr std::string_view keras_class = "UpSampling1D";
   static constexpr std::string_view keras_name = "up_sampling1d";
+  using option_rule = std::conditional_t<(Size > 0), void, mismatch<error::BAD_OPTION_VALUE, error::size<Size>>>;
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(detail::channels_last_rank_rule<1, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       constexpr int e[] = {D...};

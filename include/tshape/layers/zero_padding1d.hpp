@@ -16,10 +16,11 @@ namespace tshape {
 
 template <int... P>
 struct ZeroPadding1D : detail::functional_call<ZeroPadding1D<P...>> {
-  static_assert(sizeof...(P) <= 2, "tshape: ZeroPadding1D takes <p> or <left, right>");
-  static_assert(((P >= 0) && ...), "tshape: ZeroPadding1D's padding is not negative");
   static constexpr std::string_view keras_class = "ZeroPadding1D";
   static constexpr std::string_view keras_name = "zero_padding1d";
+  using option_rule =
+      std::conditional_t<(sizeof...(P) <= 2 && ((P >= 0) && ...)), void,
+                         mismatch<error::BAD_OPTION_VALUE, error::padding_one_or_two_values_not_negative<P...>>>;
   static constexpr std::array<int, 2> pads = [] {
     constexpr std::array<int, sizeof...(P)> p{P...};
     if constexpr (sizeof...(P) == 0)
@@ -27,14 +28,16 @@ struct ZeroPadding1D : detail::functional_call<ZeroPadding1D<P...>> {
     else if constexpr (sizeof...(P) == 1)
       return std::array<int, 2>{p[0], p[0]};
     else
-      return p;
+      return std::array<int, 2>{p[0], p[1]};
   }();
   static constexpr int left = pads[0], right = pads[1];
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(detail::channels_last_rank_rule<1, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       constexpr std::array<int, 2> e{D...};
