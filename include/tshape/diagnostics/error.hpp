@@ -241,6 +241,7 @@ struct mixes_timesteps {};  // a Reshape or Flatten that moves elements across t
 struct fed_floats_by_the_layer_before_it {};  // an Embedding after another layer
 struct reads_the_token_ids_an_embedding_reads {};  // a float layer on an Input of token ids
 struct streams_take_float_frames {};  // an Embedding in a stream (its frames are floats)
+struct streams_run_a_Sequential_model {};  // make_stream on a functional model
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
 /// mistake is one error, whatever the program does with the model.

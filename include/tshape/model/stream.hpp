@@ -74,6 +74,9 @@
   "(GoBackwards, Bidirectional, Padding::same, global pooling, Flatten or a Reshape across timesteps, Conv1D " \
   "with Strides > 1), so the model cannot run one frame at a time (Conv1D streams with Padding::causal or "     \
   "valid, pooling over time with valid)"
+#define TSHAPE_MSG_STREAM_NEEDS_SEQUENTIAL                                                                     \
+  "tshape: make_stream runs a Sequential model one frame at a time; a functional model (model(...)) does not " \
+  "stream: write its chain of layers as Sequential<Input<...>, ...> (the weights keep their order and names)"
 
 namespace tshape {
 
@@ -220,9 +223,19 @@ struct stream_plan {
     }
   }
 
-  /// One frame's shape at input I of layer I (I = n: the model's output), per sample.
+  /// One frame's shape at input I of layer I (I = n: the model's output), per sample. (A model that
+  /// reports its own error has Shape<> there, which has no time axis to drop: no second error.)
+  template <class S>
+  struct without_time {
+    using type = drop_front_t<S>;
+  };
+  template <class Empty>
+    requires(Empty::rank == 0)
+  struct without_time<Empty> {
+    using type = Empty;
+  };
   template <std::size_t I>
-  using frame_at = std::conditional_t<timed<I>(), drop_front_t<typename Net::template shape_at<I>>,
+  using frame_at = std::conditional_t<timed<I>(), typename without_time<typename Net::template shape_at<I>>::type,
                                       typename Net::template shape_at<I>>;
 
   /// void, or the diagnosis of the first layer that cannot run in a stream.
@@ -564,11 +577,31 @@ struct failed_stream {
 };
 }  // namespace detail
 
+namespace detail {
+/// void when make_stream can plan Net (a Sequential), else why not; the plan's own diagnosis after.
+template <class Net>
+struct stream_diagnosis {
+  using kind = error::NOT_STREAMABLE<error::at_model_call, Net, error::streams_run_a_Sequential_model>;
+  using plan = void;
+};
+template <class Net>
+  requires requires { typename Net::template shape_at<0>; }
+struct stream_diagnosis<Net> {
+  using kind = void;
+  using plan = typename stream_plan<Net>::diagnosis;
+};
+template <class Net>
+inline constexpr bool streamable = std::is_void_v<typename Net::diagnosis> &&
+                                   std::is_void_v<typename stream_diagnosis<Net>::kind> &&
+                                   std::is_void_v<typename stream_diagnosis<Net>::plan>;
+}  // namespace detail
+
 /// A stream over `net` (a model or a model_ptr): Batch independent streams side by side, zero states.
 template <int Batch = 1, class Net>
 auto make_stream(const Net& net) {
-  static_assert(no_error<typename detail::stream_plan<Net>::diagnosis>, TSHAPE_MSG_NOT_STREAMABLE);
-  if constexpr (std::is_void_v<typename Net::diagnosis> && std::is_void_v<typename detail::stream_plan<Net>::diagnosis>)
+  static_assert(no_error<typename detail::stream_diagnosis<Net>::kind>, TSHAPE_MSG_STREAM_NEEDS_SEQUENTIAL);
+  static_assert(no_error<typename detail::stream_diagnosis<Net>::plan>, TSHAPE_MSG_NOT_STREAMABLE);
+  if constexpr (detail::streamable<Net>)
     return Stream<Net, Batch>(net);
   else
     return detail::failed_stream{};
@@ -579,8 +612,9 @@ void make_stream(const Net&&) = delete;
 #ifndef TSHAPE_NO_HEAP
 template <int Batch = 1, class Net>
 auto make_stream(const model_ptr<Net>& net) {
-  static_assert(no_error<typename detail::stream_plan<Net>::diagnosis>, TSHAPE_MSG_NOT_STREAMABLE);
-  if constexpr (std::is_void_v<typename Net::diagnosis> && std::is_void_v<typename detail::stream_plan<Net>::diagnosis>)
+  static_assert(no_error<typename detail::stream_diagnosis<Net>::kind>, TSHAPE_MSG_STREAM_NEEDS_SEQUENTIAL);
+  static_assert(no_error<typename detail::stream_diagnosis<Net>::plan>, TSHAPE_MSG_NOT_STREAMABLE);
+  if constexpr (detail::streamable<Net>)
     return Stream<Net, Batch>(*net);
   else
     return detail::failed_stream{};
