@@ -48,15 +48,22 @@ struct trace {
 template <int I, class L>
 struct indexed {};
 
+template <class L>
+concept merge_layer = requires { L::is_merge; };
 template <class... S, int I, class L>
 constexpr auto operator>>(trace<S...>, indexed<I, L>) {
-  using R = decltype(L::infer(typename trace<S...>::last{}));
-  if constexpr (I > 0 && takes_token_ids_of<L>())  // ids come from the data, never from a layer
-    return failure<I, L, mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>>{};
-  else if constexpr (is_shape_v<R>)
-    return trace<S..., R>{};
-  else
-    return failure<I, L, R>{};
+  if constexpr (merge_layer<L>) {  // it has no infer of one shape
+    return failure<I, L, mismatch<error::MERGE_IN_SEQUENTIAL, error::combines_several_tensors,
+                                  error::got<typename trace<S...>::last>>>{};
+  } else {
+    using R = decltype(L::infer(typename trace<S...>::last{}));
+    if constexpr (I > 0 && takes_token_ids_of<L>())  // ids come from the data, never from a layer
+      return failure<I, L, mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>>{};
+    else if constexpr (is_shape_v<R>)
+      return trace<S..., R>{};
+    else
+      return failure<I, L, R>{};
+  }
 }
 template <int I, class L, class M, int J, class L2>
 constexpr auto operator>>(failure<I, L, M> f, indexed<J, L2>) {

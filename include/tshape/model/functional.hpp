@@ -1362,6 +1362,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, unreported>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::NOT_RECURRENT, unreported>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, unreported>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::MERGE_IN_SEQUENTIAL, unreported>>, TSHAPE_MSG_MERGE_IN_SEQUENTIAL);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, unreported>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
   static_assert(no_error<only<error::DOT_MISMATCH, unreported>>, TSHAPE_MSG_DOT_MISMATCH);
   static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, unreported>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
@@ -1406,6 +1407,7 @@ constexpr auto model(const In&, const Out&) {
   static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, diagnosis>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
   static_assert(no_error<only<error::NOT_RECURRENT, diagnosis>>, TSHAPE_MSG_NOT_RECURRENT);
   static_assert(no_error<only<error::MERGE_SHAPE_MISMATCH, diagnosis>>, TSHAPE_MSG_MERGE_SHAPE_MISMATCH);
+  static_assert(no_error<only<error::MERGE_IN_SEQUENTIAL, diagnosis>>, TSHAPE_MSG_MERGE_IN_SEQUENTIAL);
   static_assert(no_error<only<error::CONCATENATE_MISMATCH, diagnosis>>, TSHAPE_MSG_CONCATENATE_MISMATCH);
   static_assert(no_error<only<error::DOT_MISMATCH, diagnosis>>, TSHAPE_MSG_DOT_MISMATCH);
   static_assert(no_error<only<error::SHARED_LAYER_MISMATCH, diagnosis>>, TSHAPE_MSG_SHARED_LAYER_MISMATCH);
