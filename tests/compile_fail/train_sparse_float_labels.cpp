@@ -1,5 +1,5 @@
-// EXPECT-MESSAGE: tshape: a sparse loss takes integer class indices as targets
-// EXPECT-ERROR: TARGET_DTYPE_MISMATCH<.*in_loss<.*SparseCategoricalCrossentropy>, .*expected_dtype<int>, .*but_got_dtype<float>
+// EXPECT-MESSAGE: tshape: the loss takes targets of another element type: integer class indices for a sparse loss
+// EXPECT-ERROR: TARGET_DTYPE_MISMATCH<.*in_loss<.*SparseCategoricalCrossentropy>, .*expected_dtype<int>, .*but_got_dtype<float>, .*fix_with_cast<int>
 // TITLE: Float labels for SparseCategoricalCrossentropy
 // SEED: -
 // KERAS: no error: Keras casts the labels to int64, so a label computed as 2.9999 silently becomes class 2

@@ -56,8 +56,9 @@
 #define TSHAPE_MSG_VIEW_OF_TEMPORARY                                                                      \
   "tshape: this returns a view of its argument's elements: give it a named Tensor or a view, not a temporary " \
   "Tensor (whose elements are gone before the view is used)"
-#define TSHAPE_MSG_TARGET_DTYPE_MISMATCH \
-  "tshape: a sparse loss takes integer class indices as targets (convert them with tshape::cast<int>(y))"
+#define TSHAPE_MSG_TARGET_DTYPE_MISMATCH                                                                      \
+  "tshape: the loss takes targets of another element type: integer class indices for a sparse loss, floats " \
+  "for the others (the fix is named below)"
 #define TSHAPE_MSG_SAMPLE_COUNT_MISMATCH "tshape: the data and the targets hold different numbers of samples"
 #define TSHAPE_MSG_INPUT_SAMPLES_MISMATCH \
   "tshape: the model's inputs hold different numbers of samples (every input has one row per sample, in the same order)"
@@ -287,6 +288,9 @@ template <class OutputPadding, class Strides> struct output_padding_must_be_smal
 // Fixes, spelled out inside the diagnosis where one is certain.
 template <int Axis> struct fix_with_expand_dims {};
 template <int Axis> struct fix_with_squeeze {};
+template <class T> struct fix_with_cast {};   // the targets converted once: tshape::cast<T>(y)
+template <class Loss> struct fix_with_loss {};
+template <class Shape> struct expected_class_indices {};  // what a sparse loss reads: one index per row  // integer class indices: the sparse loss reads them as they are
 template <class Layer> struct fix_with_layer_before_it {};  // a model fix: e.g. Reshape<100, 1>
 struct fix_with_your_own_output_and_arena {};
 struct fix_with_your_own_arena {};

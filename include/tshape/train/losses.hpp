@@ -27,6 +27,9 @@
 
 namespace tshape {
 
+struct CategoricalCrossentropy;
+struct SparseCategoricalCrossentropy;
+
 namespace detail {
 inline constexpr double keras_epsilon = 1e-7;
 
@@ -63,6 +66,12 @@ using loss_target_error =
     std::conditional_t<output_keeps_spatial_axes<P, T>, error::OUTPUT_KEEPS_SPATIAL_AXES<Details...>,
                        error::LOSS_TARGET_MISMATCH<Details...>>;
 
+/// A sparse loss given targets of the output's own shape: one-hot rows, which the one-hot loss reads.
+template <class Loss, class P, class T>
+inline constexpr bool one_hot_for_sparse_loss = Loss::alignment == target_alignment::class_indices &&
+                                                T::rank == P::rank && compatible_v<T, P> &&
+                                                !target_fits<P, T, Loss::alignment>();
+
 template <class Loss, class P, class T>
 using loss_diagnosis =
     std::conditional_t<target_fits<P, T, Loss::alignment>(), void,
@@ -71,13 +80,31 @@ using loss_diagnosis =
                                          typename error::detail::got_shape<T, 0>::loss_target>>;
 
 /// The diagnosis of a loss on predictions of shape P against targets of element type Target and
-/// shape T (void when they fit): a sparse loss's targets are integer class indices, then the shapes.
-/// A float label such as 2.9999 would name a class only by the accident of a cast.
+/// shape T (void when they fit). One-hot rows for a sparse loss first (whatever their type, the fix
+/// is the one-hot loss); then the element type: a sparse loss's targets are integer class indices
+/// (a float label such as 2.9999 would name a class only by the accident of a cast), the others'
+/// are floats (integer labels for CategoricalCrossentropy are the sparse loss's class indices);
+/// then the shapes.
 template <class Loss, class P, class Target, class T>
 using loss_rule = std::conditional_t<
-    Loss::alignment == target_alignment::class_indices && !std::is_integral_v<Target>,
-    error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>, error::but_got_dtype<Target>>,
-    loss_diagnosis<Loss, P, T>>;
+    one_hot_for_sparse_loss<Loss, P, T>,
+    error::LOSS_TARGET_MISMATCH<
+        error::in_loss<Loss>, typename error::detail::got_shape<P, 0>::model_output,
+        typename error::detail::got_shape<T, 0>::loss_target,
+        error::expected_class_indices<typename error::detail::got_shape<slice_t<P, 0, P::rank - 1>, 0>::loss_target>,
+        error::fix_with_loss<CategoricalCrossentropy>>,
+    std::conditional_t<
+        Loss::alignment == target_alignment::class_indices && !std::is_integral_v<Target>,
+        error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<int>, error::but_got_dtype<Target>,
+                                     error::fix_with_cast<int>>,
+        std::conditional_t<
+            Loss::alignment != target_alignment::class_indices && !std::is_same_v<Target, float>,
+            error::TARGET_DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>, error::but_got_dtype<Target>,
+                                         std::conditional_t<std::is_same_v<Loss, CategoricalCrossentropy> &&
+                                                                std::is_integral_v<Target>,
+                                                            error::fix_with_loss<SparseCategoricalCrossentropy>,
+                                                            error::fix_with_cast<float>>>,
+            loss_diagnosis<Loss, P, T>>>>;
 }  // namespace detail
 
 /// One loss per output of a model of several outputs, and Keras' loss_weights (1 each by default):

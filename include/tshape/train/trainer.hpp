@@ -125,10 +125,7 @@ constexpr auto step_rule() {
   else if constexpr (nx != dyn && ny != dyn && nx != ny)
     return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<nx>,
                                                            error::target_samples<ny>, error::got_tensor<SY>>>{};
-  else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
-    return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
-                                                    error::but_got_dtype<typename Y::value_type>>>{};
-  else  // the loss's own rule: a sparse loss's integer targets, then the shapes
+  else  // the loss's own rule: the targets' element type, then the shapes
     return std::type_identity<
         loss_rule<Loss, prepend_t<nx != dyn ? nx : ny, typename Net::output_shape>, typename Y::value_type, SY>>{};
 }
@@ -150,9 +147,6 @@ constexpr auto output_step_rule() {
   if constexpr (Batch != dyn && ny != dyn && Batch != ny)
     return std::type_identity<error::SAMPLE_COUNT_MISMATCH<error::in_training, error::data_samples<Batch>,
                                                            error::target_samples<ny>, error::got_tensor<SY>>>{};
-  else if constexpr (Loss::alignment != target_alignment::class_indices && !std::is_same_v<typename Y::value_type, float>)
-    return std::type_identity<error::DTYPE_MISMATCH<error::in_loss<Loss>, error::expected_dtype<float>,
-                                                    error::but_got_dtype<typename Y::value_type>>>{};
   else
     return std::type_identity<loss_rule<Loss, prepend_t<Batch != dyn ? Batch : ny, output_shape_of<Net, J>>,
                                         typename Y::value_type, SY>>{};

@@ -21,8 +21,24 @@ static_assert(!detail::target_fits<Shape<32, 10>, Shape<32, 10>, detail::target_
 static_assert(std::is_void_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 10>, int, Shape<32, 1>>>);
 static_assert(std::is_same_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 10>, float, Shape<32, 1>>,
                              error::TARGET_DTYPE_MISMATCH<error::in_loss<SparseCategoricalCrossentropy>,
-                                                          error::expected_dtype<int>, error::but_got_dtype<float>>>);
+                                                          error::expected_dtype<int>, error::but_got_dtype<float>,
+                                                          error::fix_with_cast<int>>>);
+// Integer labels for the one-hot loss are class indices: the fix is the sparse loss, not a cast.
+static_assert(std::is_same_v<detail::loss_rule<CategoricalCrossentropy, Shape<32, 10>, int, Shape<32>>,
+                             error::TARGET_DTYPE_MISMATCH<error::in_loss<CategoricalCrossentropy>,
+                                                          error::expected_dtype<float>, error::but_got_dtype<int>,
+                                                          error::fix_with_loss<SparseCategoricalCrossentropy>>>);
+static_assert(std::is_same_v<detail::loss_rule<MeanSquaredError, Shape<32, 1>, int, Shape<32, 1>>,
+                             error::TARGET_DTYPE_MISMATCH<error::in_loss<MeanSquaredError>, error::expected_dtype<float>,
+                                                          error::but_got_dtype<int>, error::fix_with_cast<float>>>);
 static_assert(std::is_void_v<detail::loss_rule<BinaryCrossentropy, Shape<32, 1>, float, Shape<32, 1>>>);
+// One-hot rows for the sparse loss: the fix is the one-hot loss (an output of one unit takes (N, 1) indices).
+static_assert(std::is_same_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 10>, float, Shape<32, 10>>,
+                             error::LOSS_TARGET_MISMATCH<error::in_loss<SparseCategoricalCrossentropy>,
+                                                         error::model_output_shape<32, 10>, error::loss_target_shape<32, 10>,
+                                                         error::expected_class_indices<error::loss_target_shape<32>>,
+                                                         error::fix_with_loss<CategoricalCrossentropy>>>);
+static_assert(std::is_void_v<detail::loss_rule<SparseCategoricalCrossentropy, Shape<32, 1>, int, Shape<32, 1>>>);
 
 TEST_CASE("losses: match tf.keras 2 on probabilities", "[train][losses]") {
   tshape_test::reference ref("losses.txt");
