@@ -65,6 +65,9 @@
 #define TSHAPE_MSG_NOT_TRAINABLE "tshape: a layer of this model has no backward pass, so the model cannot train"
 #define TSHAPE_MSG_MERGE_SHAPE_MISMATCH \
   "tshape: a merge layer's inputs have shapes it cannot combine (equal shapes, or axes of 1 that broadcast)"
+#define TSHAPE_MSG_INPUT_NOT_STATIC                                                                          \
+  "tshape: Input<...> gives one sample's extents, each static and positive: the batch axis is not among " \
+  "them, and sequences of varying length are padded to one length (Keras' pad_sequences) or run as a stream"
 #define TSHAPE_MSG_MERGE_IN_SEQUENTIAL                                                                         \
   "tshape: a merge layer (Add, Concatenate, Multiply, ...) combines several tensors, and a Sequential passes " \
   "one: call it on tensors in a functional model, or write x + f(x) as Residual<...>"
@@ -169,6 +172,7 @@ template <class... Details> struct INPUT_SAMPLES_MISMATCH {};
 template <class... Details> struct NOT_TRAINABLE {};
 template <class... Details> struct MERGE_SHAPE_MISMATCH {};
 template <class... Details> struct MERGE_IN_SEQUENTIAL {};
+template <class... Details> struct INPUT_NOT_STATIC {};
 template <class... Details> struct CONCATENATE_MISMATCH {};
 template <class... Details> struct DOT_MISMATCH {};
 template <class... Details> struct SHARED_LAYER_MISMATCH {};
@@ -248,6 +252,7 @@ struct reads_the_token_ids_an_embedding_reads {};  // a float layer on an Input 
 struct streams_take_float_frames {};  // an Embedding in a stream (its frames are floats)
 struct streams_run_a_Sequential_model {};  // make_stream on a functional model
 struct combines_several_tensors {};  // a merge layer in a Sequential
+template <auto... D> struct input_extents {};  // an Input's, None where it was dyn
 /// The diagnosis of a call, step or fit on a model that reports its own error: no static_assert
 /// reports it (it is of no kind), and no code runs on the broken model (it is not void). So one
 /// mistake is one error, whatever the program does with the model.

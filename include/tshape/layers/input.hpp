@@ -28,11 +28,9 @@ struct fixed_string {
 template <detail::fixed_string Name, int... D>
 struct NamedInput;
 
+/// One sample's extents, each static and positive (the model reports any other: INPUT_NOT_STATIC).
 template <int... D>
 struct Input {
-  static_assert(((D > 0) && ...),
-                "tshape: Input<...> gives one sample's extents, each static and positive; the batch axis is not "
-                "part of it (the data's tensor carries it, static or dyn)");
   using shape = Shape<D...>;
   /// The same shape under a name of its own: another tensor than Input<D...> and than other names.
   template <detail::fixed_string Name>

@@ -69,6 +69,34 @@ template <int I, class L, class M, int J, class L2>
 constexpr auto operator>>(failure<I, L, M> f, indexed<J, L2>) {
   return f;
 }
+// An Input's own mistake passes every layer too.
+template <template <class...> class Kind, class... D, int J, class L2>
+constexpr auto operator>>(mismatch<Kind, D...> m, indexed<J, L2>) {
+  return m;
+}
+
+/// Whether an Input's extents are all static and positive, and how a diagnosis shows them.
+template <class S>
+inline constexpr bool positive_extents = false;
+template <int... D>
+inline constexpr bool positive_extents<Shape<D...>> = ((D > 0) && ...);
+template <class S>
+struct input_extents_of;
+template <int... D>
+struct input_extents_of<Shape<D...>> {
+  using type = error::input_extents<error::extent<D>...>;
+};
+
+/// Where the fold starts: the Input's shape, or its mistake (an extent that is dyn or not positive).
+template <class In>
+struct fold_start {
+  using type = trace<In>;
+};
+template <class In>
+  requires(!positive_extents<In>)
+struct fold_start<In> {
+  using type = mismatch<error::INPUT_NOT_STATIC, error::at_model_input, typename input_extents_of<In>::type>;
+};
 
 // Up to 256 layers: one fold expression (the cheapest to compile). Beyond, clang refuses folds of
 // more operands, so longer models step one layer at a time (template depth grows with the length).
@@ -77,7 +105,7 @@ struct propagate_impl;
 template <class In, class... Ls, std::size_t... Is>
   requires(sizeof...(Ls) <= 256)
 struct propagate_impl<In, type_list<Ls...>, std::index_sequence<Is...>> {
-  using type = decltype((trace<In>{} >> ... >> indexed<static_cast<int>(Is), Ls>{}));
+  using type = decltype((typename fold_start<In>::type{} >> ... >> indexed<static_cast<int>(Is), Ls>{}));
 };
 
 template <class State, int I, class... Ls>
@@ -91,7 +119,7 @@ struct propagate_stepwise<State, I, L, Ls...> {
 template <class In, class... Ls, std::size_t... Is>
   requires(sizeof...(Ls) > 256)
 struct propagate_impl<In, type_list<Ls...>, std::index_sequence<Is...>> {
-  using type = typename propagate_stepwise<trace<In>, 0, Ls...>::type;
+  using type = typename propagate_stepwise<typename fold_start<In>::type, 0, Ls...>::type;
 };
 
 /// trace<In, S1, ..., Sn> when every layer takes its input, else failure<I, Layer, mismatch>.
@@ -106,6 +134,10 @@ struct as_nested_result {
 template <int I, class L, template <class...> class Kind, class... D>
 struct as_nested_result<failure<I, L, mismatch<Kind, D...>>> {
   using type = mismatch<Kind, error::at_layer<I>, L, D...>;
+};
+template <template <class...> class Kind, class... D>
+struct as_nested_result<mismatch<Kind, D...>> {  // the Input's own mistake
+  using type = mismatch<Kind, D...>;
 };
 
 template <class T>

@@ -378,8 +378,17 @@ class graph_body<type_list<I...>, type_list<O...>> {
     ((f < 0 && index_in_v<I, type_list<I...>> != i ? f = i : 0, ++i), ...);
     return f;
   }();
+  // An Input with an extent that is dyn or not positive: its position, or -1.
+  static constexpr int unsized_input = [] {
+    int f = -1, i = 0;
+    ((f < 0 && !positive_extents<typename I::shape> ? f = i : 0, ++i), ...);
+    return f;
+  }();
   static constexpr auto connection_rule() {
-    if constexpr (repeated_input >= 0)
+    if constexpr (unsized_input >= 0)
+      return std::type_identity<error::INPUT_NOT_STATIC<
+          error::at_model_input, typename input_extents_of<typename type_at_t<unsized_input, type_list<I...>>::shape>::type>>{};
+    else if constexpr (repeated_input >= 0)
       return std::type_identity<error::INPUT_REPEATED<
           error::at_model_input, error::repeated_input<repeated_input, type_at_t<repeated_input, type_list<I...>>>>>{};
     else if constexpr (unknown_input >= 0)
@@ -1369,6 +1378,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, unreported>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, unreported>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, unreported>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::INPUT_NOT_STATIC, unreported>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, unreported>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
 
@@ -1414,6 +1424,7 @@ constexpr auto model(const In&, const Out&) {
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::INPUT_NOT_STATIC, diagnosis>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
   if constexpr (std::is_void_v<diagnosis>)
     return Model<ins, outs>{};

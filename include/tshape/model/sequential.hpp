@@ -591,6 +591,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::INPUT_NOT_STATIC, diagnosis>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
 
