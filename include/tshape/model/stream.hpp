@@ -72,8 +72,8 @@
 #define TSHAPE_MSG_NOT_STREAMABLE                                                                            \
   "tshape: make_stream: this layer needs timesteps that have not come yet or all of them at once "             \
   "(GoBackwards, Bidirectional, Padding::same, global pooling, Flatten or a Reshape across timesteps, Conv1D " \
-  "with Strides > 1), so the model cannot run one frame at a time (Conv1D streams with Padding::causal or "     \
-  "valid, pooling over time with valid)"
+  "with Strides > 1), or reads token ids (Embedding: a stream's frames are floats), so the model cannot run "   \
+  "one frame at a time (Conv1D streams with Padding::causal or valid, pooling over time with valid)"
 #define TSHAPE_MSG_STREAM_NEEDS_SEQUENTIAL                                                                     \
   "tshape: make_stream runs a Sequential model one frame at a time; a functional model (model(...)) does not " \
   "stream: write its chain of layers as Sequential<Input<...>, ...> (the weights keep their order and names)"

@@ -45,6 +45,8 @@ struct scalar {
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return a * b; }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return a > b ? a : b; }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return a < b ? a : b; }
+  /// a > b ? t : f, per lane (false where a or b is NaN).
+  static TSHAPE_ALWAYS_INLINE reg select_greater(reg a, reg b, reg t, reg f) { return a > b ? t : f; }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return a; }
 };
 
@@ -69,6 +71,9 @@ struct avx512 {
   // The masked form: the plain one trips g++ 12's -Wmaybe-uninitialized inside its own header.
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static TSHAPE_ALWAYS_INLINE reg select_greater(reg a, reg b, reg t, reg f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), f, t);
+  }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return _mm512_reduce_add_ps(a); }
 };
 #endif
@@ -93,6 +98,9 @@ struct avx2 {
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg select_greater(reg a, reg b, reg t, reg f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_GT_OQ));
+  }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -127,6 +135,7 @@ struct neon {
   static TSHAPE_ALWAYS_INLINE reg mul(reg a, reg b) { return vmulq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg max(reg a, reg b) { return vmaxq_f32(a, b); }
   static TSHAPE_ALWAYS_INLINE reg min(reg a, reg b) { return vminq_f32(a, b); }
+  static TSHAPE_ALWAYS_INLINE reg select_greater(reg a, reg b, reg t, reg f) { return vbslq_f32(vcgtq_f32(a, b), t, f); }
   static TSHAPE_ALWAYS_INLINE float sum(reg a) { return vaddvq_f32(a); }
 };
 #endif
