@@ -286,6 +286,8 @@ template <int N> struct repeats {};                   // RepeatVector<N>: N > 0
 template <int N> struct size {};                      // UpSampling1D<size>: size > 0
 template <int... P> struct padding_one_or_two_values_not_negative {};    // ZeroPadding1D<p> or <left, right>
 template <int... C> struct cropping_one_or_two_values_not_negative {};   // Cropping1D<c> or <left, right>
+template <int... P> struct padding_one_two_or_four_values_not_negative {};   // ZeroPadding2D
+template <int... C> struct cropping_one_two_or_four_values_not_negative {};  // Cropping2D
 template <int... D> struct extents_positive_or_one_minus_1 {};          // Reshape<D...>
 struct cropping_must_leave_at_least_one_cell_of_each_axis {};
 template <class OutputPadding, class Strides> struct output_padding_must_be_smaller_than_strides {};

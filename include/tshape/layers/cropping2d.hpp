@@ -15,28 +15,32 @@ namespace tshape {
 
 template <int... Crop>
 struct Cropping2D : detail::functional_call<Cropping2D<Crop...>> {
-  static_assert(sizeof...(Crop) <= 2 || sizeof...(Crop) == 4,
-                "tshape: Cropping2D takes <c>, <rows, cols> or <top, bottom, left, right>");
-  static_assert(((Crop >= 0) && ...), "tshape: Cropping2D's cropping is not negative");
   static constexpr std::string_view keras_class = "Cropping2D";
   static constexpr std::string_view keras_name = "cropping2d";
+  /// void, or the option mistake the model reports: a count of values other than 0, 1, 2 or 4, or
+  /// a negative one.
+  using option_rule =
+      std::conditional_t<((sizeof...(Crop) <= 2 || sizeof...(Crop) == 4) && ((Crop >= 0) && ...)), void,
+                         mismatch<error::BAD_OPTION_VALUE, error::cropping_one_two_or_four_values_not_negative<Crop...>>>;
   static constexpr std::array<int, 4> crops = [] {
     constexpr std::array<int, sizeof...(Crop)> c{Crop...};
     if constexpr (sizeof...(Crop) == 0)
       return std::array<int, 4>{0, 0, 0, 0};
     else if constexpr (sizeof...(Crop) == 1)
       return std::array<int, 4>{c[0], c[0], c[0], c[0]};
-    else if constexpr (sizeof...(Crop) == 2)
+    else if constexpr (sizeof...(Crop) == 2 || sizeof...(Crop) == 3)
       return std::array<int, 4>{c[0], c[0], c[1], c[1]};
     else
-      return c;
+      return std::array<int, 4>{c[0], c[1], c[2], c[3]};
   }();
   static constexpr int top = crops[0], bottom = crops[1], left = crops[2], right = crops[3];
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
     using R = decltype(detail::channels_last_rank_rule<2, D...>());
-    if constexpr (!std::is_void_v<R>) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (!std::is_void_v<R>) {
       return R{};
     } else {
       constexpr std::array<int, 3> e{D...};

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "layer.hpp"
 
@@ -15,27 +16,31 @@ namespace tshape {
 
 template <int... P>
 struct ZeroPadding2D : detail::functional_call<ZeroPadding2D<P...>> {
-  static_assert(sizeof...(P) <= 2 || sizeof...(P) == 4,
-                "tshape: ZeroPadding2D takes <p>, <rows, cols> or <top, bottom, left, right>");
-  static_assert(((P >= 0) && ...), "tshape: ZeroPadding2D's padding is not negative");
   static constexpr std::string_view keras_class = "ZeroPadding2D";
   static constexpr std::string_view keras_name = "zero_padding2d";
+  /// void, or the option mistake the model reports: a count of values other than 0, 1, 2 or 4, or
+  /// a negative one.
+  using option_rule =
+      std::conditional_t<((sizeof...(P) <= 2 || sizeof...(P) == 4) && ((P >= 0) && ...)), void,
+                         mismatch<error::BAD_OPTION_VALUE, error::padding_one_two_or_four_values_not_negative<P...>>>;
   static constexpr std::array<int, 4> pads = [] {
     constexpr std::array<int, sizeof...(P)> p{P...};
     if constexpr (sizeof...(P) == 0)
       return std::array<int, 4>{1, 1, 1, 1};
     else if constexpr (sizeof...(P) == 1)
       return std::array<int, 4>{p[0], p[0], p[0], p[0]};
-    else if constexpr (sizeof...(P) == 2)
+    else if constexpr (sizeof...(P) == 2 || sizeof...(P) == 3)
       return std::array<int, 4>{p[0], p[0], p[1], p[1]};
     else
-      return p;
+      return std::array<int, 4>{p[0], p[1], p[2], p[3]};
   }();
   static constexpr int top = pads[0], bottom = pads[1], left = pads[2], right = pads[3];
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    if constexpr (sizeof...(D) == 2) {
+    if constexpr (!std::is_void_v<option_rule>) {
+      return option_rule{};
+    } else if constexpr (sizeof...(D) == 2) {
       return mismatch<error::WRONG_RANK, error::expected_rank<3>, error::got<Shape<D...>>,
                       error::fix_with_layer_before_it<Reshape<D..., 1>>>{};
     } else if constexpr (sizeof...(D) != 3) {
