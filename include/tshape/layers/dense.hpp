@@ -19,20 +19,21 @@ namespace tshape {
 namespace detail {
 template <class O>
 struct dense_takes : std::bool_constant<is_activation_v<O> || is_use_bias<O>::value> {};
+/// void when Dense takes Options (an activation, UseBias<false>, each once), else the mistake.
+template <class... Options>
+using dense_options_rule = options_rule_t<error::it_takes<error::an_activation, UseBias<false>>, dense_takes,
+                                          type_list<Options...>, is_activation, is_use_bias>;
 }  // namespace detail
 
 template <int Units, class... Options>
 struct Dense : detail::functional_call<Dense<Units, Options...>> {
-  /// void, or the option mistake the model reports (layer.hpp).
   using activation = detail::option_t<is_activation, Linear, Options...>;
+  /// void, or the option mistake the model reports (layer.hpp): the units, the options, then the
+  /// activation's own value (LeakyReLU::alpha<1, 0>).
   using option_rule = std::conditional_t<
       (Units <= 0), mismatch<error::BAD_OPTION_VALUE, error::units<Units>>,
-      std::conditional_t<std::is_void_v<detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>,
-                                                                detail::dense_takes, detail::type_list<Options...>,
-                                                                is_activation, detail::is_use_bias>>,
-                         detail::activation_rule_t<activation>,
-                         detail::options_rule_t<error::it_takes<error::an_activation, UseBias<false>>, detail::dense_takes,
-                                                detail::type_list<Options...>, is_activation, detail::is_use_bias>>>;
+      std::conditional_t<std::is_void_v<detail::dense_options_rule<Options...>>, detail::activation_rule_t<activation>,
+                         detail::dense_options_rule<Options...>>>;
 
   static constexpr bool use_bias = detail::option_t<detail::is_use_bias, UseBias<true>, Options...>::value;
   static constexpr int units = Units;
