@@ -84,6 +84,8 @@
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING \
   "tshape: a training step needs one tensor per Input, one target per output and, with losses{...}, one loss per output"
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
+// Data read from a file or viewed in a buffer: no layer is involved yet.
+#define TSHAPE_MSG_DATA_SHAPE_MISMATCH "tshape: the data's shape is not the one its tensor type declares"
 #define TSHAPE_MSG_FILE_ERROR "tshape: a file cannot be opened, read or written"
 #define TSHAPE_MSG_WEIGHTS_MISMATCH \
   "tshape: the weights do not fit the model (a file of another model, or its arrays in another order)"
@@ -110,6 +112,7 @@ enum class errc {
   weights_mismatch,  // weights or a training state saved from another model
   not_built_in,      // an optional library (zlib) the build was made without
   token_id_out_of_range,  // an Embedding's id outside [0, input_dim)
+  data_shape_mismatch,    // a file's array or a buffer whose extents are not its tensor type's
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -130,6 +133,7 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::weights_mismatch: return TSHAPE_MSG_WEIGHTS_MISMATCH;
     case errc::not_built_in: return TSHAPE_MSG_NOT_BUILT_IN;
     case errc::token_id_out_of_range: return TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE;
+    case errc::data_shape_mismatch: return TSHAPE_MSG_DATA_SHAPE_MISMATCH;
   }
   return "tshape: unknown error";
 }

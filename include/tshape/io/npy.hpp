@@ -235,7 +235,7 @@ result<std::array<int, S::rank>> check_npy(const npy_array& a, std::string_view 
   std::vector<int> got;
   for (long long e : a.shape) got.push_back(static_cast<int>(e));
   const auto v = check_extents(got, S::extents);
-  if (v.code != errc::ok) return extents_error(v, got, S::extents, what);
+  if (v.code != errc::ok) return data_extents_error(v, got, S::extents, what);
   std::array<int, S::rank> full{};
   std::copy(got.begin(), got.end(), full.begin());
   return full;

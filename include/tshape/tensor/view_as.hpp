@@ -37,7 +37,7 @@ result<TensorView<T, S>> checked_view(T* data, const Dims& dims, long long capac
   }
   const std::span<const int> got_span(got.data(), rank);
   const auto v = check_extents(got_span, S::extents);
-  if (v.code != errc::ok) return extents_error(v, got_span, S::extents);
+  if (v.code != errc::ok) return data_extents_error(v, got_span, S::extents);
   long long n = 1;  // the element count, which must fit an index
   for (int e : got_span) {
     if (e != 0 && n > std::numeric_limits<std::ptrdiff_t>::max() / static_cast<long long>(sizeof(T)) / e)

@@ -60,7 +60,7 @@ TEST_CASE("shape rules: every error kind has its words", "[diagnostics]") {
   for (auto e : {errc::shape_mismatch, errc::wrong_rank, errc::window_larger_than_input, errc::element_count_mismatch,
                  errc::invalid_option, errc::invalid_axis, errc::dtype_mismatch, errc::loss_target_mismatch,
                  errc::output_mismatch, errc::bad_data, errc::file_error, errc::weights_mismatch,
-                 errc::not_built_in}) {
+                 errc::not_built_in, errc::token_id_out_of_range, errc::data_shape_mismatch}) {
     CHECK(message(e).substr(0, 8) == "tshape: ");
     CHECK(message(e).size() > 20);
   }

@@ -54,6 +54,15 @@ TEST_CASE("load_npy: images without a channel axis are rejected with the fix", "
   CHECK(with_channel.extent(3) == 1);
 }
 
+TEST_CASE("load_npy: an array of other extents is the data's mismatch, not a layer's", "[io][npy]") {
+  auto r = try_load_npy<float, Shape<dyn, 4, 5>>(io_file("images.npy"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == errc::data_shape_mismatch);
+  CHECK_THAT(std::string(r.error().what()),
+             Catch::StartsWith(TSHAPE_MSG_DATA_SHAPE_MISMATCH) && Catch::EndsWith("images.npy: got (3, 4, 4), expected (None, 4, 5)"));
+  CHECK_THROWS_WITH((load_npy<float, Shape<3, 16>>(io_file("images.npy"))), Catch::StartsWith(TSHAPE_MSG_WRONG_RANK));
+}
+
 TEST_CASE("load_npy: another dtype, Fortran order, truncation and garbage are clear errors", "[io][npy]") {
   CHECK_THROWS_WITH((load_npy<float, Shape<2, 3>>(io_file("counts.npy"))),
                     Catch::Contains("holds std::int32_t ('<i4') data, not float: load it as it is and convert with cast<float>(x)"));

@@ -34,7 +34,7 @@ TEST_CASE("view_as: a missing channel axis is reported with its fix", "[tensor][
 TEST_CASE("view_as: wrong extents, negative extents and null data are rejected", "[tensor][view_as]") {
   std::vector<float> data(640);
   CHECK_THROWS_WITH((view_as<Shape<dyn, 128>>(data.data(), {32, 20})),
-                    Catch::Contains(TSHAPE_MSG_SHAPE_MISMATCH) && Catch::Contains("got (32, 20), expected (None, 128)"));
+                    Catch::StartsWith(TSHAPE_MSG_DATA_SHAPE_MISMATCH) && Catch::Contains("got (32, 20), expected (None, 128)"));
   CHECK_THROWS_AS((view_as<Shape<dyn, 20>>(data.data(), {-3, 20})), shape_error);
   CHECK_THROWS_AS((view_as<Shape<dyn, 20>>(static_cast<float*>(nullptr), {3, 20})), shape_error);
   // try_view_as reports instead of raising.
