@@ -86,9 +86,14 @@
 #define TSHAPE_MSG_BAD_DATA "tshape: the data is not what it claims to be"
 // Data read from a file or viewed in a buffer: no layer is involved yet.
 #define TSHAPE_MSG_DATA_SHAPE_MISMATCH "tshape: the data's shape is not the one its tensor type declares"
+#define TSHAPE_MSG_DATA_DTYPE_MISMATCH "tshape: the file's element type is not the one its tensor type declares"
+#define TSHAPE_MSG_UNSUPPORTED_DATA "tshape: the file is in a form tshape does not read"
+#define TSHAPE_MSG_INVALID_ARGUMENT "tshape: an argument is outside the values the call accepts"
+#define TSHAPE_MSG_LOSS_NOT_FINITE \
+  "tshape: the loss is not a finite number (a learning rate too large, or NaN or inf in the data or the targets)"
+#define TSHAPE_MSG_CLASS_INDEX_OUT_OF_RANGE "tshape: a class index is outside [0, classes) of the loss that reads it"
 #define TSHAPE_MSG_FILE_ERROR "tshape: a file cannot be opened, read or written"
-#define TSHAPE_MSG_WEIGHTS_MISMATCH \
-  "tshape: the weights do not fit the model (a file of another model, or its arrays in another order)"
+#define TSHAPE_MSG_WEIGHTS_MISMATCH "tshape: the weights do not fit the model"
 #define TSHAPE_MSG_NOT_BUILT_IN "tshape: this needs an optional library that this build was made without"
 #define TSHAPE_MSG_NEEDS_HEAP \
   "tshape: TSHAPE_NO_HEAP is set and this call needs heap memory: give it your own output and arena with forward(x, y, arena)"
@@ -113,6 +118,13 @@ enum class errc {
   not_built_in,      // an optional library (zlib) the build was made without
   token_id_out_of_range,  // an Embedding's id outside [0, input_dim)
   data_shape_mismatch,    // a file's array or a buffer whose extents are not its tensor type's
+  data_dtype_mismatch,    // a file's array of another element type
+  unsupported_data,       // a valid file in a form tshape does not read (big-endian, HDF5, ...)
+  sample_count_mismatch,  // data and targets of different sample counts
+  input_samples_mismatch, // a model's inputs of different sample counts
+  invalid_argument,       // a call's argument out of range (fit's batch_size, an arena too small)
+  loss_not_finite,        // training met a NaN or infinite loss
+  class_index_out_of_range,  // a sparse label outside [0, classes)
 };
 
 /// The words of an error kind (the same text the compile-time report prints).
@@ -134,6 +146,13 @@ constexpr std::string_view message(errc e) noexcept {
     case errc::not_built_in: return TSHAPE_MSG_NOT_BUILT_IN;
     case errc::token_id_out_of_range: return TSHAPE_MSG_TOKEN_ID_OUT_OF_RANGE;
     case errc::data_shape_mismatch: return TSHAPE_MSG_DATA_SHAPE_MISMATCH;
+    case errc::data_dtype_mismatch: return TSHAPE_MSG_DATA_DTYPE_MISMATCH;
+    case errc::unsupported_data: return TSHAPE_MSG_UNSUPPORTED_DATA;
+    case errc::sample_count_mismatch: return TSHAPE_MSG_SAMPLE_COUNT_MISMATCH;
+    case errc::input_samples_mismatch: return TSHAPE_MSG_INPUT_SAMPLES_MISMATCH;
+    case errc::invalid_argument: return TSHAPE_MSG_INVALID_ARGUMENT;
+    case errc::loss_not_finite: return TSHAPE_MSG_LOSS_NOT_FINITE;
+    case errc::class_index_out_of_range: return TSHAPE_MSG_CLASS_INDEX_OUT_OF_RANGE;
   }
   return "tshape: unknown error";
 }

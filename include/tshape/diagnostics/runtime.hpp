@@ -26,17 +26,28 @@ namespace tshape {
 
 /// An error found at run time: its kind and its full text (kind's words, then the details).
 struct error_info {
+  static constexpr std::size_t capacity = 384;
   errc code = errc::ok;
-  static_text<384> text{};
+  static_text<capacity> text{};
 
   constexpr explicit operator bool() const noexcept { return code != errc::ok; }
   constexpr std::string_view what() const noexcept { return text.view(); }
 };
 
-/// Builds an error_info: the kind's words, then ": " and the details.
+/// Builds an error_info: the kind's words, then ": " and the details. Details too long to fit lose
+/// their middle, marked " ... ": a long path comes first, and what went wrong at the end.
 inline error_info make_error(errc code, std::string_view details = {}) {
-  error_info e{code, static_text<384>(message(code))};
-  if (!details.empty()) e.text.append(": ").append(details);
+  error_info e{code, static_text<error_info::capacity>(message(code))};
+  if (details.empty()) return e;
+  e.text.append(": ");
+  const std::size_t room = error_info::capacity - e.text.size();
+  if (details.size() <= room) {
+    e.text.append(details);
+  } else {
+    constexpr std::string_view cut = " ... ";
+    const std::size_t head = (room - cut.size()) / 3, tail = room - cut.size() - head;
+    e.text.append(details.substr(0, head)).append(cut).append(details.substr(details.size() - tail));
+  }
   return e;
 }
 

@@ -168,11 +168,11 @@ inline error_info extents_error(const extents_verdict& v, std::span<const int> g
   return make_error(v.code, d.view());
 }
 
-/// The same for data read from a file or viewed in a buffer, before any layer sees it: extents
-/// that differ are the data's mismatch with its tensor type, not a layer's.
+/// The same for data read from a file or viewed in a buffer, before any model sees it: extents or a
+/// rank that differ are the data's mismatch with its tensor type (the fix, when certain, stays).
 inline error_info data_extents_error(extents_verdict v, std::span<const int> got, std::span<const int> expected,
                                      std::string_view where = {}) {
-  if (v.code == errc::shape_mismatch) v.code = errc::data_shape_mismatch;
+  if (v.code == errc::shape_mismatch || v.code == errc::wrong_rank) v.code = errc::data_shape_mismatch;
   return extents_error(v, got, expected, where);
 }
 

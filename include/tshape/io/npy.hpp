@@ -70,6 +70,7 @@ constexpr std::string_view npy_dtype() {
 /// The C++ type a user would name for a NumPy dtype, for error messages.
 inline std::string_view npy_cpp_name(std::string_view dtype) {
   if (dtype.size() == 3) dtype.remove_prefix(1);
+  if (dtype == "f2") return "float16";
   if (dtype == "f4") return "float";
   if (dtype == "f8") return "double";
   if (dtype == "b1") return "bool";
@@ -91,10 +92,14 @@ inline int npy_item_size(std::string_view dtype) {
   return (n == 1 || n == 2 || n == 4 || n == 8) ? n : 0;
 }
 
-inline error_info npy_error(std::string_view what, std::string_view why) {
+inline error_info npy_error(std::string_view what, std::string_view why, errc code = errc::bad_data) {
   std::string d(what);
   d.append(": ").append(why);
-  return make_error(errc::bad_data, d);
+  return make_error(code, d);
+}
+/// A valid file in a form tshape does not read (big-endian, Fortran order, strings, ...).
+inline error_info npy_unsupported(std::string_view what, std::string_view why) {
+  return npy_error(what, why, errc::unsupported_data);
 }
 
 // The value after 'key': in NumPy's header dict, as text.
@@ -135,7 +140,7 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
     header_len = u8(8) | (u8(9) << 8) | (u8(10) << 16) | (static_cast<std::size_t>(u8(11)) << 24);
     start = 12;
   } else {
-    return npy_error(what, "unsupported .npy format version");
+    return npy_unsupported(what, "a .npy format version other than 1, 2 and 3");
   }
   if (bytes.size() < start + header_len) return npy_error(what, "truncated header");
   const std::string_view header(reinterpret_cast<const char*>(bytes.data() + start), header_len);
@@ -143,12 +148,15 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
   npy_array a;
   a.dtype = std::string(npy_field(header, "descr"));
   const int item = npy_item_size(a.dtype);
-  if (item == 0) return npy_error(what, "unsupported dtype '" + a.dtype + "' (numbers only: f4, f8, i1..i8, u1..u8, b1)");
-  if (a.dtype[0] == '>' && item > 1) return npy_error(what, "big-endian data; save it with numpy as little-endian ('<') data");
-  if (a.dtype[0] == '=' || a.dtype[0] == '>') a.dtype[0] = item == 1 ? '|' : '<';
+  if (item == 0)
+    return npy_unsupported(what, "the dtype '" + a.dtype + "' (numbers only: f2, f4, f8, i1..i8, u1..u8, b1)");
+  if (a.dtype[0] == '>' && item > 1)
+    return npy_unsupported(what, "big-endian data; save it with numpy as little-endian ('<') data");
+  // One spelling per dtype, as npy_dtype<T>() names it: '|' for single bytes, '<' (this machine's) else.
+  a.dtype[0] = item == 1 ? '|' : '<';
   const std::string_view order = npy_field(header, "fortran_order");
   if (order != "False")
-    return npy_error(what, "Fortran (column-major) order; save numpy.ascontiguousarray(x) instead");
+    return npy_unsupported(what, "Fortran (column-major) order; save numpy.ascontiguousarray(x) instead");
   std::string_view shape = npy_field(header, "shape");
   if (shape.size() < 2 || shape.front() != '(') return npy_error(what, "no shape in the header");
   shape = shape.substr(1, shape.size() - 2);
@@ -180,6 +188,15 @@ inline result<npy_array> parse_npy(std::span<const std::byte> bytes, std::string
   a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_start),
                 bytes.begin() + static_cast<std::ptrdiff_t>(data_start + need));
   return a;
+}
+
+/// Writes `bytes` as the whole file at `path`. The check comes after closing: a small file sits in
+/// the stream's buffer until then, and a full disk shows only when it is written out.
+inline void write_file(const std::string& path, std::span<const std::byte> bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) raise(make_error(errc::file_error, path + ": cannot write it"));
 }
 
 inline result<std::vector<std::byte>> read_file(const std::string& path) {
@@ -229,8 +246,11 @@ result<std::array<int, S::rank>> check_npy(const npy_array& a, std::string_view 
   if (a.dtype != npy_dtype<T>()) {
     std::string d = std::string(what) + ": the file holds " + std::string(npy_cpp_name(a.dtype)) + " ('" + a.dtype +
                     "') data, not " + std::string(npy_cpp_name(npy_dtype<T>()));
-    if (a.dtype[1] != 'f' && std::is_floating_point_v<T>) d += ": load it as it is and convert with cast<float>(x)";
-    return make_error(errc::dtype_mismatch, d);
+    if (a.dtype == "<f2")  // no C++ type of its own
+      d += ": save it from numpy as float32 (x.astype('float32'))";
+    else
+      d += ": load it as it is and convert with cast<" + std::string(npy_cpp_name(npy_dtype<T>())) + ">(x)";
+    return make_error(errc::data_dtype_mismatch, d);
   }
   std::vector<int> got;
   for (long long e : a.shape) got.push_back(static_cast<int>(e));
@@ -299,9 +319,7 @@ void save_npy(const std::string& path, const X& x) {
   const auto bytes = detail::encode_npy(
       detail::npy_dtype<T>(), shape,
       std::span<const std::byte>(reinterpret_cast<const std::byte*>(v.data()), static_cast<std::size_t>(v.size()) * sizeof(T)));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) raise(make_error(errc::file_error, path + ": cannot write it"));
+  detail::write_file(path, bytes);
 }
 
 }  // namespace tshape

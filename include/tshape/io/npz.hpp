@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <span>
 #include <string>
@@ -171,7 +172,11 @@ class zip_reader {
       }
       if (i == 0 || b_.size() - i > 65535 + 22) break;
     }
-    if (eocd == b_.size()) return fail("not a zip archive (no end of central directory)");
+    if (eocd == b_.size()) {
+      if (b_.size() >= 8 && std::memcmp(b_.data(), "\x89HDF\r\n\x1a\n", 8) == 0)
+        return unsupported("an HDF5 file (Keras' .h5 or .weights.h5): " + std::string(keras_weights_hint));
+      return fail("not a zip archive (no end of central directory)");
+    }
     std::uint64_t count = u16(eocd + 10), dir = u32(eocd + 16);
     if (count == 0xFFFF || dir == 0xFFFFFFFF) {  // zip64: the real values are in the zip64 records
       if (eocd < 20 || u32(eocd - 20) != 0x07064b50) return fail("a zip64 archive without its locator");
@@ -207,11 +212,15 @@ class zip_reader {
       // As numpy.load names members: ".npy" removed wherever it ends the name (".npy" alone is "").
       if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
       const std::string what = std::string(what_) + "/" + name;
+      // A .keras file is a zip of config.json, metadata.json and model.weights.h5, not of arrays.
+      if (name == "config.json" || name == "metadata.json" || name == "model.weights.h5")
+        return unsupported("a Keras .keras archive (its " + name + "): " + std::string(keras_weights_hint));
 
-      if (flags & 1) return fail(name + " is encrypted; tshape reads archives written by numpy.savez or savez_compressed");
+      if (flags & 1)
+        return unsupported(name + " is encrypted; tshape reads archives written by numpy.savez or savez_compressed");
       if (method != 0 && method != 8)
-        return fail(name + " is compressed with zip method " + std::to_string(method) +
-                    "; tshape reads stored and deflated members (numpy.savez, savez_compressed)");
+        return unsupported(name + " is compressed with zip method " + std::to_string(method) +
+                           "; tshape reads stored and deflated members (numpy.savez, savez_compressed)");
       if (!fits(local, 30) || u32(local) != 0x04034b50) return fail(name + ": a broken local header");
       const std::uint64_t data = local + 30 + u16(local + 26) + u16(local + 28);
       if (!fits(data, csize)) return fail(name + ": truncated data");
@@ -250,6 +259,9 @@ class zip_reader {
   std::uint32_t u32(std::uint64_t i) const { return u16(i) | (static_cast<std::uint32_t>(u16(i + 2)) << 16); }
   std::uint64_t u64(std::uint64_t i) const { return u32(i) | (static_cast<std::uint64_t>(u32(i + 4)) << 32); }
   error_info fail(const std::string& why) const { return npy_error(what_, why); }
+  error_info unsupported(const std::string& why) const { return npy_unsupported(what_, why); }
+  static constexpr std::string_view keras_weights_hint =
+      "save the weights for tshape with numpy.savez(path, *model.get_weights())";
 
   std::span<const std::byte> b_;
   std::string_view what_;
@@ -345,9 +357,7 @@ inline std::vector<std::byte> encode_npz(const std::vector<std::pair<std::string
 inline void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
                       npz_compression how = npz_compression::stored) {
   const auto out = detail::encode_npz(members, how, path);
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-  if (!f) raise(make_error(errc::file_error, path + ": cannot write it"));
+  detail::write_file(path, out);
 }
 
 }  // namespace tshape

@@ -1,14 +1,18 @@
 // A trainer's whole state in one .npz archive, to resume training where it stopped: the model's
 // weights (named as save_weights names them, "dense/kernel"), each optimizer slot's arrays
 // ("optimizer/slot0/dense/kernel"), and the optimizer's iteration count ("optimizer/iterations", an
-// int64 scalar), which Adam's bias correction depends on.
+// int64 scalar), which Adam's bias correction depends on, and the optimizer's Keras name
+// ("optimizer/name", its bytes as uint8), so that one optimizer's slots never load into another's.
 //
 //   save_training_state(trainer, "checkpoint.npz");
 //   ... later, with a trainer of the same model, loss and optimizer type:
 //   load_training_state(trainer, "checkpoint.npz");   // every array checked; nothing written on a misfit
 #pragma once
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +35,15 @@ std::vector<std::pair<std::string, weight_ref>> state_arrays(Trainer& t) {
     });
   return out;
 }
+
+/// The optimizer's Keras name ("Adam"), empty for an optimizer that has none.
+template <class Opt>
+constexpr std::string_view optimizer_name() {
+  if constexpr (requires { Opt::keras_name; })
+    return Opt::keras_name;
+  else
+    return {};
+}
 }  // namespace detail
 
 /// Writes the model's weights, the optimizer's slots and its iteration count to an .npz archive.
@@ -45,6 +58,9 @@ void save_training_state(Trainer& t, const std::string& path) {
   members.emplace_back("optimizer/iterations",
                        detail::encode_npy("<i8", std::span<const long long>{},
                                           std::as_bytes(std::span<const std::int64_t>(&iterations, 1))));
+  constexpr std::string_view name = detail::optimizer_name<typename Trainer::optimizer_type>();
+  const std::array<long long, 1> name_shape{static_cast<long long>(name.size())};
+  members.emplace_back("optimizer/name", detail::encode_npy("|u1", name_shape, std::as_bytes(std::span(name))));
   write_npz(path, members);
 }
 
@@ -61,7 +77,23 @@ result<void> try_load_training_state(Trainer& t, const std::string& path) {
       if (m->name == name) return &m->array;
     return nullptr;
   };
+  // A state of another optimizer: its name (files written before the name was saved have none).
+  constexpr std::string_view expected_name = detail::optimizer_name<typename Trainer::optimizer_type>();
+  if (const npy_array* n = by_name("optimizer/name")) {
+    const std::string_view saved(reinterpret_cast<const char*>(n->data.data()), n->data.size());
+    if (n->dtype != "|u1" || saved != expected_name)
+      return make_error(errc::weights_mismatch, path + ": a state of the optimizer " + std::string(saved) +
+                                                    ", not of " + std::string(expected_name));
+  }
   const auto targets = detail::state_arrays(t);
+  // Every array of the archive has its place: one more is a state of another model or optimizer.
+  for (const auto& m : archive.value()) {
+    const bool known = m.name == "optimizer/iterations" || m.name == "optimizer/name" ||
+                       std::any_of(targets.begin(), targets.end(), [&](const auto& tw) { return tw.first == m.name; });
+    if (!known)
+      return make_error(errc::weights_mismatch,
+                        path + ": an array " + m.name + " this trainer does not have (a state of another model or optimizer?)");
+  }
   for (const auto& [name, w] : targets) {
     const npy_array* found = by_name(name);
     if (!found)
@@ -76,10 +108,11 @@ result<void> try_load_training_state(Trainer& t, const std::string& path) {
   const npy_array* iterations_array = by_name("optimizer/iterations");
   if (!iterations_array || iterations_array->dtype != "<i8" || iterations_array->data.size() != sizeof(std::int64_t))
     return make_error(errc::bad_data, path + ": no int64 optimizer/iterations");
-  for (const auto& [name, w] : targets)
-    std::memcpy(w.values.data(), by_name(name)->data.data(), w.values.size() * sizeof(float));
   std::int64_t iterations = 0;
   std::memcpy(&iterations, iterations_array->data.data(), sizeof iterations);
+  if (iterations < 0) return make_error(errc::bad_data, path + ": optimizer/iterations is negative");
+  for (const auto& [name, w] : targets)
+    std::memcpy(w.values.data(), by_name(name)->data.data(), w.values.size() * sizeof(float));
   t.set_iterations(iterations);
   return {};
 }

@@ -4,8 +4,9 @@
 //          or   numpy.savez("weights.npz", **{w.name: w.numpy() for w in model.weights})
 // Into tshape:  load_weights(net, "weights.npz");
 //
-// Arrays are matched by position (arr_0, arr_1, ... by number; named members in archive order, which
-// is the order numpy.savez was given). Each array's dtype (float32) and shape are checked against the
+// Arrays are matched by name when every member names a distinct weight of the model ("dense/kernel",
+// Keras 2's "dense/kernel:0", as save_weights writes them), in any order; else by position (arr_0,
+// arr_1, ... by number; named members in archive order, which is the order numpy.savez was given). Each array's dtype (float32) and shape are checked against the
 // model's; a mismatch names the weight, e.g. "dense_1/kernel: got (64, 10), expected (64, 3)". Nothing
 // is written into the model unless every array fits.
 #pragma once
@@ -28,6 +29,26 @@ inline bool numbered_member(const npz_member& m) {
          std::all_of(m.name.begin() + 4, m.name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// Puts the members in the order of the model's weights when each names a distinct one of them
+/// (Keras 2's ":0" suffix allowed); leaves them as they are otherwise.
+template <class Targets>
+void sort_by_weight_names(std::vector<npz_member>& members, const Targets& targets) {
+  if (members.size() != targets.size()) return;
+  std::vector<std::size_t> at(targets.size(), members.size());  // the member of each weight
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    std::string_view name = members[m].name;
+    if (name.size() > 2 && name.substr(name.size() - 2) == ":0") name.remove_suffix(2);
+    std::size_t i = 0;
+    while (i < targets.size() && targets[i].name.view() != name) ++i;
+    if (i == targets.size() || at[i] != members.size()) return;  // not a weight's name, or named twice
+    at[i] = m;
+  }
+  std::vector<npz_member> ordered;
+  ordered.reserve(members.size());
+  for (std::size_t i : at) ordered.push_back(std::move(members[i]));
+  members = std::move(ordered);
+}
+
 /// Loads `net`'s parameters from an archive's members (`what` names it in errors); nothing is
 /// written unless every array fits.
 template <class Net>
@@ -41,6 +62,7 @@ result<void> load_weights_from(Net& net, std::vector<npz_member>& members, const
       return xs.size() != ys.size() ? xs.size() < ys.size() : xs < ys;
     });
   const auto targets = weights(net);
+  sort_by_weight_names(members, targets);
   if (members.size() != targets.size())
     return make_error(errc::weights_mismatch, what_archive + ": the archive has " + std::to_string(members.size()) +
                                                 " arrays, the model has " + std::to_string(targets.size()) +
@@ -55,7 +77,8 @@ result<void> load_weights_from(Net& net, std::vector<npz_member>& members, const
     const auto expected = targets[i].shape();
     const auto v = check_extents(got, expected);
     if (v.code != errc::ok || a.data.size() != targets[i].values.size_bytes())
-      return make_error(errc::weights_mismatch, what + ": " + extents_words(got, expected));
+      return make_error(errc::weights_mismatch,
+                        what + ": " + extents_words(got, expected) + " (a file of another model, or in another order?)");
   }
   for (std::size_t i = 0; i < targets.size(); ++i)
     std::memcpy(targets[i].values.data(), members[i].array.data.data(), members[i].array.data.size());

@@ -53,7 +53,7 @@ struct Dropout : detail::functional_call<Dropout<R>> {
         return;
       }
       if (!ctx.rng)
-        raise(make_error(errc::invalid_option, "Dropout in training draws its masks from train_context::rng, which is null"));
+        raise(make_error(errc::invalid_argument, "Dropout in training draws its masks from train_context::rng, which is null"));
       const auto drop = static_cast<float>(rate);
       const auto scale = static_cast<float>(1.0 / (1.0 - rate));
       for (std::ptrdiff_t i = 0; i < n; ++i) {

@@ -1324,7 +1324,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static int check_batch(const X&... x) {
     const std::array<int, sizeof...(X)> batches{x.template extent<0>()...};
     for (int b : batches)
-      if (b != batches[0]) raise(make_error(errc::shape_mismatch, "the model's inputs hold different numbers of samples"));
+      if (b != batches[0]) raise(make_error(errc::input_samples_mismatch));
     [&]<std::size_t... J>(std::index_sequence<J...>) {
       (check_input<J>(x), ...);
     }(std::make_index_sequence<sizeof...(X)>{});

@@ -621,7 +621,7 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
       constexpr int B = S0::extents[0];
       const std::array<int, inputs> batches{static_cast<int>(x.extent(0))...};
       for (int b : batches)
-        if (b != batches[0]) raise(make_error(errc::shape_mismatch, "the quantized model's inputs hold different numbers of samples"));
+        if (b != batches[0]) raise(make_error(errc::input_samples_mismatch, "the quantized model's inputs"));
       const int batch = batches[0];
       auto outs = make_outputs<Want, B>(batch, std::make_index_sequence<outputs>{});
       const std::array<const Want*, inputs> xs{x.data()...};
@@ -795,7 +795,7 @@ Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Mo
     constexpr int n = Net::n;
     const std::array<int, sizeof...(X)> samples{static_cast<int>(calibration.extent(0))...};
     for (int c : samples)
-      if (c != samples[0]) raise(make_error(errc::shape_mismatch, "quantize()'s calibration tensors hold different numbers of samples"));
+      if (c != samples[0]) raise(make_error(errc::input_samples_mismatch, "quantize()'s calibration tensors"));
     const std::array<const float*, sizeof...(X)> xs{calibration.data()...};
     const auto ranges = dq::calibrate_graph(net, xs.data(), samples[0]);
     const auto& lo = ranges.lo;

@@ -203,13 +203,18 @@ error_info output_error(const X& x, const Y& y) {
   return {};
 }
 
-/// A caller's arena of `have` bytes where a pass needs `need`, aligned to TSHAPE_ALIGN. (The sizes go
-/// out as long long: size_t is unsigned int on 32-bit targets, which static_text does not take.)
-inline error_info arena_error(std::size_t have, std::size_t need) {
-  static_text<160> d("the arena has ");
-  d.append(static_cast<long long>(have)).append(" bytes; this batch needs ");
-  d.append(static_cast<long long>(need)).append(", aligned to ").append(TSHAPE_ALIGN);
-  return make_error(errc::bad_data, d.view());
+/// A caller's arena of `have` bytes at `at` where a pass needs `need`, aligned to TSHAPE_ALIGN. (The
+/// sizes go out as long long: size_t is unsigned int on 32-bit targets, which static_text does not take.)
+inline error_info arena_error(std::size_t have, std::size_t need, const void* at = nullptr) {
+  static_text<200> d;
+  if (reinterpret_cast<std::uintptr_t>(at) % TSHAPE_ALIGN != 0) {
+    d.append("the arena's address is not a multiple of ").append(TSHAPE_ALIGN);
+    d.append(" (declare it alignas(TSHAPE_ALIGN), or use the model's arena type)");
+  } else {
+    d.append("the arena has ").append(static_cast<long long>(have)).append(" bytes; this batch needs ");
+    d.append(static_cast<long long>(need));
+  }
+  return make_error(errc::invalid_argument, d.view());
 }
 
 /// The batch of a call on x (shape SX) into y (shape SY): static when either says it, else dyn.
@@ -500,7 +505,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
       if (const auto e = token_ids_error(xv)) return e;
       const int batch = xv.template extent<0>();
       if (scratch.size() < arena_bytes(batch) || reinterpret_cast<std::uintptr_t>(scratch.data()) % TSHAPE_ALIGN != 0)
-        return detail::arena_error(scratch.size(), arena_bytes(batch));
+        return detail::arena_error(scratch.size(), arena_bytes(batch), scratch.data());
       body_.forward(detail::as_input_pointer(xv.data()), yv.data(), batch, reinterpret_cast<float*>(scratch.data()));
     }
     return {};

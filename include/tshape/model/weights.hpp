@@ -76,7 +76,7 @@ constexpr void set_weights(Net& net, std::span<const float> values) {
   auto& model = detail::model_of(net);
   using M = std::remove_cvref_t<decltype(model)>;
   if (values.size() != static_cast<std::size_t>(M::param_count))
-    raise(make_error(errc::element_count_mismatch, "set_weights: the array does not hold param_count floats"));
+    raise(make_error(errc::weights_mismatch, "set_weights: the array does not hold param_count floats"));
   std::size_t i = 0;
   model.visit_leaves(
       [&](int, auto& leaf) {

@@ -210,7 +210,7 @@ class Tensor {
   /// A static tensor from its elements in row-major order (their count is checked).
   Tensor(std::initializer_list<T> values) requires(S::is_static) {
     if (static_cast<long long>(values.size()) != S::static_size)
-      raise(make_error(errc::element_count_mismatch, "the initializer list has another number of elements than the Shape"));
+      raise(make_error(errc::data_shape_mismatch, "the initializer list has another number of elements than the Shape"));
     std::copy(values.begin(), values.end(), begin());
   }
   /// A copy of a view's elements; the view's extents must fit S (checked where S is static).
@@ -219,7 +219,7 @@ class Tensor {
   explicit Tensor(const TensorView<U, S2>& from) {
     for (int i = 0; i < rank; ++i)
       if (S::extents[i] != dyn && S::extents[i] != from.extent(i))
-        raise(make_error(errc::shape_mismatch, "the view's extents do not fit the Tensor's Shape"));
+        raise(make_error(errc::data_shape_mismatch, "the view's extents do not fit the Tensor's Shape"));
     ext_ = detail::extents_store<S>::from_full(from.extents());
     allocate();
     std::copy(from.begin(), from.end(), begin());

@@ -138,7 +138,7 @@ inline std::string format_filepath(std::string_view pattern, int epoch, const Lo
     } else {
       static_text<200> d("ModelCheckpoint: the file name asks for \"");
       d.append(name).append("\", which the logs do not have");
-      raise(make_error(errc::invalid_option, d.view()));
+      raise(make_error(errc::invalid_argument, d.view()));
     }
     i = close;
   }
@@ -278,7 +278,7 @@ struct CSVLogger {
     if (!file) {
       static_text<300> d("CSVLogger cannot open ");
       d.append(filename);
-      raise(make_error(errc::bad_data, d.view()));
+      raise(make_error(errc::file_error, d.view()));
     }
   }
   void epoch_end(int epoch, Logs& logs, fit_context&) {
@@ -318,7 +318,7 @@ struct ExponentialDecay {
     return initial_learning_rate * std::pow(decay_rate, p);
   }
   void train_begin(fit_context& ctx) {
-    if (decay_steps <= 0) raise(make_error(errc::invalid_option, "ExponentialDecay: decay_steps must be positive"));
+    if (decay_steps <= 0) raise(make_error(errc::invalid_argument, "ExponentialDecay: decay_steps must be positive"));
     if (initial_learning_rate < 0) initial_learning_rate = ctx.learning_rate();
   }
   void batch_begin(int, fit_context& ctx) { ctx.learning_rate() = static_cast<float>(learning_rate_at(ctx.iterations())); }
@@ -345,7 +345,7 @@ struct ReduceLROnPlateau {
     return monitor.find("acc") != std::string::npos;
   }
   void train_begin(fit_context&) {
-    if (factor >= 1.0) raise(make_error(errc::invalid_option, "ReduceLROnPlateau does not support a factor >= 1.0"));
+    if (factor >= 1.0) raise(make_error(errc::invalid_argument, "ReduceLROnPlateau does not support a factor >= 1.0"));
     wait = cooldown_counter = 0;
     best = maximizes() ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   }

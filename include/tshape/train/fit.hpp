@@ -260,7 +260,7 @@ sample_set(const std::tuple<V...>&) -> sample_set<V...>;
 [[noreturn]] inline void raise_sample_mismatch(int data, int targets) {
   static_text<120> d("the data has ");
   d.append(data).append(" samples, the targets ").append(targets);
-  raise(make_error(errc::shape_mismatch, d.view()));
+  raise(make_error(errc::sample_count_mismatch, d.view()));
 }
 
 /// Input J's shape of a model of one input (Several false) or of several.
@@ -281,7 +281,7 @@ void check_fit_data(const XS& x, const YS& y) {
   if constexpr (XS::size > 1)
     [&]<std::size_t... J>(std::index_sequence<J...>) {
       ((std::get<J>(x.all()).template extent<0>() != n
-            ? raise(make_error(errc::shape_mismatch, "the model's inputs hold different numbers of samples"))
+            ? raise(make_error(errc::input_samples_mismatch))
             : void()),
        ...);
     }(std::make_index_sequence<XS::size>{});
@@ -443,7 +443,7 @@ class trainer_context final : public fit_context {
   void set_weights(const std::vector<float>& values) override {
     std::size_t i = 0;
     for_each_weight(t_->model(), [&](const weight_ref& w) {
-      if (i + w.values.size() > values.size()) raise(make_error(errc::element_count_mismatch, "set_weights: too few values"));
+      if (i + w.values.size() > values.size()) raise(make_error(errc::weights_mismatch, "set_weights: too few values"));
       std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(i), w.values.size(), w.values.begin());
       i += w.values.size();
     });
@@ -459,7 +459,7 @@ class trainer_context final : public fit_context {
   d.append(std::isnan(loss) ? "nan" : (loss < 0 ? "-inf" : "inf")).append(" at epoch ").append(epoch).append("/").append(epochs);
   d.append(", batch ").append(batch).append("/").append(steps);
   d.append(" (counted from 1); that batch changed no weight, and training stops (Keras' TerminateOnNaN)");
-  raise(make_error(errc::bad_data, d.view()));
+  raise(make_error(errc::loss_not_finite, d.view()));
 }
 
 /// A trainer's step or test step on a batch: on the tensors themselves for a model called with one
@@ -494,9 +494,9 @@ History fit_sets(Tr& trainer, XS x_all, YS y_all, const fit_options& o, const Me
   if constexpr (has_validation_data)
     check_fit_data<Net, Loss>(std::get<0>(validation).first, std::get<0>(validation).second);
   if (o.epochs < 0 || o.batch_size < 1 || o.initial_epoch < 0)
-    raise(make_error(errc::invalid_option, "fit: epochs and initial_epoch must be at least 0, batch_size at least 1"));
+    raise(make_error(errc::invalid_argument, "fit: epochs and initial_epoch must be at least 0, batch_size at least 1"));
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
-    raise(make_error(errc::invalid_option, "fit: validation_split must be in [0, 1)"));
+    raise(make_error(errc::invalid_argument, "fit: validation_split must be in [0, 1)"));
 
   // Keras' train_validation_split: the last samples, before shuffling.
   const int n_all = x_all.samples();
@@ -507,10 +507,10 @@ History fit_sets(Tr& trainer, XS x_all, YS y_all, const fit_options& o, const Me
       static_text<240> d("training data contains ");
       d.append(n_all).append(" samples, which is not sufficient to split it into a validation and training set as "
                              "specified by validation_split");
-      raise(make_error(errc::invalid_option, d.view()));
+      raise(make_error(errc::invalid_argument, d.view()));
     }
   }
-  if (n == 0) raise(make_error(errc::bad_data, "fit: there are no training samples"));
+  if (n == 0) raise(make_error(errc::invalid_argument, "fit: there are no training samples"));
   const int split_rows = n_all - n;
   const auto x_val = x_all.slice(n, split_rows);
   const auto y_val = y_all.slice(n, split_rows);
@@ -824,7 +824,7 @@ Logs evaluate_model(const Net& net, const Loss& loss, const X& x, const Y& y, co
   using YS = std::remove_cvref_t<decltype(ys)>;
   constexpr std::size_t outs = YS::size;
   check_fit_data<Net, Loss>(xs, ys);
-  if (o.batch_size < 1) raise(make_error(errc::invalid_option, "evaluate: batch_size must be at least 1"));
+  if (o.batch_size < 1) raise(make_error(errc::invalid_argument, "evaluate: batch_size must be at least 1"));
   const int n = xs.samples();
   const int batch = std::max(1, std::min(o.batch_size, n));
   // One buffer per output for a batch of predictions, allocated once.
@@ -971,7 +971,7 @@ auto predict(N& net, const X& x, int batch_size = 32) {
   static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
   using Out = prepend_t<dyn, typename Net::output_shape>;
   if constexpr (std::is_void_v<D>) {
-    if (batch_size < 1) raise(make_error(errc::invalid_option, "predict: batch_size must be at least 1"));
+    if (batch_size < 1) raise(make_error(errc::invalid_argument, "predict: batch_size must be at least 1"));
     const TensorView<const detail::input_element_t<Net>, SX> xv = x;
     const int n = xv.template extent<0>();
     Tensor<float, Out> y(n);

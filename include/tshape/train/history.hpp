@@ -23,7 +23,7 @@ namespace detail {
 [[noreturn]] inline void raise_unknown_key(std::string_view where, std::string_view key) {
   static_text<200> d(where);
   d.append(" has no value named \"").append(key).append("\"");
-  raise(make_error(errc::invalid_option, d.view()));
+  raise(make_error(errc::invalid_argument, d.view()));
 }
 }  // namespace detail
 

@@ -232,7 +232,7 @@ std::ptrdiff_t class_index(Target t, std::ptrdiff_t cols) {
   if (label < 0 || label >= cols || static_cast<double>(label) != static_cast<double>(t)) {
     static_text<96> d("a class index is ");
     d.append(static_cast<long long>(t)).append(", outside [0, ").append(static_cast<long long>(cols)).append(")");
-    raise(make_error(errc::bad_data, d.view()));
+    raise(make_error(errc::class_index_out_of_range, d.view()));
   }
   return label;
 }

@@ -381,7 +381,7 @@ class trainer {
   /// Keras' layer.trainable = false for top-level layer `index` (0-based, Input excluded): its
   /// weights stay as they are, and a frozen BatchNormalization runs in inference mode (Keras 2).
   void set_trainable(std::size_t index, bool trainable) {
-    if (index >= layer_count) raise(make_error(errc::invalid_option, "set_trainable: no layer of that index"));
+    if (index >= layer_count) raise(make_error(errc::invalid_argument, "set_trainable: no layer of that index"));
     frozen_[index] = !trainable;
   }
   bool trainable(std::size_t index) const { return index < layer_count && !frozen_[index]; }
@@ -548,7 +548,7 @@ class trainer {
       if (SY::rank > 0 && ye[0] != batch) {
         static_text<120> d("the data has ");
         d.append(batch).append(" samples, the targets ").append(ye[0]);
-        raise(make_error(errc::shape_mismatch, d.view()));
+        raise(make_error(errc::sample_count_mismatch, d.view()));
       }
       std::array<int, Net::output_shape::rank + 1> pe{};
       pe[0] = batch;
@@ -621,7 +621,7 @@ class trainer {
                                                                std::get<J>(y).template extent<0>()...};
     const int batch = batches[0];
     for (int b : batches)
-      if (b != batch) raise(make_error(errc::shape_mismatch, "the inputs and the targets hold different numbers of samples"));
+      if (b != batch) raise(make_error(errc::sample_count_mismatch, "the inputs and the targets"));
     (check_graph_input<I, std::remove_cvref_t<X>>(std::get<I>(x)), ...);
     (check_graph_target<J, std::remove_cvref_t<Y>>(std::get<J>(y), batch), ...);
     if (batch <= 0) return 0.0f;
@@ -732,12 +732,12 @@ class trainer {
   void ensure_arena(int batch) {
     if (batch <= capacity_) return;
 #ifndef TSHAPE_NO_HEAP
-    if (!owned_grads_) raise(make_error(errc::bad_data, "the batch is larger than the trainer_storage's"));
+    if (!owned_grads_) raise(make_error(errc::invalid_argument, "the batch is larger than the trainer_storage's"));
     owned_arena_.reset(detail::aligned_new<float>(static_cast<std::ptrdiff_t>(detail::train_arena_floats<Net>(batch))));
     arena_ = owned_arena_.get();
     capacity_ = batch;
 #else
-    raise(make_error(errc::bad_data, "the batch is larger than the trainer_storage's"));
+    raise(make_error(errc::invalid_argument, "the batch is larger than the trainer_storage's"));
 #endif
   }
 

@@ -50,3 +50,64 @@ TEST_CASE("training state: a resumed trainer continues exactly where the saved o
   CHECK(weights(small)[0].values[0] == before);
   CHECK(third.iterations() == 0);
 }
+
+TEST_CASE("training state: a state of another optimizer is refused by name, and so are arrays it does not have",
+          "[train][io]") {
+  Tensor<float, Shape<4, 6>> x;
+  x.fill(0.5f);
+  Tensor<int, Shape<4>> y;
+  for (int i = 0; i < 4; ++i) y(i) = i % 3;
+  auto net = make_model<Net>(1);
+  auto adam = make_trainer(net, SparseCategoricalCrossentropy{}, Adam{});
+  adam.step(x, y);
+  temp_path adam_file("adam.npz");
+  save_training_state(adam, adam_file.path);
+  auto adagrad = make_trainer(net, SparseCategoricalCrossentropy{}, Adagrad{});
+  adagrad.step(x, y);
+  temp_path adagrad_file("adagrad.npz");
+  save_training_state(adagrad, adagrad_file.path);
+
+  // Adagrad and SGD have one slot each, as many as an Adagrad state holds: only the name tells them apart.
+  auto other = make_model<Net>(2);
+  auto sgd = make_trainer(other, SparseCategoricalCrossentropy{}, SGD{});
+  const auto before = weights(other)[0].values[0];
+  auto e = try_load_training_state(sgd, adagrad_file.path);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().code == errc::weights_mismatch);
+  CHECK_THAT(std::string(e.error().what()), Catch::EndsWith("a state of the optimizer Adagrad, not of SGD"));
+  // Adam's two slots in an RMSprop trainer (three): the third is missing.
+  auto rmsprop = make_trainer(other, SparseCategoricalCrossentropy{}, RMSprop{});
+  e = try_load_training_state(rmsprop, adam_file.path);
+  REQUIRE_FALSE(e.ok());
+  CHECK_THAT(std::string(e.error().what()), Catch::Contains("a state of the optimizer Adam, not of RMSprop"));
+  CHECK(weights(other)[0].values[0] == before);
+  CHECK(sgd.iterations() == 0);
+
+  // A file without the name (as older ones are) but with more slots than the trainer has.
+  std::vector<std::pair<std::string, std::vector<std::byte>>> members;
+  const auto archive = try_read_npz(adam_file.path);
+  REQUIRE(archive.ok());
+  for (const auto& m : archive.value()) {
+    if (m.name == "optimizer/name") continue;
+    members.emplace_back(m.name, detail::encode_npy(m.array.dtype, m.array.shape, m.array.data));
+  }
+  temp_path unnamed("unnamed.npz");
+  write_npz(unnamed.path, members);
+  auto adagrad2 = make_trainer(other, SparseCategoricalCrossentropy{}, Adagrad{});
+  e = try_load_training_state(adagrad2, unnamed.path);
+  REQUIRE_FALSE(e.ok());
+  CHECK_THAT(std::string(e.error().what()),
+             Catch::Contains("an array optimizer/slot1/dense/kernel this trainer does not have"));
+  auto adam2 = make_trainer(other, SparseCategoricalCrossentropy{}, Adam{});
+  CHECK(try_load_training_state(adam2, unnamed.path).ok());  // the same optimizer still loads it
+  CHECK(adam2.iterations() == 1);
+}
+
+TEST_CASE("training state: a write that fails when the file is closed is an error", "[train][io]") {
+  if (!std::filesystem::exists("/dev/full")) return;  // a Linux device that is always full
+  auto net = make_model<Net>(1);
+  auto t = make_trainer(net, SparseCategoricalCrossentropy{}, SGD{});
+  CHECK_THROWS_WITH(save_training_state(t, "/dev/full"),
+                    Catch::StartsWith(TSHAPE_MSG_FILE_ERROR) && Catch::EndsWith("/dev/full: cannot write it"));
+  CHECK_THROWS_WITH(save_weights(net, "/dev/full"), Catch::EndsWith("/dev/full: cannot write it"));
+}

@@ -24,10 +24,10 @@ TEST_CASE("view_as: a missing channel axis is reported with its fix", "[tensor][
     (void)view_as<Shape<dyn, 28, 28, 1>>(images.data(), {60000 / 784, 28, 28});
     FAIL("view_as accepted a tensor without a channel axis");
   } catch (const shape_error& e) {
-    CHECK(e.code() == errc::wrong_rank);
+    CHECK(e.code() == errc::data_shape_mismatch);
     CHECK_THAT(std::string(e.what()),
                Catch::Contains("got (76, 28, 28), expected (None, 28, 28, 1): add a channel axis with expand_dims<-1>"));
-    CHECK_THAT(std::string(e.what()), Catch::StartsWith(TSHAPE_MSG_WRONG_RANK));
+    CHECK_THAT(std::string(e.what()), Catch::StartsWith(TSHAPE_MSG_DATA_SHAPE_MISMATCH));
   }
 }
 
@@ -40,7 +40,7 @@ TEST_CASE("view_as: wrong extents, negative extents and null data are rejected",
   // try_view_as reports instead of raising.
   auto r = try_view_as<Shape<dyn, 20, 1>>(data.data(), {32, 20});
   CHECK_FALSE(r.ok());
-  CHECK(r.error().code == errc::wrong_rank);
+  CHECK(r.error().code == errc::data_shape_mismatch);
   CHECK_THAT(std::string(r.error().what()), Catch::Contains("add a channel axis with expand_dims<-1>"));
 }
 

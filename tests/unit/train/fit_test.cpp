@@ -259,7 +259,7 @@ TEST_CASE("fit: the data and the targets have the same number of samples, checke
   int batches = 0;
   CHECK_THROWS_WITH((fit(net, x, y, SparseCategoricalCrossentropy{}, Adam{}, {.batch_size = 4, .verbose = 0},
                          LambdaCallback{.on_batch_begin = [&](int, const Logs&) { ++batches; }})),
-                    Catch::StartsWith(TSHAPE_MSG_SHAPE_MISMATCH) && Catch::Contains("the data has 10 samples, the targets 9"));
+                    Catch::StartsWith(TSHAPE_MSG_SAMPLE_COUNT_MISMATCH) && Catch::Contains("the data has 10 samples, the targets 9"));
   CHECK(batches == 0);
   Tensor<float, Shape<dyn, dyn>> wide(10, 5);
   Tensor<int, Shape<dyn>> labels(10);
