@@ -290,6 +290,8 @@ template <class Momentum> struct momentum_in_0_1 {};  // Momentum<Num, Den>: a f
 template <int Den> struct scale_denominator_must_be_positive {};  // Rescaling<Num, Den>
 struct scale_is_zero_write_the_fraction_as_Rescaling_Num_Den {};  // Rescaling<1/255>, which is Rescaling<0>
 template <class Offset> struct offset_denominator_must_be_positive {};  // Offset<Num, Den>
+template <int... A> struct axes_gives_one_axis_or_one_per_input {};  // Dot's Axes<a> or Axes<a0, a1>
+template <class First> struct first_argument_is_Axes {};  // Dot<Axes<1>>, Keras' Dot(axes=1)
 template <int N> struct input_dim {};
 template <int N> struct output_dim {};
 template <int N> struct num_heads {};

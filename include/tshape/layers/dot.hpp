@@ -36,12 +36,14 @@
 namespace tshape {
 
 /// Dot's axes, counted as Keras counts them (the batch is 0): Axes<a> for both inputs, or one per input.
+/// Another count is Dot's option rule to report (the type itself stays valid: no second error).
 template <int... A>
 struct Axes {
-  static_assert(sizeof...(A) == 1 || sizeof...(A) == 2, "tshape: Axes<a> or Axes<a0, a1>: one axis, or one per input");
+  static constexpr bool one_or_two = sizeof...(A) == 1 || sizeof...(A) == 2;
+  using count_rule = error::axes_gives_one_axis_or_one_per_input<A...>;
   static constexpr std::array<int, 2> values = [] {
-    constexpr std::array<int, sizeof...(A)> given{A...};
-    return std::array<int, 2>{given.front(), given.back()};
+    constexpr std::array<int, sizeof...(A) + 1> given{A..., 0};
+    return std::array<int, 2>{given.front(), sizeof...(A) == 2 ? given[1] : given.front()};
   }();
 };
 
@@ -71,8 +73,24 @@ constexpr int dot_sample_axis(int a, int rank) {
   return full - 1;
 }
 
+/// Dot's option rule (layer.hpp): Axes first, of one or two axes, then at most one Normalize.
+template <class It, class AxesSpec, class... Options>
+constexpr auto dot_option_rule() {
+  using R = options_rule_t<It, is_normalize, type_list<Options...>, is_normalize>;
+  if constexpr (!is_axes<AxesSpec>::value)
+    return mismatch<error::BAD_OPTION_VALUE, error::first_argument_is_Axes<AxesSpec>>{};
+  else if constexpr (!std::is_void_v<R>)
+    return R{};
+  else if constexpr (!AxesSpec::one_or_two)
+    return mismatch<error::BAD_OPTION_VALUE, typename AxesSpec::count_rule>{};
+  else
+    return;
+}
+
 template <class AxesSpec, class... S>
-struct dot_rule;
+struct dot_rule {
+  static constexpr auto result() { return; }  // not reached: Dot's option rule reports AxesSpec first
+};
 template <int... A, class... S>
 struct dot_rule<Axes<A...>, S...> {
   static constexpr auto result() {
@@ -321,12 +339,10 @@ struct dot_binding {
 
 template <class AxesSpec, class... Options>
 struct Dot : detail::functional_call<Dot<AxesSpec, Options...>> {
-  static_assert(detail::is_axes<AxesSpec>::value,
-                "tshape: Dot's first argument is its axes, as Keras counts them: Dot<Axes<1>> or Dot<Axes<2, 1>>");
-  static_assert((detail::is_normalize<Options>::value && ...), "tshape: Dot's option is Normalize<true>");
-  static_assert(sizeof...(Options) <= 1, "tshape: give Dot at most one Normalize");
-
   static constexpr bool is_merge = true;
+  /// Axes first (Dot<Axes<1>>, Keras' Dot(axes=1)), of one or two axes; then at most one Normalize.
+  using option_rule =
+      decltype(detail::dot_option_rule<error::it_takes<Axes<>, Normalize<true>>, AxesSpec, Options...>());
   static constexpr bool normalize = detail::option_t<detail::is_normalize, Normalize<false>, Options...>::value;
   using axes = AxesSpec;
   static constexpr std::string_view keras_class = "Dot";
@@ -334,7 +350,10 @@ struct Dot : detail::functional_call<Dot<AxesSpec, Options...>> {
 
   template <class... S>
   static constexpr auto infer_merge(S...) {
-    return detail::dot_rule<AxesSpec, S...>::result();
+    if constexpr (!std::is_void_v<option_rule>)
+      return option_rule{};
+    else
+      return detail::dot_rule<AxesSpec, S...>::result();
   }
   template <class... In>
   using bind = typename detail::dot_binding<AxesSpec, normalize, In...>::type;
