@@ -303,7 +303,8 @@ template <int N> struct depth_multiplier {};
 template <class... Options> struct values_must_be_positive_one_per_axis_or_one_for_all {};
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
-template <class Activation> struct acts_on_a_whole_row {};  // Softmax where each unit acts alone
+template <class Activation> struct acts_on_a_whole_row {};
+template <class Example> struct takes_an_activation_such_as {};  // RecurrentActivation<Dense<3>>  // Softmax where each unit acts alone
 template <int... C> struct cropping {};  // Cropping1D's (left, right), Cropping2D's (top, bottom, left, right)
 template <int Num, int Den> struct alpha_denominator_must_be_positive {};  // LeakyReLU::alpha<Num, Den>, ELU::alpha
 template <class Rate> struct rate_in_0_1 {};          // Dropout<Rate<Num, Den>>: a fraction in [0, 1)

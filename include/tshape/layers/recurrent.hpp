@@ -43,10 +43,9 @@ struct ReturnSequences {};
 /// outputs of ReturnSequences then come in the order they were computed (the last timestep's first).
 struct GoBackwards {};
 /// Option: the activation of the gates (Keras' recurrent_activation), e.g. RecurrentActivation<Sigmoid>.
+/// Another type than an activation is the layer's option rule to report (one error, at the model).
 template <class Act>
 struct RecurrentActivation {
-  static_assert(std::is_base_of_v<detail::activation_tag, Act>,
-                "tshape: RecurrentActivation<A> takes an activation such as Sigmoid or Tanh");
   using type = Act;
 };
 /// Option of GRU: ResetAfter<false> is Keras' reset_after=False (the reset gate applied before the
@@ -112,6 +111,9 @@ constexpr auto recurrent_option_rule() {
     return mismatch<error::BAD_OPTION_VALUE, error::units<Units>>{};
   else if constexpr (!std::is_void_v<R>)
     return R{};
+  else if constexpr (!std::is_base_of_v<activation_tag, typename opts::recurrent_activation>)
+    return mismatch<error::BAD_OPTION_VALUE, RecurrentActivation<typename opts::recurrent_activation>,
+                    error::takes_an_activation_such_as<Sigmoid>>{};
   else if constexpr (opts::activation::row_wise)
     return mismatch<error::BAD_OPTION_VALUE, error::acts_on_a_whole_row<typename opts::activation>>{};
   else if constexpr (opts::recurrent_activation::row_wise)
