@@ -14,21 +14,44 @@
 
 namespace tshape {
 
-/// A fraction Num / Den in [0, 1), e.g. Dropout<Rate<1, 2>>.
-template <int Num, int Den = 1>
+/// A fraction Num / Den in [0, 1), e.g. Dropout<Rate<1, 2>>. (Rate<> is 0, and names the option in errors.)
+template <int Num = 0, int Den = 1>
 struct Rate {
   static constexpr bool valid = Den > 0 && Num >= 0 && Num < Den;
   static constexpr double value = valid ? static_cast<double>(Num) / Den : 0.0;
 };
 
-template <class R>
-struct Dropout : detail::functional_call<Dropout<R>> {
-  static constexpr double rate = R::value;
+namespace detail {
+template <class T>
+struct is_rate : std::false_type {};
+template <int Num, int Den>
+struct is_rate<Rate<Num, Den>> : std::true_type {};
+
+/// Dropout's option rule (layer.hpp): one Rate, in [0, 1) (Rate<50> written for 50 % is not).
+template <class... Options>
+constexpr auto dropout_option_rule() {
+  using R = options_rule_t<error::it_takes<Rate<>>, is_rate, type_list<Options...>, is_rate>;
+  using rate = option_t<is_rate, Rate<>, Options...>;
+  if constexpr (!std::is_void_v<R>)
+    return R{};
+  else if constexpr (sizeof...(Options) == 0)
+    return mismatch<error::BAD_OPTION_VALUE, error::needs_option<Rate<>>>{};
+  else if constexpr (!rate::valid)
+    return mismatch<error::BAD_OPTION_VALUE, error::rate_in_0_1<rate>>{};
+  else
+    return;
+}
+}  // namespace detail
+
+/// Keras' Dropout(rate): Dropout<Rate<1, 5>> is Dropout(0.2).
+template <class... Options>
+struct Dropout : detail::functional_call<Dropout<Options...>> {
+  using rate_option = detail::option_t<detail::is_rate, Rate<>, Options...>;
+  static constexpr double rate = rate_option::value;
   static constexpr std::string_view keras_class = "Dropout";
   static constexpr std::string_view keras_name = "dropout";
-  /// void, or the option mistake the model reports (layer.hpp): a rate outside [0, 1), such as
-  /// Rate<50> written for 50 %.
-  using option_rule = std::conditional_t<R::valid, void, mismatch<error::BAD_OPTION_VALUE, error::rate_in_0_1<R>>>;
+  /// void, or the option mistake the model reports (layer.hpp).
+  using option_rule = decltype(detail::dropout_option_rule<Options...>());
 
   template <int... S>
   static constexpr auto infer(Shape<S...> s) {

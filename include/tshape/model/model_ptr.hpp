@@ -43,7 +43,7 @@ class model_ptr {
     static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
     static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
     static_assert(no_error<only<error::OUTPUT_MISMATCH, D>>, TSHAPE_MSG_OUTPUT_MISMATCH);
-    if constexpr (std::is_void_v<D>)
+    if constexpr (std::is_void_v<D> && Net::has_input)  // without an Input, make_model has said so
       return (*p_)(x);
     else
       return detail::failed_outputs<detail::output_count_of<Net>()>();
@@ -73,13 +73,17 @@ class model_ptr {
 /// A new model of type Net on the heap, initialized as Keras would (reproducibly from `seed`).
 template <class Net>
 model_ptr<Net> make_model(std::uint64_t seed = 0) {
-  static_assert(Net::has_input, "tshape: make_model needs a model whose first argument is Input<...>");
+  static_assert(Net::has_input,
+                "tshape: make_model needs a model whose first argument is Input<...>, as "
+                "Sequential<Input<784>, Dense<64>>: every layer's shape follows from it");
   auto p = std::make_unique<Net>();
   // The member, not the free initialize(): overload resolution between that and the model_ptr overload
   // would ask whether Net derives from model_ptr, and for clang that makes a model that failed its
   // rule invalid, so that every later use of it is another error.
-  detail::rng r(seed);
-  p->initialize(r);
+  if constexpr (Net::has_input) {  // else the assertion above is the one error
+    detail::rng r(seed);
+    p->initialize(r);
+  }
   return model_ptr<Net>(std::move(p));
 }
 

@@ -213,8 +213,8 @@ template <>
 struct spec<Flatten> : spec_of_kind<kind::identity> {};
 template <int... D>
 struct spec<Reshape<D...>> : spec_of_kind<kind::identity> {};
-template <class R>
-struct spec<Dropout<R>> : spec_of_kind<kind::identity> {};
+template <class... R>
+struct spec<Dropout<R...>> : spec_of_kind<kind::identity> {};
 /// Rescaling: an element-wise map of int8 values, a table from its input's quantization to its own.
 template <int N, int D, class... O>
 struct spec<Rescaling<N, D, O...>> : spec_of_kind<kind::table> {};
