@@ -101,6 +101,8 @@ struct Conv2DTranspose : detail::functional_call<Conv2DTranspose<Filters, Option
     else if constexpr (!output_padding_fits())  // Keras raises it when the layer is made
       return mismatch<error::BAD_OPTION_VALUE,
                       error::output_padding_must_be_smaller_than_strides<output_padding_t, strides_t>>{};
+    else if constexpr (!std::is_void_v<detail::activation_rule_t<activation>>)
+      return detail::activation_rule_t<activation>{};
     else
       return;
   }

@@ -64,6 +64,8 @@ struct depthwise_options : conv_options<2, Options...> {
     else if constexpr ((base::sh != 1 || base::sw != 1) && (base::dh != 1 || base::dw != 1))
       return mismatch<error::BAD_OPTION_VALUE,
                       error::strides_and_dilation_together<typename base::strides_t, typename base::dilation_t>>{};
+    else if constexpr (!std::is_void_v<activation_rule_t<typename base::activation>>)
+      return activation_rule_t<typename base::activation>{};
     else
       return;
   }

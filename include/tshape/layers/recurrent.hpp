@@ -114,6 +114,10 @@ constexpr auto recurrent_option_rule() {
   else if constexpr (!std::is_base_of_v<activation_tag, typename opts::recurrent_activation>)
     return mismatch<error::BAD_OPTION_VALUE, RecurrentActivation<typename opts::recurrent_activation>,
                     error::takes_an_activation_such_as<Sigmoid>>{};
+  else if constexpr (!std::is_void_v<activation_rule_t<typename opts::activation>>)
+    return activation_rule_t<typename opts::activation>{};
+  else if constexpr (!std::is_void_v<activation_rule_t<typename opts::recurrent_activation>>)
+    return activation_rule_t<typename opts::recurrent_activation>{};
   else if constexpr (opts::activation::row_wise)
     return mismatch<error::BAD_OPTION_VALUE, error::acts_on_a_whole_row<typename opts::activation>>{};
   else if constexpr (opts::recurrent_activation::row_wise)

@@ -15,7 +15,8 @@ namespace tshape {
 
 namespace detail {
 template <class O>
-struct simple_rnn_takes : std::bool_constant<is_recurrent_option<O>::value> {};
+struct simple_rnn_takes
+    : std::bool_constant<is_recurrent_option<O>::value && !is_recurrent_activation<O>::value> {};  // one gate: none
 }  // namespace detail
 
 template <int Units, class... Options>

@@ -100,6 +100,8 @@ struct TimeDistributed : detail::functional_call<TimeDistributed<Layer>>, detail
   static constexpr auto infer(Shape<D...>) {
     if constexpr (requires { Layer::is_merge; }) {
       return mismatch<error::BAD_OPTION_VALUE, error::wraps_a_layer_of_one_input<Layer>>{};
+    } else if constexpr (requires { Layer::takes_token_ids; }) {  // its timesteps would be float bits
+      return mismatch<error::BAD_OPTION_VALUE, error::embeds_every_id_without_TimeDistributed<Layer>>{};
     } else if constexpr (sizeof...(D) < 2) {
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<2>, error::got<Shape<D...>>>{};
     } else {
