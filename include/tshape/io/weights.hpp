@@ -4,9 +4,9 @@
 //          or   numpy.savez("weights.npz", **{w.name: w.numpy() for w in model.weights})
 // Into tshape:  load_weights(net, "weights.npz");
 //
-// Arrays are matched by name when every member names a distinct weight of the model ("dense/kernel",
-// Keras 2's "dense/kernel:0", as save_weights writes them), in any order; else by position (arr_0,
-// arr_1, ... by number; named members in archive order, which is the order numpy.savez was given). Each array's dtype (float32) and shape are checked against the
+// Arrays are matched by name when each names a distinct weight ("dense/kernel", Keras 2's ":0" too),
+// in any order; else by position (arr_0, arr_1, ... by number; named members in archive order, as
+// numpy.savez was given them). Each array's dtype (float32) and shape are checked against the
 // model's; a mismatch names the weight, e.g. "dense_1/kernel: got (64, 10), expected (64, 3)". Nothing
 // is written into the model unless every array fits.
 #pragma once
