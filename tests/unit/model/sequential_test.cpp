@@ -109,6 +109,8 @@ TEST_CASE("Sequential: forward into caller memory, with a caller arena", "[model
   tshape_test::require_close(y, net(x), 0, 0);
   CHECK_THROWS_WITH(net->forward(x.view(), y.view(), std::span<std::byte>(arena).first(64)),
                     Catch::Contains("this batch needs"));
+  CHECK_THROWS_WITH(net->forward(x.view(), y.view(), std::span<std::byte>(arena).subspan(1)),
+                    Catch::StartsWith(TSHAPE_MSG_INVALID_ARGUMENT) && Catch::Contains("address is not a multiple of"));
   Tensor<float, Shape<dyn, 10>> wrong_batch(4);
   CHECK_THROWS_WITH(net->forward(x.view(), wrong_batch.view()),
                     std::string(TSHAPE_MSG_OUTPUT_MISMATCH) + ": x has a batch of 5, y of 4");
