@@ -304,6 +304,7 @@ template <class... Options> struct values_must_be_positive_one_per_axis_or_one_f
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
 template <class Activation> struct acts_on_a_whole_row {};
+template <class What> struct not_a_layer_an_option_outside_its_layer {};  // Sequential<..., Dense<4>, UseBias<false>>
 template <class Layer> struct embeds_every_id_without_TimeDistributed {};  // TimeDistributed<Embedding<...>>
 template <class Example> struct takes_an_activation_such_as {};  // RecurrentActivation<Dense<3>>  // Softmax where each unit acts alone
 template <int... C> struct cropping {};  // Cropping1D's (left, right), Cropping2D's (top, bottom, left, right)

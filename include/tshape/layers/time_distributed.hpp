@@ -104,6 +104,8 @@ struct TimeDistributed : detail::functional_call<TimeDistributed<Layer>>, detail
       return mismatch<error::BAD_OPTION_VALUE, error::embeds_every_id_without_TimeDistributed<Layer>>{};
     } else if constexpr (sizeof...(D) < 2) {
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<2>, error::got<Shape<D...>>>{};
+    } else if constexpr (!requires { Layer::infer(drop_front_t<Shape<D...>>{}); }) {
+      return mismatch<error::UNKNOWN_OPTION, error::not_a_layer_an_option_outside_its_layer<Layer>>{};
     } else {
       using S = Shape<D...>;
       using R = decltype(Layer::infer(drop_front_t<S>{}));
