@@ -90,7 +90,7 @@ int main() {
   // try_ forms: the error comes back, with the same words as the compile-time rule.
   auto bad = try_view_as<Shape<dyn, 6>>(in, {4, 5});
   CHECK(!bad.ok());
-  CHECK(bad.error().code == errc::shape_mismatch);
+  CHECK(bad.error().code == errc::data_shape_mismatch);
   CHECK(contains(bad.error().what(), "got (4, 5), expected (None, 6)"));
   auto x = try_view_as<Shape<dyn, 6>>(in, {4, 6}).value();
   auto y = try_view_as<Shape<dyn, 3>>(out, {4, 3}).value();
@@ -102,7 +102,7 @@ int main() {
 
   // The raising forms call the handler.
   CHECK(raises([] { view_as<Shape<dyn, 6>>(in, {4, 7}); }));
-  CHECK(handled == 1 && last_error.code == errc::shape_mismatch);
+  CHECK(handled == 1 && last_error.code == errc::data_shape_mismatch);
   CHECK(raises([] {
     auto x = view_as<Shape<dyn, 6>>(in, {4, 6});
     auto y = view_as<Shape<dyn, 3>>(out, {4, 3});
