@@ -46,7 +46,8 @@ inline error_info make_error(errc code, std::string_view details = {}) {
   } else {
     constexpr std::string_view cut = " ... ";
     const std::size_t head = (room - cut.size()) / 3, tail = room - cut.size() - head;
-    e.text.append(details.substr(0, head)).append(cut).append(details.substr(details.size() - tail));
+    // Views built from pointers: substr may throw, which links the heap into firmware.
+    e.text.append({details.data(), head}).append(cut).append({details.data() + details.size() - tail, tail});
   }
   return e;
 }
