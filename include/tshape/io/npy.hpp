@@ -199,7 +199,9 @@ inline void write_file(const std::string& path, std::span<const std::byte> bytes
   if (!out) raise(make_error(errc::file_error, path + ": cannot write it"));
 }
 
-inline result<std::vector<std::byte>> read_file(const std::string& path) {
+/// A file's bytes. A file that does not begin with `magic` is read no further than its first
+/// chunk, which is enough for the parser to say what it is: a device such as /dev/zero never ends.
+inline result<std::vector<std::byte>> read_file(const std::string& path, std::string_view magic = {}) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(errc::file_error, path + ": cannot open it");
   // Read to the end rather than trust a size from seeking: a directory claims 2^63 bytes on some
@@ -211,6 +213,10 @@ inline result<std::vector<std::byte>> read_file(const std::string& path) {
     bytes.resize(used + chunk);  // grows geometrically: a few copies of the file in all
     in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(chunk));
     used += static_cast<std::size_t>(in.gcount());
+    if (used >= magic.size() && std::memcmp(bytes.data(), magic.data(), magic.size()) != 0) {
+      bytes.resize(used);
+      return bytes;
+    }
   }
   if (in.bad() || !in.eof()) return make_error(errc::file_error, path + ": cannot read it");
   bytes.resize(used);
@@ -264,7 +270,7 @@ result<std::array<int, S::rank>> check_npy(const npy_array& a, std::string_view 
 
 /// Reads a .npy file as it is (any supported dtype and shape).
 inline result<npy_array> try_read_npy(const std::string& path) {
-  auto bytes = detail::read_file(path);
+  auto bytes = detail::read_file(path, "\x93NUMPY");
   if (!bytes) return bytes.error();
   return detail::parse_npy(bytes.value(), path);
 }

@@ -284,7 +284,7 @@ inline void put32(std::vector<std::byte>& o, std::uint32_t v) {
 
 /// Reads every member of an .npz archive, in archive order (numpy.savez keeps the order it was given).
 inline result<std::vector<npz_member>> try_read_npz(const std::string& path) {
-  auto bytes = detail::read_file(path);
+  auto bytes = detail::read_file(path, "PK");  // every zip archive, an empty one too
   if (!bytes) return bytes.error();
   return detail::parse_npz(bytes.value(), path);
 }

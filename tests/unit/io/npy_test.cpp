@@ -77,6 +77,14 @@ TEST_CASE("load_npy: another dtype, Fortran order, truncation and garbage are cl
   CHECK(missing.error().code == errc::file_error);
   CHECK_THAT(std::string(missing.error().what()),
              Catch::StartsWith(TSHAPE_MSG_FILE_ERROR) && Catch::EndsWith("no-such-file.npy: cannot open it"));
+  // A file that never ends is refused by its first bytes, not read until memory runs out.
+  auto zeros = try_load_npy<float, Shape<dyn>>("/dev/zero");
+  REQUIRE_FALSE(zeros.ok());
+  CHECK_THAT(std::string(zeros.error().what()), Catch::EndsWith("/dev/zero: not a .npy file (no \\x93NUMPY magic)"));
+  auto net = make_model<Mlp>();
+  auto archive = try_load_weights(net, "/dev/zero");
+  REQUIRE_FALSE(archive.ok());
+  CHECK_THAT(std::string(archive.error().what()), Catch::Contains("/dev/zero"));
 }
 
 TEST_CASE("save_npy: round trip of static and dyn tensors", "[io][npy]") {
