@@ -80,6 +80,8 @@
 #define TSHAPE_MSG_INPUT_NOT_USED "tshape: an Input of the model is not used by any of its outputs"
 #define TSHAPE_MSG_INPUT_REPEATED \
   "tshape: one Input is given to the model twice (a tensor is its type: Inputs of one shape need names, Input<16>::named<\"left\">)"
+#define TSHAPE_MSG_INPUT_NAME \
+  "tshape: each named Input of a model has a name of its own, of 1 to 40 characters (Keras: layer names are unique)"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT "tshape: the model is called with a different number of tensors than it has Inputs"
 #define TSHAPE_MSG_WRONG_TENSOR_COUNT_IN_TRAINING \
   "tshape: a training step needs one tensor per Input, one target per output and, with losses{...}, one loss per output"
@@ -202,6 +204,7 @@ template <class... Details> struct SHARED_LAYER_MISMATCH {};
 template <class... Details> struct GRAPH_DISCONNECTED {};
 template <class... Details> struct INPUT_NOT_USED {};
 template <class... Details> struct INPUT_REPEATED {};
+template <class... Details> struct INPUT_NAME {};
 template <class... Details> struct WRONG_TENSOR_COUNT {};
 /// Not a rule: a model nested in another that has reported its own error (in model(...), or in its
 /// class). No static_assert checks this kind, so the model around it stays quiet (and runs nothing):
@@ -249,7 +252,11 @@ template <int... Axes> struct dot_axes {};
 template <class... Layers> struct inputs_from {};    // the layers that produced a merge's inputs
 template <class Layer> struct unknown_input {};      // an Input an output depends on, not given to the model
 template <class Layer> struct unused_input {};
-template <int Position, class Layer> struct repeated_input {};  // model input Position is one given before
+template <int Position, class Layer> struct repeated_input {};
+template <int Position, class Layer> struct named_input {};  // model input Position, whose name breaks the rule
+struct name_is_empty {};
+struct name_over_40_characters {};
+template <int Position> struct name_also_given_to_input {};  // the model input that has the name first  // model input Position is one given before
 template <int N> struct model_inputs {};
 template <int N> struct but_called_with {};
 template <int N> struct model_outputs {};
@@ -306,6 +313,7 @@ template <class Option> struct needs_option {};
 template <class Activation> struct acts_on_a_whole_row {};
 template <class What> struct not_a_layer_an_option_outside_its_layer {};  // Sequential<..., Dense<4>, UseBias<false>>
 template <class Layer> struct embeds_every_id_without_TimeDistributed {};  // TimeDistributed<Embedding<...>>
+struct takes_one_or_more_layers {};  // Residual<> (x + f(x) needs an f)
 template <class Example> struct takes_an_activation_such_as {};  // RecurrentActivation<Dense<3>>  // Softmax where each unit acts alone
 template <int... C> struct cropping {};  // Cropping1D's (left, right), Cropping2D's (top, bottom, left, right)
 template <int Num, int Den> struct alpha_denominator_must_be_positive {};  // LeakyReLU::alpha<Num, Den>, ELU::alpha

@@ -38,11 +38,24 @@ struct Input {
 };
 
 /// An Input with a name (Input<D...>::named<"left">): the summary and the plot show the name.
+/// (The model checks the name, INPUT_NAME: a static_assert here would leave the program that goes on
+/// to use the Input with more errors than the one mistake.)
 template <detail::fixed_string Name, int... D>
 struct NamedInput : Input<D...> {
-  static_assert(Name.view().size() > 0 && Name.view().size() <= 40, "tshape: an Input's name has 1 to 40 characters");
   static constexpr std::string_view name = Name.view();
 };
+
+namespace detail {
+/// An Input's name; empty for an unnamed one.
+template <class In>
+inline constexpr std::string_view input_name = {};
+template <fixed_string Name, int... D>
+inline constexpr std::string_view input_name<NamedInput<Name, D...>> = Name.view();
+template <class In>
+inline constexpr bool is_named_input = false;
+template <fixed_string Name, int... D>
+inline constexpr bool is_named_input<NamedInput<Name, D...>> = true;
+}  // namespace detail
 
 template <class T>
 struct is_input : std::false_type {};

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -34,6 +35,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include "../diagnostics/error.hpp"
+#include "../layers/input.hpp"
 #include "../layers/layer.hpp"
 #include "../shape/shape.hpp"
 #include "naming.hpp"
@@ -87,6 +89,39 @@ struct input_extents_of;
 template <int... D>
 struct input_extents_of<Shape<D...>> {
   using type = error::input_extents<error::extent<D>...>;
+};
+
+/// The names of a model's Inputs (in order) against INPUT_NAME's rule: void, or the diagnosis of the
+/// first that breaks it (empty, over 40 characters, or the name of an Input before it).
+template <class... In>
+struct input_name_rule {
+  static constexpr std::array<int, 3> first() {
+    int bad = -1, kind = 0, other = -1;
+    const std::string_view names[] = {input_name<In>..., {}};
+    const bool named[] = {is_named_input<In>..., false};
+    for (int p = 0; p < static_cast<int>(sizeof...(In)) && bad < 0; ++p) {
+      if (!named[p]) continue;
+      if (names[p].empty()) bad = p, kind = 1;
+      else if (names[p].size() > 40) bad = p, kind = 2;
+      for (int q = 0; q < p && bad < 0; ++q)
+        if (named[q] && names[q] == names[p]) bad = p, kind = 3, other = q;
+    }
+    return {bad, kind, other};
+  }
+  static constexpr std::array<int, 3> found = first();
+  template <int Kind>
+  using detail_of = std::conditional_t<Kind == 1, error::name_is_empty,
+                                       std::conditional_t<Kind == 2, error::name_over_40_characters,
+                                                          error::name_also_given_to_input<found[2]>>>;
+  static constexpr auto rule() {
+    if constexpr (found[0] < 0)
+      return std::type_identity<void>{};
+    else
+      return std::type_identity<error::INPUT_NAME<
+          error::at_model_input, error::named_input<found[0], type_at_t<static_cast<std::size_t>(found[0]), type_list<In...>>>,
+          detail_of<found[1]>>>{};
+  }
+  using type = typename decltype(rule())::type;
 };
 
 /// Where the fold starts: the Input's shape, or its mistake (an extent that is dyn or not positive).

@@ -155,10 +155,25 @@ constexpr bool any_read_as_ids() {
     return false;
 }
 
+/// The layer a Shared<Tag, Spec> applies (Spec), or the spec itself.
+template <class Spec>
+struct shared_spec_of {
+  using type = Spec;
+};
+template <class Spec>
+  requires requires { typename Spec::shared_spec; }
+struct shared_spec_of<Spec> {
+  using type = typename Spec::shared_spec;
+};
+template <class Spec>
+using shared_spec_t = typename shared_spec_of<Spec>::type;
+
 template <class Spec, class... S>
 constexpr auto infer_node() {
   if constexpr (requires { Spec::is_merge; })
     return Spec::infer_merge(S{}...);
+  else if constexpr (sizeof...(S) == 1 && !requires { Spec::infer(S{}...); })
+    return mismatch<error::UNKNOWN_OPTION, error::not_a_layer_an_option_outside_its_layer<shared_spec_t<Spec>>>{};
   else if constexpr (sizeof...(S) == 1)
     return Spec::infer(S{}...);
   else
@@ -176,15 +191,20 @@ struct infer_nodes<Nodes, type_list<S...>, K, N> {
   using node = type_at_t<K, Nodes>;
   template <class... In>
   static constexpr auto rule(type_list<In...>) {
-    if constexpr (is_input_tensor_v<node>)
-      return typename node::shape{};
-    else if constexpr (takes_token_ids_of<typename node_parts<node>::spec>() && !(is_input_tensor_v<In> && ...))
+    if constexpr (is_input_tensor_v<node>) {
+      if constexpr (!positive_extents<typename node::shape>)  // not made: Shape<-2> is no type
+        return mismatch<error::INPUT_NOT_STATIC, error::at_model_input,
+                        typename input_extents_of<typename node::shape>::type>{};
+      else
+        return typename node::shape{};
+    } else if constexpr (takes_token_ids_of<typename node_parts<node>::spec>() && !(is_input_tensor_v<In> && ...)) {
       return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::fed_floats_by_the_layer_before_it>{};
-    else if constexpr (!takes_token_ids_of<typename node_parts<node>::spec>() && any_read_as_ids<Nodes, In...>())
+    } else if constexpr (!takes_token_ids_of<typename node_parts<node>::spec>() && any_read_as_ids<Nodes, In...>()) {
       return mismatch<error::TOKEN_IDS_NOT_INTEGER, error::reads_the_token_ids_an_embedding_reads>{};
-    else
+    } else {
       return infer_node<typename node_parts<node>::spec,
                         type_at_t<static_cast<std::size_t>(index_in_v<In, Nodes>), type_list<S...>>...>();
+    }
   }
   using result = decltype(rule(typename node_parts<node>::inputs{}));
   using type = typename std::conditional_t<is_shape_v<result>,
@@ -384,8 +404,11 @@ class graph_body<type_list<I...>, type_list<O...>> {
     ((f < 0 && !positive_extents<typename I::shape> ? f = i : 0, ++i), ...);
     return f;
   }();
+  using name_diagnosis = typename input_name_rule<I...>::type;
   static constexpr auto connection_rule() {
-    if constexpr (unsized_input >= 0)
+    if constexpr (!std::is_void_v<name_diagnosis>)
+      return std::type_identity<name_diagnosis>{};
+    else if constexpr (unsized_input >= 0)
       return std::type_identity<error::INPUT_NOT_STATIC<
           error::at_model_input, typename input_extents_of<typename type_at_t<unsized_input, type_list<I...>>::shape>::type>>{};
     else if constexpr (repeated_input >= 0)
@@ -1378,6 +1401,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, unreported>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, unreported>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, unreported>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::INPUT_NAME, unreported>>, TSHAPE_MSG_INPUT_NAME);
   static_assert(no_error<only<error::INPUT_NOT_STATIC, unreported>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, unreported>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
 };
@@ -1424,6 +1448,7 @@ constexpr auto model(const In&, const Out&) {
   static_assert(no_error<only<error::GRAPH_DISCONNECTED, diagnosis>>, TSHAPE_MSG_GRAPH_DISCONNECTED);
   static_assert(no_error<only<error::INPUT_NOT_USED, diagnosis>>, TSHAPE_MSG_INPUT_NOT_USED);
   static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
+  static_assert(no_error<only<error::INPUT_NAME, diagnosis>>, TSHAPE_MSG_INPUT_NAME);
   static_assert(no_error<only<error::INPUT_NOT_STATIC, diagnosis>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
   if constexpr (std::is_void_v<diagnosis>)

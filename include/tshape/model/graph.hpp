@@ -28,8 +28,17 @@ namespace tshape {
 /// A layer with an identity: every application of Shared<Tag, Spec> is the same layer, with one set of
 /// weights (Keras' shared layer); another Tag is another layer, even on the same input. Tag is any
 /// type the user declares: `struct encoder; constexpr Shared<encoder, Dense<64, ReLU>> enc;`.
+namespace detail {
+/// What Shared<Tag, Spec> derives from: Spec, or a stand-in when Spec is not a class (Shared<tag, int>),
+/// so that the model reports it as not a layer, one error, rather than the compiler as a bad base.
+template <class Spec>
+struct not_a_class {};
+template <class Spec>
+using shared_base_t = std::conditional_t<std::is_class_v<Spec>, Spec, not_a_class<Spec>>;
+}  // namespace detail
+
 template <class Tag, class Spec>
-struct Shared : Spec {
+struct Shared : detail::shared_base_t<Spec> {
   using shared_spec = Spec;
   template <class... In>
     requires(sizeof...(In) > 0 && (detail::is_symbolic_v<In> && ...))

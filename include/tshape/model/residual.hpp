@@ -126,7 +126,6 @@ struct is_chain<residual_layer<In, Ls...>> : std::true_type {};
 
 template <class... Layers>
 struct Residual : detail::functional_call<Residual<Layers...>> {
-  static_assert(sizeof...(Layers) > 0, "tshape: Residual<Layers...> needs at least one layer");
   static constexpr std::string_view keras_class = "Functional";
   static constexpr std::string_view keras_name = "residual";
   /// The inner layers, for naming them as a nested model's.
@@ -134,13 +133,17 @@ struct Residual : detail::functional_call<Residual<Layers...>> {
 
   template <int... D>
   static constexpr auto infer(Shape<D...>) {
-    using R = typename detail::chain<Shape<D...>, Layers...>::nested_result;
-    if constexpr (!is_shape_v<R>)
-      return R{};
-    else if constexpr (!std::is_same_v<R, Shape<D...>>)
-      return mismatch<error::SHAPE_MISMATCH, error::expected<Shape<D...>>, error::got<R>>{};
-    else
-      return R{};
+    if constexpr (sizeof...(Layers) == 0) {  // reported by the model, at Residual's place
+      return mismatch<error::BAD_OPTION_VALUE, error::takes_one_or_more_layers>{};
+    } else {
+      using R = typename detail::chain<Shape<D...>, Layers...>::nested_result;
+      if constexpr (!is_shape_v<R>)
+        return R{};
+      else if constexpr (!std::is_same_v<R, Shape<D...>>)
+        return mismatch<error::SHAPE_MISMATCH, error::expected<Shape<D...>>, error::got<R>>{};
+      else
+        return R{};
+    }
   }
   template <class In>
   using bind = detail::residual_layer<In, Layers...>;

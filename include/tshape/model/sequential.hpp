@@ -72,6 +72,7 @@ struct sequential_parts {
   using body = unbound_block;
   template <class In>
   using bound = chain<In, First, Rest...>;
+  using name_diagnosis = void;
 };
 template <int... D, class... Rest>
 struct sequential_parts<Input<D...>, Rest...> {
@@ -82,6 +83,13 @@ struct sequential_parts<Input<D...>, Rest...> {
   static constexpr bool takes_token_ids = body::takes_token_ids;
   template <class>
   using bound = body;
+  using name_diagnosis = void;
+};
+/// A named Input (keras.Input(shape, name=...) as a Sequential's first layer): the summary shows it.
+template <fixed_string Name, int... D, class... Rest>
+struct sequential_parts<NamedInput<Name, D...>, Rest...> : sequential_parts<Input<D...>, Rest...> {
+  using input_layer = NamedInput<Name, D...>;
+  using name_diagnosis = typename input_name_rule<NamedInput<Name, D...>>::type;
 };
 
 /// The diagnosis of data of element type T and shape S (batch axis first) fed to a model whose Input
@@ -237,9 +245,29 @@ inline float* thread_arena(std::size_t floats) {
 }  // namespace detail
 
 template <class First, class... Rest>
+class Sequential;
+
+namespace detail {
+/// L when it is a Sequential (whose class reports its own errors), else a stand-in that costs nothing.
+template <class L>
+struct if_nested_sequential {
+  using type = char;
+};
+template <class... Ls>
+struct if_nested_sequential<Sequential<Ls...>> {
+  using type = Sequential<Ls...>;
+};
+template <class L>
+using if_nested_sequential_t = typename if_nested_sequential<L>::type;
+}  // namespace detail
+
+template <class First, class... Rest>
 class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   using parts = detail::sequential_parts<First, Rest...>;
   using body = typename parts::body;
+  // A nested Sequential with an Input reports its own mistake when it is instantiated; naming its size
+  // here, before the fold, keeps the compiler's trail from that error to the user's line short.
+  using nested_sizes = std::index_sequence<sizeof(detail::if_nested_sequential_t<Rest>)...>;
   // The layers, held rather than inherited: clang marks a class whose rule failed as invalid, and then
   // refuses to convert it to a base, so that every use of an inherited member would be one more error.
   body body_{};
@@ -336,7 +364,9 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static constexpr auto infer(Shape<D...>) {
     if constexpr (has_input) {
       using Declared = typename body::input_shape;
-      if constexpr (!compatible_v<Shape<D...>, Declared>)
+      if constexpr (!std::is_void_v<diagnosis>)
+        return mismatch<error::REPORTED_INSIDE>{};  // this class says it, complete by now
+      else if constexpr (!compatible_v<Shape<D...>, Declared>)
         return mismatch<error::SHAPE_MISMATCH, error::expected<Declared>, error::got<Shape<D...>>>{};
       else
         return typename body::nested_result{};
@@ -598,6 +628,7 @@ class Sequential : public detail::functional_call<Sequential<First, Rest...>> {
   static_assert(no_error<only<error::INPUT_REPEATED, diagnosis>>, TSHAPE_MSG_INPUT_REPEATED);
   static_assert(no_error<only<error::INPUT_NOT_STATIC, diagnosis>>, TSHAPE_MSG_INPUT_NOT_STATIC);
   static_assert(no_error<only<error::WRONG_TENSOR_COUNT, diagnosis>>, TSHAPE_MSG_WRONG_TENSOR_COUNT);
+  static_assert(no_error<typename parts::name_diagnosis>, TSHAPE_MSG_INPUT_NAME);  // the model runs: names only show
 };
 
 /// The bound layer I of a model (0-based, Input excluded, as in Keras' summary), e.g.

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <vector>
 
 using namespace tshape;
 
@@ -96,4 +97,44 @@ TEST_CASE("named inputs: the summary shows the names, and the model trains", "[m
   x.fill(0.5f);
   e.fill(-1.0f);
   CHECK(mixed(x, e).size() == 6);
+}
+
+namespace named_inputs_test {
+// The name rule (INPUT_NAME), as the model reports it: the first Input whose name is empty, longer
+// than 40 characters or the name of an Input before it.
+using Left = Input<6>::named<"left">;
+template <class... In>
+using name_rule = typename detail::input_name_rule<In...>::type;
+static_assert(std::is_void_v<name_rule<Left, Input<6>::named<"right">, Input<2>, Input<3>>>);
+static_assert(std::is_same_v<name_rule<Input<2>, Input<3>::named<"">>,
+                             error::INPUT_NAME<error::at_model_input, error::named_input<1, Input<3>::named<"">>,
+                                               error::name_is_empty>>);
+static_assert(std::is_same_v<name_rule<Input<3>::named<"a_name_of_forty_one_characters_xxxxxxxxxx">>,
+                             error::INPUT_NAME<error::at_model_input,
+                                               error::named_input<0, Input<3>::named<"a_name_of_forty_one_characters_xxxxxxxxxx">>,
+                                               error::name_over_40_characters>>);
+static_assert(std::is_void_v<name_rule<Input<3>::named<"a_name_of_forty_characters_xxxxxxxxxxxxx">>>);
+static_assert(std::is_same_v<name_rule<Left, Input<2>, Input<4>::named<"left">>,
+                             error::INPUT_NAME<error::at_model_input, error::named_input<2, Input<4>::named<"left">>,
+                                               error::name_also_given_to_input<0>>>);
+// A Sequential may begin with a named Input (keras.Input(shape, name=...) in a Sequential's list).
+using NamedSequential = Sequential<Input<6>::named<"features">, Dense<3, ReLU>, Dense<2>>;
+using PlainSequential = Sequential<Input<6>, Dense<3, ReLU>, Dense<2>>;
+static_assert(NamedSequential::has_input && NamedSequential::param_count == PlainSequential::param_count);
+static_assert(std::is_same_v<NamedSequential::output_shape, Shape<2>>);
+}  // namespace named_inputs_test
+
+TEST_CASE("named inputs: a Sequential that begins with a named Input runs as the unnamed one", "[model][sequential]") {
+  auto named = make_model<NamedSequential>(7);
+  auto plain = make_model<PlainSequential>(7);
+  std::vector<float> weights;
+  for_each_weight(plain, [&](const weight_ref& w) { weights.insert(weights.end(), w.values.begin(), w.values.end()); });
+  set_weights(named, weights);
+  Tensor<float, Shape<3, 6>> x;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 6; ++j) x(i, j) = 0.25f * static_cast<float>(i - j);
+  const auto a = named(x);
+  const auto b = plain(x);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 2; ++j) CHECK(a(i, j) == b(i, j));
 }
