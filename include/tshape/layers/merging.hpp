@@ -121,23 +121,21 @@ constexpr std::array<int, Cap> aligned_extents() {
 template <class Out, class... In>
 constexpr auto make_broadcast_layout() {
   constexpr std::size_t K = sizeof...(In);
-  static_assert(K <= 64, "tshape: an element-wise merge takes at most 64 inputs");
   constexpr int R = Out::rank;
   constexpr std::size_t cap = static_cast<std::size_t>(R) + 1;
   broadcast_layout<cap, K> l;
   const std::array<std::array<int, cap>, K> padded{aligned_extents<In, R, cap>()...};
-  std::array<unsigned long long, cap> masks{};
+  std::array<std::array<bool, K>, cap> masks{};  // per merged axis, which inputs it broadcasts
   for (int a = 0; a < R; ++a) {
     const std::ptrdiff_t o = Out::extents[static_cast<std::size_t>(a)];
     if (o == 1) continue;
-    unsigned long long mask = 0;
-    for (std::size_t k = 0; k < K; ++k)
-      if (padded[k][static_cast<std::size_t>(a)] == 1) mask |= 1ULL << k;
+    std::array<bool, K> mask{};  // any number of inputs, as Keras' merges take
+    for (std::size_t k = 0; k < K; ++k) mask[k] = padded[k][static_cast<std::size_t>(a)] == 1;
     std::array<std::ptrdiff_t, K> s{};
     for (std::size_t k = 0; k < K; ++k) {
       std::ptrdiff_t c = 1;  // the input's own contiguous stride of axis a
       for (int b = a + 1; b < R; ++b) c *= padded[k][static_cast<std::size_t>(b)];
-      s[k] = (mask >> k) & 1ULL ? 0 : c;
+      s[k] = mask[k] ? 0 : c;
     }
     if (l.dims > 0 && masks[static_cast<std::size_t>(l.dims - 1)] == mask) {
       // Merged with the axis before: the merged index runs over both, at the inner stride.

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "../support.hpp"
@@ -191,6 +192,20 @@ TEST_CASE("merge: element-wise merges of equal shapes, any number of inputs", "[
   check_elementwise<Minimum, Shape<31>, Shape<31>, Shape<31>>(3, min_of);
   // A leading axis of 1 is not broadcasting: the same elements.
   check_elementwise<Add, Shape<1, 6>, Shape<6>>(2, sum_of);
+}
+
+namespace {
+/// Spec over sizeof...(I) inputs, every third one broadcast along the last axis.
+template <class Spec, std::size_t... I>
+void check_many(std::index_sequence<I...>, int batch, const std::function<float(const std::vector<float>&)>& f) {
+  check_elementwise<Spec, std::conditional_t<I % 3 == 1, Shape<3, 1>, Shape<3, 4>>...>(batch, f);
+}
+}  // namespace
+
+TEST_CASE("merge: more inputs than a 64-bit mask holds, some broadcast (Keras sets no limit)", "[layers][merge]") {
+  check_many<Add>(std::make_index_sequence<70>{}, 2, sum_of);
+  check_many<Maximum>(std::make_index_sequence<65>{}, 1, max_of);
+  check_many<Average>(std::make_index_sequence<100>{}, 3, mean_of);
 }
 
 TEST_CASE("merge: broadcasting along leading, inner and last axes", "[layers][merge]") {
