@@ -1,5 +1,5 @@
-// EXPECT-MESSAGE: tshape: the layer does not take this option
-// EXPECT-ERROR: UNKNOWN_OPTION<.*at_layer<0>, .*Shared<.*encoder, .*UseBias<false> ?>, .*not_a_layer_an_option_outside_its_layer<.*UseBias<false>
+// EXPECT-MESSAGE: tshape: a model.s list holds something that is not a layer
+// EXPECT-ERROR: NOT_A_LAYER<.*at_layer<0>, .*Shared<.*encoder, .*UseBias<false> ?> ?>
 // TITLE: Shared<encoder, UseBias<false>>: the shared layer is an option, not a layer
 // SEED: -
 // KERAS: (no counterpart: a Keras layer is shared by calling one object twice)

@@ -1,5 +1,5 @@
-// EXPECT-MESSAGE: tshape: the layer does not take this option
-// EXPECT-ERROR: UNKNOWN_OPTION<.*at_layer<1>, .*UseBias<false>, .*not_a_layer_an_option_outside_its_layer<.*UseBias<false>
+// EXPECT-MESSAGE: tshape: a model.s list holds something that is not a layer
+// EXPECT-ERROR: NOT_A_LAYER<.*at_layer<1>, .*UseBias<false> ?>
 // TITLE: Sequential<..., Dense<64>, UseBias<false>, ...>: a '>' closed the layer before its option
 // SEED: -
 // KERAS: (no counterpart: in Keras the option is a keyword argument inside the layer's parentheses)

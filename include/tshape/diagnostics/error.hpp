@@ -35,6 +35,9 @@
 #define TSHAPE_MSG_INVALID_OPTION "tshape: the layer's options cannot apply to its input"
 #define TSHAPE_MSG_UNKNOWN_OPTION \
   "tshape: the layer does not take this option (the option, then the options the layer takes, are named below)"
+#define TSHAPE_MSG_NOT_A_LAYER \
+  "tshape: a model's list holds something that is not a layer (an option outside its layer's brackets, a second " \
+  "Input, or another type), named below with its place"
 #define TSHAPE_MSG_REPEATED_OPTION \
   "tshape: the layer is given two options of one kind (two activations, or one option twice): keep one"
 #define TSHAPE_MSG_BAD_OPTION_VALUE "tshape: the layer cannot take this value of an option (named below)"
@@ -184,6 +187,7 @@ template <class... Details> struct NOT_STREAMABLE {};
 template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct TOKEN_IDS_NOT_INTEGER {};
 template <class... Details> struct UNKNOWN_OPTION {};
+template <class... Details> struct NOT_A_LAYER {};
 template <class... Details> struct REPEATED_OPTION {};
 template <class... Details> struct BAD_OPTION_VALUE {};
 template <class... Details> struct LOSS_TARGET_MISMATCH {};
@@ -311,7 +315,6 @@ template <class... Options> struct values_must_be_positive_one_per_axis_or_one_f
 template <class... Options> struct strides_and_dilation_together {};
 template <class Option> struct needs_option {};
 template <class Activation> struct acts_on_a_whole_row {};
-template <class What> struct not_a_layer_an_option_outside_its_layer {};  // Sequential<..., Dense<4>, UseBias<false>>
 template <class Layer> struct embeds_every_id_without_TimeDistributed {};  // TimeDistributed<Embedding<...>>
 struct takes_one_or_more_layers {};  // Residual<> (x + f(x) needs an f)
 template <class Example> struct takes_an_activation_such_as {};  // RecurrentActivation<Dense<3>>  // Softmax where each unit acts alone

@@ -105,7 +105,7 @@ struct TimeDistributed : detail::functional_call<TimeDistributed<Layer>>, detail
     } else if constexpr (sizeof...(D) < 2) {
       return mismatch<error::WRONG_RANK, error::expected_rank_at_least<2>, error::got<Shape<D...>>>{};
     } else if constexpr (!requires { Layer::infer(drop_front_t<Shape<D...>>{}); }) {
-      return mismatch<error::UNKNOWN_OPTION, error::not_a_layer_an_option_outside_its_layer<Layer>>{};
+      return mismatch<error::NOT_A_LAYER>{};
     } else {
       using S = Shape<D...>;
       using R = decltype(Layer::infer(drop_front_t<S>{}));

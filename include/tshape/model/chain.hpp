@@ -58,7 +58,7 @@ constexpr auto operator>>(trace<S...>, indexed<I, L>) {
     return failure<I, L, mismatch<error::MERGE_IN_SEQUENTIAL, error::combines_several_tensors,
                                   error::got<typename trace<S...>::last>>>{};
   } else if constexpr (!requires { L::infer(typename trace<S...>::last{}); }) {
-    return failure<I, L, mismatch<error::UNKNOWN_OPTION, error::not_a_layer_an_option_outside_its_layer<L>>>{};
+    return failure<I, L, mismatch<error::NOT_A_LAYER>>{};
   } else {
     using R = decltype(L::infer(typename trace<S...>::last{}));
     if constexpr (I > 0 && takes_token_ids_of<L>())  // ids come from the data, never from a layer

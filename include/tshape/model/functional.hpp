@@ -155,25 +155,12 @@ constexpr bool any_read_as_ids() {
     return false;
 }
 
-/// The layer a Shared<Tag, Spec> applies (Spec), or the spec itself.
-template <class Spec>
-struct shared_spec_of {
-  using type = Spec;
-};
-template <class Spec>
-  requires requires { typename Spec::shared_spec; }
-struct shared_spec_of<Spec> {
-  using type = typename Spec::shared_spec;
-};
-template <class Spec>
-using shared_spec_t = typename shared_spec_of<Spec>::type;
-
 template <class Spec, class... S>
 constexpr auto infer_node() {
   if constexpr (requires { Spec::is_merge; })
     return Spec::infer_merge(S{}...);
   else if constexpr (sizeof...(S) == 1 && !requires { Spec::infer(S{}...); })
-    return mismatch<error::UNKNOWN_OPTION, error::not_a_layer_an_option_outside_its_layer<shared_spec_t<Spec>>>{};
+    return mismatch<error::NOT_A_LAYER>{};
   else if constexpr (sizeof...(S) == 1)
     return Spec::infer(S{}...);
   else
@@ -1389,6 +1376,7 @@ class Model<Inputs<I...>, Outputs<O...>, Reported...>
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, unreported>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, unreported>>, TSHAPE_MSG_INVALID_OPTION);
   static_assert(no_error<only<error::UNKNOWN_OPTION, unreported>>, TSHAPE_MSG_UNKNOWN_OPTION);
+  static_assert(no_error<only<error::NOT_A_LAYER, unreported>>, TSHAPE_MSG_NOT_A_LAYER);
   static_assert(no_error<only<error::REPEATED_OPTION, unreported>>, TSHAPE_MSG_REPEATED_OPTION);
   static_assert(no_error<only<error::BAD_OPTION_VALUE, unreported>>, TSHAPE_MSG_BAD_OPTION_VALUE);
   static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, unreported>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
@@ -1436,6 +1424,7 @@ constexpr auto model(const In&, const Out&) {
   static_assert(no_error<only<error::ELEMENT_COUNT_MISMATCH, diagnosis>>, TSHAPE_MSG_ELEMENT_COUNT_MISMATCH);
   static_assert(no_error<only<error::INVALID_OPTION, diagnosis>>, TSHAPE_MSG_INVALID_OPTION);
   static_assert(no_error<only<error::UNKNOWN_OPTION, diagnosis>>, TSHAPE_MSG_UNKNOWN_OPTION);
+  static_assert(no_error<only<error::NOT_A_LAYER, diagnosis>>, TSHAPE_MSG_NOT_A_LAYER);
   static_assert(no_error<only<error::REPEATED_OPTION, diagnosis>>, TSHAPE_MSG_REPEATED_OPTION);
   static_assert(no_error<only<error::BAD_OPTION_VALUE, diagnosis>>, TSHAPE_MSG_BAD_OPTION_VALUE);
   static_assert(no_error<only<error::TOKEN_IDS_NOT_INTEGER, diagnosis>>, TSHAPE_MSG_TOKEN_IDS_NOT_INTEGER);
