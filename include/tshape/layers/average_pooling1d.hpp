@@ -7,7 +7,7 @@
 
 namespace tshape {
 
-template <class... Options>
+template <class... Options>  // Keras' AveragePooling1D(2) is AveragePooling1D<Pool<2>>: options are types
 struct AveragePooling1D : detail::pooling_layer<1, false, Options...>, detail::functional_call<AveragePooling1D<Options...>> {
   static constexpr std::string_view keras_class = "AveragePooling1D";
   static constexpr std::string_view keras_name = "average_pooling1d";

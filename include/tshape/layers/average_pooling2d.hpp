@@ -7,7 +7,7 @@
 
 namespace tshape {
 
-template <class... Options>
+template <class... Options>  // Keras' AveragePooling2D(2) is AveragePooling2D<Pool<2, 2>>: options are types
 struct AveragePooling2D : detail::pooling_layer<2, false, Options...>, detail::functional_call<AveragePooling2D<Options...>> {
   static constexpr std::string_view keras_class = "AveragePooling2D";
   static constexpr std::string_view keras_name = "average_pooling2d";

@@ -9,7 +9,7 @@
 
 namespace tshape {
 
-template <int Filters, class... Options>
+template <int Filters, class... Options>  // Keras' Conv1D(16, 5) is Conv1D<16, Kernel<5>>: options are types
 struct Conv1D : detail::conv_layer<1, Filters, Options...>, detail::functional_call<Conv1D<Filters, Options...>> {
   static constexpr std::string_view keras_class = "Conv1D";
   static constexpr std::string_view keras_name = "conv1d";

@@ -282,7 +282,7 @@ struct conv_layer {
 
 }  // namespace detail
 
-template <int Filters, class... Options>
+template <int Filters, class... Options>  // Keras' Conv2D(32, 3) is Conv2D<32, Kernel<3>>: options are types
 struct Conv2D : detail::conv_layer<2, Filters, Options...>, detail::functional_call<Conv2D<Filters, Options...>> {
   static constexpr std::string_view keras_class = "Conv2D";
   static constexpr std::string_view keras_name = "conv2d";

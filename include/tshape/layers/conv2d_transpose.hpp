@@ -58,7 +58,7 @@ constexpr std::array<int, 2> output_padding_values() {
 
 }  // namespace detail
 
-template <int Filters, class... Options>
+template <int Filters, class... Options>  // Keras' Conv2DTranspose(16, 3) is Conv2DTranspose<16, Kernel<3>>
 struct Conv2DTranspose : detail::functional_call<Conv2DTranspose<Filters, Options...>> {
   static constexpr std::string_view keras_class = "Conv2DTranspose";
   static constexpr std::string_view keras_name = "conv2d_transpose";

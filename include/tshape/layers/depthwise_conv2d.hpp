@@ -204,7 +204,7 @@ struct depthwise_layer {
 
 }  // namespace detail
 
-template <class... Options>
+template <class... Options>  // Keras' DepthwiseConv2D(3) is DepthwiseConv2D<Kernel<3>>: options are types
 struct DepthwiseConv2D : detail::depthwise_layer<Options...>, detail::functional_call<DepthwiseConv2D<Options...>> {
   static constexpr std::string_view keras_class = "DepthwiseConv2D";
   static constexpr std::string_view keras_name = "depthwise_conv2d";

@@ -44,7 +44,7 @@ constexpr auto dropout_option_rule() {
 }  // namespace detail
 
 /// Keras' Dropout(rate): Dropout<Rate<1, 5>> is Dropout(0.2).
-template <class... Options>
+template <class... Options>  // Keras' Dropout(0.5) is Dropout<Rate<1, 2>>: options are types
 struct Dropout : detail::functional_call<Dropout<Options...>> {
   using rate_option = detail::option_t<detail::is_rate, Rate<>, Options...>;
   static constexpr double rate = rate_option::value;

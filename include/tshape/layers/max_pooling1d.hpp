@@ -7,7 +7,7 @@
 
 namespace tshape {
 
-template <class... Options>
+template <class... Options>  // Keras' MaxPooling1D(2) is MaxPooling1D<Pool<2>>: options are types
 struct MaxPooling1D : detail::pooling_layer<1, true, Options...>, detail::functional_call<MaxPooling1D<Options...>> {
   static constexpr std::string_view keras_class = "MaxPooling1D";
   static constexpr std::string_view keras_name = "max_pooling1d";

@@ -7,7 +7,7 @@
 
 namespace tshape {
 
-template <class... Options>
+template <class... Options>  // Keras' MaxPooling2D(2) is MaxPooling2D<Pool<2, 2>>: options are types
 struct MaxPooling2D : detail::pooling_layer<2, true, Options...>, detail::functional_call<MaxPooling2D<Options...>> {
   static constexpr std::string_view keras_class = "MaxPooling2D";
   static constexpr std::string_view keras_name = "max_pooling2d";

@@ -205,7 +205,7 @@ struct separable_layer {
 
 }  // namespace detail
 
-template <int Filters, class... Options>
+template <int Filters, class... Options>  // Keras' SeparableConv2D(16, 3) is SeparableConv2D<16, Kernel<3>>
 struct SeparableConv2D : detail::separable_layer<Filters, Options...>,
                          detail::functional_call<SeparableConv2D<Filters, Options...>> {
   static constexpr std::string_view keras_class = "SeparableConv2D";

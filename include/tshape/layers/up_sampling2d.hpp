@@ -65,7 +65,7 @@ constexpr std::array<bilinear_tap, Out> bilinear_taps() {
 
 }  // namespace detail
 
-template <class... Options>
+template <class... Options>  // Keras' UpSampling2D(2) is UpSampling2D<Size<2>>: options are types
 struct UpSampling2D : detail::functional_call<UpSampling2D<Options...>> {
   static constexpr std::string_view keras_class = "UpSampling2D";
   static constexpr std::string_view keras_name = "up_sampling2d";
