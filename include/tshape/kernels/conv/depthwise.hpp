@@ -15,6 +15,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 #include "../../config.hpp"
 #include "../activation/activation.hpp"
@@ -353,13 +354,19 @@ void depthwise_channel_blocks(const window_geometry& g, const float* xs, const f
 struct prefetch_ahead {
   std::ptrdiff_t x, y;
 };
+/// The sample's place as floats from the batch's start (negative or far for repeat_channels' copy,
+/// another buffer). Addresses, not pointers: pointers into memory not yet written (an arena) passed
+/// as `const float*` read as reads to g++'s -Wmaybe-uninitialized once inlined.
+inline std::ptrdiff_t floats_after(const float* base, const float* p) {
+  return static_cast<std::ptrdiff_t>(reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base)) /
+         static_cast<std::ptrdiff_t>(sizeof(float));
+}
 template <class V>
-prefetch_ahead next_sample(const window_geometry& g, const float* x, const float* xs, const float* y,
-                           const float* ys, int batch) {
+prefetch_ahead next_sample(const window_geometry& g, std::ptrdiff_t at_x, std::ptrdiff_t at_y, int batch) {
   if constexpr (V::width == 1) return {0, 0};  // the scalar tiles do not prefetch (see depthwise_row_tile)
   const auto in = static_cast<std::ptrdiff_t>(g.input_floats()), out = static_cast<std::ptrdiff_t>(g.output_floats());
   const bool fits = 2 * (in + out) * static_cast<std::ptrdiff_t>(sizeof(float)) <= (std::ptrdiff_t{1} << 20);
-  if (!fits || xs < x || xs >= x + batch * in || ys + out >= y + batch * out) return {0, 0};
+  if (!fits || at_x < 0 || at_x >= batch * in || at_y + out >= batch * out) return {0, 0};
   return {in, out};
 }
 
@@ -404,7 +411,7 @@ void depthwise(const window_geometry& g, const float* x, const float* kernel, co
         g, work, x, y, batch, scratch, depth_multiplier(g) > 1 ? depthwise_scratch_floats(g) : 0,
         [&](const float* xs, float* buffer) { return detail::repeat_channels(g, xs, buffer), buffer; },
         [&](const float* xs, float* ys, int oh0, int oh1) {
-          const auto [ax, ay] = detail::next_sample<V>(g, x, xs, y, ys, batch);
+          const auto [ax, ay] = detail::next_sample<V>(g, detail::floats_after(x, xs), detail::floats_after(y, ys), batch);
           depthwise_rows<V>(g, xs, kernel, bias, ys, oh0, oh1, act, ax, ay);
         });
   }
@@ -424,7 +431,7 @@ void depthwise(const float* x, const float* kernel, const float* bias, float* y,
         G, per_sample * batch, x, y, batch, scratch, depth_multiplier(G) > 1 ? depthwise_scratch_floats(G) : 0,
         [&](const float* xs, float* buffer) { return detail::repeat_channels(G, xs, buffer), buffer; },
         [&](const float* xs, float* ys, int oh0, int oh1) {
-          const auto [ax, ay] = detail::next_sample<V>(G, x, xs, y, ys, batch);
+          const auto [ax, ay] = detail::next_sample<V>(G, detail::floats_after(x, xs), detail::floats_after(y, ys), batch);
           depthwise_rows<V, G>(xs, kernel, bias, ys, oh0, oh1, act, ax, ay);
         });
   }
