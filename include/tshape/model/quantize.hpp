@@ -78,6 +78,11 @@
 #define TSHAPE_MSG_QUANTIZED_INT8_TAKES_INT8                                                                 \
   "tshape: q.int8(x) takes int8 data quantized with q.input_quantization() (scale, zero point); float data " \
   "goes to q(x), or quantize it first with q.quantize_input(x)"
+#define TSHAPE_MSG_QUANTIZE_INPUT_TAKES_FLOAT \
+  "tshape: q.quantize_input(x) takes the float data q(x) would take; data already in int8 goes to q.int8(x)"
+#define TSHAPE_MSG_DEQUANTIZE_OUTPUT_TAKES_INT8                                                               \
+  "tshape: q.dequantize_output(y) takes the int8 output of q.int8(x), of the model's output shape; q(x)'s " \
+  "output is float already"
 #define TSHAPE_MSG_NOT_QUANTIZABLE                                                                            \
   "tshape: quantize() does not handle this layer yet (it takes Dense, Conv1D, Conv2D and DepthwiseConv2D with "   \
   "Linear, ReLU, ReLU6, Sigmoid, Tanh or Softmax, the ReLU, ReLU6, Sigmoid, Tanh and Softmax layers, MaxPooling " \
@@ -95,8 +100,11 @@ template <class... Details>
 struct NOT_QUANTIZABLE {};
 struct at_quantized_call {};
 struct at_quantized_int8_call {};
+struct at_quantize_input {};
+struct at_dequantize_output {};
 struct fix_with_the_int8_call {};
 struct fix_with_the_float_call_or_quantize_input {};
+struct float_output_needs_no_dequantization {};
 }  // namespace error
 
 namespace detail::quant {
@@ -513,6 +521,35 @@ constexpr void calibration_activation(float* v, std::size_t count, std::size_t d
   }
 }
 
+/// The diagnosis of data of element type T and shape S (batch first) given to a quantized model's
+/// quantize_input or dequantize_output (Place), which take Want and samples of shape Sample.
+template <class T, class S, class Want, class Place, class Sample, class Fix>
+constexpr auto data_rule() {
+  if constexpr (!std::is_same_v<T, Want>)
+    return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<Place, error::expected_dtype<Want>, error::but_got_dtype<T>,
+                                                                   error::got_tensor<S>, Fix>>{};
+  else if constexpr (!compatible_v<S, prepend_t<dyn, Sample>>)
+    return std::type_identity<error::SHAPE_MISMATCH<Place, error::expected<Sample>, error::got_tensor<S>>>{};
+  else
+    return std::type_identity<void>{};
+}
+
+/// Calibration data that cannot give ranges, as an error (none when they can): no samples (every
+/// range would be {0}, and the model would give zeros), or a value that is NaN or infinite (a range
+/// to infinity has no scale; TFLite's converter refuses such data too).
+constexpr error_info calibration_error(const float* x, int samples, std::size_t sample_size) {
+  if (samples <= 0) return make_error(errc::invalid_argument, "quantize(): the calibration data hold no samples");
+  for (std::size_t k = 0; k < static_cast<std::size_t>(samples) * sample_size; ++k) {
+    if (x[k] == x[k] && x[k] <= std::numeric_limits<float>::max() && x[k] >= -std::numeric_limits<float>::max()) continue;
+    static_text<160> d("quantize(): the calibration data hold ");
+    d.append(x[k] != x[k] ? "NaN" : x[k] > 0 ? "inf" : "-inf").append(" at sample ");
+    d.append(static_cast<long long>(k / sample_size)).append(", element ").append(static_cast<long long>(k % sample_size));
+    d.append(": calibrate on finite values");
+    return make_error(errc::invalid_argument, d.view());
+  }
+  return {};
+}
+
 /// The calibrated range of every activation, from running the float model's layers (in plain loops,
 /// so that this is constexpr) on each calibration sample.
 template <class Net, class X>
@@ -850,20 +887,40 @@ class Quantized {
     run_int8(x, y, B, scratch.bytes);
   }
 
-  /// x quantized as q.int8 wants it; and an int8 result back to float.
+  /// x quantized as q.int8 wants it; and an int8 result back to float. Each checks its data as q(x)
+  /// and q.int8(x) do: the element type, and the shape (batch first) against the model's.
   template <class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
-    Tensor<std::int8_t, typename X::shape> q = detail::quant::tensor_like<std::int8_t>(x);
-    kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), tensors[0]);
-    return q;
+    using S = typename X::shape;
+    using D = call_diagnosis<std::remove_cv_t<typename X::value_type>, S, float, error::at_quantize_input>;
+    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZE_INPUT_TAKES_FLOAT);
+    static_assert(no_error<only<error::WRONG_RANK, D>>, TSHAPE_MSG_WRONG_RANK);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D>) {
+      static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
+      Tensor<std::int8_t, S> q = detail::quant::tensor_like<std::int8_t>(x);
+      kernels::quant::quantize_values(x.data(), q.data(), static_cast<std::ptrdiff_t>(x.extent(0) * input_size), tensors[0]);
+      return q;
+    } else {
+      return detail::failed_model_output{};
+    }
   }
   template <class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
-    Tensor<float, typename X::shape> y = detail::quant::tensor_like<float>(yq);
-    kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size), tensors[n]);
-    return y;
+    using S = typename X::shape;
+    using D = typename decltype(output_rule<std::remove_cv_t<typename X::value_type>, S>())::type;
+    static_assert(no_error<D>, TSHAPE_MSG_DEQUANTIZE_OUTPUT_TAKES_INT8);
+    if constexpr (std::is_void_v<D>) {
+      static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
+      Tensor<float, S> y = detail::quant::tensor_like<float>(yq);
+      kernels::quant::dequantize_values(yq.data(), y.data(), static_cast<std::ptrdiff_t>(yq.extent(0) * output_size),
+                                        tensors[n]);
+      return y;
+    } else {
+      return detail::failed_model_output{};
+    }
   }
 
  private:
@@ -882,22 +939,39 @@ class Quantized {
     using type = Input<D...>;
   };
 
+  // The diagnosis of int8 output data of element type T and shape S given to dequantize_output.
+  template <class T, class S>
+  static constexpr auto output_rule() {
+    using Expected = prepend_t<dyn, output_shape>;
+    if constexpr (!std::is_same_v<T, std::int8_t>)
+      return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<
+          error::at_dequantize_output, error::expected_dtype<std::int8_t>, error::but_got_dtype<T>, error::got_tensor<S>,
+          error::float_output_needs_no_dequantization>>{};
+    else if constexpr (!compatible_v<S, Expected>)
+      return std::type_identity<error::SHAPE_MISMATCH<error::at_dequantize_output, error::expected_output<output_shape>,
+                                                      error::got_tensor<S>>>{};
+    else
+      return std::type_identity<void>{};
+  }
+
   // The diagnosis of a call on data of element type T and shape S by a call that takes Want.
-  template <class T, class S, class Want>
+  template <class T, class S, class Want, class Call = void>
   static constexpr auto call_rule() {
     using InputLayer = typename input_layer_of<input_shape>::type;
     if constexpr (!std::is_same_v<T, Want>) {
       using Fix = std::conditional_t<std::is_same_v<Want, float>, error::fix_with_the_int8_call,
                                      error::fix_with_the_float_call_or_quantize_input>;
-      using Place = std::conditional_t<std::is_same_v<Want, float>, error::at_quantized_call, error::at_quantized_int8_call>;
+      using Place = std::conditional_t<!std::is_void_v<Call>, Call,
+                                       std::conditional_t<std::is_same_v<Want, float>, error::at_quantized_call,
+                                                          error::at_quantized_int8_call>>;
       return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<Place, error::expected_dtype<Want>,
                                                                        error::but_got_dtype<T>, error::got_tensor<S>, Fix>>{};
     } else {
       return detail::input_diagnosis<InputLayer, float, S>();
     }
   }
-  template <class T, class S, class Want>
-  using call_diagnosis = typename decltype(call_rule<T, S, Want>())::type;
+  template <class T, class S, class Want, class Call = void>
+  using call_diagnosis = typename decltype(call_rule<T, S, Want, Call>())::type;
 
   template <class T, class S, class X>
   static auto make_result(const X& x) {
@@ -925,6 +999,8 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
   if constexpr (std::is_void_v<D>) {
     constexpr std::size_t n = detail::quant::list_size<typename Net::layers>::value;
     const int samples = calibration.extent(0);
+    if (const auto e = detail::quant::calibration_error(calibration.data(), samples, Net::input_shape::static_size))
+      raise(e);
     const auto ranges = detail::quant::calibrate(net, calibration.data(), samples);
     const auto& lo = ranges.first;
     const auto& hi = ranges.second;

@@ -452,20 +452,41 @@ class Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> {
   template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto quantize_input(const X& x) const {
-    Tensor<std::int8_t, typename X::shape> q = detail::quant::tensor_like<std::int8_t>(x);
-    kernels::quant::quantize_values(x.data(), q.data(),
-                                    static_cast<std::ptrdiff_t>(x.extent(0)) * static_cast<std::ptrdiff_t>(input_shape_at<J>::static_size),
-                                    input_quantization<J>());
-    return q;
+    using S = typename X::shape;
+    using D = typename decltype(detail::quant::data_rule<std::remove_cv_t<typename X::value_type>, S, float,
+                                                         error::at_quantize_input, input_shape_at<J>,
+                                                         error::fix_with_the_int8_call>())::type;
+    static_assert(no_error<only<error::QUANTIZED_CALL_DTYPE_MISMATCH, D>>, TSHAPE_MSG_QUANTIZE_INPUT_TAKES_FLOAT);
+    static_assert(no_error<only<error::SHAPE_MISMATCH, D>>, TSHAPE_MSG_SHAPE_MISMATCH);
+    if constexpr (std::is_void_v<D>) {
+      static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
+      Tensor<std::int8_t, S> q = detail::quant::tensor_like<std::int8_t>(x);
+      kernels::quant::quantize_values(x.data(), q.data(),
+                                      static_cast<std::ptrdiff_t>(x.extent(0)) * static_cast<std::ptrdiff_t>(input_shape_at<J>::static_size),
+                                      input_quantization<J>());
+      return q;
+    } else {
+      return detail::failed_model_output{};
+    }
   }
   template <std::size_t J = 0, class X>
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
-    Tensor<float, typename X::shape> y = detail::quant::tensor_like<float>(yq);
-    kernels::quant::dequantize_values(yq.data(), y.data(),
-                                      static_cast<std::ptrdiff_t>(yq.extent(0)) * static_cast<std::ptrdiff_t>(output_shape_at<J>::static_size),
-                                      output_quantization<J>());
-    return y;
+    using S = typename X::shape;
+    using D = typename decltype(detail::quant::data_rule<std::remove_cv_t<typename X::value_type>, S, std::int8_t,
+                                                         error::at_dequantize_output, output_shape_at<J>,
+                                                         error::float_output_needs_no_dequantization>())::type;
+    static_assert(no_error<D>, TSHAPE_MSG_DEQUANTIZE_OUTPUT_TAKES_INT8);
+    if constexpr (std::is_void_v<D>) {
+      static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
+      Tensor<float, S> y = detail::quant::tensor_like<float>(yq);
+      kernels::quant::dequantize_values(yq.data(), y.data(),
+                                        static_cast<std::ptrdiff_t>(yq.extent(0)) * static_cast<std::ptrdiff_t>(output_shape_at<J>::static_size),
+                                        output_quantization<J>());
+      return y;
+    } else {
+      return detail::failed_model_output{};
+    }
   }
 
  private:
@@ -797,6 +818,9 @@ Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Mo
     for (int c : samples)
       if (c != samples[0]) raise(make_error(errc::input_samples_mismatch, "quantize()'s calibration tensors"));
     const std::array<const float*, sizeof...(X)> xs{calibration.data()...};
+    const std::array<std::size_t, sizeof...(X)> sizes{drop_front_t<typename X::shape>::static_size...};
+    for (std::size_t j = 0; j < sizeof...(X); ++j)
+      if (const auto e = dq::calibration_error(xs[j], samples[0], sizes[j])) raise(e);
     const auto ranges = dq::calibrate_graph(net, xs.data(), samples[0]);
     const auto& lo = ranges.lo;
     const auto& hi = ranges.hi;

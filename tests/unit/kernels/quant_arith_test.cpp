@@ -32,6 +32,21 @@ TEST_CASE("quantize_multiplier: powers of two, rounding up to 1.0, tiny multipli
   // Below 2^-32 every bit would be shifted out: multiplier and shift 0.
   STATIC_REQUIRE(quantize_multiplier(1e-12).value == 0);
   STATIC_REQUIRE(quantize_multiplier(1e-12).shift == 0);
+  // Weights that are not finite give a multiplier that is not finite: it saturates (NaN: 0) and ends,
+  // where the exponent's search ran forever on an infinity.
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  STATIC_REQUIRE(quantize_multiplier(inf).value == std::numeric_limits<std::int32_t>::max());
+  STATIC_REQUIRE(quantize_multiplier(std::numeric_limits<double>::quiet_NaN()).value == 0);
+  int e = 7;
+  CHECK(frexp(-inf, e) == -inf);
+  CHECK(e == 0);
+}
+
+TEST_CASE("quantize_value: NaN is the zero point (real 0), as the clamp would not catch it", "[quant]") {
+  const affine p{0.05f, -3};
+  CHECK(quantize_value(std::numeric_limits<float>::quiet_NaN(), p) == -3);
+  CHECK(quantize_value(std::numeric_limits<float>::infinity(), p) == 127);
+  CHECK(quantize_value(-std::numeric_limits<float>::infinity(), p) == -128);
 }
 
 TEST_CASE("saturating_rounding_doubling_high_mul: rounding and the one saturating case", "[quant]") {
@@ -171,14 +186,16 @@ TEST_CASE("quantize_values and dequantize_values give quantize_value's and dequa
   tshape_test::random_floats rnd(9);
   for (const affine p : {choose_activation(-1.0, 1.0), choose_activation(0.0, 6.0), choose_activation(-7.3, 0.01),
                          affine{0.1f, 3}, affine{1.0f, 0}}) {
-    std::vector<float> v;
+    // NaN and infinities first and last, so that every length and start meets them on each path.
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    std::vector<float> v{nan, 1.0f, -inf, nan, inf};
     for (int k = -300; k <= 300; ++k) {
       v.push_back((static_cast<float>(k) + 0.5f) * p.scale);  // ties (as near as float gets)
       v.push_back(static_cast<float>(k) * p.scale);
       v.push_back(std::nextafter((static_cast<float>(k) + 0.5f) * p.scale, 0.0f));
     }
     for (int k = 0; k < 2000; ++k) v.push_back(rnd(-400.0f * p.scale, 400.0f * p.scale));
-    for (float big : {1e9f, -1e9f, 3e38f, -3e38f, 0.0f, -0.0f}) v.push_back(big);
+    for (float big : {1e9f, -1e9f, 3e38f, -3e38f, 0.0f, -0.0f, nan, inf, -inf}) v.push_back(big);
     // Every length the vector paths split differently (blocks of 32, then 8, then single values), from
     // two starts, and a guard byte after the last value that must stay as it was.
     for (const std::size_t length : {v.size(), v.size() - 13, std::size_t{45}, std::size_t{33}, std::size_t{32},

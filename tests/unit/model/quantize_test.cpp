@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../support.hpp"
@@ -73,6 +74,26 @@ TEST_CASE("quantize: an MLP's int8 pass is the reference kernel's, layer by laye
   // Close to the float model: a few output steps (each layer rounds once more).
   const auto yf = (*net)(x);
   for (std::ptrdiff_t i = 0; i < yf.size(); ++i) CHECK(std::fabs(y[i] - yf[i]) <= 4 * q.output_quantization().scale);
+}
+
+TEST_CASE("quantize: calibration data without samples, or with NaN or inf, are refused in words", "[quant]") {
+  auto net = make_model<Mlp>(3);
+  const Tensor<float, Shape<dyn, 13>> none(0);
+  CHECK_THROWS_WITH(quantize(*net, none), Catch::StartsWith(TSHAPE_MSG_INVALID_ARGUMENT) &&
+                                                 Catch::EndsWith("quantize(): the calibration data hold no samples"));
+  auto calibration = random_batch<float, 40, 13>(1);
+  calibration(3, 5) = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH(quantize(*net, calibration),
+                    Catch::EndsWith("the calibration data hold inf at sample 3, element 5: calibrate on finite values"));
+  calibration(3, 5) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH(quantize(*net, calibration), Catch::Contains("hold NaN at sample 3, element 5"));
+  calibration(3, 5) = 0.5f;
+  // A NaN in the data of a call is quantized to the zero point (real 0), not undefined behaviour.
+  const auto q = quantize(*net, calibration);
+  auto x = random_batch<float, 2, 13>(2);
+  x(1, 0) = std::numeric_limits<float>::quiet_NaN();
+  const auto xq = q.quantize_input(x);
+  CHECK(xq(1, 0) == q.input_quantization().zero_point);
 }
 
 TEST_CASE("quantize: Flatten, Reshape, Dropout, a ReLU layer and a last Softmax, on dyn batches", "[quant]") {

@@ -1,6 +1,6 @@
 // Float rows to int8 and back at an int8 model's edges: quantize_value and dequantize_value (params.hpp)
 // over many values, with the same bits, 16 (AVX-512) or 8 (AVX2) at a time.
-//   quantize:   v / scale is the same float division; rounding half away from zero is done exactly on it
+//   quantize:   NaN is the zero point (real 0) on every path; v / scale is the same float division; rounding half away from zero is done exactly on it
 //               (t = trunc(x) and x - t are exact in float); x is first held to +-1024, past which the
 //               clamp to int8 decides alone.
 //   dequantize: in float, (q - zero_point) has at most 9 bits, so the product is exact in double and
@@ -29,6 +29,7 @@ inline void quantize_values(const float* v, std::int8_t* q, std::ptrdiff_t n, af
     const __m512i qmin = _mm512_set1_epi32(-128), qmax = _mm512_set1_epi32(127);
     for (; i + 16 <= n; i += 16) {
       __m512 x = _mm512_maskz_div_ps(all, _mm512_loadu_ps(v + i), scale);
+      x = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, x, _CMP_ORD_Q), x);  // NaN: 0, the zero point
       x = _mm512_maskz_min_ps(all, _mm512_maskz_max_ps(all, x, lo), hi);
       const __m512 t = _mm512_maskz_roundscale_ps(all, x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
       const __m512 d = _mm512_maskz_sub_ps(all, x, t);
@@ -48,6 +49,7 @@ inline void quantize_values(const float* v, std::int8_t* q, std::ptrdiff_t n, af
     // 8 values to int32 in [-128, 127].
     auto eight = [&](const float* at) {
       __m256 x = _mm256_div_ps(_mm256_loadu_ps(at), scale);
+      x = _mm256_and_ps(x, _mm256_cmp_ps(x, x, _CMP_ORD_Q));  // NaN: 0, the zero point
       x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
       const __m256 t = _mm256_round_ps(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
       const __m256 d = _mm256_sub_ps(x, t);

@@ -15,7 +15,8 @@ namespace tshape::kernels::quant {
 /// The mantissa of v in [0.5, 1) (sign kept) and its exponent, as std::frexp; exact, and constexpr.
 constexpr double frexp(double v, int& exponent) {
   exponent = 0;
-  if (v == 0.0 || v != v) return v;
+  constexpr double most = std::numeric_limits<double>::max();
+  if (v == 0.0 || v != v || v > most || v < -most) return v;  // 0, NaN and +-inf as they are (std::frexp's)
   const bool negative = v < 0;
   double m = negative ? -v : v;
   while (m >= 1.0) m *= 0.5, ++exponent;  // halving and doubling are exact in binary
@@ -40,7 +41,8 @@ struct multiplier {
 
 /// TFLite's QuantizeMultiplier.
 constexpr multiplier quantize_multiplier(double m) {
-  if (m == 0.0) return {};
+  if (m == 0.0 || m != m) return {};
+  if (m > std::numeric_limits<double>::max()) return {std::numeric_limits<std::int32_t>::max(), 31};  // infinite weights
   int shift = 0;
   const double q = frexp(m, shift);
   auto fixed = static_cast<std::int64_t>(round(q * static_cast<double>(1LL << 31)));

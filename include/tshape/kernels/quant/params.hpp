@@ -50,7 +50,7 @@ constexpr affine choose_activation(double min, double max) {
 /// from zero exactly (its integer part and the rest are exact in float at that size).
 constexpr std::int8_t quantize_value(float v, affine p) {
   float x = v / p.scale;
-  x = x < -1024.0f ? -1024.0f : x > 1024.0f ? 1024.0f : x;
+  x = x < -1024.0f ? -1024.0f : x > 1024.0f ? 1024.0f : x == x ? x : 0.0f;  // NaN: the zero point (real 0)
   const auto t = static_cast<std::int32_t>(x);  // toward zero
   const float rest = x - static_cast<float>(t);
   const std::int32_t r = t + (rest >= 0.5f ? 1 : 0) - (rest <= -0.5f ? 1 : 0) + p.zero_point;
