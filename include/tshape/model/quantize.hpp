@@ -70,6 +70,7 @@
 #include "../layers/max_pooling2d.hpp"
 #include "../layers/rescaling.hpp"
 #include "../layers/reshape.hpp"
+#include "model_ptr.hpp"
 #include "sequential.hpp"
 
 #define TSHAPE_MSG_QUANTIZED_TAKES_FLOAT                                                                     \
@@ -1090,5 +1091,19 @@ constexpr Quantized<Net> quantize(const Net& net, const X& calibration) {
   }
   return q;
 }
+
+#ifndef TSHAPE_NO_HEAP
+/// quantize on a model made by make_model, as on the model itself (make_stream takes either too).
+template <class Net, class X>
+  requires is_tensor<X>::value
+auto quantize(const model_ptr<Net>& net, const X& calibration) {
+  return quantize(*net, calibration);
+}
+template <class Net, class X0, class X1, class... X>
+  requires(is_tensor<X0>::value && is_tensor<X1>::value && (is_tensor<X>::value && ...))
+auto quantize(const model_ptr<Net>& net, const X0& c0, const X1& c1, const X&... rest) {
+  return quantize(*net, c0, c1, rest...);
+}
+#endif
 
 }  // namespace tshape

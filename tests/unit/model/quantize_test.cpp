@@ -94,6 +94,10 @@ TEST_CASE("quantize: calibration data without samples, or with NaN or inf, are r
   x(1, 0) = std::numeric_limits<float>::quiet_NaN();
   const auto xq = q.quantize_input(x);
   CHECK(xq(1, 0) == q.input_quantization().zero_point);
+  // The model made by make_model quantizes as the model does (make_stream takes either too).
+  const auto q2 = quantize(net, calibration);
+  const auto y = q(x), y2 = q2(x);
+  CHECK(std::vector<float>(y.begin(), y.end()) == std::vector<float>(y2.begin(), y2.end()));
 }
 
 TEST_CASE("quantize: Flatten, Reshape, Dropout, a ReLU layer and a last Softmax, on dyn batches", "[quant]") {
