@@ -107,6 +107,21 @@ struct batch_normalization_spec : functional_call<Self> {
       kernels::norm::scale_shift(x, y, rows, C, scale, shift);
     }
 
+    /// A stream's frames (one timestep of `frames` sequences, model/stream.hpp): at inference the layer
+    /// acts on each timestep alone, so a frame runs as the whole sequence's rows would, with
+    /// frame_scratch_floats(frames) floats of scratch for the coefficients.
+    static constexpr std::size_t frame_scratch_floats(int) { return 2 * static_cast<std::size_t>(C); }
+    void forward_frames(const float* x, float* y, int frames, float* scratch) const
+      requires(In::rank >= 2)
+    {
+      float* scale = scratch;
+      float* shift = scratch + C;
+      kernels::norm::batch_norm_coefficients(C, gamma_.data(), beta_.data(), mean_.data(), variance_.data(), epsilon,
+                                             scale, shift);
+      constexpr std::ptrdiff_t rows_per_frame = detail::sample_size<In> / extent_v<In, 0> / C;
+      kernels::norm::scale_shift(x, y, static_cast<std::ptrdiff_t>(frames) * rows_per_frame, C, scale, shift);
+    }
+
     // Training. saved: the mean and 1 / sqrt(variance + epsilon) that normalized, per channel (the
     // batch's, or the moving ones at inference); backward recomputes x_hat from them and x.
     static constexpr bool fused_update = In::rank == 3;

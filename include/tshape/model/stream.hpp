@@ -22,7 +22,7 @@
 //   - layers that act on each timestep alone: Dense, activations, Dropout, and any layer type with a
 //     member forward_rows(x, y, rows) (rows of its last axis at once: Rescaling, LayerNormalization)
 //     or forward_frames(x, y, frames, scratch) with frame_scratch_floats(frames) (whole frames at
-//     once: TimeDistributed);
+//     once: TimeDistributed, BatchNormalization with its moving statistics);
 //   - Reshape that keeps the time axis first and reshapes only the frame's own axes, e.g.
 //     Input<T, 8, 2> then Reshape<T, 16> (or Reshape<-1, 16>): frames of (8, 2) become frames of (16);
 //   - Conv1D with Padding::causal or Padding::valid, any DilationRate, Strides<1>: a window of the

@@ -97,6 +97,38 @@ TEST_CASE("stream: causal Conv1D gives every frame's output, the zeros of its pa
         range(0, T - 1));
 }
 
+TEST_CASE("stream: BatchNormalization acts on each timestep alone, with its moving statistics", "[model][stream]") {
+  constexpr int T = 11;
+  using Net = Sequential<Input<T, 3>, Conv1D<6, Kernel<3>, Padding::causal>, BatchNormalization, ReLU,
+                         GRU<5, ReturnSequences>, Dense<2>>;
+  using Frames = Sequential<Input<T, 4, 3>, BatchNormalization, Reshape<T, 12>, Dense<3>>;  // frames of (4, 3)
+  // Moving statistics other than (0, 1), so that the layer is not the identity: set through the
+  // weights, then both models checked as check_stream does.
+  auto moved = [](auto& net) {
+    tshape_test::random_floats rnd(17);
+    for_each_weight(net, [&](const weight_ref& w) {
+      const std::string name(w.name.view());
+      if (name.find("moving_variance") != std::string::npos) rnd.fill(w.values, 0.5f, 2.0f);
+      else if (name.find("moving_mean") != std::string::npos || name.find("beta") != std::string::npos)
+        rnd.fill(w.values, -0.5f, 0.5f);
+      else if (name.find("gamma") != std::string::npos) rnd.fill(w.values, 0.5f, 1.5f);
+    });
+  };
+  auto net = make_model<Net>(3);
+  moved(*net);
+  Tensor<float, Shape<2, T, 3>> x;
+  tshape_test::random_floats rnd(4);
+  rnd.fill(x, -2, 2);
+  auto stream = make_stream<2>(*net);
+  tshape_test::require_close(stream_all(stream, x, 2, T), time_major((*net)(x), 2, T, 2), 2e-5, 2e-6);
+  auto frames = make_model<Frames>(5);
+  moved(*frames);
+  Tensor<float, Shape<1, T, 4, 3>> v;
+  rnd.fill(v, -2, 2);
+  auto video = make_stream(*frames);
+  tshape_test::require_close(stream_all(video, v, 1, T), time_major((*frames)(v), 1, T, 3), 2e-5, 2e-6);
+}
+
 TEST_CASE("stream: causal Conv1D then GRU, as the guide shows it: Tensors in and out", "[model][stream][conv1d]") {
   using Net = Sequential<Input<50, 1>, Conv1D<16, Kernel<3>, DilationRate<2>, Padding::causal, ReLU>, GRU<32>, Dense<1>>;
   using Twin = Sequential<Input<50, 1>, Conv1D<16, Kernel<3>, DilationRate<2>, Padding::causal, ReLU>,
