@@ -184,6 +184,7 @@ template <class... Details> struct INVALID_OPTION {};
 template <class... Details> struct INVALID_AXIS {};
 template <class... Details> struct NOT_RECURRENT {};
 template <class... Details> struct NOT_STREAMABLE {};
+template <class... Details> struct STREAM_OF_TEMPORARY {};
 template <class... Details> struct DTYPE_MISMATCH {};
 template <class... Details> struct TOKEN_IDS_NOT_INTEGER {};
 template <class... Details> struct UNKNOWN_OPTION {};
@@ -226,6 +227,7 @@ struct in_expand_dims {};
 struct in_view_as {};
 template <class Loss> struct in_loss {};
 struct at_model_call {};
+struct at_make_stream {};
 struct in_training {};
 
 // Details.

@@ -804,11 +804,7 @@ Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Mo
   using Net = Model<Inputs<I...>, Outputs<O...>, R...>;
   using Q = Quantized<Net>;
   using info = detail::quant::graph_info<Net>;
-  using D = typename Q::diagnosis;  // reported by quantize()
-  static_assert((std::is_same_v<std::remove_cv_t<typename X::value_type>, float> && ...),
-                "tshape: quantize() calibrates on float data, samples first");
-  static_assert((std::is_same_v<drop_front_t<typename X::shape>, typename I::shape> && ...),
-                "tshape: quantize()'s calibration data are samples of the model's input shapes, samples first, one tensor per Input");
+  using D = typename Q::diagnosis;  // reported by quantize(), as the calibration's rules are
   namespace q8 = kernels::quant;
   namespace dq = detail::quant;
   Q q{};
@@ -928,24 +924,58 @@ Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize_functional(const Mo
 }  // namespace detail::quant
 
 /// quantize(net, calibration) on a functional model: its calibration data, one tensor per Input.
+namespace detail::quant {
+/// Whether calibration tensors X... are float samples of the Inputs' shapes I..., one per Input.
+/// (A count that differs is its own rule: both say yes to it.)
+template <class... I>
+struct calibration_fits {
+  template <class... X>
+  static constexpr bool floats() {
+    if constexpr (sizeof...(X) != sizeof...(I)) return true;
+    else return (std::is_same_v<std::remove_cv_t<typename X::value_type>, float> && ...);
+  }
+  template <class... X>
+  static constexpr bool shapes() {
+    if constexpr (sizeof...(X) != sizeof...(I)) return true;
+    else return (std::is_same_v<drop_front_t<typename X::shape>, typename I::shape> && ...);
+  }
+};
+}  // namespace detail::quant
+
+// The calibration's rules are checked here, where the user called, rather than inside
+// quantize_functional: clang's trail to the user's line is then one note shorter.
 template <class... I, class... O, class... R, class X>
   requires is_tensor<X>::value
 Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize(const Model<Inputs<I...>, Outputs<O...>, R...>& net, const X& calibration) {
-  static_assert(sizeof...(I) == 1, "tshape: quantize() on a model of several Inputs takes one calibration tensor per Input");
+  constexpr bool one_input = sizeof...(I) == 1;  // a name: clang 16 adds no note
+  static_assert(one_input, "tshape: quantize() on a model of several Inputs takes one calibration tensor per Input");
   using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>, R...>>::diagnosis;
   static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
-  if constexpr (sizeof...(I) == 1 && std::is_void_v<D>) return detail::quant::quantize_functional(net, calibration);
-  else return {};
+  constexpr bool floats = detail::quant::calibration_fits<I...>::template floats<X>();
+  constexpr bool shapes = !floats || detail::quant::calibration_fits<I...>::template shapes<X>();
+  static_assert(floats, "tshape: quantize() calibrates on float data, samples first");
+  static_assert(shapes, "tshape: quantize()'s calibration data are samples of the model's input shapes, samples first, one tensor per Input");
+  if constexpr (one_input && std::is_void_v<D> && floats && shapes)
+    return detail::quant::quantize_functional(net, calibration);
+  else
+    return {};
 }
 template <class... I, class... O, class... R, class X0, class X1, class... X>
   requires(is_tensor<X0>::value && is_tensor<X1>::value && (is_tensor<X>::value && ...))
 Quantized<Model<Inputs<I...>, Outputs<O...>, R...>> quantize(const Model<Inputs<I...>, Outputs<O...>, R...>& net, const X0& c0, const X1& c1,
                                                       const X&... rest) {
-  static_assert(sizeof...(I) == 2 + sizeof...(X), "tshape: quantize() on a functional model takes one calibration tensor per Input");
+  constexpr bool count = sizeof...(I) == 2 + sizeof...(X);
+  static_assert(count, "tshape: quantize() on a functional model takes one calibration tensor per Input");
   using D = typename Quantized<Model<Inputs<I...>, Outputs<O...>, R...>>::diagnosis;
   static_assert(no_error<only<error::NOT_QUANTIZABLE, D>>, TSHAPE_MSG_NOT_QUANTIZABLE_IN_GRAPH);
-  if constexpr (sizeof...(I) == 2 + sizeof...(X) && std::is_void_v<D>) return detail::quant::quantize_functional(net, c0, c1, rest...);
-  else return {};
+  constexpr bool floats = detail::quant::calibration_fits<I...>::template floats<X0, X1, X...>();
+  constexpr bool shapes = !floats || detail::quant::calibration_fits<I...>::template shapes<X0, X1, X...>();
+  static_assert(floats, "tshape: quantize() calibrates on float data, samples first");
+  static_assert(shapes, "tshape: quantize()'s calibration data are samples of the model's input shapes, samples first, one tensor per Input");
+  if constexpr (count && std::is_void_v<D> && floats && shapes)
+    return detail::quant::quantize_functional(net, c0, c1, rest...);
+  else
+    return {};
 }
 
 }  // namespace tshape

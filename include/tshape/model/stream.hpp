@@ -74,6 +74,9 @@
   "(GoBackwards, Bidirectional, Padding::same, global pooling, Flatten or a Reshape across timesteps, Conv1D " \
   "with Strides > 1), or reads token ids (Embedding: a stream's frames are floats), so the model cannot run "   \
   "one frame at a time (Conv1D streams with Padding::causal or valid, pooling over time with valid)"
+#define TSHAPE_MSG_STREAM_OF_TEMPORARY                                                                       \
+  "tshape: a stream runs on its model, which must outlive it: give make_stream a named model (auto net = " \
+  "make_model<Net>(); auto stream = make_stream(net);), not a temporary one"
 #define TSHAPE_MSG_STREAM_NEEDS_SEQUENTIAL                                                                     \
   "tshape: make_stream runs a Sequential model one frame at a time; a functional model (model(...)) does not " \
   "stream: write its chain of layers as Sequential<Input<...>, ...> (the weights keep their order and names)"
@@ -305,8 +308,8 @@ template <class Net, int Batch = 1>
 class Stream {
   static_assert(Batch > 0, "tshape: a stream's Batch is a positive number of streams run side by side");
   static_assert(Net::has_input, "tshape: make_stream needs a model whose first argument is Input<...>");
-  static_assert(Net::input_shape::rank >= 2,
-                "tshape: a stream runs a model of sequences, whose Input is <timesteps, features...>");
+  static constexpr bool input_has_time_axis = Net::input_shape::rank >= 2;  // a name: clang 16 adds no note
+  static_assert(input_has_time_axis, "tshape: a stream runs a model of sequences, whose Input is <timesteps, features...>");
   using plan = detail::stream_plan<Net>;
   static constexpr std::size_t n = plan::n;
 
@@ -447,7 +450,9 @@ class Stream {
   // A frame x of element type T and shape S: one timestep of the Input, alone or Batch of them.
   template <class T, class S>
   static constexpr auto frame_rule() {
-    if constexpr (!std::is_same_v<std::remove_cv_t<T>, float>)
+    if constexpr (!(Batch > 0 && Net::has_input && Net::input_shape::rank >= 2))  // the class says so, once
+      return std::type_identity<error::the_model_reports_its_error>{};
+    else if constexpr (!std::is_same_v<std::remove_cv_t<T>, float>)
       return std::type_identity<error::DTYPE_MISMATCH<error::at_stream_input, error::expected_dtype<float>,
                                                       error::but_got_dtype<std::remove_cv_t<T>>>>{};
     else if constexpr (std::is_same_v<S, prepend_t<Batch, frame_shape>> || (Batch == 1 && std::is_same_v<S, frame_shape>))
@@ -606,9 +611,13 @@ auto make_stream(const Net& net) {
   else
     return detail::failed_stream{};
 }
-/// A stream refers to its model: not to a temporary one, which would be gone at the first call.
+/// A stream refers to its model: not to a temporary one, which would be gone at the first call. One
+/// error in words, and a stand-in that keeps the program's uses of the stream quiet.
 template <int Batch = 1, class Net>
-void make_stream(const Net&&) = delete;
+auto make_stream(const Net&&) {
+  static_assert(no_error<error::STREAM_OF_TEMPORARY<error::at_make_stream, Net>>, TSHAPE_MSG_STREAM_OF_TEMPORARY);
+  return detail::failed_stream{};
+}
 #ifndef TSHAPE_NO_HEAP
 template <int Batch = 1, class Net>
 auto make_stream(const model_ptr<Net>& net) {
