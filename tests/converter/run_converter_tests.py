@@ -788,6 +788,19 @@ def check_torch2npz(work, gen):
             if x.shape != y.shape or not np.allclose(x, y, rtol=1e-6, atol=1e-7):
                 failures.append(f"torch2npz {name}: array {i} {x.shape} differs from onnx2tshape's {y.shape}")
         print(f"torch2npz {name}: {'same arrays as onnx2tshape' if not failures else 'see below'}")
+    # Files it cannot read: what the file is and what to do, in words, and nothing written.
+    whole = os.path.join(work, "whole_model.pt")
+    torch.save(MLP(), whole)  # the module itself: its class is not importable from torch2npz
+    onnx_file = os.path.join(work, "mlp_t2n.onnx")
+    for path, words in ((onnx_file, "an ONNX model (convert it with onnx2tshape)"),
+                        (whole, "a whole model saved with torch.save(model)"),
+                        (os.path.join(work, "no_such.pt"), "cannot open it")):
+        out = os.path.join(work, "refused.npz")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torch2npz"), path, "-o", out],
+                           capture_output=True, text=True)
+        if r.returncode == 0 or words not in r.stderr or "Traceback" in r.stderr or os.path.exists(out):
+            failures.append(f"torch2npz on {os.path.basename(path)}: want an error with '{words}', got {r.stderr!r}")
+    print("torch2npz: files it cannot read are named in words")
     return failures
 
 
@@ -826,6 +839,15 @@ def check_errors(work):
     export(Unsupported().eval(), (8,), path, 13, True)
     expect_failure("unsupported", path, ["'/Abs' (Abs", "'/Clip' (Clip", "only as ReLU6", "'/Reciprocal' (Reciprocal", "(batch, 8)",
                                           "nothing was written"])
+
+    # An output in a folder that does not exist: the output named, not the temporary file beside it.
+    good = os.path.join(work, "mlp_for_errors.onnx")
+    export(MLP().eval(), (12,), good, 13, False)
+    missing = os.path.join(work, "no_such_folder", "model.hpp")
+    r = run_tool([good, "-o", missing])
+    if r.returncode != 1 or "the folder" not in r.stderr or "does not exist" not in r.stderr or "tmp-onnx2tshape" in r.stderr:
+        failures.append(f"an output in a missing folder: exit code {r.returncode}\n{r.stderr}")
+    print(f"error case missing output folder: {'ok' if not failures else 'see below'}")
 
     # Convolutions and activations tshape has only some forms of, each on the input (one run lists all).
     from onnx import TensorProto, helper, numpy_helper

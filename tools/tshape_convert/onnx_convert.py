@@ -1843,10 +1843,20 @@ def convert(path, keep_input_layout=False, fold_batchnorm=False):
 
 
 def write_atomically(path, data, binary=False):
+    """Writes a temporary file beside path, then renames it: a failure leaves no half-written output.
+    A failure is a ConvertError that names the output, not the temporary file."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise ConvertError([f"{path}: the folder {folder} does not exist"])
     tmp = path + ".tmp-onnx2tshape"
-    with open(tmp, "wb" if binary else "w") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb" if binary else "w") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise ConvertError([f"{path}: cannot write it ({e.strerror})"]) from None
 
 
 def main(argv=None):

@@ -120,6 +120,28 @@ def save_npz(path, arrays):
     layouts.save_npz(path, [a for _, a in arrays])
 
 
+def load_torch_file(path):
+    """torch.load, with words for the files it cannot read: what the file is, and what to do."""
+    import pickle
+    import torch
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise ValueError(f"cannot open it ({e.strerror})") from None
+    try:
+        return torch.load(path, map_location="cpu")
+    except (pickle.UnpicklingError, EOFError) as e:
+        what = ("an ONNX model (convert it with onnx2tshape)" if path.endswith(".onnx")
+                else "an HDF5 file (Keras: save model.get_weights() with numpy.savez)" if head.startswith(b"\x89HDF")
+                else "a NumPy file (tshape's load_weights reads .npz as it is)" if head.startswith(b"\x93NUMPY")
+                else "not a file torch.save wrote")
+        raise ValueError(f"{what}; torch2npz reads torch.save(model.state_dict(), path) ({e})") from None
+    except (AttributeError, ImportError) as e:  # a whole module pickled: its class must be importable here
+        raise ValueError(f"a whole model saved with torch.save(model), whose class this program cannot import "
+                         f"({e}); save model.state_dict() instead") from None
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog="torch2npz", description="A PyTorch state_dict (torch.save) -> an .npz of "
@@ -144,7 +166,7 @@ def main(argv=None):
         for item in args.flatten:
             layer, _, dims = item.partition("=")
             flatten[layer] = tuple(int(d) for d in dims.split(","))
-        sd = torch.load(args.state_dict, map_location="cpu")  # a whole module is kept: see keras_arrays
+        sd = load_torch_file(args.state_dict)  # a whole module is kept: see keras_arrays
         arrays = keras_arrays(sd, flatten, args.bn_eps, args.tshape_bn_eps)
         missing = set(flatten) - {n.split("/")[0] for n, _ in arrays}
         if missing:
@@ -154,7 +176,10 @@ def main(argv=None):
         save_npz(buf, arrays)  # in memory first: nothing is written on a failure
         with open(args.output, "wb") as f:
             f.write(buf.getvalue())
-    except Exception as e:  # a message, not a traceback
+    except ValueError as e:  # a message, not a traceback
+        print(f"torch2npz: {args.state_dict}: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:
         print(f"torch2npz: {args.state_dict}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     for n, a in arrays:
