@@ -1744,10 +1744,10 @@ def int8_lines(conv, calibration, source, weights_mode):
              "",
              "/// The int8 model of `net`, activations calibrated on the samples above: q(x) float in and out,",
              "/// q.int8(xq) on int8 data (q.input_quantization()'s scale and zero point).",
-             "inline tshape::Quantized<Net> quantized(const Net& net) { return tshape::quantize(net, calibration); }"]
+             "constexpr tshape::Quantized<Net> quantized(const Net& net) { return tshape::quantize(net, calibration); }"]
     if weights_mode != "npz":
         lines += ["/// The int8 model of this header's model.",
-                  "inline tshape::Quantized<Net> quantized() { return quantized(model); }"]
+                  "constexpr tshape::Quantized<Net> quantized() { return quantized(model); }"]
     return lines
 
 
