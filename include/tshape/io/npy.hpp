@@ -213,7 +213,7 @@ inline result<std::vector<std::byte>> read_file(const std::string& path, std::st
     bytes.resize(used + chunk);  // grows geometrically: a few copies of the file in all
     in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(chunk));
     used += static_cast<std::size_t>(in.gcount());
-    if (used >= magic.size() && std::memcmp(bytes.data(), magic.data(), magic.size()) != 0) {
+    if (!magic.empty() && used >= magic.size() && std::memcmp(bytes.data(), magic.data(), magic.size()) != 0) {
       bytes.resize(used);
       return bytes;
     }
