@@ -530,7 +530,10 @@ constexpr auto data_rule() {
     return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<Place, error::expected_dtype<Want>, error::but_got_dtype<T>,
                                                                    error::got_tensor<S>, Fix>>{};
   else if constexpr (!compatible_v<S, prepend_t<dyn, Sample>>)
-    return std::type_identity<error::SHAPE_MISMATCH<Place, error::expected<Sample>, error::got_tensor<S>>>{};
+    return std::type_identity<error::SHAPE_MISMATCH<
+        Place,
+        std::conditional_t<std::is_same_v<Place, error::at_dequantize_output>, error::expected_output<Sample>, error::expected<Sample>>,
+        error::got_tensor<S>>>{};
   else
     return std::type_identity<void>{};
 }
@@ -911,7 +914,9 @@ class Quantized {
     requires is_tensor<X>::value
   auto dequantize_output(const X& yq) const {
     using S = typename X::shape;
-    using D = typename decltype(output_rule<std::remove_cv_t<typename X::value_type>, S>())::type;
+    using D = typename decltype(detail::quant::data_rule<std::remove_cv_t<typename X::value_type>, S, std::int8_t,
+                                                         error::at_dequantize_output, output_shape,
+                                                         error::float_output_needs_no_dequantization>())::type;
     static_assert(no_error<D>, TSHAPE_MSG_DEQUANTIZE_OUTPUT_TAKES_INT8);
     if constexpr (std::is_void_v<D>) {
       static_assert(drop_front_t<S>::is_static, "tshape: a quantized model's calls take data whose sample shape is static");
@@ -939,21 +944,6 @@ class Quantized {
   struct input_layer_of<Shape<D...>> {
     using type = Input<D...>;
   };
-
-  // The diagnosis of int8 output data of element type T and shape S given to dequantize_output.
-  template <class T, class S>
-  static constexpr auto output_rule() {
-    using Expected = prepend_t<dyn, output_shape>;
-    if constexpr (!std::is_same_v<T, std::int8_t>)
-      return std::type_identity<error::QUANTIZED_CALL_DTYPE_MISMATCH<
-          error::at_dequantize_output, error::expected_dtype<std::int8_t>, error::but_got_dtype<T>, error::got_tensor<S>,
-          error::float_output_needs_no_dequantization>>{};
-    else if constexpr (!compatible_v<S, Expected>)
-      return std::type_identity<error::SHAPE_MISMATCH<error::at_dequantize_output, error::expected_output<output_shape>,
-                                                      error::got_tensor<S>>>{};
-    else
-      return std::type_identity<void>{};
-  }
 
   // The diagnosis of a call on data of element type T and shape S by a call that takes Want.
   template <class T, class S, class Want, class Call = void>
